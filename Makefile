@@ -1,0 +1,45 @@
+# GovChain — one entry point. Targets set up what they need (tools/setup.sh is
+# idempotent and fast when nothing changed).
+SHELL := /bin/bash
+ROOT := $(CURDIR)
+export PATH := $(ROOT)/node_modules/.bin:$(ROOT)/.venv/bin:$(PATH)
+PY := $(ROOT)/.venv/bin/python
+PYTEST_BACKEND := $(PY) -m pytest -p no:pytest-brownie
+
+.PHONY: help setup compile run test test-contracts test-ganache test-backend slither gas bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+
+setup: ## install everything (venv, npm toolchain, offline solc, brownie networks)
+	@bash tools/setup.sh
+
+compile: setup ## compile the contracts with the offline solc (brownie)
+	brownie compile
+
+run: setup ## run the platform: local chain, contracts, demo data, API + console
+	$(PY) -m backend.cli up
+
+test: setup ## run every test: contracts, slither, ganache smoke, backend
+	@bash tools/run_tests.sh
+
+test-contracts: setup ## brownie contract tests on anvil
+	brownie test tests/contracts --network govchain-test
+
+test-ganache: setup ## smoke run of the contract tests on ganache 7
+	brownie test tests/contracts --network govchain-ganache -m ganache_smoke
+
+test-backend: setup ## backend tests (real anvil, real contracts)
+	$(PYTEST_BACKEND) tests/backend
+
+slither: compile ## static analysis: no high or medium findings allowed
+	$(PY) tools/run_slither.py
+
+gas: setup ## write reports/gas.json (operations vs baselines of the same run)
+	brownie run scripts/gas_report.py --network govchain-test
+
+bench: setup ## write reports/bench.json (throughput and latency vs baselines)
+	$(PY) -m benchmarks.run
+
+clean: ## remove build outputs and local state
+	rm -rf build reports var .pytest_cache

@@ -1,0 +1,211 @@
+"""API bearer tokens.
+
+A token is ``gct_`` + 32 random bytes (url-safe base64), shown once at issue.
+Only its SHA-256 is stored: a leaked database yields no usable token. The
+row names the role and the principal the token acts for (a chain address for
+departments/governors/auditors, a subject hash for citizens).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import re
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from eth_utils import is_hex_address, to_checksum_address
+from sqlalchemy import DateTime, Index, Integer, String, select
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from backend.db import Base
+
+TOKEN_PREFIX = "gct_"
+ROLES = frozenset({"department", "governor", "auditor", "citizen"})
+_SUBJECT_RE = re.compile(r"^0x[0-9a-f]{64}$")
+
+
+class TokenError(Exception):
+    pass
+
+
+class TokenNotFound(TokenError):
+    def __init__(self, token_id: int) -> None:
+        super().__init__(f"no api token with id {token_id}")
+        self.token_id = token_id
+
+
+class TokenRevoked(TokenError):
+    def __init__(self, token_id: int) -> None:
+        super().__init__(f"api token {token_id} is revoked")
+        self.token_id = token_id
+
+
+class ApiToken(Base):
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    role: Mapped[str] = mapped_column(String(16), nullable=False)
+    principal: Mapped[str] = mapped_column(String(66), nullable=False)
+    label: Mapped[str] = mapped_column(String(200), nullable=False, default="")
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+
+    __table_args__ = (Index("ix_api_tokens_principal", "principal"),)
+
+
+@dataclass(frozen=True)
+class TokenInfo:
+    id: int
+    role: str
+    principal: str
+    label: str
+    created_at: datetime
+    expires_at: datetime | None
+    revoked_at: datetime | None
+
+    @property
+    def active(self) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > _utcnow())
+
+
+def _utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def _aware(dt: datetime | None) -> datetime | None:
+    # SQLite hands back naive datetimes; everything here is UTC.
+    if dt is not None and dt.tzinfo is None:
+        return dt.replace(tzinfo=timezone.utc)
+    return dt
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+def normalise_principal(role: str, principal: str) -> str:
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; expected one of {sorted(ROLES)}")
+    if role == "citizen":
+        p = principal.lower()
+        if not p.startswith("0x"):
+            p = "0x" + p
+        if not _SUBJECT_RE.match(p):
+            raise ValueError("citizen principal must be a 32-byte subject hash in hex")
+        return p
+    if not is_hex_address(principal):
+        raise ValueError(f"{role} principal must be a chain address")
+    return to_checksum_address(principal)
+
+
+def _info(row: ApiToken) -> TokenInfo:
+    return TokenInfo(
+        id=row.id,
+        role=row.role,
+        principal=row.principal,
+        label=row.label,
+        created_at=_aware(row.created_at),  # type: ignore[arg-type]
+        expires_at=_aware(row.expires_at),
+        revoked_at=_aware(row.revoked_at),
+    )
+
+
+class TokenService:
+    def __init__(self, session_factory: Callable[[], Session], now: Callable[[], datetime] = _utcnow) -> None:
+        self._sessions = session_factory
+        self._now = now  # injectable clock so expiry is testable without sleeping
+
+    def issue(self, role: str, principal: str, label: str = "", ttl: timedelta | None = None) -> str:
+        """Create a token; the plaintext is returned once and never stored."""
+        principal = normalise_principal(role, principal)
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = self._now()
+        with self._sessions() as s, s.begin():
+            s.add(
+                ApiToken(
+                    token_hash=hash_token(token),
+                    role=role,
+                    principal=principal,
+                    label=label,
+                    created_at=now,
+                    expires_at=now + ttl if ttl is not None else None,
+                )
+            )
+        return token
+
+    def authenticate(self, token: str | None) -> TokenInfo | None:
+        """TokenInfo for a live token, else None (unknown, revoked or expired)."""
+        if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+            return None
+        digest = hash_token(token)
+        with self._sessions() as s:
+            row = s.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).first()
+            if row is None or not hmac.compare_digest(row.token_hash, digest):
+                return None
+            info = _info(row)
+        if info.revoked_at is not None:
+            return None
+        if info.expires_at is not None and info.expires_at <= self._now():
+            return None
+        return info
+
+    def revoke(self, token_id: int) -> TokenInfo:
+        """Revoke a token (idempotent: revoking twice keeps the first time)."""
+        with self._sessions() as s, s.begin():
+            row = s.get(ApiToken, token_id)
+            if row is None:
+                raise TokenNotFound(token_id)
+            if row.revoked_at is None:
+                row.revoked_at = self._now()
+            s.flush()
+            return _info(row)
+
+    def rotate(self, token_id: int, ttl: timedelta | None = None) -> str:
+        """Revoke ``token_id`` and issue a replacement with the same role,
+        principal and label, atomically. Without ``ttl`` the new token keeps the
+        old one's lifetime length."""
+        token = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        now = self._now()
+        with self._sessions() as s, s.begin():
+            old = s.get(ApiToken, token_id)
+            if old is None:
+                raise TokenNotFound(token_id)
+            if old.revoked_at is not None:
+                raise TokenRevoked(token_id)
+            if ttl is None and old.expires_at is not None:
+                ttl = _aware(old.expires_at) - _aware(old.created_at)  # type: ignore[operator]
+            old.revoked_at = now
+            s.add(
+                ApiToken(
+                    token_hash=hash_token(token),
+                    role=old.role,
+                    principal=old.principal,
+                    label=old.label,
+                    created_at=now,
+                    expires_at=now + ttl if ttl is not None else None,
+                )
+            )
+        return token
+
+    def get(self, token_id: int) -> TokenInfo:
+        with self._sessions() as s:
+            row = s.get(ApiToken, token_id)
+            if row is None:
+                raise TokenNotFound(token_id)
+            return _info(row)
+
+    def list(self, principal: str | None = None) -> "list[TokenInfo]":
+        """All tokens (active and not), oldest first; never includes hashes."""
+        stmt = select(ApiToken).order_by(ApiToken.id)
+        if principal is not None:
+            p = principal.lower() if _SUBJECT_RE.match(principal.lower()) else principal
+            if is_hex_address(p):
+                p = to_checksum_address(p)
+            stmt = stmt.where(ApiToken.principal == p)
+        with self._sessions() as s:
+            return [_info(r) for r in s.scalars(stmt)]

@@ -1,0 +1,214 @@
+"""One connection to the chain for the whole backend.
+
+``ChainClient`` owns the web3 connection (keep-alive HTTP session), the
+contract bindings, the custom-error registry, the event decoder, the nonce
+managers and the single receipt watcher. Everything that talks JSON-RPC goes
+through ``guard()`` so that reverts surface as ``ContractRevert`` and transport
+failures as ``ChainUnavailable`` — never as a raw web3/requests exception.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
+import requests
+from requests.adapters import HTTPAdapter
+from sqlalchemy.orm import sessionmaker
+from web3 import Web3
+from web3.contract import Contract
+from web3.exceptions import TransactionNotFound
+from web3.middleware import ExtraDataToPOAMiddleware
+
+from backend.chain.errors import (
+    ChainConfigError,
+    ChainUnavailable,
+    ContractRevert,
+    ErrorRegistry,
+    extract_revert_data,
+    is_unavailable,
+)
+from backend.chain.events import EventDecoder
+from backend.chain.manifest import Manifest
+from backend.chain.nonces import NonceRegistry
+from backend.config import Settings
+
+DEFAULT_PRIORITY_FEE_WEI = 10**9  # used when the node has no eth_maxPriorityFeePerGas
+HTTP_POOL_SIZE = 64  # enough keep-alive connections for many concurrent senders
+RPC_TIMEOUT_S = 10
+FEE_CACHE_S = 1.0  # base fee changes per block; one lookup per second is plenty
+
+
+def build_web3(rpc_url: str, session: requests.Session | None = None) -> Web3:
+    session = session or requests.Session()
+    adapter = HTTPAdapter(pool_connections=4, pool_maxsize=HTTP_POOL_SIZE)
+    session.mount("http://", adapter)
+    session.mount("https://", adapter)
+    provider = Web3.HTTPProvider(
+        rpc_url,
+        session=session,
+        request_kwargs={"timeout": RPC_TIMEOUT_S},
+        # No silent retries: a down node must surface quickly as ChainUnavailable.
+        exception_retry_configuration=None,
+    )
+    w3 = Web3(provider)
+    # Besu QBFT puts validator data in extraData (> 32 bytes); harmless elsewhere.
+    w3.middleware_onion.inject(ExtraDataToPOAMiddleware, layer=0)
+    return w3
+
+
+class ChainClient:
+    def __init__(
+        self,
+        settings: Settings,
+        manifest: Manifest,
+        session_factory: sessionmaker | None = None,
+        *,
+        w3: Web3 | None = None,
+    ) -> None:
+        self.settings = settings
+        self.manifest = manifest
+        self.session_factory = session_factory
+        self._http = requests.Session()
+        self.w3 = w3 or build_web3(settings.rpc_url, self._http)
+        self.errors = ErrorRegistry.from_abis(manifest.abis().values())
+        self.events = EventDecoder(self.w3, manifest)
+        self.nonces = NonceRegistry(self._pending_count, self._outbox_next_nonce)
+        self._contracts: dict[str, Contract] = {}
+        self._chain_checked = False
+        self._lock = threading.Lock()
+        self._fees: dict[str, int] | None = None
+        self._fees_at = 0.0
+        self._watcher: Any = None
+
+    # -- error mapping -----------------------------------------------------
+    @contextmanager
+    def guard(self) -> Iterator[None]:
+        """Map web3/transport exceptions to ContractRevert / ChainUnavailable."""
+        try:
+            yield
+        except (ContractRevert, ChainUnavailable, ChainConfigError):
+            raise
+        except Exception as exc:
+            if is_unavailable(exc):
+                raise ChainUnavailable(f"chain node unreachable at {self._safe_url()}: {type(exc).__name__}") from exc
+            data = extract_revert_data(exc)
+            if data is not None:
+                raise self.errors.decode_revert(data) from exc
+            raise
+
+    def _safe_url(self) -> str:
+        # Only scheme://host:port: an RPC URL may carry credentials in its path or query.
+        from urllib.parse import urlsplit
+
+        parts = urlsplit(self.settings.rpc_url)
+        return f"{parts.scheme}://{parts.hostname}:{parts.port}" if parts.hostname else "<rpc>"
+
+    # -- connection ----------------------------------------------------------
+    def ensure_chain(self) -> None:
+        """Refuse to talk to a node of another chain (checked once, lazily, so the
+        backend can start while the node is down)."""
+        if self._chain_checked:
+            return
+        with self.guard():
+            chain_id = self.w3.eth.chain_id
+        if chain_id != self.manifest.chain_id:
+            raise ChainConfigError(
+                f"node chain id {chain_id} != manifest chain id {self.manifest.chain_id} ({self.manifest.network})"
+            )
+        self._chain_checked = True
+
+    @property
+    def chain_id(self) -> int:
+        return self.manifest.chain_id
+
+    def contract(self, name: str) -> Contract:
+        with self._lock:
+            bound = self._contracts.get(name)
+            if bound is None:
+                c = self.manifest.contract(name)
+                bound = self.w3.eth.contract(address=c.address, abi=c.abi)
+                self._contracts[name] = bound
+            return bound
+
+    # -- reads ---------------------------------------------------------------
+    def call(self, name: str, fn: str, *args: Any, block_identifier: Any = "latest", sender: str | None = None) -> Any:
+        """Read a view; reverts raise ContractRevert, a down node ChainUnavailable."""
+        self.ensure_chain()
+        tx = {"from": sender} if sender else {}
+        with self.guard():
+            return getattr(self.contract(name).functions, fn)(*args).call(tx, block_identifier=block_identifier)
+
+    def block_number(self) -> int:
+        with self.guard():
+            return int(self.w3.eth.block_number)
+
+    def get_receipt(self, tx_hash: str) -> Any | None:
+        with self.guard():
+            try:
+                return self.w3.eth.get_transaction_receipt(tx_hash)
+            except TransactionNotFound:
+                return None
+
+    def decode_receipt_events(self, receipt: Any) -> list[dict[str, Any]]:
+        return self.events.decode_receipt_events(receipt)
+
+    # -- gas pricing -----------------------------------------------------------
+    def fee_fields(self, *, allow_stale: bool = False) -> dict[str, int]:
+        """Fee fields for a new transaction.
+
+        ``settings.gas_price_wei >= 0`` forces a legacy ``gasPrice`` (Besu
+        networks run with price 0). Otherwise EIP-1559 from the latest base fee,
+        with 2x headroom so a few full blocks do not strand the transaction;
+        chains without a base fee get the node's ``eth_gasPrice``.
+        """
+        if self.settings.gas_price_wei >= 0:
+            return {"gasPrice": self.settings.gas_price_wei}
+        now = time.monotonic()
+        if self._fees is not None and (allow_stale or now - self._fees_at < FEE_CACHE_S):
+            return dict(self._fees)
+        with self.guard():
+            base_fee = self.w3.eth.get_block("latest").get("baseFeePerGas")
+            if base_fee is None:
+                fees = {"gasPrice": int(self.w3.eth.gas_price)}
+            else:
+                try:
+                    tip = int(self.w3.eth.max_priority_fee)
+                except Exception as exc:
+                    if is_unavailable(exc):
+                        raise
+                    tip = DEFAULT_PRIORITY_FEE_WEI
+                fees = {"maxFeePerGas": 2 * int(base_fee) + tip, "maxPriorityFeePerGas": tip}
+        self._fees, self._fees_at = fees, now
+        return dict(fees)
+
+    # -- nonce sources ----------------------------------------------------------
+    def _pending_count(self, address: str) -> int:
+        with self.guard():
+            return int(self.w3.eth.get_transaction_count(address, "pending"))
+
+    def _outbox_next_nonce(self, address: str) -> int:
+        if self.session_factory is None:
+            return 0
+        from backend.chain import outbox
+
+        with self.session_factory() as session:
+            return outbox.next_nonce(session, address)
+
+    # -- receipt watcher ----------------------------------------------------------
+    @property
+    def watcher(self):  # -> ReceiptWatcher (import cycle avoided)
+        with self._lock:
+            if self._watcher is None:
+                from backend.chain.receipts import ReceiptWatcher
+
+                self._watcher = ReceiptWatcher(self, poll_interval_s=self.settings.poll_interval_s)
+            return self._watcher
+
+    def close(self) -> None:
+        if self._watcher is not None:
+            self._watcher.stop()
+        self._http.close()

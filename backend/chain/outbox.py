@@ -1,0 +1,113 @@
+"""The durable outbox: every signed transaction is a row BEFORE it is broadcast.
+
+Status moves one way: signed -> sent -> mined | reverted, or -> failed when the
+node definitively refused the transaction. ``reconcile`` re-sends the stored
+raw transaction of signed/sent rows; nothing is ever re-signed.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy.orm import Mapped, Session, mapped_column
+
+from backend.db import Base
+
+SIGNED, SENT, MINED, REVERTED, FAILED = "signed", "sent", "mined", "reverted", "failed"
+IN_FLIGHT = (SIGNED, SENT)
+FINAL = (MINED, REVERTED, FAILED)
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class OutboxTx(Base):
+    __tablename__ = "outbox"
+    __table_args__ = (
+        # NULL keys (no idempotency requested) do not collide, in SQLite and PostgreSQL alike.
+        UniqueConstraint("signer", "idempotency_key", name="uq_outbox_signer_key"),
+        Index("ix_outbox_signer_nonce", "signer", "nonce"),
+        Index("ix_outbox_status", "status"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signer: Mapped[str] = mapped_column(String(42))
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), nullable=True)
+    nonce: Mapped[int] = mapped_column(BigInteger)
+    contract_name: Mapped[str] = mapped_column(String(100))
+    fn_name: Mapped[str] = mapped_column(String(100))
+    to: Mapped[str] = mapped_column("to_address", String(42))
+    data: Mapped[str] = mapped_column(Text)  # 0x-hex calldata
+    raw_tx: Mapped[str] = mapped_column(Text)  # 0x-hex signed transaction, re-sent as is
+    tx_hash: Mapped[str] = mapped_column(String(66), unique=True)
+    status: Mapped[str] = mapped_column(String(16), default=SIGNED)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    revert: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # {"error", "args"}
+    events: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # why the node refused it (status failed)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+def find_by_key(session: Session, signer: str, key: str) -> OutboxTx | None:
+    return session.scalars(
+        select(OutboxTx).where(OutboxTx.signer == signer, OutboxTx.idempotency_key == key)
+    ).one_or_none()
+
+
+def get(session: Session, row_id: int) -> OutboxTx | None:
+    return session.get(OutboxTx, row_id)
+
+
+def next_nonce(session: Session, signer: str) -> int:
+    """Highest nonce this signer has in the outbox + 1 (failed rows never reached
+    the chain, so their nonce may be handed out again)."""
+    top = session.scalar(
+        select(func.max(OutboxTx.nonce)).where(OutboxTx.signer == signer, OutboxTx.status != FAILED)
+    )
+    return 0 if top is None else int(top) + 1
+
+
+def in_flight(session: Session) -> list[OutboxTx]:
+    return list(
+        session.scalars(
+            select(OutboxTx).where(OutboxTx.status.in_(IN_FLIGHT)).order_by(OutboxTx.signer, OutboxTx.nonce)
+        )
+    )
+
+
+def mark_sent(session: Session, row_id: int) -> None:
+    # Conditional: a watcher may already have recorded the receipt.
+    session.execute(
+        update(OutboxTx).where(OutboxTx.id == row_id, OutboxTx.status == SIGNED).values(status=SENT, updated_at=_now())
+    )
+
+
+def mark_final(
+    session: Session,
+    row_id: int,
+    *,
+    status: str,
+    block_number: int | None = None,
+    gas_used: int | None = None,
+    events: list[dict[str, Any]] | None = None,
+    revert: dict[str, Any] | None = None,
+    error: str | None = None,
+) -> None:
+    session.execute(
+        update(OutboxTx)
+        .where(OutboxTx.id == row_id, OutboxTx.status.in_(IN_FLIGHT))
+        .values(
+            status=status,
+            block_number=block_number,
+            gas_used=gas_used,
+            events=events,
+            revert=revert,
+            error=error,
+            updated_at=_now(),
+        )
+    )

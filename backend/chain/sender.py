@@ -1,0 +1,342 @@
+"""Signed writes: simulate, reserve a nonce, sign, persist, broadcast, await.
+
+Guarantees (see DESIGN.md §5 "Writes are idempotent…"):
+* a revert found by simulation raises ``ContractRevert`` and consumes no nonce;
+* the outbox row (raw tx + hash) is committed before the broadcast, so a crash
+  at any point loses nothing and ``reconcile()`` finishes the job;
+* one idempotency key per signer = one transaction, whatever the retries;
+* a receipt that does not come in time yields ``pending=True``; the same raw
+  transaction may be re-sent, it is never re-signed with a new nonce.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from concurrent.futures import TimeoutError as FutureTimeout
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+from eth_account.signers.local import LocalAccount
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import sessionmaker
+
+from backend.chain import outbox
+from backend.chain.client import ChainClient
+from backend.chain.errors import ChainUnavailable, ContractRevert, TxRejected, rpc_error_message
+from backend.chain.outbox import FAILED, MINED, REVERTED, SENT, SIGNED, OutboxTx
+
+log = logging.getLogger(__name__)
+
+GAS_HEADROOM = 1.25  # estimates are taken against "pending"; leave room for state drift
+OFFLINE_GAS_HEADROOM = 1.5  # gas for a write queued while the node is down (no estimate possible)
+
+_ALREADY_KNOWN = ("already known", "already imported", "known transaction", "alreadyknown", "already in pool")
+_NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "nonce_too_low", "oldnonce", "correct nonce")
+
+
+@dataclass
+class TxOutcome:
+    status: str  # signed | sent | mined | reverted | failed
+    tx_hash: str
+    nonce: int
+    block_number: int | None = None
+    gas_used: int | None = None
+    events: list[dict[str, Any]] = field(default_factory=list)
+    revert: ContractRevert | None = None
+    pending: bool = False  # True: not known to be mined yet; ask again later with the same key
+    error: str | None = None  # status failed: why the node refused it
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "status": self.status,
+            "tx_hash": self.tx_hash,
+            "nonce": self.nonce,
+            "block_number": self.block_number,
+            "gas_used": self.gas_used,
+            "events": self.events,
+            "revert": self.revert.to_dict() if self.revert else None,
+            "pending": self.pending,
+            "error": self.error,
+        }
+
+    @classmethod
+    def from_row(cls, row: OutboxTx) -> "TxOutcome":
+        return cls(
+            status=row.status,
+            tx_hash=row.tx_hash,
+            nonce=row.nonce,
+            block_number=row.block_number,
+            gas_used=row.gas_used,
+            events=list(row.events or []),
+            revert=ContractRevert.from_dict(row.revert) if row.revert else None,
+            pending=row.status in outbox.IN_FLIGHT,
+            error=row.error,
+        )
+
+
+class TxSender:
+    def __init__(self, client: ChainClient, session_factory: sessionmaker | None = None) -> None:
+        self.client = client
+        self.sessions: sessionmaker = session_factory or client.session_factory
+        if self.sessions is None:
+            raise ValueError("TxSender needs a session factory for the outbox")
+        # Largest gas estimate seen per (contract, function): lets a write be queued
+        # while the node is down. Unknown function + node down -> ChainUnavailable.
+        self._gas_seen: dict[tuple[str, str], int] = {}
+        self._gas_lock = threading.Lock()
+
+    # -- public ------------------------------------------------------------------------
+    def send(
+        self,
+        account: LocalAccount,
+        contract_name: str,
+        fn_name: str,
+        args: Sequence[Any] = (),
+        idempotency_key: str | None = None,
+        *,
+        value: int = 0,
+    ) -> TxOutcome:
+        signer = account.address
+        if idempotency_key is not None:
+            existing = self._find(signer, idempotency_key)
+            if existing is not None:
+                return self._resume(existing)
+
+        contract = self.client.contract(contract_name)
+        data = contract.encode_abi(fn_name, args=list(args))
+        to = contract.address
+        call = {"from": signer, "to": to, "data": data, "value": value}
+
+        try:
+            self.client.ensure_chain()
+            with self.client.guard():
+                estimate = int(self.client.w3.eth.estimate_gas(call, "pending"))  # ContractRevert: no nonce used
+            gas = int(estimate * GAS_HEADROOM) + 10_000
+            self._remember_gas(contract_name, fn_name, estimate)
+            fees = self.client.fee_fields()
+        except ChainUnavailable:
+            # Queue it anyway when we can sign safely without the node: nonce and fees
+            # already known in this process, gas learnt from earlier estimates.
+            # Each of these raises ChainUnavailable again when it would need the node
+            # (no estimate seen, no cached fees, nonce manager not initialised).
+            gas = self._offline_gas(contract_name, fn_name)
+            fees = self.client.fee_fields(allow_stale=True)
+
+        row_id, tx_hash, nonce, raw_hex, reused = self._sign_and_store(
+            account, contract_name, fn_name, idempotency_key, to, data, value, gas, fees
+        )
+        if reused is not None:
+            return self._resume(reused)
+
+        watcher = self.client.watcher
+        fut = watcher.watch(tx_hash)  # before the broadcast: the block walk cannot miss it
+        try:
+            self._broadcast(raw_hex, tx_hash)
+        except ChainUnavailable:
+            watcher.unwatch(tx_hash)
+            raise  # row stays "signed": queued for reconcile()
+        except TxRejected as exc:
+            watcher.unwatch(tx_hash)
+            self._mark_failed(row_id, exc.reason)
+            self.client.nonces.for_address(signer).resync()
+            raise
+        with self.sessions.begin() as s:
+            outbox.mark_sent(s, row_id)
+        return self._await(row_id, tx_hash, nonce, fut)
+
+    def outcome(self, signer: str, idempotency_key: str) -> TxOutcome | None:
+        """The stored outcome for a key without waiting (None if unknown)."""
+        row = self._find(signer, idempotency_key)
+        return TxOutcome.from_row(row) if row else None
+
+    def reconcile(self) -> dict[str, int]:
+        """Finish every signed/sent row: record receipts, re-send the SAME raw tx
+        for the rest. Raises ChainUnavailable if the node is down (call again later)."""
+        counts = {"mined": 0, "reverted": 0, "rebroadcast": 0, "failed": 0}
+        with self.sessions() as s:
+            rows = outbox.in_flight(s)
+        for row in rows:
+            receipt = self.client.get_receipt(row.tx_hash)
+            if receipt is not None:
+                out = self._finish(row.id, row.nonce, receipt)
+                counts[out.status] += 1
+                continue
+            try:
+                self._broadcast(row.raw_tx, row.tx_hash)
+            except TxRejected as exc:
+                self._mark_failed(row.id, exc.reason)
+                self.client.nonces.for_address(row.signer).resync()
+                counts["failed"] += 1
+                continue
+            with self.sessions.begin() as s:
+                outbox.mark_sent(s, row.id)
+            counts["rebroadcast"] += 1
+        return counts
+
+    # -- steps ---------------------------------------------------------------------------
+    def _sign_and_store(
+        self, account: LocalAccount, contract_name: str, fn_name: str, key: str | None,
+        to: str, data: str, value: int, gas: int, fees: dict[str, int],
+    ) -> tuple[int, str, int, str, OutboxTx | None]:
+        manager = self.client.nonces.for_address(account.address)
+        with manager.reserve() as slot:
+            if key is not None:
+                # Another thread of this process may have taken the key meanwhile.
+                existing = self._find(account.address, key)
+                if existing is not None:
+                    return existing.id, existing.tx_hash, existing.nonce, existing.raw_tx, existing
+            tx = {
+                "chainId": self.client.chain_id,
+                "nonce": slot.nonce,
+                "to": to,
+                "data": data,
+                "value": value,
+                "gas": gas,
+                **fees,
+            }
+            signed = account.sign_transaction(tx)
+            raw_hex = "0x" + bytes(signed.raw_transaction).hex()
+            tx_hash = "0x" + bytes(signed.hash).hex()
+            row = OutboxTx(
+                signer=account.address, idempotency_key=key, nonce=slot.nonce, contract_name=contract_name,
+                fn_name=fn_name, to=to, data=data, raw_tx=raw_hex, tx_hash=tx_hash, status=SIGNED,
+            )
+            try:
+                with self.sessions.begin() as s:  # COMMIT before broadcast
+                    s.add(row)
+                    s.flush()
+                    row_id = row.id
+            except IntegrityError:
+                # Same key inserted by another process: the nonce stays unused.
+                existing = self._find(account.address, key) if key is not None else None
+                if existing is None:
+                    raise
+                return existing.id, existing.tx_hash, existing.nonce, existing.raw_tx, existing
+            slot.commit()
+            return row_id, tx_hash, slot.nonce, raw_hex, None
+
+    def _broadcast(self, raw_hex: str, tx_hash: str) -> None:
+        try:
+            with self.client.guard():
+                self.client.w3.eth.send_raw_transaction(raw_hex)
+            return
+        except ChainUnavailable:
+            raise
+        except ContractRevert as exc:  # some nodes run the tx on submission
+            raise TxRejected(f"rejected on submission: {exc.name}", tx_hash) from exc
+        except Exception as exc:
+            message = rpc_error_message(exc).lower()
+            if any(m in message for m in _ALREADY_KNOWN):
+                return
+            if any(m in message for m in _NONCE_TOO_LOW) and self._node_knows(tx_hash):
+                return  # our own transaction already took the nonce
+            raise TxRejected(rpc_error_message(exc), tx_hash) from exc
+
+    def _node_knows(self, tx_hash: str) -> bool:
+        try:
+            with self.client.guard():
+                self.client.w3.eth.get_transaction(tx_hash)
+            return True
+        except ChainUnavailable:
+            raise
+        except Exception:
+            return False
+
+    def _resume(self, row: OutboxTx) -> TxOutcome:
+        if row.status in outbox.FINAL:
+            return TxOutcome.from_row(row)
+        watcher = self.client.watcher
+        fut = watcher.watch(row.tx_hash, maybe_mined=True)
+        if not fut.done():
+            # Re-send the stored raw tx (harmless if the node has it): a retried request
+            # then heals a write queued while the node was down or dropped by a restart.
+            try:
+                self._broadcast(row.raw_tx, row.tx_hash)
+            except ChainUnavailable:
+                watcher.unwatch(row.tx_hash)
+                raise
+            except TxRejected as exc:
+                watcher.unwatch(row.tx_hash)
+                self._mark_failed(row.id, exc.reason)
+                self.client.nonces.for_address(row.signer).resync()
+                raise
+            with self.sessions.begin() as s:
+                outbox.mark_sent(s, row.id)
+        return self._await(row.id, row.tx_hash, row.nonce, fut)
+
+    def _await(self, row_id: int, tx_hash: str, nonce: int, fut) -> TxOutcome:
+        try:
+            receipt = fut.result(timeout=self.client.settings.receipt_timeout_s)
+        except FutureTimeout:
+            self.client.watcher.unwatch(tx_hash)
+            return TxOutcome(status=SENT, tx_hash=tx_hash, nonce=nonce, pending=True)
+        return self._finish(row_id, nonce, receipt)
+
+    def _finish(self, row_id: int, nonce: int, receipt: Any) -> TxOutcome:
+        tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
+        events = self.client.decode_receipt_events(receipt)
+        revert: ContractRevert | None = None
+        if receipt["status"] == 1:
+            status = MINED
+        else:
+            status, events = REVERTED, []
+            revert = self._replay_revert(tx_hash, receipt)
+        with self.sessions.begin() as s:
+            outbox.mark_final(
+                s, row_id, status=status, block_number=int(receipt["blockNumber"]), gas_used=int(receipt["gasUsed"]),
+                events=events, revert=revert.to_dict() if revert else None,
+            )
+        return TxOutcome(
+            status=status, tx_hash=tx_hash, nonce=nonce, block_number=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]), events=events, revert=revert,
+        )
+
+    def _replay_revert(self, tx_hash: str, receipt: Any) -> ContractRevert:
+        """Receipts carry no revert data. Ask the node's call tracer for the exact
+        output (anvil, Besu, geth); without it, re-run the call on the parent block's
+        state, then on the block's own state (approximate: other txs of the block)."""
+        try:
+            with self.client.guard():
+                trace = self.client.w3.provider.make_request(
+                    "debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}]
+                )
+            output = (trace.get("result") or {}).get("output") if isinstance(trace, dict) else None
+            if isinstance(output, str) and output.startswith("0x"):
+                return self.client.errors.decode_revert(output)
+        except Exception as exc:
+            log.info("call tracer unavailable for %s: %s", tx_hash, type(exc).__name__)
+        try:
+            with self.client.guard():
+                tx = self.client.w3.eth.get_transaction(tx_hash)
+            call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"], "gas": tx["gas"]}
+            for block in (int(receipt["blockNumber"]) - 1, int(receipt["blockNumber"])):
+                try:
+                    with self.client.guard():
+                        self.client.w3.eth.call(call, block)
+                except ContractRevert as exc:
+                    return exc
+        except Exception as exc:  # node down / pruned state: still a revert, just undecoded
+            log.warning("could not replay reverted tx %s: %s", tx_hash, type(exc).__name__)
+        return ContractRevert("Reverted", {})
+
+    # -- helpers -------------------------------------------------------------------------
+    def _find(self, signer: str, key: str) -> OutboxTx | None:
+        with self.sessions() as s:
+            return outbox.find_by_key(s, signer, key)
+
+    def _mark_failed(self, row_id: int, reason: str) -> None:
+        with self.sessions.begin() as s:
+            outbox.mark_final(s, row_id, status=FAILED, error=reason[:500])
+
+    def _remember_gas(self, contract_name: str, fn_name: str, estimate: int) -> None:
+        with self._gas_lock:
+            k = (contract_name, fn_name)
+            self._gas_seen[k] = max(estimate, self._gas_seen.get(k, 0))
+
+    def _offline_gas(self, contract_name: str, fn_name: str) -> int:
+        with self._gas_lock:
+            seen = self._gas_seen.get((contract_name, fn_name))
+        if seen is None:
+            raise ChainUnavailable("chain node unreachable and no gas estimate known for this call")
+        return int(seen * OFFLINE_GAS_HEADROOM) + 10_000

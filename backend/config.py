@@ -1,0 +1,69 @@
+"""Settings from the environment (prefix ``GOVCHAIN_``).
+
+Development defaults make ``govchain`` work out of the box on a laptop; in
+production mode (``GOVCHAIN_ENV=production``) every secret that still has its
+development default is refused, so a forgotten variable cannot ship.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+DEV_SECRET = "dev-only-insecure-secret"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+class SettingsError(RuntimeError):
+    pass
+
+
+def _env(name: str, default: str) -> str:
+    return os.environ.get(f"GOVCHAIN_{name}", default)
+
+
+@dataclass(frozen=True)
+class Settings:
+    env: str = field(default_factory=lambda: _env("ENV", "development"))
+    rpc_url: str = field(default_factory=lambda: _env("RPC_URL", "http://127.0.0.1:8545"))
+    network: str = field(default_factory=lambda: _env("NETWORK", "devnet"))
+    data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(PROJECT_ROOT / "var"))))
+    database_url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
+    deployments_dir: Path = field(
+        default_factory=lambda: Path(_env("DEPLOYMENTS_DIR", str(PROJECT_ROOT / "deployments")))
+    )
+    # Unlocks the department keystores and derives the key-wrapping keys.
+    keystore_secret: str = field(default_factory=lambda: _env("KEYSTORE_SECRET", DEV_SECRET))
+    # Keys the HMAC that turns citizens' identifiers and officers' ids into on-chain hashes.
+    subject_secret: str = field(default_factory=lambda: _env("SUBJECT_SECRET", DEV_SECRET))
+    receipt_timeout_s: float = field(default_factory=lambda: float(_env("RECEIPT_TIMEOUT_S", "30")))
+    poll_interval_s: float = field(default_factory=lambda: float(_env("POLL_INTERVAL_S", "0.02")))
+    gas_price_wei: int = field(default_factory=lambda: int(_env("GAS_PRICE_WEI", "-1")))
+
+    def __post_init__(self) -> None:
+        if not self.database_url:
+            object.__setattr__(self, "database_url", f"sqlite:///{self.data_dir / 'govchain.db'}")
+        if self.is_production:
+            weak = [f.name for f in fields(self) if getattr(self, f.name) == DEV_SECRET]
+            if weak:
+                raise SettingsError(
+                    "production mode refuses development secrets: set "
+                    + ", ".join(f"GOVCHAIN_{n.upper()}" for n in weak)
+                )
+
+    @property
+    def is_production(self) -> bool:
+        return self.env == "production"
+
+    @property
+    def keystore_dir(self) -> Path:
+        return self.data_dir / "keystore"
+
+    @property
+    def documents_dir(self) -> Path:
+        return self.data_dir / "documents"
+
+
+def load_settings() -> Settings:
+    return Settings()

@@ -1,0 +1,7 @@
+"""Contract events → SQL (see indexer.py for the invariants)."""
+
+from backend.indexer.indexer import ChainChanged, Cursor, Indexer, RpcError
+from backend.indexer.models import chain_events, indexer_cursor
+from backend.indexer.query import query_events
+
+__all__ = ["ChainChanged", "Cursor", "Indexer", "RpcError", "chain_events", "indexer_cursor", "query_events"]

@@ -1,0 +1,217 @@
+"""Raw JSON-RPC logs → rows, decoded with eth_abi directly.
+
+web3's contract event processing builds AttributeDicts and HexBytes for every
+log; for a rebuild over 50k+ events that dominates. Here each (address,
+topic0) maps to a precomputed decoder, topics of static types are converted
+by hand and only the data part goes through ``eth_abi.decode``.
+
+JSON encoding of args (``to_json``), chosen so that any consumer, JavaScript
+included, reads values exactly:
+- uintN / intN with N <= 64 → JSON number (timestamps, counters, enums);
+  N > 64 → decimal string (uint256 ids, amounts) — never a lossy float.
+- address → checksum string; bytesN / bytes → "0x…" lowercase hex;
+  bool, string → as is; arrays → lists; tuples → objects by component name.
+- indexed args of dynamic type (string, bytes, arrays, tuples) are only
+  present as their keccak topic: stored as "0x…" hex.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import eth_abi
+from eth_utils import event_abi_to_log_topic, to_checksum_address
+
+UNKNOWN_EVENT = "UnknownEvent"
+
+# arg name (lower-cased, underscores dropped) → denormalised column
+ID_COLUMNS = {
+    "resourceid": "resource_id",
+    "grantid": "grant_id",
+    "requestid": "request_id",
+    "incidentid": "incident_id",
+    "officerhash": "officer_hash",
+    "subjecthash": "subject_hash",
+}
+DEPARTMENT_ARGS = ("user", "grantee", "owner", "department", "account", "filer", "by")
+
+
+def _canon(name: str) -> str:
+    return name.replace("_", "").lower()
+
+
+def abi_type(inp: dict) -> str:
+    """ABI input → canonical type string, expanding tuples."""
+    t = inp["type"]
+    if t.startswith("tuple"):
+        inner = ",".join(abi_type(c) for c in inp["components"])
+        return f"({inner}){t[len('tuple'):]}"
+    return t
+
+
+def _int_bits(t: str) -> int | None:
+    for prefix in ("uint", "int"):
+        if t.startswith(prefix) and "[" not in t:
+            rest = t[len(prefix) :]
+            return int(rest) if rest else 256
+    return None
+
+
+def to_json(inp: dict, value: Any) -> Any:
+    t = inp["type"]
+    if t.endswith("]"):
+        elem = dict(inp, type=t[: t.rindex("[")])
+        return [to_json(elem, v) for v in value]
+    if t == "tuple":
+        return {c.get("name") or str(i): to_json(c, v) for i, (c, v) in enumerate(zip(inp["components"], value))}
+    bits = _int_bits(t)
+    if bits is not None:
+        return int(value) if bits <= 64 else str(int(value))
+    if t == "address":
+        return to_checksum_address(value)
+    if isinstance(value, (bytes, bytearray)):
+        return "0x" + bytes(value).hex()
+    return value
+
+
+def _is_dynamic(t: str) -> bool:
+    return t in ("string", "bytes") or t.endswith("]") or t.startswith("tuple")
+
+
+def _topic_decoder(inp: dict) -> Callable[[bytes], Any]:
+    """Fast converters for the static types that appear as indexed args."""
+    t = inp["type"]
+    if _is_dynamic(t):
+        return lambda b: "0x" + b.hex()  # only the keccak of the value is on chain
+    if t == "address":
+        return lambda b: to_checksum_address(b[12:])
+    bits = _int_bits(t)
+    if bits is not None:
+        signed = t.startswith("int")
+        return lambda b: (lambda v: v if bits <= 64 else str(v))(int.from_bytes(b, "big", signed=signed))
+    if t == "bool":
+        return lambda b: b[-1] == 1
+    if t.startswith("bytes"):
+        n = int(t[5:])
+        return lambda b: "0x" + b[:n].hex()
+    return lambda b: to_json(inp, eth_abi.decode([t], b)[0])
+
+
+@dataclass
+class EventDecoder:
+    contract: str
+    name: str
+    inputs: list[dict]
+    topic_decoders: list[tuple[str, Callable[[bytes], Any]]] = field(default_factory=list)
+    data_inputs: list[dict] = field(default_factory=list)
+    data_types: list[str] = field(default_factory=list)
+    # which args fill which denormalised columns
+    id_fields: list[tuple[str, str]] = field(default_factory=list)
+    department_arg: str | None = None
+
+    @classmethod
+    def from_abi(cls, contract: str, entry: dict) -> "EventDecoder":
+        dec = cls(contract=contract, name=entry["name"], inputs=entry["inputs"])
+        for inp in entry["inputs"]:
+            if inp.get("indexed"):
+                dec.topic_decoders.append((inp["name"], _topic_decoder(inp)))
+            else:
+                dec.data_inputs.append(inp)
+                dec.data_types.append(abi_type(inp))
+            col = ID_COLUMNS.get(_canon(inp["name"]))
+            if col:
+                dec.id_fields.append((inp["name"], col))
+        # department: first indexed address arg with a known role name, in event order;
+        # fall back to a non-indexed one so older event shapes still get the column.
+        for want_indexed in (True, False):
+            for inp in entry["inputs"]:
+                if (
+                    inp["type"] == "address"
+                    and bool(inp.get("indexed")) == want_indexed
+                    and _canon(inp["name"]) in DEPARTMENT_ARGS
+                ):
+                    dec.department_arg = inp["name"]
+                    break
+            if dec.department_arg:
+                break
+        return dec
+
+    def decode(self, topics: list[bytes], data: bytes) -> dict[str, Any]:
+        if len(topics) - 1 != len(self.topic_decoders):
+            raise ValueError(f"{self.contract}.{self.name}: expected {len(self.topic_decoders)} indexed topics")
+        args: dict[str, Any] = {}
+        for (name, conv), topic in zip(self.topic_decoders, topics[1:]):
+            args[name] = conv(topic)
+        if self.data_types:
+            values = eth_abi.decode(self.data_types, data)
+            for inp, v in zip(self.data_inputs, values):
+                args[inp["name"]] = to_json(inp, v)
+        # keep the ABI's argument order
+        return {inp["name"]: args[inp["name"]] for inp in self.inputs}
+
+    def columns(self, args: dict[str, Any]) -> dict[str, Any]:
+        cols: dict[str, Any] = {}
+        for name, col in self.id_fields:
+            v = args.get(name)
+            if v is not None and not isinstance(v, (list, dict)):
+                cols[col] = str(v).lower() if isinstance(v, str) and v.startswith("0x") else str(v)
+        if self.department_arg is not None:
+            cols["department"] = str(args[self.department_arg]).lower()
+        return cols
+
+
+def build_decoders(contracts: dict[str, tuple[str, list[dict]]]) -> dict[tuple[str, bytes], EventDecoder]:
+    """(lowercase address, topic0) → decoder, for every non-anonymous event."""
+    table: dict[tuple[str, bytes], EventDecoder] = {}
+    for name, (address, abi) in contracts.items():
+        for entry in abi:
+            if entry.get("type") != "event" or entry.get("anonymous"):
+                continue
+            table[(address.lower(), event_abi_to_log_topic(entry))] = EventDecoder.from_abi(name, entry)
+    return table
+
+
+_EMPTY_COLUMNS = dict.fromkeys(
+    ["resource_id", "grant_id", "request_id", "incident_id", "department", "officer_hash", "subject_hash"]
+)
+
+
+def log_to_row(
+    raw: dict,
+    decoders: dict[tuple[str, bytes], EventDecoder],
+    names: dict[str, str],
+    block_time: int | None,
+) -> dict[str, Any]:
+    """One raw eth_getLogs entry (hex strings) → one chain_events row."""
+    address = raw["address"].lower()
+    topics = [bytes.fromhex(t[2:]) for t in raw["topics"]]
+    data = bytes.fromhex(raw["data"][2:])
+    row: dict[str, Any] = {
+        "block_number": int(raw["blockNumber"], 16),
+        "block_hash": raw["blockHash"].lower(),
+        "block_time": block_time,
+        "tx_hash": raw["transactionHash"].lower(),
+        "log_index": int(raw["logIndex"], 16),
+        "address": address,
+        **_EMPTY_COLUMNS,
+    }
+    dec = decoders.get((address, topics[0])) if topics else None
+    args = None
+    if dec is not None:
+        try:
+            args = dec.decode(topics, data)
+        except Exception:  # malformed log under a known topic0: keep it, undecoded
+            args = None
+    if args is None:
+        # Still one row per log, so rows == eth_getLogs even for events missing from the ABI.
+        row.update(
+            contract=names.get(address, address),
+            event=UNKNOWN_EVENT,
+            args={"topics": [t.lower() for t in raw["topics"]], "data": raw["data"].lower()},
+        )
+        return row
+    assert dec is not None
+    row.update(contract=dec.contract, event=dec.name, args=args)
+    row.update(dec.columns(args))
+    return row

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# The whole test suite, as the README's `make test` runs it:
+#   1. contract tests (brownie, anvil)      3. slither (no high/medium)
+#   2. ganache smoke run of contract tests  4. backend tests (pytest, real anvil)
+# Every stage runs even if an earlier one failed; the exit code and the
+# closing "N passed, N failed" line cover all of them.
+set -uo pipefail
+cd "$(dirname "$0")/.."
+mkdir -p reports
+export PATH="$PWD/node_modules/.bin:$PWD/.venv/bin:$PATH"
+PY="$PWD/.venv/bin/python"
+passed=0; failed=0; status=0
+
+count() {  # add the counts from a pytest summary line in log $1
+  local line
+  line="$(grep -E '^=+ .*(passed|failed|error).* in [0-9.]+s' "$1" | tail -1)"
+  local p f e
+  p="$(grep -oE '[0-9]+ passed' <<<"$line" | grep -oE '[0-9]+' || true)"
+  f="$(grep -oE '[0-9]+ failed' <<<"$line" | grep -oE '[0-9]+' || true)"
+  e="$(grep -oE '[0-9]+ errors?' <<<"$line" | grep -oE '[0-9]+' || true)"
+  passed=$((passed + ${p:-0})); failed=$((failed + ${f:-0} + ${e:-0}))
+}
+
+stage() {  # stage NAME LOG CMD...
+  local name="$1" log="$2"; shift 2
+  printf '\n\033[1m==> %s\033[0m\n' "$name"
+  "$@" 2>&1 | tee "$log"
+  local rc=${PIPESTATUS[0]}
+  if [ "$rc" -ne 0 ]; then
+    echo "!! $name failed (exit $rc)"; status=1
+  fi
+  return 0
+}
+
+stage "compile" reports/test-compile.log brownie compile
+stage "contract tests (anvil)" reports/test-contracts.log brownie test tests/contracts --network govchain-test
+count reports/test-contracts.log
+stage "contract smoke tests (ganache 7)" reports/test-ganache.log brownie test tests/contracts --network govchain-ganache -m ganache_smoke
+count reports/test-ganache.log
+stage "slither" reports/test-slither.log "$PY" tools/run_slither.py
+stage "backend tests" reports/test-backend.log "$PY" -m pytest -p no:pytest-brownie tests/backend
+count reports/test-backend.log
+
+echo
+if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+echo "${passed} passed, ${failed} failed"
+exit "$status"
