@@ -27,7 +27,7 @@ def _env(name: str, default: str) -> str:
 class Settings:
     env: str = field(default_factory=lambda: _env("ENV", "development"))
     rpc_url: str = field(default_factory=lambda: _env("RPC_URL", "http://127.0.0.1:8545"))
-    network: str = field(default_factory=lambda: _env("NETWORK", "devnet"))
+    network: str = field(default_factory=lambda: _env("NETWORK", "govchain-devnet"))
     data_dir: Path = field(default_factory=lambda: Path(_env("DATA_DIR", str(PROJECT_ROOT / "var"))))
     database_url: str = field(default_factory=lambda: _env("DATABASE_URL", ""))
     deployments_dir: Path = field(

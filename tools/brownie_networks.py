@@ -43,7 +43,7 @@ LIVE = {
             # with interval mining (anvil --block-time 0.2), as Besu's QBFT does.
             "name": "GovChain devnet (anvil, interval mining)",
             "id": "govchain-devnet",
-            "host": "http://127.0.0.1:8545",
+            "host": os.environ.get("GOVCHAIN_RPC_URL", "http://127.0.0.1:8545"),
             "chainid": 31337,
         },
         {

@@ -1,0 +1,216 @@
+"""``govchain`` — operate the platform: local chain, deployment, keys, API, indexer, audit."""
+
+from __future__ import annotations
+
+import json
+import signal
+import sys
+import time
+from pathlib import Path
+from typing import Annotated, Optional
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from backend.config import Settings, SettingsError, load_settings
+
+app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
+keys_app = typer.Typer(help="Department, governor and auditor keys (encrypted keystore).", no_args_is_help=True)
+tokens_app = typer.Typer(help="API bearer tokens (stored hashed; shown once).", no_args_is_help=True)
+app.add_typer(keys_app, name="keys")
+app.add_typer(tokens_app, name="tokens")
+console = Console()
+err = Console(stderr=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+def _w3(settings: Settings):
+    from web3 import Web3
+
+    return Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+
+
+# ----------------------------------------------------------------- chain
+
+
+@app.command()
+def devnet(
+    port: Annotated[int, typer.Option(help="JSON-RPC port")] = 8545,
+    block_time: Annotated[float, typer.Option(help="seconds between blocks (interval mining)")] = 0.2,
+    fresh: Annotated[bool, typer.Option(help="start from an empty chain (deletes the saved state)")] = False,
+) -> None:
+    """Run the local chain (anvil, interval mining) in the foreground; state persists in the data dir."""
+    from backend.devnet import Devnet, DevnetError
+
+    settings = _settings()
+    state = settings.data_dir / "devnet" / "state.json"
+    if fresh:
+        state.unlink(missing_ok=True)
+    net = Devnet(port=port, block_time=block_time, state_file=state)
+    try:
+        net.start(log_file=settings.data_dir / "devnet" / "anvil.log")
+    except DevnetError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"devnet on {net.rpc_url} (block time {block_time}s, state {state}); Ctrl-C stops it")
+    try:
+        net.process.wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        net.stop()
+
+
+@app.command()
+def deploy(
+    fresh: Annotated[bool, typer.Option(help="deploy new contracts even if a live deployment exists")] = False,
+    devnet_funds: Annotated[bool, typer.Option(help="fund the platform's accounts from anvil's dev key")] = True,
+) -> None:
+    """Create keys, deploy (or reuse) the contracts, admit the council's departments; writes the manifest."""
+    from backend.bootstrap import bootstrap
+    from backend.deployer import DeployError, wait_for_node
+
+    settings = _settings()
+    w3 = _w3(settings)
+    try:
+        wait_for_node(w3, timeout=10)
+        manifest = bootstrap(settings, w3, fresh=fresh, fund_from_dev_key=devnet_funds, log=console.print)
+    except DeployError as exc:
+        err.print(f"[red]deploy failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    console.print(f"manifest: {settings.deployments_dir / (settings.network + '.json')} (chain {manifest['chain_id']})")
+
+
+# ----------------------------------------------------------------- keys
+
+
+@keys_app.command("list")
+def keys_list() -> None:
+    """List the keystore's accounts (no secret needed)."""
+    from backend.keystore import Keystore
+
+    settings = _settings()
+    ks = Keystore(settings.keystore_dir, settings.keystore_secret)
+    table = Table("name", "address")
+    for name, addr in sorted(ks.addresses().items()):
+        table.add_row(name, addr)
+    console.print(table)
+
+
+@keys_app.command("create")
+def keys_create(name: str) -> None:
+    """Create a new encrypted key NAME (e.g. dept-psb)."""
+    from backend.keystore import Keystore, KeystoreError
+
+    settings = _settings()
+    try:
+        addr = Keystore(settings.keystore_dir, settings.keystore_secret).create(name)
+    except KeystoreError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"{name} {addr}")
+
+
+# ----------------------------------------------------------------- tokens
+
+
+@tokens_app.command("issue")
+def tokens_issue(
+    key: Annotated[str, typer.Argument(help="keystore name of the department, governor or auditor")],
+    label: Annotated[str, typer.Option(help="what the token is for")] = "",
+) -> None:
+    """Issue a bearer token for a keystore account; printed once."""
+    from backend import roster
+    from backend.auth_tokens import TokenService
+    from backend.db import init_db, make_engine, session_factory
+    from backend.keystore import Keystore, KeystoreError
+
+    settings = _settings()
+    try:
+        addr = Keystore(settings.keystore_dir, settings.keystore_secret).address_of(key)
+    except KeystoreError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
+    role = _role_of(key, roster)
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    token = TokenService(session_factory(engine)).issue(role, addr, label or key)
+    console.print(token)
+
+
+def _role_of(key: str, roster) -> str:
+    try:
+        role = roster.by_key(key).role
+    except KeyError:
+        role = "department"
+    return {"governor": "governor", "auditor": "auditor"}.get(role, "department")
+
+
+# ----------------------------------------------------------------- serve / index
+
+
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option()] = "127.0.0.1",
+    port: Annotated[int, typer.Option()] = 8000,
+    follow_index: Annotated[bool, typer.Option(help="run the event indexer in the background")] = True,
+) -> None:
+    """Serve the HTTP API and web console (OpenAPI at /docs)."""
+    import uvicorn
+
+    from backend.api.main import create_app
+    from backend.context import AppContext
+
+    settings = _settings()
+    ctx = AppContext.from_settings(settings)
+    if follow_index:
+        ctx.start_indexer()
+    uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def index(
+    rebuild: Annotated[bool, typer.Option(help="drop the indexed rows and rebuild them from the chain")] = False,
+    follow: Annotated[bool, typer.Option(help="keep following new blocks")] = False,
+) -> None:
+    """Index contract events into SQL (progress shown); --rebuild recreates it from the deploy block."""
+    from rich.progress import Progress
+
+    from backend.context import AppContext
+
+    settings = _settings()
+    ctx = AppContext.from_settings(settings)
+    indexer = ctx.make_indexer()
+    with Progress(console=console) as progress:
+        task = progress.add_task("indexing", total=None)
+
+        def cb(done_block: int, head: int, rows: int) -> None:
+            progress.update(task, total=head, completed=done_block, description=f"indexing ({rows} events)")
+
+        n = indexer.rebuild(progress=cb) if rebuild else indexer.sync(progress=cb)
+    console.print(f"indexed {n} events")
+    if follow:
+        import threading
+
+        stop = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: stop.set())
+        try:
+            indexer.follow(stop, interval=1.0)
+        except KeyboardInterrupt:
+            pass
+
+
+def main() -> None:  # pragma: no cover
+    app()
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()
