@@ -17,7 +17,7 @@ setup: ## install everything (venv, npm toolchain, offline solc, brownie network
 compile: setup ## compile the contracts with the offline solc (brownie)
 	brownie compile
 
-run: setup ## run the platform: local chain, contracts, demo data, API + console
+run: compile ## run the platform: local chain, contracts, demo data, API + console
 	$(PY) -m backend.cli up
 
 test: setup ## run every test: contracts, slither, ganache smoke, backend

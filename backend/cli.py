@@ -33,9 +33,9 @@ def _settings() -> Settings:
 
 
 def _w3(settings: Settings):
-    from web3 import Web3
+    from backend.chain.client import build_web3
 
-    return Web3(Web3.HTTPProvider(settings.rpc_url, request_kwargs={"timeout": 30}))
+    return build_web3(settings.rpc_url)
 
 
 # ----------------------------------------------------------------- chain
@@ -87,6 +87,24 @@ def deploy(
         err.print(f"[red]deploy failed:[/red] {exc}")
         raise typer.Exit(1) from None
     console.print(f"manifest: {settings.deployments_dir / (settings.network + '.json')} (chain {manifest['chain_id']})")
+
+
+@app.command("besu-config")
+def besu_config(
+    out_dir: Annotated[Path, typer.Argument(help="folder to write the network into (must be empty)")],
+    validators: Annotated[int, typer.Option(help="QBFT validators (>= 4)")] = 4,
+    chain_id: Annotated[int, typer.Option(help="chain id of the production network")] = 1337,
+    block_period: Annotated[int, typer.Option(help="seconds per block")] = 2,
+) -> None:
+    """Generate a Hyperledger Besu QBFT network (genesis, node keys, configs) for production."""
+    from backend.besu import BesuConfigError, describe, generate_network
+
+    try:
+        layout = generate_network(out_dir, validators=validators, chain_id=chain_id, block_period_s=block_period)
+    except BesuConfigError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(describe(layout))
 
 
 # ----------------------------------------------------------------- keys
@@ -206,6 +224,82 @@ def index(
             indexer.follow(stop, interval=1.0)
         except KeyboardInterrupt:
             pass
+
+
+@app.command()
+def up(
+    host: Annotated[str, typer.Option(help="address the API listens on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="API port")] = 8000,
+    chain_port: Annotated[int, typer.Option(help="devnet JSON-RPC port")] = 8545,
+    fresh: Annotated[bool, typer.Option(help="wipe the devnet state and local data first")] = False,
+) -> None:
+    """The run command: devnet + contracts + demo data + API, all in one (Ctrl-C stops)."""
+    import shutil
+    from dataclasses import replace
+
+    import uvicorn
+
+    from backend.bootstrap import bootstrap
+    from backend.deployer import DeployError, wait_for_node
+    from backend.devnet import Devnet, DevnetError, port_open
+
+    settings = _settings()
+    settings = replace(settings, rpc_url=f"http://127.0.0.1:{chain_port}")
+    if fresh and settings.data_dir.exists():
+        shutil.rmtree(settings.data_dir)
+        (settings.deployments_dir / f"{settings.network}.json").unlink(missing_ok=True)
+    net = None
+    if port_open("127.0.0.1", chain_port):
+        console.print(f"using the chain already running on port {chain_port}")
+    else:
+        net = Devnet(port=chain_port, state_file=settings.data_dir / "devnet" / "state.json")
+        try:
+            net.start(log_file=settings.data_dir / "devnet" / "anvil.log")
+        except DevnetError as exc:
+            err.print(f"[red]{exc}[/red]")
+            raise typer.Exit(1) from None
+        console.print(f"devnet: anvil on {net.rpc_url}, block time {net.block_time}s, state in {net.state_file}")
+    try:
+        w3 = _w3(settings)
+        wait_for_node(w3)
+        bootstrap(settings, w3, log=console.print)
+        from backend.context import AppContext
+
+        ctx = AppContext.from_settings(settings)
+        try:
+            from backend.demo import seed
+        except ImportError:
+            seed = None
+        if seed is not None:
+            seed(ctx, log=console.print)
+        _print_demo_tokens(ctx)
+        ctx.start_indexer()
+        console.print(f"\n[bold]GovChain is up:[/bold] http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
+        console.print("Ctrl-C stops the API and the chain (the chain state is kept).")
+        from backend.api.main import create_app
+
+        uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning")
+    except DeployError as exc:
+        err.print(f"[red]bootstrap failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    finally:
+        if net is not None:
+            net.stop()
+
+
+def _print_demo_tokens(ctx) -> None:
+    """Issue a fresh token per demo actor (older demo tokens are revoked) and print them."""
+    from backend import roster
+
+    table = Table("who", "role", "address", "token", title="demo API tokens (Authorization: Bearer …)")
+    for m in [*roster.GOVERNORS, *roster.DEPARTMENTS, *roster.AUDITORS]:
+        addr = ctx.keystore.address_of(m.key)
+        for old in ctx.tokens.list(principal=addr):
+            if old.label == f"demo:{m.key}" and old.revoked_at is None:
+                ctx.tokens.revoke(old.id)
+        token = ctx.tokens.issue(_role_of(m.key, roster), addr, f"demo:{m.key}")
+        table.add_row(m.name, m.role, addr, token)
+    console.print(table)
 
 
 def main() -> None:  # pragma: no cover

@@ -16,9 +16,8 @@ import os
 from dataclasses import replace
 
 from brownie import network
-from web3 import Web3
-
 from backend.bootstrap import bootstrap
+from backend.chain.client import build_web3
 from backend.config import load_settings
 
 
@@ -26,7 +25,7 @@ def main(fresh: str = "") -> dict:
     net_id = network.show_active()
     rpc = network.web3.provider.endpoint_uri
     settings = replace(load_settings(), rpc_url=rpc, network=net_id)
-    w3 = Web3(Web3.HTTPProvider(rpc))
+    w3 = build_web3(rpc)  # with the POA extraData middleware Besu's QBFT needs
     dev_chain = w3.eth.chain_id == 31337 or os.environ.get("GOVCHAIN_DEV_FUNDS") == "1"
     manifest = bootstrap(settings, w3, fresh=bool(fresh), fund_from_dev_key=dev_chain, log=print)
     print(f"deployment manifest: {settings.deployments_dir / (net_id + '.json')}")

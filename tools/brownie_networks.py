@@ -15,6 +15,16 @@ import yaml
 
 CONFIG = Path(os.environ.get("BROWNIE_DATA_FOLDER", Path.home() / ".brownie")) / "network-config.yaml"
 
+def _anvil(net_id: str, port: int, name: str) -> dict:
+    return {
+        "name": name,
+        "id": net_id,
+        "cmd": "anvil",
+        "host": "http://127.0.0.1",
+        "cmd_settings": {"port": port, "accounts": 20, "chain_id": 31337, "evm_version": "shanghai", "gas_limit": 30000000, "base_fee": 0},
+    }
+
+
 DEVELOPMENT = [
     {
         # Contract tests: anvil with automine (brownie sends one tx at a time).
@@ -24,6 +34,10 @@ DEVELOPMENT = [
         "host": "http://127.0.0.1",
         "cmd_settings": {"port": 8555, "accounts": 20, "chain_id": 31337, "evm_version": "shanghai", "gas_limit": 30000000, "base_fee": 0},
     },
+    # Spare ports so that several contract test runs can go side by side.
+    _anvil("govchain-test-b", 8565, "GovChain anvil (tests, b)"),
+    _anvil("govchain-test-c", 8566, "GovChain anvil (tests, c)"),
+    _anvil("govchain-test-d", 8567, "GovChain anvil (tests, d)"),
     {
         # Second node implementation: ganache 7 rejects gas price 0 (base fee),
         # so brownie-config.yaml sets gas_price for this network.
