@@ -1,0 +1,298 @@
+"""Accountability: stewards, grant officers, incidents with rule-based attribution, rulings."""
+
+from __future__ import annotations
+
+import pytest
+from contract_helpers import (
+    DATA_ERROR,
+    DAY,
+    GRANT,
+    HOUR,
+    INC_DISMISSED,
+    INC_ESCALATED,
+    INC_OPEN,
+    INC_RESPONDED,
+    INC_UPHELD,
+    INTERNAL,
+    LEAK,
+    RESOURCE_VERSION,
+    SECRET,
+    TAMPER,
+    UNAUTHORIZED_USE,
+    USE,
+    ZERO32,
+    ZERO_ADDRESS,
+    assert_custom_error,
+    encode_error,
+    event,
+    event_names,
+    h,
+    time_travel,
+)
+
+
+def suspend(system, dept):
+    c, g = system.consortium, system.governors
+    pid = c.proposeSuspendDepartment(dept, {"from": g[0]}).return_value
+    c.approve(pid, {"from": g[1]})
+
+
+@pytest.fixture
+def used_grant(system):
+    """A grant of department B on the INTERNAL resource with two recorded uses."""
+    gid = system.grant()
+    for i in range(2):
+        system.rights.recordUse(gid, h(f"officer-{i}"), h("citizen"), h("case"), {"from": system.depts[1]})
+    return gid
+
+
+def file(system, incident_type, kind, subject_id, index, sender=None, window=3 * DAY):
+    sender = sender or system.auditor
+    return system.accountability.fileIncident(incident_type, kind, subject_id, index, h("evidence"), window,
+                                              {"from": sender})
+
+
+# --------------------------------------------------------------------------- deployment
+
+
+def test_constructor_rejects_zero_addresses(Accountability, system, accounts):
+    c, cat, r = system.consortium, system.catalog, system.rights
+    for args in ((ZERO_ADDRESS, cat, r), (c, ZERO_ADDRESS, r), (c, cat, ZERO_ADDRESS)):
+        assert_custom_error(lambda: Accountability.deploy(*args, {"from": accounts[0]}), "AccountabilityZeroAddress")
+
+
+def test_deployment_links(system):
+    a = system.accountability
+    assert (a.consortium(), a.catalog(), a.usageRights()) == (system.consortium, system.catalog, system.rights)
+    assert a.incidentCount() == 0
+
+
+# --------------------------------------------------------------------------- stewards and grant officers
+
+
+def test_assign_steward(system):
+    a, owner, rid = system.accountability, system.depts[0], system.resources[SECRET]
+    tx = a.assignSteward(rid, h("steward-2"), {"from": owner})
+    assert event_names(tx) == ["StewardAssigned"]
+    assert event(tx, "StewardAssigned") == {"resourceId": rid, "owner": owner, "officerHash": h("steward-2")}
+    assert a.stewardOf(rid) == h("steward-2")
+
+
+def test_assign_steward_validation(system):
+    a, owner, rid, other = system.accountability, system.depts[0], system.resources[SECRET], system.depts[1]
+    assert_custom_error(lambda: a.assignSteward(0, h("s"), {"from": owner}), "AccountabilityUnknownResource", (0,))
+    assert_custom_error(lambda: a.assignSteward(99, h("s"), {"from": owner}), "AccountabilityUnknownResource", (99,))
+    assert_custom_error(lambda: a.assignSteward(rid, h("s"), {"from": other}), "AccountabilityNotResourceOwner",
+                        (rid, other))
+    assert_custom_error(lambda: a.assignSteward(rid, ZERO32, {"from": owner}), "AccountabilityEmptyOfficerHash")
+
+
+def test_assign_grant_officer(system):
+    a, grantee = system.accountability, system.depts[1]
+    gid = system.grant()
+    tx = a.assignGrantOfficer(gid, h("officer"), {"from": grantee})
+    assert event_names(tx) == ["GrantOfficerAssigned"]
+    assert event(tx, "GrantOfficerAssigned") == {"grantId": gid, "grantee": grantee, "officerHash": h("officer")}
+    assert a.grantOfficerOf(gid) == h("officer")
+
+
+def test_assign_grant_officer_validation(system):
+    a, grantee, owner = system.accountability, system.depts[1], system.depts[0]
+    gid = system.grant()
+    assert_custom_error(lambda: a.assignGrantOfficer(0, h("o"), {"from": grantee}), "AccountabilityUnknownGrant", (0,))
+    assert_custom_error(lambda: a.assignGrantOfficer(9, h("o"), {"from": grantee}), "AccountabilityUnknownGrant", (9,))
+    assert_custom_error(lambda: a.assignGrantOfficer(gid, h("o"), {"from": owner}), "AccountabilityNotGrantee",
+                        (gid, owner))
+    assert_custom_error(lambda: a.assignGrantOfficer(gid, ZERO32, {"from": grantee}), "AccountabilityEmptyOfficerHash")
+
+
+# --------------------------------------------------------------------------- filing and attribution
+
+
+def test_data_error_is_attributed_to_the_owner(system):
+    a, owner, rid = system.accountability, system.depts[0], system.resources[INTERNAL]
+    a.assignSteward(rid, h("steward-x"), {"from": owner})
+    tx = file(system, DATA_ERROR, RESOURCE_VERSION, rid, 1)
+    iid = tx.return_value
+    assert iid == 1 and a.incidentCount() == 1
+    assert event_names(tx) == ["IncidentFiled"]
+    assert event(tx, "IncidentFiled") == {
+        "incidentId": iid,
+        "responsible": owner,
+        "reporter": system.auditor,
+        "incidentType": DATA_ERROR,
+        "subjectKind": RESOURCE_VERSION,
+        "subjectId": rid,
+        "useIndex": 1,
+        "evidenceHash": h("evidence"),
+        "responsibleOfficerHash": h("steward-x"),
+        "responseDeadline": tx.timestamp + 3 * DAY,
+    }
+    assert dict(a.incident(iid).dict()) == {
+        "incidentType": DATA_ERROR,
+        "subjectKind": RESOURCE_VERSION,
+        "status": INC_OPEN,
+        "subjectId": rid,
+        "useIndex": 1,
+        "reporter": system.auditor,
+        "responsible": owner,
+        "responsibleOfficerHash": h("steward-x"),
+        "evidenceHash": h("evidence"),
+        "responseHash": ZERO32,
+        "rulingHash": ZERO32,
+        "filedAt": tx.timestamp,
+        "responseDeadline": tx.timestamp + 3 * DAY,
+    }
+
+
+def test_tamper_on_a_later_version_filed_by_a_department(system):
+    a, owner, rid = system.accountability, system.depts[0], system.resources[INTERNAL]
+    system.catalog.publishVersion(rid, h("v2"), h("o"), {"from": owner})
+    tx = file(system, TAMPER, RESOURCE_VERSION, rid, 2, sender=system.depts[2])
+    e = event(tx, "IncidentFiled")
+    assert (e["responsible"], e["reporter"], e["incidentType"], e["useIndex"]) == (owner, system.depts[2], TAMPER, 2)
+    assert e["responsibleOfficerHash"] == ZERO32  # no steward assigned: the registration event's steward applies
+
+
+def test_use_incidents_are_attributed_to_the_grantee(system, used_grant):
+    a, grantee = system.accountability, system.depts[1]
+    a.assignGrantOfficer(used_grant, h("grant-officer"), {"from": grantee})
+    tx = file(system, UNAUTHORIZED_USE, GRANT, used_grant, 0, sender=system.depts[0])
+    e = event(tx, "IncidentFiled")
+    assert (e["responsible"], e["subjectKind"], e["subjectId"], e["responsibleOfficerHash"]) == (
+        grantee, GRANT, used_grant, h("grant-officer"))
+    tx = file(system, LEAK, USE, used_grant, 2)
+    e = event(tx, "IncidentFiled")
+    assert (e["responsible"], e["incidentType"], e["subjectKind"], e["useIndex"]) == (grantee, LEAK, USE, 2)
+
+
+def test_file_incident_validation(system, used_grant):
+    a, rid = system.accountability, system.resources[INTERNAL]
+
+    def f(t=DATA_ERROR, k=RESOURCE_VERSION, sid=rid, idx=1, evidence=h("e"), window=DAY, sender=system.auditor):
+        return lambda: a.fileIncident(t, k, sid, idx, evidence, window, {"from": sender})
+
+    for caller in (system.outsider, system.governors[0]):
+        assert_custom_error(f(sender=caller), "AccountabilityNotReporter", (caller,))
+    assert_custom_error(f(t=4), "AccountabilityInvalidIncidentType", (4,))
+    assert_custom_error(f(k=3), "AccountabilityInvalidSubjectKind", (3,))
+    assert_custom_error(f(evidence=ZERO32), "AccountabilityEmptyEvidence")
+    assert_custom_error(f(window=0), "AccountabilityInvalidResponseWindow", (0,))
+    assert_custom_error(f(window=HOUR - 1), "AccountabilityInvalidResponseWindow", (HOUR - 1,))
+    assert_custom_error(f(window=90 * DAY + 1), "AccountabilityInvalidResponseWindow", (90 * DAY + 1,))
+    # invalid combinations
+    for t in (UNAUTHORIZED_USE, LEAK):
+        assert_custom_error(f(t=t, k=RESOURCE_VERSION), "AccountabilityInvalidSubject", (t, RESOURCE_VERSION))
+    for t in (DATA_ERROR, TAMPER):
+        for k in (GRANT, USE):
+            assert_custom_error(f(t=t, k=k, sid=used_grant), "AccountabilityInvalidSubject", (t, k))
+    # unknown subjects
+    for sid, idx in ((0, 1), (99, 1), (rid, 0), (rid, 2)):
+        assert_custom_error(f(sid=sid, idx=idx), "AccountabilityUnknownSubject", (RESOURCE_VERSION, sid, idx))
+    for k, sid, idx in ((GRANT, 0, 0), (GRANT, 99, 0), (GRANT, used_grant, 1), (USE, used_grant, 0),
+                        (USE, used_grant, 3), (USE, 99, 1)):
+        assert_custom_error(f(t=LEAK, k=k, sid=sid, idx=idx), "AccountabilityUnknownSubject", (k, sid, idx))
+    # a suspended department can no longer file
+    suspend(system, system.depts[2])
+    assert_custom_error(f(sender=system.depts[2]), "AccountabilityNotReporter", (system.depts[2],))
+
+
+# --------------------------------------------------------------------------- respond / escalate
+
+
+def test_respond_within_window(system):
+    a, owner = system.accountability, system.depts[0]
+    iid = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1).return_value
+    tx = a.respond(iid, h("correction"), {"from": owner})
+    assert event_names(tx) == ["IncidentResponded"]
+    assert event(tx, "IncidentResponded") == {"incidentId": iid, "responsible": owner, "responseHash": h("correction")}
+    i = a.incident(iid)
+    assert i["status"] == INC_RESPONDED and i["responseHash"] == h("correction")
+
+
+def test_respond_validation(system):
+    a, owner = system.accountability, system.depts[0]
+    iid = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1, window=DAY).return_value
+    deadline = a.incident(iid)["responseDeadline"]
+    assert_custom_error(lambda: a.respond(99, h("r"), {"from": owner}), "AccountabilityUnknownIncident", (99,))
+    for caller in (system.depts[1], system.auditor):
+        assert_custom_error(lambda: a.respond(iid, h("r"), {"from": caller}), "AccountabilityNotResponsible",
+                            (iid, caller))
+    assert_custom_error(lambda: a.respond(iid, ZERO32, {"from": owner}), "AccountabilityEmptyResponse")
+    time_travel(DAY + 1)
+    assert_custom_error(lambda: a.respond(iid, h("r"), {"from": owner}), "AccountabilityResponseWindowClosed",
+                        (iid, deadline))
+
+
+def test_respond_only_once(system):
+    a, owner = system.accountability, system.depts[0]
+    iid = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1).return_value
+    a.respond(iid, h("r"), {"from": owner})
+    assert_custom_error(lambda: a.respond(iid, h("r2"), {"from": owner}), "AccountabilityInvalidIncidentStatus",
+                        (iid, INC_RESPONDED))
+
+
+def test_escalate_after_window(system):
+    a = system.accountability
+    iid = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1, window=DAY).return_value
+    deadline = a.incident(iid)["responseDeadline"]
+    assert_custom_error(lambda: a.escalate(iid, {"from": system.outsider}), "AccountabilityResponseWindowOpen",
+                        (iid, deadline))
+    time_travel(DAY + 1)
+    tx = a.escalate(iid, {"from": system.outsider})
+    assert event_names(tx) == ["IncidentEscalated"]
+    assert event(tx, "IncidentEscalated") == {"incidentId": iid, "escalatedBy": system.outsider}
+    assert a.incident(iid)["status"] == INC_ESCALATED
+    assert_custom_error(lambda: a.escalate(iid, {"from": system.outsider}), "AccountabilityInvalidIncidentStatus",
+                        (iid, INC_ESCALATED))
+    assert_custom_error(lambda: a.respond(iid, h("late"), {"from": system.depts[0]}),
+                        "AccountabilityInvalidIncidentStatus", (iid, INC_ESCALATED))
+    assert_custom_error(lambda: a.escalate(99, {"from": system.outsider}), "AccountabilityUnknownIncident", (99,))
+
+
+# --------------------------------------------------------------------------- rulings
+
+
+@pytest.mark.ganache_smoke
+def test_rule_upheld_and_dismissed(system, used_grant):
+    a, owner, grantee = system.accountability, system.depts[0], system.depts[1]
+    i1 = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1).return_value
+    a.respond(i1, h("r"), {"from": owner})
+    tx = system.council_call(a, "rule", (i1, True, h("ruling-1")))
+    pid = event(tx, "ProposalExecuted")["proposalId"]
+    assert event(tx, "IncidentRuled") == {
+        "incidentId": i1, "responsible": owner, "proposalId": pid, "upheld": True, "rulingHash": h("ruling-1")}
+    assert a.incident(i1)["status"] == INC_UPHELD and a.incident(i1)["rulingHash"] == h("ruling-1")
+    assert a.upheldCount(owner) == 1
+
+    i2 = file(system, LEAK, USE, used_grant, 1, window=DAY).return_value
+    time_travel(DAY + 1)
+    a.escalate(i2, {"from": system.outsider})
+    tx = system.council_call(a, "rule", (i2, False, h("ruling-2")))
+    assert event(tx, "IncidentRuled")["upheld"] is False
+    assert a.incident(i2)["status"] == INC_DISMISSED
+    assert a.upheldCount(grantee) == 0 and a.upheldCount(owner) == 1
+
+
+def test_rule_validation(system):
+    a, owner = system.accountability, system.depts[0]
+    iid = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1).return_value
+    for caller in (system.governors[0], owner, system.auditor):
+        assert_custom_error(lambda: a.rule(iid, True, h("r"), {"from": caller}), "AccountabilityNotCouncil", (caller,))
+
+    def council_fails(args, inner_name, inner_args):
+        pid = system.propose_call(a, "rule", args)
+        inner = encode_error(inner_name, inner_args)
+        assert_custom_error(lambda: system.consortium.approve(pid, {"from": system.governors[1]}),
+                            "ConsortiumCallFailed", (pid, inner))
+
+    council_fails((99, True, h("r")), "AccountabilityUnknownIncident", (99,))
+    council_fails((iid, True, h("r")), "AccountabilityInvalidIncidentStatus", (iid, INC_OPEN))  # not answered yet
+    a.respond(iid, h("resp"), {"from": owner})
+    council_fails((iid, True, ZERO32), "AccountabilityEmptyRuling", ())
+    system.council_call(a, "rule", (iid, True, h("r")))
+    council_fails((iid, False, h("r2")), "AccountabilityInvalidIncidentStatus", (iid, INC_UPHELD))
+
+
+def test_views_reject_unknown_incident(system):
+    assert_custom_error(lambda: system.accountability.incident(1), "AccountabilityUnknownIncident", (1,))
