@@ -1,0 +1,637 @@
+"""PropertyRegistry: roles, units, chain of title, mortgages, seizures and use reports."""
+
+from __future__ import annotations
+
+import pytest
+from contract_helpers import ZERO32, ZERO_ADDRESS, assert_custom_error, encode_error, event, event_names, h, now
+
+REGISTRAR, BANK, COURT, INSPECTOR = range(4)
+RESIDENTIAL, COMMERCIAL, INDUSTRIAL = 7, 5, 6
+MAX_MORTGAGES, MAX_SEIZURES = 8, 16
+
+
+@pytest.fixture(scope="module")
+def reg(system, PropertyRegistry):
+    """PropertyRegistry with roles: A registrar, B bank, C court, D inspector."""
+    registry = PropertyRegistry.deploy(system.consortium, {"from": system.deployer})
+    a, b, c, d = system.depts
+    for dept, role in ((a, REGISTRAR), (b, BANK), (c, COURT), (d, INSPECTOR)):
+        system.council_call(registry, "setRole", (dept, role, True))
+    return registry
+
+
+@pytest.fixture
+def actors(system):
+    a, b, c, d = system.depts
+    return {"registrar": a, "bank": b, "court": c, "inspector": d}
+
+
+def suspend(system, dept):
+    c, g = system.consortium, system.governors
+    pid = c.proposeSuspendDepartment(dept, {"from": g[0]}).return_value
+    c.approve(pid, {"from": g[1]})
+
+
+def new_unit(reg, registrar, n=1, planned=RESIDENTIAL, area=90):
+    return reg.registerUnit(h(f"parcel-{n}"), h("building-1"), h(f"unit-{n}"), planned, area, {"from": registrar}).return_value
+
+
+def owned_unit(reg, registrar, n=1, owner="owner-1"):
+    uid = new_unit(reg, registrar, n)
+    reg.registerFirstOwnership(uid, h(owner), h("evidence-0"), h("case-0"), {"from": registrar})
+    return uid
+
+
+def transfer(reg, registrar, uid, owner, **kw):
+    return reg.registerTransfer(uid, h(owner), h("evidence"), h("prior-cert"), h("case"), {"from": registrar, **kw})
+
+
+# --------------------------------------------------------------------------- deployment
+
+
+def test_constructor_rejects_zero_consortium(PropertyRegistry, accounts):
+    assert_custom_error(
+        lambda: PropertyRegistry.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "PropertyRegistryZeroAddress"
+    )
+
+
+def test_deployment(system, reg):
+    assert reg.consortium() == system.consortium
+    assert (reg.unitCount(), reg.titleEntryCount(), reg.mortgageCount(), reg.seizureCount()) == (0, 0, 0, 0)
+    assert reg.MAX_ACTIVE_MORTGAGES() == MAX_MORTGAGES and reg.MAX_ACTIVE_SEIZURES() == MAX_SEIZURES
+    a, b, c, d = system.depts
+    assert reg.hasRole(a, REGISTRAR) and reg.hasRole(b, BANK) and reg.hasRole(c, COURT) and reg.hasRole(d, INSPECTOR)
+    assert not reg.hasRole(a, BANK) and not reg.hasRole(system.outsider, REGISTRAR)
+
+
+# --------------------------------------------------------------------------- setRole
+
+
+def test_set_role_through_council(system, reg):
+    b = system.depts[1]
+    tx = system.council_call(reg, "setRole", (b, REGISTRAR, True))
+    assert event(tx, "RoleSet") == {"department": b, "role": REGISTRAR, "enabled": True}
+    assert reg.hasRole(b, REGISTRAR)
+    tx = system.council_call(reg, "setRole", (b, REGISTRAR, False))
+    assert event(tx, "RoleSet") == {"department": b, "role": REGISTRAR, "enabled": False}
+    assert not reg.hasRole(b, REGISTRAR)
+
+
+def test_set_role_only_council(system, reg):
+    gov = system.governors[0]
+    assert_custom_error(
+        lambda: reg.setRole(system.depts[1], REGISTRAR, True, {"from": gov}), "PropertyRegistryNotCouncil", (gov,)
+    )
+
+
+def test_set_role_rejections(system, reg):
+    def council_fails(args, inner_name, inner_args):
+        pid = system.propose_call(reg, "setRole", args)
+        inner = encode_error(inner_name, inner_args)
+        assert_custom_error(
+            lambda: system.consortium.approve(pid, {"from": system.governors[1]}), "ConsortiumCallFailed", (pid, inner)
+        )
+
+    council_fails((ZERO_ADDRESS, BANK, True), "PropertyRegistryZeroAddress", ())
+    council_fails((system.outsider, BANK, True), "PropertyRegistryNotActiveDepartment", (system.outsider,))
+    a = system.depts[0]
+    council_fails((a, REGISTRAR, True), "PropertyRegistryRoleUnchanged", (a, REGISTRAR, True))
+    council_fails((a, BANK, False), "PropertyRegistryRoleUnchanged", (a, BANK, False))
+
+
+def test_role_removed_cannot_act(system, reg, actors):
+    a = actors["registrar"]
+    system.council_call(reg, "setRole", (a, REGISTRAR, False))
+    assert_custom_error(lambda: new_unit(reg, a), "PropertyRegistryMissingRole", (a, REGISTRAR))
+
+
+def test_suspended_department_with_role_cannot_act(system, reg, actors):
+    a = actors["registrar"]
+    suspend(system, a)
+    assert_custom_error(lambda: new_unit(reg, a), "PropertyRegistryNotActiveDepartment", (a,))
+
+
+# --------------------------------------------------------------------------- registerUnit
+
+
+def test_register_unit(reg, actors):
+    a = actors["registrar"]
+    tx = reg.registerUnit(h("parcel-1"), h("building-1"), h("unit-1"), RESIDENTIAL, 90, {"from": a})
+    uid = tx.return_value
+    assert uid == 1 and reg.unitCount() == 1
+    assert event_names(tx) == ["UnitRegistered"]
+    assert event(tx, "UnitRegistered") == {
+        "unitId": 1,
+        "parcelCode": h("parcel-1"),
+        "registrar": a,
+        "buildingCode": h("building-1"),
+        "unitCode": h("unit-1"),
+        "plannedUse": RESIDENTIAL,
+        "areaM2": 90,
+    }
+    u = reg.unit(uid).dict()
+    assert u == {
+        "parcelCode": h("parcel-1"),
+        "buildingCode": h("building-1"),
+        "unitCode": h("unit-1"),
+        "plannedUse": RESIDENTIAL,
+        "areaM2": 90,
+        "registrar": a,
+        "registeredAt": now(),
+        "currentOwnerHash": ZERO32,
+        "currentEntryId": 0,
+        "titleLength": 0,
+        "activeSeizureCount": 0,
+        "activeMortgageCount": 0,
+        "outstandingMortgageCount": 0,
+        "useReportCount": 0,
+        "lastActualUse": 0,
+        "useMismatch": False,
+    }
+    assert reg.unitIdOf(h("parcel-1"), h("building-1"), h("unit-1")) == uid
+    assert reg.unitIdOf(h("parcel-1"), h("building-1"), h("unit-2")) == 0
+    assert list(reg.titleChain(uid)) == []
+
+
+def test_register_land_only_unit(reg, actors):
+    uid = reg.registerUnit(h("parcel-9"), ZERO32, ZERO32, INDUSTRIAL, 5000, {"from": actors["registrar"]}).return_value
+    assert reg.unit(uid)["buildingCode"] == ZERO32 and reg.unitIdOf(h("parcel-9"), ZERO32, ZERO32) == uid
+
+
+def test_register_unit_rejections(reg, actors, system):
+    a = actors["registrar"]
+    for who in (actors["bank"], system.outsider):
+        assert_custom_error(lambda: new_unit(reg, who), "PropertyRegistryMissingRole", (who, REGISTRAR))
+    assert_custom_error(
+        lambda: reg.registerUnit(ZERO32, h("b"), h("u"), RESIDENTIAL, 90, {"from": a}), "PropertyRegistryEmptyParcelCode"
+    )
+    assert_custom_error(
+        lambda: reg.registerUnit(h("p"), h("b"), h("u"), 0, 90, {"from": a}), "PropertyRegistryInvalidUse", (0,)
+    )
+    assert_custom_error(
+        lambda: reg.registerUnit(h("p"), h("b"), h("u"), RESIDENTIAL, 0, {"from": a}), "PropertyRegistryZeroArea"
+    )
+    uid = new_unit(reg, a)
+    assert_custom_error(lambda: new_unit(reg, a), "PropertyRegistryUnitExists", (uid,))
+
+
+# --------------------------------------------------------------------------- registerFirstOwnership
+
+
+def test_register_first_ownership(reg, actors):
+    a = actors["registrar"]
+    uid = new_unit(reg, a)
+    tx = reg.registerFirstOwnership(uid, h("owner-1"), h("evidence-0"), h("case-0"), {"from": a})
+    entry_id = tx.return_value
+    assert entry_id == 1 and reg.titleEntryCount() == 1
+    assert event_names(tx) == ["FirstOwnershipRegistered"]
+    assert event(tx, "FirstOwnershipRegistered") == {
+        "unitId": uid,
+        "ownerHash": h("owner-1"),
+        "registrar": a,
+        "entryId": 1,
+        "evidenceHash": h("evidence-0"),
+        "caseRef": h("case-0"),
+    }
+    assert reg.titleEntry(1).dict() == {
+        "entryId": 1,
+        "unitId": uid,
+        "ownerHash": h("owner-1"),
+        "previousEntryId": 0,
+        "evidenceHash": h("evidence-0"),
+        "priorCertificateHash": ZERO32,
+        "caseRef": h("case-0"),
+        "registrar": a,
+        "registeredAt": now(),
+    }
+    u = reg.unit(uid)
+    assert (u["currentOwnerHash"], u["currentEntryId"], u["titleLength"]) == (h("owner-1"), 1, 1)
+    assert list(reg.titleChain(uid)) == [1]
+
+
+def test_register_first_ownership_rejections(reg, actors):
+    a = actors["registrar"]
+    uid = new_unit(reg, a)
+    bank = actors["bank"]
+    assert_custom_error(
+        lambda: reg.registerFirstOwnership(uid, h("o"), h("e"), h("c"), {"from": bank}),
+        "PropertyRegistryMissingRole",
+        (bank, REGISTRAR),
+    )
+    assert_custom_error(
+        lambda: reg.registerFirstOwnership(99, h("o"), h("e"), h("c"), {"from": a}), "PropertyRegistryUnknownUnit", (99,)
+    )
+    assert_custom_error(
+        lambda: reg.registerFirstOwnership(uid, ZERO32, h("e"), h("c"), {"from": a}), "PropertyRegistryEmptyOwnerHash"
+    )
+    assert_custom_error(
+        lambda: reg.registerFirstOwnership(uid, h("o"), ZERO32, h("c"), {"from": a}), "PropertyRegistryEmptyEvidenceHash"
+    )
+    assert_custom_error(
+        lambda: reg.registerFirstOwnership(uid, h("o"), h("e"), ZERO32, {"from": a}), "PropertyRegistryEmptyCaseRef"
+    )
+    reg.registerFirstOwnership(uid, h("o"), h("e"), h("c"), {"from": a})
+    assert_custom_error(
+        lambda: reg.registerFirstOwnership(uid, h("o2"), h("e"), h("c"), {"from": a}),
+        "PropertyRegistryAlreadyOwned",
+        (uid, 1),
+    )
+
+
+def test_first_ownership_allowed_while_pre_seized(reg, actors):
+    uid = new_unit(reg, actors["registrar"])
+    reg.registerSeizure(uid, h("order"), {"from": actors["court"]})
+    reg.registerFirstOwnership(uid, h("o"), h("e"), h("c"), {"from": actors["registrar"]})
+    assert reg.unit(uid)["currentOwnerHash"] == h("o")
+
+
+# --------------------------------------------------------------------------- registerTransfer
+
+
+def test_register_transfer_extends_the_chain(reg, actors):
+    a = actors["registrar"]
+    uid = owned_unit(reg, a)
+    other = owned_unit(reg, a, n=2, owner="owner-x")  # entry 2, interleaved
+    tx = reg.registerTransfer(uid, h("owner-2"), h("evidence-1"), h("cert-1"), h("case-1"), {"from": a})
+    assert tx.return_value == 3
+    assert event_names(tx) == ["TitleTransferred"]
+    assert event(tx, "TitleTransferred") == {
+        "unitId": uid,
+        "newOwnerHash": h("owner-2"),
+        "registrar": a,
+        "entryId": 3,
+        "previousEntryId": 1,
+        "evidenceHash": h("evidence-1"),
+        "priorCertificateHash": h("cert-1"),
+        "caseRef": h("case-1"),
+        "carriedMortgages": 0,
+    }
+    transfer(reg, a, uid, "owner-3")
+    assert list(reg.titleChain(uid)) == [1, 3, 4] and list(reg.titleChain(other)) == [2]
+    e = reg.titleEntry(3)
+    assert (e["unitId"], e["ownerHash"], e["previousEntryId"], e["priorCertificateHash"]) == (
+        uid, h("owner-2"), 1, h("cert-1"))
+    assert reg.titleEntry(4)["previousEntryId"] == 3
+    u = reg.unit(uid)
+    assert (u["currentOwnerHash"], u["currentEntryId"], u["titleLength"]) == (h("owner-3"), 4, 3)
+
+
+def test_register_transfer_rejections(reg, actors):
+    a = actors["registrar"]
+    uid = new_unit(reg, a)
+    court = actors["court"]
+    assert_custom_error(lambda: transfer(reg, court, uid, "x"), "PropertyRegistryMissingRole", (court, REGISTRAR))
+    assert_custom_error(lambda: transfer(reg, a, 99, "x"), "PropertyRegistryUnknownUnit", (99,))
+    assert_custom_error(lambda: transfer(reg, a, uid, "x"), "PropertyRegistryUnitNotOwned", (uid,))
+    reg.registerFirstOwnership(uid, h("owner-1"), h("e"), h("c"), {"from": a})
+    cases = [
+        ((uid, ZERO32, h("e"), h("p"), h("c")), "PropertyRegistryEmptyOwnerHash", ()),
+        ((uid, h("n"), ZERO32, h("p"), h("c")), "PropertyRegistryEmptyEvidenceHash", ()),
+        ((uid, h("n"), h("e"), ZERO32, h("c")), "PropertyRegistryEmptyCertificateHash", ()),
+        ((uid, h("n"), h("e"), h("p"), ZERO32), "PropertyRegistryEmptyCaseRef", ()),
+        ((uid, h("owner-1"), h("e"), h("p"), h("c")), "PropertyRegistrySameOwner", (uid, h("owner-1"))),
+    ]
+    for args, name, err_args in cases:
+        assert_custom_error(lambda: reg.registerTransfer(*args, {"from": a}), name, err_args)
+    assert reg.titleEntryCount() == 1
+
+
+def test_transfer_refused_while_seized(reg, actors):
+    a, court = actors["registrar"], actors["court"]
+    uid = owned_unit(reg, a)
+    s1 = reg.registerSeizure(uid, h("order-1"), {"from": court}).return_value
+    s2 = reg.registerSeizure(uid, h("order-2"), {"from": court}).return_value
+    assert_custom_error(lambda: transfer(reg, a, uid, "buyer"), "PropertyRegistryUnitSeized", (uid, s1))
+    reg.releaseSeizure(s1, h("release-1"), {"from": court})
+    assert_custom_error(lambda: transfer(reg, a, uid, "buyer"), "PropertyRegistryUnitSeized", (uid, s2))
+    reg.releaseSeizure(s2, h("release-2"), {"from": court})
+    transfer(reg, a, uid, "buyer")
+    assert reg.unit(uid)["currentOwnerHash"] == h("buyer")
+
+
+def test_transfer_refused_with_unreleased_mortgage(reg, actors):
+    a, bank = actors["registrar"], actors["bank"]
+    uid = owned_unit(reg, a)
+    mid = reg.registerMortgage(uid, h("loan-1"), h("terms-1"), {"from": bank}).return_value
+    assert_custom_error(lambda: transfer(reg, a, uid, "buyer"), "PropertyRegistryMortgageOutstanding", (uid, mid))
+    reg.releaseMortgage(mid, {"from": bank})
+    tx = transfer(reg, a, uid, "buyer")
+    assert event(tx, "TitleTransferred")["carriedMortgages"] == 0
+
+
+def test_consented_mortgage_is_carried_and_blocks_the_next_transfer(reg, actors):
+    a, bank = actors["registrar"], actors["bank"]
+    uid = owned_unit(reg, a)
+    m1 = reg.registerMortgage(uid, h("loan-1"), h("terms-1"), {"from": bank}).return_value
+    m2 = reg.registerMortgage(uid, h("loan-2"), h("terms-2"), {"from": bank}).return_value
+    reg.consentToTransfer(m1, {"from": bank})
+    assert reg.unit(uid)["outstandingMortgageCount"] == 1
+    assert_custom_error(lambda: transfer(reg, a, uid, "buyer"), "PropertyRegistryMortgageOutstanding", (uid, m2))
+    reg.consentToTransfer(m2, {"from": bank})
+    tx = transfer(reg, a, uid, "buyer")
+    entry = tx.return_value
+    assert event(tx, "TitleTransferred")["carriedMortgages"] == 2
+    u = reg.unit(uid)
+    assert (u["activeMortgageCount"], u["outstandingMortgageCount"]) == (2, 2)
+    m = reg.mortgage(m1)
+    assert (m["consentedEntryId"], m["releasedAt"], m["outstanding"]) == (1, 0, True)
+    assert_custom_error(lambda: transfer(reg, a, uid, "buyer-2"), "PropertyRegistryMortgageOutstanding", (uid, m1))
+    reg.consentToTransfer(m1, {"from": bank})
+    reg.releaseMortgage(m2, {"from": bank})
+    tx = transfer(reg, a, uid, "buyer-2")
+    assert event(tx, "TitleTransferred")["previousEntryId"] == entry
+    assert event(tx, "TitleTransferred")["carriedMortgages"] == 1
+
+
+# --------------------------------------------------------------------------- mortgages
+
+
+def test_register_mortgage(reg, actors):
+    a, bank = actors["registrar"], actors["bank"]
+    uid = owned_unit(reg, a)
+    tx = reg.registerMortgage(uid, h("loan-1"), h("terms-1"), {"from": bank})
+    mid = tx.return_value
+    assert mid == 1 and reg.mortgageCount() == 1
+    assert event_names(tx) == ["MortgageRegistered"]
+    assert event(tx, "MortgageRegistered") == {
+        "mortgageId": 1,
+        "unitId": uid,
+        "bank": bank,
+        "titleEntryId": 1,
+        "creditorRef": h("loan-1"),
+        "termsHash": h("terms-1"),
+    }
+    assert reg.mortgage(mid).dict() == {
+        "mortgageId": 1,
+        "unitId": uid,
+        "bank": bank,
+        "creditorRef": h("loan-1"),
+        "termsHash": h("terms-1"),
+        "titleEntryId": 1,
+        "consentedEntryId": 0,
+        "registeredAt": now(),
+        "releasedAt": 0,
+        "outstanding": True,
+    }
+    u = reg.unit(uid)
+    assert (u["activeMortgageCount"], u["outstandingMortgageCount"]) == (1, 1)
+    assert [m["mortgageId"] for m in reg.mortgages(uid)] == [1]
+
+
+def test_register_mortgage_rejections(reg, actors):
+    a, bank, court = actors["registrar"], actors["bank"], actors["court"]
+    uid = new_unit(reg, a)
+    assert_custom_error(
+        lambda: reg.registerMortgage(uid, h("l"), h("t"), {"from": a}), "PropertyRegistryMissingRole", (a, BANK)
+    )
+    assert_custom_error(
+        lambda: reg.registerMortgage(99, h("l"), h("t"), {"from": bank}), "PropertyRegistryUnknownUnit", (99,)
+    )
+    assert_custom_error(
+        lambda: reg.registerMortgage(uid, h("l"), h("t"), {"from": bank}), "PropertyRegistryUnitNotOwned", (uid,)
+    )
+    reg.registerFirstOwnership(uid, h("o"), h("e"), h("c"), {"from": a})
+    assert_custom_error(
+        lambda: reg.registerMortgage(uid, ZERO32, h("t"), {"from": bank}), "PropertyRegistryEmptyCreditorRef"
+    )
+    assert_custom_error(
+        lambda: reg.registerMortgage(uid, h("l"), ZERO32, {"from": bank}), "PropertyRegistryEmptyTermsHash"
+    )
+    sid = reg.registerSeizure(uid, h("order"), {"from": court}).return_value
+    assert_custom_error(
+        lambda: reg.registerMortgage(uid, h("l"), h("t"), {"from": bank}), "PropertyRegistryUnitSeized", (uid, sid)
+    )
+    reg.releaseSeizure(sid, h("release"), {"from": court})
+    for i in range(MAX_MORTGAGES):
+        reg.registerMortgage(uid, h(f"l{i}"), h("t"), {"from": bank})
+    assert_custom_error(
+        lambda: reg.registerMortgage(uid, h("l"), h("t"), {"from": bank}),
+        "PropertyRegistryTooManyMortgages",
+        (uid, MAX_MORTGAGES),
+    )
+    reg.releaseMortgage(3, {"from": bank})  # a released mortgage frees a place
+    reg.registerMortgage(uid, h("l-new"), h("t"), {"from": bank})
+    assert reg.unit(uid)["activeMortgageCount"] == MAX_MORTGAGES and len(reg.mortgages(uid)) == MAX_MORTGAGES + 1
+
+
+def test_consent_to_transfer(reg, actors):
+    a, bank = actors["registrar"], actors["bank"]
+    uid = owned_unit(reg, a)
+    mid = reg.registerMortgage(uid, h("loan"), h("terms"), {"from": bank}).return_value
+    tx = reg.consentToTransfer(mid, {"from": bank})
+    assert event_names(tx) == ["MortgageTransferConsented"]
+    assert event(tx, "MortgageTransferConsented") == {"mortgageId": mid, "unitId": uid, "bank": bank, "titleEntryId": 1}
+    m = reg.mortgage(mid)
+    assert (m["consentedEntryId"], m["outstanding"]) == (1, False)
+    assert reg.unit(uid)["outstandingMortgageCount"] == 0
+
+
+def test_mortgage_bank_actions_rejections(system, reg, actors):
+    a, bank = actors["registrar"], actors["bank"]
+    other_bank = system.depts[2]
+    system.council_call(reg, "setRole", (other_bank, BANK, True))
+    uid = owned_unit(reg, a)
+    mid = reg.registerMortgage(uid, h("loan"), h("terms"), {"from": bank}).return_value
+    for fn in (reg.consentToTransfer, reg.releaseMortgage):
+        assert_custom_error(lambda: fn(mid, {"from": a}), "PropertyRegistryMissingRole", (a, BANK))
+        assert_custom_error(lambda: fn(99, {"from": bank}), "PropertyRegistryUnknownMortgage", (99,))
+        assert_custom_error(
+            lambda: fn(mid, {"from": other_bank}), "PropertyRegistryNotMortgagee", (mid, other_bank)
+        )
+    reg.consentToTransfer(mid, {"from": bank})
+    assert_custom_error(
+        lambda: reg.consentToTransfer(mid, {"from": bank}), "PropertyRegistryMortgageAlreadyConsented", (mid, 1)
+    )
+    tx = reg.releaseMortgage(mid, {"from": bank})
+    released_at = now()
+    for fn in (reg.consentToTransfer, reg.releaseMortgage):
+        assert_custom_error(
+            lambda: fn(mid, {"from": bank}), "PropertyRegistryMortgageReleased", (mid, released_at)
+        )
+    assert tx.events["MortgageReleased"][0]["mortgageId"] == mid
+
+
+def test_release_mortgage(reg, actors):
+    a, bank = actors["registrar"], actors["bank"]
+    uid = owned_unit(reg, a)
+    m1 = reg.registerMortgage(uid, h("loan-1"), h("terms"), {"from": bank}).return_value
+    m2 = reg.registerMortgage(uid, h("loan-2"), h("terms"), {"from": bank}).return_value
+    tx = reg.releaseMortgage(m1, {"from": bank})
+    assert event_names(tx) == ["MortgageReleased"]
+    assert event(tx, "MortgageReleased") == {"mortgageId": m1, "unitId": uid, "bank": bank}
+    m = reg.mortgage(m1)
+    assert (m["releasedAt"], m["outstanding"]) == (now(), False)
+    u = reg.unit(uid)
+    assert (u["activeMortgageCount"], u["outstandingMortgageCount"]) == (1, 1)
+    assert_custom_error(lambda: transfer(reg, a, uid, "buyer"), "PropertyRegistryMortgageOutstanding", (uid, m2))
+    assert [m["mortgageId"] for m in reg.mortgages(uid)] == [m1, m2]
+
+
+# --------------------------------------------------------------------------- seizures
+
+
+def test_register_and_release_seizure(reg, actors):
+    a, court = actors["registrar"], actors["court"]
+    uid = owned_unit(reg, a)
+    tx = reg.registerSeizure(uid, h("order-1"), {"from": court})
+    sid = tx.return_value
+    assert sid == 1 and reg.seizureCount() == 1
+    assert event_names(tx) == ["SeizureRegistered"]
+    assert event(tx, "SeizureRegistered") == {
+        "seizureId": 1, "unitId": uid, "court": court, "courtOrderHash": h("order-1")
+    }
+    seized_at = now()
+    assert reg.unit(uid)["activeSeizureCount"] == 1
+    tx = reg.releaseSeizure(sid, h("release-1"), {"from": court})
+    assert event_names(tx) == ["SeizureReleased"]
+    assert event(tx, "SeizureReleased") == {"seizureId": 1, "unitId": uid, "court": court, "orderHash": h("release-1")}
+    assert reg.seizure(sid).dict() == {
+        "seizureId": 1,
+        "unitId": uid,
+        "court": court,
+        "courtOrderHash": h("order-1"),
+        "releaseOrderHash": h("release-1"),
+        "registeredAt": seized_at,
+        "releasedAt": now(),
+    }
+    assert reg.unit(uid)["activeSeizureCount"] == 0
+    assert [s["seizureId"] for s in reg.seizures(uid)] == [1]
+
+
+def test_register_seizure_rejections(reg, actors):
+    a, court = actors["registrar"], actors["court"]
+    uid = new_unit(reg, a)
+    assert_custom_error(
+        lambda: reg.registerSeizure(uid, h("o"), {"from": a}), "PropertyRegistryMissingRole", (a, COURT)
+    )
+    assert_custom_error(lambda: reg.registerSeizure(99, h("o"), {"from": court}), "PropertyRegistryUnknownUnit", (99,))
+    assert_custom_error(lambda: reg.registerSeizure(uid, ZERO32, {"from": court}), "PropertyRegistryEmptyOrderHash")
+    for i in range(MAX_SEIZURES):
+        reg.registerSeizure(uid, h(f"o{i}"), {"from": court})
+    assert_custom_error(
+        lambda: reg.registerSeizure(uid, h("o"), {"from": court}), "PropertyRegistryTooManySeizures", (uid, MAX_SEIZURES)
+    )
+    reg.releaseSeizure(1, h("r"), {"from": court})
+    assert_custom_error(lambda: transfer(reg, a, uid, "x"), "PropertyRegistryUnitNotOwned", (uid,))
+    reg.registerFirstOwnership(uid, h("o"), h("e"), h("c"), {"from": a})
+    assert_custom_error(lambda: transfer(reg, a, uid, "x"), "PropertyRegistryUnitSeized", (uid, 2))
+
+
+def test_release_seizure_rejections(system, reg, actors):
+    a, court = actors["registrar"], actors["court"]
+    other_court = system.depts[3]
+    system.council_call(reg, "setRole", (other_court, COURT, True))
+    uid = owned_unit(reg, a)
+    sid = reg.registerSeizure(uid, h("o"), {"from": court}).return_value
+    assert_custom_error(
+        lambda: reg.releaseSeizure(sid, h("r"), {"from": a}), "PropertyRegistryMissingRole", (a, COURT)
+    )
+    assert_custom_error(
+        lambda: reg.releaseSeizure(99, h("r"), {"from": court}), "PropertyRegistryUnknownSeizure", (99,)
+    )
+    assert_custom_error(
+        lambda: reg.releaseSeizure(sid, h("r"), {"from": other_court}),
+        "PropertyRegistryNotSeizingCourt",
+        (sid, other_court),
+    )
+    assert_custom_error(lambda: reg.releaseSeizure(sid, ZERO32, {"from": court}), "PropertyRegistryEmptyOrderHash")
+    reg.releaseSeizure(sid, h("r"), {"from": court})
+    released_at = now()
+    assert_custom_error(
+        lambda: reg.releaseSeizure(sid, h("r"), {"from": court}), "PropertyRegistrySeizureReleased", (sid, released_at)
+    )
+
+
+# --------------------------------------------------------------------------- use reports
+
+
+def test_report_matching_use(reg, actors):
+    a, insp = actors["registrar"], actors["inspector"]
+    uid = new_unit(reg, a)
+    tx = reg.reportActualUse(uid, RESIDENTIAL, h("inspection-1"), {"from": insp})
+    assert event_names(tx) == ["UseReported"]
+    assert event(tx, "UseReported") == {
+        "unitId": uid, "inspector": insp, "reportIndex": 0, "actualUse": RESIDENTIAL, "inspectionHash": h("inspection-1")
+    }
+    u = reg.unit(uid)
+    assert (u["useReportCount"], u["lastActualUse"], u["useMismatch"]) == (1, RESIDENTIAL, False)
+
+
+def test_report_mismatching_use_flags_and_a_later_match_clears(reg, actors):
+    a, insp = actors["registrar"], actors["inspector"]
+    uid = new_unit(reg, a)
+    reg.reportActualUse(uid, RESIDENTIAL, h("inspection-1"), {"from": insp})
+    tx = reg.reportActualUse(uid, COMMERCIAL, h("inspection-2"), {"from": insp})
+    assert event_names(tx) == ["UseMismatchFlagged"]
+    assert event(tx, "UseMismatchFlagged") == {
+        "unitId": uid,
+        "plannedUse": RESIDENTIAL,
+        "actualUse": COMMERCIAL,
+        "inspector": insp,
+        "reportIndex": 1,
+        "inspectionHash": h("inspection-2"),
+    }
+    flagged_at = now()
+    u = reg.unit(uid)
+    assert (u["useReportCount"], u["lastActualUse"], u["useMismatch"]) == (2, COMMERCIAL, True)
+    reg.reportActualUse(uid, RESIDENTIAL, h("inspection-3"), {"from": insp})
+    assert reg.unit(uid)["useMismatch"] is False
+    reports = [r.dict() for r in reg.useReports(uid)]
+    assert [r["actualUse"] for r in reports] == [RESIDENTIAL, COMMERCIAL, RESIDENTIAL]
+    assert reports[1] == {
+        "actualUse": COMMERCIAL, "mismatch": True, "inspector": insp, "reportedAt": flagged_at,
+        "inspectionHash": h("inspection-2"),
+    }
+
+
+def test_report_actual_use_rejections(reg, actors):
+    a, insp = actors["registrar"], actors["inspector"]
+    uid = new_unit(reg, a)
+    assert_custom_error(
+        lambda: reg.reportActualUse(uid, 1, h("i"), {"from": a}), "PropertyRegistryMissingRole", (a, INSPECTOR)
+    )
+    assert_custom_error(
+        lambda: reg.reportActualUse(99, 1, h("i"), {"from": insp}), "PropertyRegistryUnknownUnit", (99,)
+    )
+    assert_custom_error(
+        lambda: reg.reportActualUse(uid, 0, h("i"), {"from": insp}), "PropertyRegistryInvalidUse", (0,)
+    )
+    assert_custom_error(
+        lambda: reg.reportActualUse(uid, 1, ZERO32, {"from": insp}), "PropertyRegistryEmptyInspectionHash"
+    )
+
+
+# --------------------------------------------------------------------------- views
+
+
+def test_views_reject_unknown_ids(reg):
+    assert_custom_error(lambda: reg.unit(1), "PropertyRegistryUnknownUnit", (1,))
+    assert_custom_error(lambda: reg.titleChain(1), "PropertyRegistryUnknownUnit", (1,))
+    assert_custom_error(lambda: reg.mortgages(1), "PropertyRegistryUnknownUnit", (1,))
+    assert_custom_error(lambda: reg.seizures(1), "PropertyRegistryUnknownUnit", (1,))
+    assert_custom_error(lambda: reg.useReports(1), "PropertyRegistryUnknownUnit", (1,))
+    assert_custom_error(lambda: reg.titleEntry(1), "PropertyRegistryUnknownTitleEntry", (1,))
+    assert_custom_error(lambda: reg.mortgage(1), "PropertyRegistryUnknownMortgage", (1,))
+    assert_custom_error(lambda: reg.seizure(1), "PropertyRegistryUnknownSeizure", (1,))
+
+
+def test_gas_of_main_operations(reg, actors):
+    """Upper bounds on gas (figures are printed with -s; see docs/registry.md)."""
+    a, bank, court, insp = actors["registrar"], actors["bank"], actors["court"], actors["inspector"]
+    figures = {}
+    tx = reg.registerUnit(h("p"), h("b"), h("u"), RESIDENTIAL, 90, {"from": a})
+    uid = tx.return_value
+    figures["registerUnit"] = tx.gas_used
+    figures["registerFirstOwnership"] = reg.registerFirstOwnership(uid, h("o"), h("e"), h("c"), {"from": a}).gas_used
+    tx = reg.registerMortgage(uid, h("l"), h("t"), {"from": bank})
+    figures["registerMortgage"] = tx.gas_used
+    figures["consentToTransfer"] = reg.consentToTransfer(tx.return_value, {"from": bank}).gas_used
+    figures["registerTransfer (1 carried mortgage)"] = transfer(reg, a, uid, "o2").gas_used
+    figures["releaseMortgage"] = reg.releaseMortgage(tx.return_value, {"from": bank}).gas_used
+    figures["registerTransfer"] = transfer(reg, a, uid, "o3").gas_used
+    tx = reg.registerSeizure(uid, h("order"), {"from": court})
+    figures["registerSeizure"] = tx.gas_used
+    figures["releaseSeizure"] = reg.releaseSeizure(tx.return_value, h("r"), {"from": court}).gas_used
+    figures["reportActualUse (mismatch)"] = reg.reportActualUse(uid, COMMERCIAL, h("i"), {"from": insp}).gas_used
+    print("\nPropertyRegistry gas:", figures)
+    assert max(figures.values()) < 300_000
