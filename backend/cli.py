@@ -13,6 +13,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from backend.audit_cli import audit_app
 from backend.config import Settings, SettingsError, load_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -20,6 +21,7 @@ keys_app = typer.Typer(help="Department, governor and auditor keys (encrypted ke
 tokens_app = typer.Typer(help="API bearer tokens (stored hashed; shown once).", no_args_is_help=True)
 app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
+app.add_typer(audit_app, name="audit")
 console = Console()
 err = Console(stderr=True)
 

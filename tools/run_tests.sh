@@ -2,6 +2,7 @@
 # The whole test suite, as the README's `make test` runs it:
 #   1. contract tests (brownie, anvil)      3. slither (no high/medium)
 #   2. ganache smoke run of contract tests  4. backend tests (pytest, real anvil)
+#   5. console tests in headless Chromium (screenshots in reports/screenshots/)
 # Every stage runs even if an earlier one failed; the exit code and the
 # closing "N passed, N failed" line cover all of them.
 set -uo pipefail
@@ -40,6 +41,9 @@ count reports/test-ganache.log
 stage "slither" reports/test-slither.log "$PY" tools/run_slither.py
 stage "backend tests" reports/test-backend.log "$PY" -m pytest -p no:pytest-brownie tests/backend
 count reports/test-backend.log
+stage "browser set-up (Debian chromium, chromedriver, CJK font)" reports/test-e2e-setup.log bash tools/setup_e2e.sh
+stage "console tests in headless Chromium" reports/test-e2e.log "$PY" -m pytest -p no:pytest-brownie tests/e2e
+count reports/test-e2e.log
 
 echo
 if [ "$status" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi

@@ -28,8 +28,12 @@ PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
 # "DataCatalogNotOwner" -> 403 and "UsageRightsUnknownGrant" -> 404.
 # Permission problems come first: "NotOwner" must not fall through to 409.
 HTTP_STATUS_RULES: tuple[tuple[int, tuple[str, ...]], ...] = (
+    # "Invalid…Status" errors (e.g. UsageRightsInvalidRequestStatus) are state
+    # conflicts, not bad input: checked before the 422 rule below.
+    (409, ("Status",)),
     (403, ("NotGovernor", "NotOwner", "NotGrantee", "NotDepartment", "NotAuditor",
-           "Unauthorized", "NotCouncil", "Suspended")),
+           "Unauthorized", "NotCouncil", "Suspended", "MissingRole", "NotTypeIssuer", "NotIssuer",
+           "NotMortgagee", "NotSeizingCourt", "NotActiveDepartment", "NotReporter", "WrongDepartment")),
     (404, ("Unknown", "NotFound")),
     (422, ("Zero", "Empty", "Invalid")),
 )

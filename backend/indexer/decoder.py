@@ -34,7 +34,12 @@ ID_COLUMNS = {
     "officerhash": "officer_hash",
     "subjecthash": "subject_hash",
 }
-DEPARTMENT_ARGS = ("user", "grantee", "owner", "department", "account", "filer", "by")
+# Event argument names (canonicalised) that name the department a row is
+# about, in order of preference.
+DEPARTMENT_ARGS = (
+    "user", "grantee", "owner", "department", "account", "filer", "by",
+    "requester", "publisher", "approver", "denier", "responsible", "revokedby",
+)
 
 
 def _canon(name: str) -> str:

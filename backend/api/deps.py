@@ -1,0 +1,120 @@
+"""Typed dependencies: the context, the authenticated principal, role checks and
+the write headers (X-Officer-Id, Idempotency-Key).
+
+Order matters and is deliberate: authentication (401) and role (403) are
+resolved before the officer header (422), so an auditor calling a write gets
+403 whatever else is wrong with the request.
+"""
+
+from __future__ import annotations
+
+import re
+import uuid
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, Header, Request
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+
+from backend.context import AppContext
+from backend.services import Actor, Services
+from backend.services.errors import Forbidden, InvalidInput, Unauthorized
+
+_KEY_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,128}$")
+MAX_OFFICER_ID = 128
+
+_bearer = HTTPBearer(auto_error=False, description="API token (gct_…) issued with `govchain keys token`")
+
+
+@dataclass(frozen=True)
+class Principal:
+    token_id: int
+    role: str  # department | governor | auditor | citizen
+    address: str  # chain address (subject hash for citizens)
+    label: str
+
+
+def get_context(request: Request) -> AppContext:
+    return request.app.state.ctx
+
+
+Ctx = Annotated[AppContext, Depends(get_context)]
+
+
+def get_services(ctx: Ctx) -> Services:
+    return ctx.services
+
+
+Svc = Annotated[Services, Depends(get_services)]
+
+
+def current_principal(
+    ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> Principal:
+    if credentials is None:
+        raise Unauthorized("missing bearer token")
+    info = ctx.tokens.authenticate(credentials.credentials)
+    if info is None:
+        raise Unauthorized("invalid, expired or revoked token")
+    return Principal(token_id=info.id, role=info.role, address=info.principal, label=info.label)
+
+
+CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
+
+
+def _role(*roles: str):
+    def check(principal: CurrentPrincipal) -> Principal:
+        if principal.role not in roles:
+            raise Forbidden(f"requires role {' or '.join(roles)}", role=principal.role)
+        return principal
+
+    return check
+
+
+require_department = _role("department")
+require_auditor = _role("auditor")
+require_governor = _role("governor")
+require_reader = _role("department", "auditor", "governor")
+require_reporter = _role("department", "auditor")
+
+DepartmentPrincipal = Annotated[Principal, Depends(require_department)]
+AuditorPrincipal = Annotated[Principal, Depends(require_auditor)]
+GovernorPrincipal = Annotated[Principal, Depends(require_governor)]
+ReaderPrincipal = Annotated[Principal, Depends(require_reader)]
+ReporterPrincipal = Annotated[Principal, Depends(require_reporter)]
+
+
+def officer_id(
+    x_officer_id: Annotated[
+        str | None,
+        Header(description="id of the acting officer; only its salted hash reaches the chain"),
+    ] = None,
+) -> str:
+    if x_officer_id is None or not x_officer_id.strip():
+        raise InvalidInput("header X-Officer-Id names the acting officer and is required", field="X-Officer-Id")
+    if len(x_officer_id) > MAX_OFFICER_ID:
+        raise InvalidInput(f"X-Officer-Id longer than {MAX_OFFICER_ID} characters", field="X-Officer-Id")
+    return x_officer_id.strip()
+
+
+OfficerId = Annotated[str, Depends(officer_id)]
+
+
+def idempotency_key(
+    idempotency_key: Annotated[
+        str | None,
+        Header(description="repeat a write with the same key to get the same answer and one on-chain effect"),
+    ] = None,
+) -> str:
+    if idempotency_key is None:
+        return "auto-" + uuid.uuid4().hex
+    if not _KEY_RE.match(idempotency_key):
+        raise InvalidInput("Idempotency-Key must be 1-128 characters of A-Z a-z 0-9 . _ : ~ -", field="Idempotency-Key")
+    return idempotency_key
+
+
+IdemKey = Annotated[str, Depends(idempotency_key)]
+
+
+def actor(principal: Principal, officer: str | None = None) -> Actor:
+    return Actor(role=principal.role, address=principal.address, officer_id=officer)

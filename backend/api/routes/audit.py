@@ -1,0 +1,133 @@
+"""Auditor views: the trail (from the event index), exports, integrity, incidents, records, statistics.
+
+All read-only GETs for auditors and governors; departments see only their own
+part (403 for another department's resource, grant, incidents or record).
+The trail, incidents, records and statistics are served from the index, so
+they keep answering while the chain node is down; the integrity check reads
+the anchored hashes on chain (503 when the node is down).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Path, Query
+from fastapi.responses import StreamingResponse
+
+from backend.api.deps import Ctx, ReaderPrincipal, actor
+from backend.services.audit import AuditService, TrailFilter, audit_service, parse_time
+
+router = APIRouter(prefix="/audit", tags=["audit"])
+
+UINT256 = 2**256 - 1
+
+
+def get_audit(ctx: Ctx) -> AuditService:
+    return audit_service(ctx)
+
+
+Audit = Annotated[AuditService, Depends(get_audit)]
+
+
+def trail_filter(
+    resource_id: Annotated[int | None, Query(ge=1, le=UINT256, description="data resource id")] = None,
+    grant_id: Annotated[int | None, Query(ge=1, le=UINT256, description="usage grant id")] = None,
+    request_id: Annotated[int | None, Query(ge=1, le=UINT256, description="usage request id")] = None,
+    incident_id: Annotated[int | None, Query(ge=1, le=UINT256, description="incident id")] = None,
+    department: Annotated[str | None, Query(max_length=42, description="department chain address")] = None,
+    officer_hash: Annotated[str | None, Query(max_length=66, description="officer hash (0x + 64 hex)")] = None,
+    subject: Annotated[str | None, Query(max_length=66, description="data-subject hash (0x + 64 hex)")] = None,
+    event: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="event name")] = None,
+    contract: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="contract name")] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=40, description="unix seconds or ISO-8601, inclusive")] = None,
+    to: Annotated[str | None, Query(max_length=40, description="unix seconds or ISO-8601, inclusive")] = None,
+) -> TrailFilter:
+    return TrailFilter.parse(
+        resource_id=resource_id, grant_id=grant_id, request_id=request_id, incident_id=incident_id,
+        department=department, officer_hash=officer_hash, subject=subject, event=event, contract=contract,
+        from_time=from_, to_time=to,
+    )
+
+
+Filters = Annotated[TrailFilter, Depends(trail_filter)]
+
+
+@router.get("/trail", summary="The on-chain trail in chain order, filtered and paginated (from the index)")
+def trail(
+    f: Filters, audit: Audit, principal: ReaderPrincipal,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> dict[str, Any]:
+    return audit.trail(actor(principal), f, limit=limit, offset=offset)
+
+
+@router.get(
+    "/trail/export",
+    summary="The same trail as a CSV or JSON download (streamed)",
+    response_class=StreamingResponse,
+    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+)
+def export_trail(
+    f: Filters, audit: Audit, principal: ReaderPrincipal,
+    format: Annotated[Literal["csv", "json"], Query()] = "csv",  # noqa: A002 - the public parameter name
+    limit: Annotated[int | None, Query(ge=1, le=10**9, description="at most this many rows (default: all)")] = None,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> StreamingResponse:
+    body = audit.export(actor(principal), f, format, limit=limit, offset=offset)  # 403 raised here, before streaming
+    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
+    return StreamingResponse(
+        (chunk.encode() for chunk in body),
+        media_type=media,
+        headers={"Content-Disposition": f'attachment; filename="govchain-trail-{stamp}.{format}"'},
+    )
+
+
+@router.get(
+    "/resources/{resource_id}/integrity",
+    summary="Every version's anchored hash vs the stored document; files a TAMPER incident per mismatch",
+)
+def integrity(
+    resource_id: Annotated[int, Path(ge=1, le=UINT256)], audit: Audit, principal: ReaderPrincipal,
+) -> dict[str, Any]:
+    return audit.integrity(actor(principal), resource_id)
+
+
+@router.get("/incidents", summary="Incidents with status, type and responsible department (from the index)")
+def incidents(
+    audit: Audit, principal: ReaderPrincipal,
+    status: Annotated[
+        Literal["Open", "Responded", "Escalated", "Upheld", "Dismissed"] | None, Query()
+    ] = None,
+    incident_type: Annotated[Literal["DATA_ERROR", "UNAUTHORIZED_USE", "LEAK", "TAMPER"] | None, Query()] = None,
+    responsible: Annotated[str | None, Query(max_length=42)] = None,
+    reporter: Annotated[str | None, Query(max_length=42)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+) -> dict[str, Any]:
+    return audit.incidents(
+        actor(principal), status=status, incident_type=incident_type, responsible=responsible,
+        reporter=reporter, limit=limit, offset=offset,
+    )
+
+
+@router.get("/departments/{address}/record", summary="A department's record: incidents upheld, grants, uses")
+def department_record(
+    address: Annotated[str, Path(max_length=42)], audit: Audit, principal: ReaderPrincipal,
+) -> dict[str, Any]:
+    return audit.department_record(actor(principal), address)
+
+
+@router.get("/stats", summary="Counts for charts: uses per day by department, grants by classification, incidents")
+def stats(
+    audit: Audit, principal: ReaderPrincipal,
+    from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+    to: Annotated[str | None, Query(max_length=40)] = None,
+) -> dict[str, Any]:
+    return audit.stats(actor(principal), from_time=parse_time(from_, "from"), to_time=parse_time(to, "to"))
+
+
+@router.get("/index", summary="Indexer status: indexed block, chain head, lag, follower state")
+def index_status(audit: Audit, principal: ReaderPrincipal) -> dict[str, Any]:
+    return audit.index_status(actor(principal))

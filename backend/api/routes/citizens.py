@@ -1,0 +1,67 @@
+"""Citizens: a front desk opens a short-lived session; the citizen sees who used their
+data, objects to a use, and lists their certificates."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+from pydantic import Field
+
+from backend.api.deps import CurrentPrincipal, DepartmentPrincipal, OfficerId, Principal, Svc, actor
+from backend.api.schemas import UINT32, DataSubject, Strict
+from backend.services.errors import Forbidden
+
+router = APIRouter(prefix="/citizens", tags=["citizens"])
+
+
+def require_citizen(principal: CurrentPrincipal) -> Principal:
+    if principal.role != "citizen":
+        raise Forbidden("requires role citizen", role=principal.role)
+    return principal
+
+
+CitizenPrincipal = Annotated[Principal, Depends(require_citizen)]
+Offset = Annotated[int, Query(ge=0, le=10**9)]
+Limit = Annotated[int, Query(ge=1, le=100)]
+
+
+class OpenSession(DataSubject):
+    """The identity the front-desk officer has checked in person (used once, never stored)."""
+
+    ttl_s: int = Field(default=1800, ge=60, le=1800, description="session lifetime in seconds (at most 30 min)")
+
+
+class Objection(Strict):
+    text: str = Field(min_length=1, max_length=10_000, description="why this use was not legitimate")
+
+
+@router.post("/session", status_code=201,
+             summary="Open a citizen session (front-desk department, after checking the identity in person)")
+def open_session(body: OpenSession, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId) -> dict[str, Any]:
+    return svc.citizens.open_session(
+        actor(principal, officer), body.id_type, body.id_value, timedelta(seconds=body.ttl_s)
+    )
+
+
+@router.get("/me/uses", summary="Who used my data: every recorded use of data about me (citizen)")
+def my_uses(svc: Svc, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+    return svc.citizens.uses(actor(principal), offset, limit)
+
+
+@router.post("/me/uses/{grant_id}/{use_index}/objection", status_code=201,
+             summary="Object to a use of my data: files an UNAUTHORIZED_USE incident (citizen)")
+def object_to_use(
+    grant_id: Annotated[int, Path(ge=1, le=2**256 - 1)],
+    use_index: Annotated[int, Path(ge=1, le=UINT32)],
+    body: Objection, svc: Svc, principal: CitizenPrincipal,
+) -> dict[str, Any]:
+    """Idempotent by construction: one objection per citizen and use; repeating it answers the
+    incident already filed (``already_filed: true``)."""
+    return svc.citizens.object_to_use(actor(principal), grant_id, use_index, body.text)
+
+
+@router.get("/me/certificates", summary="My certificates, newest first (citizen)")
+def my_certificates(svc: Svc, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+    return svc.citizens.my_certificates(actor(principal), offset, limit)

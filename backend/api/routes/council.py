@@ -1,0 +1,41 @@
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Path, Query
+
+from backend.api.deps import GovernorPrincipal, IdemKey, OfficerId, Principal, Svc, actor, require_reader
+from backend.api.schemas import CouncilRequestProposal
+
+router = APIRouter(prefix="/council", tags=["council"])
+
+Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
+
+
+@router.get("/proposals", summary="Council proposals (pending by default)")
+def list_proposals(
+    svc: Svc, principal: Annotated[Principal, Depends(require_reader)],
+    pending: Annotated[bool, Query()] = True,
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    return svc.council.list_proposals(actor(principal), pending, offset, limit)
+
+
+@router.post("/proposals/{proposal_id}/approve", summary="Approve a proposal (governor); executes at the threshold")
+def approve_proposal(
+    proposal_id: Id, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
+    return svc.council.approve_proposal(actor(principal, officer), proposal_id, key=key)
+
+
+@router.post(
+    "/requests/{request_id}/proposals", status_code=201,
+    summary="Propose the council approval of an owner-approved SENSITIVE/SECRET request (governor)",
+)
+def propose_request_approval(
+    request_id: Id, body: CouncilRequestProposal, svc: Svc, principal: GovernorPrincipal,
+    officer: OfficerId, key: IdemKey,
+) -> dict[str, Any]:
+    return svc.council.propose_request_approval(actor(principal, officer), request_id, body.justification, key=key)
+

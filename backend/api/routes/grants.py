@@ -1,0 +1,80 @@
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Header, Path, Query
+
+from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
+from backend.api.responses import with_content
+from backend.api.schemas import Decision, RecordUse
+from backend.services import Services
+from backend.services.common import HEX32_RE, hash_or_text, text_hash
+from backend.services.errors import InvalidInput
+
+router = APIRouter(prefix="/grants", tags=["grants"])
+
+GrantId = Annotated[int, Path(ge=1, le=2**256 - 1, description="grant id")]
+
+
+def _context_ref(value: str | None) -> bytes | None:
+    if value is None:
+        return None
+    return bytes.fromhex(value[2:]) if HEX32_RE.match(value) else text_hash(value)
+
+
+def _subject_header(svc: Services, value: str | None) -> bytes | None:
+    """``X-Data-Subject: <id_type>:<id_value>`` (a header, so the id never lands in access logs)."""
+    if value is None:
+        return None
+    id_type, sep, id_value = value.partition(":")
+    if not sep:
+        raise InvalidInput("X-Data-Subject must be <id_type>:<id_value>", field="X-Data-Subject")
+    return svc.ops.subject(id_type, id_value)
+
+
+@router.get("", summary="Grants I hold (grantee) or issued on my resources (owner)")
+def list_grants(
+    svc: Svc, principal: DepartmentPrincipal,
+    role: Annotated[Literal["grantee", "owner"], Query()] = "grantee",
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    return svc.usage.list_grants(actor(principal), role, offset, limit)
+
+
+@router.get("/{grant_id}", summary="One grant (grantee, owner, auditors, governors)")
+def get_grant(grant_id: GrantId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
+    return svc.usage.get_grant(actor(principal), grant_id)
+
+
+@router.post("/{grant_id}/revoke", summary="Revoke (owner); deletes the grantee's data keys")
+def revoke_grant(
+    grant_id: GrantId, body: Decision, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
+    reason = hash_or_text(body.reason, body.reason_hash, "reason")
+    return svc.usage.revoke(actor(principal, officer), grant_id, reason, key=key)
+
+
+@router.get(
+    "/{grant_id}/data",
+    summary="Fetch granted data: the use is recorded on chain (mined) before the data is released",
+)
+def fetch_data(
+    grant_id: GrantId, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey,
+    version: Annotated[int | None, Query(ge=1, le=2**32 - 1)] = None,
+    context_ref: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
+    x_data_subject: Annotated[str | None, Header(max_length=200, description="<id_type>:<id_value>")] = None,
+) -> dict[str, Any]:
+    subject = _subject_header(svc, x_data_subject)
+    result = svc.usage.fetch(
+        actor(principal, officer), grant_id, subject, _context_ref(context_ref), version, key=key
+    )
+    return with_content(result)
+
+
+@router.post("/{grant_id}/uses", status_code=201, summary="Record a use without fetching")
+def record_use(
+    grant_id: GrantId, body: RecordUse, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
+    subject = svc.ops.subject(body.data_subject.id_type, body.data_subject.id_value) if body.data_subject else None
+    return svc.usage.record_use(actor(principal, officer), grant_id, subject, _context_ref(body.context_ref), key=key)

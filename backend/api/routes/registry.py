@@ -1,0 +1,182 @@
+"""Real-estate registry: units and the chain of title (registrar), mortgages (bank),
+seizures (court), use reports (inspector), roles (council), unit history (entitled parties)."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path
+from pydantic import Field
+
+from backend.api.deps import (
+    CurrentPrincipal, DepartmentPrincipal, GovernorPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor,
+)
+from backend.api.routes.certificates import subject_of
+from backend.api.schemas import UINT32, DataSubject, Strict
+from backend.services.certificates import ref32
+from backend.services.common import hash_or_text, hex32
+
+router = APIRouter(prefix="/registry", tags=["registry"])
+
+HEX32 = r"^0x[0-9a-fA-F]{64}$"
+Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
+Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
+Code = Field(min_length=1, max_length=66, description="text of at most 32 bytes or 0x + 64 hex digits")
+Ref = Field(min_length=1, max_length=200, description="reference: 0x-32-byte hex, or text (hashed)")
+Text = Field(default=None, min_length=1, max_length=100_000)
+Hash = Field(default=None, pattern=HEX32)
+
+
+class RoleProposal(Strict):
+    department: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$")
+    role: Literal["REGISTRAR", "BANK", "COURT", "INSPECTOR"]
+    enabled: bool = True
+    justification: str = Field(min_length=1, max_length=10_000)
+
+
+class RegisterUnit(Strict):
+    parcel_code: str = Code
+    building_code: str | None = Field(default=None, min_length=1, max_length=66)
+    unit_code: str | None = Field(default=None, min_length=1, max_length=66)
+    planned_use: int = Field(ge=1, le=255, description="land-use classification code")
+    area_m2: int = Field(ge=1, le=UINT32)
+
+
+class FirstOwnership(Strict):
+    owner: DataSubject | None = None
+    owner_hash: str | None = Hash
+    evidence: str | None = Text
+    evidence_hash: str | None = Hash
+    case_ref: str = Ref
+
+
+class Transfer(Strict):
+    new_owner: DataSubject | None = None
+    new_owner_hash: str | None = Hash
+    evidence: str | None = Text
+    evidence_hash: str | None = Hash
+    prior_certificate_hash: str = Field(pattern=HEX32, description="document hash of the current owner's certificate")
+    case_ref: str = Ref
+
+
+class RegisterMortgage(Strict):
+    creditor_ref: str = Ref
+    terms: str | None = Text
+    terms_hash: str | None = Hash
+
+
+class RegisterSeizure(Strict):
+    court_order: str | None = Text
+    court_order_hash: str | None = Hash
+
+
+class ReleaseSeizure(Strict):
+    order: str | None = Text
+    order_hash: str | None = Hash
+
+
+class UseReport(Strict):
+    actual_use: int = Field(ge=1, le=255)
+    inspection: str | None = Text
+    inspection_hash: str | None = Hash
+
+
+# -- council ------------------------------------------------------------------------------------------
+@router.post("/roles", status_code=201,
+             summary="Propose giving/taking a registry role (governor); others approve via /council/proposals")
+def propose_role(body: RoleProposal, svc: Svc, principal: GovernorPrincipal, officer: OfficerId,
+                 key: IdemKey) -> dict[str, Any]:
+    return svc.registry.propose_role(
+        actor(principal, officer), body.department, body.role, body.enabled, body.justification, key=key
+    )
+
+
+@router.get("/roles/{department}", summary="Registry roles a department holds")
+def roles_of(department: Address, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
+    return svc.registry.roles_of(department)
+
+
+# -- registrar ----------------------------------------------------------------------------------------
+@router.post("/units", status_code=201, summary="Register a property unit (REGISTRAR)")
+def register_unit(body: RegisterUnit, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
+                  key: IdemKey) -> dict[str, Any]:
+    return svc.registry.register_unit(
+        actor(principal, officer), body.parcel_code, body.building_code, body.unit_code, body.planned_use,
+        body.area_m2, key=key,
+    )
+
+
+@router.post("/units/{unit_id}/ownership", status_code=201, summary="Register the first ownership (REGISTRAR)")
+def first_ownership(unit_id: Id, body: FirstOwnership, svc: Svc, principal: DepartmentPrincipal,
+                    officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+    owner = subject_of(svc, body.owner, body.owner_hash, "owner")
+    evidence = hash_or_text(body.evidence, body.evidence_hash, "evidence")
+    return svc.registry.first_ownership(
+        actor(principal, officer), unit_id, owner, evidence, ref32(body.case_ref, None, "case_ref"), key=key
+    )
+
+
+@router.post("/units/{unit_id}/transfers", status_code=201,
+             summary="Register a transfer (REGISTRAR); the prior certificate must verify VALID for the current owner")
+def transfer(unit_id: Id, body: Transfer, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
+             key: IdemKey) -> dict[str, Any]:
+    owner = subject_of(svc, body.new_owner, body.new_owner_hash, "new_owner")
+    evidence = hash_or_text(body.evidence, body.evidence_hash, "evidence")
+    prior = hex32(body.prior_certificate_hash, "prior_certificate_hash")
+    return svc.registry.transfer(
+        actor(principal, officer), unit_id, owner, evidence, prior, ref32(body.case_ref, None, "case_ref"), key=key
+    )
+
+
+# -- bank ----------------------------------------------------------------------------------------------
+@router.post("/units/{unit_id}/mortgages", status_code=201, summary="Register a mortgage (BANK)")
+def register_mortgage(unit_id: Id, body: RegisterMortgage, svc: Svc, principal: DepartmentPrincipal,
+                      officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+    terms = hash_or_text(body.terms, body.terms_hash, "terms")
+    return svc.registry.register_mortgage(
+        actor(principal, officer), unit_id, ref32(body.creditor_ref, None, "creditor_ref"), terms, key=key
+    )
+
+
+@router.post("/mortgages/{mortgage_id}/consent", summary="Consent to the transfer of the current title (the mortgage's bank)")
+def consent_mortgage(mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
+                     key: IdemKey) -> dict[str, Any]:
+    return svc.registry.consent_mortgage(actor(principal, officer), mortgage_id, key=key)
+
+
+@router.post("/mortgages/{mortgage_id}/release", summary="Release a mortgage (the mortgage's bank)")
+def release_mortgage(mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
+                     key: IdemKey) -> dict[str, Any]:
+    return svc.registry.release_mortgage(actor(principal, officer), mortgage_id, key=key)
+
+
+# -- court ---------------------------------------------------------------------------------------------
+@router.post("/units/{unit_id}/seizures", status_code=201, summary="Seize a unit by court order (COURT)")
+def register_seizure(unit_id: Id, body: RegisterSeizure, svc: Svc, principal: DepartmentPrincipal,
+                     officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+    order = hash_or_text(body.court_order, body.court_order_hash, "court_order")
+    return svc.registry.register_seizure(actor(principal, officer), unit_id, order, key=key)
+
+
+@router.post("/seizures/{seizure_id}/release", summary="Release a seizure (the seizing court)")
+def release_seizure(seizure_id: Id, body: ReleaseSeizure, svc: Svc, principal: DepartmentPrincipal,
+                    officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+    order = hash_or_text(body.order, body.order_hash, "order")
+    return svc.registry.release_seizure(actor(principal, officer), seizure_id, order, key=key)
+
+
+# -- inspector -----------------------------------------------------------------------------------------
+@router.post("/units/{unit_id}/use-reports", status_code=201,
+             summary="Report the actual use found by an inspection (INSPECTOR); a mismatch is flagged")
+def report_use(unit_id: Id, body: UseReport, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
+               key: IdemKey) -> dict[str, Any]:
+    inspection = hash_or_text(body.inspection, body.inspection_hash, "inspection")
+    return svc.registry.report_use(actor(principal, officer), unit_id, body.actual_use, inspection, key=key)
+
+
+# -- reads ---------------------------------------------------------------------------------------------
+@router.get("/units/{unit_id}/history",
+            summary="Title chain, mortgages, seizures and use reports (registrar, the unit's banks/courts, "
+                    "auditors, the citizen owner)")
+def history(unit_id: Id, svc: Svc, principal: CurrentPrincipal) -> dict[str, Any]:
+    return svc.registry.history(actor(principal), unit_id)

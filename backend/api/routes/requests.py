@@ -1,0 +1,63 @@
+from __future__ import annotations
+
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Path, Query
+
+from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
+from backend.api.schemas import CreateRequest, Decision
+from backend.services.common import hash_or_text
+from backend.services.usage import fields_hash
+
+router = APIRouter(prefix="/requests", tags=["usage requests"])
+
+RequestId = Annotated[int, Path(ge=1, le=2**256 - 1, description="usage request id")]
+
+
+@router.post("", status_code=201, summary="Request the use of another department's resource")
+def create_request(
+    body: CreateRequest, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
+    legal = hash_or_text(body.legal_basis, body.legal_basis_hash, "legal_basis")
+    if body.fields is not None and body.fields_hash is not None:
+        from backend.services.errors import InvalidInput
+
+        raise InvalidInput("give either fields or fields_hash, not both", field="fields")
+    fh = fields_hash(body.fields) if body.fields is not None else hash_or_text(None, body.fields_hash, "fields")
+    return svc.usage.request_use(
+        actor(principal, officer), body.resource_id, body.purpose_code, legal, fh,
+        body.duration_s, body.max_uses, body.approval_deadline, key=key,
+    )
+
+
+@router.get("", summary="My usage requests: incoming (on my resources) or outgoing (mine)")
+def list_requests(
+    svc: Svc, principal: DepartmentPrincipal,
+    direction: Annotated[Literal["incoming", "outgoing"], Query()] = "incoming",
+    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+) -> dict[str, Any]:
+    return svc.usage.list_requests(actor(principal), direction, offset, limit)
+
+
+@router.get("/{request_id}", summary="One usage request (requester, owner, auditors, governors)")
+def get_request(request_id: RequestId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
+    return svc.usage.get_request(actor(principal), request_id)
+
+
+@router.post("/{request_id}/approve", summary="Approve (owner); PUBLIC/INTERNAL issue the grant at once")
+def approve_request(
+    request_id: RequestId, body: Decision, svc: Svc, principal: DepartmentPrincipal,
+    officer: OfficerId, key: IdemKey,
+) -> dict[str, Any]:
+    reason = hash_or_text(body.reason, body.reason_hash, "reason")
+    return svc.usage.approve(actor(principal, officer), request_id, reason, key=key)
+
+
+@router.post("/{request_id}/deny", summary="Deny (owner)")
+def deny_request(
+    request_id: RequestId, body: Decision, svc: Svc, principal: DepartmentPrincipal,
+    officer: OfficerId, key: IdemKey,
+) -> dict[str, Any]:
+    reason = hash_or_text(body.reason, body.reason_hash, "reason")
+    return svc.usage.deny(actor(principal, officer), request_id, reason, key=key)

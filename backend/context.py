@@ -1,0 +1,131 @@
+"""Everything one backend process needs, wired once from Settings.
+
+``AppContext.from_settings()`` opens the database (creating tables), loads the
+deployment manifest, and builds the chain client, the transaction sender (with
+its outbox), the keystore, the document store, the token service and the use
+cases. ``start()`` reconciles the outbox once (a node that is down is not an
+error at start-up) and keeps reconciling in a background thread; ``close()``
+stops the threads and releases connections.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from pathlib import Path
+
+from eth_account.signers.local import LocalAccount
+from eth_utils import is_hex_address, to_checksum_address
+
+from backend.auth_tokens import TokenService
+from backend.chain import ChainClient, ChainUnavailable, Manifest, TxSender, build_web3, load_manifest, manifest_path
+from backend.config import Settings, load_settings
+from backend.db import init_db, make_engine, session_factory
+from backend.keystore import Keystore, KeystoreError
+from backend.services import Services
+from backend.services.errors import SignerUnavailable
+from backend.store import DocumentStore
+
+log = logging.getLogger(__name__)
+
+RECONCILE_INTERVAL_S = 5.0
+
+
+class AppContext:
+    def __init__(self, settings: Settings, *, manifest: Manifest | None = None) -> None:
+        self.settings = settings
+        self.indexer_thread = None
+        if settings.database_url.startswith("sqlite:///"):
+            Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+        self.engine = make_engine(settings.database_url)
+        init_db(self.engine)
+        self.sessions = session_factory(self.engine)
+        self.manifest = manifest or load_manifest(manifest_path(settings.deployments_dir, settings.network))
+        self.client = ChainClient(settings, self.manifest, self.sessions)
+        self.sender = TxSender(self.client)
+        self.keystore = Keystore(settings.keystore_dir, settings.keystore_secret)
+        self.store = DocumentStore(settings.documents_dir, settings.keystore_secret, self.sessions)
+        self.tokens = TokenService(self.sessions)
+        self.services = Services(self)
+        self._names: dict[str, str] = {}  # checksummed address -> keystore name
+        self._names_lock = threading.Lock()
+        self._stop = threading.Event()
+        self._threads: list[threading.Thread] = []
+        self.last_reconcile: dict[str, int] | None = None
+
+    @classmethod
+    def from_settings(cls, settings: Settings | None = None) -> "AppContext":
+        return cls(settings or load_settings())
+
+    # -- signing accounts ---------------------------------------------------------------------
+    def refresh_accounts(self) -> dict[str, str]:
+        """Re-read keystore names → addresses (no decryption)."""
+        names = {addr: name for name, addr in self.keystore.addresses().items()}
+        with self._names_lock:
+            self._names = names
+        return dict(names)
+
+    def account_for(self, address: str) -> LocalAccount:
+        """The keystore account of a department/governor/auditor address."""
+        if not is_hex_address(address):
+            raise SignerUnavailable("not a chain address", address=address)
+        addr = to_checksum_address(address)
+        with self._names_lock:
+            name = self._names.get(addr)
+        if name is None:
+            name = self.refresh_accounts().get(addr)
+        if name is None:
+            raise SignerUnavailable("the backend holds no key for this account", address=addr)
+        try:
+            return self.keystore.load(name)
+        except KeystoreError as exc:
+            raise SignerUnavailable(f"key {name} cannot be used: {type(exc).__name__}", address=addr) from None
+
+    # -- background work ------------------------------------------------------------------------
+    def reconcile_once(self) -> dict[str, int] | None:
+        try:
+            self.last_reconcile = self.sender.reconcile()
+            return self.last_reconcile
+        except ChainUnavailable:
+            log.warning("outbox reconcile skipped: chain node unavailable")
+        except Exception:  # keep the API up; the next round retries
+            log.exception("outbox reconcile failed")
+        return None
+
+    def start(self, reconcile_interval_s: float = RECONCILE_INTERVAL_S) -> None:
+        """Reconcile the outbox now, then every ``reconcile_interval_s`` in a daemon thread."""
+        if any(t.name == "outbox-reconcile" and t.is_alive() for t in self._threads):
+            return
+        self._stop.clear()
+        self.refresh_accounts()
+        self.reconcile_once()
+
+        def loop() -> None:
+            while not self._stop.wait(reconcile_interval_s):
+                self.reconcile_once()
+
+        t = threading.Thread(target=loop, name="outbox-reconcile", daemon=True)
+        t.start()
+        self._threads.append(t)
+
+    def make_indexer(self):
+        from backend.indexer_runtime import make_indexer
+
+        return make_indexer(self)
+
+    def start_indexer(self, interval_s: float = 1.0):
+        """Follow chain events into SQL in the background (retries while the node is down)."""
+        from backend.indexer_runtime import start_indexer_thread
+
+        self.indexer_thread = start_indexer_thread(self, interval_s)
+        return self.indexer_thread
+
+    def close(self) -> None:
+        if self.indexer_thread is not None:
+            self.indexer_thread.stop()
+        self._stop.set()
+        for t in self._threads:
+            t.join(timeout=5)
+        self._threads.clear()
+        self.client.close()
+        self.engine.dispose()

@@ -1,0 +1,208 @@
+"""Citizens: a short-lived session opened by a front desk, "who used my data",
+objections, and the citizen's certificates.
+
+- The front desk (an active department, naming its officer) checks the
+  citizen's identity in person and asks for a session: the backend computes the
+  keyed subject hash and issues a citizen token (30 minutes by default) whose
+  principal is that hash. The raw id is used once to compute the hash and is
+  never stored, logged or put in a token label.
+- "Who used my data" reads the indexer (``UseRecorded`` rows whose
+  ``subjectHash`` is the citizen's), syncing it first when it is behind the
+  chain head; if the node is down the rows already indexed are served with
+  ``index_stale: true``.
+- An objection against one of the citizen's uses becomes an UNAUTHORIZED_USE
+  incident about that USE (subject kind 2, subject id = grant id, use index),
+  filed on chain on the citizen's behalf by the platform's **auditor account**:
+  the auditor is the party that examines such incidents, may file about any
+  subject, and is neither the user nor the owner of the data (the front desk
+  could be either). The evidence hash is keccak256 of the objection text; the
+  text itself is kept encrypted in the document store, readable by the auditor
+  account. One objection per citizen and use: repeating it returns the incident
+  already filed.
+- A citizen asking about a use that is not theirs (or that does not exist)
+  gets 403: the answer must not reveal whether someone else's use exists.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from datetime import datetime, timedelta, timezone
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import func, select
+
+from backend.indexer import chain_events, query_events
+from backend.services.certificates import CertificateService, CitizenChain
+from backend.services.common import Actor, ChainOps, h0x, text_hash, topic_uint
+from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eth_account.signers.local import LocalAccount
+
+    from backend.context import AppContext
+
+log = logging.getLogger(__name__)
+
+SESSION_TTL = timedelta(minutes=30)
+UNAUTHORIZED_USE, USE = 1, 2
+OBJECTION_WINDOW_S = 7 * 24 * 3600
+OBJECTION_MEDIA_TYPE = "text/plain; charset=utf-8"
+
+
+class CitizenService:
+    def __init__(self, ctx: "AppContext", ops: ChainOps, certificates: CertificateService,
+                 chain: CitizenChain | None = None) -> None:
+        self.ctx = ctx
+        self.ops = ops
+        self.certificates = certificates
+        self.chain = chain or certificates.chain
+        self._sync_lock = threading.Lock()
+        self._indexer: Any = None
+        self._auditor: str | None = None
+
+    # -- session ---------------------------------------------------------------------------------
+    def open_session(
+        self, desk: Actor, id_type: str, id_value: str, ttl: timedelta = SESSION_TTL
+    ) -> dict[str, Any]:
+        """A citizen token for the person the desk officer has identified (``desk.officer_id``)."""
+        desk.require_role("department")
+        officer = self.ops.officer(desk)
+        if not self.ops.view("Consortium", "isActiveDepartment", desk.address):
+            raise Forbidden("only an active department may open citizen sessions", department=desk.address)
+        if not timedelta(minutes=1) <= ttl <= SESSION_TTL:
+            raise InvalidInput("a citizen session lasts 1 to 30 minutes", field="ttl_s")
+        subject = "0x" + self.ops.subject(id_type, id_value).hex()
+        label = f"citizen session via {desk.address} officer {h0x(officer)[:18]}"
+        token = self.ctx.tokens.issue("citizen", subject, label, ttl=ttl)
+        return {
+            "token": token,
+            "token_type": "bearer",
+            "role": "citizen",
+            "subject_hash": subject,
+            "expires_at": (datetime.now(timezone.utc) + ttl).isoformat(timespec="seconds"),
+            "ttl_s": int(ttl.total_seconds()),
+            "front_desk": self.chain.party(desk.address),
+            "officer_hash": h0x(officer),
+        }
+
+    # -- who used my data --------------------------------------------------------------------------
+    def uses(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:
+        citizen.require_role("citizen")
+        stale = not self._sync_index()
+        me = citizen.address.lower()
+        with self.ctx.sessions() as s:
+            total = s.scalar(
+                select(func.count()).select_from(chain_events).where(
+                    chain_events.c.subject_hash == me, chain_events.c.event == "UseRecorded",
+                    chain_events.c.contract == "UsageRights",
+                )
+            )
+            rows = query_events(s, subject_hash=me, event="UseRecorded", contract="UsageRights",
+                                limit=limit, offset=offset) if total else []
+            legal: dict[str, str | None] = {}
+            for r in rows:
+                gid = str(r["args"]["grantId"])
+                if gid not in legal:
+                    issued = query_events(s, grant_id=gid, event="GrantIssued", contract="UsageRights", limit=1)
+                    legal[gid] = issued[0]["args"].get("legalBasisHash") if issued else None
+        items = [self._use_view(r, legal.get(str(r["args"]["grantId"]))) for r in rows]
+        return {"total": int(total or 0), "offset": offset, "limit": limit, "index_stale": stale, "items": items}
+
+    def _use_view(self, r: dict[str, Any], legal_basis_hash: str | None) -> dict[str, Any]:
+        a = r["args"]
+        grant_id, use_index = int(a["grantId"]), int(a["useIndex"])
+        return {
+            "grant_id": grant_id,
+            "use_index": use_index,
+            "resource_id": int(a["resourceId"]),
+            "department": self.chain.party(a["user"]),
+            "officer_hash": a["officerHash"],
+            "purpose_code": int(a["purposeCode"]),
+            "legal_basis_hash": legal_basis_hash,
+            "context_ref": None if int(a["contextRef"], 16) == 0 else a["contextRef"],
+            "time": r["block_time"],
+            "block_number": r["block_number"],
+            "tx_hash": r["tx_hash"],
+            "objection": f"/citizens/me/uses/{grant_id}/{use_index}/objection",
+        }
+
+    def _sync_index(self) -> bool:
+        """Bring the index up to the chain head; False if that failed (serve what is indexed)."""
+        try:
+            with self._sync_lock:
+                if self._indexer is None:
+                    from backend.indexer_runtime import make_indexer
+
+                    self._indexer = make_indexer(self.ctx)
+                head = self.ctx.client.block_number()
+                cursor = self._indexer.cursor()
+                if cursor is None or cursor.block_number < head:
+                    self._indexer.sync(to_block=head)
+            return True
+        except Exception as exc:  # node down, RPC error: the indexed rows stay readable
+            log.warning("citizen uses: index sync failed (%s); serving indexed rows", type(exc).__name__)
+            return False
+
+    # -- objections ----------------------------------------------------------------------------------
+    def object_to_use(self, citizen: Actor, grant_id: int, use_index: int, text: str) -> dict[str, Any]:
+        """File UNAUTHORIZED_USE about (grant, use) for the citizen, signed by the auditor account."""
+        citizen.require_role("citizen")
+        if not text or not text.strip():
+            raise InvalidInput("the objection text must not be empty", field="text")
+        use = self._my_use(citizen, grant_id, use_index)
+        evidence = text_hash(text)
+        auditor = self._auditor_account()
+        op = "citizens.objection"
+        # One objection per citizen and use (the key is derived, not the caller's): repeating it
+        # (even with another text) answers the incident already filed.
+        obj_key = f"{citizen.address.lower()}:{grant_id}:{use_index}"
+        already = self.ctx.sender.outcome(auditor.address, f"{op}:{obj_key}") is not None
+        if not already:
+            self.ctx.store.put(text.encode(), auditor.address, OBJECTION_MEDIA_TYPE)
+        outcome = self.chain.write(
+            auditor, "Accountability", "fileIncident",
+            [UNAUTHORIZED_USE, USE, grant_id, use_index, evidence, OBJECTION_WINDOW_S],
+            op=op, key=obj_key, strict=False,
+        )
+        ev = self.ops.event(outcome, "IncidentFiled") or {}
+        return {
+            "incident_id": ev.get("incidentId"),
+            "incident_type": "UNAUTHORIZED_USE",
+            "subject_kind": "USE",
+            "grant_id": grant_id,
+            "use_index": use_index,
+            "filed_by": {"address": auditor.address, "role": "auditor", "on_behalf_of": "citizen"},
+            "responsible": self.chain.party(ev.get("responsible") or use["args"]["user"]),
+            "evidence_hash": ev.get("evidenceHash", h0x(evidence)),
+            "response_deadline": ev.get("responseDeadline"),
+            "already_filed": already,
+            **self.ops.tx(outcome),
+        }
+
+    def _my_use(self, citizen: Actor, grant_id: int, use_index: int) -> dict[str, Any]:
+        """The UseRecorded event of (grant, use index) from the chain itself, if it is the citizen's."""
+        for ev in self.ops.logs("UsageRights", "UseRecorded", [topic_uint(grant_id)]):
+            if int(ev["args"]["useIndex"]) == use_index:
+                if str(ev["args"]["subjectHash"]).lower() == citizen.address.lower():
+                    return ev
+                break
+        raise Forbidden("no use of your data with this grant and use index", grant_id=grant_id, use_index=use_index)
+
+    def _auditor_account(self) -> "LocalAccount":
+        """The first auditor of the consortium whose key this backend holds."""
+        if self._auditor is not None:
+            return self.ctx.account_for(self._auditor)
+        for addr in self.ops.view("Consortium", "auditors"):
+            try:
+                acct = self.ctx.account_for(addr)
+            except SignerUnavailable:
+                continue
+            self._auditor = acct.address
+            return acct
+        raise SignerUnavailable("the backend holds no auditor key to file citizen objections")
+
+    # -- my certificates -------------------------------------------------------------------------------
+    def my_certificates(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:
+        citizen.require_role("citizen")
+        return self.certificates.of_holder(bytes.fromhex(citizen.address[2:]), offset, limit)

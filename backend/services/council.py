@@ -1,0 +1,92 @@
+"""Council members (governors) see proposals and sensitive requests and approve them.
+
+A SENSITIVE request approved by its owner waits in OwnerApproved; a governor
+proposes the council call ``UsageRights.councilApprove`` (unanimous for SECRET
+resources) and the others approve it. The backend signs with each governor's key.
+"""
+
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any
+
+from backend.services.common import PROPOSAL_KINDS, Actor, ChainOps, text_hash
+from backend.services.errors import Conflict
+
+if TYPE_CHECKING:  # pragma: no cover
+    from backend.context import AppContext
+
+SECRET = 3
+
+
+class CouncilService:
+    def __init__(self, ctx: "AppContext", ops: ChainOps) -> None:
+        self.ctx = ctx
+        self.ops = ops
+
+    def list_proposals(self, actor: Actor, pending_only: bool, offset: int, limit: int) -> dict[str, Any]:
+        actor.require_role("governor", "auditor")
+        count = int(self.ctx.client.call("Consortium", "proposalCount"))
+        now = int(time.time())
+        items = []
+        for pid in range(count, 0, -1):
+            p = self.ops.view("Consortium", "proposal", pid)
+            if pending_only and (p["executed"] or int(p["expiresAt"]) <= now):
+                continue
+            items.append(self._view(pid, p, actor))
+        return {"total": len(items), "offset": offset, "limit": limit, "items": items[offset : offset + limit]}
+
+    def approve_proposal(self, actor: Actor, proposal_id: int, *, key: str) -> dict[str, Any]:
+        actor.require_role("governor")
+        self.ops.view("Consortium", "proposal", proposal_id)  # 404 when unknown
+        outcome = self.ops.write(
+            self.ops.account(actor), "Consortium", "approve", [proposal_id],
+            op=f"proposals.{proposal_id}.approve", key=key,
+        )
+        approved = self.ops.event(outcome, "ProposalApproved") or {}
+        return {
+            "proposal_id": proposal_id,
+            "approvals": approved.get("approvals"),
+            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
+            "events": [e["event"] for e in outcome.events],
+            **self.ops.tx(outcome),
+        }
+
+    def propose_request_approval(self, actor: Actor, request_id: int, justification: str, *, key: str) -> dict[str, Any]:
+        """Propose ``councilApprove(request_id)``; unanimous when the resource is SECRET."""
+        actor.require_role("governor")
+        req = self.ops.view("UsageRights", "request", request_id)  # 404 when unknown
+        if int(req["status"]) not in (2, 5):  # OwnerApproved, Escalated
+            raise Conflict("the request does not await the council", request_id=request_id, status=int(req["status"]))
+        cls = int(self.ops.view("DataCatalog", "classificationOf", int(req["resourceId"])))
+        usage = self.ctx.client.contract("UsageRights")
+        calldata = usage.encode_abi("councilApprove", args=[request_id])
+        fn = "proposeUnanimousCouncilCall" if cls == SECRET else "proposeCouncilCall"
+        outcome = self.ops.write(
+            self.ops.account(actor), "Consortium", fn,
+            [usage.address, bytes.fromhex(calldata[2:]), text_hash(justification)],
+            op=f"council.requests.{request_id}.propose", key=key,
+        )
+        created = self.ops.event(outcome, "ProposalCreated") or {}
+        return {
+            "proposal_id": created.get("proposalId"),
+            "request_id": request_id,
+            "unanimous": cls == SECRET,
+            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
+            **self.ops.tx(outcome),
+        }
+
+    def _view(self, pid: int, p: dict[str, Any], actor: Actor) -> dict[str, Any]:
+        return {
+            "proposal_id": pid,
+            "kind": PROPOSAL_KINDS[int(p["kind"])],
+            "proposer": p["proposer"],
+            "target": p["target"],
+            "data": p["data"],
+            "description_hash": p["descriptionHash"],
+            "approvals": int(p["approvals"]),
+            "created_at": int(p["createdAt"]),
+            "expires_at": int(p["expiresAt"]),
+            "executed": bool(p["executed"]),
+            "approved_by_me": bool(self.ctx.client.call("Consortium", "hasApproved", pid, actor.address)),
+        }

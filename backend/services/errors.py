@@ -1,0 +1,88 @@
+"""Errors raised by the use cases; the API maps each to one HTTP answer.
+
+Contract reverts (``ContractRevert``), an unreachable node
+(``ChainUnavailable``) and store problems (``AccessDenied``,
+``TamperDetected``, ``DocumentMissing``) are raised as they are; these are the
+checks the services make themselves, BEFORE any chain write.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class ServiceError(Exception):
+    """A request the service refuses: ``http_status`` + ``{"error": name, "args": {...}}``."""
+
+    http_status = 400
+    name = "BadRequest"
+
+    def __init__(self, message: str = "", **args: Any) -> None:
+        super().__init__(message or self.name)
+        self.message = message
+        self.args_dict: dict[str, Any] = {k: v for k, v in args.items() if v is not None}
+        if message:
+            self.args_dict.setdefault("reason", message)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"error": self.name, "args": self.args_dict}
+
+
+class Unauthorized(ServiceError):
+    http_status = 401
+    name = "Unauthorized"
+
+
+class Forbidden(ServiceError):
+    """The caller may not touch this object (another department's, or the wrong role)."""
+
+    http_status = 403
+    name = "Forbidden"
+
+
+class NotFound(ServiceError):
+    http_status = 404
+    name = "NotFound"
+
+
+class Conflict(ServiceError):
+    http_status = 409
+    name = "Conflict"
+
+
+class IdempotencyKeyReused(ServiceError):
+    """The Idempotency-Key was already used for a different request."""
+
+    http_status = 409
+    name = "IdempotencyKeyReused"
+
+
+class InvalidInput(ServiceError):
+    http_status = 422
+    name = "InvalidInput"
+
+
+class SignerUnavailable(ServiceError):
+    """The backend holds no usable key for the caller's chain account (an operator problem)."""
+
+    http_status = 503
+    name = "SignerUnavailable"
+
+
+class TxPending(Exception):
+    """The transaction is broadcast but not mined within the receipt timeout.
+
+    The API answers 202 with the transaction hash; repeating the request with
+    the same Idempotency-Key returns the final answer once it is mined (the
+    same signed transaction is re-sent, never a new one).
+    """
+
+    http_status = 202
+
+    def __init__(self, tx_hash: str, idempotency_key: str) -> None:
+        super().__init__(f"transaction {tx_hash} pending")
+        self.tx_hash = tx_hash
+        self.idempotency_key = idempotency_key
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"status": "pending", "tx_hash": self.tx_hash, "idempotency_key": self.idempotency_key}

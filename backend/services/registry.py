@@ -1,0 +1,344 @@
+"""The real-estate registry (不动产登记) behind the API.
+
+Roles (REGISTRAR, BANK, COURT, INSPECTOR) are designated by the council: a
+governor proposes the council call ``PropertyRegistry.setRole`` and the others
+approve it. Every write is the caller department's own transaction; the
+contract enforces the role (``PropertyRegistryMissingRole`` → 403) and the
+rules (seizure / outstanding mortgage block a transfer → 409 with the
+contract's error and arguments).
+
+Before a transfer the backend checks the prior certificate with
+``Certificates.verify``: it must be VALID and held by the unit's current owner
+(the contract records ``priorCertificateHash`` but cannot check it).
+
+Who may read a unit's history: a department holding REGISTRAR, a bank or court
+with a mortgage or seizure on the unit, auditors, and a citizen whose subject
+hash is the owner of one of the unit's title entries. Everyone else: 403.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from backend.services.certificates import STATUS, CitizenChain, checksum, code32, code_text
+from backend.services.common import Actor, ChainOps, h0x, topic_uint
+from backend.services.errors import Conflict, Forbidden, InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from backend.context import AppContext
+
+ROLES = ("REGISTRAR", "BANK", "COURT", "INSPECTOR")  # IPropertyRegistry.Role
+REGISTRAR, BANK, COURT, INSPECTOR = range(4)
+REG = "PropertyRegistry"
+
+
+class PriorCertificateNotValid(Conflict):
+    """The certificate presented for a transfer does not verify VALID (revoked, expired, unknown…)."""
+
+    name = "PriorCertificateNotValid"
+
+
+class PriorCertificateNotCurrentOwner(Conflict):
+    """The certificate presented for a transfer is valid but held by someone other than the current owner."""
+
+    name = "PriorCertificateNotCurrentOwner"
+
+
+def role_code(value: str) -> int:
+    if isinstance(value, str) and value.upper() in ROLES:
+        return ROLES.index(value.upper())
+    raise InvalidInput(f"role must be one of {', '.join(ROLES)}", field="role")
+
+
+class RegistryService:
+    def __init__(self, ctx: "AppContext", ops: ChainOps, chain: CitizenChain | None = None) -> None:
+        self.ctx = ctx
+        self.ops = ops
+        self.chain = chain or CitizenChain(ctx, ops)
+
+    def _write(self, actor: Actor, fn: str, args: list[Any], *, op: str, key: str) -> Any:
+        return self.chain.write(self.ops.account(actor), REG, fn, args, op=op, key=key)
+
+    # -- council ---------------------------------------------------------------------------------
+    def propose_role(
+        self, actor: Actor, department: str, role: str, enabled: bool, justification: str, *, key: str
+    ) -> dict[str, Any]:
+        actor.require_role("governor")
+        dept = checksum(department, "department")
+        code = role_code(role)
+        self.ops.officer(actor)
+        if bool(self.chain.view(REG, "hasRole", dept, code)) == enabled:
+            raise Conflict("the department already has this role setting", department=dept, role=ROLES[code],
+                           enabled=enabled)
+        if enabled and not self.chain.view("Consortium", "isActiveDepartment", dept):
+            raise Conflict("the department is not an active department", department=dept)
+        result = self.chain.propose_council_call(
+            actor, REG, "setRole", [dept, code, enabled], justification,
+            op=f"registry.roles.{dept}.{code}.{int(enabled)}.propose", key=key,
+        )
+        return {"department": self.chain.party(dept), "role": ROLES[code], "enabled": enabled, **result}
+
+    def roles_of(self, department: str) -> dict[str, Any]:
+        dept = checksum(department, "department")
+        return {"department": self.chain.party(dept),
+                "roles": [r for i, r in enumerate(ROLES) if self.chain.view(REG, "hasRole", dept, i)]}
+
+    # -- registrar ---------------------------------------------------------------------------------
+    def register_unit(
+        self, actor: Actor, parcel_code: str, building_code: str | None, unit_code: str | None,
+        planned_use: int, area_m2: int, *, key: str,
+    ) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        parcel = code32(parcel_code, "parcel_code")
+        building = code32(building_code, "building_code") if building_code else b"\0" * 32
+        unit = code32(unit_code, "unit_code") if unit_code else b"\0" * 32
+        outcome = self._write(actor, "registerUnit", [parcel, building, unit, planned_use, area_m2],
+                              op="registry.units.register", key=key)
+        ev = self.ops.event(outcome, "UnitRegistered") or {}
+        return {
+            "unit_id": ev.get("unitId"), "parcel_code": code_text(parcel), "building_code": code_text(building),
+            "unit_code": code_text(unit), "planned_use": planned_use, "area_m2": area_m2,
+            "registrar": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome),
+        }
+
+    def first_ownership(
+        self, actor: Actor, unit_id: int, owner_hash: bytes, evidence_hash: bytes, case_ref: bytes, *, key: str
+    ) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        self.chain.view(REG, "unit", unit_id)  # 404 PropertyRegistryUnknownUnit
+        outcome = self._write(actor, "registerFirstOwnership", [unit_id, owner_hash, evidence_hash, case_ref],
+                              op=f"registry.units.{unit_id}.ownership", key=key)
+        ev = self.ops.event(outcome, "FirstOwnershipRegistered") or {}
+        return {
+            "unit_id": unit_id, "entry_id": ev.get("entryId"), "previous_entry_id": None,
+            "owner_hash": h0x(owner_hash), "evidence_hash": h0x(evidence_hash), "case_ref": h0x(case_ref),
+            "registrar": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome),
+        }
+
+    def transfer(
+        self, actor: Actor, unit_id: int, new_owner_hash: bytes, evidence_hash: bytes,
+        prior_certificate_hash: bytes, case_ref: bytes, *, key: str,
+    ) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        u = self.chain.view(REG, "unit", unit_id)  # 404 PropertyRegistryUnknownUnit
+        self._check_prior_certificate(unit_id, u, prior_certificate_hash)
+        outcome = self._write(
+            actor, "registerTransfer", [unit_id, new_owner_hash, evidence_hash, prior_certificate_hash, case_ref],
+            op=f"registry.units.{unit_id}.transfer", key=key,
+        )
+        ev = self.ops.event(outcome, "TitleTransferred") or {}
+        return {
+            "unit_id": unit_id, "entry_id": ev.get("entryId"), "previous_entry_id": ev.get("previousEntryId"),
+            "owner_hash": h0x(new_owner_hash), "evidence_hash": h0x(evidence_hash),
+            "prior_certificate_hash": h0x(prior_certificate_hash), "case_ref": h0x(case_ref),
+            "carried_mortgages": ev.get("carriedMortgages"),
+            "registrar": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome),
+        }
+
+    def _check_prior_certificate(self, unit_id: int, u: dict[str, Any], cert_hash: bytes) -> None:
+        """The presented certificate must verify VALID and be held by the current owner."""
+        if int(u["currentEntryId"]) == 0:
+            return  # the contract answers PropertyRegistryUnitNotOwned
+        status, cert_id, *_ = self.chain.view("Certificates", "verify", cert_hash)
+        status_name = STATUS[int(status)]
+        if status_name != "valid":
+            raise PriorCertificateNotValid("the prior certificate does not verify as valid",
+                                           prior_certificate_hash=h0x(cert_hash), status=status_name, unit_id=unit_id)
+        holder = self.chain.view("Certificates", "certificate", int(cert_id))["holderHash"]
+        if holder.lower() != u["currentOwnerHash"].lower():
+            raise PriorCertificateNotCurrentOwner("the prior certificate is not held by the unit's current owner",
+                                                  prior_certificate_hash=h0x(cert_hash), cert_id=int(cert_id),
+                                                  unit_id=unit_id)
+
+    # -- bank --------------------------------------------------------------------------------------
+    def register_mortgage(
+        self, actor: Actor, unit_id: int, creditor_ref: bytes, terms_hash: bytes, *, key: str
+    ) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        self.chain.view(REG, "unit", unit_id)
+        outcome = self._write(actor, "registerMortgage", [unit_id, creditor_ref, terms_hash],
+                              op=f"registry.units.{unit_id}.mortgages", key=key)
+        ev = self.ops.event(outcome, "MortgageRegistered") or {}
+        return {
+            "mortgage_id": ev.get("mortgageId"), "unit_id": unit_id, "title_entry_id": ev.get("titleEntryId"),
+            "creditor_ref": h0x(creditor_ref), "terms_hash": h0x(terms_hash),
+            "bank": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome),
+        }
+
+    def consent_mortgage(self, actor: Actor, mortgage_id: int, *, key: str) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        self.chain.view(REG, "mortgage", mortgage_id)  # 404 PropertyRegistryUnknownMortgage
+        outcome = self._write(actor, "consentToTransfer", [mortgage_id],
+                              op=f"registry.mortgages.{mortgage_id}.consent", key=key)
+        ev = self.ops.event(outcome, "MortgageTransferConsented") or {}
+        return {"mortgage_id": mortgage_id, "unit_id": ev.get("unitId"), "consented_entry_id": ev.get("titleEntryId"),
+                "officer_hash": h0x(officer), **self.ops.tx(outcome)}
+
+    def release_mortgage(self, actor: Actor, mortgage_id: int, *, key: str) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        self.chain.view(REG, "mortgage", mortgage_id)
+        outcome = self._write(actor, "releaseMortgage", [mortgage_id],
+                              op=f"registry.mortgages.{mortgage_id}.release", key=key)
+        ev = self.ops.event(outcome, "MortgageReleased") or {}
+        return {"mortgage_id": mortgage_id, "unit_id": ev.get("unitId"), "released": True,
+                "officer_hash": h0x(officer), **self.ops.tx(outcome)}
+
+    # -- court -------------------------------------------------------------------------------------
+    def register_seizure(self, actor: Actor, unit_id: int, court_order_hash: bytes, *, key: str) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        self.chain.view(REG, "unit", unit_id)
+        outcome = self._write(actor, "registerSeizure", [unit_id, court_order_hash],
+                              op=f"registry.units.{unit_id}.seizures", key=key)
+        ev = self.ops.event(outcome, "SeizureRegistered") or {}
+        return {"seizure_id": ev.get("seizureId"), "unit_id": unit_id, "court_order_hash": h0x(court_order_hash),
+                "court": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome)}
+
+    def release_seizure(self, actor: Actor, seizure_id: int, order_hash: bytes, *, key: str) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        self.chain.view(REG, "seizure", seizure_id)  # 404 PropertyRegistryUnknownSeizure
+        outcome = self._write(actor, "releaseSeizure", [seizure_id, order_hash],
+                              op=f"registry.seizures.{seizure_id}.release", key=key)
+        ev = self.ops.event(outcome, "SeizureReleased") or {}
+        return {"seizure_id": seizure_id, "unit_id": ev.get("unitId"), "release_order_hash": h0x(order_hash),
+                "released": True, "officer_hash": h0x(officer), **self.ops.tx(outcome)}
+
+    # -- inspector ---------------------------------------------------------------------------------
+    def report_use(
+        self, actor: Actor, unit_id: int, actual_use: int, inspection_hash: bytes, *, key: str
+    ) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        self.chain.view(REG, "unit", unit_id)
+        outcome = self._write(actor, "reportActualUse", [unit_id, actual_use, inspection_hash],
+                              op=f"registry.units.{unit_id}.use-reports", key=key)
+        flagged = self.ops.event(outcome, "UseMismatchFlagged")
+        ev = flagged or self.ops.event(outcome, "UseReported") or {}
+        return {
+            "unit_id": unit_id, "report_index": ev.get("reportIndex"), "actual_use": actual_use,
+            "planned_use": (flagged or {}).get("plannedUse"), "mismatch": flagged is not None,
+            "event": "UseMismatchFlagged" if flagged is not None else "UseReported",
+            "inspection_hash": h0x(inspection_hash), "inspector": self.chain.party(actor.address),
+            "officer_hash": h0x(officer), **self.ops.tx(outcome),
+        }
+
+    # -- reads -------------------------------------------------------------------------------------
+    def history(self, actor: Actor, unit_id: int) -> dict[str, Any]:
+        """The unit with its chain of title, mortgages, seizures and use reports (entitled readers)."""
+        u = self.chain.view(REG, "unit", unit_id)  # 404 PropertyRegistryUnknownUnit
+        entry_ids = [int(i) for i in self.chain.view(REG, "titleChain", unit_id)]
+        entries = [self.chain.view(REG, "titleEntry", i) for i in entry_ids]
+        mortgages = self.chain.view(REG, "mortgages", unit_id)
+        seizures = self.chain.view(REG, "seizures", unit_id)
+        self._check_reader(actor, unit_id, entries, mortgages, seizures)
+        reports = self.chain.view(REG, "useReports", unit_id)
+        txs = self._title_txs(unit_id)
+        planned = int(u["plannedUse"])
+        return {
+            "unit_id": unit_id,
+            "parcel_code": code_text(u["parcelCode"]),
+            "building_code": code_text(u["buildingCode"]),
+            "unit_code": code_text(u["unitCode"]),
+            "planned_use": planned,
+            "area_m2": int(u["areaM2"]),
+            "registrar": self.chain.party(u["registrar"]),
+            "registered_at": int(u["registeredAt"]),
+            "current_owner_hash": u["currentOwnerHash"] if int(u["currentEntryId"]) else None,
+            "current_entry_id": int(u["currentEntryId"]) or None,
+            "active_seizures": int(u["activeSeizureCount"]),
+            "active_mortgages": int(u["activeMortgageCount"]),
+            "outstanding_mortgages": int(u["outstandingMortgageCount"]),
+            "transferable": int(u["currentEntryId"]) != 0 and int(u["activeSeizureCount"]) == 0
+            and int(u["outstandingMortgageCount"]) == 0,
+            "use_mismatch": bool(u["useMismatch"]),
+            "last_actual_use": int(u["lastActualUse"]) or None,
+            "title_chain": [
+                {
+                    "entry_id": int(e["entryId"]),
+                    "previous_entry_id": int(e["previousEntryId"]) or None,
+                    "kind": "first_registration" if int(e["previousEntryId"]) == 0 else "transfer",
+                    "owner_hash": e["ownerHash"],
+                    "current": int(e["entryId"]) == int(u["currentEntryId"]),
+                    "evidence_hash": e["evidenceHash"],
+                    "prior_certificate_hash": _nz(e["priorCertificateHash"]),
+                    "case_ref": e["caseRef"],
+                    "registrar": self.chain.party(e["registrar"]),
+                    "registered_at": int(e["registeredAt"]),
+                    "tx_hash": txs.get(int(e["entryId"])),
+                }
+                for e in entries
+            ],
+            "mortgages": [
+                {
+                    "mortgage_id": int(m["mortgageId"]),
+                    "bank": self.chain.party(m["bank"]),
+                    "creditor_ref": m["creditorRef"],
+                    "terms_hash": m["termsHash"],
+                    "title_entry_id": int(m["titleEntryId"]),
+                    "consented_entry_id": int(m["consentedEntryId"]) or None,
+                    "registered_at": int(m["registeredAt"]),
+                    "released_at": int(m["releasedAt"]) or None,
+                    "outstanding": bool(m["outstanding"]),
+                    "status": "released" if int(m["releasedAt"]) else ("outstanding" if m["outstanding"] else "consented"),
+                }
+                for m in mortgages
+            ],
+            "seizures": [
+                {
+                    "seizure_id": int(s["seizureId"]),
+                    "court": self.chain.party(s["court"]),
+                    "court_order_hash": s["courtOrderHash"],
+                    "release_order_hash": _nz(s["releaseOrderHash"]),
+                    "registered_at": int(s["registeredAt"]),
+                    "released_at": int(s["releasedAt"]) or None,
+                    "active": int(s["releasedAt"]) == 0,
+                }
+                for s in seizures
+            ],
+            "use_reports": [
+                {
+                    "report_index": i,
+                    "actual_use": int(r["actualUse"]),
+                    "planned_use": planned,
+                    "mismatch": bool(r["mismatch"]),
+                    "inspector": self.chain.party(r["inspector"]),
+                    "reported_at": int(r["reportedAt"]),
+                    "inspection_hash": r["inspectionHash"],
+                }
+                for i, r in enumerate(reports)
+            ],
+        }
+
+    def _check_reader(
+        self, actor: Actor, unit_id: int, entries: list[dict], mortgages: list[dict], seizures: list[dict]
+    ) -> None:
+        if actor.role == "auditor":
+            return
+        if actor.role == "citizen":
+            if any(e["ownerHash"].lower() == actor.address.lower() for e in entries):
+                return
+        elif actor.role == "department":
+            if self.chain.view(REG, "hasRole", actor.address, REGISTRAR):
+                return
+            if any(actor.same(m["bank"]) for m in mortgages) or any(actor.same(s["court"]) for s in seizures):
+                return
+        raise Forbidden("not a party entitled to this unit's history", unit_id=unit_id)
+
+    def _title_txs(self, unit_id: int) -> dict[int, str]:
+        """entry id → the transaction that registered it (the on-chain evidence of the entry)."""
+        out: dict[int, str] = {}
+        for event in ("FirstOwnershipRegistered", "TitleTransferred"):
+            for ev in self.ops.logs(REG, event, [topic_uint(unit_id)]):
+                out[int(ev["args"]["entryId"])] = ev["tx_hash"]
+        return out
+
+
+def _nz(value: str | None) -> str | None:
+    return None if value is None or int(value, 16) == 0 else value

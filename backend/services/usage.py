@@ -1,0 +1,375 @@
+"""Usage rights: request, approve / deny, revoke, record uses and fetch granted data.
+
+Fetching is fail closed: the grant is checked on chain, the use is recorded on
+chain and its receipt awaited, and only then is the content decrypted. If the
+chain write fails, nothing leaves. If the stored content no longer matches the
+hash anchored on chain, the answer is 409 and a TAMPER incident is filed by
+the grantee (responsibility falls on the owner by the contract's rule).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import TYPE_CHECKING, Any
+
+from backend.chain import ChainUnavailable, ContractRevert, TxRejected
+from backend.services.common import (
+    REQUEST_STATUS,
+    ZERO32,
+    Actor,
+    ChainOps,
+    canonical_json,
+    h0x,
+    text_hash,
+    topic_address,
+    topic_uint,
+)
+from backend.services.errors import Forbidden, InvalidInput, TxPending
+from backend.store import CannotRevokeOwner, DocumentMissing, TamperDetected, normalise_hash
+
+if TYPE_CHECKING:  # pragma: no cover
+    from backend.context import AppContext
+    from backend.services.resources import ResourceService
+
+log = logging.getLogger(__name__)
+
+TAMPER, RESOURCE_VERSION = 3, 0
+DEFAULT_APPROVAL_WINDOW_S = 3 * 24 * 3600
+DEFAULT_INCIDENT_WINDOW_S = 7 * 24 * 3600
+
+
+def fields_hash(fields: list[str]) -> bytes:
+    """Hash of the requested field list (order and duplicates do not matter)."""
+    clean = sorted({f.strip() for f in fields if f.strip()})
+    if not clean:
+        raise InvalidInput("fields must name at least one field", field="fields")
+    return text_hash(canonical_json(clean).decode())
+
+
+class UsageService:
+    def __init__(self, ctx: "AppContext", ops: ChainOps, resources: "ResourceService") -> None:
+        self.ctx = ctx
+        self.ops = ops
+        self.resources = resources
+
+    # -- requests -----------------------------------------------------------------------------
+    def request_use(
+        self,
+        actor: Actor,
+        resource_id: int,
+        purpose_code: int,
+        legal_basis_hash: bytes,
+        fields_hash_: bytes,
+        duration_s: int,
+        max_uses: int,
+        approval_deadline: int | None,
+        *,
+        key: str,
+    ) -> dict[str, Any]:
+        actor.require_role("department")
+        self.ops.officer(actor)  # the request names its officer (422 without one)
+        owner = self.ops.view("DataCatalog", "ownerOf", resource_id)  # 404 for an unknown resource
+        strict = approval_deadline is not None
+        if approval_deadline is None:
+            approval_deadline = int(time.time()) + DEFAULT_APPROVAL_WINDOW_S
+        outcome = self.ops.write(
+            self.ops.account(actor), "UsageRights", "requestUse",
+            [resource_id, purpose_code, legal_basis_hash, fields_hash_, duration_s, max_uses, approval_deadline],
+            op="requests.create", key=key, strict=strict,
+        )
+        ev = self.ops.event(outcome, "UseRequested") or {}
+        return {
+            "request_id": ev.get("requestId"),
+            "resource_id": resource_id,
+            "owner": owner,
+            "requester": actor.address,
+            "purpose_code": purpose_code,
+            "legal_basis_hash": h0x(legal_basis_hash),
+            "fields_hash": h0x(fields_hash_),
+            "duration_s": duration_s,
+            "max_uses": max_uses,
+            "approval_deadline": ev.get("approvalDeadline", approval_deadline),
+            "status": "Pending",
+            **self.ops.tx(outcome),
+        }
+
+    def approve(self, actor: Actor, request_id: int, reason_hash: bytes, *, key: str) -> dict[str, Any]:
+        actor.require_role("department")
+        req = self._request_as_owner(actor, request_id)
+        self.ops.officer(actor)
+        outcome = self.ops.write(
+            self.ops.account(actor), "UsageRights", "approveRequest", [request_id, reason_hash],
+            op=f"requests.{request_id}.approve", key=key,
+        )
+        approved = self.ops.event(outcome, "RequestApproved") or {}
+        issued = self.ops.event(outcome, "GrantIssued")
+        keys_wrapped = False
+        if issued is not None:
+            keys_wrapped = self._wrap_current(int(req["resourceId"]), req["requester"])
+        return {
+            "request_id": request_id,
+            "status": REQUEST_STATUS[int(approved.get("status", 0))],
+            "grant_id": issued["grantId"] if issued else None,
+            "expires_at": issued["expiresAt"] if issued else None,
+            "keys_wrapped": keys_wrapped,
+            "council_required": issued is None,
+            **self.ops.tx(outcome),
+        }
+
+    def deny(self, actor: Actor, request_id: int, reason_hash: bytes, *, key: str) -> dict[str, Any]:
+        actor.require_role("department")
+        self._request_as_owner(actor, request_id)
+        self.ops.officer(actor)
+        outcome = self.ops.write(
+            self.ops.account(actor), "UsageRights", "denyRequest", [request_id, reason_hash],
+            op=f"requests.{request_id}.deny", key=key,
+        )
+        return {"request_id": request_id, "status": "Denied", **self.ops.tx(outcome)}
+
+    def get_request(self, actor: Actor, request_id: int) -> dict[str, Any]:
+        req = self.ops.view("UsageRights", "request", request_id)  # 404 when unknown
+        owner = self.ops.view("DataCatalog", "ownerOf", int(req["resourceId"]))
+        if actor.role == "department" and not (actor.same(req["requester"]) or actor.same(owner)):
+            raise Forbidden("request concerns other departments", request_id=request_id)
+        if actor.role == "citizen":
+            raise Forbidden("citizens cannot read requests", request_id=request_id)
+        return self._request_view(request_id, req, owner)
+
+    def list_requests(self, actor: Actor, direction: str, offset: int, limit: int) -> dict[str, Any]:
+        actor.require_role("department")
+        if direction == "outgoing":
+            evs = self.ops.logs("UsageRights", "UseRequested", [None, None, topic_address(actor.address)])
+        else:
+            owned = self.ops.owned_resources(actor.address)
+            evs = []
+            for i in range(0, len(owned), 100):
+                chunk = [topic_uint(r) for r in owned[i : i + 100]]
+                evs += self.ops.logs("UsageRights", "UseRequested", [None, chunk])
+        ids = sorted({int(e["args"]["requestId"]) for e in evs}, reverse=True)
+        window = ids[offset : offset + limit]
+        items = []
+        for rid in window:
+            req = self.ops.view("UsageRights", "request", rid)
+            owner = self.ops.view("DataCatalog", "ownerOf", int(req["resourceId"]))
+            if direction == "incoming" and not actor.same(owner):
+                continue  # ownership moved after the request
+            items.append(self._request_view(rid, req, owner))
+        return {"total": len(ids), "offset": offset, "limit": limit, "items": items}
+
+    # -- grants -------------------------------------------------------------------------------
+    def get_grant(self, actor: Actor, grant_id: int) -> dict[str, Any]:
+        g = self.ops.view("UsageRights", "grant", grant_id)  # 404 when unknown
+        owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
+        if actor.role == "citizen" or (
+            actor.role == "department" and not (actor.same(g["grantee"]) or actor.same(owner))
+        ):
+            raise Forbidden("grant concerns other departments", grant_id=grant_id)
+        return self._grant_view(grant_id, g, owner)
+
+    def list_grants(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
+        actor.require_role("department")
+        if role == "grantee":
+            evs = self.ops.logs("UsageRights", "GrantIssued", [None, None, topic_address(actor.address)])
+        else:
+            owned = self.ops.owned_resources(actor.address)
+            evs = []
+            for i in range(0, len(owned), 100):
+                evs += self.ops.logs("UsageRights", "GrantIssued", [None, [topic_uint(r) for r in owned[i : i + 100]]])
+        ids = sorted({int(e["args"]["grantId"]) for e in evs}, reverse=True)
+        items = []
+        for gid in ids[offset : offset + limit]:
+            g = self.ops.view("UsageRights", "grant", gid)
+            owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
+            items.append(self._grant_view(gid, g, owner))
+        return {"total": len(ids), "offset": offset, "limit": limit, "items": items}
+
+    def revoke(self, actor: Actor, grant_id: int, reason_hash: bytes, *, key: str) -> dict[str, Any]:
+        actor.require_role("department")
+        g = self.ops.view("UsageRights", "grant", grant_id)
+        resource_id = int(g["resourceId"])
+        owner = self.ops.view("DataCatalog", "ownerOf", resource_id)
+        if not actor.same(owner):
+            raise Forbidden("only the owner of the resource revokes its grants", grant_id=grant_id)
+        self.ops.officer(actor)
+        outcome = self.ops.write(
+            self.ops.account(actor), "UsageRights", "revokeGrant", [grant_id, reason_hash],
+            op=f"grants.{grant_id}.revoke", key=key,
+        )
+        removed = self._delete_keys(resource_id, g["grantee"])
+        return {"grant_id": grant_id, "revoked": True, "keys_deleted": removed, **self.ops.tx(outcome)}
+
+    # -- uses ---------------------------------------------------------------------------------
+    def record_use(
+        self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, *, key: str
+    ) -> dict[str, Any]:
+        actor.require_role("department")
+        g = self._grant_as_grantee(actor, grant_id)
+        outcome = self._record(actor, grant_id, subject, context_ref, key, op=f"grants.{grant_id}.use")
+        ev = self.ops.event(outcome, "UseRecorded") or {}
+        return {
+            "grant_id": grant_id,
+            "resource_id": int(g["resourceId"]),
+            "use_index": ev.get("useIndex"),
+            "officer_hash": ev.get("officerHash"),
+            "subject_hash": ev.get("subjectHash"),
+            "context_ref": ev.get("contextRef"),
+            **self.ops.tx(outcome),
+        }
+
+    def fetch(
+        self,
+        actor: Actor,
+        grant_id: int,
+        subject: bytes | None,
+        context_ref: bytes | None,
+        version: int | None,
+        *,
+        key: str,
+    ) -> dict[str, Any]:
+        """Check the grant, record the use (mined), then decrypt. Fail closed."""
+        actor.require_role("department")
+        g = self._grant_as_grantee(actor, grant_id)
+        resource_id = int(g["resourceId"])
+        r = self.ops.view("DataCatalog", "resource", resource_id)
+        v, content_hash = self.resources.version_hash(resource_id, r, version)
+        # 1. the use goes on chain first; any failure here raises and nothing is released
+        outcome = self._record(actor, grant_id, subject, context_ref, key, op=f"grants.{grant_id}.fetch")
+        use = self.ops.event(outcome, "UseRecorded") or {}
+        # 2. only now touch the plaintext
+        try:
+            if not self.ctx.store.has_access(content_hash, actor.address):
+                # Live grant verified on chain and its use recorded: wrap the key for the
+                # grantee (covers council-issued grants and versions published later).
+                self.ctx.store.grant_access(content_hash, r["owner"], actor.address)
+            data = self.ctx.store.get(content_hash, actor.address)
+        except (TamperDetected, DocumentMissing) as exc:
+            self._file_tamper(actor, resource_id, v, content_hash, exc, outcome.tx_hash)
+            raise
+        meta = self.ctx.store.metadata(content_hash)
+        return {
+            "grant_id": grant_id,
+            "resource_id": resource_id,
+            "version": v,
+            "content_hash": content_hash,
+            "media_type": meta.media_type if meta else None,
+            "data": data,
+            "anchor": self.ops.anchoring_tx(resource_id, v),
+            "use": {"use_index": use.get("useIndex"), **self.ops.tx(outcome)},
+        }
+
+    # -- internals -----------------------------------------------------------------------------
+    def _record(
+        self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, key: str, *, op: str
+    ):
+        officer = self.ops.officer(actor)
+        outcome, replay = self.ops.write_ex(
+            self.ops.account(actor), "UsageRights", "recordUse",
+            [grant_id, officer, subject or ZERO32, context_ref or ZERO32], op=op, key=key,
+        )
+        if replay:
+            # A replayed request must not release data under a grant revoked or expired since.
+            g = self.ops.view("UsageRights", "grant", grant_id)
+            if g["revoked"]:
+                raise ContractRevert("UsageRightsGrantRevoked", {"grantId": grant_id})
+            if int(g["expiresAt"]) <= int(time.time()):
+                raise ContractRevert("UsageRightsGrantExpired", {"grantId": grant_id, "expiresAt": int(g["expiresAt"])})
+        return outcome
+
+    def _grant_as_grantee(self, actor: Actor, grant_id: int) -> dict[str, Any]:
+        g = self.ops.view("UsageRights", "grant", grant_id)  # UsageRightsUnknownGrant -> 404
+        if not actor.same(g["grantee"]):
+            raise Forbidden("grant belongs to another department", grant_id=grant_id)
+        return g
+
+    def _request_as_owner(self, actor: Actor, request_id: int) -> dict[str, Any]:
+        req = self.ops.view("UsageRights", "request", request_id)  # UsageRightsUnknownRequest -> 404
+        owner = self.ops.view("DataCatalog", "ownerOf", int(req["resourceId"]))
+        if not actor.same(owner):
+            raise Forbidden("only the owner of the resource decides this request", request_id=request_id)
+        return req
+
+    def _wrap_current(self, resource_id: int, grantee: str) -> bool:
+        """Wrap the current version's data key for the grantee; False if the owner holds none."""
+        r = self.ops.view("DataCatalog", "resource", resource_id)
+        try:
+            self.ctx.store.grant_access(r["contentHash"], r["owner"], grantee)
+            return True
+        except Exception as exc:  # missing/tampered data surfaces at fetch time, with an incident
+            log.warning("could not wrap keys of resource %s for %s: %s", resource_id, grantee, exc)
+            return False
+
+    def _delete_keys(self, resource_id: int, grantee: str) -> int:
+        r = self.ops.view("DataCatalog", "resource", resource_id)
+        removed = 0
+        for v in range(1, int(r["versionCount"]) + 1):
+            content_hash, _ = self.ops.view("DataCatalog", "versionHash", resource_id, v)
+            try:
+                removed += int(self.ctx.store.revoke_access(content_hash, grantee))
+            except CannotRevokeOwner:
+                pass
+        return removed
+
+    def _file_tamper(
+        self, actor: Actor, resource_id: int, version: int, content_hash: str, exc: Exception, use_tx: str
+    ) -> None:
+        evidence = canonical_json({
+            "kind": "TAMPER",
+            "resource_id": resource_id,
+            "version": version,
+            "expected_hash": normalise_hash(content_hash),
+            "actual_hash": getattr(exc, "actual", None),
+            "reason": str(exc),
+            "detected_by": actor.address,
+            "use_tx": use_tx,
+        })
+        try:
+            outcome = self.ops.write(
+                self.ops.account(actor), "Accountability", "fileIncident",
+                [TAMPER, RESOURCE_VERSION, resource_id, version, text_hash(evidence.decode()), DEFAULT_INCIDENT_WINDOW_S],
+                # one TAMPER incident per department and resource version, however often it is fetched
+                op="incidents.tamper", key=f"{resource_id}:{version}", strict=False,
+            )
+            ev = self.ops.event(outcome, "IncidentFiled") or {}
+            setattr(exc, "incident", {"incident_id": ev.get("incidentId"), **self.ops.tx(outcome)})
+        except (ContractRevert, ChainUnavailable, TxRejected, TxPending) as err:
+            log.error("TAMPER incident for resource %s v%s not filed: %s", resource_id, version, err)
+            setattr(exc, "incident", {"error": type(err).__name__})
+
+    @staticmethod
+    def _request_view(request_id: int, req: dict[str, Any], owner: str) -> dict[str, Any]:
+        return {
+            "request_id": request_id,
+            "resource_id": int(req["resourceId"]),
+            "owner": owner,
+            "requester": req["requester"],
+            "purpose_code": int(req["purposeCode"]),
+            "legal_basis_hash": req["legalBasisHash"],
+            "fields_hash": req["fieldsHash"],
+            "duration_s": int(req["duration"]),
+            "max_uses": int(req["maxUses"]),
+            "approval_deadline": int(req["approvalDeadline"]),
+            "status": REQUEST_STATUS[int(req["status"])],
+            "grant_id": int(req["grantId"]) or None,
+        }
+
+    @staticmethod
+    def _grant_view(grant_id: int, g: dict[str, Any], owner: str) -> dict[str, Any]:
+        now = int(time.time())
+        usable = (not g["revoked"]) and int(g["expiresAt"]) > now and int(g["usedCount"]) < int(g["maxUses"])
+        return {
+            "grant_id": grant_id,
+            "resource_id": int(g["resourceId"]),
+            "owner": owner,
+            "grantee": g["grantee"],
+            "purpose_code": int(g["purposeCode"]),
+            "issued_at": int(g["issuedAt"]),
+            "expires_at": int(g["expiresAt"]),
+            "max_uses": int(g["maxUses"]),
+            "used_count": int(g["usedCount"]),
+            "revoked": bool(g["revoked"]),
+            "usable": usable,
+        }
+
+
+__all__ = ["UsageService", "fields_hash"]

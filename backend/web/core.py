@@ -1,0 +1,337 @@
+"""Shared plumbing of the console pages: who is signed in, rendering, errors in
+words, pagination, department names."""
+
+from __future__ import annotations
+
+import logging
+import math
+import re
+import threading
+import time
+import uuid
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Callable
+from urllib.parse import urlencode
+
+from fastapi import Depends, Form, Request
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+
+from backend.chain import ChainUnavailable, ContractRevert, TxRejected
+from backend.chain.errors import ChainConfigError
+from backend.services import Actor
+from backend.services.errors import ServiceError, TxPending
+from backend.store import AccessDenied, DocumentMissing, TamperDetected
+from backend.web import i18n, session
+
+log = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+templates = Jinja2Templates(directory=str(HERE / "templates"))
+PER_PAGE = 20
+_IDEM_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,128}$")
+_SAFE_NEXT = re.compile(r"^/(console(/[A-Za-z0-9/_.-]*)?)?(\?[A-Za-z0-9=&_.%+-]*)?$")
+
+ROLE_HOME = {
+    "department": "/console/workspace",
+    "governor": "/console/council",
+    "auditor": "/console/audit",
+    "citizen": "/console/citizen",
+}
+
+
+# -- exceptions turned into pages by mount_web -------------------------------------------------------
+class NeedSignIn(Exception):
+    def __init__(self, next_url: str) -> None:
+        self.next_url = next_url
+
+
+class WrongRole(Exception):
+    pass
+
+
+class CsrfFailed(Exception):
+    pass
+
+
+# -- who is acting ----------------------------------------------------------------------------------
+@dataclass(frozen=True)
+class WebUser:
+    token_id: int
+    role: str
+    address: str
+    label: str
+    officer: str
+    name: str
+
+    @property
+    def actor(self) -> Actor:
+        return Actor(role=self.role, address=self.address, officer_id=self.officer)
+
+
+def ctx_of(request: Request):
+    return request.app.state.ctx
+
+
+def current_user(request: Request) -> WebUser | None:
+    if "web_user" in request.state._state:
+        return request.state.web_user
+    user = None
+    s = session.read_session(request)
+    if s is not None:
+        info = ctx_of(request).tokens.authenticate(s.token)
+        if info is not None:
+            user = WebUser(info.id, info.role, info.principal, info.label, s.officer,
+                           display_name(request, info.role, info.principal, info.label))
+    request.state.web_user = user
+    return user
+
+
+def need(*roles: str) -> Callable[[Request], WebUser]:
+    def dep(request: Request) -> WebUser:
+        user = current_user(request)
+        if user is None:
+            raise NeedSignIn(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        if roles and user.role not in roles:
+            raise WrongRole()
+        return user
+
+    return dep
+
+
+def check_csrf(request: Request, csrf: str = Form("")) -> None:
+    if not session.csrf_ok(request, csrf):
+        raise CsrfFailed()
+
+
+CSRF = Depends(check_csrf)
+
+
+def safe_next(value: str | None, default: str = "/console") -> str:
+    return value if value and _SAFE_NEXT.match(value) else default
+
+
+def idem(value: str | None) -> str:
+    """The form's Idempotency-Key (generated at render, so a double submit is one write)."""
+    return value if value and _IDEM_RE.match(value) else "web-" + uuid.uuid4().hex
+
+
+# -- language -----------------------------------------------------------------------------------------
+def lang_of(request: Request) -> str:
+    return i18n.normalise_lang(request.cookies.get(session.LANG_COOKIE))
+
+
+# -- department names ----------------------------------------------------------------------------------
+_NAMES_TTL = 30.0
+_names_lock = threading.Lock()
+
+
+def _name_table(request: Request) -> dict[str, str]:
+    state = request.app.state
+    cached = getattr(state, "_web_names", None)
+    if cached and time.monotonic() - cached[0] < _NAMES_TTL:
+        return cached[1]
+    with _names_lock:
+        table: dict[str, str] = {}
+        ops = ctx_of(request).services.ops
+        try:
+            for addr in ops.view("Consortium", "departments"):
+                d = ops.view("Consortium", "department", addr)
+                table[addr.lower()] = d.get("name") or addr
+            for i, addr in enumerate(ops.view("Consortium", "governors"), 1):
+                table.setdefault(addr.lower(), f"@governor {i}")
+            for i, addr in enumerate(ops.view("Consortium", "auditors"), 1):
+                table.setdefault(addr.lower(), f"@auditor {i}")
+            for cname, c in ctx_of(request).manifest.contracts.items():
+                table.setdefault(c.address.lower(), f"@contract {cname}")
+        except Exception as exc:  # names are decoration: never break a page over them
+            log.warning("department names unavailable: %s", exc)
+            return cached[1] if cached else {}
+        state._web_names = (time.monotonic(), table)
+        return table
+
+
+_ROLE_WORDS = {"governor": ("理事", "Governor"), "auditor": ("审计员", "Auditor"), "contract": ("合约", "contract")}
+
+
+def _localise(request: Request, name: str) -> str:
+    if not name.startswith("@"):
+        return name
+    kind, _, rest = name[1:].partition(" ")
+    zh, en = _ROLE_WORDS.get(kind, (kind, kind))
+    return f"{zh if lang_of(request) == 'zh' else en} {rest}"
+
+
+def name_of(request: Request, address: str | None) -> str:
+    if not address:
+        return "—"
+    return _localise(request, _name_table(request).get(str(address).lower(), short(address)))
+
+
+def display_name(request: Request, role: str, principal: str, label: str) -> str:
+    if role == "citizen":
+        return label or short(principal)
+    found = _name_table(request).get(principal.lower())
+    return _localise(request, found) if found else (label or short(principal))
+
+
+def short(value: Any, n: int = 6) -> str:
+    s = str(value)
+    return s if len(s) <= 2 * n + 3 else f"{s[: n + 2]}…{s[-n:]}"
+
+
+# -- errors in words ----------------------------------------------------------------------------------
+def describe_error(request: Request, exc: BaseException) -> tuple[int, str]:
+    """(http status, clerk-readable message) for anything a service can raise."""
+    lang = lang_of(request)
+    names = lambda a: name_of(request, a)  # noqa: E731
+    if isinstance(exc, ContractRevert):
+        status = exc.http_status
+        return status, i18n.error_message(lang, exc.name, exc.args_dict, names)
+    if isinstance(exc, ServiceError):
+        return exc.http_status, i18n.error_message(lang, exc.name, exc.args_dict, names)
+    if isinstance(exc, TxPending):
+        return 202, i18n.t(lang, "pending_tx", tx=exc.tx_hash)
+    if isinstance(exc, ChainUnavailable):
+        return 503, i18n.error_message(lang, "ChainUnavailable")
+    if isinstance(exc, ChainConfigError):
+        return 503, i18n.error_message(lang, "ChainMisconfigured")
+    if isinstance(exc, TxRejected):
+        return 503, i18n.error_message(lang, "TxRejected", {"reason": exc.reason})
+    if isinstance(exc, AccessDenied):
+        return 403, i18n.error_message(lang, "AccessDenied")
+    if isinstance(exc, TamperDetected):
+        return 409, i18n.error_message(lang, "TamperDetected")
+    if isinstance(exc, DocumentMissing):
+        return 409, i18n.error_message(lang, "DocumentMissing")
+    log.exception("console: unexpected error", exc_info=exc)
+    return 500, i18n.error_message(lang, "InternalError") + " (InternalError)"
+
+
+KNOWN_ERRORS = (ContractRevert, ServiceError, TxPending, ChainUnavailable, ChainConfigError, TxRejected,
+                AccessDenied, TamperDetected, DocumentMissing)
+
+
+# -- rendering -------------------------------------------------------------------------------------------
+def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+    lang = lang_of(request)
+    user = current_user(request)
+    base = {
+        "request": request,
+        "lang": lang,
+        "t": lambda key, **kw: i18n.t(lang, key, **kw),
+        "fmt_time": lambda ts: i18n.fmt_time(ts, lang),
+        "name_of": lambda a: name_of(request, a),
+        "short": short,
+        "user": user,
+        "csrf": session.csrf_token(request),
+        "new_idem": lambda: "web-" + uuid.uuid4().hex,
+        "now": int(time.time()),
+        "path": request.url.path,
+        "query": request.url.query,
+    }
+    # pop the flash before rendering (it must show once)
+    tmp = Response()
+    flash = session.pop_flash(request, tmp)
+    base["flash"] = flash
+    base.update(context or {})
+    response = templates.TemplateResponse(request, template, base, status_code=status_code)
+    if flash is not None:
+        response.delete_cookie(session.FLASH_COOKIE, path="/")
+    session.ensure_csrf_cookie(request, response)
+    response.headers["Cache-Control"] = "no-store"
+    response.headers["X-Frame-Options"] = "DENY"
+    response.headers["Referrer-Policy"] = "same-origin"
+    return response
+
+
+def error_page(request: Request, exc: BaseException) -> HTMLResponse:
+    status, message = describe_error(request, exc)
+    return render(request, "error.html", {"message": message, "status": status}, status_code=status if status >= 400 else 200)
+
+
+def load(request: Request, template: str, loader: Callable[[], dict[str, Any]]) -> HTMLResponse:
+    """Render ``template`` with ``loader()``; a service error becomes a page saying so in words."""
+    try:
+        data = loader()
+    except KNOWN_ERRORS as exc:
+        return error_page(request, exc)
+    except Exception as exc:  # never a stack trace on a page
+        return error_page(request, exc)
+    return render(request, template, data)
+
+
+def redirect(request: Request, url: str, kind: str | None = None, text: str | None = None) -> RedirectResponse:
+    response = RedirectResponse(url, status_code=303)
+    if kind and text:
+        session.set_flash(request, response, kind, text)
+    return response
+
+
+def act(request: Request, back: str, do: Callable[[], str]) -> RedirectResponse:
+    """Run a form's action; success and failure both come back to ``back`` as a message."""
+    try:
+        message = do()
+    except TxPending as exc:
+        _, text = describe_error(request, exc)
+        return redirect(request, back, "info", text)
+    except Exception as exc:
+        _, text = describe_error(request, exc)
+        return redirect(request, back, "error", text)
+    return redirect(request, back, "ok", message)
+
+
+# -- pagination -------------------------------------------------------------------------------------------
+@dataclass
+class Pager:
+    page: int
+    per_page: int
+    total: int
+    param: str
+    base_query: dict[str, Any]
+    path: str
+
+    @property
+    def pages(self) -> int:
+        return max(1, math.ceil(self.total / self.per_page))
+
+    @property
+    def offset(self) -> int:
+        return (self.page - 1) * self.per_page
+
+    def url(self, page: int) -> str:
+        q = {k: v for k, v in self.base_query.items() if v not in (None, "")}
+        q[self.param] = page
+        return f"{self.path}?{urlencode(q)}"
+
+    @property
+    def prev_url(self) -> str | None:
+        return self.url(self.page - 1) if self.page > 1 else None
+
+    @property
+    def next_url(self) -> str | None:
+        return self.url(self.page + 1) if self.page < self.pages else None
+
+
+def page_number(value: Any) -> int:
+    try:
+        return max(1, min(int(value), 10**6))
+    except (TypeError, ValueError):
+        return 1
+
+
+def pager(request: Request, param: str, total: int, per_page: int = PER_PAGE) -> Pager:
+    p = page_number(request.query_params.get(param))
+    pg = Pager(p, per_page, total, param, dict(request.query_params), request.url.path)
+    if pg.page > pg.pages:
+        pg.page = pg.pages
+    return pg
+
+
+def listing(request: Request, param: str, fetch: Callable[[int, int], dict[str, Any]], per_page: int = PER_PAGE) -> tuple[list[Any], Pager]:
+    """Call a service list(offset, limit) for the page named by query ``param``."""
+    p = page_number(request.query_params.get(param))
+    result = fetch((p - 1) * per_page, per_page)
+    pg = Pager(p, per_page, int(result.get("total", 0)), param, dict(request.query_params), request.url.path)
+    return result.get("items", []), pg

@@ -1,0 +1,111 @@
+"""Council pages: pending proposals (k of n), sensitive requests, escalated incidents."""
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Depends, Form, Request
+
+from backend.services.common import REQUEST_STATUS
+from backend.services.errors import InvalidInput
+from backend.web import i18n
+from backend.web.core import CSRF, WebUser, act, ctx_of, idem, lang_of, listing, load, need
+
+router = APIRouter(prefix="/console")
+Gov = Annotated[WebUser, Depends(need("governor"))]
+
+
+def _describe_call(ctx, p: dict[str, Any]) -> str:
+    """What a council call does, decoded from its calldata when the target is one of ours."""
+    target = (p.get("target") or "").lower()
+    for name, c in ctx.manifest.contracts.items():
+        if c.address.lower() == target and p.get("data") not in (None, "0x"):
+            try:
+                fn, args = ctx.client.contract(name).decode_function_input(p["data"])
+                shown = ", ".join(f"{k}={v}" for k, v in args.items() if not isinstance(v, (bytes, bytearray)))
+                if name == "UsageRights" and fn.fn_name == "councilApprove":
+                    p["request_id"] = int(args.get("requestId", 0))
+                return f"{name}.{fn.fn_name}({shown})"
+            except Exception:
+                return name
+    return ""
+
+
+def _sensitive_requests(ctx) -> list[dict[str, Any]]:
+    ops = ctx.services.ops
+    ids = {int(e["args"]["requestId"]) for e in ops.logs("UsageRights", "RequestApproved")}
+    ids |= {int(e["args"]["requestId"]) for e in ops.logs("UsageRights", "RequestEscalated")}
+    out = []
+    for rid in sorted(ids, reverse=True):
+        req = ops.view("UsageRights", "request", rid)
+        status = REQUEST_STATUS[int(req["status"])]
+        if status not in ("OwnerApproved", "Escalated"):
+            continue
+        rid_res = int(req["resourceId"])
+        out.append({
+            "request_id": rid, "resource_id": rid_res, "status": status, "requester": req["requester"],
+            "owner": ops.view("DataCatalog", "ownerOf", rid_res),
+            "classification": ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET")[int(ops.view("DataCatalog", "classificationOf", rid_res))],
+            "purpose_code": int(req["purposeCode"]), "max_uses": int(req["maxUses"]), "duration_s": int(req["duration"]),
+        })
+    return out
+
+
+@router.get("/council")
+def council_page(request: Request, user: Gov):
+    ctx = ctx_of(request)
+    svc = ctx.services
+
+    def loader():
+        proposals, pp = listing(request, "page", lambda o, l: svc.council.list_proposals(user.actor, True, o, l))
+        threshold = int(ctx.client.call("Consortium", "threshold"))
+        n = int(ctx.client.call("Consortium", "governorCount"))
+        for p in proposals:
+            p["required"] = n if p["kind"] == "UnanimousCouncilCall" else threshold
+            p["call"] = _describe_call(ctx, p)
+        sensitive = _sensitive_requests(ctx)
+        proposed = {p.get("request_id") for p in proposals}
+        for q in sensitive:
+            q["proposed"] = q["request_id"] in proposed
+        escalated, pe = listing(request, "inc_page", lambda o, l: _escalated(ctx, user, o, l))
+        return {"proposals": proposals, "pp": pp, "threshold": threshold, "n": n, "sensitive": sensitive,
+                "escalated": escalated, "pe": pe, "tab": "council"}
+
+    return load(request, "council.html", loader)
+
+
+def _escalated(ctx, user: WebUser, offset: int, limit: int) -> dict[str, Any]:
+    from backend.services.audit import audit_service
+
+    return audit_service(ctx).incidents(user.actor, status="Escalated", limit=limit, offset=offset)
+
+
+@router.post("/council/proposals/{proposal_id}/approve")
+def approve_proposal(
+    request: Request, proposal_id: int, user: Gov, _c: None = CSRF,
+    idem_key: Annotated[str, Form(alias="idem")] = "",
+):
+    svc, lang = ctx_of(request).services, lang_of(request)
+
+    def do() -> str:
+        res = svc.council.approve_proposal(user.actor, proposal_id, key=idem(idem_key))
+        if res.get("executed"):
+            return i18n.t(lang, "saved_proposal_executed", id=proposal_id)
+        return i18n.t(lang, "saved_proposal_approved", id=proposal_id, approvals=res.get("approvals"))
+
+    return act(request, "/console/council", do)
+
+
+@router.post("/council/requests/{request_id}/propose")
+def propose_request(
+    request: Request, request_id: int, user: Gov, _c: None = CSRF,
+    justification: Annotated[str, Form()] = "",
+    idem_key: Annotated[str, Form(alias="idem")] = "",
+):
+    svc, lang = ctx_of(request).services, lang_of(request)
+
+    def do() -> str:
+        if not justification.strip():
+            raise InvalidInput("justification is required", field="justification")
+        res = svc.council.propose_request_approval(user.actor, request_id, justification.strip(), key=idem(idem_key))
+        return i18n.t(lang, "saved_proposed", id=res.get("proposal_id"))
+
+    return act(request, "/console/council", do)

@@ -1,0 +1,150 @@
+"""Helpers for the API tests: anvil, a JSON-RPC proxy that can take the node
+"down", and the consortium set-up (real contracts via backend.deployer).
+
+(Named uniquely: pytest puts test folders on sys.path.)
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import socket
+import subprocess
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+
+import requests
+from web3 import Web3
+
+ROOT = Path(__file__).resolve().parents[3]
+CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability")
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def anvil_binary() -> str:
+    local = ROOT / "node_modules" / ".bin" / "anvil"
+    if local.exists():
+        return str(local)
+    found = shutil.which("anvil")
+    if not found:
+        raise RuntimeError("anvil not installed (npm i @foundry-rs/anvil)")
+    return found
+
+
+class Anvil:
+    """anvil with interval mining on a free port."""
+
+    def __init__(self, block_time: float = 0.2) -> None:
+        self.port = free_port()
+        self.proc = subprocess.Popen(
+            [anvil_binary(), "--port", str(self.port), "--block-time", str(block_time)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        w3 = Web3(Web3.HTTPProvider(self.url))
+        deadline = time.monotonic() + 15
+        while True:
+            try:
+                w3.eth.chain_id
+                break
+            except Exception:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise RuntimeError("anvil did not start")
+                time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(10)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait()
+
+
+class RpcProxy:
+    """HTTP JSON-RPC proxy in front of the node. ``down = True`` drops every
+    connection (node unreachable); ``blocked = {"eth_sendRawTransaction", ...}``
+    drops only requests calling those methods (the node fails mid-request)."""
+
+    def __init__(self, upstream: str) -> None:
+        self.upstream = upstream
+        self.down = False
+        self.blocked: set[str] = set()
+        proxy = self
+        session = requests.Session()
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *_a) -> None:  # quiet
+                pass
+
+            def setup(self) -> None:
+                super().setup()
+                # headers and body go out in separate writes: without NODELAY, Nagle +
+                # delayed ACK add ~40 ms to every RPC
+                self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+
+            def do_POST(self) -> None:  # noqa: N802
+                body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
+                if proxy.down or proxy._blocked(body):
+                    self.close_connection = True
+                    try:
+                        self.connection.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+                    return
+                resp = session.post(proxy.upstream, data=body, headers={"Content-Type": "application/json"}, timeout=30)
+                self.send_response(resp.status_code)
+                self.send_header("Content-Type", "application/json")
+                self.send_header("Content-Length", str(len(resp.content)))
+                self.end_headers()
+                self.wfile.write(resp.content)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.thread = threading.Thread(target=self.server.serve_forever, daemon=True)
+        self.thread.start()
+
+    def _blocked(self, body: bytes) -> bool:
+        if not self.blocked:
+            return False
+        try:
+            msg = json.loads(body)
+        except ValueError:
+            return False
+        msgs = msg if isinstance(msg, list) else [msg]
+        return any(isinstance(m, dict) and m.get("method") in self.blocked for m in msgs)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.server.server_address[1]}"
+
+    def stop(self) -> None:
+        self.server.shutdown()
+        self.server.server_close()
+
+
+def core_build_dir(tmp: Path) -> Path:
+    """A build dir holding only the core contracts, so the tests do not depend on
+    the citizen-service contracts being deployable."""
+    out = tmp / "build"
+    (out / "contracts").mkdir(parents=True, exist_ok=True)
+    for name in CORE:
+        src = ROOT / "build" / "contracts" / f"{name}.json"
+        if not src.exists():
+            raise RuntimeError(f"{src} missing: run `brownie compile`")
+        shutil.copy(src, out / "contracts" / f"{name}.json")
+    return out

@@ -1,0 +1,155 @@
+"""Browser tests: the real app (API + console) served by uvicorn on 127.0.0.1
+(free port) against a real anvil with the real contracts, driven by Debian's
+headless Chromium through Selenium + chromedriver (no browser downloads).
+
+The chain, contracts, departments and tokens come from the API tests' own
+set-up (tests/backend/api/conftest.py, loaded here under another name), so
+there is one way to bring up a consortium. Screenshots of every main page go
+to reports/screenshots/<page>.png.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import socket
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[2]
+SHOTS = ROOT / "reports" / "screenshots"
+CHROMIUM = os.environ.get("GOVCHAIN_E2E_CHROMIUM", "/usr/bin/chromium")
+CHROMEDRIVER = os.environ.get("GOVCHAIN_E2E_CHROMEDRIVER", "/usr/bin/chromedriver")
+
+# -- the consortium of the API tests (anvil + deployed contracts + departments + tokens) ---------------
+_api_dir = ROOT / "tests" / "backend" / "api"
+sys.path.insert(0, str(_api_dir))
+_spec = importlib.util.spec_from_file_location("govchain_api_conftest", _api_dir / "conftest.py")
+api_conftest = importlib.util.module_from_spec(_spec)
+sys.modules[_spec.name] = api_conftest  # dataclasses look their module up
+_spec.loader.exec_module(api_conftest)  # type: ignore[union-attr]
+system = api_conftest.system  # the session fixture, re-exported
+_core_build_dir = api_conftest.core_build_dir
+
+
+def _build_dir_with_certificates(tmp: Path) -> Path:
+    """The core contracts plus Certificates (when compiled), so the public
+    verification page has something to verify."""
+    out = _core_build_dir(tmp)
+    src = ROOT / "build" / "contracts" / "Certificates.json"
+    if src.exists():
+        shutil.copy(src, out / "contracts" / "Certificates.json")
+    return out
+
+
+api_conftest.core_build_dir = _build_dir_with_certificates
+
+CITIZEN_ID = ("resident_id", "110105199001011234")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+class Server:
+    """uvicorn serving create_app(ctx) + the console in a thread of this process (same AppContext)."""
+
+    def __init__(self, app) -> None:
+        import uvicorn
+
+        self.port = _free_port()
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, name="uvicorn-e2e", daemon=True)
+        self.thread.start()
+        deadline = time.monotonic() + 20
+        while not self.server.started:
+            if time.monotonic() > deadline or not self.thread.is_alive():
+                raise RuntimeError("uvicorn did not start")
+            time.sleep(0.05)
+
+    @property
+    def url(self) -> str:
+        return f"http://127.0.0.1:{self.port}"
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self.thread.join(timeout=10)
+
+
+def build_app(ctx):
+    from backend.api.main import create_app
+
+    return create_app(ctx, background=False)
+
+
+@pytest.fixture(scope="session")
+def console(system):
+    """The served app, the indexer following the chain, and a citizen token."""
+    ctx = system.ctx
+    ctx.start_indexer(0.3)
+    subject = ctx.services.ops.subject(*CITIZEN_ID)
+    system.tokens["citizen"] = ctx.tokens.issue("citizen", "0x" + subject.hex(), "张三（演示群众）")
+    server = Server(build_app(ctx))
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def driver_factory():
+    if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
+        pytest.skip("Debian chromium + chromium-driver not installed: run tools/setup_e2e.sh")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        pytest.skip("selenium not installed: run tools/setup_e2e.sh")
+    drivers, dirs = [], []
+
+    def make():
+        opts = webdriver.ChromeOptions()
+        opts.binary_location = CHROMIUM
+        profile = tempfile.mkdtemp(prefix="govchain-e2e-chrome-")
+        dirs.append(profile)
+        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
+                     "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1366,1000",
+                     "--lang=zh-CN"):
+            opts.add_argument(flag)
+        d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
+        d.set_page_load_timeout(60)
+        drivers.append(d)
+        return d
+
+    yield make
+    for d in drivers:
+        try:
+            d.quit()
+        except Exception:
+            pass
+    for p in dirs:
+        shutil.rmtree(p, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def shot():
+    SHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(driver, name: str) -> Path:
+        path = SHOTS / f"{name}.png"
+        height = driver.execute_script("return Math.min(document.body.scrollHeight, 3000)")
+        driver.set_window_size(1366, max(800, int(height) + 40))
+        driver.save_screenshot(str(path))
+        return path
+
+    return take
