@@ -300,9 +300,9 @@ contract PropertyRegistry is IPropertyRegistry {
 
         uint8 plannedUse = u.plannedUse;
         bool mismatch = actualUse != plannedUse;
-        UseReport[] storage reports = _useReports[unitId];
-        uint256 reportIndex = reports.length;
-        reports.push(
+        uint256 reportIndex = _useReports[unitId].length;
+        // Pushed through the mapping, not a storage alias, so static analysis sees the write.
+        _useReports[unitId].push(
             UseReport({
                 actualUse: actualUse,
                 mismatch: mismatch,

@@ -23,7 +23,6 @@ from contract_helpers import (
     DAY,
     HOUR,
     INTERNAL,
-    K_CALL,
     PUBLIC,
     SECRET,
     SENSITIVE,
@@ -41,7 +40,7 @@ from contract_helpers import (
     time_travel,
 )
 from eth_utils import to_checksum_address
-from replay_model import ACCOUNTABILITY, CATALOG, CONSORTIUM, RIGHTS, empty_state, replay
+from replay_model import ACCOUNTABILITY, CATALOG, CONSORTIUM, RIGHTS, Decoder, empty_state, replay
 
 
 # --------------------------------------------------------------------------- scenario helpers
@@ -201,10 +200,6 @@ def run_scenario(system, accounts) -> dict:
 
 
 # --------------------------------------------------------------------------- views -> state tree
-
-
-def _hex(value) -> str:
-    return "0x" + bytes(brownie.convert.to_bytes(value, "bytes")).hex() if not isinstance(value, str) else value.lower()
 
 
 def _b32(value) -> str:
@@ -395,6 +390,15 @@ def test_replay_rebuilds_the_view_state(system, accounts):
 
     differences = diff(from_views, replayed)
     assert not differences, "replay differs from the views:\n" + "\n".join(differences)
+
+    # every event type of the four contracts occurs in the replayed history
+    decoder = Decoder(contracts_of(system))
+    seen = {(e.contract, e.name) for e in map(decoder.decode, logs)}
+    declared = {(role, item["name"]) for role, (_, abi) in contracts_of(system).items()
+                for item in abi if item["type"] == "event"}
+    assert seen == declared, f"event types never emitted: {sorted(declared - seen)}"
+    print(f"\nreplayed {len(logs)} logs of {len(seen)} event types; "
+          f"blockTimestamp in logs: {'blockTimestamp' in logs[0]}")
 
     # the scenario reached the states it claims to cover
     cs, rs, ac = replayed["consortium"], replayed["rights"], replayed["accountability"]
