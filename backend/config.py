@@ -38,7 +38,7 @@ class Settings:
     # Keys the HMAC that turns citizens' identifiers and officers' ids into on-chain hashes.
     subject_secret: str = field(default_factory=lambda: _env("SUBJECT_SECRET", DEV_SECRET))
     receipt_timeout_s: float = field(default_factory=lambda: float(_env("RECEIPT_TIMEOUT_S", "30")))
-    poll_interval_s: float = field(default_factory=lambda: float(_env("POLL_INTERVAL_S", "0.02")))
+    poll_interval_s: float = field(default_factory=lambda: float(_env("POLL_INTERVAL_S", "0.005")))
     gas_price_wei: int = field(default_factory=lambda: int(_env("GAS_PRICE_WEI", "-1")))
 
     def __post_init__(self) -> None:

@@ -127,5 +127,6 @@ class AppContext:
         for t in self._threads:
             t.join(timeout=5)
         self._threads.clear()
+        self.services.usage.batcher.stop()
         self.client.close()
         self.engine.dispose()

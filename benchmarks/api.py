@@ -260,8 +260,14 @@ def healthz_spec(_w: int, _i: int) -> RequestSpec:
 
 
 def use_spec(actors: ApiActors, who: str, grant_id: int) -> Callable[[int, int], RequestSpec]:
+    # GOVCHAIN_BENCH_RESPOND_ASYNC=1: ask for `Prefer: respond-async` (202 once the use is
+    # durably queued; it is mined with its batch). Default: synchronous, 201 after mining.
+    respond_async = os.environ.get("GOVCHAIN_BENCH_RESPOND_ASYNC") == "1"
+
     def make(w: int, i: int) -> RequestSpec:
         body = {"context_ref": f"bench-case-{w}-{i}"}
+        if respond_async:
+            return ("POST", f"/grants/{grant_id}/uses", body, actors.headers(who, Prefer="respond-async"), 202)
         return ("POST", f"/grants/{grant_id}/uses", body, actors.headers(who), 201)
 
     return make

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.api.routes import (
     audit,
+    cases,
     certificates,
     citizens,
     council,
@@ -147,7 +148,7 @@ def create_app(context: AppContext | None = None, *, background: bool = True) ->
     app = FastAPI(title="GovChain API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.ctx = ctx
     install_error_handlers(app)
-    for module in (health, resources, requests, grants, incidents, council, audit, certificates, registry, citizens):
+    for module in (health, resources, requests, grants, incidents, council, audit, certificates, registry, citizens, cases):
         app.include_router(module.router)
     app.include_router(certificates.public_router)  # /public/…: no token
     from backend.web import mount_web  # the console: server-rendered pages under / and /console

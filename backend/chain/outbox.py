@@ -111,3 +111,77 @@ def mark_final(
             updated_at=_now(),
         )
     )
+
+
+# -- uses coalesced into recordUseBatch transactions -------------------------------------------
+# A use moves: queued (durable, in no transaction yet) -> batched (linked to exactly one
+# outbox row, at a position) -> mined (use_index known) | failed (revert/refusal stored).
+# A batch whose transaction reverted for a reason that may pass later (e.g. the grant
+# was used elsewhere meanwhile) puts its uses back to queued: the reverted transaction
+# had no effect, so re-batching them keeps "one key, one use on chain".
+USE_QUEUED, USE_BATCHED, USE_MINED, USE_FAILED = "queued", "batched", "mined", "failed"
+
+
+class OutboxUse(Base):
+    __tablename__ = "outbox_uses"
+    __table_args__ = (
+        UniqueConstraint("signer", "idempotency_key", name="uq_outbox_uses_signer_key"),
+        Index("ix_outbox_uses_status", "status"),
+        Index("ix_outbox_uses_batch", "batch_tx_id"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signer: Mapped[str] = mapped_column(String(42))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    grant_id: Mapped[str] = mapped_column(String(80))  # uint256 as decimal text (portable)
+    officer_hash: Mapped[str] = mapped_column(String(66))
+    subject_hash: Mapped[str] = mapped_column(String(66))
+    context_ref: Mapped[str] = mapped_column(String(66))
+    status: Mapped[str] = mapped_column(String(16), default=USE_QUEUED)
+    batch_tx_id: Mapped[int | None] = mapped_column(Integer, nullable=True)  # outbox.id of its batch
+    position: Mapped[int | None] = mapped_column(Integer, nullable=True)
+    use_index: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    tx_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    event: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # its UseRecorded args
+    revert: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+def find_use(session: Session, signer: str, key: str) -> OutboxUse | None:
+    return session.scalars(
+        select(OutboxUse).where(OutboxUse.signer == signer, OutboxUse.idempotency_key == key)
+    ).one_or_none()
+
+
+def uses_in_state(session: Session, *statuses: str) -> list[OutboxUse]:
+    return list(session.scalars(select(OutboxUse).where(OutboxUse.status.in_(statuses)).order_by(OutboxUse.id)))
+
+
+def uses_of_batch(session: Session, batch_tx_id: int) -> list[OutboxUse]:
+    return list(
+        session.scalars(select(OutboxUse).where(OutboxUse.batch_tx_id == batch_tx_id).order_by(OutboxUse.position))
+    )
+
+
+def link_uses(session: Session, batch_tx_id: int, use_ids: list[int]) -> int:
+    """Attach queued uses to a batch row, in order. Returns how many were still queued
+    (the caller rolls back unless all were): a use joins exactly one batch."""
+    n = 0
+    for pos, uid in enumerate(use_ids):
+        n += session.execute(
+            update(OutboxUse)
+            .where(OutboxUse.id == uid, OutboxUse.status == USE_QUEUED, OutboxUse.batch_tx_id.is_(None))
+            .values(status=USE_BATCHED, batch_tx_id=batch_tx_id, position=pos, updated_at=_now())
+        ).rowcount
+    return n
+
+
+def requeue_batch(session: Session, batch_tx_id: int) -> int:
+    return session.execute(
+        update(OutboxUse)
+        .where(OutboxUse.batch_tx_id == batch_tx_id, OutboxUse.status == USE_BATCHED)
+        .values(status=USE_QUEUED, batch_tx_id=None, position=None, updated_at=_now())
+    ).rowcount

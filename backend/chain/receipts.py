@@ -98,7 +98,7 @@ class ReceiptWatcher:
 
     def _poll_once(self) -> None:
         client = self._client
-        head = client.block_number()
+        head = client.head_number()
         with self._cond:
             direct, self._direct = self._direct, set()
             if self._last_block is None or head - self._last_block > MAX_BLOCK_WALK:

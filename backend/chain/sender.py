@@ -15,7 +15,7 @@ import logging
 import threading
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any, Sequence
+from typing import Any, Callable, Sequence
 
 from eth_account.signers.local import LocalAccount
 from sqlalchemy.exc import IntegrityError
@@ -85,6 +85,9 @@ class TxSender:
         # while the node is down. Unknown function + node down -> ChainUnavailable.
         self._gas_seen: dict[tuple[str, str], int] = {}
         self._gas_lock = threading.Lock()
+        # Called at the end of every reconcile() (e.g. the use batcher settles and
+        # re-batches its uses); each returns counts merged into reconcile()'s answer.
+        self.reconcile_hooks: list[Callable[[], dict[str, int]]] = []
 
     # -- public ------------------------------------------------------------------------
     def send(
@@ -172,12 +175,66 @@ class TxSender:
             with self.sessions.begin() as s:
                 outbox.mark_sent(s, row.id)
             counts["rebroadcast"] += 1
+        for hook in list(self.reconcile_hooks):
+            counts.update(hook())
         return counts
+
+    # -- building blocks for callers that batch (backend.services.use_batcher) ------------
+    def simulate(self, account: LocalAccount, contract_name: str, fn_name: str, args: Sequence[Any]) -> tuple[str, str, int]:
+        """Encode and simulate a call: (to, data, gas). ContractRevert: no nonce used."""
+        contract = self.client.contract(contract_name)
+        data = contract.encode_abi(fn_name, args=list(args))
+        call = {"from": account.address, "to": contract.address, "data": data, "value": 0}
+        self.client.ensure_chain()
+        with self.client.guard():
+            estimate = int(self.client.w3.eth.estimate_gas(call, "pending"))
+        self._remember_gas(contract_name, fn_name, estimate)
+        return contract.address, data, int(estimate * GAS_HEADROOM) + 10_000
+
+    def store_signed(
+        self, account: LocalAccount, contract_name: str, fn_name: str, to: str, data: str, gas: int,
+        *, key: str | None = None, with_row: Callable[[Any, int], None] | None = None,
+    ) -> tuple[int, str, int, str]:
+        """Reserve the nonce, sign and COMMIT the outbox row; ``with_row(session, row_id)``
+        runs in the same database transaction (if it raises, nothing is stored and the
+        nonce is handed out again). Returns (row_id, tx_hash, nonce, raw_hex)."""
+        fees = self.client.fee_fields()
+        row_id, tx_hash, nonce, raw_hex, reused = self._sign_and_store(
+            account, contract_name, fn_name, key, to, data, 0, gas, fees, with_row=with_row
+        )
+        if reused is not None:
+            raise RuntimeError(f"outbox key {key} already used")
+        return row_id, tx_hash, nonce, raw_hex
+
+    def broadcast_stored(self, signer: str, row_id: int, tx_hash: str, raw_hex: str):
+        """Watch, broadcast and mark sent a stored row; returns the receipt Future.
+        ChainUnavailable: the row stays queued for reconcile(). TxRejected: row failed."""
+        watcher = self.client.watcher
+        fut = watcher.watch(tx_hash)
+        try:
+            self._broadcast(raw_hex, tx_hash)
+        except ChainUnavailable:
+            watcher.unwatch(tx_hash)
+            raise
+        except TxRejected as exc:
+            watcher.unwatch(tx_hash)
+            self._mark_failed(row_id, exc.reason)
+            self.client.nonces.for_address(signer).resync()
+            raise
+        with self.sessions.begin() as s:
+            outbox.mark_sent(s, row_id)
+        return fut
+
+    def finish(self, row_id: int, nonce: int, receipt: Any, with_outcome: Callable[[Any, "TxOutcome"], None] | None = None) -> "TxOutcome":
+        """Record a receipt (mined or reverted, decoded); ``with_outcome(session, outcome)``
+        runs in the same database transaction."""
+        return self._finish(row_id, nonce, receipt, with_outcome)
 
     # -- steps ---------------------------------------------------------------------------
     def _sign_and_store(
         self, account: LocalAccount, contract_name: str, fn_name: str, key: str | None,
         to: str, data: str, value: int, gas: int, fees: dict[str, int],
+        with_row: Callable[[Any, int], None] | None = None,
     ) -> tuple[int, str, int, str, OutboxTx | None]:
         manager = self.client.nonces.for_address(account.address)
         with manager.reserve() as slot:
@@ -207,6 +264,8 @@ class TxSender:
                     s.add(row)
                     s.flush()
                     row_id = row.id
+                    if with_row is not None:
+                        with_row(s, row_id)
             except IntegrityError:
                 # Same key inserted by another process: the nonce stays unused.
                 existing = self._find(account.address, key) if key is not None else None
@@ -273,7 +332,9 @@ class TxSender:
             return TxOutcome(status=SENT, tx_hash=tx_hash, nonce=nonce, pending=True)
         return self._finish(row_id, nonce, receipt)
 
-    def _finish(self, row_id: int, nonce: int, receipt: Any) -> TxOutcome:
+    def _finish(
+        self, row_id: int, nonce: int, receipt: Any, with_outcome: Callable[[Any, TxOutcome], None] | None = None
+    ) -> TxOutcome:
         tx_hash = "0x" + bytes(receipt["transactionHash"]).hex()
         events = self.client.decode_receipt_events(receipt)
         revert: ContractRevert | None = None
@@ -282,15 +343,18 @@ class TxSender:
         else:
             status, events = REVERTED, []
             revert = self._replay_revert(tx_hash, receipt)
+        out = TxOutcome(
+            status=status, tx_hash=tx_hash, nonce=nonce, block_number=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]), events=events, revert=revert,
+        )
         with self.sessions.begin() as s:
             outbox.mark_final(
                 s, row_id, status=status, block_number=int(receipt["blockNumber"]), gas_used=int(receipt["gasUsed"]),
                 events=events, revert=revert.to_dict() if revert else None,
             )
-        return TxOutcome(
-            status=status, tx_hash=tx_hash, nonce=nonce, block_number=int(receipt["blockNumber"]),
-            gas_used=int(receipt["gasUsed"]), events=events, revert=revert,
-        )
+            if with_outcome is not None:
+                with_outcome(s, out)
+        return out
 
     def _replay_revert(self, tx_hash: str, receipt: Any) -> ContractRevert:
         """Receipts carry no revert data. Ask the node's call tracer for the exact

@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from backend.services.audit import AuditService
+from backend.services.cases import CasesService
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.citizens import CitizenService
 from backend.services.registry import RegistryService
@@ -44,6 +45,7 @@ class Services:
         self.certificates = CertificateService(ctx, self.ops, self.citizen_chain)
         self.registry = RegistryService(ctx, self.ops, self.citizen_chain)
         self.citizens = CitizenService(ctx, self.ops, self.certificates)
+        self.cases = CasesService(ctx, self.ops, self.usage, self.certificates, self.registry, self.citizen_chain)
 
 
 __all__ = [

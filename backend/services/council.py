@@ -2,7 +2,10 @@
 
 A SENSITIVE request approved by its owner waits in OwnerApproved; a governor
 proposes the council call ``UsageRights.councilApprove`` (unanimous for SECRET
-resources) and the others approve it. The backend signs with each governor's key.
+resources) and the others approve it. An incident that was answered or escalated
+is ruled the same way: a governor proposes ``Accountability.rule(incident, upheld,
+rulingHash)`` and it executes when the threshold is reached. The backend signs
+with each governor's key.
 """
 
 from __future__ import annotations
@@ -10,13 +13,15 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from backend.services.common import PROPOSAL_KINDS, Actor, ChainOps, text_hash
-from backend.services.errors import Conflict
+from backend.services.common import INCIDENT_STATUS, PROPOSAL_KINDS, Actor, ChainOps, text_hash
+from backend.services.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
     from backend.context import AppContext
 
 SECRET = 3
+RULABLE = (2, 3)  # IncidentStatus Responded, Escalated
+MAX_RULING_CHARS = 4000
 
 
 class CouncilService:
@@ -73,6 +78,49 @@ class CouncilService:
             "request_id": request_id,
             "unanimous": cls == SECRET,
             "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
+            **self.ops.tx(outcome),
+        }
+
+    def propose_ruling(
+        self, actor: Actor, incident_id: int, upheld: bool, ruling_text: str, *, key: str
+    ) -> dict[str, Any]:
+        """Propose the council call ``Accountability.rule(incident_id, upheld, keccak(ruling_text))``.
+
+        The incident must be Responded or Escalated (the contract's rule); the proposer's
+        approval counts, the others approve with ``approve_proposal`` until the threshold
+        executes it (IncidentRuled). The ruling text is hashed, never stored on chain.
+        """
+        actor.require_role("governor")
+        if not isinstance(upheld, bool):
+            raise InvalidInput("upheld must be true or false", field="upheld")
+        text = (ruling_text or "").strip()
+        if not text:
+            raise InvalidInput("the ruling text must not be empty", field="ruling_text")
+        if len(text) > MAX_RULING_CHARS:
+            raise InvalidInput(f"the ruling text is longer than {MAX_RULING_CHARS} characters", field="ruling_text")
+        inc = self.ops.view("Accountability", "incident", incident_id)  # 404 when unknown
+        status = int(inc["status"])
+        if status not in RULABLE:
+            raise Conflict("only an answered or escalated incident can be ruled on", incident_id=incident_id,
+                           status=INCIDENT_STATUS[status])
+        self.ops.officer(actor)
+        ruling_hash = text_hash(text)
+        accountability = self.ctx.client.contract("Accountability")
+        calldata = accountability.encode_abi("rule", args=[incident_id, upheld, ruling_hash])
+        outcome = self.ops.write(
+            self.ops.account(actor), "Consortium", "proposeCouncilCall",
+            [accountability.address, bytes.fromhex(calldata[2:]), text_hash(f"ruling on incident {incident_id}: {text}")],
+            op=f"council.incidents.{incident_id}.ruling", key=key,
+        )
+        created = self.ops.event(outcome, "ProposalCreated") or {}
+        return {
+            "proposal_id": created.get("proposalId"),
+            "incident_id": incident_id,
+            "upheld": upheld,
+            "ruling_hash": "0x" + ruling_hash.hex(),
+            "responsible": inc["responsible"],
+            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
+            "approve_with": f"/council/proposals/{created.get('proposalId')}/approve",
             **self.ops.tx(outcome),
         }
 

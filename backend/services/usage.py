@@ -10,6 +10,7 @@ the grantee (responsibility falls on the owner by the contract's rule).
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -25,7 +26,8 @@ from backend.services.common import (
     topic_address,
     topic_uint,
 )
-from backend.services.errors import Forbidden, InvalidInput, TxPending
+from backend.services.errors import Forbidden, InvalidInput, NotFound, TxPending
+from backend.services.use_batcher import UseBatcher, UseEntry, result_or_raise
 from backend.store import CannotRevokeOwner, DocumentMissing, TamperDetected, normalise_hash
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -52,6 +54,13 @@ class UsageService:
         self.ctx = ctx
         self.ops = ops
         self.resources = resources
+        # Grant views for the grantee check, per grant id. Grantee, resource, purpose,
+        # expiry and maxUses never change; a revoke, a revert or the count reaching
+        # maxUses drops the entry. The contract checks everything again, so a stale
+        # entry can only lead to a revert (fail closed), never to an unauthorised use.
+        self._grants: dict[int, dict[str, Any]] = {}
+        self._grants_lock = threading.Lock()
+        self.batcher = UseBatcher(ctx, ops, on_grant_change=self.forget_grant)
 
     # -- requests -----------------------------------------------------------------------------
     def request_use(
@@ -192,29 +201,59 @@ class UsageService:
         if not actor.same(owner):
             raise Forbidden("only the owner of the resource revokes its grants", grant_id=grant_id)
         self.ops.officer(actor)
-        outcome = self.ops.write(
-            self.ops.account(actor), "UsageRights", "revokeGrant", [grant_id, reason_hash],
-            op=f"grants.{grant_id}.revoke", key=key,
-        )
+        self.forget_grant(grant_id)
+        try:
+            outcome = self.ops.write(
+                self.ops.account(actor), "UsageRights", "revokeGrant", [grant_id, reason_hash],
+                op=f"grants.{grant_id}.revoke", key=key,
+            )
+        finally:
+            self.forget_grant(grant_id)
         removed = self._delete_keys(resource_id, g["grantee"])
         return {"grant_id": grant_id, "revoked": True, "keys_deleted": removed, **self.ops.tx(outcome)}
 
     # -- uses ---------------------------------------------------------------------------------
     def record_use(
-        self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, *, key: str
+        self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, *, key: str,
+        respond_async: bool = False,
     ) -> dict[str, Any]:
+        """Record one use (joins the batch of its grant). Synchronous by default: the
+        answer comes once the batch is mined. ``respond_async``: answer right after the
+        durable write with ``{"status": "queued", ...}``; GET the status later."""
         actor.require_role("department")
         g = self._grant_as_grantee(actor, grant_id)
-        outcome = self._record(actor, grant_id, subject, context_ref, key, op=f"grants.{grant_id}.use")
-        ev = self.ops.event(outcome, "UseRecorded") or {}
+        submitted, replay = self._submit(actor, grant_id, subject, context_ref, key, op=f"grants.{grant_id}.use")
+        if respond_async and isinstance(submitted, UseEntry):
+            return {"status": "queued", "grant_id": grant_id, "resource_id": int(g["resourceId"]),
+                    "idempotency_key": key}
+        use = self._use_result(submitted, key, grant_id)
+        return self._use_body(grant_id, int(g["resourceId"]), use)
+
+    def use_status(self, actor: Actor, grant_id: int, key: str) -> dict[str, Any]:
+        """Where a recorded use stands: queued | pending | mined | failed."""
+        actor.require_role("department")
+        g = self._grant_as_grantee(actor, grant_id)
+        view = self.batcher.status(actor.address, f"grants.{grant_id}.use:{key}")
+        if view is None:
+            raise NotFound("no use with this Idempotency-Key on this grant", grant_id=grant_id, key=key)
+        body = self._use_body(grant_id, int(g["resourceId"]), view)
+        body["status"] = view["status"]
+        body["idempotency_key"] = key
+        if view["status"] == "failed":
+            body["error"] = view.get("revert") or {"error": "TxRejected", "args": {"reason": view.get("error")}}
+        return body
+
+    @staticmethod
+    def _use_body(grant_id: int, resource_id: int, use: dict[str, Any]) -> dict[str, Any]:
         return {
             "grant_id": grant_id,
-            "resource_id": int(g["resourceId"]),
-            "use_index": ev.get("useIndex"),
-            "officer_hash": ev.get("officerHash"),
-            "subject_hash": ev.get("subjectHash"),
-            "context_ref": ev.get("contextRef"),
-            **self.ops.tx(outcome),
+            "resource_id": resource_id,
+            "use_index": use.get("use_index"),
+            "officer_hash": use.get("officer_hash"),
+            "subject_hash": use.get("subject_hash"),
+            "context_ref": use.get("context_ref"),
+            "tx_hash": use.get("tx_hash"),
+            "block_number": use.get("block_number"),
         }
 
     def fetch(
@@ -233,9 +272,12 @@ class UsageService:
         resource_id = int(g["resourceId"])
         r = self.ops.view("DataCatalog", "resource", resource_id)
         v, content_hash = self.resources.version_hash(resource_id, r, version)
-        # 1. the use goes on chain first; any failure here raises and nothing is released
-        outcome = self._record(actor, grant_id, subject, context_ref, key, op=f"grants.{grant_id}.fetch")
-        use = self.ops.event(outcome, "UseRecorded") or {}
+        # 1. the use goes on chain first (joining its grant's batch) and is awaited until
+        #    mined; any failure here raises and nothing is released
+        submitted, replay = self._submit(actor, grant_id, subject, context_ref, key, op=f"grants.{grant_id}.fetch")
+        use = self._use_result(submitted, key, grant_id)
+        if replay:
+            self._check_still_usable(grant_id)
         # 2. only now touch the plaintext
         try:
             if not self.ctx.store.has_access(content_hash, actor.address):
@@ -244,7 +286,7 @@ class UsageService:
                 self.ctx.store.grant_access(content_hash, r["owner"], actor.address)
             data = self.ctx.store.get(content_hash, actor.address)
         except (TamperDetected, DocumentMissing) as exc:
-            self._file_tamper(actor, resource_id, v, content_hash, exc, outcome.tx_hash)
+            self._file_tamper(actor, resource_id, v, content_hash, exc, use["tx_hash"])
             raise
         meta = self.ctx.store.metadata(content_hash)
         return {
@@ -255,10 +297,45 @@ class UsageService:
             "media_type": meta.media_type if meta else None,
             "data": data,
             "anchor": self.ops.anchoring_tx(resource_id, v),
-            "use": {"use_index": use.get("useIndex"), **self.ops.tx(outcome)},
+            "use": {"use_index": use.get("use_index"), "tx_hash": use["tx_hash"], "block_number": use["block_number"]},
         }
 
     # -- internals -----------------------------------------------------------------------------
+    def forget_grant(self, grant_id: int) -> None:
+        with self._grants_lock:
+            self._grants.pop(int(grant_id), None)
+
+    def _submit(
+        self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, key: str, *, op: str
+    ):
+        officer = self.ops.officer(actor)
+        account = self.ops.account(actor)
+        full_key = f"{op}:{key}"
+        # A key used before the batcher existed (a single recordUse in the outbox).
+        legacy = self.ctx.sender.outcome(account.address, full_key)
+        if legacy is not None:
+            outcome = self._record(actor, grant_id, subject, context_ref, key, op=op)
+            ev = self.ops.event(outcome, "UseRecorded") or {}
+            return {"status": "mined", "use_index": ev.get("useIndex"), "officer_hash": ev.get("officerHash"),
+                    "subject_hash": ev.get("subjectHash"), "context_ref": ev.get("contextRef"),
+                    **self.ops.tx(outcome)}, True
+        return self.batcher.submit(account, grant_id, officer, subject or ZERO32, context_ref or ZERO32, full_key)
+
+    def _use_result(self, submitted, key: str, grant_id: int) -> dict[str, Any]:
+        try:
+            return result_or_raise(submitted, self.batcher, key)
+        except ContractRevert:
+            self.forget_grant(grant_id)
+            raise
+
+    def _check_still_usable(self, grant_id: int) -> None:
+        # A replayed request must not release data under a grant revoked or expired since.
+        g = self.ops.view("UsageRights", "grant", grant_id)
+        if g["revoked"]:
+            raise ContractRevert("UsageRightsGrantRevoked", {"grantId": grant_id})
+        if int(g["expiresAt"]) <= int(time.time()):
+            raise ContractRevert("UsageRightsGrantExpired", {"grantId": grant_id, "expiresAt": int(g["expiresAt"])})
+
     def _record(
         self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, key: str, *, op: str
     ):
@@ -277,7 +354,13 @@ class UsageService:
         return outcome
 
     def _grant_as_grantee(self, actor: Actor, grant_id: int) -> dict[str, Any]:
-        g = self.ops.view("UsageRights", "grant", grant_id)  # UsageRightsUnknownGrant -> 404
+        with self._grants_lock:
+            g = self._grants.get(int(grant_id))
+        if g is None or int(g["expiresAt"]) <= int(time.time()):
+            g = self.ops.view("UsageRights", "grant", grant_id)  # UsageRightsUnknownGrant -> 404
+            if not g["revoked"] and int(g["usedCount"]) < int(g["maxUses"]):
+                with self._grants_lock:
+                    self._grants[int(grant_id)] = g
         if not actor.same(g["grantee"]):
             raise Forbidden("grant belongs to another department", grant_id=grant_id)
         return g

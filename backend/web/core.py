@@ -170,8 +170,8 @@ def name_of(request: Request, address: str | None) -> str:
 
 
 def display_name(request: Request, role: str, principal: str, label: str) -> str:
-    if role == "citizen":
-        return label or short(principal)
+    if role == "citizen":  # the token label names the front desk, not the person: show the subject hash
+        return i18n.t(lang_of(request), "me_subject", h=short(principal))
     found = _name_table(request).get(principal.lower())
     return _localise(request, found) if found else (label or short(principal))
 

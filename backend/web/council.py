@@ -1,4 +1,5 @@
-"""Council pages: pending proposals (k of n), sensitive requests, escalated incidents."""
+"""Council pages: pending proposals (k of n), sensitive requests, incidents awaiting a
+ruling (escalated or answered) with a ruling form that proposes ``Accountability.rule``."""
 
 from typing import Annotated, Any
 
@@ -23,6 +24,9 @@ def _describe_call(ctx, p: dict[str, Any]) -> str:
                 shown = ", ".join(f"{k}={v}" for k, v in args.items() if not isinstance(v, (bytes, bytearray)))
                 if name == "UsageRights" and fn.fn_name == "councilApprove":
                     p["request_id"] = int(args.get("requestId", 0))
+                if name == "Accountability" and fn.fn_name == "rule":
+                    p["incident_id"] = int(args.get("incidentId", 0))
+                    p["upheld"] = bool(args.get("upheld"))
                 return f"{name}.{fn.fn_name}({shown})"
             except Exception:
                 return name
@@ -65,17 +69,28 @@ def council_page(request: Request, user: Gov):
         proposed = {p.get("request_id") for p in proposals}
         for q in sensitive:
             q["proposed"] = q["request_id"] in proposed
-        escalated, pe = listing(request, "inc_page", lambda o, l: _escalated(ctx, user, o, l))
+        # rulings already proposed (any page of pending proposals), by incident
+        rulings: dict[int, dict[str, Any]] = {}
+        for p in svc.council.list_proposals(user.actor, True, 0, 10_000)["items"]:
+            _describe_call(ctx, p)
+            if p.get("incident_id"):
+                rulings[p["incident_id"]] = {"proposal_id": p["proposal_id"], "approvals": p["approvals"],
+                                             "upheld": p.get("upheld")}
+        escalated, pe = listing(request, "inc_page", lambda o, l: _awaiting_ruling(ctx, user, o, l))
+        for i in escalated:
+            i["ruling"] = rulings.get(i["incident_id"])
         return {"proposals": proposals, "pp": pp, "threshold": threshold, "n": n, "sensitive": sensitive,
                 "escalated": escalated, "pe": pe, "tab": "council"}
 
     return load(request, "council.html", loader)
 
 
-def _escalated(ctx, user: WebUser, offset: int, limit: int) -> dict[str, Any]:
-    from backend.services.audit import audit_service
-
-    return audit_service(ctx).incidents(user.actor, status="Escalated", limit=limit, offset=offset)
+def _awaiting_ruling(ctx, user: WebUser, offset: int, limit: int) -> dict[str, Any]:
+    """Escalated incidents first, then answered ones (both may be ruled on), newest first."""
+    audit = ctx.services.audit
+    items = (audit.incidents(user.actor, status="Escalated", limit=10_000)["items"]
+             + audit.incidents(user.actor, status="Responded", limit=10_000)["items"])
+    return {"total": len(items), "items": items[offset : offset + limit]}
 
 
 @router.post("/council/proposals/{proposal_id}/approve")
@@ -90,6 +105,29 @@ def approve_proposal(
         if res.get("executed"):
             return i18n.t(lang, "saved_proposal_executed", id=proposal_id)
         return i18n.t(lang, "saved_proposal_approved", id=proposal_id, approvals=res.get("approvals"))
+
+    return act(request, "/console/council", do)
+
+
+@router.post("/council/incidents/{incident_id}/ruling")
+def propose_ruling(
+    request: Request, incident_id: int, user: Gov, _c: None = CSRF,
+    outcome: Annotated[str, Form()] = "",
+    ruling_text: Annotated[str, Form()] = "",
+    idem_key: Annotated[str, Form(alias="idem")] = "",
+):
+    ctx, lang = ctx_of(request), lang_of(request)
+
+    def do() -> str:
+        if outcome not in ("upheld", "dismissed"):
+            raise InvalidInput("choose upheld or dismissed", field="outcome")
+        res = ctx.services.council.propose_ruling(user.actor, incident_id, outcome == "upheld", ruling_text,
+                                                  key=idem(idem_key))
+        k = int(ctx.client.call("Consortium", "threshold"))
+        n = int(ctx.client.call("Consortium", "governorCount"))
+        if res.get("executed"):
+            return i18n.t(lang, "saved_proposal_executed", id=res.get("proposal_id"))
+        return i18n.t(lang, "saved_ruling", iid=incident_id, id=res.get("proposal_id"), k=k, n=n)
 
     return act(request, "/console/council", do)
 

@@ -194,3 +194,28 @@ class System:
                 unanimous=classification == SECRET,
             )
         return event(tx, "GrantIssued")["grantId"]
+
+
+# --------------------------------------------------------------------------- stateful testing
+
+
+def brownie_state_machine():
+    """brownie's ``state_machine`` runner, loaded from the pure-Python ``brownie/test/stateful.py``.
+
+    eth-brownie 1.22.2 ships ``brownie.test.stateful`` compiled with mypyc, and the compiled
+    ``_BrownieStateMachine`` refuses the class it generates itself (``TypeError:
+    brownie.test.stateful._BrownieStateMachine object expected``), so the ``state_machine`` fixture
+    cannot run any machine. The source installed next to the extension is the same code; loaded
+    under another name it behaves as documented (chain snapshot once, revert + ``setup`` before each
+    example, ``rule_*`` / ``invariant_*`` with strategies looked up by name).
+    """
+    import importlib.util
+    import pathlib
+
+    import brownie.test
+
+    path = pathlib.Path(brownie.test.__file__).with_name("stateful.py")
+    spec = importlib.util.spec_from_file_location("_govchain_brownie_stateful", path)
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module.state_machine

@@ -30,13 +30,10 @@ Run: ``brownie test tests/contracts/test_grant_lifecycle_stateful.py --network g
 
 from __future__ import annotations
 
-import importlib.util
-import pathlib
 from collections import Counter
 from dataclasses import dataclass, field
 
 import brownie
-import brownie.test
 import hypothesis
 import pytest
 from brownie.test import strategy
@@ -53,6 +50,7 @@ from contract_helpers import (
     SENSITIVE,
     ZERO32,
     assert_custom_error,
+    brownie_state_machine,
     encode_error,
     h,
     now,
@@ -60,25 +58,7 @@ from contract_helpers import (
 )
 
 
-def _brownie_state_machine():
-    """brownie's ``state_machine`` from the package's pure-Python ``brownie/test/stateful.py``.
-
-    eth-brownie 1.22.2 ships ``brownie.test.stateful`` compiled with mypyc, and the compiled
-    ``_BrownieStateMachine`` refuses the class it generates itself: every call of the ``state_machine``
-    fixture fails with ``TypeError: brownie.test.stateful._BrownieStateMachine object expected; got
-    ...BrownieStateMachine`` (reproduced with a one-rule machine). The module's source is installed next
-    to the extension; loaded under another name it gives the documented behaviour (snapshot after
-    ``__init__``, chain revert + ``setup`` per example, ``rule_*`` / ``invariant_*`` with strategies
-    looked up by name).
-    """
-    path = pathlib.Path(brownie.test.__file__).with_name("stateful.py")
-    spec = importlib.util.spec_from_file_location("_brownie_stateful_source", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.state_machine
-
-
-state_machine = _brownie_state_machine()
+state_machine = brownie_state_machine()
 
 # Bounded: ~30 examples of up to 25 steps. No shrinking phase: one shrink of a failure here replays
 # thousands of transactions (minutes); the failing sequence is printed unshrunk instead.

@@ -10,33 +10,14 @@ chain of title starts at the first registration and each entry's previousEntryId
 
 from __future__ import annotations
 
-import importlib.util
 from collections import Counter
-from pathlib import Path
 
-import brownie.test
 import pytest
-from contract_helpers import assert_custom_error, h
+from contract_helpers import assert_custom_error, brownie_state_machine, h
 from hypothesis import strategies as st
 
 REGISTRAR, BANK, COURT = 0, 1, 2
 MAX_UNITS = 3
-
-
-def _state_machine():
-    """brownie's ``state_machine`` runner, loaded from the pure-Python source of ``brownie.test.stateful``.
-
-    eth-brownie 1.22 ships that module compiled with mypyc, and the compiled ``_BrownieStateMachine``
-    rejects the subclass it generates itself (``TypeError: brownie.test.stateful._BrownieStateMachine object
-    expected``), so the ``state_machine`` fixture cannot run any machine. The .py source next to the
-    extension is the same code; loaded as a plain module it works unchanged (chain snapshot once, revert
-    before every example, hypothesis ``run_state_machine_as_test``).
-    """
-    path = Path(brownie.test.__file__).with_name("stateful.py")
-    spec = importlib.util.spec_from_file_location("_govchain_brownie_stateful", path)
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.state_machine
 
 
 @pytest.fixture(scope="module")
@@ -298,7 +279,7 @@ class TitleChainMachine:
 
 def test_title_chain_stateful(setup_registry, system):
     a, b, c, d = system.depts
-    _state_machine()(
+    brownie_state_machine()(
         TitleChainMachine,
         setup_registry,
         a,

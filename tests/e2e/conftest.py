@@ -38,17 +38,22 @@ system = api_conftest.system  # the session fixture, re-exported
 _core_build_dir = api_conftest.core_build_dir
 
 
-def _build_dir_with_certificates(tmp: Path) -> Path:
-    """The core contracts plus Certificates (when compiled), so the public
-    verification page has something to verify."""
+SERVICE_CONTRACTS = ("Certificates", "PropertyRegistry", "OneStopServices")
+
+
+def _build_dir_with_services(tmp: Path) -> Path:
+    """The core contracts plus the citizen-service contracts that are compiled
+    (Certificates, PropertyRegistry, OneStopServices), so the verification,
+    property-register and case pages have something to show."""
     out = _core_build_dir(tmp)
-    src = ROOT / "build" / "contracts" / "Certificates.json"
-    if src.exists():
-        shutil.copy(src, out / "contracts" / "Certificates.json")
+    for name in SERVICE_CONTRACTS:
+        src = ROOT / "build" / "contracts" / f"{name}.json"
+        if src.exists():
+            shutil.copy(src, out / "contracts" / f"{name}.json")
     return out
 
 
-api_conftest.core_build_dir = _build_dir_with_certificates
+api_conftest.core_build_dir = _build_dir_with_services
 
 CITIZEN_ID = ("resident_id", "110105199001011234")
 
@@ -91,13 +96,33 @@ def build_app(ctx):
     return create_app(ctx, background=False)
 
 
+def council_call(system, propose) -> dict:
+    """gov-1 proposes through a service, gov-2 approves (threshold 2 of 3): executed."""
+    import uuid
+
+    from backend.services import Actor
+
+    g1 = Actor("governor", system.addr["gov-1"], "gov-officer-1")
+    g2 = Actor("governor", system.addr["gov-2"], "gov-officer-2")
+    proposed = propose(g1, uuid.uuid4().hex)
+    approved = system.ctx.services.council.approve_proposal(g2, proposed["proposal_id"], key=uuid.uuid4().hex)
+    assert approved["executed"], approved
+    return proposed
+
+
 @pytest.fixture(scope="session")
 def console(system):
-    """The served app, the indexer following the chain, and a citizen token."""
+    """The served app, the indexer following the chain, and a citizen token opened by a
+    front desk (dept-a's clerk identifies 张三 in person; the token holds only the keyed hash)."""
+    from datetime import timedelta
+
+    from backend.services import Actor
+
     ctx = system.ctx
     ctx.start_indexer(0.3)
-    subject = ctx.services.ops.subject(*CITIZEN_ID)
-    system.tokens["citizen"] = ctx.tokens.issue("citizen", "0x" + subject.hex(), "张三（演示群众）")
+    desk = Actor("department", system.addr["dept-a"], "desk-clerk-01")
+    session = ctx.services.citizens.open_session(desk, *CITIZEN_ID, ttl=timedelta(minutes=30))
+    system.tokens["citizen"] = session["token"]
     server = Server(build_app(ctx))
     try:
         yield server
@@ -153,3 +178,22 @@ def shot():
         return path
 
     return take
+
+
+@pytest.fixture(scope="session")
+def council(system):
+    """``council(propose)`` runs a council call: gov-1 proposes with ``propose(actor, key)``, gov-2 approves."""
+    return lambda propose: council_call(system, propose)
+
+
+@pytest.fixture(scope="session")
+def registry_roles(system):
+    """Council-designated registry roles: dept-a is the REGISTRAR, dept-c the COURT;
+    dept-b holds none (the unrelated department)."""
+    if "PropertyRegistry" not in system.ctx.manifest.contracts:
+        pytest.skip("PropertyRegistry not compiled (build/contracts/PropertyRegistry.json): run `brownie compile`")
+    reg = system.ctx.services.registry
+    for dept, role in (("dept-a", "REGISTRAR"), ("dept-c", "COURT")):
+        council_call(system, lambda g, key, dept=dept, role=role: reg.propose_role(
+            g, system.addr[dept], role, True, f"designate {dept} as {role}", key=key))
+    return {"REGISTRAR": "dept-a", "COURT": "dept-c"}

@@ -171,9 +171,6 @@ def test_7_auditor_integrity_incidents_dashboard(console, browsers, shot):
     d.find_element(By.CSS_SELECTOR, "#integrity-form button").click()
     assert wait(d, "#integrity-result").text in ("通过", "PASS")
     shot(d, "audit_integrity")
-    d.get(console.url + "/console/audit/incidents")
-    wait(d, "#audit-incidents")
-    shot(d, "audit_incidents")
     d.get(console.url + "/console/audit/dashboard")
     svg = wait(d, "#chart-uses svg")
     assert svg.find_elements(By.TAG_NAME, "rect"), "uses chart has no bars"
@@ -183,13 +180,112 @@ def test_7_auditor_integrity_incidents_dashboard(console, browsers, shot):
 
 def test_8_citizen_sees_who_used_their_data(console, browsers, system, shot):
     d = browsers["make"]()
+    browsers["citizen"] = d
     sign_in(d, console.url, system.tokens["citizen"])
+    assert "/console/citizen" in d.current_url
     d.get(console.url + "/console/citizen")
     table = wait(d, "#citizen-log")
     assert "dept-b" in table.text and f"#{STATE['gid']}" in table.text
     shot(d, "citizen_log")
     d.get(console.url + "/console/citizen/cases")
     wait(d, "main")
+    shot(d, "citizen_cases")
+
+
+def test_8a_citizen_objects_to_the_use_and_sees_the_incident(console, browsers, system, shot):
+    d = browsers["citizen"]
+    d.get(console.url + "/console/citizen")
+    row = wait(d, f"#use-{STATE['gid']}-1")
+    row.find_element(By.CSS_SELECTOR, "a.object-btn").click()
+    wait(d, "#object-form")
+    d.find_element(By.ID, "object-text").send_keys("我没有在民政局办理任何业务，不知道为何调取我的婚姻记录。")
+    shot(d, "citizen_object")
+    d.find_element(By.ID, "object-submit").click()
+    inc_text = wait(d, "#objection-incident").text
+    STATE["inc"] = int(inc_text.lstrip("#"))
+    assert "越权使用" in d.find_element(By.ID, "objection-type").text
+    assert "dept-b" in d.find_element(By.ID, "objection-responsible").text  # the grantee answers for the use
+    shot(d, "citizen_objected")
+    # on chain: UNAUTHORIZED_USE (1) about USE (2) of that grant, filed by the auditor account, dept-b responsible
+    filed = system.events("Accountability", "IncidentFiled", incidentId=STATE["inc"])
+    assert len(filed) == 1
+    ev = filed[0]
+    assert (ev["incidentType"], ev["subjectKind"], ev["subjectId"], ev["useIndex"]) == (1, 2, STATE["gid"], 1)
+    assert ev["reporter"] == system.addr["auditor"] and ev["responsible"] == system.addr["dept-b"]
+    # objecting again to the same use: the same incident, not a second one
+    d.get(f"{console.url}/console/citizen/uses/{STATE['gid']}/1/object")
+    wait(d, "#object-text").send_keys("再次提出")
+    d.find_element(By.ID, "object-submit").click()
+    assert wait(d, "#objection-incident").text == f"#{STATE['inc']}"
+    assert d.find_elements(By.ID, "objection-already")
+    # a use that is not the citizen's (or does not exist): refused in words, nothing filed
+    d.get(f"{console.url}/console/citizen/uses/999999/1/object")
+    wait(d, "#object-text").send_keys("x")
+    d.find_element(By.ID, "object-submit").click()
+    assert "无权" in wait(d, "#object-error").text
+    assert len(system.events("Accountability", "IncidentFiled", subjectId=999999)) == 0
+
+
+def test_8b_auditor_sees_the_unauthorized_use_incident(console, browsers, system, shot):
+    d = browsers["auditor"]
+    deadline = time.monotonic() + 30
+    while True:
+        d.get(console.url + "/console/audit/incidents?type=UNAUTHORIZED_USE")
+        wait(d, "#audit-incidents")
+        rows = d.find_elements(By.ID, f"audit-inc-{STATE['inc']}")
+        if rows or time.monotonic() > deadline:
+            break
+        time.sleep(0.5)
+    assert rows, "the citizen's objection never reached the auditor's incident list"
+    text = rows[0].text
+    assert "越权使用" in text and "dept-b" in text and f"授权 #{STATE['gid']} 第 1 次使用" in text, text
+    assert "待答复" in text
+    shot(d, "audit_incidents")
+
+
+def test_8c_citizen_certificates_page(console, browsers, shot):
+    d = browsers["citizen"]
+    d.get(console.url + "/console/citizen/certificates")
+    wait(d, "#my-certs")
+    shot(d, "citizen_certificates")
+
+
+def test_8d_citizen_sees_case_status(console, browsers, system, council, shot):
+    """A one-stop case for 张三 (when this deployment has OneStopServices and the case use
+    cases): dept-a leads, dept-b's record is pulled through a standing grant, dept-c approves.
+    The citizen's page shows the step status and documents submitted vs evidence pulled."""
+    ctx = system.ctx
+    if "OneStopServices" not in ctx.manifest.contracts:
+        pytest.skip("OneStopServices not compiled")
+    from backend.services import Actor
+
+    cases = ctx.services.cases
+    lead = Actor("department", system.addr["dept-a"], "clerk-a-001")
+    source = Actor("department", system.addr["dept-b"], "clerk-b-007")
+    approver = Actor("department", system.addr["dept-c"], "clerk-c-003")
+    applicant = ctx.services.ops.subject(*CITIZEN_ID)
+    rid = system.register("dept-b", record={"records": [{"subject_hash": "0x" + applicant.hex(), "household": "北京市东城区"}]})["resource_id"]
+    svc = cases.register_service(
+        lead, "户籍证明开具 / household certificate", None, "generic",
+        [{"resource_id": rid, "purpose_code": 301, "legal_basis": "《户口登记条例》第十五条", "label": "户籍记录"}],
+        [{"department": system.addr["dept-c"], "stage": 1, "label": "审核"}], 7 * 86400, key=uuid.uuid4().hex)
+    sid = int(svc["service_id"])
+    council(lambda g, key: cases.propose_activation(g, sid, "启用户籍证明事项", key=key))
+    cases.issue_standing_grants(source, sid, 30 * 86400, 100, key=uuid.uuid4().hex)
+    opened = cases.open_case(lead, sid, applicant, {"申请事项": "户籍证明", "份数": 1}, key=uuid.uuid4().hex)
+    cid = int(opened["case_id"])
+    cases.pull_evidence(lead, cid, key=uuid.uuid4().hex)
+
+    d = browsers["citizen"]
+    d.get(console.url + "/console/citizen/cases")
+    card = wait(d, f"#case-{cid}")
+    assert card.find_element(By.CSS_SELECTOR, ".docs-submitted").text == "2"
+    assert card.find_element(By.CSS_SELECTOR, ".evidence-pulled").text == "1 / 1"
+    assert "待办理" in card.text and "办理中" in card.text
+    cases.decide_step(approver, cid, 0, True, b"\x01" * 32, key=uuid.uuid4().hex)
+    d.get(console.url + "/console/citizen/cases")
+    card = wait(d, f"#case-{cid}")
+    assert "已通过" in card.text, card.text
     shot(d, "citizen_cases")
 
 
@@ -233,6 +329,7 @@ def test_12_council_k_of_n_approval(console, browsers, system, shot):
     assert approved["council_required"]
     req_id = approved["request_id"]
     g1 = browsers["make"]()
+    browsers["gov-1"] = g1
     sign_in(g1, console.url, system.tokens["gov-1"], "gov-officer-1")
     g1.get(console.url + "/console/council")
     form = wait(g1, f"#sensitive form[action='/console/council/requests/{req_id}/propose']")
@@ -241,8 +338,9 @@ def test_12_council_k_of_n_approval(console, browsers, system, shot):
     pid = int(re.search(r"#(\d+)", flash(g1)).group(1))
     row = wait(g1, f"#proposal-{pid}")
     assert "1 / 2" in row.text
-    shot(g1, "council")
+    shot(g1, "council_k_of_n")
     g2 = browsers["make"]()
+    browsers["gov-2"] = g2
     sign_in(g2, console.url, system.tokens["gov-2"], "gov-officer-2")
     g2.get(console.url + "/console/council")
     wait(g2, f"#proposal-{pid} button").click()
@@ -251,26 +349,22 @@ def test_12_council_k_of_n_approval(console, browsers, system, shot):
     assert r.json()["status"] == "Approved" and r.json()["grant_id"]
 
 
-def _issue_certificate(system, document: bytes) -> dict:
-    """Council registers a certificate type issued by dept-a (2 of 3), dept-a issues one."""
+def _issue_certificate(system, council, document: bytes, prefix: str = "MARRIAGE", what: str = "结婚证电子证照") -> dict:
+    """Council registers a certificate type issued by dept-a (2 of 3), dept-a issues one to 张三."""
     from eth_utils import keccak
 
     from backend.services import Actor
-    from backend.services.certificates import CertificateService
 
     ctx = system.ctx
-    certs = CertificateService(ctx, ctx.services.ops)
-    g1 = Actor("governor", system.addr["gov-1"], "gov-officer-1")
-    g2 = Actor("governor", system.addr["gov-2"], "gov-officer-2")
-    code = "MARRIAGE-" + uuid.uuid4().hex[:6].upper()
-    proposed = certs.propose_type(g1, code, system.addr["dept-a"], 365 * 86400, "结婚证电子证照", key=uuid.uuid4().hex)
-    ctx.services.council.approve_proposal(g2, proposed["proposal_id"], key=uuid.uuid4().hex)
+    certs = ctx.services.certificates
+    code = f"{prefix}-" + uuid.uuid4().hex[:6].upper()
+    council(lambda g, key: certs.propose_type(g, code, system.addr["dept-a"], 365 * 86400, what, key=key))
     holder = ctx.services.ops.subject(*CITIZEN_ID)
     dept_a = Actor("department", system.addr["dept-a"], "clerk-a-001")
     return certs.issue(dept_a, code, keccak(document), holder, 0, 0, None, key=uuid.uuid4().hex)
 
 
-def test_13_public_certificate_verification(console, driver_factory, system, shot, tmp_path):
+def test_13_public_certificate_verification(console, driver_factory, system, council, shot, tmp_path):
     d = driver_factory()  # a fresh browser: nobody signed in
     d.get(console.url + "/console/verify")
     wait(d, "main")
@@ -279,7 +373,7 @@ def test_13_public_certificate_verification(console, driver_factory, system, sho
         pytest.skip("certificate verification not available: this deployment has no Certificates contract "
                     "(build/contracts/Certificates.json missing: run `brownie compile`)")
     document = ("中华人民共和国结婚证 · 持证人 张三 · " + uuid.uuid4().hex).encode()
-    issued = _issue_certificate(system, document)
+    issued = _issue_certificate(system, council, document)
     doc = tmp_path / "certificate.pdf"
     doc.write_bytes(document)
     d.get(console.url + "/console/verify")
@@ -293,3 +387,161 @@ def test_13_public_certificate_verification(console, driver_factory, system, sho
     wait(d, "#doc-hash").send_keys("0x" + "ab" * 32)
     d.find_element(By.ID, "verify-btn").click()
     assert "未登记" in wait(d, "#verify-result").text
+
+
+def test_14_property_register_for_entitled_parties_only(console, browsers, system, registry_roles, council, shot):
+    """dept-a (REGISTRAR) registers a unit and its first owner 张三; dept-c (COURT) seizes it; the
+    registrar's transfer is refused in words; the register renders for the registrar, the court,
+    the auditor and the owner, and is refused (403 in words) for dept-b, which has no standing."""
+    from selenium.webdriver.support.ui import Select
+
+    d = browsers["a"]
+    d.get(console.url + "/console/registry")
+    wait(d, "#register-unit-form")
+    assert "登记机构" in d.find_element(By.ID, "registry-roles").text
+    parcel = "110105" + uuid.uuid4().hex[:8].upper()
+    d.find_element(By.ID, "parcel-code").send_keys(parcel)
+    d.find_element(By.NAME, "building_code").send_keys("F0001")
+    d.find_element(By.NAME, "unit_code").send_keys("0101")
+    Select(d.find_element(By.ID, "planned-use")).select_by_value("1")
+    area = d.find_element(By.ID, "area-m2")
+    area.clear()
+    area.send_keys("89")
+    d.find_element(By.ID, "register-unit-btn").click()
+    text = flash(d)
+    assert "已登记" in text, text
+    uid = int(re.search(r"#(\d+)", text).group(1))
+    assert wait(d, "#unit-id").text == f"#{uid}"
+    STATE["unit"] = uid
+    # first ownership: 张三 (id typed by the clerk, hashed with the deployment's subject key)
+    d.find_element(By.ID, "owner").send_keys(":".join(CITIZEN_ID))
+    d.find_element(By.ID, "own-case").send_keys("CASE-FIRST-" + uuid.uuid4().hex[:6])
+    d.find_element(By.ID, "own-evidence").send_keys("商品房买卖合同 No.2024-001；契税完税证明")
+    d.find_element(By.ID, "ownership-btn").click()
+    assert "首次登记完成" in flash(d)
+    owner_hash = "0x" + system.ctx.services.ops.subject(*CITIZEN_ID).hex()
+    assert owner_hash in wait(d, "#unit-summary").text
+    assert len(d.find_elements(By.CSS_SELECTOR, "#title-chain tbody tr[id^=entry-]")) == 1
+    d.get(console.url + "/console/registry")
+    assert wait(d, f"#units a[href='/console/registry/units/{uid}']")
+    shot(d, "registry")
+    # 张三's property certificate (the prior certificate a transfer must present)
+    cert = _issue_certificate(system, council, ("不动产权证书 · " + parcel).encode(), "PROPERTY", "不动产权证书")
+
+    # the court seizes the unit from its own registry page
+    c = browsers["make"]()
+    browsers["c"] = c
+    sign_in(c, console.url, system.tokens["dept-c"], "judge-c-01")
+    c.get(console.url + "/console/registry")
+    wait(c, "#seizure-form")
+    c.find_element(By.ID, "seize-unit-id").send_keys(str(uid))
+    c.find_element(By.ID, "court-order").send_keys("（2024）京0105执保123号 民事裁定书")
+    c.find_element(By.ID, "seize-btn").click()
+    text = flash(c)
+    assert "查封登记完成" in text, text
+    sid = int(re.search(r"查封 #(\d+)", text).group(1))
+    assert "查封中" in wait(c, f"#seizure-{sid}").text  # the court now has standing on the unit
+
+    # the registrar tries to transfer: refused by the contract, shown in words
+    d.get(f"{console.url}/console/registry/units/{uid}")
+    wait(d, "#transfer-form")
+    d.find_element(By.ID, "new-owner").send_keys("resident_id:110105198502024321")
+    d.find_element(By.ID, "tr-case").send_keys("CASE-TRANSFER-" + uuid.uuid4().hex[:6])
+    d.find_element(By.ID, "prior-cert").send_keys(cert["document_hash"])
+    d.find_element(By.ID, "tr-evidence").send_keys("存量房买卖合同 No.2024-777")
+    d.find_element(By.ID, "transfer-btn").click()
+    text = flash(d)
+    assert f"该不动产单元已被查封（查封 #{sid}），不能办理转移登记" in text, text
+    assert "PropertyRegistryUnitSeized" not in d.page_source and "Traceback" not in d.page_source
+    shot(d, "error_transfer_seized")
+    assert system.events("PropertyRegistry", "TitleTransferred", unitId=uid) == []
+    # the register itself, for the registrar
+    d.get(f"{console.url}/console/registry/units/{uid}")
+    assert "不可转移" in wait(d, "#transferable").text
+    assert "查封中" in d.find_element(By.ID, f"seizure-{sid}").text
+    shot(d, "registry_unit")
+
+    # dept-b: no role, no mortgage, no seizure on the unit -> 403 in words
+    b = browsers["b"]
+    b.get(f"{console.url}/console/registry/units/{uid}")
+    msg = wait(b, "#error-message").text
+    assert f"您无权查看不动产单元 #{uid} 的登记簿" in msg, msg
+    assert "Forbidden" not in b.page_source and "title-chain" not in b.page_source
+    r = httpx.get(f"{console.url}/console/registry/units/{uid}", cookies=cookies_of(b))
+    assert r.status_code == 403
+    shot(b, "registry_forbidden")
+
+    # the owner herself and the auditor may read it
+    for who in ("citizen", "auditor"):
+        x = browsers[who]
+        x.get(f"{console.url}/console/registry/units/{uid}")
+        assert owner_hash in wait(x, "#unit-summary").text
+    shot(browsers["citizen"], "registry_unit_owner")
+
+
+def test_15_council_rules_on_an_escalated_incident(console, browsers, system, shot):
+    """The citizen's objection goes unanswered past its deadline (chain time moved on with
+    evm_increaseTime) and is escalated; gov-1 proposes "upheld" from the ruling form (1 of 2),
+    gov-2's approval executes Accountability.rule."""
+    from backend import deployer
+
+    inc = STATE["inc"]
+    ops = system.ctx.services.ops
+    # the API refuses a ruling while the incident is still Open (neither answered nor escalated),
+    # and refuses it to anyone but a governor
+    body = {"upheld": True, "ruling_text": "too early"}
+    r = system.http.post(f"/council/incidents/{inc}/ruling", json=body, headers=system.h("gov-3"))
+    assert r.status_code == 409 and r.json()["error"] == "Conflict", r.text
+    r = system.http.post(f"/council/incidents/{inc}/ruling", json=body, headers=system.h("dept-a"))
+    assert r.status_code == 403, r.text
+    deadline = int(ops.view("Accountability", "incident", inc)["responseDeadline"])
+    now = int(system.w3.eth.get_block("latest")["timestamp"])
+    system.w3.provider.make_request("evm_increaseTime", [deadline - now + 60])
+    system.w3.provider.make_request("evm_mine", [])
+    acc = system.contract("Accountability")
+    deployer.transact(system.w3, system.accounts["deployer"], acc.functions.escalate(inc))  # anyone may escalate
+    assert int(ops.view("Accountability", "incident", inc)["status"]) == 3  # Escalated
+
+    g1 = browsers["gov-1"]
+    until = time.monotonic() + 30
+    while True:
+        g1.get(console.url + "/console/council")
+        rows = g1.find_elements(By.CSS_SELECTOR, f"#incident-{inc} form.ruling-form")
+        if rows or time.monotonic() > until:
+            break
+        time.sleep(0.5)
+    assert rows, "the escalated incident never showed on the council page"
+    row = g1.find_element(By.ID, f"incident-{inc}")
+    assert "已升级" in row.text and "越权使用" in row.text
+    form = rows[0]
+    form.find_element(By.CSS_SELECTOR, "input[value=upheld]").click()
+    form.find_element(By.NAME, "ruling_text").send_keys("经核查，dept-b 调取张三婚姻记录无合法业务依据，异议成立。")
+    shot(g1, "council_ruling_form")
+    form.find_element(By.CSS_SELECTOR, ".ruling-btn").click()
+    text = flash(g1)
+    assert f"已提交对事件 #{inc} 的裁决提案" in text, text
+    pid = int(re.search(r"提案 #(\d+)", text).group(1))
+    prow = wait(g1, f"#proposal-{pid}")
+    assert "1 / 2" in prow.text and f"Accountability.rule(incidentId={inc}, upheld=True" in prow.text
+    assert "裁决提案待批准" in g1.find_element(By.ID, f"incident-{inc}").text
+    shot(g1, "council")
+    assert int(ops.view("Accountability", "incident", inc)["status"]) == 3  # one governor cannot rule alone
+
+    g2 = browsers["gov-2"]
+    g2.get(console.url + "/console/council")
+    wait(g2, f"#proposal-{pid} button").click()
+    assert "执行" in flash(g2)
+    assert int(ops.view("Accountability", "incident", inc)["status"]) == 4  # Upheld
+    ruled = system.events("Accountability", "IncidentRuled", incidentId=inc)
+    assert len(ruled) == 1 and ruled[0]["upheld"] is True and ruled[0]["proposalId"] == pid
+    assert ruled[0]["responsible"] == system.addr["dept-b"]
+    # the auditor's list shows the outcome
+    d = browsers["auditor"]
+    until = time.monotonic() + 30
+    while True:
+        d.get(console.url + "/console/audit/incidents?type=UNAUTHORIZED_USE")
+        text = wait(d, f"#audit-inc-{inc}").text
+        if "成立" in text or time.monotonic() > until:
+            break
+        time.sleep(0.5)
+    assert "成立" in text, text

@@ -3,13 +3,21 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
+from pydantic import Field
 
 from backend.api.deps import GovernorPrincipal, IdemKey, OfficerId, Principal, Svc, actor, require_reader
-from backend.api.schemas import CouncilRequestProposal
+from backend.api.schemas import CouncilRequestProposal, Strict
 
 router = APIRouter(prefix="/council", tags=["council"])
 
 Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
+
+
+class IncidentRuling(Strict):
+    """The council's ruling on an answered or escalated incident (the text is hashed on chain)."""
+
+    upheld: bool = Field(strict=True)
+    ruling_text: str = Field(min_length=1, max_length=4000)
 
 
 @router.get("/proposals", summary="Council proposals (pending by default)")
@@ -39,3 +47,13 @@ def propose_request_approval(
 ) -> dict[str, Any]:
     return svc.council.propose_request_approval(actor(principal, officer), request_id, body.justification, key=key)
 
+
+
+@router.post(
+    "/incidents/{incident_id}/ruling", status_code=201,
+    summary="Propose the council's ruling on a Responded or Escalated incident (governor)",
+)
+def propose_ruling(
+    incident_id: Id, body: IncidentRuling, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey,
+) -> dict[str, Any]:
+    return svc.council.propose_ruling(actor(principal, officer), incident_id, body.upheld, body.ruling_text, key=key)

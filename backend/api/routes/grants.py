@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query
+from fastapi.responses import JSONResponse
 
 from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
 from backend.api.responses import with_content
@@ -72,9 +73,43 @@ def fetch_data(
     return with_content(result)
 
 
-@router.post("/{grant_id}/uses", status_code=201, summary="Record a use without fetching")
+def _prefers_async(prefer: str | None) -> bool:
+    """RFC 7240 ``Prefer: respond-async`` (among other preferences)."""
+    if not prefer:
+        return False
+    return any(p.split(";")[0].strip().lower() == "respond-async" for p in prefer.split(","))
+
+
+@router.post(
+    "/{grant_id}/uses", status_code=201,
+    summary="Record a use without fetching",
+    description=(
+        "Concurrent uses of one grant are recorded together in one transaction. By default the answer "
+        "(201) comes once the use is mined. With `Prefer: respond-async` the answer is 202 right after "
+        "the use is durably queued; `GET /grants/{grant_id}/uses/{key}` (Location) tells when it is mined."
+    ),
+    responses={202: {"description": "queued (Prefer: respond-async): durably recorded, not mined yet"}},
+)
 def record_use(
-    grant_id: GrantId, body: RecordUse, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
+    grant_id: GrantId, body: RecordUse, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey,
+    prefer: Annotated[str | None, Header(max_length=200, description="respond-async: 202 once queued")] = None,
+) -> Any:
     subject = svc.ops.subject(body.data_subject.id_type, body.data_subject.id_value) if body.data_subject else None
-    return svc.usage.record_use(actor(principal, officer), grant_id, subject, _context_ref(body.context_ref), key=key)
+    want_async = _prefers_async(prefer)
+    result = svc.usage.record_use(
+        actor(principal, officer), grant_id, subject, _context_ref(body.context_ref), key=key, respond_async=want_async
+    )
+    if want_async and result.get("status") == "queued":
+        url = f"/grants/{grant_id}/uses/{key}"
+        result["status_url"] = url
+        return JSONResponse(status_code=202, content=result,
+                            headers={"Location": url, "Preference-Applied": "respond-async"})
+    return result
+
+
+@router.get("/{grant_id}/uses/{key}", summary="Status of a use recorded with this Idempotency-Key")
+def use_status(
+    grant_id: GrantId, svc: Svc, principal: DepartmentPrincipal,
+    key: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:~-]+$")],
+) -> dict[str, Any]:
+    return svc.usage.use_status(actor(principal), grant_id, key)

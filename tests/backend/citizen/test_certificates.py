@@ -8,7 +8,7 @@ import os
 
 from eth_utils import keccak
 
-from conftest import CITIZEN_A, CITIZEN_B, PROPERTY_CERT, World
+from citizen_testkit import CITIZEN_A, CITIZEN_B, PROPERTY_CERT, World
 
 
 def _doc() -> bytes:

@@ -10,7 +10,7 @@ import uuid
 from eth_utils import keccak
 from sqlalchemy import text
 
-from conftest import CITIZEN_A, CITIZEN_B, CITIZEN_C, World
+from citizen_testkit import CITIZEN_A, CITIZEN_B, CITIZEN_C, World
 
 
 def _grant(world: World) -> int:

@@ -10,7 +10,7 @@ import uuid
 
 from eth_utils import keccak
 
-from conftest import CITIZEN_A, CITIZEN_B, CITIZEN_C, PROPERTY_CERT, World
+from citizen_testkit import CITIZEN_A, CITIZEN_B, CITIZEN_C, PROPERTY_CERT, World
 
 PLANNED_RESIDENTIAL, ACTUAL_COMMERCIAL = 7, 9
 

@@ -1,0 +1,261 @@
+"""Real-estate registry pages (不动产登记), on ``ctx.services.registry``.
+
+- ``/console/registry`` (department): the registry roles this department holds, a
+  unit look-up, the units registered so far (for the registrar) and "register a
+  unit" (REGISTRAR).
+- ``/console/registry/units/{id}``: the unit's register (chain of title, mortgages,
+  seizures, use reports with mismatch flags) for the parties entitled to it — a
+  registrar, a bank or court with an entry on the unit, auditors, the citizen owner;
+  everyone else gets a 403 page saying who may read it. Departments holding a role
+  see its forms there: first ownership and transfer (REGISTRAR), mortgage (BANK),
+  seizure (COURT). Refusals (e.g. a transfer of a seized unit) come back in words.
+"""
+
+import math
+import re
+from typing import Annotated, Any, Callable
+
+from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi.responses import RedirectResponse
+
+from backend.services.certificates import ContractNotDeployed, code_text, ref32
+from backend.services.common import hash_or_text, hex32
+from backend.services.errors import Forbidden, InvalidInput, TxPending
+from backend.web import i18n
+from backend.web.core import (
+    CSRF, Pager, WebUser, act, ctx_of, describe_error, error_page, idem, lang_of, load, need, page_number, redirect,
+    render,
+)
+
+router = APIRouter(prefix="/console")
+Dept = Annotated[WebUser, Depends(need("department"))]
+Reader = Annotated[WebUser, Depends(need("department", "auditor", "citizen", "governor"))]
+Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
+REG = "PropertyRegistry"
+USE_CODES = (1, 2, 3, 4, 5, 6)
+PER_PAGE = 20
+_HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
+
+
+def _svc(request: Request):
+    return ctx_of(request).services
+
+
+def _deployed(request: Request) -> bool:
+    return REG in ctx_of(request).manifest.contracts
+
+
+def _roles(request: Request, user: WebUser) -> list[str]:
+    if user.role != "department" or not _deployed(request):
+        return []
+    return list(_svc(request).registry.roles_of(user.address)["roles"])
+
+
+def _person(request: Request, value: str, field: str) -> bytes:
+    """A person as ``id_type:id_value`` (hashed with the deployment's subject key) or a 0x subject hash."""
+    v = (value or "").strip()
+    if _HASH.match(v):
+        return hex32(v, field)
+    id_type, sep, id_value = v.partition(":")
+    if not sep or not id_type.strip() or not id_value.strip():
+        raise InvalidInput(f"{field}: id_type:id_value or a 0x subject hash", field=field)
+    return _svc(request).ops.subject(id_type.strip(), id_value.strip())
+
+
+def _text(value: str, field: str) -> bytes:
+    return hash_or_text(value if value.strip() else None, None, field)
+
+
+# -- department home ----------------------------------------------------------------------------------
+@router.get("/registry")
+def registry_home(request: Request, user: Annotated[WebUser, Depends(need("department", "auditor", "citizen"))]):
+    ctx = ctx_of(request)
+
+    def loader():
+        if not _deployed(request):
+            raise ContractNotDeployed(f"{REG} is not deployed", contract=REG)
+        roles = _roles(request, user)
+        units: list[dict[str, Any]] = []
+        pg = None
+        if "REGISTRAR" in roles:
+            logs = list(reversed(ctx.services.ops.logs(REG, "UnitRegistered")))
+            p = page_number(request.query_params.get("page"))
+            pg = Pager(p, PER_PAGE, len(logs), "page", dict(request.query_params), request.url.path)
+            pg.page = min(pg.page, max(1, math.ceil(len(logs) / PER_PAGE)))
+            for ev in logs[pg.offset : pg.offset + PER_PAGE]:
+                a = ev["args"]
+                units.append({"unit_id": int(a["unitId"]), "parcel_code": code_text(a["parcelCode"]),
+                              "building_code": code_text(a["buildingCode"]), "unit_code": code_text(a["unitCode"]),
+                              "planned_use": int(a["plannedUse"]), "area_m2": int(a["areaM2"])})
+        return {"roles": roles, "units": units, "pager": pg, "use_codes": USE_CODES, "tab": "registry",
+                "sub": "registry"}
+
+    return load(request, "registry.html", loader)
+
+
+@router.get("/registry/open")
+def open_unit(request: Request, user: Reader, unit_id: str = ""):
+    v = unit_id.strip().lstrip("#")
+    if not v.isdigit() or not 0 < int(v) < 2**256:
+        return redirect(request, "/console/registry" if user.role == "department" else "/console",
+                        "error", i18n.error_message(lang_of(request), "InvalidInput", {"reason": "unit id"}))
+    return RedirectResponse(f"/console/registry/units/{int(v)}", status_code=303)
+
+
+@router.get("/property/{unit_id}")
+def old_property_link(unit_id: Id, user: Reader):
+    return RedirectResponse(f"/console/registry/units/{unit_id}", status_code=303)
+
+
+# -- a unit's register ---------------------------------------------------------------------------------
+@router.get("/registry/units/{unit_id}")
+def unit_page(request: Request, unit_id: Id, user: Reader):
+    svc = _svc(request)
+    try:
+        if not _deployed(request):
+            raise ContractNotDeployed(f"{REG} is not deployed", contract=REG)
+        h = svc.registry.history(user.actor, unit_id)
+        roles = _roles(request, user)
+    except Forbidden:
+        message = i18n.t(lang_of(request), "history_forbidden", id=unit_id)
+        return render(request, "error.html", {"message": message, "status": 403, "tab": "registry"}, status_code=403)
+    except Exception as exc:
+        return error_page(request, exc)
+    return render(request, "registry_unit.html", {"h": h, "roles": roles, "tab": "registry", "sub": "registry"})
+
+
+# -- writes -------------------------------------------------------------------------------------------
+def _unit_act(request: Request, unit_id: int, do: Callable[[], str], back: str | None = None):
+    """Run a write; success opens the unit's register, a refusal returns to ``back`` in words."""
+    if back is None:
+        return act(request, f"/console/registry/units/{unit_id}", do)
+    try:
+        message = do()
+    except TxPending as exc:
+        return redirect(request, back, "info", describe_error(request, exc)[1])
+    except Exception as exc:
+        return redirect(request, back, "error", describe_error(request, exc)[1])
+    return redirect(request, f"/console/registry/units/{unit_id}", "ok", message)
+
+
+def _form_unit(value: str) -> int:
+    v = (value or "").strip().lstrip("#")
+    if not v.isdigit() or not 0 < int(v) < 2**256:
+        raise InvalidInput("unit id must be a whole number", field="unit_id")
+    return int(v)
+
+
+@router.post("/registry/units")
+def register_unit(
+    request: Request, user: Dept, _c: None = CSRF,
+    parcel_code: Annotated[str, Form()] = "",
+    building_code: Annotated[str, Form()] = "",
+    unit_code: Annotated[str, Form()] = "",
+    planned_use: Annotated[int, Form(ge=1, le=255)] = 1,
+    area_m2: Annotated[int, Form(ge=1, le=2**32 - 1)] = 1,
+    idem_key: Annotated[str, Form(alias="idem")] = "",
+):
+    """Registers a unit and opens its register (a refusal comes back to the form in words)."""
+    lang = lang_of(request)
+    try:
+        res = _svc(request).registry.register_unit(
+            user.actor, parcel_code, building_code.strip() or None, unit_code.strip() or None, planned_use, area_m2,
+            key=idem(idem_key),
+        )
+    except TxPending as exc:
+        return redirect(request, "/console/registry", "info", describe_error(request, exc)[1])
+    except Exception as exc:
+        return redirect(request, "/console/registry", "error", describe_error(request, exc)[1])
+    return redirect(request, f"/console/registry/units/{res['unit_id']}", "ok",
+                    i18n.t(lang, "saved_unit", id=res["unit_id"], tx=res["tx_hash"]))
+
+
+@router.post("/registry/units/{unit_id}/ownership")
+def first_ownership(
+    request: Request, unit_id: Id, user: Dept, _c: None = CSRF,
+    owner: Annotated[str, Form()] = "",
+    evidence: Annotated[str, Form()] = "",
+    case_ref: Annotated[str, Form()] = "",
+    idem_key: Annotated[str, Form(alias="idem")] = "",
+):
+    svc, lang = _svc(request), lang_of(request)
+
+    def do() -> str:
+        res = svc.registry.first_ownership(
+            user.actor, unit_id, _person(request, owner, "owner"), _text(evidence, "evidence"),
+            ref32(case_ref.strip() or None, None, "case_ref"), key=idem(idem_key),
+        )
+        return i18n.t(lang, "saved_ownership", id=unit_id, entry=res["entry_id"])
+
+    return _unit_act(request, unit_id, do)
+
+
+@router.post("/registry/units/{unit_id}/transfer")
+def transfer(
+    request: Request, unit_id: Id, user: Dept, _c: None = CSRF,
+    new_owner: Annotated[str, Form()] = "",
+    evidence: Annotated[str, Form()] = "",
+    prior_certificate_hash: Annotated[str, Form()] = "",
+    case_ref: Annotated[str, Form()] = "",
+    idem_key: Annotated[str, Form(alias="idem")] = "",
+):
+    svc, lang = _svc(request), lang_of(request)
+
+    def do() -> str:
+        res = svc.registry.transfer(
+            user.actor, unit_id, _person(request, new_owner, "new_owner"), _text(evidence, "evidence"),
+            hex32(prior_certificate_hash.strip(), "prior_certificate_hash"),
+            ref32(case_ref.strip() or None, None, "case_ref"), key=idem(idem_key),
+        )
+        return i18n.t(lang, "saved_transfer", id=unit_id, entry=res["entry_id"])
+
+    return _unit_act(request, unit_id, do)
+
+
+@router.post("/registry/mortgages")
+def register_mortgage(
+    request: Request, user: Dept, _c: None = CSRF,
+    unit_id: Annotated[str, Form()] = "",
+    creditor_ref: Annotated[str, Form()] = "",
+    terms: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+    idem_key: Annotated[str, Form(alias="idem")] = "",
+):
+    """BANK: a mortgage on the unit named in the form (a bank reads a unit only once it has an entry on it)."""
+    svc, lang = _svc(request), lang_of(request)
+    uid = unit_id.strip().lstrip("#")
+
+    def do() -> str:
+        u = _form_unit(unit_id)
+        res = svc.registry.register_mortgage(
+            user.actor, u, ref32(creditor_ref.strip() or None, None, "creditor_ref"), _text(terms, "terms"),
+            key=idem(idem_key),
+        )
+        return i18n.t(lang, "saved_mortgage", id=u, mid=res["mortgage_id"])
+
+    return _unit_act(request, int(uid) if uid.isdigit() and int(uid) else 0, do, back=_back(back))
+
+
+@router.post("/registry/seizures")
+def register_seizure(
+    request: Request, user: Dept, _c: None = CSRF,
+    unit_id: Annotated[str, Form()] = "",
+    court_order: Annotated[str, Form()] = "",
+    back: Annotated[str, Form()] = "",
+    idem_key: Annotated[str, Form(alias="idem")] = "",
+):
+    """COURT: a seizure of the unit named in the form."""
+    svc, lang = _svc(request), lang_of(request)
+    uid = unit_id.strip().lstrip("#")
+
+    def do() -> str:
+        u = _form_unit(unit_id)
+        res = svc.registry.register_seizure(user.actor, u, _text(court_order, "court_order"), key=idem(idem_key))
+        return i18n.t(lang, "saved_seizure", id=u, sid=res["seizure_id"])
+
+    return _unit_act(request, int(uid) if uid.isdigit() and int(uid) else 0, do, back=_back(back))
+
+
+def _back(value: str) -> str:
+    """Where a refused bank/court form returns: the unit page it was posted from, or the registry home."""
+    return value if re.fullmatch(r"/console/registry(/units/\d{1,78})?", value or "") else "/console/registry"
