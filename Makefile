@@ -18,7 +18,7 @@ compile: setup ## compile the contracts with the offline solc (brownie)
 	brownie compile
 
 run: compile ## run the platform: local chain, contracts, demo data, API + console
-	$(PY) -m backend.cli up
+	$(PY) -m backend.cli up $(ARGS)
 
 test: setup ## run every test: contracts, slither, ganache smoke, backend
 	@bash tools/run_tests.sh

@@ -247,6 +247,9 @@ def up(
 
     settings = _settings()
     settings = replace(settings, rpc_url=f"http://127.0.0.1:{chain_port}")
+    # SIGTERM (e.g. from a supervisor) must stop the devnet too: turn it into the
+    # same path as Ctrl-C so the `finally` below always runs.
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     if fresh and settings.data_dir.exists():
         shutil.rmtree(settings.data_dir)
         (settings.deployments_dir / f"{settings.network}.json").unlink(missing_ok=True)
@@ -273,7 +276,7 @@ def up(
         except ImportError:
             seed = None
         if seed is not None:
-            seed(ctx, log=console.print)
+            _print_demo_summary(seed(ctx, log=console.print))
         _print_demo_tokens(ctx)
         ctx.start_indexer()
         console.print(f"\n[bold]GovChain is up:[/bold] http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
@@ -284,24 +287,40 @@ def up(
     except DeployError as exc:
         err.print(f"[red]bootstrap failed:[/red] {exc}")
         raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        console.print("stopping")
     finally:
         if net is not None:
             net.stop()
+
+
+def _print_demo_summary(summary: dict | None) -> None:
+    if not summary:
+        return
+    keys = ("citizen", "cases", "unit_id", "certificate", "counts")
+    shown = {k: summary[k] for k in keys if k in summary}
+    console.print("[bold]demo data:[/bold] " + json.dumps(shown, ensure_ascii=False, default=str))
 
 
 def _print_demo_tokens(ctx) -> None:
     """Issue a fresh token per demo actor (older demo tokens are revoked) and print them."""
     from backend import roster
 
-    table = Table("who", "role", "address", "token", title="demo API tokens (Authorization: Bearer …)")
+    exports: list[str] = []
+    table = Table("who", "role", "key", title="demo API tokens (Authorization: Bearer …)")
     for m in [*roster.GOVERNORS, *roster.DEPARTMENTS, *roster.AUDITORS]:
         addr = ctx.keystore.address_of(m.key)
         for old in ctx.tokens.list(principal=addr):
             if old.label == f"demo:{m.key}" and old.revoked_at is None:
                 ctx.tokens.revoke(old.id)
         token = ctx.tokens.issue(_role_of(m.key, roster), addr, f"demo:{m.key}")
-        table.add_row(m.name, m.role, addr, token)
+        table.add_row(m.name, m.role, m.key)
+        exports.append(f"export {m.key.upper().replace('-', '_')}={token}")
     console.print(table)
+    # Plain lines (never truncated by the terminal width) that a shell can paste.
+    console.print("tokens (paste into your shell; sign in to the console with one of them):")
+    for line in exports:
+        print(line, flush=True)
 
 
 def main() -> None:  # pragma: no cover
