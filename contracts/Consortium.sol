@@ -14,6 +14,8 @@ contract Consortium is IConsortium {
     uint64 public constant MIN_PROPOSAL_LIFETIME = 1 hours;
     uint64 public constant MAX_PROPOSAL_LIFETIME = 30 days;
     uint256 public constant MAX_GOVERNORS = 32;
+    /// @dev At least two governors must agree on anything: no single account acts for the council.
+    uint8 public constant MIN_THRESHOLD = 2;
     uint256 public constant MAX_NAME_LENGTH = 128;
 
     struct ProposalRecord {
@@ -60,13 +62,13 @@ contract Consortium is IConsortium {
 
     /**
      * @param initialGovernors the founding governors (distinct, non-zero, at most {MAX_GOVERNORS}).
-     * @param initialThreshold approvals a proposal needs, 1..`initialGovernors.length`.
+     * @param initialThreshold approvals a proposal needs, {MIN_THRESHOLD}..`initialGovernors.length`.
      * @dev Emits {GovernorAdded} for each governor and {ThresholdChanged} (from 0).
      */
     constructor(address[] memory initialGovernors, uint8 initialThreshold) {
         uint256 count = initialGovernors.length;
         if (count > MAX_GOVERNORS) revert ConsortiumTooManyGovernors(count, MAX_GOVERNORS);
-        if (initialThreshold == 0 || initialThreshold > count) {
+        if (initialThreshold < MIN_THRESHOLD || initialThreshold > count) {
             revert ConsortiumInvalidThreshold(initialThreshold, count);
         }
         for (uint256 i = 0; i < count; ++i) {
@@ -424,7 +426,9 @@ contract Consortium is IConsortium {
 
     function _checkThreshold(uint256 newThreshold) private view {
         uint256 count = _governorList.length;
-        if (newThreshold == 0 || newThreshold > count) revert ConsortiumInvalidThreshold(newThreshold, count);
+        if (newThreshold < MIN_THRESHOLD || newThreshold > count) {
+            revert ConsortiumInvalidThreshold(newThreshold, count);
+        }
     }
 
     function _checkCall(ProposalKind kind, address target, bytes calldata data, bytes32 descriptionHash)

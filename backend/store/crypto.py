@@ -20,6 +20,7 @@ from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from cryptography.hazmat.primitives.kdf.scrypt import Scrypt
 from eth_utils import to_canonical_address
 
 FILE_MAGIC = b"GCD1"  # file = magic | nonce(12) | ciphertext+tag
@@ -28,13 +29,26 @@ _KEK_SALT = b"govchain/document-kek/v1"
 _WRAP_AD = b"govchain/wrap/v1\x00"
 _DOC_AD = b"govchain/doc/v1\x00"
 
-__all__ = ["InvalidTag", "derive_kek", "wrap_key", "unwrap_key", "seal", "open_sealed", "document_ad"]
+__all__ = [
+    "InvalidTag", "derive_kek", "stretch_secret", "wrap_key", "unwrap_key", "seal", "open_sealed", "document_ad",
+]
+
+# scrypt cost for the master wrapping key: one derivation per process start
+# (~0.1 s, 32 MiB), so a stolen database cannot test guesses of the secret at
+# hash speed (a wrapped-key row has a known associated data).
+MASTER_SCRYPT_N = 2**15
 
 
-def derive_kek(secret: str, department: str) -> bytes:
+def stretch_secret(secret: str, salt: bytes, n: int = MASTER_SCRYPT_N) -> bytes:
+    """The master key-wrapping secret: scrypt(secret, per-store random salt)."""
+    return Scrypt(salt=salt, length=32, n=n, r=8, p=1).derive(secret.encode())
+
+
+def derive_kek(master: bytes, department: str) -> bytes:
+    """A department's key-encryption key, from the stretched master secret."""
     return HKDF(
         algorithm=hashes.SHA256(), length=32, salt=_KEK_SALT, info=to_canonical_address(department)
-    ).derive(secret.encode())
+    ).derive(master)
 
 
 def _wrap_ad(content_hash: bytes, department: str) -> bytes:

@@ -111,6 +111,7 @@ class DocumentStore:
         self._sessions = session_factory
         self._keks: dict[str, bytes] = {}
         self._kek_lock = threading.Lock()
+        self._master: bytes | None = None
 
     def __repr__(self) -> str:
         return f"DocumentStore(dir={str(self.dir)!r})"
@@ -257,11 +258,28 @@ class DocumentStore:
         return self.dir / hexpart[:2] / f"{hexpart}.bin"
 
     # -- internals -----------------------------------------------------------
+    def _master_key(self) -> bytes:
+        """scrypt-stretched secret with this store's random salt (``.kek-salt``,
+        created 0600 on first use); computed once per process. Caller holds _kek_lock."""
+        if self._master is None:
+            salt_file = self.dir / ".kek-salt"
+            if not salt_file.exists():
+                self.dir.mkdir(parents=True, exist_ok=True)
+                tmp = salt_file.with_suffix(".tmp")
+                fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+                with os.fdopen(fd, "wb") as f:
+                    f.write(os.urandom(16))
+                    f.flush()
+                    os.fsync(f.fileno())
+                os.replace(tmp, salt_file)
+            self._master = crypto.stretch_secret(self._secret, salt_file.read_bytes())
+        return self._master
+
     def _kek(self, department: str) -> bytes:
         with self._kek_lock:
             kek = self._keks.get(department)
             if kek is None:
-                kek = self._keks[department] = crypto.derive_kek(self._secret, department)
+                kek = self._keks[department] = crypto.derive_kek(self._master_key(), department)
             return kek
 
     @staticmethod

@@ -281,6 +281,9 @@ interface IConsortium {
     function MAX_PROPOSAL_LIFETIME() external view returns (uint64);
     /// @notice Maximum number of governors.
     function MAX_GOVERNORS() external view returns (uint256);
+
+    /// @notice The lowest threshold allowed (2): no single governor can act for the council.
+    function MIN_THRESHOLD() external view returns (uint8);
     /// @notice Maximum department name length in bytes.
     function MAX_NAME_LENGTH() external view returns (uint256);
 

@@ -65,16 +65,18 @@ def test_deployment_state_and_events(system):
 def test_constructor_rejects_bad_governor_sets(Consortium, accounts):
     a = accounts
     assert_custom_error(lambda: Consortium.deploy([a[1], a[2]], 0, {"from": a[0]}), "ConsortiumInvalidThreshold", (0, 2))
+    # no single account may act for the council: threshold 1 is refused
+    assert_custom_error(lambda: Consortium.deploy([a[1], a[2]], 1, {"from": a[0]}), "ConsortiumInvalidThreshold", (1, 2))
     assert_custom_error(lambda: Consortium.deploy([a[1], a[2]], 3, {"from": a[0]}), "ConsortiumInvalidThreshold", (3, 2))
-    assert_custom_error(lambda: Consortium.deploy([], 1, {"from": a[0]}), "ConsortiumInvalidThreshold", (1, 0))
+    assert_custom_error(lambda: Consortium.deploy([], 2, {"from": a[0]}), "ConsortiumInvalidThreshold", (2, 0))
     assert_custom_error(
-        lambda: Consortium.deploy([a[1], ZERO_ADDRESS], 1, {"from": a[0]}), "ConsortiumZeroAddress", ()
+        lambda: Consortium.deploy([a[1], ZERO_ADDRESS], 2, {"from": a[0]}), "ConsortiumZeroAddress", ()
     )
     assert_custom_error(
-        lambda: Consortium.deploy([a[1], a[1]], 1, {"from": a[0]}), "ConsortiumAlreadyGovernor", (a[1],)
+        lambda: Consortium.deploy([a[1], a[1]], 2, {"from": a[0]}), "ConsortiumAlreadyGovernor", (a[1],)
     )
     many = [f"0x{i:040x}" for i in range(1, 34)]
-    assert_custom_error(lambda: Consortium.deploy(many, 1, {"from": a[0]}), "ConsortiumTooManyGovernors", (33, 32))
+    assert_custom_error(lambda: Consortium.deploy(many, 2, {"from": a[0]}), "ConsortiumTooManyGovernors", (33, 32))
 
 
 # --------------------------------------------------------------------------- departments
@@ -219,7 +221,7 @@ def test_governor_proposal_validation(system):
 
 def test_governor_cap(Consortium, accounts):
     many = [accounts[0]] + [f"0x{i:040x}" for i in range(1, 32)]
-    c = Consortium.deploy(many, 1, {"from": accounts[0]})
+    c = Consortium.deploy(many, 2, {"from": accounts[0]})
     assert_custom_error(
         lambda: c.proposeAddGovernor(accounts[1], {"from": accounts[0]}), "ConsortiumTooManyGovernors", (33, 32)
     )
@@ -233,20 +235,22 @@ def test_change_threshold(system):
     assert event(tx, "ThresholdChanged") == {"previousThreshold": 2, "newThreshold": 3}
     assert c.threshold() == 3
     # now three approvals are needed
-    pid = c.proposeChangeThreshold(1, {"from": g[0]}).return_value
+    pid = c.proposeChangeThreshold(2, {"from": g[0]}).return_value
     tx = c.approve(pid, {"from": g[1]})
     assert "ProposalExecuted" not in tx.events
     tx = c.approve(pid, {"from": g[2]})
-    assert event(tx, "ThresholdChanged") == {"previousThreshold": 3, "newThreshold": 1}
-    # threshold 1: proposing executes at once
-    tx = c.proposeAppointAuditor(system.outsider, {"from": g[2]})
-    assert event_names(tx) == ["ProposalCreated", "ProposalApproved", "ProposalExecuted", "AuditorAppointed"]
+    assert event(tx, "ThresholdChanged") == {"previousThreshold": 3, "newThreshold": 2}
+    # back at 2: the proposer plus one more governor execute
+    pid = c.proposeAppointAuditor(system.outsider, {"from": g[2]}).return_value
+    tx = c.approve(pid, {"from": g[0]})
+    assert event_names(tx) == ["ProposalApproved", "ProposalExecuted", "AuditorAppointed"]
 
 
 def test_change_threshold_validation(system):
     c, g, out = system.consortium, system.governors, system.outsider
     assert_custom_error(lambda: c.proposeChangeThreshold(2, {"from": out}), "ConsortiumNotGovernor", (out,))
     assert_custom_error(lambda: c.proposeChangeThreshold(0, {"from": g[0]}), "ConsortiumInvalidThreshold", (0, 3))
+    assert_custom_error(lambda: c.proposeChangeThreshold(1, {"from": g[0]}), "ConsortiumInvalidThreshold", (1, 3))
     assert_custom_error(lambda: c.proposeChangeThreshold(4, {"from": g[0]}), "ConsortiumInvalidThreshold", (4, 3))
 
 

@@ -9,68 +9,32 @@ from __future__ import annotations
 import json
 import shutil
 import socket
-import subprocess
 import threading
-import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 
 import requests
-from web3 import Web3
+
+from backend.devnet import Devnet, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability")
 
 
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def anvil_binary() -> str:
-    local = ROOT / "node_modules" / ".bin" / "anvil"
-    if local.exists():
-        return str(local)
-    found = shutil.which("anvil")
-    if not found:
-        raise RuntimeError("anvil not installed (npm i @foundry-rs/anvil)")
-    return found
-
-
 class Anvil:
-    """anvil with interval mining on a free port."""
+    """anvil with interval mining on a free port: the platform's own Devnet."""
 
     def __init__(self, block_time: float = 0.2) -> None:
-        self.port = free_port()
-        self.proc = subprocess.Popen(
-            [anvil_binary(), "--port", str(self.port), "--block-time", str(block_time)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-        )
-        w3 = Web3(Web3.HTTPProvider(self.url))
-        deadline = time.monotonic() + 15
-        while True:
-            try:
-                w3.eth.chain_id
-                break
-            except Exception:
-                if time.monotonic() > deadline or self.proc.poll() is not None:
-                    self.stop()
-                    raise RuntimeError("anvil did not start")
-                time.sleep(0.05)
+        self._net = Devnet(port=free_port(), block_time=block_time).start()
+        self.port = self._net.port
+        self.proc = self._net.process
 
     @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self.port}"
+        return self._net.rpc_url
 
     def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(10)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait()
+        self._net.stop()
 
 
 class RpcProxy:
