@@ -126,7 +126,7 @@ def keys_list() -> None:
 
 
 @keys_app.command("create")
-def keys_create(name: str) -> None:
+def keys_create(name: Annotated[str, typer.Argument(help="keystore name, e.g. dept-psb")]) -> None:
     """Create a new encrypted key NAME (e.g. dept-psb)."""
     from backend.keystore import Keystore, KeystoreError
 
@@ -146,11 +146,10 @@ def keys_create(name: str) -> None:
 def tokens_issue(
     key: Annotated[str, typer.Argument(help="keystore name of the department, governor or auditor")],
     label: Annotated[str, typer.Option(help="what the token is for")] = "",
+    ttl_hours: Annotated[Optional[float], typer.Option(help="expire after this many hours (default: never)")] = None,
 ) -> None:
-    """Issue a bearer token for a keystore account; printed once."""
+    """Issue a bearer token for a keystore account; printed once (only its hash is stored)."""
     from backend import roster
-    from backend.auth_tokens import TokenService
-    from backend.db import init_db, make_engine, session_factory
     from backend.keystore import Keystore, KeystoreError
 
     settings = _settings()
@@ -160,10 +159,59 @@ def tokens_issue(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     role = _role_of(key, roster)
+    from datetime import timedelta
+
+    ttl = timedelta(hours=ttl_hours) if ttl_hours else None
+    token = _token_service(settings).issue(role, addr, label or key, ttl=ttl)
+    print(token)
+
+
+def _token_service(settings: Settings):
+    from backend.auth_tokens import TokenService
+    from backend.db import init_db, make_engine, session_factory
+
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     init_db(engine)
-    token = TokenService(session_factory(engine)).issue(role, addr, label or key)
-    console.print(token)
+    return TokenService(session_factory(engine))
+
+
+@tokens_app.command("list")
+def tokens_list(
+    principal: Annotated[Optional[str], typer.Option(help="only tokens of this address / subject hash")] = None,
+) -> None:
+    """List tokens (id, role, principal, label, created, expires, revoked); never the secrets."""
+    table = Table("id", "role", "principal", "label", "created", "expires", "revoked")
+    for t in _token_service(_settings()).list(principal=principal):
+        table.add_row(str(t.id), t.role, t.principal, t.label, str(t.created_at)[:19],
+                      str(t.expires_at or "")[:19], str(t.revoked_at or "")[:19])
+    console.print(table)
+
+
+@tokens_app.command("revoke")
+def tokens_revoke(token_id: Annotated[int, typer.Argument(help="id from `govchain tokens list`")]) -> None:
+    """Revoke a token at once (e.g. a leaked one)."""
+    from backend.auth_tokens import TokenNotFound
+
+    try:
+        _token_service(_settings()).revoke(token_id)
+    except TokenNotFound:
+        err.print(f"[red]no token with id {token_id}[/red]")
+        raise typer.Exit(1) from None
+    console.print(f"token {token_id} revoked")
+
+
+@tokens_app.command("rotate")
+def tokens_rotate(token_id: Annotated[int, typer.Argument(help="id from `govchain tokens list`")]) -> None:
+    """Revoke a token and print its replacement (same role, principal and label)."""
+    from backend.auth_tokens import TokenNotFound, TokenRevoked
+
+    try:
+        print(_token_service(_settings()).rotate(token_id))
+    except (TokenNotFound, TokenRevoked) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(1) from None
 
 
 def _role_of(key: str, roster) -> str:
@@ -179,8 +227,8 @@ def _role_of(key: str, roster) -> str:
 
 @app.command()
 def serve(
-    host: Annotated[str, typer.Option()] = "127.0.0.1",
-    port: Annotated[int, typer.Option()] = 8000,
+    host: Annotated[str, typer.Option(help="address to listen on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port to listen on")] = 8000,
     follow_index: Annotated[bool, typer.Option(help="run the event indexer in the background")] = True,
 ) -> None:
     """Serve the HTTP API and web console (OpenAPI at /docs)."""

@@ -36,6 +36,7 @@ from backend.api.routes import (
     requests,
     resources,
 )
+from backend.api.limits import BodySizeLimit
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected
 from backend.chain.errors import ChainConfigError
 from backend.context import AppContext
@@ -154,4 +155,5 @@ def create_app(context: AppContext | None = None, *, background: bool = True) ->
     from backend.web import mount_web  # the console: server-rendered pages under / and /console
 
     mount_web(app)
+    app.add_middleware(BodySizeLimit)
     return app
