@@ -55,3 +55,9 @@ def officer_hash(subject_secret: str | bytes, department_address: str, officer_i
 def keccak_content_hash(data: bytes) -> bytes:
     """keccak256 of a document's plaintext: what the catalog anchors on chain."""
     return keccak(data)
+
+
+def keyed_text_hash(secret: str, text: str) -> bytes:
+    """HMAC-SHA256 of free text written by or about a person (e.g. a citizen's
+    objection): what reaches the chain cannot be confirmed by guessing the text."""
+    return hmac.new(secret.encode(), b"govchain/text/v1\0" + text.encode(), hashlib.sha256).digest()

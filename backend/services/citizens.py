@@ -33,8 +33,9 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from backend.indexer import chain_events, query_events
+from backend.identity import keccak_content_hash, keyed_text_hash
 from backend.services.certificates import CertificateService, CitizenChain
-from backend.services.common import Actor, ChainOps, h0x, text_hash, topic_uint
+from backend.services.common import Actor, ChainOps, h0x, topic_uint
 from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -151,15 +152,18 @@ class CitizenService:
         if not text or not text.strip():
             raise InvalidInput("the objection text must not be empty", field="text")
         use = self._my_use(citizen, grant_id, use_index)
-        evidence = text_hash(text)
+        evidence = keyed_text_hash(self.ctx.settings.subject_secret, text)  # personal text: keyed, not plain keccak
         auditor = self._auditor_account()
         op = "citizens.objection"
         # One objection per citizen and use (the key is derived, not the caller's): repeating it
         # (even with another text) answers the incident already filed.
         obj_key = f"{citizen.address.lower()}:{grant_id}:{use_index}"
         already = self.ctx.sender.outcome(auditor.address, f"{op}:{obj_key}") is not None
+        # The text itself is kept encrypted for the auditor (off chain, addressed by its keccak);
+        # only its keyed hash goes on chain.
+        document = h0x(keccak_content_hash(text.encode()))
         if not already:
-            self.ctx.store.put(text.encode(), auditor.address, OBJECTION_MEDIA_TYPE)
+            document = self.ctx.store.put(text.encode(), auditor.address, OBJECTION_MEDIA_TYPE)
         outcome = self.chain.write(
             auditor, "Accountability", "fileIncident",
             [UNAUTHORIZED_USE, USE, grant_id, use_index, evidence, OBJECTION_WINDOW_S],
@@ -175,6 +179,7 @@ class CitizenService:
             "filed_by": {"address": auditor.address, "role": "auditor", "on_behalf_of": "citizen"},
             "responsible": self.chain.party(ev.get("responsible") or use["args"]["user"]),
             "evidence_hash": ev.get("evidenceHash", h0x(evidence)),
+            "evidence_document": document,
             "response_deadline": ev.get("responseDeadline"),
             "already_filed": already,
             **self.ops.tx(outcome),
