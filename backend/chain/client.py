@@ -40,6 +40,7 @@ DEFAULT_PRIORITY_FEE_WEI = 10**9  # used when the node has no eth_maxPriorityFee
 HTTP_POOL_SIZE = 64  # enough keep-alive connections for many concurrent senders
 RPC_TIMEOUT_S = 10
 FEE_CACHE_S = 1.0  # base fee changes per block; one lookup per second is plenty
+FEE_STALE_OK_S = 3.0  # up to this age a cached fee is served while a background refresh runs
 _HOT_PATH_MIDDLEWARE_DROPPED = ("validation", "ens_name_to_address", "gas_price_strategy")
 
 
@@ -93,6 +94,7 @@ class ChainClient:
         self._lock = threading.Lock()
         self._fees: dict[str, int] | None = None
         self._fees_at = 0.0
+        self._fee_refreshing = False
         self._watcher: Any = None
 
     # -- error mapping -----------------------------------------------------
@@ -167,6 +169,20 @@ class ChainClient:
             return self.block_number()
         return int(result, 16) if isinstance(result, str) else int(result)
 
+    def block_tx_hashes(self, number: int) -> list[str]:
+        """Lower-case hashes of a block's transactions, straight from the provider (raw
+        JSON: no formatters; the receipt watcher reads every new block)."""
+        with self.guard():
+            resp = self.w3.provider.make_request("eth_getBlockByNumber", [hex(number), False])
+        if not isinstance(resp, dict) or resp.get("error"):
+            with self.guard():  # let web3 raise / map the error as usual
+                block = self.w3.eth.get_block(number)
+            return [self.w3.to_hex(tx).lower() for tx in block["transactions"]]
+        block = resp.get("result")
+        if block is None:  # not there (yet): the watcher retries this block on its next poll
+            raise LookupError(f"block {number} not found")
+        return [str(h).lower() for h in block.get("transactions") or []]
+
     def get_receipt(self, tx_hash: str) -> Any | None:
         with self.guard():
             try:
@@ -189,8 +205,35 @@ class ChainClient:
         if self.settings.gas_price_wei >= 0:
             return {"gasPrice": self.settings.gas_price_wei}
         now = time.monotonic()
-        if self._fees is not None and (allow_stale or now - self._fees_at < FEE_CACHE_S):
-            return dict(self._fees)
+        if self._fees is not None:
+            age = now - self._fees_at
+            if allow_stale or age < FEE_CACHE_S:
+                return dict(self._fees)
+            if age < FEE_STALE_OK_S:
+                # Off the hot path: answer from the cache (2x base-fee headroom covers a few
+                # blocks of rise) and refresh in the background, one refresh at a time.
+                self._refresh_fees_async()
+                return dict(self._fees)
+        return self._fetch_fees(now)
+
+    def _refresh_fees_async(self) -> None:
+        with self._lock:
+            if self._fee_refreshing:
+                return
+            self._fee_refreshing = True
+
+        def run() -> None:
+            try:
+                self._fetch_fees(time.monotonic())
+            except Exception:  # node down: the next caller past FEE_STALE_OK_S asks synchronously
+                pass
+            finally:
+                with self._lock:
+                    self._fee_refreshing = False
+
+        threading.Thread(target=run, name="fee-refresh", daemon=True).start()
+
+    def _fetch_fees(self, now: float) -> dict[str, int]:
         with self.guard():
             base_fee = self.w3.eth.get_block("latest").get("baseFeePerGas")
             if base_fee is None:

@@ -10,7 +10,20 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Any
 
-from sqlalchemy import JSON, BigInteger, DateTime, Index, Integer, String, Text, UniqueConstraint, func, select, update
+from sqlalchemy import (
+    JSON,
+    BigInteger,
+    DateTime,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    bindparam,
+    func,
+    select,
+    update,
+)
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.db import Base
@@ -168,15 +181,22 @@ def uses_of_batch(session: Session, batch_tx_id: int) -> list[OutboxUse]:
 
 def link_uses(session: Session, batch_tx_id: int, use_ids: list[int]) -> int:
     """Attach queued uses to a batch row, in order. Returns how many were still queued
-    (the caller rolls back unless all were): a use joins exactly one batch."""
-    n = 0
-    for pos, uid in enumerate(use_ids):
-        n += session.execute(
-            update(OutboxUse)
-            .where(OutboxUse.id == uid, OutboxUse.status == USE_QUEUED, OutboxUse.batch_tx_id.is_(None))
-            .values(status=USE_BATCHED, batch_tx_id=batch_tx_id, position=pos, updated_at=_now())
-        ).rowcount
-    return n
+    (the caller rolls back unless all were): a use joins exactly one batch.
+
+    One executemany for the whole batch, then one count of the rows now linked to this
+    batch (the conditional WHERE leaves a use that is no longer queued untouched)."""
+    if not use_ids:
+        return 0
+    now = _now()
+    stmt = (
+        update(OutboxUse)
+        .where(OutboxUse.id == bindparam("uid"), OutboxUse.status == USE_QUEUED, OutboxUse.batch_tx_id.is_(None))
+        .values(status=USE_BATCHED, batch_tx_id=batch_tx_id, position=bindparam("pos"), updated_at=now)
+    )
+    session.connection().execute(stmt, [{"uid": uid, "pos": pos} for pos, uid in enumerate(use_ids)])
+    return int(session.scalar(
+        select(func.count()).select_from(OutboxUse).where(OutboxUse.batch_tx_id == batch_tx_id)
+    ) or 0)
 
 
 def requeue_batch(session: Session, batch_tx_id: int) -> int:

@@ -115,10 +115,7 @@ class ReceiptWatcher:
                     wanted = set(self._futures)
                 if not wanted:
                     break
-                with client.guard():
-                    block = client.w3.eth.get_block(n)
-                for tx in block["transactions"]:
-                    h = client.w3.to_hex(tx).lower()
+                for h in client.block_tx_hashes(n):
                     if h in wanted:
                         self._resolve(h, client.get_receipt(h))
         except Exception:

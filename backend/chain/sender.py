@@ -29,6 +29,7 @@ from backend.chain.outbox import FAILED, MINED, REVERTED, SENT, SIGNED, OutboxTx
 log = logging.getLogger(__name__)
 
 GAS_HEADROOM = 1.25  # estimates are taken against "pending"; leave room for state drift
+UNSIMULATED_GAS_HEADROOM = 1.5  # batch gas from an earlier estimate of a batch at least as large
 OFFLINE_GAS_HEADROOM = 1.5  # gas for a write queued while the node is down (no estimate possible)
 
 _ALREADY_KNOWN = ("already known", "already imported", "known transaction", "alreadyknown", "already in pool")
@@ -85,6 +86,7 @@ class TxSender:
         # while the node is down. Unknown function + node down -> ChainUnavailable.
         self._gas_seen: dict[tuple[str, str], int] = {}
         self._gas_lock = threading.Lock()
+        self._gas_by_size: dict[tuple[str, str], dict[int, int]] = {}
         # Called at the end of every reconcile() (e.g. the use batcher settles and
         # re-batches its uses); each returns counts merged into reconcile()'s answer.
         self.reconcile_hooks: list[Callable[[], dict[str, int]]] = []
@@ -191,6 +193,28 @@ class TxSender:
         self._remember_gas(contract_name, fn_name, estimate)
         return contract.address, data, int(estimate * GAS_HEADROOM) + 10_000
 
+    def encode(self, contract_name: str, fn_name: str, args: Sequence[Any]) -> tuple[str, str]:
+        """(to, calldata) without touching the node."""
+        contract = self.client.contract(contract_name)
+        return contract.address, contract.encode_abi(fn_name, args=list(args))
+
+    def remember_sized_gas(self, contract_name: str, fn_name: str, size: int, estimate: int) -> None:
+        """Record a simulation's estimate for a call whose cost grows with ``size`` (a batch)."""
+        with self._gas_lock:
+            seen = self._gas_by_size.setdefault((contract_name, fn_name), {})
+            seen[size] = max(estimate, seen.get(size, 0))
+
+    def sized_gas(self, contract_name: str, fn_name: str, size: int) -> int | None:
+        """A gas limit for a batch of ``size`` from an estimate of a batch at least as large
+        (cost is monotone in size), with extra headroom since this call is not simulated;
+        None when no such estimate exists yet."""
+        with self._gas_lock:
+            seen = self._gas_by_size.get((contract_name, fn_name)) or {}
+            fits = [e for n, e in seen.items() if n >= size]
+        if not fits:
+            return None
+        return int(min(fits) * UNSIMULATED_GAS_HEADROOM) + 20_000
+
     def store_signed(
         self, account: LocalAccount, contract_name: str, fn_name: str, to: str, data: str, gas: int,
         *, key: str | None = None, with_row: Callable[[Any, int], None] | None = None,
@@ -207,7 +231,7 @@ class TxSender:
         return row_id, tx_hash, nonce, raw_hex
 
     def broadcast_stored(self, signer: str, row_id: int, tx_hash: str, raw_hex: str):
-        """Watch, broadcast and mark sent a stored row; returns the receipt Future.
+        """Watch and broadcast a stored row; returns the receipt Future.
         ChainUnavailable: the row stays queued for reconcile(). TxRejected: row failed."""
         watcher = self.client.watcher
         fut = watcher.watch(tx_hash)
@@ -221,8 +245,9 @@ class TxSender:
             self._mark_failed(row_id, exc.reason)
             self.client.nonces.for_address(signer).resync()
             raise
-        with self.sessions.begin() as s:
-            outbox.mark_sent(s, row_id)
+        # No "sent" commit here: signed and sent are both in flight and handled alike by
+        # reconcile() (the same raw transaction is re-sent); the receipt's transaction
+        # moves the row straight to its final status. One commit less per batch.
         return fut
 
     def finish(self, row_id: int, nonce: int, receipt: Any, with_outcome: Callable[[Any, "TxOutcome"], None] | None = None) -> "TxOutcome":

@@ -18,6 +18,7 @@ included, reads values exactly:
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Any, Callable
 
 import eth_abi
@@ -80,6 +81,68 @@ def to_json(inp: dict, value: Any) -> Any:
     return value
 
 
+@lru_cache(maxsize=4096)
+def _checksum(raw20: bytes) -> str:
+    """Checksum form of a 20-byte address (keccak per call: cached, few distinct addresses)."""
+    return to_checksum_address(raw20)
+
+
+class _NotFast(Exception):
+    """A word the fast path will not judge: eth_abi decides (and raises if malformed)."""
+
+
+def _word_decoder(inp: dict) -> Callable[[bytes], Any] | None:
+    """Converter of one 32-byte ABI word for a static single-word type, with the same
+    result and the same strictness (padding) as ``to_json(eth_abi.decode(...))``;
+    None for types that need eth_abi."""
+    t = inp["type"]
+    if t.endswith("]") or t.startswith("tuple") or t in ("string", "bytes"):
+        return None
+    if t == "address":
+        def conv_address(w: bytes) -> str:
+            if w[:12] != b"\0" * 12:
+                raise _NotFast
+            return _checksum(w[12:])
+        return conv_address
+    if t == "bool":
+        def conv_bool(w: bytes) -> bool:
+            v = int.from_bytes(w, "big")
+            if v > 1:
+                raise _NotFast
+            return v == 1
+        return conv_bool
+    bits = _int_bits(t)
+    if bits is not None:
+        if t.startswith("int"):
+            return None  # signed: sign-extension rules, leave to eth_abi
+        limit = 1 << bits
+        if bits <= 64:
+            def conv_small(w: bytes) -> int:
+                v = int.from_bytes(w, "big")
+                if v >= limit:
+                    raise _NotFast
+                return v
+            return conv_small
+
+        def conv_big(w: bytes) -> str:
+            v = int.from_bytes(w, "big")
+            if v >= limit:
+                raise _NotFast
+            return str(v)
+        return conv_big
+    if t.startswith("bytes"):
+        n = int(t[5:])
+        if n == 32:
+            return lambda w: "0x" + w.hex()
+
+        def conv_bytes_n(w: bytes) -> str:
+            if any(w[n:]):
+                raise _NotFast
+            return "0x" + w[:n].hex()
+        return conv_bytes_n
+    return None
+
+
 def _is_dynamic(t: str) -> bool:
     return t in ("string", "bytes") or t.endswith("]") or t.startswith("tuple")
 
@@ -90,7 +153,7 @@ def _topic_decoder(inp: dict) -> Callable[[bytes], Any]:
     if _is_dynamic(t):
         return lambda b: "0x" + b.hex()  # only the keccak of the value is on chain
     if t == "address":
-        return lambda b: to_checksum_address(b[12:])
+        return lambda b: _checksum(b[12:])
     bits = _int_bits(t)
     if bits is not None:
         signed = t.startswith("int")
@@ -111,6 +174,9 @@ class EventDecoder:
     topic_decoders: list[tuple[str, Callable[[bytes], Any]]] = field(default_factory=list)
     data_inputs: list[dict] = field(default_factory=list)
     data_types: list[str] = field(default_factory=list)
+    # one converter per data word when every data arg is a static one-word type (the
+    # usual case); None: eth_abi.decode
+    fast_data: list[tuple[str, Callable[[bytes], Any]]] | None = None
     # which args fill which denormalised columns
     id_fields: list[tuple[str, str]] = field(default_factory=list)
     department_arg: str | None = None
@@ -140,6 +206,9 @@ class EventDecoder:
                     break
             if dec.department_arg:
                 break
+        convs = [_word_decoder(inp) for inp in dec.data_inputs]
+        if all(c is not None for c in convs):
+            dec.fast_data = [(inp["name"], c) for inp, c in zip(dec.data_inputs, convs)]  # type: ignore[misc]
         return dec
 
     def decode(self, topics: list[bytes], data: bytes) -> dict[str, Any]:
@@ -149,9 +218,19 @@ class EventDecoder:
         for (name, conv), topic in zip(self.topic_decoders, topics[1:]):
             args[name] = conv(topic)
         if self.data_types:
-            values = eth_abi.decode(self.data_types, data)
-            for inp, v in zip(self.data_inputs, values):
-                args[inp["name"]] = to_json(inp, v)
+            fast = self.fast_data
+            done = False
+            if fast is not None and len(data) == 32 * len(fast):
+                try:
+                    for k, (name, conv) in enumerate(fast):
+                        args[name] = conv(data[32 * k : 32 * k + 32])
+                    done = True
+                except _NotFast:
+                    done = False
+            if not done:
+                values = eth_abi.decode(self.data_types, data)
+                for inp, v in zip(self.data_inputs, values):
+                    args[inp["name"]] = to_json(inp, v)
         # keep the ABI's argument order
         return {inp["name"]: args[inp["name"]] for inp in self.inputs}
 

@@ -60,6 +60,7 @@ class UsageService:
         # entry can only lead to a revert (fail closed), never to an unauthorised use.
         self._grants: dict[int, dict[str, Any]] = {}
         self._grants_lock = threading.Lock()
+        self._legacy: dict[str, bool] = {}  # signer -> has single recordUse rows (pre-batcher keys)
         self.batcher = UseBatcher(ctx, ops, on_grant_change=self.forget_grant)
 
     # -- requests -----------------------------------------------------------------------------
@@ -202,6 +203,7 @@ class UsageService:
             raise Forbidden("only the owner of the resource revokes its grants", grant_id=grant_id)
         self.ops.officer(actor)
         self.forget_grant(grant_id)
+        self.batcher.invalidate_grant(grant_id)
         try:
             outcome = self.ops.write(
                 self.ops.account(actor), "UsageRights", "revokeGrant", [grant_id, reason_hash],
@@ -209,6 +211,7 @@ class UsageService:
             )
         finally:
             self.forget_grant(grant_id)
+            self.batcher.invalidate_grant(grant_id)
         removed = self._delete_keys(resource_id, g["grantee"])
         return {"grant_id": grant_id, "revoked": True, "keys_deleted": removed, **self.ops.tx(outcome)}
 
@@ -270,11 +273,18 @@ class UsageService:
         actor.require_role("department")
         g = self._grant_as_grantee(actor, grant_id)
         resource_id = int(g["resourceId"])
-        r = self.ops.view("DataCatalog", "resource", resource_id)
-        v, content_hash = self.resources.version_hash(resource_id, r, version)
+        if version is not None:  # a named version may not exist: 404 before any use is recorded
+            r = self.ops.view("DataCatalog", "resource", resource_id)
+            v, content_hash = self.resources.version_hash(resource_id, r, version)
         # 1. the use goes on chain first (joining its grant's batch) and is awaited until
         #    mined; any failure here raises and nothing is released
         submitted, replay = self._submit(actor, grant_id, subject, context_ref, key, op=f"grants.{grant_id}.fetch")
+        if version is None:
+            # The latest version always exists: read it while the batcher simulates, signs
+            # and broadcasts the use (off the critical path; nothing is released before
+            # the receipt below).
+            r = self.ops.view("DataCatalog", "resource", resource_id)
+            v, content_hash = self.resources.version_hash(resource_id, r, None)
         use = self._use_result(submitted, key, grant_id)
         if replay:
             self._check_still_usable(grant_id)
@@ -311,15 +321,31 @@ class UsageService:
         officer = self.ops.officer(actor)
         account = self.ops.account(actor)
         full_key = f"{op}:{key}"
-        # A key used before the batcher existed (a single recordUse in the outbox).
-        legacy = self.ctx.sender.outcome(account.address, full_key)
-        if legacy is not None:
+        # A key used before the batcher existed (a single recordUse in the outbox). Only
+        # looked up for a signer that has such rows at all (checked once per signer: this
+        # code never writes new single recordUse rows), so the hot path skips the query.
+        legacy = self._has_legacy_uses(account.address) and self.ctx.sender.outcome(account.address, full_key)
+        if legacy:
             outcome = self._record(actor, grant_id, subject, context_ref, key, op=op)
             ev = self.ops.event(outcome, "UseRecorded") or {}
             return {"status": "mined", "use_index": ev.get("useIndex"), "officer_hash": ev.get("officerHash"),
                     "subject_hash": ev.get("subjectHash"), "context_ref": ev.get("contextRef"),
                     **self.ops.tx(outcome)}, True
         return self.batcher.submit(account, grant_id, officer, subject or ZERO32, context_ref or ZERO32, full_key)
+
+    def _has_legacy_uses(self, signer: str) -> bool:
+        known = self._legacy.get(signer)
+        if known is None:
+            from sqlalchemy import select
+
+            from backend.chain.outbox import OutboxTx
+
+            with self.ctx.sender.sessions() as s:
+                known = s.scalar(
+                    select(OutboxTx.id).where(OutboxTx.signer == signer, OutboxTx.fn_name == "recordUse").limit(1)
+                ) is not None
+            self._legacy[signer] = known
+        return known
 
     def _use_result(self, submitted, key: str, grant_id: int) -> dict[str, Any]:
         try:

@@ -40,7 +40,15 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
-from backend.chain.outbox import USE_BATCHED, USE_FAILED, USE_MINED, USE_QUEUED, OutboxTx, OutboxUse
+from backend.chain.outbox import (
+    USE_BATCHED,
+    USE_FAILED,
+    USE_MINED,
+    USE_QUEUED,
+    OutboxTx,
+    OutboxUse,
+)
+from backend.chain.sender import GAS_HEADROOM
 from backend.services.errors import IdempotencyKeyReused, TxPending
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -51,6 +59,7 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 MAX_BATCH = 200  # uses per transaction (~5,200 gas each: far below a block)
+EXPIRY_MARGIN_S = 60  # no unsimulated batch this close to the grant's expiry
 RETRY_S = 1.0  # flusher back-off while the node is down
 EXHAUSTED = "UsageRightsGrantExhausted"
 REQUEUE_ON = (EXHAUSTED,)  # a reverted batch for these reasons is decided again
@@ -90,6 +99,8 @@ class _GrantState:
     used: int | None = None  # usedCount known to include every mined batch of ours
     max_uses: int | None = None
     pending: int = 0  # uses in our batches not settled yet
+    revoked: bool | None = None  # as of the last grant read (None: not read)
+    expires_at: int | None = None
     sim_exhausted: int = 0  # consecutive simulation refusals with nothing in flight
 
 
@@ -154,6 +165,7 @@ class _Lane:
             g = b.ops.view("UsageRights", "grant", grant_id)
             with b._cond:
                 st.used, st.max_uses = int(g["usedCount"]), int(g["maxUses"])
+                st.revoked, st.expires_at = bool(g["revoked"]), int(g["expiresAt"])
         with b._cond:
             remaining = st.max_uses - st.used - st.pending
             if remaining <= 0:
@@ -169,11 +181,23 @@ class _Lane:
             return
         account = b.account(self.signer)
         args = [grant_id, [e.officer for e in take], [e.subject for e in take], [e.context for e in take]]
-        try:
-            to, data, gas = b.sender.simulate(account, "UsageRights", "recordUseBatch", args)
-        except ContractRevert as exc:
-            self._refused(grant_id, st, exc)
-            return
+        gas = self._unsimulated_gas(st, take)
+        if gas is not None:
+            # The lane's own grant state shows the batch fits (not revoked when read, not
+            # near expiry, used + pending + n <= maxUses, this process the only signer):
+            # skip the eth_estimateGas round trip. The contract checks everything again; a
+            # grant revoked meanwhile makes the batch revert on chain (its uses fail with
+            # the decoded error, nothing is released) and the next batch is simulated.
+            to, data = b.sender.encode("UsageRights", "recordUseBatch", args)
+        else:
+            try:
+                to, data, gas = b.sender.simulate(account, "UsageRights", "recordUseBatch", args)
+            except ContractRevert as exc:
+                self._refused(grant_id, st, exc)
+                return
+            if st.used:  # (a first use may also pay for a fresh storage slot: not a model for later batches)
+                b.sender.remember_sized_gas("UsageRights", "recordUseBatch", len(take),
+                                            int((gas - 10_000) / GAS_HEADROOM))
         st.sim_exhausted = 0
         ids = [e.id for e in take]
 
@@ -214,6 +238,17 @@ class _Lane:
             self._fail(take, exc, durable=False)
             return
         self.watch(batch, fut)
+
+    def _unsimulated_gas(self, st: "_GrantState", take: list[UseEntry]) -> int | None:
+        with self.b._cond:
+            fits = (
+                st.used is not None and st.used > 0 and st.max_uses is not None and st.revoked is False
+                and st.expires_at is not None and st.expires_at > time.time() + EXPIRY_MARGIN_S
+                and st.used + st.pending + len(take) <= st.max_uses
+            )
+        if not fits:
+            return None
+        return self.b.sender.sized_gas("UsageRights", "recordUseBatch", len(take))
 
     def watch(self, batch: _Batch, fut: Future) -> None:
         def done(f: Future) -> None:
@@ -272,15 +307,18 @@ class _Lane:
         b = self.b
         if isinstance(receipt, Exception):
             return
-        outcome = b.sender.finish(batch.row_id, batch.nonce, receipt,
-                                  with_outcome=lambda s, out: b.settle_rows(s, batch.row_id, out))
+        results: dict[int, dict[str, Any]] = {}
+
+        def settle(s, out) -> None:  # in the row's final transaction: no second session for the results
+            results.update(b.settle_rows(s, batch.row_id, out))
+
+        outcome = b.sender.finish(batch.row_id, batch.nonce, receipt, with_outcome=settle)
         with b._cond:
             b._batches.pop(batch.row_id, None)
             st = self.grants.setdefault(batch.grant_id, _GrantState())
             st.pending = max(0, st.pending - len(batch.entries))
             self.blocked.discard(batch.grant_id)
         if outcome.status == outbox.MINED:
-            results = b.results_for(batch.row_id)
             last = max((r["use_index"] or 0) for r in results.values()) if results else 0
             with b._cond:
                 if st.used is not None:
@@ -306,6 +344,91 @@ class _Lane:
         b._finish_entries(batch.entries, revert)
 
 
+GROUP_COMMIT_MAX = 500  # rows per group commit (one SQLite transaction)
+
+
+class _GroupCommitter:
+    """One thread that inserts the ``outbox_uses`` rows of all uses waiting for it in ONE
+    transaction (group commit). Callers block until their row is committed (or refused
+    for a duplicate key); committed entries are queued for their lane in the same step,
+    so the flusher sees a whole group at once. A constraint violation in a group falls
+    back to one transaction per row, so exactly the duplicates are refused."""
+
+    def __init__(self, batcher: "UseBatcher") -> None:
+        self.b = batcher
+        self._cond = threading.Condition()
+        self._waiting: list[tuple[dict[str, Any], UseEntry, Future]] = []
+        self._stopped = False
+        self._thread: threading.Thread | None = None
+
+    def commit(self, values: dict[str, Any], entry: UseEntry) -> bool:
+        """True once the row is committed (entry.id set, entry queued); False when the
+        (signer, key) exists already. Raises the database error otherwise."""
+        fut: Future = Future()
+        with self._cond:
+            self._stopped = False  # like the lanes: a submit after stop() starts it again
+            self._waiting.append((values, entry, fut))
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="use-outbox-commit", daemon=True)
+                self._thread.start()
+            self._cond.notify()
+        return fut.result()
+
+    def stop(self) -> None:
+        with self._cond:
+            self._stopped = True
+            self._cond.notify_all()
+        t = self._thread
+        if t is not None and t is not threading.current_thread():
+            t.join(timeout=5)
+
+    def _run(self) -> None:
+        while True:
+            with self._cond:
+                while not self._waiting and not self._stopped:
+                    self._cond.wait()
+                if not self._waiting:  # stopped and drained
+                    if self._thread is threading.current_thread():
+                        self._thread = None
+                    return
+                group, self._waiting = self._waiting[:GROUP_COMMIT_MAX], self._waiting[GROUP_COMMIT_MAX:]
+            try:
+                self._commit_group(group)
+            except BaseException as exc:  # never leave a caller hanging
+                for _v, _e, fut in group:
+                    if not fut.done():
+                        fut.set_exception(exc)
+
+    def _commit_group(self, group: list[tuple[dict[str, Any], UseEntry, Future]]) -> None:
+        sessions = self.b._sessions
+        ok: list[tuple[UseEntry, Future]] = []
+        try:
+            with sessions.begin() as s:  # ONE COMMIT for the whole group
+                rows = [OutboxUse(**v, status=USE_QUEUED) for v, _e, _f in group]
+                s.add_all(rows)
+                s.flush()
+                for row, (_v, e, fut) in zip(rows, group):
+                    e.id = row.id
+                    ok.append((e, fut))
+        except IntegrityError:
+            ok = []
+            for v, e, fut in group:  # find exactly the duplicates: one transaction per row
+                try:
+                    with sessions.begin() as s:
+                        row = OutboxUse(**v, status=USE_QUEUED)
+                        s.add(row)
+                        s.flush()
+                        e.id = row.id
+                    ok.append((e, fut))
+                except IntegrityError:
+                    fut.set_result(False)
+                except BaseException as exc:
+                    fut.set_exception(exc)
+        self.b._enqueue_many([e for e, _f in ok])
+        for _e, fut in ok:
+            fut.set_result(True)
+
+
 class UseBatcher:
     def __init__(self, ctx: "AppContext", ops: Any, *, on_grant_change: Callable[[int], None] | None = None) -> None:
         self.ctx = ctx
@@ -318,6 +441,7 @@ class UseBatcher:
         self._batches: dict[int, _Batch] = {}  # outbox.id -> batch in flight (watched)
         self._stopped = False
         self._on_grant_change = on_grant_change
+        self._committer = _GroupCommitter(self)
         self.sender.reconcile_hooks.append(self.reconcile)
 
     # -- API for the usage service ----------------------------------------------------------------
@@ -325,21 +449,19 @@ class UseBatcher:
         self, account: "LocalAccount", grant_id: int, officer: bytes, subject: bytes, context: bytes, key: str
     ) -> tuple[UseEntry | dict[str, Any], bool]:
         """Durably record the use, then queue it. Returns (entry or stored final row as
-        {"result"|"error"}, replay). IdempotencyKeyReused if the key named another use."""
+        {"result"|"error"}, replay). IdempotencyKeyReused if the key named another use.
+
+        The insert is group-committed: uses that arrive together share ONE database
+        transaction, and this call returns only after that transaction is COMMITTED
+        (durable before anything is signed, broadcast or answered)."""
         signer = account.address
-        row = OutboxUse(
-            signer=signer, idempotency_key=key, grant_id=str(grant_id), officer_hash=_h(officer),
-            subject_hash=_h(subject), context_ref=_h(context), status=USE_QUEUED,
-        )
-        try:
-            with self._sessions.begin() as s:  # COMMIT before anything is signed or broadcast
-                s.add(row)
-                s.flush()
-                use_id = row.id
-        except IntegrityError:
+        values = {
+            "signer": signer, "idempotency_key": key, "grant_id": str(grant_id), "officer_hash": _h(officer),
+            "subject_hash": _h(subject), "context_ref": _h(context),
+        }
+        entry = UseEntry(0, signer, key, grant_id, officer, subject, context)
+        if not self._committer.commit(values, entry):  # the key is taken (unique per signer)
             return self._replay(account, grant_id, officer, subject, context, key), True
-        entry = UseEntry(use_id, signer, key, grant_id, officer, subject, context)
-        self._enqueue(entry)
         return entry, False
 
     def wait(self, entry: UseEntry, timeout: float | None = None) -> dict[str, Any]:
@@ -365,10 +487,20 @@ class UseBatcher:
             except Exception:  # pragma: no cover
                 pass
 
+    def invalidate_grant(self, grant_id: int) -> None:
+        """The grant changed (e.g. revoked through this process): every lane reads it again
+        and simulates its next batch."""
+        with self._cond:
+            for lane in self._lanes.values():
+                st = lane.grants.get(int(grant_id))
+                if st is not None:
+                    st.used, st.revoked = None, None
+
     def account(self, signer: str) -> "LocalAccount":
         return self.ctx.account_for(signer)
 
     def stop(self) -> None:
+        self._committer.stop()
         with self._cond:
             self._stopped = True
             self._cond.notify_all()
@@ -438,6 +570,19 @@ class UseBatcher:
             self._cond.notify_all()
         return entry
 
+    def _enqueue_many(self, entries: list[UseEntry]) -> None:
+        """Queue freshly committed uses (one wake-up for the whole group)."""
+        if not entries:
+            return
+        lanes = {e.signer: self._lane(e.signer) for e in entries}
+        with self._cond:
+            for e in entries:
+                if e.id in self._known:
+                    continue
+                self._known[e.id] = e
+                lanes[e.signer].queues.setdefault(e.grant_id, []).append(e)
+            self._cond.notify_all()
+
     def _entry_for(self, u: OutboxUse) -> UseEntry:
         with self._cond:
             known = self._known.get(u.id)
@@ -499,10 +644,12 @@ class UseBatcher:
             else:
                 e.future.set_result(result)
 
-    def settle_rows(self, s, row_id: int, out) -> None:
+    def settle_rows(self, s, row_id: int, out) -> dict[int, dict[str, Any]]:
         """In the batch row's final transaction: mark its uses mined (useIndex from the
-        batch's UseRecorded events, by position), re-queue them, or fail them."""
+        batch's UseRecorded events, by position), re-queue them, or fail them. Returns
+        the views of the uses mined by this row, by outbox_uses id."""
         uses = outbox.uses_of_batch(s, row_id)
+        mined: dict[int, dict[str, Any]] = {}
         if out.status == outbox.MINED:
             recorded = [ev["args"] for ev in out.events if ev.get("event") == "UseRecorded"]
             for u in uses:
@@ -512,6 +659,7 @@ class UseBatcher:
                 u.status, u.tx_hash, u.block_number = USE_MINED, out.tx_hash, out.block_number
                 u.use_index = int(ev["useIndex"]) if ev else None
                 u.event = ev
+            mined = {u.id: self.row_view(s, u) for u in uses if u.status == USE_MINED}
         else:
             revert = out.revert or ContractRevert("Reverted", {})
             if revert.name in REQUEUE_ON:
@@ -523,6 +671,7 @@ class UseBatcher:
                         u.revert = revert.to_dict()
                         if out.status == outbox.FAILED:
                             u.error = out.error
+        return mined
 
     def _settle_final(self, row: OutboxTx) -> None:
         from backend.chain.sender import TxOutcome
