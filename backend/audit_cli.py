@@ -7,7 +7,8 @@ database. Before reading, the event index is brought up to the chain head
 warning saying up to which block.
 
     govchain audit trail --resource-id 3 --from 2025-01-01 --format csv --out r3.csv
-    govchain audit integrity 3
+    govchain audit integrity 3                       # report only
+    govchain audit integrity 3 --file-as 0xAUDITOR   # mismatches filed, signed by that auditor
     govchain audit incidents --status Open
 """
 
@@ -187,13 +188,26 @@ def _trail_table(page: dict) -> None:
 @audit_app.command()
 def integrity(
     resource_id: Annotated[int, typer.Argument(help="data resource id")],
+    file_as: Annotated[Optional[str], typer.Option(
+        "--file-as", help="an auditor's address (its key in the backend's keystore): file a TAMPER incident "
+                          "per mismatch signed by that auditor; without it the check only reports")] = None,
 ) -> None:
-    """Check every version of a resource against its on-chain hash; a mismatch files a TAMPER incident.
-    Exit code 1 when any version fails."""
+    """Check every version of a resource against its on-chain hash (report only, unless --file-as
+    names the auditor who files a TAMPER incident per mismatch). Exit code 1 when any version fails."""
     with _context() as ctx:
         try:
+            from backend.services.audit import parse_address
+            from backend.services.common import Actor
+            from backend.services.errors import InvalidInput
+
+            who = _auditor()
+            if file_as is not None:
+                file_as = parse_address(file_as, "file_as")
+                if not file_as or not _service(ctx).ops.view("Consortium", "isAuditor", file_as):
+                    raise InvalidInput("--file-as must be an auditor's address", field="file_as")
+                who = Actor(role="auditor", address=file_as)
             with console.status(f"checking resource {resource_id}…"):
-                rep = _service(ctx).integrity(_auditor(), resource_id)
+                rep = _service(ctx).integrity(who, resource_id, file_incidents=file_as is not None)
         except Exception as exc:
             _fail(exc)
             return

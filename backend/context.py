@@ -44,6 +44,7 @@ class AppContext:
         self.client = ChainClient(settings, self.manifest, self.sessions)
         self.sender = TxSender(self.client)
         self.keystore = Keystore(settings.keystore_dir, settings.keystore_secret)
+        self.sender.account_lookup = self.account_for  # gap fillers after a restart
         self.store = DocumentStore(settings.documents_dir, settings.keystore_secret, self.sessions)
         self.tokens = TokenService(self.sessions)
         self.services = Services(self)

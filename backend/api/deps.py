@@ -76,12 +76,14 @@ require_auditor = _role("auditor")
 require_governor = _role("governor")
 require_reader = _role("department", "auditor", "governor")
 require_reporter = _role("department", "auditor")
+require_citizen = _role("citizen")
 
 DepartmentPrincipal = Annotated[Principal, Depends(require_department)]
 AuditorPrincipal = Annotated[Principal, Depends(require_auditor)]
 GovernorPrincipal = Annotated[Principal, Depends(require_governor)]
 ReaderPrincipal = Annotated[Principal, Depends(require_reader)]
 ReporterPrincipal = Annotated[Principal, Depends(require_reporter)]
+CitizenPrincipal = Annotated[Principal, Depends(require_citizen)]
 
 
 def officer_id(

@@ -35,7 +35,8 @@ class NonceManager:
         self.address = to_checksum_address(address)
         self._chain_count = chain_count
         self._outbox_next = outbox_next
-        self._lock = threading.Lock()
+        # Re-entrant: the gap filler (TxSender._fill_gaps) holds it across a resync().
+        self._lock = threading.RLock()
         self._next: int | None = None
 
     @property
@@ -54,6 +55,13 @@ class NonceManager:
             yield slot
             if slot.committed:
                 self._next = slot.nonce + 1
+
+    @contextmanager
+    def exclusive(self) -> Iterator[None]:
+        """Hold the signer's lock without reserving: nothing else is signed meanwhile
+        (used to sign a gap filler at a nonce that was handed out before)."""
+        with self._lock:
+            yield
 
     def resync(self) -> None:
         """Forget the cached value; the next reservation re-reads chain and outbox."""

@@ -85,6 +85,28 @@ def next_nonce(session: Session, signer: str) -> int:
     return 0 if top is None else int(top) + 1
 
 
+def gap_nonces(session: Session, signer: str) -> list[int]:
+    """Nonces the node refused (every row at them failed) that lie below one of the
+    signer's transactions still in flight and above its last mined/reverted one: until
+    something is mined at such a nonce, every later transaction of the signer waits in
+    the node's future queue."""
+    top = session.scalar(
+        select(func.max(OutboxTx.nonce)).where(OutboxTx.signer == signer, OutboxTx.status.in_(IN_FLIGHT))
+    )
+    if top is None:
+        return []
+    floor = session.scalar(
+        select(func.max(OutboxTx.nonce)).where(OutboxTx.signer == signer, OutboxTx.status.in_((MINED, REVERTED)))
+    )
+    live = select(OutboxTx.nonce).where(OutboxTx.signer == signer, OutboxTx.status != FAILED)
+    q = select(OutboxTx.nonce).distinct().where(
+        OutboxTx.signer == signer, OutboxTx.status == FAILED, OutboxTx.nonce < top, OutboxTx.nonce.not_in(live)
+    )
+    if floor is not None:
+        q = q.where(OutboxTx.nonce > floor)
+    return sorted(int(n) for n in session.scalars(q))
+
+
 def in_flight(session: Session) -> list[OutboxTx]:
     return list(
         session.scalars(
@@ -205,3 +227,26 @@ def requeue_batch(session: Session, batch_tx_id: int) -> int:
         .where(OutboxUse.batch_tx_id == batch_tx_id, OutboxUse.status == USE_BATCHED)
         .values(status=USE_QUEUED, batch_tx_id=None, position=None, updated_at=_now())
     ).rowcount
+
+
+# -- what a fetch's Idempotency-Key released ------------------------------------------------------
+# A fetch is one use + the plaintext of one resource version. The use row (OutboxUse)
+# knows nothing of the content, so the key is bound here to the version it released:
+# a replay returns that same content, and a replay naming other content is refused
+# (otherwise one counted use could release every version of the resource).
+class OutboxFetch(Base):
+    __tablename__ = "outbox_fetches"
+    __table_args__ = (UniqueConstraint("signer", "idempotency_key", name="uq_outbox_fetches_signer_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    signer: Mapped[str] = mapped_column(String(42))
+    idempotency_key: Mapped[str] = mapped_column(String(200))
+    version: Mapped[int] = mapped_column(BigInteger)
+    content_hash: Mapped[str] = mapped_column(String(66))
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+
+
+def find_fetch(session: Session, signer: str, key: str) -> OutboxFetch | None:
+    return session.scalars(
+        select(OutboxFetch).where(OutboxFetch.signer == signer, OutboxFetch.idempotency_key == key)
+    ).one_or_none()

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Sequence
 
 from eth_account.signers.local import LocalAccount
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import sessionmaker
 
@@ -33,6 +34,10 @@ UNSIMULATED_GAS_HEADROOM = 1.5  # batch gas from an earlier estimate of a batch 
 OFFLINE_GAS_HEADROOM = 1.5  # gas for a write queued while the node is down (no estimate possible)
 
 _ALREADY_KNOWN = ("already known", "already imported", "known transaction", "alreadyknown", "already in pool")
+# A refused nonce below a signed one is consumed by a 0-value self-transfer, stored as
+# its own outbox row (fn_name GAP_FILL_FN) so a crash cannot lose it.
+GAP_FILL_FN = "gapFill"
+GAP_FILL_GAS = 21_000
 _NONCE_TOO_LOW = ("nonce too low", "nonce is too low", "nonce_too_low", "oldnonce", "correct nonce")
 
 
@@ -90,6 +95,10 @@ class TxSender:
         # Called at the end of every reconcile() (e.g. the use batcher settles and
         # re-batches its uses); each returns counts merged into reconcile()'s answer.
         self.reconcile_hooks: list[Callable[[], dict[str, int]]] = []
+        # Keys to sign gap fillers with: accounts seen by send()/store_signed(), else
+        # ``account_lookup(address)`` (the app's keystore) after a restart.
+        self.account_lookup: Callable[[str], LocalAccount] | None = None
+        self._accounts: dict[str, LocalAccount] = {}
 
     # -- public ------------------------------------------------------------------------
     def send(
@@ -143,8 +152,7 @@ class TxSender:
             raise  # row stays "signed": queued for reconcile()
         except TxRejected as exc:
             watcher.unwatch(tx_hash)
-            self._mark_failed(row_id, exc.reason)
-            self.client.nonces.for_address(signer).resync()
+            self._refused(signer, row_id, exc.reason)
             raise
         with self.sessions.begin() as s:
             outbox.mark_sent(s, row_id)
@@ -161,6 +169,13 @@ class TxSender:
         counts = {"mined": 0, "reverted": 0, "rebroadcast": 0, "failed": 0}
         with self.sessions() as s:
             rows = outbox.in_flight(s)
+        # Nonces refused earlier (e.g. a gap filler refused too) under rows in flight:
+        # fill them first, or the rows re-sent below wait in the node's future queue.
+        filled = 0
+        for signer in dict.fromkeys(r.signer for r in rows):
+            filled += self._fill_gaps(signer)
+        if filled:
+            counts["gap_filled"] = filled
         for row in rows:
             receipt = self.client.get_receipt(row.tx_hash)
             if receipt is not None:
@@ -170,8 +185,7 @@ class TxSender:
             try:
                 self._broadcast(row.raw_tx, row.tx_hash)
             except TxRejected as exc:
-                self._mark_failed(row.id, exc.reason)
-                self.client.nonces.for_address(row.signer).resync()
+                self._refused(row.signer, row.id, exc.reason)
                 counts["failed"] += 1
                 continue
             with self.sessions.begin() as s:
@@ -242,8 +256,7 @@ class TxSender:
             raise
         except TxRejected as exc:
             watcher.unwatch(tx_hash)
-            self._mark_failed(row_id, exc.reason)
-            self.client.nonces.for_address(signer).resync()
+            self._refused(signer, row_id, exc.reason)
             raise
         # No "sent" commit here: signed and sent are both in flight and handled alike by
         # reconcile() (the same raw transaction is re-sent); the receipt's transaction
@@ -261,6 +274,7 @@ class TxSender:
         to: str, data: str, value: int, gas: int, fees: dict[str, int],
         with_row: Callable[[Any, int], None] | None = None,
     ) -> tuple[int, str, int, str, OutboxTx | None]:
+        self._accounts.setdefault(account.address, account)
         manager = self.client.nonces.for_address(account.address)
         with manager.reserve() as slot:
             if key is not None:
@@ -342,8 +356,7 @@ class TxSender:
                 raise
             except TxRejected as exc:
                 watcher.unwatch(row.tx_hash)
-                self._mark_failed(row.id, exc.reason)
-                self.client.nonces.for_address(row.signer).resync()
+                self._refused(row.signer, row.id, exc.reason)
                 raise
             with self.sessions.begin() as s:
                 outbox.mark_sent(s, row.id)
@@ -413,6 +426,95 @@ class TxSender:
     def _find(self, signer: str, key: str) -> OutboxTx | None:
         with self.sessions() as s:
             return outbox.find_by_key(s, signer, key)
+
+    def _refused(self, signer: str, row_id: int, reason: str) -> None:
+        """The node refused a stored row for good (not a nonce problem: pool limit,
+        underpriced replacement, insufficient funds...). Its nonce N never reaches the
+        chain. If a later nonce of the signer is already signed, N is filled by a
+        0-value self-transfer (own outbox row) so the later ones can be mined; if not,
+        the nonce manager re-reads chain and outbox and hands N out again."""
+        manager = self.client.nonces.for_address(signer)
+        with manager.exclusive():  # no nonce is signed while we decide
+            self._mark_failed(row_id, reason)
+            fillers = self._sign_gap_fillers(signer)
+            manager.resync()
+        self._broadcast_fillers(fillers)
+
+    def _fill_gaps(self, signer: str) -> int:
+        manager = self.client.nonces.for_address(signer)
+        with manager.exclusive():
+            fillers = self._sign_gap_fillers(signer)
+            if fillers:
+                manager.resync()
+        self._broadcast_fillers(fillers)
+        return len(fillers)
+
+    def _sign_gap_fillers(self, signer: str) -> list[tuple[int, str, str]]:
+        """Under the signer's nonce lock: sign and COMMIT one filler row per refused
+        nonce below a row in flight. Only nonces the node refused (every row at them
+        failed, so none of them is in the pool) and not yet mined are filled: a row
+        that may be in the pool is never re-signed. Returns [(row_id, tx_hash, raw)]."""
+        with self.sessions() as s:
+            gaps = outbox.gap_nonces(s, signer)
+        if not gaps:
+            return []
+        account = self._account(signer)
+        if account is None:
+            log.error("nonce gap %s for %s: no key to fill it with", gaps, signer)
+            return []
+        try:
+            with self.client.guard():
+                mined = int(self.client.w3.eth.get_transaction_count(signer, "latest"))
+            fees = self.client.fee_fields()
+        except ChainUnavailable:
+            return []  # reconcile() tries again
+        out: list[tuple[int, str, str]] = []
+        for nonce in (n for n in gaps if n >= mined):
+            with self.sessions() as s:  # earlier fillers of this nonce, refused
+                tried = s.scalar(select(func.count()).select_from(OutboxTx).where(
+                    OutboxTx.signer == signer, OutboxTx.nonce == nonce, OutboxTx.fn_name == GAP_FILL_FN)) or 0
+            signed = account.sign_transaction({
+                "chainId": self.client.chain_id, "nonce": nonce, "to": signer, "value": 0,
+                # +tried: a new hash when the same fees would re-create a refused filler
+                "data": "0x", "gas": GAP_FILL_GAS + int(tried), **fees,
+            })
+            raw_hex = "0x" + bytes(signed.raw_transaction).hex()
+            tx_hash = "0x" + bytes(signed.hash).hex()
+            row = OutboxTx(
+                signer=signer, idempotency_key=None, nonce=nonce, contract_name="", fn_name=GAP_FILL_FN,
+                to=signer, data="0x", raw_tx=raw_hex, tx_hash=tx_hash, status=SIGNED,
+            )
+            with self.sessions.begin() as s:  # COMMIT before broadcast
+                s.add(row)
+                s.flush()
+                out.append((row.id, tx_hash, raw_hex))
+            log.warning("nonce %d of %s refused by the node; filling it with %s", nonce, signer, tx_hash)
+        return out
+
+    def _broadcast_fillers(self, fillers: list[tuple[int, str, str]]) -> None:
+        """Send stored gap fillers; their receipts are recorded by reconcile(). A refused
+        filler is marked failed and filled again by a later reconcile() (no recursion)."""
+        for row_id, tx_hash, raw_hex in fillers:
+            try:
+                self._broadcast(raw_hex, tx_hash)
+            except ChainUnavailable:
+                return  # rows stay "signed": reconcile() re-sends them
+            except TxRejected as exc:
+                log.warning("gap filler %s refused: %s", tx_hash, exc.reason)
+                self._mark_failed(row_id, exc.reason)
+                continue
+            with self.sessions.begin() as s:
+                outbox.mark_sent(s, row_id)
+
+    def _account(self, signer: str) -> LocalAccount | None:
+        account = self._accounts.get(signer)
+        if account is None and self.account_lookup is not None:
+            try:
+                account = self.account_lookup(signer)
+            except Exception as exc:
+                log.error("no key for %s: %s", signer, type(exc).__name__)
+                return None
+        return account
 
     def _mark_failed(self, row_id: int, reason: str) -> None:
         with self.sessions.begin() as s:

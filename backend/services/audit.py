@@ -4,9 +4,11 @@ Reads come from the event index (``chain_events``, filled by the indexer), so
 they keep working while the chain node is down (DESIGN §5 scenario 9) and a
 trail query is an index range scan in chain order whatever the table size.
 Only the integrity check needs the node: the anchored hashes are read from the
-catalog's views, the stored documents are checked against them, and every
-mismatch files one TAMPER incident in the name of the resource's owner (the
-contract makes the owner responsible for what it published).
+catalog's views and the stored documents are checked against them. Filing is
+separate from checking: a check with ``file_incidents=True`` files one TAMPER
+incident per mismatch signed by the CALLER's own account (an auditor as itself,
+the owner department as itself); a governor's check never files (report only).
+The contract makes the owner responsible for what it published whoever reports.
 
 Who sees what:
 - auditors and governors: everything;
@@ -421,17 +423,20 @@ class AuditService:
         return _csv_stream(rows) if fmt == "csv" else _json_stream(rows)
 
     # -- integrity --------------------------------------------------------------------------
-    def integrity(self, actor: Actor, resource_id: int, *, file_incidents: bool = True) -> dict[str, Any]:
+    def integrity(self, actor: Actor, resource_id: int, *, file_incidents: bool = False) -> dict[str, Any]:
         """Every version's anchored hash vs the stored encrypted document.
 
-        A failing version files ONE TAMPER incident in the owner's name (the
-        idempotency key is derived from resource, version and what was found),
-        however often the check runs."""
+        With ``file_incidents`` a failing version files ONE TAMPER incident signed
+        by the caller's own account (auditor or owner department; the idempotency
+        key is derived from resource, version and what was found, per reporter),
+        however often the check runs. Nothing is ever signed in another account's
+        name; a governor's check only reports (``filing.mode == "report_only"``)."""
         actor.require_role("department", "auditor", "governor")
         r = self.ops.view("DataCatalog", "resource", resource_id)  # DataCatalogUnknownResource → 404
         owner = to_checksum_address(r["owner"])
         if actor.role == "department" and not actor.same(owner):
             raise Forbidden("integrity of another department's resource", resource_id=resource_id)
+        filing = self._filing_mode(actor, file_incidents)
         versions = []
         for v in range(1, int(r["versionCount"]) + 1):
             onchain, published_at = self.ops.view("DataCatalog", "versionHash", resource_id, v)
@@ -448,8 +453,8 @@ class AuditService:
                 "anchor": self.ops.anchoring_tx(resource_id, v),
                 "incident": None,
             }
-            if not rep.ok and file_incidents:
-                item["incident"] = self._file_tamper(owner, resource_id, v, rep)
+            if not rep.ok and filing["mode"] == "file":
+                item["incident"] = self._file_tamper(actor.address, resource_id, v, rep)
             versions.append(item)
         failed = [x["version"] for x in versions if x["result"] == "fail"]
         return {
@@ -459,8 +464,22 @@ class AuditService:
             "result": "fail" if failed else "pass",
             "failed_versions": failed,
             "checked_at": iso(int(datetime.now(timezone.utc).timestamp())),
+            "filing": filing,
             "versions": versions,
         }
+
+    @staticmethod
+    def _filing_mode(actor: Actor, file_incidents: bool) -> dict[str, Any]:
+        """Whether this check files TAMPER incidents, and as whom (always the caller itself)."""
+        if not file_incidents:
+            return {"mode": "report_only", "reporter": None,
+                    "reason": "read-only check: nothing is filed (POST the check to file TAMPER incidents)"}
+        if actor.role == "governor":
+            return {"mode": "report_only", "reporter": None,
+                    "reason": "governors do not file incidents: this check only reports; an auditor "
+                              "or the owner department files the TAMPER incident under its own account"}
+        return {"mode": "file", "reporter": to_checksum_address(actor.address),
+                "reason": "a failing version files one TAMPER incident signed by the caller's own account"}
 
     def _verify(self, onchain: str, owner: str) -> IntegrityReport:
         """Check with the owner's key; if the owner holds none (ownership moved), with the storer's."""
@@ -478,7 +497,9 @@ class AuditService:
         found = rep.actual_hash or "0x" + keccak(f"{rep.status}:{rep.reason}".encode()).hex()
         return f"{resource_id}:{version}:{found}"
 
-    def _file_tamper(self, owner: str, resource_id: int, version: int, rep: IntegrityReport) -> dict[str, Any]:
+    def _file_tamper(self, reporter: str, resource_id: int, version: int, rep: IntegrityReport) -> dict[str, Any]:
+        """Files the TAMPER incident signed by ``reporter`` (the caller: an auditor or the owner
+        department, never anyone else); the contract attributes it to the resource's owner."""
         key = self.tamper_key(resource_id, version, rep)
         evidence = canonical_json({
             "kind": "TAMPER",
@@ -492,7 +513,7 @@ class AuditService:
         })
         evidence_hash = text_hash(evidence.decode())
         try:
-            account = self.ctx.account_for(owner)  # SignerUnavailable when the backend holds no key
+            account = self.ctx.account_for(reporter)  # SignerUnavailable when the backend holds no key
             already = self.ctx.sender.outcome(account.address, f"{TAMPER_OP}:{key}") is not None
             outcome = self.ops.write(
                 account, "Accountability", "fileIncident",
@@ -509,7 +530,7 @@ class AuditService:
         return {
             "status": "already_filed" if already else "filed",
             "incident_id": ev.get("incidentId"),
-            "reporter": owner,
+            "reporter": to_checksum_address(reporter),
             "responsible": ev.get("responsible"),
             "evidence_hash": "0x" + evidence_hash.hex(),
             "idempotency_key": key,

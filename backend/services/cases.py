@@ -39,8 +39,8 @@ How the parts fit (see docs/one-stop.md for the contract and docs/demo.md for a 
 - **Steps**: the step's department approves / rejects on chain (the contract
   decides who may: another department gets ``OneStopServicesWrongDepartment`` as
   403; approving before all evidence is attached gets
-  ``OneStopServicesEvidenceMissing`` as 409). Anyone holding a backend key may
-  escalate a step past its deadline.
+  ``OneStopServicesEvidenceMissing`` as 409). A department or a governor may escalate a
+  step past its deadline (auditor tokens are read-only: 403).
 - **Finalize** (house transfer; explicit, by the lead: ``POST /cases/{id}/finalize``
   after the case is Approved): the registry transfer of the unit to the applicant
   (the form names the unit and the seller's certificate; evidence hash = hash of
@@ -611,7 +611,7 @@ class CasesService:
         return out
 
     def escalate_step(self, actor: Actor, case_id: int, step_index: int, *, key: str) -> dict[str, Any]:
-        actor.require_role("department", "auditor", "governor")
+        actor.require_role("department", "governor")  # auditor tokens are read-only
         self._case(case_id)
         outcome = self._write(actor, OSS, "escalateStep", [case_id, step_index],
                               op=f"cases.{case_id}.steps.{step_index}.escalate", key=key, strict=False)

@@ -14,7 +14,9 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
-from backend.chain import ChainUnavailable, ContractRevert, TxRejected
+from sqlalchemy.exc import IntegrityError
+
+from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
 from backend.services.common import (
     REQUEST_STATUS,
     ZERO32,
@@ -26,9 +28,9 @@ from backend.services.common import (
     topic_address,
     topic_uint,
 )
-from backend.services.errors import Forbidden, InvalidInput, NotFound, TxPending
+from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, NotFound, TxPending
 from backend.services.use_batcher import UseBatcher, UseEntry, result_or_raise
-from backend.store import CannotRevokeOwner, DocumentMissing, TamperDetected, normalise_hash
+from backend.store import AccessDenied, CannotRevokeOwner, DocumentMissing, TamperDetected, normalise_hash
 
 if TYPE_CHECKING:  # pragma: no cover
     from backend.context import AppContext
@@ -269,31 +271,43 @@ class UsageService:
         *,
         key: str,
     ) -> dict[str, Any]:
-        """Check the grant, record the use (mined), then decrypt. Fail closed."""
+        """Check the grant and that a data key is obtainable, record the use (mined),
+        then decrypt. Fail closed: nothing leaves, and no use is spent, when the data
+        cannot be released."""
         actor.require_role("department")
         g = self._grant_as_grantee(actor, grant_id)
         resource_id = int(g["resourceId"])
-        if version is not None:  # a named version may not exist: 404 before any use is recorded
-            r = self.ops.view("DataCatalog", "resource", resource_id)
-            v, content_hash = self.resources.version_hash(resource_id, r, version)
-        # 1. the use goes on chain first (joining its grant's batch) and is awaited until
-        #    mined; any failure here raises and nothing is released
-        submitted, replay = self._submit(actor, grant_id, subject, context_ref, key, op=f"grants.{grant_id}.fetch")
-        if version is None:
-            # The latest version always exists: read it while the batcher simulates, signs
-            # and broadcasts the use (off the critical path; nothing is released before
-            # the receipt below).
-            r = self.ops.view("DataCatalog", "resource", resource_id)
-            v, content_hash = self.resources.version_hash(resource_id, r, None)
+        op = f"grants.{grant_id}.fetch"
+        # 1. the content this key releases: bound on its first use, the same on every replay
+        v, content_hash = self._fetch_content(actor, resource_id, version, f"{op}:{key}", key)
+        # 2. a key to unwrap from must exist BEFORE the use is spent (after an ownership
+        #    transfer the current owner holds none: any holder will do)
+        if self.ctx.store.has_access(content_hash, actor.address):
+            source = actor.address
+        else:
+            owner = self.ops.view("DataCatalog", "ownerOf", resource_id)
+            source = self.ctx.store.key_holder(content_hash, owner)
+            if source is None:
+                raise DocumentMissing(content_hash, "no department holds a key to this version; no use recorded")
+        # 3. the use goes on chain (joining its grant's batch) and is awaited until mined;
+        #    any failure here raises and nothing is released
+        submitted, replay = self._submit(actor, grant_id, subject, context_ref, key, op=op)
         use = self._use_result(submitted, key, grant_id)
         if replay:
             self._check_still_usable(grant_id)
-        # 2. only now touch the plaintext
+        # 4. only now touch the plaintext
         try:
-            if not self.ctx.store.has_access(content_hash, actor.address):
+            if source != actor.address:
                 # Live grant verified on chain and its use recorded: wrap the key for the
-                # grantee (covers council-issued grants and versions published later).
-                self.ctx.store.grant_access(content_hash, r["owner"], actor.address)
+                # grantee (covers council-issued grants, versions published later and
+                # resources whose ownership moved).
+                try:
+                    self.ctx.store.grant_access(content_hash, source, actor.address)
+                except AccessDenied:  # that holder's key went meanwhile: any other
+                    other = self.ctx.store.key_holder(content_hash)
+                    if other is None:
+                        raise DocumentMissing(content_hash, "no wrapped key left for this document") from None
+                    self.ctx.store.grant_access(content_hash, other, actor.address)
             data = self.ctx.store.get(content_hash, actor.address)
         except (TamperDetected, DocumentMissing) as exc:
             self._file_tamper(actor, resource_id, v, content_hash, exc, use["tx_hash"])
@@ -311,6 +325,32 @@ class UsageService:
         }
 
     # -- internals -----------------------------------------------------------------------------
+    def _fetch_content(
+        self, actor: Actor, resource_id: int, version: int | None, full_key: str, key: str
+    ) -> tuple[int, str]:
+        """(version, content hash) a fetch key releases. The first request binds them
+        (durably, before its use is recorded); a replay gets the same content, and a
+        replay naming another version is IdempotencyKeyReused (one use, one content)."""
+        signer = actor.address
+        with self.ctx.sessions() as s:
+            bound = outbox.find_fetch(s, signer, full_key)
+        if bound is None:
+            r = self.ops.view("DataCatalog", "resource", resource_id)
+            v, content_hash = self.resources.version_hash(resource_id, r, version)  # 404: no use recorded
+            try:
+                with self.ctx.sessions.begin() as s:
+                    s.add(outbox.OutboxFetch(signer=signer, idempotency_key=full_key, version=v,
+                                             content_hash=content_hash))
+                return v, content_hash
+            except IntegrityError:  # the same key, concurrently
+                with self.ctx.sessions() as s:
+                    bound = outbox.find_fetch(s, signer, full_key)
+                if bound is None:  # pragma: no cover
+                    raise
+        if version is not None and int(version) != int(bound.version):
+            raise IdempotencyKeyReused("this Idempotency-Key was used for a different request", key=key)
+        return int(bound.version), bound.content_hash
+
     def forget_grant(self, grant_id: int) -> None:
         with self._grants_lock:
             self._grants.pop(int(grant_id), None)

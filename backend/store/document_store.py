@@ -207,6 +207,24 @@ class DocumentStore:
         with self._sessions() as s:
             return self._wrapped(s, normalise_hash(content_hash), _address(department)) is not None
 
+    def key_holder(self, content_hash: bytes | str, *prefer: str) -> str | None:
+        """A department holding a wrapped data key for ``content_hash`` (the first of
+        ``prefer`` that holds one, else the document's stored owner, else any holder);
+        None when no key is left. After an ownership transfer on chain the new owner
+        holds no key: callers unwrap from whoever does."""
+        h = normalise_hash(content_hash)
+        with self._sessions() as s:
+            holders = list(s.scalars(
+                select(DocumentKey.department).where(DocumentKey.content_hash == h).order_by(DocumentKey.id)
+            ))
+            if not holders:
+                return None
+            doc = s.get(Document, h)
+        candidates = [_address(p) for p in prefer if is_hex_address(p)]
+        if doc is not None:
+            candidates.append(doc.owner)
+        return next((c for c in candidates if c in holders), holders[0])
+
     def metadata(self, content_hash: bytes | str) -> Document | None:
         with self._sessions() as s:
             return s.get(Document, normalise_hash(content_hash))

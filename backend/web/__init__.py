@@ -34,6 +34,11 @@ def _is_console(request: Request) -> bool:
     return request.url.path == "/" or request.url.path.startswith("/console")
 
 
+def _only_path_errors(exc: Exception) -> bool:
+    errors = exc.errors() if isinstance(exc, RequestValidationError) else []
+    return bool(errors) and all(tuple(e.get("loc") or ())[:1] == ("path",) for e in errors)
+
+
 def mount_web(app: FastAPI) -> None:
     app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
@@ -65,9 +70,12 @@ def mount_web(app: FastAPI) -> None:
             async def handler(request: Request, exc: Exception):
                 if _is_console(request):
                     code = status or getattr(exc, "status_code", 500)
+                    name = key
+                    if exc_class is RequestValidationError and _only_path_errors(exc):
+                        code, name = 404, "NotFound"  # an id out of range (-1, 2**256 …) names nothing
                     if exc_class is Exception:
                         log.exception("console page failed", exc_info=exc)
-                    name = key or {404: "NotFound", 405: "MethodNotAllowed"}.get(code, "BadRequest")
+                    name = name or {404: "NotFound", 405: "MethodNotAllowed"}.get(code, "BadRequest")
                     message = i18n.error_message(lang_of(request), name, {"reason": request.url.path})
                     return render(request, "error.html", {"message": message, "status": code}, status_code=code)
                 if original is not None:

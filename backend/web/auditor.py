@@ -30,8 +30,8 @@ def _int(v: str | None) -> int | None:
     v = (v or "").strip().lstrip("#")
     if not v:
         return None
-    if not v.isdigit() or len(v) > 78:
-        raise InvalidInput("ids are whole numbers", field="id")
+    if not v.isdigit() or len(v) > 78 or int(v) > 2**256 - 1:
+        raise InvalidInput("ids are whole numbers below 2**256", field="id")
     return int(v) or None
 
 
@@ -130,12 +130,13 @@ def integrity_form(request: Request, user: Reader):
 def integrity_check(
     request: Request, user: Reader, _c: None = CSRF, resource_id: Annotated[str, Form()] = "",
 ):
-    """A POST: a failing check files a TAMPER incident (once per version and finding)."""
+    """A POST: for an auditor a failing check files a TAMPER incident signed by the auditor's
+    own account (once per version and finding); a governor's check only reports."""
     try:
         rid = _int(resource_id)
         if rid is None:
             raise InvalidInput("resource id is required", field="resource_id")
-        result = ctx_of(request).services.audit.integrity(user.actor, rid)
+        result = ctx_of(request).services.audit.integrity(user.actor, rid, file_incidents=True)
     except Exception as exc:
         _, message = describe_error(request, exc)
         return render(request, "audit_integrity.html", {"result": None, "error": message, "resource_id": resource_id,

@@ -3,7 +3,7 @@ ruling (escalated or answered) with a ruling form that proposes ``Accountability
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Request
+from fastapi import APIRouter, Depends, Form, Path, Request
 
 from backend.services.common import REQUEST_STATUS
 from backend.services.errors import InvalidInput
@@ -12,6 +12,7 @@ from backend.web.core import CSRF, WebUser, act, ctx_of, idem, lang_of, listing,
 
 router = APIRouter(prefix="/console")
 Gov = Annotated[WebUser, Depends(need("governor"))]
+Id = Annotated[int, Path(ge=1, le=2**256 - 1)]  # proposal, incident and request ids are uint256 on chain
 
 
 def _describe_call(ctx, p: dict[str, Any]) -> str:
@@ -95,7 +96,7 @@ def _awaiting_ruling(ctx, user: WebUser, offset: int, limit: int) -> dict[str, A
 
 @router.post("/council/proposals/{proposal_id}/approve")
 def approve_proposal(
-    request: Request, proposal_id: int, user: Gov, _c: None = CSRF,
+    request: Request, proposal_id: Id, user: Gov, _c: None = CSRF,
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
     svc, lang = ctx_of(request).services, lang_of(request)
@@ -111,7 +112,7 @@ def approve_proposal(
 
 @router.post("/council/incidents/{incident_id}/ruling")
 def propose_ruling(
-    request: Request, incident_id: int, user: Gov, _c: None = CSRF,
+    request: Request, incident_id: Id, user: Gov, _c: None = CSRF,
     outcome: Annotated[str, Form()] = "",
     ruling_text: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
@@ -134,7 +135,7 @@ def propose_ruling(
 
 @router.post("/council/requests/{request_id}/propose")
 def propose_request(
-    request: Request, request_id: int, user: Gov, _c: None = CSRF,
+    request: Request, request_id: Id, user: Gov, _c: None = CSRF,
     justification: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):

@@ -4,7 +4,7 @@ import base64
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 
 from backend.services import Content
 from backend.services.common import canonical_json, text_hash
@@ -17,6 +17,8 @@ from backend.web.core import CSRF, WebUser, act, ctx_of, idem, lang_of, listing,
 router = APIRouter(prefix="/console")
 Dept = Annotated[WebUser, Depends(need("department"))]
 CLASSES = ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET")
+UINT256 = 2**256 - 1
+Id = Annotated[int, Path(ge=1, le=UINT256)]  # resource, request, grant and incident ids are uint256 on chain
 
 
 def _svc(request: Request):
@@ -84,7 +86,7 @@ def register_resource(
 
 
 @router.get("/resources/{resource_id}")
-def resource_detail(request: Request, resource_id: int, user: Annotated[WebUser, Depends(need("department", "auditor", "governor"))]):
+def resource_detail(request: Request, resource_id: Id, user: Annotated[WebUser, Depends(need("department", "auditor", "governor"))]):
     svc = _svc(request)
 
     def loader():
@@ -99,7 +101,7 @@ def resource_detail(request: Request, resource_id: int, user: Annotated[WebUser,
 
 @router.post("/resources/{resource_id}/versions")
 def new_version(
-    request: Request, resource_id: int, user: Dept, _c: None = CSRF,
+    request: Request, resource_id: Id, user: Dept, _c: None = CSRF,
     record: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
     idem_key: Annotated[str, Form(alias="idem")] = "",
@@ -129,7 +131,7 @@ def catalog(request: Request, user: Dept):
 @router.post("/requests")
 def request_use(
     request: Request, user: Dept, _c: None = CSRF,
-    resource_id: Annotated[int, Form()] = 0,
+    resource_id: Annotated[int, Form(ge=0, le=UINT256)] = 0,
     purpose_code: Annotated[int, Form()] = 0,
     legal_basis: Annotated[str, Form()] = "",
     fields: Annotated[str, Form()] = "",
@@ -172,7 +174,7 @@ def requests_page(request: Request, user: Dept):
 
 @router.post("/requests/{request_id}/{decision}")
 def decide(
-    request: Request, request_id: int, decision: str, user: Dept, _c: None = CSRF,
+    request: Request, request_id: Id, decision: str, user: Dept, _c: None = CSRF,
     reason: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
@@ -226,7 +228,7 @@ def _shape(result: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("/grants/{grant_id}/fetch")
 def fetch(
-    request: Request, grant_id: int, user: Dept, _c: None = CSRF,
+    request: Request, grant_id: Id, user: Dept, _c: None = CSRF,
     subject: Annotated[str, Form()] = "",
     context_ref: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
@@ -252,7 +254,7 @@ def fetch(
 
 @router.post("/grants/{grant_id}/revoke")
 def revoke(
-    request: Request, grant_id: int, user: Dept, _c: None = CSRF,
+    request: Request, grant_id: Id, user: Dept, _c: None = CSRF,
     reason: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
@@ -282,7 +284,7 @@ def incidents_page(request: Request, user: Dept):
 
 @router.post("/incidents/{incident_id}/respond")
 def respond(
-    request: Request, incident_id: int, user: Dept, _c: None = CSRF,
+    request: Request, incident_id: Id, user: Dept, _c: None = CSRF,
     response: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):

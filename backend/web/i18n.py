@@ -47,6 +47,9 @@ LABELS: dict[str, tuple[str, str]] = {
     "trail": ("链上留痕", "Trail"),
     "dashboard": ("统计看板", "Dashboard"),
     "integrity": ("完整性校验", "Integrity check"),
+    "integrity_report_only": ("理事仅查看校验结果，不提交事件；篡改事件由审计员或数据所属部门以自己的账户提交。",
+                              "Governors only see the result; a TAMPER incident is filed by an auditor or the "
+                              "owner department under its own account."),
     "verify": ("证照核验", "Verify a certificate"),
     "citizen": ("我的数据", "My data"),
     "register": ("登记资源", "Register a resource"),

@@ -1,16 +1,23 @@
-"""Console sessions: the API token in an HttpOnly SameSite=Strict cookie, and CSRF.
+"""Console sessions: the API token in an encrypted HttpOnly SameSite=Strict cookie, and CSRF.
 
-* ``gc_session`` = base64url(JSON {"t": token, "o": officer}) + "." + HMAC. The
-  token is re-authenticated against the token table on every request, so a
-  revoked token ends the session at once; the HMAC stops a client from
-  editing the officer id without re-signing in.
+* ``gc_session`` = "v2." + base64url(nonce ‖ AES-256-GCM(JSON {"t": token, "o": officer,
+  "iat": …, "exp": …})), associated data = the cookie name. The payload is
+  encrypted, not just signed: the cookie's bytes never contain the API token, and
+  any edit fails authentication (signed out). ``exp`` (sign-in + 12 h) is inside the
+  ciphertext and checked on every request, so a copied cookie stops working after
+  12 h whatever the browser does with Max-Age. The token is also re-authenticated
+  against the token table on every request, so a revoked token ends the session at
+  once. Sign-out deletes the cookie; a copy taken before stays valid until its
+  ``exp`` (or until the token is revoked) — there is no server-side session table.
+  The key is 32 random bytes generated once and kept in ``<data dir>/web_session.key``
+  (mode 0600); deleting that file signs every browser out.
 * ``gc_csrf`` = a random value per browser (HttpOnly, Strict), rotated at
   sign-in and sign-out. Every form carries ``csrf = HMAC(key, gc_csrf)``,
   checked on each POST (the synchroniser-token pattern without server state).
 * ``gc_lang`` = "zh" | "en" (not secret).
 * ``gc_flash`` = a one-shot signed message shown after a POST-redirect.
 
-The signing key is derived from the deployment's keystore secret.
+The CSRF / flash signing key is derived from the deployment's keystore secret.
 """
 
 from __future__ import annotations
@@ -19,10 +26,17 @@ import base64
 import hashlib
 import hmac
 import json
+import logging
+import os
 import secrets
+import threading
+import time
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request, Response
 
 SESSION_COOKIE = "gc_session"
@@ -31,6 +45,12 @@ LANG_COOKIE = "gc_lang"
 FLASH_COOKIE = "gc_flash"
 SESSION_MAX_AGE = 12 * 3600
 MAX_OFFICER_ID = 128
+SESSION_KEY_FILE = "web_session.key"
+SESSION_VERSION = "v2"
+_NONCE_LEN = 12
+_SESSION_AD = SESSION_COOKIE.encode()
+_key_lock = threading.Lock()
+log = logging.getLogger(__name__)
 
 
 def _key(request: Request) -> bytes:
@@ -40,6 +60,72 @@ def _key(request: Request) -> bytes:
         cached = hmac.new(secret.encode(), b"govchain-web-console-v1", hashlib.sha256).digest()
         request.app.state._web_key = cached
     return cached
+
+
+def load_or_create_session_key(data_dir: Path) -> bytes:
+    """The console's cookie-encryption key: 32 random bytes in ``data_dir/web_session.key``,
+    created once with mode 0600 (atomically: concurrent first requests agree on one key)."""
+    path = Path(data_dir) / SESSION_KEY_FILE
+    if not path.exists():
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f".{SESSION_KEY_FILE}.{os.getpid()}.{secrets.token_hex(4)}")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(secrets.token_bytes(32))
+                fh.flush()
+                os.fsync(fh.fileno())
+            try:
+                os.link(tmp, path)  # fails if another process created it first: theirs wins
+            except FileExistsError:
+                pass
+        finally:
+            tmp.unlink(missing_ok=True)
+    mode = path.stat().st_mode & 0o777
+    if mode & 0o077:
+        log.warning("%s was mode %o: tightening to 0600", path, mode)
+        path.chmod(0o600)
+    key = path.read_bytes()
+    if len(key) != 32:
+        raise RuntimeError(f"{path} must hold exactly 32 bytes (delete it to generate a new key)")
+    return key
+
+
+def _session_key(request: Request) -> bytes:
+    cached = getattr(request.app.state, "_web_session_key", None)
+    if cached is None:
+        with _key_lock:
+            cached = getattr(request.app.state, "_web_session_key", None)
+            if cached is None:
+                cached = load_or_create_session_key(request.app.state.ctx.settings.data_dir)
+                request.app.state._web_session_key = cached
+    return cached
+
+
+def seal(key: bytes, payload: dict[str, Any]) -> str:
+    """Encrypt and authenticate ``payload`` for the session cookie."""
+    nonce = secrets.token_bytes(_NONCE_LEN)
+    plain = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
+    return f"{SESSION_VERSION}.{_b64(nonce + AESGCM(key).encrypt(nonce, plain, _SESSION_AD))}"
+
+
+def unseal(key: bytes, value: str | None) -> dict[str, Any] | None:
+    """The payload of a cookie made by ``seal``; None when absent, malformed, edited or
+    encrypted under another key."""
+    if not value or len(value) > 4096:
+        return None
+    version, _, body = value.partition(".")
+    if version != SESSION_VERSION or not body:
+        return None
+    try:
+        blob = _unb64(body)
+        if len(blob) <= _NONCE_LEN:
+            return None
+        plain = AESGCM(key).decrypt(blob[:_NONCE_LEN], blob[_NONCE_LEN:], _SESSION_AD)
+        out = json.loads(plain)
+    except (InvalidTag, ValueError, TypeError):
+        return None
+    return out if isinstance(out, dict) else None
 
 
 def _b64(data: bytes) -> str:
@@ -87,20 +173,28 @@ class WebSession:
     officer: str
 
 
-def read_session(request: Request) -> WebSession | None:
-    data = unsign(request, request.cookies.get(SESSION_COOKIE))
+def read_session(request: Request, now: float | None = None) -> WebSession | None:
+    """The signed-in session, or None (no cookie, edited, other key, expired, malformed)."""
+    data = unseal(_session_key(request), request.cookies.get(SESSION_COOKIE))
     if not data or not isinstance(data.get("t"), str) or not isinstance(data.get("o"), str):
+        return None
+    exp = data.get("exp")
+    if not isinstance(exp, int) or isinstance(exp, bool):
+        return None
+    if (time.time() if now is None else now) >= exp:
         return None
     return WebSession(data["t"], data["o"])
 
 
 def write_session(request: Request, response: Response, token: str, officer: str) -> None:
-    _set(request, response, SESSION_COOKIE, sign(request, {"t": token, "o": officer}), max_age=SESSION_MAX_AGE)
+    now = int(time.time())
+    value = seal(_session_key(request), {"t": token, "o": officer, "iat": now, "exp": now + SESSION_MAX_AGE})
+    _set(request, response, SESSION_COOKIE, value, max_age=SESSION_MAX_AGE)
     rotate_csrf(request, response)
 
 
 def clear_session(request: Request, response: Response) -> None:
-    response.delete_cookie(SESSION_COOKIE, path="/")
+    response.delete_cookie(SESSION_COOKIE, path="/", httponly=True, samesite="strict", secure=secure_cookies(request))
     rotate_csrf(request, response)
 
 

@@ -1,7 +1,11 @@
 """Auditor views: the trail (from the event index), exports, integrity, incidents, records, statistics.
 
-All read-only GETs for auditors and governors; departments see only their own
+Read-only GETs for auditors and governors; departments see only their own
 part (403 for another department's resource, grant, incidents or record).
+The one write is ``POST /audit/resources/{id}/integrity``: the check that files
+TAMPER incidents, signed by the caller's own account (auditor or owner
+department); a governor's POST only reports. ``GET`` on the same path checks
+and files nothing.
 The trail, incidents, records and statistics are served from the index, so
 they keep answering while the chain node is down; the integrity check reads
 the anchored hashes on chain (503 when the node is down).
@@ -86,12 +90,26 @@ def export_trail(
 
 @router.get(
     "/resources/{resource_id}/integrity",
-    summary="Every version's anchored hash vs the stored document; files a TAMPER incident per mismatch",
+    summary="Every version's anchored hash vs the stored document (read-only: files nothing)",
 )
 def integrity(
     resource_id: Annotated[int, Path(ge=1, le=UINT256)], audit: Audit, principal: ReaderPrincipal,
 ) -> dict[str, Any]:
-    return audit.integrity(actor(principal), resource_id)
+    return audit.integrity(actor(principal), resource_id, file_incidents=False)
+
+
+@router.post(
+    "/resources/{resource_id}/integrity",
+    summary="The same check; each mismatch files one TAMPER incident signed by the caller "
+            "(auditor or owner department; a governor's check only reports)",
+)
+def integrity_and_file(
+    resource_id: Annotated[int, Path(ge=1, le=UINT256)], audit: Audit, principal: ReaderPrincipal,
+) -> dict[str, Any]:
+    """Idempotent without an Idempotency-Key: the filing key is derived from the resource,
+    the version, what was found and the reporter, so repeating the check answers
+    ``already_filed`` with the same incident."""
+    return audit.integrity(actor(principal), resource_id, file_incidents=True)
 
 
 @router.get("/incidents", summary="Incidents with status, type and responsible department (from the index)")

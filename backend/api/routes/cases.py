@@ -18,8 +18,8 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import Field, JsonValue
 
 from backend.api.deps import (
-    CurrentPrincipal, DepartmentPrincipal, GovernorPrincipal, IdemKey, OfficerId, Principal, ReaderPrincipal,
-    Svc, actor,
+    CitizenPrincipal, CurrentPrincipal, DepartmentPrincipal, GovernorPrincipal, IdemKey, OfficerId, Principal,
+    ReaderPrincipal, Svc, actor,
 )
 from backend.api.schemas import UINT32, UINT64, DataSubject, Strict
 from backend.services import Services
@@ -42,18 +42,10 @@ def get_cases(svc: Svc) -> CasesService:
 Cases = Annotated[CasesService, Depends(get_cases)]
 
 
-def require_citizen(principal: CurrentPrincipal) -> Principal:
-    if principal.role != "citizen":
-        raise Forbidden("requires role citizen", role=principal.role)
-    return principal
-
-
-CitizenPrincipal = Annotated[Principal, Depends(require_citizen)]
-
-
 def require_escalator(principal: CurrentPrincipal) -> Principal:
-    if principal.role not in ("department", "auditor", "governor"):
-        raise Forbidden("requires role department, auditor or governor", role=principal.role)
+    """Departments and governors; auditor tokens are read-only (403)."""
+    if principal.role not in ("department", "governor"):
+        raise Forbidden("requires role department or governor", role=principal.role)
     return principal
 
 
@@ -202,7 +194,7 @@ def reject_step(case_id: Id, step_index: StepIndex, body: Decision, cases: Cases
 
 
 @router.post("/cases/{case_id}/steps/{step_index}/escalate",
-             summary="Escalate an undecided step past its stage deadline (any department, auditor or governor)")
+             summary="Escalate an undecided step past its stage deadline (any department or governor; auditors read only)")
 def escalate_step(case_id: Id, step_index: StepIndex, cases: Cases,
                   principal: Annotated[Principal, Depends(require_escalator)], key: IdemKey) -> dict[str, Any]:
     return cases.escalate_step(actor(principal), case_id, step_index, key=key)

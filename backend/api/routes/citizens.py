@@ -6,23 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import APIRouter, Path, Query
 from pydantic import Field
 
-from backend.api.deps import CurrentPrincipal, DepartmentPrincipal, OfficerId, Principal, Svc, actor
+from backend.api.deps import CitizenPrincipal, DepartmentPrincipal, OfficerId, Svc, actor
 from backend.api.schemas import UINT32, DataSubject, Strict
-from backend.services.errors import Forbidden
 
 router = APIRouter(prefix="/citizens", tags=["citizens"])
 
 
-def require_citizen(principal: CurrentPrincipal) -> Principal:
-    if principal.role != "citizen":
-        raise Forbidden("requires role citizen", role=principal.role)
-    return principal
-
-
-CitizenPrincipal = Annotated[Principal, Depends(require_citizen)]
 Offset = Annotated[int, Query(ge=0, le=10**9)]
 Limit = Annotated[int, Query(ge=1, le=100)]
 

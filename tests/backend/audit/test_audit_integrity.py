@@ -1,5 +1,7 @@
 """Integrity: an untouched resource passes; one flipped byte in the stored file, or an
-edited documents row, fails and files exactly one TAMPER incident in the owner's name."""
+edited documents row, fails. ``GET`` only reports; ``POST`` files exactly one TAMPER
+incident per finding, signed by the CALLER (auditor or owner department), attributed by
+the contract to the owner; a governor's POST only reports; nobody signs for another."""
 
 from __future__ import annotations
 
@@ -13,9 +15,24 @@ from backend.services.common import canonical_json
 
 
 def _integrity(s, rid, who="auditor"):
+    """The filing check (POST)."""
+    r = s.http.post(f"/audit/resources/{rid}/integrity", headers=s.h(who))
+    assert r.status_code == 200, r.text
+    return r.json()
+
+
+def _report(s, rid, who="auditor"):
+    """The read-only check (GET)."""
     r = s.http.get(f"/audit/resources/{rid}/integrity", headers=s.h(who))
     assert r.status_code == 200, r.text
     return r.json()
+
+
+def _flip_byte(s, content_hash):
+    path = s.ctx.store.path_for(content_hash)
+    blob = bytearray(path.read_bytes())
+    blob[len(blob) // 2] ^= 0x01
+    path.write_bytes(bytes(blob))
 
 
 def _two_versions(s):
@@ -27,16 +44,18 @@ def _two_versions(s):
     return rid, res["content_hash"], r.json()["content_hash"]
 
 
-def _check_incident(s, rid, version, inc):
-    """The incident on chain, field by field: TAMPER about the version, filed by and
-    attributed to the owner, with the evidence hash the API reported."""
+def _check_incident(s, rid, version, inc, reporter="auditor"):
+    """The incident on chain, field by field: TAMPER about the version, signed by the
+    caller (``reporter``), attributed to the owner, with the evidence hash the API reported."""
     evs = s.events("Accountability", "IncidentFiled", incidentId=inc["incident_id"])
     assert len(evs) == 1
     ev = evs[0]
     assert ev["tx_hash"] == inc["tx_hash"]
+    assert s.w3.eth.get_transaction(inc["tx_hash"])["from"] == s.addr[reporter]
     assert ev["incidentType"] == 3 and ev["subjectKind"] == 0
     assert ev["subjectId"] == rid and ev["useIndex"] == version
-    assert ev["reporter"] == s.addr["dept-a"] == ev["responsible"] == inc["responsible"] == inc["reporter"]
+    assert ev["reporter"] == s.addr[reporter] == inc["reporter"]
+    assert ev["responsible"] == s.addr["dept-a"] == inc["responsible"]
     assert "0x" + ev["evidenceHash"].hex() == inc["evidence_hash"]
     view = s.contract("Accountability").functions.incident(inc["incident_id"]).call()
     assert view[2] == 1  # Open
@@ -59,17 +78,18 @@ def test_untouched_resource_passes(audit):
     assert _integrity(s, rid, "dept-a")["result"] == "pass"
     assert _tamper_incidents(s, rid) == []
     assert s.http.get("/audit/resources/999999/integrity", headers=s.h("auditor")).status_code == 404
+    assert s.http.post("/audit/resources/999999/integrity", headers=s.h("auditor")).status_code == 404
+    for bad in ("0", "-1", str(2**256)):
+        assert s.http.post(f"/audit/resources/{bad}/integrity", headers=s.h("auditor")).status_code == 422
 
 
 def test_flipped_byte_in_stored_file_fails_and_files_one_incident(audit):
     s = audit
     rid, h1, h2 = _two_versions(s)
-    path = s.ctx.store.path_for(h2)
-    blob = bytearray(path.read_bytes())
-    blob[len(blob) // 2] ^= 0x01
-    path.write_bytes(bytes(blob))
+    _flip_byte(s, h2)
 
     rep = _integrity(s, rid)
+    assert rep["filing"]["mode"] == "file" and rep["filing"]["reporter"] == s.addr["auditor"]
     assert rep["result"] == "fail" and rep["failed_versions"] == [2]
     v1, v2 = rep["versions"]
     assert v1["result"] == "pass" and v1["incident"] is None
@@ -116,3 +136,64 @@ def test_edited_database_row_fails_and_files_incident(audit):
     assert v["incident"]["status"] == "filed"
     _check_incident(s, rid, 1, v["incident"])
     assert len(_tamper_incidents(s, rid)) == 2
+
+
+def test_get_reports_a_failure_without_filing(audit):
+    s = audit
+    rid, _h1, h2 = _two_versions(s)
+    _flip_byte(s, h2)
+    for who in ("auditor", "gov-1", "dept-a"):
+        rep = _report(s, rid, who)
+        assert rep["result"] == "fail" and rep["failed_versions"] == [2], who
+        assert rep["filing"]["mode"] == "report_only" and rep["filing"]["reporter"] is None
+        assert "nothing is filed" in rep["filing"]["reason"]
+        assert all(v["incident"] is None for v in rep["versions"])
+    assert _tamper_incidents(s, rid) == []
+    # another department may not even look
+    r = s.http.get(f"/audit/resources/{rid}/integrity", headers=s.h("dept-b"))
+    assert r.status_code == 403 and r.json()["error"] == "Forbidden"
+
+
+def test_governor_check_only_reports(audit):
+    s = audit
+    rid, _h1, h2 = _two_versions(s)
+    _flip_byte(s, h2)
+    nonce_owner = s.w3.eth.get_transaction_count(s.addr["dept-a"])
+    nonce_gov = s.w3.eth.get_transaction_count(s.addr["gov-1"])
+    rep = _integrity(s, rid, "gov-1")
+    assert rep["result"] == "fail" and rep["failed_versions"] == [2]
+    assert rep["filing"]["mode"] == "report_only" and "governors do not file" in rep["filing"]["reason"]
+    assert all(v["incident"] is None for v in rep["versions"])
+    assert _tamper_incidents(s, rid) == []
+    # nothing was signed: not by the governor, not in the owner's name
+    assert s.w3.eth.get_transaction_count(s.addr["dept-a"]) == nonce_owner
+    assert s.w3.eth.get_transaction_count(s.addr["gov-1"]) == nonce_gov
+
+
+def test_auditor_files_as_itself_never_as_the_owner(audit):
+    s = audit
+    rid, _h1, h2 = _two_versions(s)
+    _flip_byte(s, h2)
+    nonce_owner = s.w3.eth.get_transaction_count(s.addr["dept-a"])
+    inc = _integrity(s, rid, "auditor")["versions"][1]["incident"]
+    assert inc["status"] == "filed"
+    _check_incident(s, rid, 2, inc, reporter="auditor")
+    assert s.w3.eth.get_transaction_count(s.addr["dept-a"]) == nonce_owner  # no write in the owner's name
+
+
+def test_owner_department_files_as_itself(audit):
+    s = audit
+    rid, _h1, h2 = _two_versions(s)
+    _flip_byte(s, h2)
+    rep = _integrity(s, rid, "dept-a")
+    assert rep["filing"]["reporter"] == s.addr["dept-a"]
+    inc = rep["versions"][1]["incident"]
+    assert inc["status"] == "filed"
+    _check_incident(s, rid, 2, inc, reporter="dept-a")
+    again = _integrity(s, rid, "dept-a")["versions"][1]["incident"]
+    assert again["status"] == "already_filed" and again["incident_id"] == inc["incident_id"]
+    assert [e["incidentId"] for e in _tamper_incidents(s, rid)] == [inc["incident_id"]]
+    # another department can neither file nor read
+    r = s.http.post(f"/audit/resources/{rid}/integrity", headers=s.h("dept-b"))
+    assert r.status_code == 403 and r.json()["error"] == "Forbidden"
+    assert [e["incidentId"] for e in _tamper_incidents(s, rid)] == [inc["incident_id"]]

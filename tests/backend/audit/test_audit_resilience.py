@@ -51,6 +51,7 @@ def test_node_down_indexed_reads_work_writes_503_follower_catches_up(audit_ok):
                         headers=s.h("dept-a"))
         assert r.status_code == 503 and r.json()["error"] == "ChainUnavailable"
         assert s.http.get(f"/audit/resources/{res['resource_id']}/integrity", headers=s.h("auditor")).status_code == 503
+        assert s.http.post(f"/audit/resources/{res['resource_id']}/integrity", headers=s.h("auditor")).status_code == 503
         assert _wait(lambda: thread.status()["failures"] >= 2)
         assert thread.is_alive() and thread.status()["last_error"]
 
@@ -137,6 +138,10 @@ def test_cli_trail_integrity_incidents(audit, monkeypatch, tmp_path):
     assert r.exit_code == 0 and "ResourceRegistered" in r.stdout
     r = runner.invoke(audit_app, ["integrity", str(res["resource_id"])])
     assert r.exit_code == 0 and "PASS" in r.stdout, r.output
+    r = runner.invoke(audit_app, ["integrity", str(res["resource_id"]), "--file-as", s.addr["auditor"]])
+    assert r.exit_code == 0 and "PASS" in r.stdout, r.output
+    r = runner.invoke(audit_app, ["integrity", str(res["resource_id"]), "--file-as", s.addr["dept-a"]])
+    assert r.exit_code == 2 and "InvalidInput" in r.output, r.output
     r = runner.invoke(audit_app, ["incidents", "--json", "--no-sync"])
     assert r.exit_code == 0 and "items" in json.loads(r.stdout)
     r = runner.invoke(audit_app, ["trail", "--subject", "0x12", "--no-sync"])

@@ -120,6 +120,8 @@ def test_departments_see_only_their_own_trail(audit, flow):
     ):
         r = s.http.get(path, headers=s.h(who))
         assert r.status_code == 403 and r.json()["error"] == "Forbidden", (who, path, r.text)
+    r = s.http.post(f"/audit/resources/{rid}/integrity", headers=s.h("dept-b"))
+    assert r.status_code == 403 and r.json()["error"] == "Forbidden", r.text
     # unfiltered, a department sees only rows about itself, its resources and its grants
     mine = _trail(s, "dept-c")["items"]
     assert all(str(i["resource_id"]) != str(rid) and i["grant_id"] != str(gid) for i in mine)
@@ -143,8 +145,12 @@ def test_auditor_token_cannot_write(audit, flow):
         r = s.http.post(path, json=body, headers=s.h("auditor"))
         assert r.status_code == 403 and r.json()["error"] == "Forbidden", (path, r.text)
     assert s.http.get(f"/grants/{flow['gid']}/data", headers=s.h("auditor")).status_code == 403
-    for path in ("/audit/trail", f"/audit/resources/{flow['rid']}/integrity"):
-        assert s.http.post(path, json={}, headers=s.h("auditor")).status_code == 405
+    assert s.http.post("/audit/trail", json={}, headers=s.h("auditor")).status_code == 405
+    # the one audit POST: an integrity check that files only under the auditor's own account
+    # (nothing here: the resource is intact)
+    r = s.http.post(f"/audit/resources/{flow['rid']}/integrity", headers=s.h("auditor"))
+    assert r.status_code == 200 and r.json()["result"] == "pass", r.text
+    assert r.json()["filing"]["reporter"] == s.addr["auditor"]
 
 
 def test_export_csv_and_json_exact(audit, flow):

@@ -126,7 +126,7 @@ def test_refusals_before_evidence(world: World, house: dict) -> None:
     r = w.http.post(f"/cases/{cid}/evidence/pull", headers=w.h("auditor"))
     assert r.status_code == 403
     # escalation before the deadline: the contract says no
-    r = w.http.post(f"/cases/{cid}/steps/0/escalate", headers=w.h("auditor"))
+    r = w.http.post(f"/cases/{cid}/steps/0/escalate", headers=w.h("dept-psb"))
     assert r.status_code == 409 and r.json()["error"] == "OneStopServicesDeadlineNotReached", r.text
     # finalize before approval
     r = w.http.post(f"/cases/{cid}/finalize", headers=w.h("dept-nr"))
@@ -261,7 +261,11 @@ def test_escalation_after_deadline(world: World, house: dict) -> None:
     while w.chain_time() <= case["block_number"] and time.monotonic() < deadline:
         time.sleep(0.2)
     time.sleep(2.5)
-    r = w.post(f"/cases/{cid}/steps/0/escalate", None, "auditor", status=200)
+    # auditor tokens are read-only: 403 even past the deadline, and nothing is sent
+    r = w.http.post(f"/cases/{cid}/steps/0/escalate", headers=w.h("auditor"))
+    assert r.status_code == 403 and r.json()["error"] == "Forbidden", r.text
+    assert w.http.get(f"/cases/{cid}", headers=w.h("auditor")).json()["steps"][0]["escalated"] is False
+    r = w.post(f"/cases/{cid}/steps/0/escalate", None, "gov-bdb", status=200)
     assert r["escalated"] is True and r["department"]["address"] == w.addr("dept-samr")
     again = w.http.post(f"/cases/{cid}/steps/0/escalate", headers=w.h("dept-psb"))
     assert again.status_code == 409 and again.json()["error"] == "OneStopServicesStepAlreadyEscalated"
