@@ -6,7 +6,7 @@ export PATH := $(ROOT)/node_modules/.bin:$(ROOT)/.venv/bin:$(PATH)
 PY := $(ROOT)/.venv/bin/python
 PYTEST_BACKEND := $(PY) -m pytest -p no:pytest-brownie
 
-.PHONY: help setup compile run test test-contracts test-ganache test-backend slither gas bench clean
+.PHONY: help setup compile run test test-contracts test-ganache test-backend test-e2e test-fuzz test-crash slither gas bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -29,8 +29,18 @@ test-contracts: setup ## brownie contract tests on anvil
 test-ganache: setup ## smoke run of the contract tests on ganache 7
 	brownie test tests/contracts --network govchain-ganache -m ganache_smoke
 
-test-backend: setup ## backend tests (real anvil, real contracts)
-	$(PYTEST_BACKEND) tests/backend
+test-backend: setup ## backend tests (real anvil, real contracts; 3 workers)
+	$(PYTEST_BACKEND) -n 3 --dist loadfile tests/backend
+
+test-e2e: setup ## console tests in Debian's headless Chromium (screenshots in reports/screenshots)
+	bash tools/setup_e2e.sh
+	$(PYTEST_BACKEND) tests/e2e
+
+test-fuzz: setup ## schemathesis over the OpenAPI spec (separate venv .venv-fuzz)
+	$(PYTEST_BACKEND) tests/backend/fuzz
+
+test-crash: setup ## the API server SIGKILLed during a batch of writes
+	$(PYTEST_BACKEND) tests/backend/crash
 
 slither: compile ## static analysis: no high or medium findings allowed
 	$(PY) tools/run_slither.py
