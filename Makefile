@@ -9,7 +9,7 @@ PYTEST_BACKEND := $(PY) -m pytest -p no:pytest-brownie
 .PHONY: help setup compile run test test-contracts test-ganache test-backend test-e2e test-fuzz test-crash slither gas bench clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
+	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
 
 setup: ## install everything (venv, npm toolchain, offline solc, brownie networks)
 	@bash tools/setup.sh
@@ -20,7 +20,7 @@ compile: setup ## compile the contracts with the offline solc (brownie)
 run: compile ## run the platform: local chain, contracts, demo data, API + console
 	$(PY) -m backend.cli up $(ARGS)
 
-test: setup ## run every test: contracts, slither, ganache smoke, backend
+test: setup ## run every test: contracts, ganache smoke, slither, backend, browser
 	@bash tools/run_tests.sh
 
 test-contracts: setup ## brownie contract tests on anvil
