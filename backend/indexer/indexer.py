@@ -93,7 +93,9 @@ class Indexer:
     # -- public API ----------------------------------------------------------
     def sync(self, to_block: int | None = None, progress: Progress | None = None) -> int:
         """Index up to ``to_block`` (default: head - confirmations). Returns the
-        number of new rows. Safe to call repeatedly and after a crash."""
+        number of log rows written in this call (rows already present, e.g. after a
+        lost cursor, are skipped by the database and still counted). Safe to call
+        repeatedly and after a crash."""
         if not self._bulk:
             self.ensure_indexes()
         target = to_block if to_block is not None else self._head() - self.confirmations
