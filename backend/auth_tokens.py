@@ -12,6 +12,9 @@ import hashlib
 import hmac
 import re
 import secrets
+import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 from typing import Callable
@@ -25,6 +28,12 @@ from backend.db import Base
 TOKEN_PREFIX = "gct_"
 ROLES = frozenset({"department", "governor", "auditor", "citizen"})
 _SUBJECT_RE = re.compile(r"^0x[0-9a-f]{64}$")
+# authenticate() answers from memory for a token seen in the last AUTH_CACHE_TTL_S
+# seconds (live tokens only; expiry is checked again on every hit). revoke() and
+# rotate() empty the cache of this process; a token revoked by ANOTHER process
+# (e.g. the CLI) keeps working here for at most AUTH_CACHE_TTL_S.
+AUTH_CACHE_TTL_S = 2.0
+AUTH_CACHE_MAX = 1024
 
 
 class TokenError(Exception):
@@ -119,6 +128,36 @@ class TokenService:
     def __init__(self, session_factory: Callable[[], Session], now: Callable[[], datetime] = _utcnow) -> None:
         self._sessions = session_factory
         self._now = now  # injectable clock so expiry is testable without sleeping
+        self._cache: OrderedDict[str, tuple[float, TokenInfo]] = OrderedDict()  # digest -> (cached at, info)
+        self._cache_lock = threading.Lock()
+        self._generation = 0  # bumped by every invalidation: a lookup racing a revoke is not cached
+
+    def invalidate_cache(self) -> None:
+        """Forget every cached authentication (after a revoke or a rotation)."""
+        with self._cache_lock:
+            self._cache.clear()
+            self._generation += 1
+
+    def cached(self, token: str | None) -> TokenInfo | None:
+        """The cached TokenInfo of a live token, or None when a database lookup is needed
+        (unknown to the cache, stale, or expired meanwhile)."""
+        if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
+            return None
+        return self._cached(hash_token(token))
+
+    def _cached(self, digest: str) -> TokenInfo | None:
+        with self._cache_lock:
+            hit = self._cache.get(digest)
+            if hit is None:
+                return None
+            if time.monotonic() - hit[0] > AUTH_CACHE_TTL_S:
+                del self._cache[digest]
+                return None
+            self._cache.move_to_end(digest)
+        info = hit[1]
+        if info.expires_at is not None and info.expires_at <= self._now():
+            return None
+        return info
 
     def issue(self, role: str, principal: str, label: str = "", ttl: timedelta | None = None) -> str:
         """Create a token; the plaintext is returned once and never stored."""
@@ -143,6 +182,11 @@ class TokenService:
         if not token or not token.startswith(TOKEN_PREFIX) or len(token) > 100:
             return None
         digest = hash_token(token)
+        info = self._cached(digest)
+        if info is not None:
+            return info
+        with self._cache_lock:
+            generation = self._generation
         with self._sessions() as s:
             row = s.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).first()
             if row is None or not hmac.compare_digest(row.token_hash, digest):
@@ -152,6 +196,12 @@ class TokenService:
             return None
         if info.expires_at is not None and info.expires_at <= self._now():
             return None
+        with self._cache_lock:
+            if generation == self._generation:  # no revoke/rotate since the read
+                self._cache[digest] = (time.monotonic(), info)
+                self._cache.move_to_end(digest)
+                while len(self._cache) > AUTH_CACHE_MAX:
+                    self._cache.popitem(last=False)
         return info
 
     def revoke(self, token_id: int) -> TokenInfo:
@@ -163,7 +213,9 @@ class TokenService:
             if row.revoked_at is None:
                 row.revoked_at = self._now()
             s.flush()
-            return _info(row)
+            info = _info(row)
+        self.invalidate_cache()
+        return info
 
     def rotate(self, token_id: int, ttl: timedelta | None = None) -> str:
         """Revoke ``token_id`` and issue a replacement with the same role,
@@ -190,6 +242,7 @@ class TokenService:
                     expires_at=now + ttl if ttl is not None else None,
                 )
             )
+        self.invalidate_cache()
         return token
 
     def get(self, token_id: int) -> TokenInfo:

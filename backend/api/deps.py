@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
+from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backend.context import AppContext
@@ -34,26 +35,33 @@ class Principal:
     label: str
 
 
-def get_context(request: Request) -> AppContext:
+# The dependencies are ``async def`` on purpose: they are pure CPU (or answer from
+# memory), and a sync dependency costs a worker-thread hop per request each.
+
+async def get_context(request: Request) -> AppContext:
     return request.app.state.ctx
 
 
 Ctx = Annotated[AppContext, Depends(get_context)]
 
 
-def get_services(ctx: Ctx) -> Services:
+async def get_services(ctx: Ctx) -> Services:
     return ctx.services
 
 
 Svc = Annotated[Services, Depends(get_services)]
 
 
-def current_principal(
+async def current_principal(
     ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("missing bearer token")
-    info = ctx.tokens.authenticate(credentials.credentials)
+    # A token authenticated in the last ~2 s is answered from memory (no database, no
+    # thread); otherwise the database lookup runs in a worker thread.
+    info = ctx.tokens.cached(credentials.credentials)
+    if info is None:
+        info = await run_in_threadpool(ctx.tokens.authenticate, credentials.credentials)
     if info is None:
         raise Unauthorized("invalid, expired or revoked token")
     return Principal(token_id=info.id, role=info.role, address=info.principal, label=info.label)
@@ -63,7 +71,7 @@ CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
 
 
 def _role(*roles: str):
-    def check(principal: CurrentPrincipal) -> Principal:
+    async def check(principal: CurrentPrincipal) -> Principal:
         if principal.role not in roles:
             raise Forbidden(f"requires role {' or '.join(roles)}", role=principal.role)
         return principal
@@ -86,7 +94,7 @@ ReporterPrincipal = Annotated[Principal, Depends(require_reporter)]
 CitizenPrincipal = Annotated[Principal, Depends(require_citizen)]
 
 
-def officer_id(
+async def officer_id(
     x_officer_id: Annotated[
         str | None,
         Header(description="id of the acting officer; only its salted hash reaches the chain"),
@@ -102,7 +110,7 @@ def officer_id(
 OfficerId = Annotated[str, Depends(officer_id)]
 
 
-def idempotency_key(
+async def idempotency_key(
     idempotency_key: Annotated[
         str | None,
         Header(description="repeat a write with the same key to get the same answer and one on-chain effect"),

@@ -9,6 +9,8 @@ failures as ``ChainUnavailable`` — never as a raw web3/requests exception.
 
 from __future__ import annotations
 
+import http.client
+import json
 import threading
 import time
 from collections.abc import Iterator
@@ -96,6 +98,8 @@ class ChainClient:
         self._fees_at = 0.0
         self._fee_refreshing = False
         self._watcher: Any = None
+        self._raw = threading.local()  # per-thread keep-alive connection for the watcher's polls
+        self._raw_id = 0
 
     # -- error mapping -----------------------------------------------------
     @contextmanager
@@ -159,9 +163,45 @@ class ChainClient:
         with self.guard():
             return int(self.w3.eth.block_number)
 
+    def _raw_call(self, method: str, params: list[Any]) -> Any:
+        """One JSON-RPC call over a plain keep-alive ``http.client`` connection of this
+        thread: ~0.15 ms of CPU against ~0.7 ms through web3/requests. Only for plain
+        ``http://`` URLs and only for the receipt watcher's polls; raises on anything
+        unexpected (the caller then takes the web3 path, which maps errors as usual)."""
+        conn = getattr(self._raw, "conn", None)
+        if conn is None:
+            from urllib.parse import urlsplit
+
+            u = urlsplit(self.settings.rpc_url)
+            if u.scheme != "http" or not u.hostname or u.username or u.password:
+                raise ValueError("raw polling only over plain http")
+            conn = http.client.HTTPConnection(u.hostname, u.port or 80, timeout=10)
+            self._raw.conn, self._raw.path = conn, (u.path or "/") + (f"?{u.query}" if u.query else "")
+        self._raw_id += 1
+        body = json.dumps({"jsonrpc": "2.0", "id": self._raw_id, "method": method, "params": params}).encode()
+        try:
+            conn.request("POST", self._raw.path, body, {"Content-Type": "application/json"})
+            resp = conn.getresponse()
+            data = resp.read()
+            if resp.status != 200:
+                raise ValueError(f"HTTP {resp.status}")
+            msg = json.loads(data)
+        except Exception:
+            conn.close()
+            self._raw.conn = None
+            raise
+        if not isinstance(msg, dict) or msg.get("error") or "result" not in msg:
+            raise ValueError("JSON-RPC error")
+        return msg["result"]
+
     def head_number(self) -> int:
-        """The head block number straight from the provider (no middleware, no
-        formatters): the receipt watcher polls this every few milliseconds."""
+        """The head block number (raw JSON-RPC, no middleware, no formatters): the
+        receipt watcher polls this every few milliseconds."""
+        try:
+            result = self._raw_call("eth_blockNumber", [])
+            return int(result, 16) if isinstance(result, str) else int(result)
+        except Exception:
+            pass
         with self.guard():
             resp = self.w3.provider.make_request("eth_blockNumber", [])
         result = resp.get("result") if isinstance(resp, dict) else None
@@ -172,6 +212,14 @@ class ChainClient:
     def block_tx_hashes(self, number: int) -> list[str]:
         """Lower-case hashes of a block's transactions, straight from the provider (raw
         JSON: no formatters; the receipt watcher reads every new block)."""
+        try:
+            block = self._raw_call("eth_getBlockByNumber", [hex(number), False])
+        except Exception:
+            block = None
+        else:
+            if block is None:  # not there (yet): the watcher retries this block on its next poll
+                raise LookupError(f"block {number} not found")
+            return [str(h).lower() for h in block.get("transactions") or []]
         with self.guard():
             resp = self.w3.provider.make_request("eth_getBlockByNumber", [hex(number), False])
         if not isinstance(resp, dict) or resp.get("error"):
@@ -275,4 +323,7 @@ class ChainClient:
     def close(self) -> None:
         if self._watcher is not None:
             self._watcher.stop()
+        conn = getattr(self._raw, "conn", None)
+        if conn is not None:
+            conn.close()
         self._http.close()

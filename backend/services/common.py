@@ -109,16 +109,36 @@ class ChainOps:
         self.ctx = ctx
         self._anchor_cache: dict[tuple[int, int], dict[str, Any]] = {}
         self._cache_lock = threading.Lock()
+        self._accounts: dict[str, LocalAccount] = {}  # actor address -> its (decrypted, cached) keystore account
+        self._officers: dict[tuple[str, str], bytes] = {}  # (department, officer id) -> officer hash
 
     # identity ---------------------------------------------------------------------------------
     def account(self, actor: Actor) -> LocalAccount:
-        return self.ctx.account_for(actor.address)
+        # Hot path: account_for() checksums the address (a keccak) and asks the keystore on
+        # every call. The keystore serves a loaded account from memory for the life of the
+        # process anyway, so the result is kept per address (failures are not kept).
+        acct = self._accounts.get(actor.address)
+        if acct is None:
+            acct = self.ctx.account_for(actor.address)
+            if len(self._accounts) >= 4096:
+                self._accounts.clear()
+            self._accounts[actor.address] = acct
+        return acct
 
     def officer(self, actor: Actor, officer_id: str | None = None) -> bytes:
         oid = officer_id if officer_id is not None else actor.officer_id
         if not oid or not oid.strip():
             raise InvalidInput("the acting officer is required (header X-Officer-Id)", field="X-Officer-Id")
-        return officer_hash(self.ctx.settings.subject_secret, actor.address, oid)
+        # Memoised per (department, officer id): a pure function of them and the deployment's
+        # subject secret (fixed for the life of the process).
+        key = (actor.address, oid)
+        h = self._officers.get(key)
+        if h is None:
+            h = officer_hash(self.ctx.settings.subject_secret, actor.address, oid)
+            if len(self._officers) >= 65536:
+                self._officers.clear()
+            self._officers[key] = h
+        return h
 
     def subject(self, id_type: str, id_value: str) -> bytes:
         try:

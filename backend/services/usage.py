@@ -9,11 +9,13 @@ the grantee (responsibility falls on the owner by the contract's rule).
 
 from __future__ import annotations
 
+import functools
 import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+import anyio.to_thread
 from sqlalchemy.exc import IntegrityError
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
@@ -233,6 +235,42 @@ class UsageService:
                     "idempotency_key": key}
         use = self._use_result(submitted, key, grant_id)
         return self._use_body(grant_id, int(g["resourceId"]), use)
+
+    async def record_use_async(
+        self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, *, key: str
+    ) -> dict[str, Any]:
+        """``record_use(..., respond_async=True)`` for the event loop. The common case (grant
+        view cached, fresh key) runs without a worker thread: the same checks, then the
+        durable group-committed insert is AWAITED, so the answer still comes only after the
+        COMMIT. Everything else (grant not cached, legacy keys, a replayed key) runs the
+        synchronous path in a worker thread, unchanged."""
+        actor.require_role("department")
+        account = self.ops.account(actor)
+        g = self._cached_grant(grant_id)
+        if g is None or self._legacy.get(account.address) is not False:
+            return await anyio.to_thread.run_sync(functools.partial(
+                self.record_use, actor, grant_id, subject, context_ref, key=key, respond_async=True
+            ))
+        if not actor.same(g["grantee"]):
+            raise Forbidden("grant belongs to another department", grant_id=grant_id)
+        officer = self.ops.officer(actor)
+        entry = await self.batcher.submit_async(
+            account.address, grant_id, officer, subject or ZERO32, context_ref or ZERO32, f"grants.{grant_id}.use:{key}"
+        )
+        if entry is None:  # the key is taken: the synchronous path answers the replay
+            return await anyio.to_thread.run_sync(functools.partial(
+                self.record_use, actor, grant_id, subject, context_ref, key=key, respond_async=True
+            ))
+        return {"status": "queued", "grant_id": grant_id, "resource_id": int(g["resourceId"]), "idempotency_key": key}
+
+    def _cached_grant(self, grant_id: int) -> dict[str, Any] | None:
+        """The cached grant view if it is still within its expiry (the same rule as
+        :meth:`_grant_as_grantee`), else None."""
+        with self._grants_lock:
+            g = self._grants.get(int(grant_id))
+        if g is None or int(g["expiresAt"]) <= int(time.time()):
+            return None
+        return g
 
     def use_status(self, actor: Actor, grant_id: int, key: str) -> dict[str, Any]:
         """Where a recorded use stands: queued | pending | mined | failed."""

@@ -28,6 +28,7 @@ its uses go back to queued and are decided again.
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import threading
 import time
@@ -36,7 +37,7 @@ from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Callable
 
-from sqlalchemy import select
+from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
@@ -364,6 +365,14 @@ class _GroupCommitter:
     def commit(self, values: dict[str, Any], entry: UseEntry) -> bool:
         """True once the row is committed (entry.id set, entry queued); False when the
         (signer, key) exists already. Raises the database error otherwise."""
+        return self._put(values, entry).result()
+
+    async def commit_async(self, values: dict[str, Any], entry: UseEntry) -> bool:
+        """As :meth:`commit`, awaited on the event loop instead of blocking a thread: the
+        answer still comes only once the group's transaction is COMMITTED."""
+        return await asyncio.wrap_future(self._put(values, entry))
+
+    def _put(self, values: dict[str, Any], entry: UseEntry) -> Future:
         fut: Future = Future()
         with self._cond:
             self._stopped = False  # like the lanes: a submit after stop() starts it again
@@ -372,7 +381,7 @@ class _GroupCommitter:
                 self._thread = threading.Thread(target=self._run, name="use-outbox-commit", daemon=True)
                 self._thread.start()
             self._cond.notify()
-        return fut.result()
+        return fut
 
     def stop(self) -> None:
         with self._cond:
@@ -404,11 +413,14 @@ class _GroupCommitter:
         ok: list[tuple[UseEntry, Future]] = []
         try:
             with sessions.begin() as s:  # ONE COMMIT for the whole group
-                rows = [OutboxUse(**v, status=USE_QUEUED) for v, _e, _f in group]
-                s.add_all(rows)
-                s.flush()
-                for row, (_v, e, fut) in zip(rows, group):
-                    e.id = row.id
+                # Core INSERT … RETURNING id (ids in parameter order): no ORM unit of work
+                # for rows this process never reads back as objects.
+                stmt = insert(OutboxUse).returning(OutboxUse.id, sort_by_parameter_order=True)
+                ids = s.execute(stmt, [{**v, "status": USE_QUEUED} for v, _e, _f in group]).scalars().all()
+                if len(ids) != len(group):  # pragma: no cover - RETURNING always answers every row
+                    raise RuntimeError("group commit: ids missing from RETURNING")
+                for row_id, (_v, e, fut) in zip(ids, group):
+                    e.id = int(row_id)
                     ok.append((e, fut))
         except IntegrityError:
             ok = []
@@ -463,6 +475,21 @@ class UseBatcher:
         if not self._committer.commit(values, entry):  # the key is taken (unique per signer)
             return self._replay(account, grant_id, officer, subject, context, key), True
         return entry, False
+
+    async def submit_async(
+        self, signer: str, grant_id: int, officer: bytes, subject: bytes, context: bytes, key: str
+    ) -> UseEntry | None:
+        """The fresh-key case of :meth:`submit` on the event loop: the entry once its row is
+        COMMITTED (and queued), or None when the key is taken; the caller then goes through
+        :meth:`submit` (in a thread), which answers the replay."""
+        values = {
+            "signer": signer, "idempotency_key": key, "grant_id": str(grant_id), "officer_hash": _h(officer),
+            "subject_hash": _h(subject), "context_ref": _h(context),
+        }
+        entry = UseEntry(0, signer, key, grant_id, officer, subject, context)
+        if not await self._committer.commit_async(values, entry):
+            return None
+        return entry
 
     def wait(self, entry: UseEntry, timeout: float | None = None) -> dict[str, Any]:
         """The use's result (mined). Raises its ContractRevert / TxRejected / ChainUnavailable,

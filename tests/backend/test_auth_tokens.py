@@ -94,3 +94,53 @@ def test_rotate_revokes_old_and_keeps_identity(svc, clock):
         svc.rotate(old_id)
     assert [(t.id, t.active) for t in svc.list(DEPT)] == [(old_id, False), (info.id, True)]
     assert svc.list("0x" + "00" * 20) == []
+
+
+# -- the short authentication cache ------------------------------------------------------------
+def test_cached_authentication_skips_the_database_but_revoke_and_rotate_clear_it(svc, sessions):
+    token = svc.issue("department", DEPT)
+    other = svc.issue("department", DEPT)
+    first = svc.authenticate(token)
+    assert svc.cached(token) == first  # served from memory from now on
+    assert svc.cached(other) is None  # never authenticated: not cached
+    assert svc.cached("nope") is None and svc.cached(None) is None
+    # revoke in this process: refused at once, not after the TTL
+    svc.revoke(first.id)
+    assert svc.cached(token) is None
+    assert svc.authenticate(token) is None
+    # rotate in this process: the old token is refused at once, the new one works
+    svc.authenticate(other)
+    new = svc.rotate(svc.authenticate(other).id)
+    assert svc.cached(other) is None and svc.authenticate(other) is None
+    assert svc.authenticate(new) is not None
+
+
+def test_cache_entry_lives_at_most_the_ttl_and_expiry_is_checked_on_every_hit(svc, sessions, clock, monkeypatch):
+    import backend.auth_tokens as at
+
+    token = svc.issue("department", DEPT, ttl=timedelta(minutes=5))
+    assert svc.authenticate(token) is not None
+    # a revoke by ANOTHER process (straight in the database): seen once the entry is older than the TTL
+    with sessions.begin() as s:
+        s.scalars(select(ApiToken)).one().revoked_at = clock.now
+    assert svc.authenticate(token) is not None  # still cached (≤ AUTH_CACHE_TTL_S)
+    t0 = at.time.monotonic()
+    monkeypatch.setattr(at.time, "monotonic", lambda: t0 + at.AUTH_CACHE_TTL_S + 0.01)
+    assert svc.authenticate(token) is None
+    monkeypatch.undo()
+    # expiry: a cached token that expires is refused without waiting for the TTL
+    token2 = svc.issue("department", DEPT, ttl=timedelta(minutes=5))
+    assert svc.authenticate(token2) is not None and svc.cached(token2) is not None
+    clock.now += timedelta(minutes=5)
+    assert svc.cached(token2) is None and svc.authenticate(token2) is None
+
+
+def test_cache_is_bounded(svc, monkeypatch):
+    import backend.auth_tokens as at
+
+    monkeypatch.setattr(at, "AUTH_CACHE_MAX", 3)
+    tokens = [svc.issue("department", DEPT) for _ in range(5)]
+    for t in tokens:
+        assert svc.authenticate(t) is not None
+    assert len(svc._cache) == 3
+    assert svc.cached(tokens[0]) is None and svc.cached(tokens[-1]) is not None

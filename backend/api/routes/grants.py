@@ -3,6 +3,7 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal
 
 from fastapi import APIRouter, Header, Path, Query
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
@@ -90,15 +91,20 @@ def _prefers_async(prefer: str | None) -> bool:
     ),
     responses={202: {"description": "queued (Prefer: respond-async): durably recorded, not mined yet"}},
 )
-def record_use(
+async def record_use(
     grant_id: GrantId, body: RecordUse, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey,
     prefer: Annotated[str | None, Header(max_length=200, description="respond-async: 202 once queued")] = None,
 ) -> Any:
+    # async def: with Prefer: respond-async the common case awaits the durable group commit
+    # on the event loop (no worker thread); the mined (default) answer waits in a thread.
     subject = svc.ops.subject(body.data_subject.id_type, body.data_subject.id_value) if body.data_subject else None
     want_async = _prefers_async(prefer)
-    result = svc.usage.record_use(
-        actor(principal, officer), grant_id, subject, _context_ref(body.context_ref), key=key, respond_async=want_async
-    )
+    who = actor(principal, officer)
+    ref = _context_ref(body.context_ref)
+    if want_async:
+        result = await svc.usage.record_use_async(who, grant_id, subject, ref, key=key)
+    else:
+        result = await run_in_threadpool(svc.usage.record_use, who, grant_id, subject, ref, key=key)
     if want_async and result.get("status") == "queued":
         url = f"/grants/{grant_id}/uses/{key}"
         result["status_url"] = url

@@ -71,3 +71,26 @@ def test_revoke_through_the_app_makes_the_next_batch_simulated_and_refused(syste
     d = s.http.get(f"/grants/{gid}/data", headers=s.h("dept-b"))
     assert d.status_code in (403, 409) and "record" not in d.json()
     assert s.contract("UsageRights").functions.grant(gid).call()[6] == 3
+
+
+def test_async_path_on_a_cached_grant_still_checks_the_grantee_and_answers_replays(system):
+    s = system
+    _, appr = system.granted("dept-a", "dept-b", max_uses=20)
+    gid = appr["grant_id"]
+    key = f"ap-{uuid.uuid4().hex}"
+    r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": "one"}, headers=s.h("dept-b", key=key, Prefer="respond-async"))
+    assert r.status_code in (201, 202), r.text  # the grant view is cached from here on
+    r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": "x"}, headers=s.h("dept-c", Prefer="respond-async"))
+    assert r.status_code == 403 and r.json()["error"] == "Forbidden", r.text
+    # the same key, another use: refused; the same use again: one row, one on-chain use
+    r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": "two"}, headers=s.h("dept-b", key=key, Prefer="respond-async"))
+    assert r.status_code == 409 and r.json()["error"] == "IdempotencyKeyReused", r.text
+    for _ in range(2):
+        r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": "one"}, headers=s.h("dept-b", key=key, Prefer="respond-async"))
+        assert r.status_code in (200, 201, 202), r.text
+    assert len(_rows_for(s, [f"grants.{gid}.use:{key}"])) == 1
+    deadline = time.monotonic() + 15
+    while time.monotonic() < deadline and s.contract("UsageRights").functions.grant(gid).call()[6] < 1:
+        time.sleep(0.05)
+    time.sleep(0.5)
+    assert s.contract("UsageRights").functions.grant(gid).call()[6] == 1
