@@ -9,7 +9,9 @@ the platform loses nothing.
 
 from __future__ import annotations
 
+import os
 import shutil
+import signal
 import socket
 import subprocess
 import time
@@ -95,12 +97,20 @@ class Devnet:
     def stop(self, timeout: float = 10) -> None:
         if self.process is None or self.process.poll() is not None:
             return
-        self.process.terminate()  # SIGTERM lets anvil dump its state
+        # npm's `anvil` is a node launcher with the real binary as its child; the
+        # whole process group gets SIGTERM, which lets anvil dump its state.
+        self._signal_group(signal.SIGTERM)
         try:
             self.process.wait(timeout)
         except subprocess.TimeoutExpired:
-            self.process.kill()
+            self._signal_group(signal.SIGKILL)
             self.process.wait()
+
+    def _signal_group(self, sig: int) -> None:
+        try:
+            os.killpg(self.process.pid, sig)  # started with start_new_session=True
+        except ProcessLookupError:
+            pass
 
     def __enter__(self) -> "Devnet":
         return self.start() if self.process is None else self
