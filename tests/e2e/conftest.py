@@ -133,12 +133,12 @@ def console(system):
 @pytest.fixture(scope="session")
 def driver_factory():
     if not (Path(CHROMIUM).exists() and Path(CHROMEDRIVER).exists()):
-        pytest.skip("Debian chromium + chromium-driver not installed: run tools/setup_e2e.sh")
+        pytest.fail("Debian chromium + chromium-driver not installed: run tools/setup_e2e.sh")
     try:
         from selenium import webdriver
         from selenium.webdriver.chrome.service import Service
     except ImportError:
-        pytest.skip("selenium not installed: run tools/setup_e2e.sh")
+        pytest.fail("selenium not installed: run tools/setup_e2e.sh")
     drivers, dirs = [], []
 
     def make():
@@ -191,7 +191,7 @@ def registry_roles(system):
     """Council-designated registry roles: dept-a is the REGISTRAR, dept-c the COURT;
     dept-b holds none (the unrelated department)."""
     if "PropertyRegistry" not in system.ctx.manifest.contracts:
-        pytest.skip("PropertyRegistry not compiled (build/contracts/PropertyRegistry.json): run `brownie compile`")
+        pytest.fail("PropertyRegistry not compiled (build/contracts/PropertyRegistry.json): run `brownie compile`")
     reg = system.ctx.services.registry
     for dept, role in (("dept-a", "REGISTRAR"), ("dept-c", "COURT")):
         council_call(system, lambda g, key, dept=dept, role=role: reg.propose_role(

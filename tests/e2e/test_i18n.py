@@ -31,7 +31,7 @@ ERRORS = abi_errors()
 
 def test_build_has_errors():
     if not ERRORS:
-        pytest.skip("no compiled contracts in build/contracts (run `brownie compile`)")
+        pytest.fail("no compiled contracts in build/contracts (run `brownie compile`)")
     assert "UsageRightsGrantExpired" in ERRORS
 
 

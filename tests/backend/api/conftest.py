@@ -107,9 +107,9 @@ class System:
 def system(tmp_path_factory) -> Iterator[System]:
     tmp = tmp_path_factory.mktemp("api")
     node = Anvil(block_time=0.2)
-    proxy = RpcProxy(node.url)
+    proxy = RpcProxy(node.rpc_url)
     try:
-        w3 = Web3(Web3.HTTPProvider(node.url))
+        w3 = Web3(Web3.HTTPProvider(node.rpc_url))
         keystore = Keystore(tmp / "data" / "keystore", SECRET)
         names = ("deployer", *GOVERNORS, *DEPARTMENTS, "auditor")
         addr = {n: keystore.create(n) for n in names}

@@ -6,11 +6,8 @@
 from __future__ import annotations
 
 import json
-import shutil
-import socket
 import subprocess
 import time
-from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -24,6 +21,7 @@ from backend.chain.outbox import OutboxTx
 from backend.chain.sender import TxSender
 from backend.config import Settings
 from backend.db import Base, make_engine, session_factory
+from backend.devnet import DevnetError, anvil_binary
 
 ROOT = Path(__file__).resolve().parents[3]
 PROBE_SOURCE = ROOT / "contracts" / "test" / "ChainProbe.sol"
@@ -37,19 +35,11 @@ DEV_KEYS = [
 
 
 def _anvil_binary() -> str:
-    for candidate in (ROOT / "node_modules/.bin/anvil", Path("/tmp/probe/npm/node_modules/.bin/anvil")):
-        if candidate.exists():
-            return str(candidate)
-    found = shutil.which("anvil")
-    if not found:
-        pytest.skip("anvil not installed (npm i @foundry-rs/anvil)")
-    return found
+    try:
+        return anvil_binary()
+    except DevnetError as exc:
+        pytest.fail(str(exc))
 
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @dataclass

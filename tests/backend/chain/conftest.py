@@ -10,7 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from chain_testkit import PROBE_ARTIFACT, PROBE_SOURCE, ROOT, Anvil, Stack, build_stack, deploy_probe, free_port
+from chain_testkit import PROBE_ARTIFACT, PROBE_SOURCE, ROOT, Anvil, Stack, build_stack, deploy_probe
+
+from backend.devnet import free_port
 
 
 @pytest.fixture
@@ -42,10 +44,10 @@ def probe_artifact(tmp_path_factory) -> dict:
         art = json.loads(PROBE_ARTIFACT.read_text())
         return {"abi": art["abi"], "bytecode": art["bytecode"]}
     solc = next(
-        (p for p in (ROOT / "node_modules/solc", Path("/tmp/probe/npm/node_modules/solc")) if p.exists()), None
+        (p for p in (ROOT / "node_modules/solc",) if p.exists()), None
     )
     if solc is None or not shutil.which("node"):
-        pytest.skip("no compiled ChainProbe and no solc-js to build it")
+        pytest.fail("no compiled ChainProbe and no solc-js to build it: run `make setup`")
     script = (
         "const solc=require(process.argv[1]);const fs=require('fs');"
         "const input={language:'Solidity',sources:{'ChainProbe.sol':{content:fs.readFileSync(process.argv[2],'utf8')}},"

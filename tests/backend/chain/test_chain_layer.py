@@ -16,7 +16,6 @@ import pytest
 from sqlalchemy import select
 from web3 import Web3
 
-from backend.chain import outbox
 from backend.chain.errors import ChainUnavailable, ContractRevert
 from backend.chain.outbox import OutboxTx
 

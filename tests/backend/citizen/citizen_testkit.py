@@ -25,20 +25,9 @@ ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS = ("Consortium", "DataCatalog", "UsageRights", "Accountability", "Certificates", "PropertyRegistry")
 
 
-class Anvil:
+def Anvil(block_time: float = 0.2) -> Devnet:  # noqa: N802 - reads like the class it returns
     """anvil with interval mining on a free port: the platform's own Devnet."""
-
-    def __init__(self, block_time: float = 0.2) -> None:
-        self._net = Devnet(port=free_port(), block_time=block_time).start()
-        self.port = self._net.port
-        self.proc = self._net.process
-
-    @property
-    def url(self) -> str:
-        return self._net.rpc_url
-
-    def stop(self) -> None:
-        self._net.stop()
+    return Devnet(port=free_port(), block_time=block_time).start()
 
 
 def citizen_build_dir(tmp: Path) -> Path:

@@ -35,7 +35,7 @@ def world(tmp_path_factory) -> Iterator[World]:
     tmp = tmp_path_factory.mktemp("citizen")
     node = Anvil(block_time=0.2)
     try:
-        w3 = Web3(Web3.HTTPProvider(node.url))
+        w3 = Web3(Web3.HTTPProvider(node.rpc_url))
         keystore = Keystore(tmp / "data" / "keystore", SECRET)
         names = ("deployer", *GOVERNORS, *DEPARTMENTS, "auditor")
         addr = {n: keystore.create(n) for n in names}
@@ -59,7 +59,7 @@ def world(tmp_path_factory) -> Iterator[World]:
         deployer.run_council(w3, consortium, govs, lambda c: c.functions.proposeAppointAuditor(addr["auditor"]))
 
         settings = Settings(
-            env="development", rpc_url=node.url, network="citizentest", data_dir=tmp / "data",
+            env="development", rpc_url=node.rpc_url, network="citizentest", data_dir=tmp / "data",
             database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}", deployments_dir=deployments,
             keystore_secret=SECRET, subject_secret=SUBJECT_SECRET, receipt_timeout_s=15, poll_interval_s=0.02,
         )

@@ -23,11 +23,9 @@ EVENT_SOURCE = ROOT / "contracts" / "test" / "EventSource.sol"
 _ANVIL_CANDIDATES = [
     os.environ.get("GOVCHAIN_ANVIL", ""),
     str(ROOT / "node_modules" / ".bin" / "anvil"),
-    "/tmp/probe/npm/node_modules/.bin/anvil",
 ]
 _SOLC_CANDIDATES = [
     str(ROOT / "node_modules" / "solc"),
-    "/tmp/probe/npm/node_modules/solc",
 ]
 
 
