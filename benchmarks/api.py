@@ -27,7 +27,7 @@ from typing import Any
 import httpx
 import psutil
 
-from backend.config import PROJECT_ROOT, Settings
+from backend.core.config import PROJECT_ROOT, Settings
 from benchmarks.common import descendants, log, p50_p95, reap, rnd
 
 # (method, path, json body or None, headers, expected status)

@@ -20,9 +20,10 @@ from sqlalchemy import select
 from web3 import Web3
 
 from backend.chain import build_web3, load_manifest, manifest_path
-from backend.config import Settings
-from backend.db import init_db, make_engine, session_factory
-from backend.identity import officer_hash, subject_hash
+from backend.core.config import Settings
+from backend.core.db import make_engine, session_factory
+from backend.migrations import init_db
+from backend.core.identity import officer_hash, subject_hash
 from backend.indexer import Indexer, chain_events, query_events
 from benchmarks.common import Rpc, console, log, p50_p95, percentile, rnd
 

@@ -18,8 +18,8 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from backend import deployer
-from backend.config import PROJECT_ROOT
+from backend.ops import deployer
+from backend.core.config import PROJECT_ROOT
 from benchmarks.common import FastSigner, Rpc, log, p50_p95, rnd
 
 BATCH = 100  # JSON-RPC batch size for the ceiling load

@@ -2,8 +2,8 @@
 the same run, written to reports/bench.json (progress on stderr).
 
 One run, one chain: anvil started exactly as the run command starts it
-(backend.devnet.Devnet, interval mining, 0.2 s blocks), the consortium
-bootstrapped with the demo roster (backend.bootstrap), the API served by
+(backend.ops.devnet.Devnet, interval mining, 0.2 s blocks), the consortium
+bootstrapped with the demo roster (backend.ops.bootstrap), the API served by
 ``govchain serve`` in a subprocess. Everything listens on 127.0.0.1 and is
 stopped (by pid) at the end, also on error or Ctrl-C. Phases:
 
@@ -36,12 +36,12 @@ from typing import Any
 
 from eth_account import Account
 
-from backend import deployer
-from backend.bootstrap import bootstrap
+from backend.ops import deployer
+from backend.ops.bootstrap import bootstrap
 from backend.chain import build_web3
-from backend.config import PROJECT_ROOT, Settings
-from backend.devnet import DEV_FUNDER_KEY, Devnet, anvil_binary, free_port
-from backend.keystore import Keystore
+from backend.core.config import PROJECT_ROOT, Settings
+from backend.ops.devnet import DEV_FUNDER_KEY, Devnet, anvil_binary, free_port
+from backend.core.keystore import Keystore
 from benchmarks import api, indexing, node
 from benchmarks.common import Clock, RssSampler, console, descendants, log, machine_info, p50_p95, reap, rnd
 
@@ -173,7 +173,7 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
     log(f"  [bold]{out['raw_web3']['tx_per_s']} tx/s[/bold] ({out['raw_web3']['transactions']} txs)")
 
     # -- API server --
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
     ctx = AppContext.from_settings(settings)
     keystore = Keystore(settings.keystore_dir, settings.keystore_secret)
@@ -370,7 +370,7 @@ def build_report(r: dict[str, Any], rss: RssSampler | None, machine: dict[str, A
         "targets_met": sum(1 for t in targets.values() if t["met"]),
         "targets_total": len(targets),
         "conditions": {
-            "chain": "anvil, interval mining (backend.devnet.Devnet, as the run command), 127.0.0.1",
+            "chain": "anvil, interval mining (backend.ops.devnet.Devnet, as the run command), 127.0.0.1",
             "block_time_s": BLOCK_TIME,
             "block_gas_limit": r["ceiling"]["block_gas_limit"],
             "concurrent_clients": CONCURRENCY,

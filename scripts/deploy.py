@@ -6,7 +6,7 @@ deploy anew: ``brownie run scripts/deploy.py main fresh --network <id>``.
 
 Keys come from the backend's encrypted keystore (``GOVCHAIN_KEYSTORE_SECRET``);
 on a development chain the accounts are funded from anvil's dev key. The same
-code runs behind ``govchain deploy`` (backend/bootstrap.py), so there is one
+code runs behind ``govchain deploy`` (backend/ops/bootstrap.py), so there is one
 deployment path, not two.
 """
 
@@ -16,9 +16,9 @@ import os
 from dataclasses import replace
 
 from brownie import network
-from backend.bootstrap import bootstrap
+from backend.ops.bootstrap import bootstrap
 from backend.chain.client import build_web3
-from backend.config import load_settings
+from backend.core.config import load_settings
 
 
 def main(fresh: str = "") -> dict:

@@ -17,7 +17,7 @@ from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from backend.context import AppContext
+from backend.composition import AppContext
 from backend.services import Actor, Services
 from backend.services.errors import Forbidden, InvalidInput, Unauthorized
 

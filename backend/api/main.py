@@ -39,7 +39,7 @@ from backend.api.routes import (
 from backend.api.limits import BodySizeLimit
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected
 from backend.chain.errors import ChainConfigError
-from backend.context import AppContext
+from backend.composition import AppContext
 from backend.services.errors import ServiceError, TxPending
 from backend.store import AccessDenied, DocumentMissing, TamperDetected
 

@@ -36,7 +36,7 @@ from backend.chain.errors import (
 from backend.chain.events import EventDecoder
 from backend.chain.manifest import Manifest
 from backend.chain.nonces import NonceRegistry
-from backend.config import Settings
+from backend.core.config import Settings
 
 DEFAULT_PRIORITY_FEE_WEI = 10**9  # used when the node has no eth_maxPriorityFeePerGas
 HTTP_POOL_SIZE = 64  # enough keep-alive connections for many concurrent senders

@@ -26,7 +26,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from backend.db import Base
+from backend.core.db import Base
 
 SIGNED, SENT, MINED, REVERTED, FAILED = "signed", "sent", "mined", "reverted", "failed"
 IN_FLIGHT = (SIGNED, SENT)

@@ -195,7 +195,7 @@ class TxSender:
             counts.update(hook())
         return counts
 
-    # -- building blocks for callers that batch (backend.services.use_batcher) ------------
+    # -- building blocks for callers that batch (backend.chain.batching) ------------
     def simulate(self, account: LocalAccount, contract_name: str, fn_name: str, args: Sequence[Any]) -> tuple[str, str, int]:
         """Encode and simulate a call: (to, data, gas). ContractRevert: no nonce used."""
         contract = self.client.contract(contract_name)

@@ -16,7 +16,8 @@ import threading
 
 from web3 import Web3
 
-from backend.db import init_db, make_engine, session_factory
+from backend.core.db import make_engine, session_factory
+from backend.migrations import init_db
 from backend.indexer.indexer import Indexer
 
 

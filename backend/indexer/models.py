@@ -20,7 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 
-from backend.db import Base
+from backend.core.db import Base
 
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 _Id = BigInteger().with_variant(Integer(), "sqlite")

@@ -30,7 +30,7 @@ from backend.services.resources import Content, ResourceService
 from backend.services.usage import UsageService
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 
 class Services:

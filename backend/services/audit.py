@@ -54,7 +54,7 @@ from backend.services.errors import Forbidden, InvalidInput, NotFound, ServiceEr
 from backend.store import IntegrityReport, normalise_hash
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 log = logging.getLogger(__name__)
 

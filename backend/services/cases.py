@@ -74,7 +74,7 @@ from backend.services.errors import Conflict, Forbidden, InvalidInput, NotFound,
 from backend.store import AccessDenied, DocumentMissing
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
     from backend.services.certificates import CertificateService, CitizenChain
     from backend.services.registry import RegistryService
     from backend.services.usage import UsageService

@@ -22,14 +22,14 @@ from typing import TYPE_CHECKING, Any, Sequence
 from eth_utils import is_hex_address, to_checksum_address
 
 from backend.chain import ChainUnavailable, ContractRevert, TxOutcome
-from backend.identity import keccak_content_hash
+from backend.core.identity import keccak_content_hash
 from backend.services.common import HEX32_RE, ZERO32, Actor, ChainOps, h0x, hex32, text_hash
 from backend.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
 
 if TYPE_CHECKING:  # pragma: no cover
     from eth_account.signers.local import LocalAccount
 
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 UINT64_MAX = 2**64 - 1
 STATUS = ("unknown", "valid", "revoked", "expired", "not_yet_valid")  # ICertificates.CertificateStatus

@@ -33,7 +33,7 @@ from typing import TYPE_CHECKING, Any
 from sqlalchemy import func, select
 
 from backend.indexer import chain_events, query_events
-from backend.identity import keccak_content_hash, keyed_text_hash
+from backend.core.identity import keccak_content_hash, keyed_text_hash
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.common import Actor, ChainOps, h0x, topic_uint
 from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
@@ -41,7 +41,7 @@ from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
 if TYPE_CHECKING:  # pragma: no cover
     from eth_account.signers.local import LocalAccount
 
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -133,7 +133,7 @@ class CitizenService:
         try:
             with self._sync_lock:
                 if self._indexer is None:
-                    from backend.indexer_runtime import make_indexer
+                    from backend.indexer.runtime import make_indexer
 
                     self._indexer = make_indexer(self.ctx)
                 head = self.ctx.client.block_number()

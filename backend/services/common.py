@@ -21,11 +21,11 @@ from eth_utils import event_abi_to_log_topic, keccak, to_checksum_address
 from backend.chain import ContractRevert, TxOutcome, TxRejected
 from backend.chain import outbox
 from backend.chain.jsonsafe import json_safe
-from backend.identity import officer_hash, subject_hash
+from backend.core.identity import officer_hash, subject_hash
 from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, TxPending
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 ZERO32 = b"\x00" * 32
 HEX32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")

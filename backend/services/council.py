@@ -17,7 +17,7 @@ from backend.services.common import INCIDENT_STATUS, PROPOSAL_KINDS, Actor, Chai
 from backend.services.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 SECRET = 3
 RULABLE = (2, 3)  # IncidentStatus Responded, Escalated

@@ -25,7 +25,7 @@ from backend.services.common import (
 from backend.services.errors import Forbidden, InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 DEFAULT_RESPONSE_WINDOW_S = 7 * 24 * 3600
 

@@ -25,7 +25,7 @@ from backend.services.common import Actor, ChainOps, h0x, topic_uint
 from backend.services.errors import Conflict, Forbidden, InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 ROLES = ("REGISTRAR", "BANK", "COURT", "INSPECTOR")  # IPropertyRegistry.Role
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)

@@ -23,7 +23,7 @@ from backend.services.errors import Forbidden, InvalidInput, NotFound
 from backend.store import normalise_hash
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 JSON_MEDIA_TYPE = "application/json"
 MAX_CONTENT_BYTES = 16 * 1024 * 1024

@@ -31,11 +31,11 @@ from backend.services.common import (
     topic_uint,
 )
 from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, NotFound, TxPending
-from backend.services.use_batcher import UseBatcher, UseEntry, result_or_raise
+from backend.chain.batching import UseBatcher, UseEntry, result_or_raise
 from backend.store import AccessDenied, CannotRevokeOwner, DocumentMissing, TamperDetected, normalise_hash
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
     from backend.services.resources import ResourceService
 
 log = logging.getLogger(__name__)

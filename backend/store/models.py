@@ -13,7 +13,7 @@ from datetime import datetime
 from sqlalchemy import DateTime, Integer, LargeBinary, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base
+from backend.core.db import Base
 
 
 class Document(Base):

@@ -6,8 +6,9 @@ import pytest
 from eth_utils import to_checksum_address
 from sqlalchemy import select
 
-from backend.auth_tokens import ApiToken, TokenNotFound, TokenRevoked, TokenService, hash_token
-from backend.db import init_db, make_engine, session_factory
+from backend.core.tokens import ApiToken, TokenNotFound, TokenRevoked, TokenService, hash_token
+from backend.core.db import make_engine, session_factory
+from backend.migrations import init_db
 
 DEPT = "0x" + "ab" * 20
 SUBJECT = "0x" + "cd" * 32
@@ -116,7 +117,7 @@ def test_cached_authentication_skips_the_database_but_revoke_and_rotate_clear_it
 
 
 def test_cache_entry_lives_at_most_the_ttl_and_expiry_is_checked_on_every_hit(svc, sessions, clock, monkeypatch):
-    import backend.auth_tokens as at
+    import backend.core.tokens as at
 
     token = svc.issue("department", DEPT, ttl=timedelta(minutes=5))
     assert svc.authenticate(token) is not None
@@ -136,7 +137,7 @@ def test_cache_entry_lives_at_most_the_ttl_and_expiry_is_checked_on_every_hit(sv
 
 
 def test_cache_is_bounded(svc, monkeypatch):
-    import backend.auth_tokens as at
+    import backend.core.tokens as at
 
     monkeypatch.setattr(at, "AUTH_CACHE_MAX", 3)
     tokens = [svc.issue("department", DEPT) for _ in range(5)]

@@ -1,4 +1,4 @@
-"""Besu QBFT network generation (backend/besu.py), checked without a running Besu.
+"""Besu QBFT network generation (backend/ops/besu.py), checked without a running Besu.
 
 Run: .venv/bin/python -m pytest -p no:pytest-brownie tests/backend/test_besu_config.py
 """
@@ -15,7 +15,7 @@ import rlp
 from eth_keys import keys
 from eth_utils import to_checksum_address
 
-from backend.besu import (
+from backend.ops.besu import (
     RPC_APIS,
     BesuConfigError,
     decode_qbft_extra_data,

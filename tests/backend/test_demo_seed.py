@@ -20,7 +20,7 @@ from cases_testkit import boot, demo_tokens  # noqa: E402
 
 from backend.api.main import create_app  # noqa: E402
 from backend.chain.outbox import OutboxTx  # noqa: E402
-from backend.demo import CITIZEN, demo_seed_table, seed  # noqa: E402
+from backend.ops.demo import CITIZEN, demo_seed_table, seed  # noqa: E402
 
 
 @pytest.fixture(scope="module")

@@ -6,7 +6,7 @@ import hmac
 import pytest
 from eth_utils import keccak
 
-from backend.identity import keccak_content_hash, normalise_id, officer_hash, subject_hash
+from backend.core.identity import keccak_content_hash, normalise_id, officer_hash, subject_hash
 
 DEPT_A = "0x" + "aa" * 20
 DEPT_B = "0x" + "bb" * 20

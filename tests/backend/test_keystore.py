@@ -6,7 +6,7 @@ import stat
 import pytest
 from eth_account import Account
 
-from backend.keystore import KeyExists, KeyNotFound, Keystore, KeystoreError, KeystoreLocked
+from backend.core.keystore import KeyExists, KeyNotFound, Keystore, KeystoreError, KeystoreLocked
 
 KEY = "0x" + "11" * 32
 

@@ -483,7 +483,7 @@ def test_15_council_rules_on_an_escalated_incident(console, browsers, system, sh
     """The citizen's objection goes unanswered past its deadline (chain time moved on with
     evm_increaseTime) and is escalated; gov-1 proposes "upheld" from the ruling form (1 of 2),
     gov-2's approval executes Accountability.rule."""
-    from backend import deployer
+    from backend.ops import deployer
 
     inc = STATE["inc"]
     ops = system.ctx.services.ops

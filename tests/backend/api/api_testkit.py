@@ -1,5 +1,5 @@
 """Helpers for the API tests: anvil, a JSON-RPC proxy that can take the node
-"down", and the consortium set-up (real contracts via backend.deployer).
+"down", and the consortium set-up (real contracts via backend.ops.deployer).
 
 (Named uniquely: pytest puts test folders on sys.path.)
 """
@@ -15,7 +15,7 @@ from pathlib import Path
 
 import requests
 
-from backend.devnet import Devnet, free_port
+from backend.ops.devnet import Devnet, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability")

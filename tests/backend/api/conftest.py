@@ -1,5 +1,5 @@
 """One consortium for all API tests: real anvil (interval mining), the real
-compiled contracts deployed with backend.deployer, departments admitted through
+compiled contracts deployed with backend.ops.deployer, departments admitted through
 council proposals, and the real app over HTTP (FastAPI TestClient). The app
 reaches the node through an RpcProxy so tests can take the node down.
 """
@@ -23,11 +23,11 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from api_testkit import Anvil, RpcProxy, core_build_dir  # noqa: E402
 
-from backend import deployer  # noqa: E402
+from backend.ops import deployer  # noqa: E402
 from backend.api.main import create_app  # noqa: E402
-from backend.config import Settings  # noqa: E402
-from backend.context import AppContext  # noqa: E402
-from backend.keystore import Keystore  # noqa: E402
+from backend.core.config import Settings  # noqa: E402
+from backend.composition import AppContext  # noqa: E402
+from backend.core.keystore import Keystore  # noqa: E402
 
 DEV_FUNDER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # anvil's public dev key 0
 SECRET = "api-test-secret"

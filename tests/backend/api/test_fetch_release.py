@@ -7,7 +7,7 @@ import uuid
 
 from sqlalchemy import delete
 
-from backend import deployer
+from backend.ops import deployer
 from backend.chain.outbox import OutboxFetch
 from backend.store.models import DocumentKey
 

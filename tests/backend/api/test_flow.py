@@ -112,7 +112,7 @@ def test_request_approve_fetch_use_revoke(system):
     uses = system.events("UsageRights", "UseRecorded", grantId=gid)
     assert len(uses) == 1 and uses[0]["useIndex"] == body["use"]["use_index"] == 1
     assert uses[0]["tx_hash"] == body["use"]["tx_hash"] and uses[0]["user"] == system.addr["dept-b"]
-    from backend.identity import officer_hash, subject_hash
+    from backend.core.identity import officer_hash, subject_hash
 
     secret = system.ctx.settings.subject_secret
     assert uses[0]["officerHash"] == officer_hash(secret, system.addr["dept-b"], "clerk-7")

@@ -6,7 +6,7 @@ from typing import Any
 
 from web3 import Web3
 
-from backend.indexer_runtime import make_indexer
+from backend.indexer.runtime import make_indexer
 
 CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability")
 

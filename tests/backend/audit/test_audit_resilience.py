@@ -15,9 +15,10 @@ from audit_testkit import CORE, chain_events, essentials, sync
 from sqlalchemy import select
 from typer.testing import CliRunner
 
-from backend.db import init_db, make_engine, session_factory
+from backend.core.db import make_engine, session_factory
+from backend.migrations import init_db
 from backend.indexer import chain_events as chain_events_table
-from backend.indexer_runtime import IndexerThread
+from backend.indexer.runtime import IndexerThread
 
 
 def _wait(pred, timeout=15.0):
@@ -113,8 +114,8 @@ def test_cli_trail_integrity_incidents(audit, monkeypatch, tmp_path):
     s = audit
     res = s.register("dept-b")
     monkeypatch.setenv("COLUMNS", "240")  # rich reads it when the console is made
-    monkeypatch.delitem(sys.modules, "backend.audit_cli", raising=False)
-    from backend.audit_cli import audit_app
+    monkeypatch.delitem(sys.modules, "backend.cli.audit", raising=False)
+    from backend.cli.audit import audit_app
 
     st = s.ctx.settings
     for k, v in {"RPC_URL": st.rpc_url, "NETWORK": st.network, "DATA_DIR": str(st.data_dir),

@@ -11,7 +11,7 @@ import uuid
 import pytest
 from audit_testkit import chain_events, essentials, sync
 
-from backend.identity import subject_hash
+from backend.core.identity import subject_hash
 
 
 @pytest.fixture(scope="module")

@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from backend.config import Settings  # noqa: E402
-from backend.context import AppContext  # noqa: E402
+from backend.core.config import Settings  # noqa: E402
+from backend.composition import AppContext  # noqa: E402
 from backend.services.common import Actor  # noqa: E402
 
 

@@ -1,6 +1,6 @@
 """Helpers for the one-stop-service tests and the demo-seed test: a devnet (anvil,
 interval mining 0.2 s) on a free port and the platform brought up exactly as
-`govchain up` does it (backend.bootstrap.bootstrap with the demo roster), in a
+`govchain up` does it (backend.ops.bootstrap.bootstrap with the demo roster), in a
 temporary data dir.
 
 (Named uniquely: pytest puts test folders on sys.path.)
@@ -18,12 +18,12 @@ from pathlib import Path
 
 from web3 import Web3
 
-from backend import roster
-from backend.bootstrap import bootstrap
-from backend.config import Settings
-from backend.context import AppContext
-from backend.deployer import wait_for_node
-from backend.devnet import Devnet, free_port
+from backend.ops import roster
+from backend.ops.bootstrap import bootstrap
+from backend.core.config import Settings
+from backend.composition import AppContext
+from backend.ops.deployer import wait_for_node
+from backend.ops.devnet import Devnet, free_port
 
 SECRET = "cases-test-secret"
 SUBJECT_SECRET = "cases-test-subject-secret"

@@ -19,9 +19,9 @@ from backend.chain.client import ChainClient
 from backend.chain.manifest import Manifest, load_manifest
 from backend.chain.outbox import OutboxTx
 from backend.chain.sender import TxSender
-from backend.config import Settings
-from backend.db import Base, make_engine, session_factory
-from backend.devnet import DevnetError, anvil_binary
+from backend.core.config import Settings
+from backend.core.db import Base, make_engine, session_factory
+from backend.ops.devnet import DevnetError, anvil_binary
 
 ROOT = Path(__file__).resolve().parents[3]
 PROBE_SOURCE = ROOT / "contracts" / "test" / "ChainProbe.sol"

@@ -12,7 +12,7 @@ import pytest
 
 from chain_testkit import PROBE_ARTIFACT, PROBE_SOURCE, ROOT, Anvil, Stack, build_stack, deploy_probe
 
-from backend.devnet import free_port
+from backend.ops.devnet import free_port
 
 
 @pytest.fixture

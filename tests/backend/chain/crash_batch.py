@@ -19,8 +19,8 @@ from backend.chain.client import ChainClient  # noqa: E402
 from backend.chain.manifest import load_manifest  # noqa: E402
 from backend.chain.outbox import OutboxTx  # noqa: E402
 from backend.chain.sender import TxSender  # noqa: E402
-from backend.config import Settings  # noqa: E402
-from backend.db import Base, make_engine, session_factory  # noqa: E402
+from backend.core.config import Settings  # noqa: E402
+from backend.core.db import Base, make_engine, session_factory  # noqa: E402
 
 
 def main(url: str, manifest: str, db_url: str, key: str, n: int) -> None:

@@ -17,9 +17,9 @@ from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from web3 import Web3
 
-from backend import deployer
-from backend.context import AppContext
-from backend.devnet import Devnet, free_port
+from backend.ops import deployer
+from backend.composition import AppContext
+from backend.ops.devnet import Devnet, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS = ("Consortium", "DataCatalog", "UsageRights", "Accountability", "Certificates", "PropertyRegistry")

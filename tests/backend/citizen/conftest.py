@@ -1,6 +1,6 @@
 """One consortium for the citizen-service tests: real anvil (interval mining, free
 port), the real compiled contracts (core + Certificates + PropertyRegistry)
-deployed with backend.deployer, departments admitted by the council, and the real
+deployed with backend.ops.deployer, departments admitted by the council, and the real
 app over HTTP (FastAPI TestClient). Registry roles and the certificate type are
 set up through the API's own council endpoints (propose + approve).
 """
@@ -24,11 +24,11 @@ from citizen_testkit import (  # noqa: E402
     citizen_build_dir,
 )
 
-from backend import deployer  # noqa: E402
+from backend.ops import deployer  # noqa: E402
 from backend.api.main import create_app  # noqa: E402
-from backend.config import Settings  # noqa: E402
-from backend.context import AppContext  # noqa: E402
-from backend.keystore import Keystore  # noqa: E402
+from backend.core.config import Settings  # noqa: E402
+from backend.composition import AppContext  # noqa: E402
+from backend.core.keystore import Keystore  # noqa: E402
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory) -> Iterator[World]:

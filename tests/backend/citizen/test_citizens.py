@@ -11,7 +11,7 @@ from citizen_testkit import CITIZEN_A, CITIZEN_B, CITIZEN_C, World
 from eth_utils import keccak
 from sqlalchemy import text
 
-from backend.identity import keyed_text_hash
+from backend.core.identity import keyed_text_hash
 
 
 def _grant(world: World) -> int:

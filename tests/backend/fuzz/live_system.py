@@ -1,7 +1,7 @@
 """A whole GovChain system as separate processes, for the fuzz and crash tests.
 
 * anvil on a free port with interval mining (``--block-time 0.2``), no state file;
-* ``backend.bootstrap.bootstrap``: keys, funds, contracts, the demo roster admitted
+* ``backend.ops.bootstrap.bootstrap``: keys, funds, contracts, the demo roster admitted
   through real council proposals (everything in a temporary data dir);
 * bearer tokens for departments, a governor and the auditor, written straight
   into the server's database with ``TokenService`` (what ``govchain tokens issue`` does);
@@ -31,10 +31,10 @@ from web3 import Web3
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
-from backend import roster
-from backend.bootstrap import bootstrap
-from backend.config import Settings
-from backend.devnet import Devnet
+from backend.ops import roster
+from backend.ops.bootstrap import bootstrap
+from backend.core.config import Settings
+from backend.ops.devnet import Devnet
 
 KEYSTORE_SECRET = "live-test-keystore-secret"
 SUBJECT_SECRET = "live-test-subject-secret"
@@ -120,14 +120,15 @@ class LiveSystem:
 
     def bootstrap(self) -> None:
         self.manifest = bootstrap(self.settings(), self.w3, fresh=True, log=lambda _m: None)
-        from backend.keystore import Keystore
+        from backend.core.keystore import Keystore
 
         ks = Keystore(self.data_dir / "keystore", KEYSTORE_SECRET)
         self.addresses = {m.key: ks.address_of(m.key) for m in roster.ALL}
 
     def issue_tokens(self, keys: list[str]) -> dict[str, str]:
-        from backend.auth_tokens import TokenService
-        from backend.db import init_db, make_engine, session_factory
+        from backend.core.tokens import TokenService
+        from backend.core.db import make_engine, session_factory
+        from backend.migrations import init_db
 
         engine = make_engine(self.db_url)
         try:
@@ -142,7 +143,7 @@ class LiveSystem:
         return self.tokens
 
     def contract(self, name: str):
-        from backend import deployer
+        from backend.ops import deployer
 
         return deployer.contract_at(self.w3, self.manifest, name, self.deployments_dir)
 

@@ -10,7 +10,8 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from chain_helpers import anvil, deploy_event_source  # noqa: E402
 
-from backend.db import init_db, make_engine, session_factory  # noqa: E402
+from backend.core.db import make_engine, session_factory  # noqa: E402
+from backend.migrations import init_db  # noqa: E402
 
 
 @pytest.fixture(scope="session")

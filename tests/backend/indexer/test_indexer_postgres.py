@@ -26,7 +26,8 @@ from chain_helpers import ROOT, deploy_event_source, emit_uses, free_port, raw_l
 from sqlalchemy import create_engine, delete, func, inspect, select, text
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.db import init_db, make_engine, session_factory
+from backend.core.db import make_engine, session_factory
+from backend.migrations import init_db
 from backend.indexer import Indexer, chain_events, query_events
 from backend.indexer.indexer import Cursor
 from backend.indexer.models import indexer_cursor

@@ -4,7 +4,8 @@ import pytest
 from eth_utils import keccak, to_checksum_address
 from sqlalchemy import select, update
 
-from backend.db import init_db, make_engine, session_factory
+from backend.core.db import make_engine, session_factory
+from backend.migrations import init_db
 from backend.store import AccessDenied, CannotRevokeOwner, DocumentMissing, DocumentStore, TamperDetected
 from backend.store.models import Document, DocumentKey
 

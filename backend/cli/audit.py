@@ -35,8 +35,8 @@ TABLE_DEFAULT_ROWS = 50
 
 @contextmanager
 def _context() -> Iterator:
-    from backend.config import SettingsError, load_settings
-    from backend.context import AppContext
+    from backend.core.config import SettingsError, load_settings
+    from backend.composition import AppContext
 
     try:
         settings = load_settings()
@@ -69,7 +69,7 @@ def _service(ctx):
 def sync_index(ctx, *, quiet: bool = False) -> int | None:
     """Bring the index to the chain head with a progress bar; returns the indexed block
     (the stale one, with a warning, when the node cannot be reached)."""
-    from backend.indexer_runtime import make_indexer
+    from backend.indexer.runtime import make_indexer
 
     indexer = make_indexer(ctx)
     try:

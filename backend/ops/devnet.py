@@ -18,7 +18,7 @@ import time
 from dataclasses import dataclass
 from pathlib import Path
 
-from backend.config import PROJECT_ROOT
+from backend.core.config import PROJECT_ROOT
 
 # anvil's well-known first development key (public knowledge, devnet only):
 # funds the platform's own accounts; never used on a real network.

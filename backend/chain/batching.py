@@ -55,7 +55,7 @@ from backend.services.errors import IdempotencyKeyReused, TxPending
 if TYPE_CHECKING:  # pragma: no cover
     from eth_account.signers.local import LocalAccount
 
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 log = logging.getLogger(__name__)
 

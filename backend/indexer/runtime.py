@@ -25,7 +25,7 @@ from backend.chain import build_web3
 from backend.indexer import Indexer
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 log = logging.getLogger(__name__)
 

@@ -1,6 +1,6 @@
 """Demo data for `govchain up`: a small but complete picture of the platform.
 
-``seed(ctx, log)`` runs after ``bootstrap()`` on the demo roster (backend.roster) and
+``seed(ctx, log)`` runs after ``bootstrap()`` on the demo roster (backend.ops.roster) and
 puts on chain, through the same use cases the API uses:
 
 - the data catalog: household registration (PSB, SENSITIVE), marriage records (CA),
@@ -45,14 +45,14 @@ from typing import TYPE_CHECKING, Any
 from eth_utils import keccak
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
 
-from backend import roster
+from backend.ops import roster
 from backend.chain import ContractRevert
 from backend.services import Actor, Content
 from backend.services.common import canonical_json, h0x, text_hash
 from backend.services.registry import ROLES
 
 if TYPE_CHECKING:  # pragma: no cover
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
 Log = Callable[[str], None]
 

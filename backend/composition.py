@@ -17,11 +17,12 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_hex_address, to_checksum_address
 
-from backend.auth_tokens import TokenService
+from backend.core.tokens import TokenService
 from backend.chain import ChainClient, ChainUnavailable, Manifest, TxSender, build_web3, load_manifest, manifest_path
-from backend.config import Settings, load_settings
-from backend.db import init_db, make_engine, session_factory
-from backend.keystore import Keystore, KeystoreError
+from backend.core.config import Settings, load_settings
+from backend.core.db import make_engine, session_factory
+from backend.migrations import init_db
+from backend.core.keystore import Keystore, KeystoreError
 from backend.services import Services
 from backend.services.errors import SignerUnavailable
 from backend.store import DocumentStore
@@ -110,13 +111,13 @@ class AppContext:
         self._threads.append(t)
 
     def make_indexer(self):
-        from backend.indexer_runtime import make_indexer
+        from backend.indexer.runtime import make_indexer
 
         return make_indexer(self)
 
     def start_indexer(self, interval_s: float = 1.0):
         """Follow chain events into SQL in the background (retries while the node is down)."""
-        from backend.indexer_runtime import start_indexer_thread
+        from backend.indexer.runtime import start_indexer_thread
 
         self.indexer_thread = start_indexer_thread(self, interval_s)
         return self.indexer_thread

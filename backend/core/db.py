@@ -32,12 +32,6 @@ def make_engine(url: str) -> Engine:
     return create_engine(url, pool_pre_ping=True)
 
 
-def init_db(engine: Engine) -> None:
-    # Import modules that declare tables so they register on Base.metadata.
-    from backend import models_registry  # noqa: F401
-
-    Base.metadata.create_all(engine)
-
 
 def session_factory(engine: Engine) -> sessionmaker:
     return sessionmaker(bind=engine, expire_on_commit=False)

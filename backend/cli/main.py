@@ -13,8 +13,8 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from backend.audit_cli import audit_app
-from backend.config import Settings, SettingsError, load_settings
+from backend.cli.audit import audit_app
+from backend.core.config import Settings, SettingsError, load_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="Department, governor and auditor keys (encrypted keystore).", no_args_is_help=True)
@@ -50,7 +50,7 @@ def devnet(
     fresh: Annotated[bool, typer.Option(help="start from an empty chain (deletes the saved state)")] = False,
 ) -> None:
     """Run the local chain (anvil, interval mining) in the foreground; state persists in the data dir."""
-    from backend.devnet import Devnet, DevnetError
+    from backend.ops.devnet import Devnet, DevnetError
 
     settings = _settings()
     state = settings.data_dir / "devnet" / "state.json"
@@ -77,8 +77,8 @@ def deploy(
     devnet_funds: Annotated[bool, typer.Option(help="fund the platform's accounts from anvil's dev key")] = True,
 ) -> None:
     """Create keys, deploy (or reuse) the contracts, admit the council's departments; writes the manifest."""
-    from backend.bootstrap import bootstrap
-    from backend.deployer import DeployError, wait_for_node
+    from backend.ops.bootstrap import bootstrap
+    from backend.ops.deployer import DeployError, wait_for_node
 
     settings = _settings()
     w3 = _w3(settings)
@@ -99,7 +99,7 @@ def besu_config(
     block_period: Annotated[int, typer.Option(help="seconds per block")] = 2,
 ) -> None:
     """Generate a Hyperledger Besu QBFT network (genesis, node keys, configs) for production."""
-    from backend.besu import BesuConfigError, describe, generate_network
+    from backend.ops.besu import BesuConfigError, describe, generate_network
 
     try:
         layout = generate_network(out_dir, validators=validators, chain_id=chain_id, block_period_s=block_period)
@@ -115,7 +115,7 @@ def besu_config(
 @keys_app.command("list")
 def keys_list() -> None:
     """List the keystore's accounts (no secret needed)."""
-    from backend.keystore import Keystore
+    from backend.core.keystore import Keystore
 
     settings = _settings()
     ks = Keystore(settings.keystore_dir, settings.keystore_secret)
@@ -128,7 +128,7 @@ def keys_list() -> None:
 @keys_app.command("create")
 def keys_create(name: Annotated[str, typer.Argument(help="keystore name, e.g. dept-psb")]) -> None:
     """Create a new encrypted key NAME (e.g. dept-psb)."""
-    from backend.keystore import Keystore, KeystoreError
+    from backend.core.keystore import Keystore, KeystoreError
 
     settings = _settings()
     try:
@@ -149,8 +149,8 @@ def tokens_issue(
     ttl_hours: Annotated[Optional[float], typer.Option(help="expire after this many hours (default: never)")] = None,
 ) -> None:
     """Issue a bearer token for a keystore account; printed once (only its hash is stored)."""
-    from backend import roster
-    from backend.keystore import Keystore, KeystoreError
+    from backend.ops import roster
+    from backend.core.keystore import Keystore, KeystoreError
 
     settings = _settings()
     try:
@@ -167,8 +167,9 @@ def tokens_issue(
 
 
 def _token_service(settings: Settings):
-    from backend.auth_tokens import TokenService
-    from backend.db import init_db, make_engine, session_factory
+    from backend.core.tokens import TokenService
+    from backend.core.db import make_engine, session_factory
+    from backend.migrations import init_db
 
     if settings.database_url.startswith("sqlite:///"):
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
@@ -192,7 +193,7 @@ def tokens_list(
 @tokens_app.command("revoke")
 def tokens_revoke(token_id: Annotated[int, typer.Argument(help="id from `govchain tokens list`")]) -> None:
     """Revoke a token at once (e.g. a leaked one)."""
-    from backend.auth_tokens import TokenNotFound
+    from backend.core.tokens import TokenNotFound
 
     try:
         _token_service(_settings()).revoke(token_id)
@@ -205,7 +206,7 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="id from `govchai
 @tokens_app.command("rotate")
 def tokens_rotate(token_id: Annotated[int, typer.Argument(help="id from `govchain tokens list`")]) -> None:
     """Revoke a token and print its replacement (same role, principal and label)."""
-    from backend.auth_tokens import TokenNotFound, TokenRevoked
+    from backend.core.tokens import TokenNotFound, TokenRevoked
 
     try:
         print(_token_service(_settings()).rotate(token_id))
@@ -235,7 +236,7 @@ def serve(
     import uvicorn
 
     from backend.api.main import create_app
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
     settings = _settings()
     ctx = AppContext.from_settings(settings)
@@ -252,7 +253,7 @@ def index(
     """Index contract events into SQL (progress shown); --rebuild recreates it from the deploy block."""
     from rich.progress import Progress
 
-    from backend.context import AppContext
+    from backend.composition import AppContext
 
     settings = _settings()
     ctx = AppContext.from_settings(settings)
@@ -289,9 +290,9 @@ def up(
 
     import uvicorn
 
-    from backend.bootstrap import bootstrap
-    from backend.deployer import DeployError, wait_for_node
-    from backend.devnet import Devnet, DevnetError, port_open
+    from backend.ops.bootstrap import bootstrap
+    from backend.ops.deployer import DeployError, wait_for_node
+    from backend.ops.devnet import Devnet, DevnetError, port_open
 
     settings = _settings()
     settings = replace(settings, rpc_url=f"http://127.0.0.1:{chain_port}")
@@ -316,11 +317,11 @@ def up(
         w3 = _w3(settings)
         wait_for_node(w3)
         bootstrap(settings, w3, log=console.print)
-        from backend.context import AppContext
+        from backend.composition import AppContext
 
         ctx = AppContext.from_settings(settings)
         try:
-            from backend.demo import seed
+            from backend.ops.demo import seed
         except ImportError:
             seed = None
         if seed is not None:
@@ -352,7 +353,7 @@ def _print_demo_summary(summary: dict | None) -> None:
 
 def _print_demo_tokens(ctx) -> None:
     """Issue a fresh token per demo actor (older demo tokens are revoked) and print them."""
-    from backend import roster
+    from backend.ops import roster
 
     exports: list[str] = []
     table = Table("who", "role", "key", title="demo API tokens (Authorization: Bearer …)")

@@ -13,9 +13,9 @@ from typing import Any
 from eth_account import Account
 from web3 import Web3
 
-from backend import deployer, roster
-from backend.config import Settings
-from backend.keystore import KeyNotFound, Keystore
+from backend.ops import deployer, roster
+from backend.core.config import Settings
+from backend.core.keystore import KeyNotFound, Keystore
 
 Log = Callable[[str], None]
 
@@ -44,7 +44,7 @@ def bootstrap(
     keystore = Keystore(settings.keystore_dir, settings.keystore_secret)
     addresses = ensure_accounts(keystore, roster.ALL, log)
     if fund_from_dev_key:
-        from backend.devnet import DEV_FUNDER_KEY
+        from backend.ops.devnet import DEV_FUNDER_KEY
 
         deployer.fund(w3, Account.from_key(DEV_FUNDER_KEY), addresses.values(), 10**20)
     governors = [keystore.load(m.key) for m in roster.GOVERNORS]

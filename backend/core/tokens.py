@@ -23,7 +23,7 @@ from eth_utils import is_hex_address, to_checksum_address
 from sqlalchemy import DateTime, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from backend.db import Base
+from backend.core.db import Base
 
 TOKEN_PREFIX = "gct_"
 ROLES = frozenset({"department", "governor", "auditor", "citizen"})

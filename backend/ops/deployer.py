@@ -18,7 +18,7 @@ from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.logs import DISCARD
 
-from backend.config import PROJECT_ROOT
+from backend.core.config import PROJECT_ROOT
 
 # Deploy order and constructor wiring: each entry names the earlier contracts
 # its constructor takes. Citizen-service contracts deploy when compiled.
