@@ -1,6 +1,6 @@
 """Generate a Hyperledger Besu QBFT network for GovChain (and check it without Besu).
 
-Besu cannot be installed on the development machines (DESIGN.md §4), so this
+Besu cannot be installed on the development machines (see docs/besu.md), so this
 module writes everything a Besu operator needs and the test-suite checks it
 byte by byte instead of running it:
 
@@ -345,7 +345,7 @@ def build_genesis(
     """The QBFT genesis as a dict (block-header validator selection)."""
     config: dict[str, Any] = {"chainId": chain_id}
     # Every pre-Shanghai milestone at block 0, Shanghai at time 0: the EVM the
-    # contracts are compiled for (evm_version shanghai, DESIGN.md §4). No Cancun.
+    # contracts are compiled for (evm_version shanghai, see docs/besu.md). No Cancun.
     for milestone in (
         "homesteadBlock",
         "eip150Block",

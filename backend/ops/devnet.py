@@ -1,7 +1,7 @@
 """The platform's local chain: anvil from node_modules with interval mining.
 
 Interval mining (``--block-time``), not automine: under bursts anvil's
-automine stops mining (DESIGN.md §4), and Besu's QBFT also produces blocks on
+automine stops mining (measured: docs/benchmarks.md), and Besu's QBFT also produces blocks on
 a period, so a backend that assumes instant inclusion fails here first.
 The chain state is dumped to a file on exit and loaded on start, so stopping
 the platform loses nothing.
