@@ -57,6 +57,7 @@ COUNCIL_ONLY = {
 }
 
 
+@pytest.mark.ganache_smoke
 @pytest.mark.parametrize("name", MANAGED)
 def test_zero_consortium_rejected(name, system, accounts):
     import brownie
