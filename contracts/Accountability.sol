@@ -218,7 +218,6 @@ contract Accountability is IAccountability, ConsortiumManaged {
         return _grantOfficers[grantId];
     }
 
-
     /// @inheritdoc IAccountability
     function catalog() external view returns (address) {
         return address(_catalog);

@@ -23,7 +23,6 @@ contract Certificates is ICertificates, ConsortiumManaged {
         uint64 revokedAt;
     }
 
-
     uint256 private _certificateCount;
     mapping(bytes32 typeCode => CertificateType) private _types;
     mapping(uint256 certId => CertificateRecord) private _certificates;
@@ -169,7 +168,6 @@ contract Certificates is ICertificates, ConsortiumManaged {
         return _certificateCount;
     }
 
-
     // ================================================================== internals
 
     function _status(CertificateRecord storage c) private view returns (CertificateStatus) {
@@ -183,5 +181,4 @@ contract Certificates is ICertificates, ConsortiumManaged {
         c = _certificates[certId];
         if (c.issuer == address(0)) revert CertificatesUnknownCertificate(certId);
     }
-
 }

@@ -24,7 +24,6 @@ contract DataCatalog is IDataCatalog, ConsortiumManaged {
         uint64 publishedAt;
     }
 
-
     uint256 private _resourceCount;
     mapping(uint256 resourceId => ResourceRecord) private _resources;
     mapping(uint256 resourceId => mapping(uint32 version => VersionRecord)) private _versions;
@@ -187,7 +186,6 @@ contract DataCatalog is IDataCatalog, ConsortiumManaged {
         return _resourceCount;
     }
 
-
     // ================================================================== internals
 
     function _existing(uint256 resourceId) private view returns (ResourceRecord storage r) {
@@ -199,5 +197,4 @@ contract DataCatalog is IDataCatalog, ConsortiumManaged {
         r = _existing(resourceId);
         if (r.owner != msg.sender) revert DataCatalogNotOwner(resourceId, msg.sender);
     }
-
 }

@@ -379,7 +379,6 @@ contract OneStopServices is IOneStopServices, ConsortiumManaged {
         return _caseCount;
     }
 
-
     /// @inheritdoc IOneStopServices
     function catalog() external view returns (address) {
         return address(_catalog);
@@ -539,5 +538,4 @@ contract OneStopServices is IOneStopServices, ConsortiumManaged {
         CaseStatus status = c.status;
         if (status != CaseStatus.Open) revert OneStopServicesCaseNotOpen(caseId, status);
     }
-
 }

@@ -62,7 +62,6 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     /// @inheritdoc IPropertyRegistry
     uint256 public constant MAX_ACTIVE_SEIZURES = 16;
 
-
     uint256 private _unitCount;
     uint256 private _entryCount;
     uint256 private _mortgageCount;
@@ -434,7 +433,6 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     function seizureCount() external view returns (uint256) {
         return _seizureCount;
     }
-
 
     // ================================================================== internals
 

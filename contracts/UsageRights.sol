@@ -300,7 +300,6 @@ contract UsageRights is IUsageRights, ConsortiumManaged {
         return _requestCount;
     }
 
-
     /// @inheritdoc IUsageRights
     function catalog() external view returns (address) {
         return address(_catalog);
@@ -408,5 +407,4 @@ contract UsageRights is IUsageRights, ConsortiumManaged {
         q = _requests[requestId];
         if (q.requester == address(0)) revert UsageRightsUnknownRequest(requestId);
     }
-
 }
