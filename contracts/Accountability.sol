@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
+import {ConsortiumManaged} from "./ConsortiumManaged.sol";
 import {IAccountability} from "./interfaces/IAccountability.sol";
-import {IConsortium} from "./interfaces/IConsortium.sol";
 import {IDataCatalog} from "./interfaces/IDataCatalog.sol";
 import {IUsageRights} from "./interfaces/IUsageRights.sol";
 
@@ -11,7 +11,7 @@ import {IUsageRights} from "./interfaces/IUsageRights.sol";
  * @notice Stewards, grant officers and incidents with rule-based attribution of responsibility.
  * See {IAccountability}.
  */
-contract Accountability is IAccountability {
+contract Accountability is IAccountability, ConsortiumManaged {
     uint64 public constant MIN_RESPONSE_WINDOW = 1 hours;
     uint64 public constant MAX_RESPONSE_WINDOW = 90 days;
 
@@ -36,7 +36,6 @@ contract Accountability is IAccountability {
         bytes32 rulingHash;
     }
 
-    IConsortium private immutable _consortium;
     IDataCatalog private immutable _catalog;
     IUsageRights private immutable _usageRights;
 
@@ -49,11 +48,10 @@ contract Accountability is IAccountability {
     /// @param consortium_ the consortium (departments, auditors, council).
     /// @param catalog_ the data catalog (resource owners, versions).
     /// @param usageRights_ the usage-rights contract (grantees, uses).
-    constructor(address consortium_, address catalog_, address usageRights_) {
-        if (consortium_ == address(0) || catalog_ == address(0) || usageRights_ == address(0)) {
+    constructor(address consortium_, address catalog_, address usageRights_) ConsortiumManaged(consortium_) {
+        if (catalog_ == address(0) || usageRights_ == address(0)) {
             revert AccountabilityZeroAddress();
         }
-        _consortium = IConsortium(consortium_);
         _catalog = IDataCatalog(catalog_);
         _usageRights = IUsageRights(usageRights_);
     }
@@ -91,7 +89,7 @@ contract Accountability is IAccountability {
         bytes32 evidenceHash,
         uint64 responseWindow
     ) external returns (uint256 incidentId) {
-        if (!_consortium.isActiveDepartment(msg.sender) && !_consortium.isAuditor(msg.sender)) {
+        if (!_consortium().isActiveDepartment(msg.sender) && !_consortium().isAuditor(msg.sender)) {
             revert AccountabilityNotReporter(msg.sender);
         }
         if (incidentType > uint8(IncidentType.Tamper)) revert AccountabilityInvalidIncidentType(incidentType);
@@ -160,8 +158,7 @@ contract Accountability is IAccountability {
     }
 
     /// @inheritdoc IAccountability
-    function rule(uint256 incidentId, bool upheld, bytes32 rulingHash) external {
-        if (msg.sender != address(_consortium)) revert AccountabilityNotCouncil(msg.sender);
+    function rule(uint256 incidentId, bool upheld, bytes32 rulingHash) external onlyCouncil {
         IncidentRecord storage r = _existingIncident(incidentId);
         IncidentStatus status = r.status;
         if (status != IncidentStatus.Responded && status != IncidentStatus.Escalated) {
@@ -170,7 +167,7 @@ contract Accountability is IAccountability {
         if (rulingHash == bytes32(0)) revert AccountabilityEmptyRuling();
         // Only the id is needed here: unanimity matters for SECRET grants, not for rulings.
         // slither-disable-next-line unused-return
-        (uint256 proposalId,) = _consortium.executingProposal();
+        (uint256 proposalId,) = _consortium().executingProposal();
 
         address responsible = r.responsible;
         r.status = upheld ? IncidentStatus.Upheld : IncidentStatus.Dismissed;
@@ -219,11 +216,6 @@ contract Accountability is IAccountability {
     /// @inheritdoc IAccountability
     function grantOfficerOf(uint256 grantId) external view returns (bytes32) {
         return _grantOfficers[grantId];
-    }
-
-    /// @inheritdoc IAccountability
-    function consortium() external view returns (address) {
-        return address(_consortium);
     }
 
     /// @inheritdoc IAccountability

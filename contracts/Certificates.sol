@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
-import {IConsortium} from "./interfaces/IConsortium.sol";
+import {ConsortiumManaged} from "./ConsortiumManaged.sol";
 import {ICertificates} from "./interfaces/ICertificates.sol";
 
 /**
@@ -11,7 +11,7 @@ import {ICertificates} from "./interfaces/ICertificates.sol";
  * issuedAt), one packed slot (validFrom, validUntil, revokedAt), one slot in the document index and one
  * in the holder's id list.
  */
-contract Certificates is ICertificates {
+contract Certificates is ICertificates, ConsortiumManaged {
     struct CertificateRecord {
         bytes32 typeCode;
         bytes32 documentHash;
@@ -23,8 +23,6 @@ contract Certificates is ICertificates {
         uint64 revokedAt;
     }
 
-    IConsortium private immutable _consortium;
-
     uint256 private _certificateCount;
     mapping(bytes32 typeCode => CertificateType) private _types;
     mapping(uint256 certId => CertificateRecord) private _certificates;
@@ -32,16 +30,13 @@ contract Certificates is ICertificates {
     mapping(bytes32 holderHash => uint256[] certIds) private _byHolder;
 
     /// @param consortium_ the consortium whose council registers types and whose departments issue.
-    constructor(address consortium_) {
-        if (consortium_ == address(0)) revert CertificatesZeroAddress();
-        _consortium = IConsortium(consortium_);
+    constructor(address consortium_) ConsortiumManaged(consortium_) {
     }
 
     // ================================================================== writes
 
     /// @inheritdoc ICertificates
-    function registerCertificateType(bytes32 typeCode, address issuer, uint64 defaultValidity) external {
-        if (msg.sender != address(_consortium)) revert CertificatesNotCouncil(msg.sender);
+    function registerCertificateType(bytes32 typeCode, address issuer, uint64 defaultValidity) external onlyCouncil {
         if (typeCode == bytes32(0)) revert CertificatesEmptyTypeCode();
         if (_types[typeCode].issuer != address(0)) revert CertificatesTypeExists(typeCode);
         if (issuer == address(0)) revert CertificatesZeroAddress();
@@ -173,11 +168,6 @@ contract Certificates is ICertificates {
         return _certificateCount;
     }
 
-    /// @inheritdoc ICertificates
-    function consortium() external view returns (address) {
-        return address(_consortium);
-    }
-
     // ================================================================== internals
 
     function _status(CertificateRecord storage c) private view returns (CertificateStatus) {
@@ -190,9 +180,5 @@ contract Certificates is ICertificates {
     function _existing(uint256 certId) private view returns (CertificateRecord storage c) {
         c = _certificates[certId];
         if (c.issuer == address(0)) revert CertificatesUnknownCertificate(certId);
-    }
-
-    function _requireActiveDepartment(address account) private view {
-        if (!_consortium.isActiveDepartment(account)) revert CertificatesNotActiveDepartment(account);
     }
 }

@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 import {IConsortium} from "./interfaces/IConsortium.sol";
 
@@ -327,7 +327,7 @@ contract Consortium is IConsortium {
             uint256 previous = _executing;
             _executing = proposalId;
             // slither-disable-next-line low-level-calls
-            (bool ok, bytes memory reason) = p.target.call(p.data);
+            (bool ok, bytes memory reason) = p.target.call(p.data); // solhint-disable-line avoid-low-level-calls
             // slither-disable-next-line reentrancy-no-eth
             _executing = previous;
             if (!ok) revert ConsortiumCallFailed(proposalId, reason);

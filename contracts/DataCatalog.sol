@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
-import {IConsortium} from "./interfaces/IConsortium.sol";
+import {ConsortiumManaged} from "./ConsortiumManaged.sol";
 import {IDataCatalog} from "./interfaces/IDataCatalog.sol";
 
 /**
@@ -11,7 +11,7 @@ import {IDataCatalog} from "./interfaces/IDataCatalog.sol";
  * @dev Storage per resource is one packed slot (owner, classification, versionCount, anchorCount) plus
  * two slots per version (content hash, publication time) and one slot per anchor (the root).
  */
-contract DataCatalog is IDataCatalog {
+contract DataCatalog is IDataCatalog, ConsortiumManaged {
     struct ResourceRecord {
         address owner; // 20 bytes
         Classification classification; // 1 byte
@@ -24,17 +24,13 @@ contract DataCatalog is IDataCatalog {
         uint64 publishedAt;
     }
 
-    IConsortium private immutable _consortium;
-
     uint256 private _resourceCount;
     mapping(uint256 resourceId => ResourceRecord) private _resources;
     mapping(uint256 resourceId => mapping(uint32 version => VersionRecord)) private _versions;
     mapping(uint256 anchorId => bytes32 merkleRoot) private _anchorRoots;
 
     /// @param consortium_ the consortium whose departments may register and whose council may transfer.
-    constructor(address consortium_) {
-        if (consortium_ == address(0)) revert DataCatalogZeroAddress();
-        _consortium = IConsortium(consortium_);
+    constructor(address consortium_) ConsortiumManaged(consortium_) {
     }
 
     // ================================================================== writes
@@ -87,8 +83,7 @@ contract DataCatalog is IDataCatalog {
     }
 
     /// @inheritdoc IDataCatalog
-    function transferOwnership(uint256 resourceId, address newOwner) external {
-        if (msg.sender != address(_consortium)) revert DataCatalogNotCouncil(msg.sender);
+    function transferOwnership(uint256 resourceId, address newOwner) external onlyCouncil {
         ResourceRecord storage r = _existing(resourceId);
         address previousOwner = r.owner;
         if (newOwner == address(0) || newOwner == previousOwner) {
@@ -191,11 +186,6 @@ contract DataCatalog is IDataCatalog {
         return _resourceCount;
     }
 
-    /// @inheritdoc IDataCatalog
-    function consortium() external view returns (address) {
-        return address(_consortium);
-    }
-
     // ================================================================== internals
 
     function _existing(uint256 resourceId) private view returns (ResourceRecord storage r) {
@@ -206,9 +196,5 @@ contract DataCatalog is IDataCatalog {
     function _ownedResource(uint256 resourceId) private view returns (ResourceRecord storage r) {
         r = _existing(resourceId);
         if (r.owner != msg.sender) revert DataCatalogNotOwner(resourceId, msg.sender);
-    }
-
-    function _requireActiveDepartment(address account) private view {
-        if (!_consortium.isActiveDepartment(account)) revert DataCatalogNotActiveDepartment(account);
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
-import {IConsortium} from "./interfaces/IConsortium.sol";
+import {ConsortiumManaged} from "./ConsortiumManaged.sol";
 import {IDataCatalog} from "./interfaces/IDataCatalog.sol";
 import {IOneStopServices} from "./interfaces/IOneStopServices.sol";
 import {IUsageRights} from "./interfaces/IUsageRights.sol";
@@ -15,7 +15,7 @@ import {IUsageRights} from "./interfaces/IUsageRights.sol";
  * the number of steps of its stage with one load. A case is four slots plus one per decided step and one
  * per attached evidence item.
  */
-contract OneStopServices is IOneStopServices {
+contract OneStopServices is IOneStopServices, ConsortiumManaged {
     uint256 public constant MAX_REQUIREMENTS = 16;
     uint256 public constant MAX_STEPS = 16;
     uint64 public constant MAX_STEP_DEADLINE = 90 days;
@@ -76,7 +76,6 @@ contract OneStopServices is IOneStopServices {
         uint64 attachedAt;
     }
 
-    IConsortium private immutable _consortium;
     IDataCatalog private immutable _catalog;
     IUsageRights private immutable _usageRights;
 
@@ -93,11 +92,10 @@ contract OneStopServices is IOneStopServices {
     /// @param consortium_ the consortium (departments, council).
     /// @param catalog_ the data catalog (resources and their owners).
     /// @param usageRights_ the usage-rights contract (grants and recorded uses).
-    constructor(address consortium_, address catalog_, address usageRights_) {
-        if (consortium_ == address(0) || catalog_ == address(0) || usageRights_ == address(0)) {
+    constructor(address consortium_, address catalog_, address usageRights_) ConsortiumManaged(consortium_) {
+        if (catalog_ == address(0) || usageRights_ == address(0)) {
             revert OneStopServicesZeroAddress();
         }
-        _consortium = IConsortium(consortium_);
         _catalog = IDataCatalog(catalog_);
         _usageRights = IUsageRights(usageRights_);
     }
@@ -141,14 +139,13 @@ contract OneStopServices is IOneStopServices {
     }
 
     /// @inheritdoc IOneStopServices
-    function activateService(uint256 serviceId) external {
-        if (msg.sender != address(_consortium)) revert OneStopServicesNotCouncil(msg.sender);
+    function activateService(uint256 serviceId) external onlyCouncil {
         ServiceRecord storage s = _existingService(serviceId);
         ServiceStatus status = s.status;
         if (status != ServiceStatus.Proposed) revert OneStopServicesInvalidServiceStatus(serviceId, status);
         // Any council call may activate a service (no unanimity rule); `unanimous` is read only to
         // consume both return values (slither unused-return).
-        (uint256 proposalId, bool unanimous) = _consortium.executingProposal();
+        (uint256 proposalId, bool unanimous) = _consortium().executingProposal();
         unanimous;
 
         s.status = ServiceStatus.Active;
@@ -158,7 +155,7 @@ contract OneStopServices is IOneStopServices {
     /// @inheritdoc IOneStopServices
     function retireService(uint256 serviceId, bytes32 reasonHash) external {
         ServiceRecord storage s = _existingService(serviceId);
-        if (msg.sender != address(_consortium)) {
+        if (!_isCouncilCall()) {
             if (s.lead != msg.sender) revert OneStopServicesNotServiceLead(serviceId, msg.sender);
             _requireActiveDepartment(msg.sender);
         }
@@ -225,7 +222,7 @@ contract OneStopServices is IOneStopServices {
         e.useIndex = useIndex;
         e.attachedAt = uint64(block.timestamp);
         _useCase[grantId][useIndex] = caseId;
-        c.evidenceAttached += 1; // at most requirementCount <= MAX_REQUIREMENTS
+        ++c.evidenceAttached; // at most requirementCount <= MAX_REQUIREMENTS
         emit EvidenceAttached(caseId, grantId, resourceId, requirementIndex, useIndex, msg.sender);
     }
 
@@ -383,11 +380,6 @@ contract OneStopServices is IOneStopServices {
     }
 
     /// @inheritdoc IOneStopServices
-    function consortium() external view returns (address) {
-        return address(_consortium);
-    }
-
-    /// @inheritdoc IOneStopServices
     function catalog() external view returns (address) {
         return address(_catalog);
     }
@@ -427,7 +419,7 @@ contract OneStopServices is IOneStopServices {
         for (uint256 i = 0; i < n; ++i) {
             address department = steps[i].department;
             uint8 stage = steps[i].stage;
-            if (department == address(0) || !_consortium.isActiveDepartment(department)) {
+            if (department == address(0) || !_consortium().isActiveDepartment(department)) {
                 revert OneStopServicesInvalidStepDepartment(i, department);
             }
             if (stage == stageCount + 1) {
@@ -545,9 +537,5 @@ contract OneStopServices is IOneStopServices {
         c = _existingCase(caseId);
         CaseStatus status = c.status;
         if (status != CaseStatus.Open) revert OneStopServicesCaseNotOpen(caseId, status);
-    }
-
-    function _requireActiveDepartment(address account) private view {
-        if (!_consortium.isActiveDepartment(account)) revert OneStopServicesNotActiveDepartment(account);
     }
 }

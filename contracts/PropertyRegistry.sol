@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
-import {IConsortium} from "./interfaces/IConsortium.sol";
+import {ConsortiumManaged} from "./ConsortiumManaged.sol";
 import {IPropertyRegistry} from "./interfaces/IPropertyRegistry.sol";
 
 /**
@@ -12,7 +12,7 @@ import {IPropertyRegistry} from "./interfaces/IPropertyRegistry.sol";
  * {MAX_ACTIVE_MORTGAGES} / {MAX_ACTIVE_SEIZURES} long); they are the only lists iterated on chain, so every
  * write is bounded. The full history lists only grow and are only read by views.
  */
-contract PropertyRegistry is IPropertyRegistry {
+contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     struct UnitRecord {
         bytes32 parcelCode;
         bytes32 buildingCode;
@@ -62,8 +62,6 @@ contract PropertyRegistry is IPropertyRegistry {
     /// @inheritdoc IPropertyRegistry
     uint256 public constant MAX_ACTIVE_SEIZURES = 16;
 
-    IConsortium private immutable _consortium;
-
     uint256 private _unitCount;
     uint256 private _entryCount;
     uint256 private _mortgageCount;
@@ -84,20 +82,15 @@ contract PropertyRegistry is IPropertyRegistry {
     mapping(uint256 unitId => UseReport[]) private _useReports;
 
     /// @param consortium_ the consortium whose council designates roles.
-    constructor(address consortium_) {
-        if (consortium_ == address(0)) revert PropertyRegistryZeroAddress();
-        _consortium = IConsortium(consortium_);
+    constructor(address consortium_) ConsortiumManaged(consortium_) {
     }
 
     // ================================================================== council
 
     /// @inheritdoc IPropertyRegistry
-    function setRole(address department, Role role, bool enabled) external {
-        if (msg.sender != address(_consortium)) revert PropertyRegistryNotCouncil(msg.sender);
+    function setRole(address department, Role role, bool enabled) external onlyCouncil {
         if (department == address(0)) revert PropertyRegistryZeroAddress();
-        if (enabled && !_consortium.isActiveDepartment(department)) {
-            revert PropertyRegistryNotActiveDepartment(department);
-        }
+        if (enabled) _requireActiveDepartment(department);
         if (_roles[department][role] == enabled) revert PropertyRegistryRoleUnchanged(department, role, enabled);
 
         _roles[department][role] = enabled;
@@ -441,11 +434,6 @@ contract PropertyRegistry is IPropertyRegistry {
         return _seizureCount;
     }
 
-    /// @inheritdoc IPropertyRegistry
-    function consortium() external view returns (address) {
-        return address(_consortium);
-    }
-
     // ================================================================== internals
 
     function _appendEntry(
@@ -531,6 +519,6 @@ contract PropertyRegistry is IPropertyRegistry {
 
     function _requireRole(Role role) private view {
         if (!_roles[msg.sender][role]) revert PropertyRegistryMissingRole(msg.sender, role);
-        if (!_consortium.isActiveDepartment(msg.sender)) revert PropertyRegistryNotActiveDepartment(msg.sender);
+        _requireActiveDepartment(msg.sender);
     }
 }

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
-import {IConsortium} from "./interfaces/IConsortium.sol";
+import {ConsortiumManaged} from "./ConsortiumManaged.sol";
 import {IDataCatalog} from "./interfaces/IDataCatalog.sol";
 import {IUsageRights} from "./interfaces/IUsageRights.sol";
 
@@ -11,7 +11,7 @@ import {IUsageRights} from "./interfaces/IUsageRights.sol";
  * @dev A grant is two packed slots; {recordUse} reads both, writes one and emits one event, with no
  * external call. Uses are not stored: a use is `(grantId, useIndex)` and lives in {UseRecorded}.
  */
-contract UsageRights is IUsageRights {
+contract UsageRights is IUsageRights, ConsortiumManaged {
     uint64 public constant MAX_GRANT_DURATION = 5 * 365 days;
     uint64 public constant MAX_APPROVAL_WINDOW = 90 days;
 
@@ -44,7 +44,6 @@ contract UsageRights is IUsageRights {
         bool revoked;
     }
 
-    IConsortium private immutable _consortium;
     IDataCatalog private immutable _catalog;
 
     uint64 private _requestCount;
@@ -54,9 +53,8 @@ contract UsageRights is IUsageRights {
 
     /// @param consortium_ the consortium (departments, council).
     /// @param catalog_ the data catalog (ownership, classification).
-    constructor(address consortium_, address catalog_) {
-        if (consortium_ == address(0) || catalog_ == address(0)) revert UsageRightsZeroAddress();
-        _consortium = IConsortium(consortium_);
+    constructor(address consortium_, address catalog_) ConsortiumManaged(consortium_) {
+        if (catalog_ == address(0)) revert UsageRightsZeroAddress();
         _catalog = IDataCatalog(catalog_);
     }
 
@@ -131,8 +129,7 @@ contract UsageRights is IUsageRights {
     }
 
     /// @inheritdoc IUsageRights
-    function councilApprove(uint256 requestId) external returns (uint256 grantId) {
-        if (msg.sender != address(_consortium)) revert UsageRightsNotCouncil(msg.sender);
+    function councilApprove(uint256 requestId) external onlyCouncil returns (uint256 grantId) {
         RequestRecord storage q = _existingRequest(requestId);
         RequestStatus status = q.status;
         if (status != RequestStatus.OwnerApproved && status != RequestStatus.Escalated) {
@@ -148,7 +145,7 @@ contract UsageRights is IUsageRights {
     /// @inheritdoc IUsageRights
     function denyRequest(uint256 requestId, bytes32 reasonHash) external {
         RequestRecord storage q = _existingRequest(requestId);
-        if (msg.sender != address(_consortium)) {
+        if (!_isCouncilCall()) {
             uint256 resourceId = q.resourceId;
             if (_catalog.ownerOf(resourceId) != msg.sender) revert UsageRightsNotOwner(resourceId, msg.sender);
         }
@@ -187,7 +184,7 @@ contract UsageRights is IUsageRights {
         uint32 maxUses
     ) external returns (uint256 grantId) {
         (address owner, IDataCatalog.Classification classification) = _resourceInfo(resourceId);
-        if (msg.sender == address(_consortium)) {
+        if (_isCouncilCall()) {
             _councilMandate(classification);
         } else {
             if (owner != msg.sender) revert UsageRightsNotOwner(resourceId, msg.sender);
@@ -206,7 +203,7 @@ contract UsageRights is IUsageRights {
         GrantRecord storage g = _grants[grantId];
         if (g.grantee == address(0)) revert UsageRightsUnknownGrant(grantId);
         uint256 resourceId = g.resourceId;
-        if (msg.sender != address(_consortium) && _catalog.ownerOf(resourceId) != msg.sender) {
+        if (!_isCouncilCall() && _catalog.ownerOf(resourceId) != msg.sender) {
             revert UsageRightsNotOwner(resourceId, msg.sender);
         }
         if (g.revoked) revert UsageRightsGrantRevoked(grantId);
@@ -304,11 +301,6 @@ contract UsageRights is IUsageRights {
     }
 
     /// @inheritdoc IUsageRights
-    function consortium() external view returns (address) {
-        return address(_consortium);
-    }
-
-    /// @inheritdoc IUsageRights
     function catalog() external view returns (address) {
         return address(_catalog);
     }
@@ -389,7 +381,7 @@ contract UsageRights is IUsageRights {
     /// @dev For council actions: the executing proposal id; SECRET resources need a unanimous council call.
     function _councilMandate(IDataCatalog.Classification classification) private view returns (uint256 proposalId) {
         bool unanimous;
-        (proposalId, unanimous) = _consortium.executingProposal();
+        (proposalId, unanimous) = _consortium().executingProposal();
         if (classification == IDataCatalog.Classification.Secret && !unanimous) {
             revert UsageRightsCouncilNotUnanimous(proposalId);
         }
@@ -414,9 +406,5 @@ contract UsageRights is IUsageRights {
     function _existingRequest(uint256 requestId) private view returns (RequestRecord storage q) {
         q = _requests[requestId];
         if (q.requester == address(0)) revert UsageRightsUnknownRequest(requestId);
-    }
-
-    function _requireActiveDepartment(address account) private view {
-        if (!_consortium.isActiveDepartment(account)) revert UsageRightsNotActiveDepartment(account);
     }
 }

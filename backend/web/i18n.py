@@ -421,10 +421,12 @@ def _format_args(lang: str, name: str, args: Mapping[str, Any], names: Callable[
 # --------------------------------------------------------------------------- contract errors
 # name -> (zh, en); placeholders are the error's ABI argument names.
 ERRORS: dict[str, tuple[str, str]] = {
+    # ConsortiumManaged (shared by every contract that answers to the consortium)
+    "ConsortiumManagedZeroAddress": ("系统配置错误：联盟地址为空。", "System misconfiguration: the consortium address is zero."),
+    "ConsortiumManagedNotCouncil": ("只有理事会可以执行此操作。", "Only the council may do this."),
+    "ConsortiumManagedNotActiveDepartment": ("{account} 不是在册且有效的部门（可能已被暂停）。", "{account} is not an active member department (it may be suspended)."),
     # UsageRights
     "UsageRightsZeroAddress": ("系统配置错误：地址为空。", "System misconfiguration: an address is zero."),
-    "UsageRightsNotCouncil": ("只有理事会可以执行此操作。", "Only the council may do this."),
-    "UsageRightsNotActiveDepartment": ("{account} 不是在册且有效的部门（可能已被暂停）。", "{account} is not an active member department (it may be suspended)."),
     "UsageRightsNotOwner": ("只有资源 #{resourceId} 的所有者才能执行此操作。", "Only the owner of resource #{resourceId} may do this."),
     "UsageRightsUnknownResource": ("资源 #{resourceId} 不存在。", "Resource #{resourceId} does not exist."),
     "UsageRightsOwnUse": ("资源 #{resourceId} 属于本部门，无需申请授权。", "Resource #{resourceId} is your own: no grant is needed."),
@@ -448,10 +450,7 @@ ERRORS: dict[str, tuple[str, str]] = {
     "UsageRightsNotGrantee": ("授权 #{grantId} 不属于 {caller}。", "Grant #{grantId} was not issued to {caller}."),
     "UsageRightsInvalidBatch": ("批量记录的条数不一致（经办人 {officers}、主体 {subjects}、业务 {contexts}）。", "Batch lengths differ (officers {officers}, subjects {subjects}, contexts {contexts})."),
     # DataCatalog
-    "DataCatalogZeroAddress": ("系统配置错误：地址为空。", "System misconfiguration: an address is zero."),
-    "DataCatalogNotActiveDepartment": ("{account} 不是在册且有效的部门（可能已被暂停）。", "{account} is not an active member department (it may be suspended)."),
     "DataCatalogNotOwner": ("资源 #{resourceId} 不属于 {account}，不能修改。", "Resource #{resourceId} does not belong to {account}."),
-    "DataCatalogNotCouncil": ("只有理事会可以执行此操作。", "Only the council may do this."),
     "DataCatalogUnknownResource": ("资源 #{resourceId} 不存在。", "Resource #{resourceId} does not exist."),
     "DataCatalogUnknownVersion": ("资源 #{resourceId} 没有第 {version} 版。", "Resource #{resourceId} has no version {version}."),
     "DataCatalogUnknownAnchor": ("锚定记录 #{anchorId} 不存在。", "Anchor #{anchorId} does not exist."),
@@ -466,7 +465,6 @@ ERRORS: dict[str, tuple[str, str]] = {
     "DataCatalogInvalidNewOwner": ("资源 #{resourceId} 不能移交给 {newOwner}。", "Resource #{resourceId} cannot be transferred to {newOwner}."),
     # Accountability
     "AccountabilityZeroAddress": ("系统配置错误：地址为空。", "System misconfiguration: an address is zero."),
-    "AccountabilityNotCouncil": ("只有理事会可以裁定。", "Only the council may rule."),
     "AccountabilityNotResourceOwner": ("{account} 不是资源 #{resourceId} 的所有者。", "{account} does not own resource #{resourceId}."),
     "AccountabilityNotGrantee": ("{account} 不是授权 #{grantId} 的被授权方。", "{account} is not the grantee of grant #{grantId}."),
     "AccountabilityNotReporter": ("{account} 无权就此提交事件。", "{account} may not file this incident."),
@@ -514,8 +512,6 @@ ERRORS: dict[str, tuple[str, str]] = {
     "ConsortiumCallFailed": ("提案 #{proposalId} 执行失败：目标合约拒绝了调用。", "Proposal #{proposalId} failed: the target contract refused the call."),
     # Certificates
     "CertificatesZeroAddress": ("地址为空。", "The address is zero."),
-    "CertificatesNotCouncil": ("只有理事会可以执行此操作。", "Only the council may do this."),
-    "CertificatesNotActiveDepartment": ("{account} 不是有效的成员部门。", "{account} is not an active member department."),
     "CertificatesEmptyTypeCode": ("请填写证照类型。", "Enter the certificate type."),
     "CertificatesZeroValidity": ("有效期须大于 0。", "The validity must be positive."),
     "CertificatesTypeExists": ("该证照类型已登记。", "This certificate type is already registered."),
@@ -532,8 +528,6 @@ ERRORS: dict[str, tuple[str, str]] = {
     "CertificatesAlreadyRevoked": ("证照 #{certId} 已于 {revokedAt} 撤销。", "Certificate #{certId} was revoked on {revokedAt}."),
     # OneStopServices
     "OneStopServicesZeroAddress": ("地址为空。", "The address is zero."),
-    "OneStopServicesNotCouncil": ("只有理事会可以执行此操作。", "Only the council may do this."),
-    "OneStopServicesNotActiveDepartment": ("{account} 不是有效的成员部门。", "{account} is not an active member department."),
     "OneStopServicesNotServiceLead": ("只有事项 #{serviceId} 的牵头部门才能执行此操作。", "Only the lead department of service #{serviceId} may do this."),
     "OneStopServicesEmptyNameHash": ("请填写事项名称。", "Enter the service name."),
     "OneStopServicesEmptyReason": ("请填写理由。", "Enter a reason."),
@@ -572,8 +566,6 @@ ERRORS: dict[str, tuple[str, str]] = {
     "OneStopServicesDeadlineNotReached": ("办件 #{caseId} 第 {stepIndex} 个环节的时限（{deadline}）未到。", "Step {stepIndex} of case #{caseId} is not past its deadline ({deadline})."),
     # PropertyRegistry
     "PropertyRegistryZeroAddress": ("地址为空。", "The address is zero."),
-    "PropertyRegistryNotCouncil": ("只有理事会可以执行此操作。", "Only the council may do this."),
-    "PropertyRegistryNotActiveDepartment": ("{account} 不是有效的成员部门。", "{account} is not an active member department."),
     "PropertyRegistryMissingRole": ("{account} 没有办理此项不动产业务的职能。", "{account} does not hold the role for this registry action."),
     "PropertyRegistryRoleUnchanged": ("该部门职能未变化。", "The department's role is unchanged."),
     "PropertyRegistryEmptyParcelCode": ("请填写宗地代码。", "Enter the parcel code."),

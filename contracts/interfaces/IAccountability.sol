@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
+import {IConsortiumManaged} from "./IConsortiumManaged.sol";
 /**
  * @title IAccountability
  * @notice Named responsibility and incidents. Officers are assigned to resources (stewards) and to grants
@@ -25,7 +26,7 @@ pragma solidity ^0.8.24;
  * (anyone, after an unanswered deadline) → Upheld / Dismissed (council ruling via a council call).
  * Upheld incidents count against the responsible department ({upheldCount}).
  */
-interface IAccountability {
+interface IAccountability is IConsortiumManaged {
     /// @notice Type of an incident.
     enum IncidentType {
         DataError,
@@ -102,10 +103,8 @@ interface IAccountability {
 
     // ------------------------------------------------------------------ errors
 
-    /// @notice A constructor address is zero.
+    /// @notice The catalog or usage-rights address given to the constructor is zero.
     error AccountabilityZeroAddress();
-    /// @notice `account` is not the consortium.
-    error AccountabilityNotCouncil(address account);
     /// @notice `account` does not own `resourceId`.
     error AccountabilityNotResourceOwner(uint256 resourceId, address account);
     /// @notice `account` is not the grantee of `grantId`.
@@ -219,8 +218,6 @@ interface IAccountability {
     function stewardOf(uint256 resourceId) external view returns (bytes32);
     /// @notice Officer assigned to `grantId` with {assignGrantOfficer}, zero if none.
     function grantOfficerOf(uint256 grantId) external view returns (bytes32);
-    /// @notice The consortium.
-    function consortium() external view returns (address);
     /// @notice The data catalog.
     function catalog() external view returns (address);
     /// @notice The usage-rights contract.

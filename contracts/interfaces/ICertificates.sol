@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
+import {IConsortiumManaged} from "./IConsortiumManaged.sol";
 /**
  * @title ICertificates
  * @notice E-certificates (电子证照): the council registers certificate types and names the one department
@@ -18,7 +19,7 @@ pragma solidity ^0.8.24;
  * Ids are sequential from 1. The case reference (`caseRef`, e.g. the OneStopServices case id as bytes32)
  * is kept in the {CertificateIssued} event only; the indexer keeps it.
  */
-interface ICertificates {
+interface ICertificates is IConsortiumManaged {
     /// @notice Result of {verify}.
     enum CertificateStatus {
         Unknown,
@@ -67,12 +68,8 @@ interface ICertificates {
 
     // ------------------------------------------------------------------ errors
 
-    /// @notice A constructor address is zero.
+    /// @notice The issuer of a certificate type is the zero address.
     error CertificatesZeroAddress();
-    /// @notice `account` is not the consortium (council actions come only through council calls).
-    error CertificatesNotCouncil(address account);
-    /// @notice `account` is not an active department of the consortium.
-    error CertificatesNotActiveDepartment(address account);
     /// @notice The certificate type code is zero.
     error CertificatesEmptyTypeCode();
     /// @notice The default validity of a type is zero.
@@ -176,6 +173,4 @@ interface ICertificates {
     function certificateType(bytes32 typeCode) external view returns (CertificateType memory);
     /// @notice Number of certificates issued; ids run from 1 to `certificateCount()`.
     function certificateCount() external view returns (uint256);
-    /// @notice The consortium this contract answers to.
-    function consortium() external view returns (address);
 }

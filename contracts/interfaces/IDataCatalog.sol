@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
+import {IConsortiumManaged} from "./IConsortiumManaged.sol";
 /**
  * @title IDataCatalog
  * @notice The shared data catalog: every department registers its data resources with owner,
@@ -18,7 +19,7 @@ pragma solidity ^0.8.24;
  * Callers should hash leaves twice (`keccak256(bytes.concat(keccak256(abi.encode(...))))`) so a leaf can
  * never be confused with an inner node.
  */
-interface IDataCatalog {
+interface IDataCatalog is IConsortiumManaged {
     /// @notice Classification of a resource; decides who may grant its use (see IUsageRights).
     enum Classification {
         Public,
@@ -74,14 +75,8 @@ interface IDataCatalog {
 
     // ------------------------------------------------------------------ errors
 
-    /// @notice A constructor address is zero.
-    error DataCatalogZeroAddress();
-    /// @notice `account` is not an active department of the consortium.
-    error DataCatalogNotActiveDepartment(address account);
     /// @notice `account` does not own `resourceId`.
     error DataCatalogNotOwner(uint256 resourceId, address account);
-    /// @notice `account` is not the consortium (council actions come only through council calls).
-    error DataCatalogNotCouncil(address account);
     /// @notice No resource has id `resourceId`.
     error DataCatalogUnknownResource(uint256 resourceId);
     /// @notice `resourceId` has no version `version`.
@@ -181,6 +176,4 @@ interface IDataCatalog {
     function anchor(uint256 anchorId) external view returns (Anchor memory);
     /// @notice Number of registered resources; ids run from 1 to `resourceCount()`.
     function resourceCount() external view returns (uint256);
-    /// @notice The consortium whose departments and council this catalog trusts.
-    function consortium() external view returns (address);
 }

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
+import {IConsortiumManaged} from "./IConsortiumManaged.sol";
 /**
  * @title IOneStopServices
  * @notice One-stop citizen services (一网通办): "apply once, at any desk". A service declares which
@@ -42,7 +43,7 @@ pragma solidity ^0.8.24;
  * Citizens appear only as keyed hashes (`applicantHash`, computed off chain with the deployment secret),
  * documents only as content hashes.
  */
-interface IOneStopServices {
+interface IOneStopServices is IConsortiumManaged {
     /// @notice Status of a service.
     enum ServiceStatus {
         None,
@@ -204,12 +205,8 @@ interface IOneStopServices {
 
     // ------------------------------------------------------------------ errors
 
-    /// @notice A constructor address is zero.
+    /// @notice The catalog or usage-rights address given to the constructor is zero.
     error OneStopServicesZeroAddress();
-    /// @notice `account` is not the consortium.
-    error OneStopServicesNotCouncil(address account);
-    /// @notice `account` is not an active department.
-    error OneStopServicesNotActiveDepartment(address account);
     /// @notice `account` is not the lead department of `serviceId` (nor, where allowed, the consortium).
     error OneStopServicesNotServiceLead(uint256 serviceId, address account);
     /// @notice The service name hash is zero.
@@ -392,8 +389,6 @@ interface IOneStopServices {
     function serviceCount() external view returns (uint256);
     /// @notice Number of cases; ids run from 1 to `caseCount()`.
     function caseCount() external view returns (uint256);
-    /// @notice The consortium.
-    function consortium() external view returns (address);
     /// @notice The data catalog.
     function catalog() external view returns (address);
     /// @notice The usage-rights contract.

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
+import {IConsortiumManaged} from "./IConsortiumManaged.sol";
 /**
  * @title IPropertyRegistry
  * @notice The real-estate registry (不动产登记): property units, an unbroken chain of title from the first
@@ -42,7 +43,7 @@ pragma solidity ^0.8.24;
  *
  * Ids of units, title entries, mortgages and seizures are sequential from 1, each with its own counter.
  */
-interface IPropertyRegistry {
+interface IPropertyRegistry is IConsortiumManaged {
     /// @notice Roles designated by the council.
     enum Role {
         Registrar,
@@ -194,12 +195,8 @@ interface IPropertyRegistry {
 
     // ------------------------------------------------------------------ errors
 
-    /// @notice A zero address was given (constructor or role holder).
+    /// @notice The department given a role is the zero address.
     error PropertyRegistryZeroAddress();
-    /// @notice `account` is not the consortium (council actions come only through council calls).
-    error PropertyRegistryNotCouncil(address account);
-    /// @notice `account` is not an active department of the consortium.
-    error PropertyRegistryNotActiveDepartment(address account);
     /// @notice `account` does not hold `role`.
     error PropertyRegistryMissingRole(address account, Role role);
     /// @notice `department` already has `role` set to `enabled`.
@@ -402,6 +399,4 @@ interface IPropertyRegistry {
     function mortgageCount() external view returns (uint256);
     /// @notice Number of seizures; ids run from 1 to `seizureCount()`.
     function seizureCount() external view returns (uint256);
-    /// @notice The consortium this contract answers to.
-    function consortium() external view returns (address);
 }

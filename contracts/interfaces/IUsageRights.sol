@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
+import {IConsortiumManaged} from "./IConsortiumManaged.sol";
 /**
  * @title IUsageRights
  * @notice Purpose-bound usage rights. A department requests the use of another department's resource for
@@ -28,7 +29,7 @@ pragma solidity ^0.8.24;
  * counted and emitted as {UseRecorded}. The hot path `recordUse` checks only the grant (grantee, not
  * revoked, not expired, not exhausted); a suspended department's grants are revoked by the council.
  */
-interface IUsageRights {
+interface IUsageRights is IConsortiumManaged {
     /// @notice Status of a usage request.
     enum RequestStatus {
         None,
@@ -120,12 +121,8 @@ interface IUsageRights {
 
     // ------------------------------------------------------------------ errors
 
-    /// @notice A constructor address is zero.
+    /// @notice The catalog address given to the constructor is zero.
     error UsageRightsZeroAddress();
-    /// @notice `account` is not the consortium.
-    error UsageRightsNotCouncil(address account);
-    /// @notice `account` is not an active department.
-    error UsageRightsNotActiveDepartment(address account);
     /// @notice `account` does not own `resourceId` (and is not the consortium where that is allowed).
     error UsageRightsNotOwner(uint256 resourceId, address account);
     /// @notice No resource has id `resourceId`.
@@ -297,8 +294,6 @@ interface IUsageRights {
     function grantCount() external view returns (uint256);
     /// @notice Number of requests; ids run from 1 to `requestCount()`.
     function requestCount() external view returns (uint256);
-    /// @notice The consortium.
-    function consortium() external view returns (address);
     /// @notice The data catalog.
     function catalog() external view returns (address);
 }

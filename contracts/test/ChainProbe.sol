@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: Apache-2.0
-pragma solidity ^0.8.24;
+pragma solidity 0.8.37;
 
 /// @title ChainProbe
 /// @notice Test-only contract for the backend's chain access layer
@@ -20,7 +20,7 @@ contract ChainProbe {
 
     /// @notice Increments the counter. Emits {Bumped}.
     function bump(uint256 tag) external {
-        _count += 1;
+        ++_count;
         emit Bumped(tag, msg.sender, _count);
     }
 
@@ -29,7 +29,7 @@ contract ChainProbe {
     /// that simulates fine against one state and reverts against another.
     function bumpUnlessCode(uint256 tag, uint256 code) external {
         if (code != 0 && _count >= code) revert ProbeRejected(code, msg.sender);
-        _count += 1;
+        ++_count;
         emit Bumped(tag, msg.sender, _count);
     }
 
@@ -40,7 +40,7 @@ contract ChainProbe {
 
     /// @notice Always reverts with Error(string).
     function failWithReason() external pure {
-        // solhint-disable-next-line reason-string
+        // solhint-disable-next-line reason-string, gas-custom-errors
         require(false, "probe: reason");
     }
 

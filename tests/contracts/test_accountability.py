@@ -57,7 +57,9 @@ def file(system, incident_type, kind, subject_id, index, sender=None, window=3 *
 
 def test_constructor_rejects_zero_addresses(Accountability, system, accounts):
     c, cat, r = system.consortium, system.catalog, system.rights
-    for args in ((ZERO_ADDRESS, cat, r), (c, ZERO_ADDRESS, r), (c, cat, ZERO_ADDRESS)):
+    assert_custom_error(lambda: Accountability.deploy(ZERO_ADDRESS, cat, r, {"from": accounts[0]}),
+                        "ConsortiumManagedZeroAddress")
+    for args in ((c, ZERO_ADDRESS, r), (c, cat, ZERO_ADDRESS)):
         assert_custom_error(lambda: Accountability.deploy(*args, {"from": accounts[0]}), "AccountabilityZeroAddress")
 
 
@@ -278,7 +280,7 @@ def test_rule_validation(system):
     a, owner = system.accountability, system.depts[0]
     iid = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1).return_value
     for caller in (system.governors[0], owner, system.auditor):
-        assert_custom_error(lambda: a.rule(iid, True, h("r"), {"from": caller}), "AccountabilityNotCouncil", (caller,))
+        assert_custom_error(lambda: a.rule(iid, True, h("r"), {"from": caller}), "ConsortiumManagedNotCouncil", (caller,))
 
     def council_fails(args, inner_name, inner_args):
         pid = system.propose_call(a, "rule", args)

@@ -35,7 +35,8 @@ def suspend(system, dept):
 
 
 def test_constructor_rejects_zero_consortium(Certificates, accounts):
-    assert_custom_error(lambda: Certificates.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "CertificatesZeroAddress")
+    assert_custom_error(lambda: Certificates.deploy(ZERO_ADDRESS, {"from": accounts[0]}),
+                        "ConsortiumManagedZeroAddress")
 
 
 def test_deployment(system, certs):
@@ -54,7 +55,7 @@ def test_register_type_only_council(system, certs):
     gov = system.governors[0]
     assert_custom_error(
         lambda: certs.registerCertificateType(h("t"), system.depts[0], YEAR, {"from": gov}),
-        "CertificatesNotCouncil",
+        "ConsortiumManagedNotCouncil",
         (gov,),
     )
 
@@ -71,7 +72,7 @@ def test_register_type_rejections(system, certs):
     council_fails((ZERO32, a, YEAR), "CertificatesEmptyTypeCode", ())
     council_fails((T_LICENCE, a, YEAR), "CertificatesTypeExists", (T_LICENCE,))
     council_fails((h("t"), ZERO_ADDRESS, YEAR), "CertificatesZeroAddress", ())
-    council_fails((h("t"), system.outsider, YEAR), "CertificatesNotActiveDepartment", (system.outsider,))
+    council_fails((h("t"), system.outsider, YEAR), "ConsortiumManagedNotActiveDepartment", (system.outsider,))
     council_fails((h("t"), a, 0), "CertificatesZeroValidity", ())
 
 
@@ -160,8 +161,8 @@ def test_suspended_issuer_cannot_issue_or_revoke(system, certs):
     b = system.depts[1]
     cid = issue(certs, b).return_value
     suspend(system, b)
-    assert_custom_error(lambda: issue(certs, b, doc="d2"), "CertificatesNotActiveDepartment", (b,))
-    assert_custom_error(lambda: certs.revoke(cid, h("r"), {"from": b}), "CertificatesNotActiveDepartment", (b,))
+    assert_custom_error(lambda: issue(certs, b, doc="d2"), "ConsortiumManagedNotActiveDepartment", (b,))
+    assert_custom_error(lambda: certs.revoke(cid, h("r"), {"from": b}), "ConsortiumManagedNotActiveDepartment", (b,))
 
 
 # --------------------------------------------------------------------------- revoke

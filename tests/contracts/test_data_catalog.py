@@ -60,7 +60,7 @@ def leaf(record: str) -> bytes:
 
 
 def test_constructor_rejects_zero_consortium(DataCatalog, accounts):
-    assert_custom_error(lambda: DataCatalog.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "DataCatalogZeroAddress")
+    assert_custom_error(lambda: DataCatalog.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "ConsortiumManagedZeroAddress")
 
 
 def test_deployment_links_consortium(system):
@@ -108,16 +108,16 @@ def test_register_resource_validation(system):
     def register(cls=INTERNAL, schema=h("s"), content=h("c"), steward=h("st"), sender=dept):
         return lambda: cat.registerResource(cls, schema, content, steward, ZERO32, {"from": sender})
 
-    assert_custom_error(register(sender=out), "DataCatalogNotActiveDepartment", (out,))
-    assert_custom_error(register(sender=system.governors[0]), "DataCatalogNotActiveDepartment", (system.governors[0],))
-    assert_custom_error(register(sender=system.auditor), "DataCatalogNotActiveDepartment", (system.auditor,))
+    assert_custom_error(register(sender=out), "ConsortiumManagedNotActiveDepartment", (out,))
+    assert_custom_error(register(sender=system.governors[0]), "ConsortiumManagedNotActiveDepartment", (system.governors[0],))
+    assert_custom_error(register(sender=system.auditor), "ConsortiumManagedNotActiveDepartment", (system.auditor,))
     assert_custom_error(register(cls=4), "DataCatalogInvalidClassification", (4,))
     assert_custom_error(register(cls=255), "DataCatalogInvalidClassification", (255,))
     assert_custom_error(register(schema=ZERO32), "DataCatalogEmptySchemaHash")
     assert_custom_error(register(content=ZERO32), "DataCatalogEmptyContentHash")
     assert_custom_error(register(steward=ZERO32), "DataCatalogEmptyStewardHash")
     suspend(system, dept)
-    assert_custom_error(register(), "DataCatalogNotActiveDepartment", (dept,))
+    assert_custom_error(register(), "ConsortiumManagedNotActiveDepartment", (dept,))
 
 
 # --------------------------------------------------------------------------- publishVersion
@@ -159,7 +159,7 @@ def test_publish_version_validation(system):
         publish(content=h(f"content-{INTERNAL}")), "DataCatalogUnchangedContent", (rid, h(f"content-{INTERNAL}"))
     )
     suspend(system, owner)
-    assert_custom_error(publish(), "DataCatalogNotActiveDepartment", (owner,))
+    assert_custom_error(publish(), "ConsortiumManagedNotActiveDepartment", (owner,))
 
 
 def test_version_views_reject_unknown(system):
@@ -195,7 +195,7 @@ def test_transfer_ownership_validation(system):
     cat, rid, g = system.catalog, system.resources[SECRET], system.governors
     for caller in (system.depts[0], g[0], system.outsider):
         assert_custom_error(lambda: cat.transferOwnership(rid, system.depts[1], {"from": caller}),
-                            "DataCatalogNotCouncil", (caller,))
+                            "ConsortiumManagedNotCouncil", (caller,))
 
     def via_council(resource, new_owner, inner_name, inner_args):
         pid = system.propose_call(cat, "transferOwnership", (resource, new_owner))
@@ -206,9 +206,9 @@ def test_transfer_ownership_validation(system):
     via_council(99, system.depts[1], "DataCatalogUnknownResource", (99,))
     via_council(rid, ZERO_ADDRESS, "DataCatalogInvalidNewOwner", (rid, ZERO_ADDRESS))
     via_council(rid, system.depts[0], "DataCatalogInvalidNewOwner", (rid, system.depts[0]))
-    via_council(rid, system.outsider, "DataCatalogNotActiveDepartment", (system.outsider,))
+    via_council(rid, system.outsider, "ConsortiumManagedNotActiveDepartment", (system.outsider,))
     suspend(system, system.depts[2])
-    via_council(rid, system.depts[2], "DataCatalogNotActiveDepartment", (system.depts[2],))
+    via_council(rid, system.depts[2], "ConsortiumManagedNotActiveDepartment", (system.depts[2],))
 
 
 # --------------------------------------------------------------------------- anchors and proofs

@@ -107,7 +107,9 @@ def suspend(system, dept):
 
 def test_constructor_rejects_zero_addresses(OneStopServices, system):
     c, cat, r, dep = system.consortium, system.catalog, system.rights, system.deployer
-    for args in ((ZERO_ADDRESS, cat, r), (c, ZERO_ADDRESS, r), (c, cat, ZERO_ADDRESS)):
+    assert_custom_error(lambda: OneStopServices.deploy(ZERO_ADDRESS, cat, r, {"from": dep}),
+                        "ConsortiumManagedZeroAddress")
+    for args in ((c, ZERO_ADDRESS, r), (c, cat, ZERO_ADDRESS)):
         assert_custom_error(lambda: OneStopServices.deploy(*args, {"from": dep}), "OneStopServicesZeroAddress")
 
 
@@ -158,7 +160,7 @@ def test_register_service_validation(one):
     def reg(name=h("svc"), r=reqs, s=steps, deadline=DAY, sender=a):
         return lambda: oss.registerService(name, r, s, deadline, {"from": sender})
 
-    assert_custom_error(reg(sender=sysm.outsider), "OneStopServicesNotActiveDepartment", (sysm.outsider,))
+    assert_custom_error(reg(sender=sysm.outsider), "ConsortiumManagedNotActiveDepartment", (sysm.outsider,))
     assert_custom_error(reg(name=ZERO32), "OneStopServicesEmptyNameHash")
     assert_custom_error(reg(r=[reqs[0]] * 17), "OneStopServicesInvalidRequirementCount", (17, 16))
     assert_custom_error(reg(s=[]), "OneStopServicesInvalidStepCount", (0, 16))
@@ -183,7 +185,7 @@ def test_register_service_validation(one):
     suspend(sysm, b)
     assert_custom_error(reg(), "OneStopServicesInvalidStepDepartment", (1, b))
     suspend(sysm, a)
-    assert_custom_error(reg(), "OneStopServicesNotActiveDepartment", (a,))
+    assert_custom_error(reg(), "ConsortiumManagedNotActiveDepartment", (a,))
 
 
 # --------------------------------------------------------------------------- activateService
@@ -201,9 +203,9 @@ def test_activate_service_by_council(one):
 def test_activate_service_rejections(one):
     oss, sysm = one.oss, one.sys
     assert_custom_error(lambda: oss.activateService(one.proposed, {"from": one.a}),
-                        "OneStopServicesNotCouncil", (one.a,))
+                        "ConsortiumManagedNotCouncil", (one.a,))
     assert_custom_error(lambda: oss.activateService(one.proposed, {"from": sysm.governors[0]}),
-                        "OneStopServicesNotCouncil", (sysm.governors[0],))
+                        "ConsortiumManagedNotCouncil", (sysm.governors[0],))
     pid = sysm.propose_call(oss, "activateService", (one.sid,))
     council_fails(sysm, pid, "OneStopServicesInvalidServiceStatus", (one.sid, SVC_ACTIVE))
     pid = sysm.propose_call(oss, "activateService", (99,))
@@ -248,7 +250,7 @@ def test_retire_service_rejections(one):
                         "OneStopServicesInvalidServiceStatus", (one.sid, SVC_RETIRED))
     suspend(sysm, one.a)
     assert_custom_error(lambda: oss.retireService(one.proposed, h("r"), {"from": one.a}),
-                        "OneStopServicesNotActiveDepartment", (one.a,))
+                        "ConsortiumManagedNotActiveDepartment", (one.a,))
 
 
 # --------------------------------------------------------------------------- openCase
@@ -281,8 +283,8 @@ def test_open_case_rejections(one):
     def op(sid=one.sid, applicant=h("x"), form=h("f"), docs=2, sender=one.c):
         return lambda: oss.openCase(sid, applicant, form, docs, {"from": sender})
 
-    assert_custom_error(op(sender=sysm.outsider), "OneStopServicesNotActiveDepartment", (sysm.outsider,))
-    assert_custom_error(op(sender=sysm.auditor), "OneStopServicesNotActiveDepartment", (sysm.auditor,))
+    assert_custom_error(op(sender=sysm.outsider), "ConsortiumManagedNotActiveDepartment", (sysm.outsider,))
+    assert_custom_error(op(sender=sysm.auditor), "ConsortiumManagedNotActiveDepartment", (sysm.auditor,))
     assert_custom_error(op(sid=0), "OneStopServicesUnknownService", (0,))
     assert_custom_error(op(sid=99), "OneStopServicesUnknownService", (99,))
     assert_custom_error(op(sid=one.proposed), "OneStopServicesServiceNotActive", (one.proposed,))
@@ -353,7 +355,7 @@ def test_attach_evidence_rejections(one):
                         (other_case, CASE_REJECTED))
     # a suspended lead cannot attach
     suspend(sysm, a)
-    assert_custom_error(att(req=CIVIL_REQ, grant=one.civil_grant, use=1), "OneStopServicesNotActiveDepartment", (a,))
+    assert_custom_error(att(req=CIVIL_REQ, grant=one.civil_grant, use=1), "ConsortiumManagedNotActiveDepartment", (a,))
 
 
 def test_revoked_grant_keeps_its_recorded_uses(one):
@@ -421,7 +423,7 @@ def test_decision_rejections(one):
                             "OneStopServicesStepAlreadyDecided", (case_id, TAX_STEP, STEP_APPROVED))
     suspend(sysm, one.b)
     assert_custom_error(lambda: oss.approveStep(case_id, CIVIL_STEP, h("ok"), {"from": one.b}),
-                        "OneStopServicesNotActiveDepartment", (one.b,))
+                        "ConsortiumManagedNotActiveDepartment", (one.b,))
 
 
 def test_reject_step_rejects_case(one):

@@ -51,7 +51,7 @@ def transfer(reg, registrar, uid, owner, **kw):
 
 def test_constructor_rejects_zero_consortium(PropertyRegistry, accounts):
     assert_custom_error(
-        lambda: PropertyRegistry.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "PropertyRegistryZeroAddress"
+        lambda: PropertyRegistry.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
     )
 
 
@@ -80,7 +80,7 @@ def test_set_role_through_council(system, reg):
 def test_set_role_only_council(system, reg):
     gov = system.governors[0]
     assert_custom_error(
-        lambda: reg.setRole(system.depts[1], REGISTRAR, True, {"from": gov}), "PropertyRegistryNotCouncil", (gov,)
+        lambda: reg.setRole(system.depts[1], REGISTRAR, True, {"from": gov}), "ConsortiumManagedNotCouncil", (gov,)
     )
 
 
@@ -93,7 +93,7 @@ def test_set_role_rejections(system, reg):
         )
 
     council_fails((ZERO_ADDRESS, BANK, True), "PropertyRegistryZeroAddress", ())
-    council_fails((system.outsider, BANK, True), "PropertyRegistryNotActiveDepartment", (system.outsider,))
+    council_fails((system.outsider, BANK, True), "ConsortiumManagedNotActiveDepartment", (system.outsider,))
     a = system.depts[0]
     council_fails((a, REGISTRAR, True), "PropertyRegistryRoleUnchanged", (a, REGISTRAR, True))
     council_fails((a, BANK, False), "PropertyRegistryRoleUnchanged", (a, BANK, False))
@@ -108,7 +108,7 @@ def test_role_removed_cannot_act(system, reg, actors):
 def test_suspended_department_with_role_cannot_act(system, reg, actors):
     a = actors["registrar"]
     suspend(system, a)
-    assert_custom_error(lambda: new_unit(reg, a), "PropertyRegistryNotActiveDepartment", (a,))
+    assert_custom_error(lambda: new_unit(reg, a), "ConsortiumManagedNotActiveDepartment", (a,))
 
 
 # --------------------------------------------------------------------------- registerUnit

@@ -47,7 +47,8 @@ def council_fails(system, pid, inner_name, inner_args):
 
 def test_constructor_rejects_zero_addresses(UsageRights, system, accounts):
     c, cat = system.consortium, system.catalog
-    assert_custom_error(lambda: UsageRights.deploy(ZERO_ADDRESS, cat, {"from": accounts[0]}), "UsageRightsZeroAddress")
+    assert_custom_error(lambda: UsageRights.deploy(ZERO_ADDRESS, cat, {"from": accounts[0]}),
+                        "ConsortiumManagedZeroAddress")
     assert_custom_error(lambda: UsageRights.deploy(c, ZERO_ADDRESS, {"from": accounts[0]}), "UsageRightsZeroAddress")
 
 
@@ -102,8 +103,8 @@ def test_request_use_validation(system):
         dl = t + DAY if deadline is None else deadline
         return lambda: r.requestUse(resource, purpose, law, fields, duration, uses, dl, {"from": sender})
 
-    assert_custom_error(req(sender=system.outsider), "UsageRightsNotActiveDepartment", (system.outsider,))
-    assert_custom_error(req(sender=system.auditor), "UsageRightsNotActiveDepartment", (system.auditor,))
+    assert_custom_error(req(sender=system.outsider), "ConsortiumManagedNotActiveDepartment", (system.outsider,))
+    assert_custom_error(req(sender=system.auditor), "ConsortiumManagedNotActiveDepartment", (system.auditor,))
     assert_custom_error(req(resource=0), "UsageRightsUnknownResource", (0,))
     assert_custom_error(req(resource=99), "UsageRightsUnknownResource", (99,))
     assert_custom_error(req(sender=owner), "UsageRightsOwnUse", (rid, owner))
@@ -117,7 +118,7 @@ def test_request_use_validation(system):
     far = t + MAX_WINDOW + 3600
     assert_custom_error(req(deadline=far), "UsageRightsInvalidDeadline", (far,))
     suspend(system, requester)
-    assert_custom_error(req(), "UsageRightsNotActiveDepartment", (requester,))
+    assert_custom_error(req(), "ConsortiumManagedNotActiveDepartment", (requester,))
 
 
 # --------------------------------------------------------------------------- owner approval
@@ -175,7 +176,7 @@ def test_approve_request_validation(system):
                         (system.resources[INTERNAL], requester))
     assert_custom_error(lambda: r.approveRequest(qid, ZERO32, {"from": owner}), "UsageRightsEmptyReason")
     suspend(system, requester)
-    assert_custom_error(lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "UsageRightsNotActiveDepartment",
+    assert_custom_error(lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "ConsortiumManagedNotActiveDepartment",
                         (requester,))
 
 
@@ -183,11 +184,11 @@ def test_suspended_owner_cannot_approve_or_issue(system):
     r, owner = system.rights, system.depts[0]
     qid = system.request(system.resources[INTERNAL], system.depts[1])
     suspend(system, owner)
-    assert_custom_error(lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "UsageRightsNotActiveDepartment",
+    assert_custom_error(lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "ConsortiumManagedNotActiveDepartment",
                         (owner,))
     assert_custom_error(
         lambda: r.issueGrant(system.resources[INTERNAL], system.depts[1], 5, h("law"), DAY, 1, {"from": owner}),
-        "UsageRightsNotActiveDepartment", (owner,))
+        "ConsortiumManagedNotActiveDepartment", (owner,))
     # the council still acts on the suspended owner's resources
     r.denyRequest(qid, h("no"), {"from": owner})  # denying only restricts: allowed
     tx = system.council_call(r, "issueGrant", (system.resources[INTERNAL], system.depts[1], 5, h("law"), DAY, 1))
@@ -238,7 +239,7 @@ def test_council_approve_only_from_consortium(system):
     qid = system.request(system.resources[SENSITIVE], system.depts[1])
     r.approveRequest(qid, h("ok"), {"from": system.depts[0]})
     for caller in (system.depts[0], system.governors[0], system.outsider):
-        assert_custom_error(lambda: r.councilApprove(qid, {"from": caller}), "UsageRightsNotCouncil", (caller,))
+        assert_custom_error(lambda: r.councilApprove(qid, {"from": caller}), "ConsortiumManagedNotCouncil", (caller,))
 
 
 def test_council_approve_unknown_request(system):
@@ -393,15 +394,15 @@ def test_issue_grant_validation(system):
         assert_custom_error(issue(resource=system.resources[cls]), "UsageRightsCouncilRequired",
                             (system.resources[cls], cls))
     assert_custom_error(issue(to=owner), "UsageRightsOwnUse", (rid, owner))
-    assert_custom_error(issue(to=system.outsider), "UsageRightsNotActiveDepartment", (system.outsider,))
-    assert_custom_error(issue(to=ZERO_ADDRESS), "UsageRightsNotActiveDepartment", (ZERO_ADDRESS,))
+    assert_custom_error(issue(to=system.outsider), "ConsortiumManagedNotActiveDepartment", (system.outsider,))
+    assert_custom_error(issue(to=ZERO_ADDRESS), "ConsortiumManagedNotActiveDepartment", (ZERO_ADDRESS,))
     assert_custom_error(issue(purpose=0), "UsageRightsInvalidPurpose")
     assert_custom_error(issue(law=ZERO32), "UsageRightsEmptyLegalBasis")
     assert_custom_error(issue(duration=0), "UsageRightsInvalidDuration", (0,))
     assert_custom_error(issue(duration=MAX_DURATION + 1), "UsageRightsInvalidDuration", (MAX_DURATION + 1,))
     assert_custom_error(issue(uses=0), "UsageRightsInvalidMaxUses", (0,))
     suspend(system, grantee)
-    assert_custom_error(issue(), "UsageRightsNotActiveDepartment", (grantee,))
+    assert_custom_error(issue(), "ConsortiumManagedNotActiveDepartment", (grantee,))
 
 
 # --------------------------------------------------------------------------- revokeGrant
