@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import yaml
 
@@ -70,7 +71,7 @@ DEVELOPMENT = [
     },
 ]
 
-LIVE = {
+LIVE: dict[str, Any] = {
     "name": "GovChain",
     "networks": [
         {
