@@ -16,9 +16,10 @@ import os
 from dataclasses import replace
 
 from brownie import network
-from backend.ops.bootstrap import bootstrap
+
 from backend.chain.client import build_web3
 from backend.core.config import load_settings
+from backend.ops.bootstrap import bootstrap
 
 
 def main(fresh: str = "") -> dict:

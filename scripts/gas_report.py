@@ -56,12 +56,16 @@ def main() -> dict:
     rights = UsageRights.deploy(consortium, catalog, {"from": deployer})
     accountability = Accountability.deploy(consortium, catalog, rights, {"from": deployer})
     for i, dept in enumerate([owner, user]):
-        pid = consortium.proposeAdmitDepartment(dept, h(f"code{i}"), f"Dept {i}", h("110000"), {"from": g1}).return_value
+        pid = consortium.proposeAdmitDepartment(
+            dept, h(f"code{i}"), f"Dept {i}", h("110000"), {"from": g1}
+        ).return_value
         consortium.approve(pid, {"from": g2})
 
     # Warm-up registration so counters are non-zero, as on a platform in use.
     catalog.registerResource(INTERNAL, h("schema"), h("content-0"), h("steward"), "0x" + "00" * 32, {"from": owner})
-    tx = catalog.registerResource(INTERNAL, h("schema"), h("content-1"), h("steward"), "0x" + "00" * 32, {"from": owner})
+    tx = catalog.registerResource(
+        INTERNAL, h("schema"), h("content-1"), h("steward"), "0x" + "00" * 32, {"from": owner}
+    )
     gas["register_resource"] = tx.gas_used
     rid = tx.return_value
     gas["publish_version"] = catalog.publishVersion(rid, h("content-2"), h("officer"), {"from": owner}).gas_used
@@ -81,7 +85,11 @@ def main() -> dict:
     gas["record_use"] = rights.recordUse(gid, h("officer"), h("citizen-1"), h("case-1"), {"from": user}).gas_used
     n = 100
     tx = rights.recordUseBatch(
-        gid, [h("officer")] * n, [h(f"citizen-b{i}") for i in range(n)], [h(f"case-b{i}") for i in range(n)], {"from": user}
+        gid,
+        [h("officer")] * n,
+        [h(f"citizen-b{i}") for i in range(n)],
+        [h(f"case-b{i}") for i in range(n)],
+        {"from": user},
     )
     gas["record_use_batch100_per_use"] = tx.gas_used // n
     gas["file_incident"] = accountability.fileIncident(0, 0, rid, 1, h("evidence"), 7 * DAY, {"from": user}).gas_used

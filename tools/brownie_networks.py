@@ -10,10 +10,12 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import yaml
 
 CONFIG = Path(os.environ.get("BROWNIE_DATA_FOLDER", Path.home() / ".brownie")) / "network-config.yaml"
+
 
 def _anvil(net_id: str, port: int, name: str) -> dict:
     return {
@@ -21,7 +23,14 @@ def _anvil(net_id: str, port: int, name: str) -> dict:
         "id": net_id,
         "cmd": "anvil",
         "host": "http://127.0.0.1",
-        "cmd_settings": {"port": port, "accounts": 20, "chain_id": 31337, "evm_version": "shanghai", "gas_limit": 30000000, "base_fee": 0},
+        "cmd_settings": {
+            "port": port,
+            "accounts": 20,
+            "chain_id": 31337,
+            "evm_version": "shanghai",
+            "gas_limit": 30000000,
+            "base_fee": 0,
+        },
     }
 
 
@@ -32,7 +41,14 @@ DEVELOPMENT = [
         "id": "govchain-test",
         "cmd": "anvil",
         "host": "http://127.0.0.1",
-        "cmd_settings": {"port": 8555, "accounts": 20, "chain_id": 31337, "evm_version": "shanghai", "gas_limit": 30000000, "base_fee": 0},
+        "cmd_settings": {
+            "port": 8555,
+            "accounts": 20,
+            "chain_id": 31337,
+            "evm_version": "shanghai",
+            "gas_limit": 30000000,
+            "base_fee": 0,
+        },
     },
     # Spare ports so that several contract test runs can go side by side.
     _anvil("govchain-test-b", 8565, "GovChain anvil (tests, b)"),
@@ -45,11 +61,17 @@ DEVELOPMENT = [
         "id": "govchain-ganache",
         "cmd": "ganache",
         "host": "http://127.0.0.1",
-        "cmd_settings": {"port": 8556, "accounts": 20, "chain_id": 1337, "evm_version": "shanghai", "gas_limit": 30000000},
+        "cmd_settings": {
+            "port": 8556,
+            "accounts": 20,
+            "chain_id": 1337,
+            "evm_version": "shanghai",
+            "gas_limit": 30000000,
+        },
     },
 ]
 
-LIVE = {
+LIVE: dict[str, Any] = {
     "name": "GovChain",
     "networks": [
         {
@@ -81,7 +103,7 @@ def main() -> None:
     clash = taken & {n["id"] for n in LIVE["networks"]}
     if clash:
         raise SystemExit(f"network ids already used by another group: {sorted(clash)}")
-    data["live"] = live + [LIVE]
+    data["live"] = [*live, LIVE]
     CONFIG.write_text(yaml.safe_dump(data, sort_keys=False))
     print(f"brownie networks written to {CONFIG}")
 

@@ -36,13 +36,22 @@ def main() -> int:
     try:
         proc = subprocess.run(
             [
-                str(Path(sys.executable).parent / "slither"), ENTRY.name,
-                "--solc", str(SOLC),
-                "--solc-args", "--optimize --optimize-runs 200 --evm-version shanghai --base-path .",
-                "--exclude-informational", "--exclude-low", "--exclude-optimization",
-                "--json", str(out),
+                str(Path(sys.executable).parent / "slither"),
+                ENTRY.name,
+                "--solc",
+                str(SOLC),
+                "--solc-args",
+                "--optimize --optimize-runs 200 --evm-version shanghai --base-path .",
+                "--exclude-informational",
+                "--exclude-low",
+                "--exclude-optimization",
+                "--json",
+                str(out),
             ],
-            cwd=ROOT, capture_output=True, text=True, env={**os.environ, "PATH": os.environ.get("PATH", "")},
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            env={**os.environ, "PATH": os.environ.get("PATH", "")},
         )
     finally:
         ENTRY.unlink(missing_ok=True)
@@ -53,12 +62,12 @@ def main() -> int:
     report = json.loads(out.read_text())
     out.unlink()
     REPORT.write_text(json.dumps(report, indent=2))
-    findings = [
-        d for d in (report.get("results") or {}).get("detectors", []) if d.get("impact") in {"High", "Medium"}
-    ]
+    findings = [d for d in (report.get("results") or {}).get("detectors", []) if d.get("impact") in {"High", "Medium"}]
     for d in findings:
         print(f"[{d['impact']}] {d['check']}: {d['description'].strip()}")
-    print(f"slither: {len(sources)} contract files, {len(findings)} high/medium findings (report: {REPORT.relative_to(ROOT)})")
+    print(
+        f"slither: {len(sources)} contract files, {len(findings)} high/medium findings (report: {REPORT.relative_to(ROOT)})"
+    )
     return 1 if findings or not report.get("success", False) else 0
 
 

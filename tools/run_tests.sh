@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # The whole test suite, as the README's `make test` runs it:
+#   0. lint (`make lint`: ruff, ruff format --check, mypy, solhint)
 #   1. contract tests (brownie, anvil)      3. slither (no high/medium)
 #   2. ganache smoke run of contract tests  4. backend tests (pytest, real anvil)
 #   5. console tests in headless Chromium (screenshots in reports/screenshots/)
@@ -33,6 +34,7 @@ stage() {  # stage NAME LOG CMD...
   return 0
 }
 
+stage "lint" reports/test-lint.log bash tools/lint.sh
 stage "compile" reports/test-compile.log brownie compile
 stage "contract tests (anvil)" reports/test-contracts.log brownie test tests/contracts --network govchain-test
 count reports/test-contracts.log

@@ -15,15 +15,18 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import requests
 from requests.adapters import HTTPAdapter
-from sqlalchemy.orm import sessionmaker
+from eth_typing import ABI, ChecksumAddress, Hash32, HexStr
+from hexbytes import HexBytes
+from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract
 from web3.exceptions import TransactionNotFound
 from web3.middleware import ExtraDataToPOAMiddleware
+from web3.types import RPCEndpoint
 
 from backend.chain.errors import (
     ChainConfigError,
@@ -37,6 +40,9 @@ from backend.chain.events import EventDecoder
 from backend.chain.manifest import Manifest
 from backend.chain.nonces import NonceRegistry
 from backend.core.config import Settings
+
+if TYPE_CHECKING:
+    from backend.chain.receipts import ReceiptWatcher
 
 DEFAULT_PRIORITY_FEE_WEI = 10**9  # used when the node has no eth_maxPriorityFeePerGas
 HTTP_POOL_SIZE = 64  # enough keep-alive connections for many concurrent senders
@@ -79,7 +85,7 @@ class ChainClient:
         self,
         settings: Settings,
         manifest: Manifest,
-        session_factory: sessionmaker | None = None,
+        session_factory: sessionmaker[Session] | None = None,
         *,
         w3: Web3 | None = None,
     ) -> None:
@@ -97,7 +103,7 @@ class ChainClient:
         self._fees: dict[str, int] | None = None
         self._fees_at = 0.0
         self._fee_refreshing = False
-        self._watcher: Any = None
+        self._watcher: ReceiptWatcher | None = None
         self._raw = threading.local()  # per-thread keep-alive connection for the watcher's polls
         self._raw_id = 0
 
@@ -147,7 +153,7 @@ class ChainClient:
             bound = self._contracts.get(name)
             if bound is None:
                 c = self.manifest.contract(name)
-                bound = self.w3.eth.contract(address=c.address, abi=c.abi)
+                bound = self.w3.eth.contract(address=cast(ChecksumAddress, c.address), abi=cast(ABI, c.abi))
                 self._contracts[name] = bound
             return bound
 
@@ -203,7 +209,7 @@ class ChainClient:
         except Exception:
             pass
         with self.guard():
-            resp = self.w3.provider.make_request("eth_blockNumber", [])
+            resp = self.w3.provider.make_request(RPCEndpoint("eth_blockNumber"), [])
         result = resp.get("result") if isinstance(resp, dict) else None
         if result is None:
             return self.block_number()
@@ -221,11 +227,11 @@ class ChainClient:
                 raise LookupError(f"block {number} not found")
             return [str(h).lower() for h in block.get("transactions") or []]
         with self.guard():
-            resp = self.w3.provider.make_request("eth_getBlockByNumber", [hex(number), False])
+            resp = self.w3.provider.make_request(RPCEndpoint("eth_getBlockByNumber"), [hex(number), False])
         if not isinstance(resp, dict) or resp.get("error"):
             with self.guard():  # let web3 raise / map the error as usual
                 block = self.w3.eth.get_block(number)
-            return [self.w3.to_hex(tx).lower() for tx in block["transactions"]]
+            return [self.w3.to_hex(cast(HexBytes, tx)).lower() for tx in block["transactions"]]
         block = resp.get("result")
         if block is None:  # not there (yet): the watcher retries this block on its next poll
             raise LookupError(f"block {number} not found")
@@ -234,7 +240,7 @@ class ChainClient:
     def get_receipt(self, tx_hash: str) -> Any | None:
         with self.guard():
             try:
-                return self.w3.eth.get_transaction_receipt(tx_hash)
+                return self.w3.eth.get_transaction_receipt(HexStr(tx_hash))
             except TransactionNotFound:
                 return None
 
@@ -300,7 +306,7 @@ class ChainClient:
     # -- nonce sources ----------------------------------------------------------
     def _pending_count(self, address: str) -> int:
         with self.guard():
-            return int(self.w3.eth.get_transaction_count(address, "pending"))
+            return int(self.w3.eth.get_transaction_count(cast(ChecksumAddress, address), "pending"))
 
     def _outbox_next_nonce(self, address: str) -> int:
         if self.session_factory is None:
@@ -312,7 +318,7 @@ class ChainClient:
 
     # -- receipt watcher ----------------------------------------------------------
     @property
-    def watcher(self):  # -> ReceiptWatcher (import cycle avoided)
+    def watcher(self) -> ReceiptWatcher:  # imported late: import cycle avoided
         with self._lock:
             if self._watcher is None:
                 from backend.chain.receipts import ReceiptWatcher

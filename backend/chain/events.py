@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
+from eth_typing import ABIEvent
 from eth_utils import event_abi_to_log_topic, to_checksum_address
 from web3 import Web3
 from web3._utils.events import get_event_data
@@ -20,7 +21,7 @@ class EventDecoder:
         self._by_address: dict[str, tuple[str, dict[bytes, dict[str, Any]]]] = {}
         for c in manifest.contracts.values():
             topics = {
-                event_abi_to_log_topic(e): e for e in c.abi if e.get("type") == "event" and not e.get("anonymous")
+                event_abi_to_log_topic(cast(ABIEvent, e)): e for e in c.abi if e.get("type") == "event" and not e.get("anonymous")
             }
             self._by_address[c.address.lower()] = (c.name, topics)
 

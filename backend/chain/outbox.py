@@ -8,11 +8,12 @@ raw transaction of signed/sent rows; nothing is ever re-signed.
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     JSON,
     BigInteger,
+    CursorResult,
     DateTime,
     Index,
     Integer,
@@ -222,11 +223,11 @@ def link_uses(session: Session, batch_tx_id: int, use_ids: list[int]) -> int:
 
 
 def requeue_batch(session: Session, batch_tx_id: int) -> int:
-    return session.execute(
+    return cast("CursorResult[Any]", session.execute(
         update(OutboxUse)
         .where(OutboxUse.batch_tx_id == batch_tx_id, OutboxUse.status == USE_BATCHED)
         .values(status=USE_QUEUED, batch_tx_id=None, position=None, updated_at=_now())
-    ).rowcount
+    )).rowcount
 
 
 # -- what a fetch's Idempotency-Key released ------------------------------------------------------

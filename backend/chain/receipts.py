@@ -28,7 +28,7 @@ class ReceiptWatcher:
         self._client = client
         self._poll = max(0.001, float(poll_interval_s))
         self._cond = threading.Condition()
-        self._futures: dict[str, Future] = {}
+        self._futures: dict[str, Future[Any]] = {}
         self._refs: dict[str, int] = {}
         self._direct: set[str] = set()
         self._last_block: int | None = None
@@ -36,7 +36,7 @@ class ReceiptWatcher:
         self._thread: threading.Thread | None = None
 
     # -- public ------------------------------------------------------------------
-    def watch(self, tx_hash: str, *, maybe_mined: bool = False) -> Future:
+    def watch(self, tx_hash: str, *, maybe_mined: bool = False) -> Future[Any]:
         """Future resolved with the receipt. Register BEFORE broadcasting a fresh
         transaction; pass ``maybe_mined=True`` for one that may be on chain already."""
         h = tx_hash.lower()

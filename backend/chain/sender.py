@@ -13,14 +13,18 @@ from __future__ import annotations
 
 import logging
 import threading
+from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
+from eth_typing import ChecksumAddress, HexStr
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import sessionmaker
+from sqlalchemy.orm import Session, sessionmaker
+from web3.types import RPCEndpoint, TxParams
 
 from backend.chain import outbox
 from backend.chain.client import ChainClient
@@ -82,11 +86,12 @@ class TxOutcome:
 
 
 class TxSender:
-    def __init__(self, client: ChainClient, session_factory: sessionmaker | None = None) -> None:
+    def __init__(self, client: ChainClient, session_factory: sessionmaker[Session] | None = None) -> None:
         self.client = client
-        self.sessions: sessionmaker = session_factory or client.session_factory
-        if self.sessions is None:
+        sessions = session_factory or client.session_factory
+        if sessions is None:
             raise ValueError("TxSender needs a session factory for the outbox")
+        self.sessions: sessionmaker[Session] = sessions
         # Largest gas estimate seen per (contract, function): lets a write be queued
         # while the node is down. Unknown function + node down -> ChainUnavailable.
         self._gas_seen: dict[tuple[str, str], int] = {}
@@ -125,7 +130,7 @@ class TxSender:
         try:
             self.client.ensure_chain()
             with self.client.guard():
-                estimate = int(self.client.w3.eth.estimate_gas(call, "pending"))  # ContractRevert: no nonce used
+                estimate = int(self.client.w3.eth.estimate_gas(cast(TxParams, call), "pending"))  # ContractRevert: no nonce used
             gas = int(estimate * GAS_HEADROOM) + 10_000
             self._remember_gas(contract_name, fn_name, estimate)
             fees = self.client.fee_fields()
@@ -203,7 +208,7 @@ class TxSender:
         call = {"from": account.address, "to": contract.address, "data": data, "value": 0}
         self.client.ensure_chain()
         with self.client.guard():
-            estimate = int(self.client.w3.eth.estimate_gas(call, "pending"))
+            estimate = int(self.client.w3.eth.estimate_gas(cast(TxParams, call), "pending"))
         self._remember_gas(contract_name, fn_name, estimate)
         return contract.address, data, int(estimate * GAS_HEADROOM) + 10_000
 
@@ -244,7 +249,7 @@ class TxSender:
             raise RuntimeError(f"outbox key {key} already used")
         return row_id, tx_hash, nonce, raw_hex
 
-    def broadcast_stored(self, signer: str, row_id: int, tx_hash: str, raw_hex: str):
+    def broadcast_stored(self, signer: str, row_id: int, tx_hash: str, raw_hex: str) -> Future[Any]:
         """Watch and broadcast a stored row; returns the receipt Future.
         ChainUnavailable: the row stays queued for reconcile(). TxRejected: row failed."""
         watcher = self.client.watcher
@@ -291,7 +296,7 @@ class TxSender:
                 "gas": gas,
                 **fees,
             }
-            signed = account.sign_transaction(tx)
+            signed = account.sign_transaction(cast(Any, tx))
             raw_hex = "0x" + bytes(signed.raw_transaction).hex()
             tx_hash = "0x" + bytes(signed.hash).hex()
             row = OutboxTx(
@@ -317,7 +322,7 @@ class TxSender:
     def _broadcast(self, raw_hex: str, tx_hash: str) -> None:
         try:
             with self.client.guard():
-                self.client.w3.eth.send_raw_transaction(raw_hex)
+                self.client.w3.eth.send_raw_transaction(HexStr(raw_hex))
             return
         except ChainUnavailable:
             raise
@@ -334,7 +339,7 @@ class TxSender:
     def _node_knows(self, tx_hash: str) -> bool:
         try:
             with self.client.guard():
-                self.client.w3.eth.get_transaction(tx_hash)
+                self.client.w3.eth.get_transaction(HexStr(tx_hash))
             return True
         except ChainUnavailable:
             raise
@@ -362,7 +367,7 @@ class TxSender:
                 outbox.mark_sent(s, row.id)
         return self._await(row.id, row.tx_hash, row.nonce, fut)
 
-    def _await(self, row_id: int, tx_hash: str, nonce: int, fut) -> TxOutcome:
+    def _await(self, row_id: int, tx_hash: str, nonce: int, fut: Future[Any]) -> TxOutcome:
         try:
             receipt = fut.result(timeout=self.client.settings.receipt_timeout_s)
         except FutureTimeout:
@@ -401,7 +406,7 @@ class TxSender:
         try:
             with self.client.guard():
                 trace = self.client.w3.provider.make_request(
-                    "debug_traceTransaction", [tx_hash, {"tracer": "callTracer"}]
+                    RPCEndpoint("debug_traceTransaction"), [tx_hash, {"tracer": "callTracer"}]
                 )
             output = (trace.get("result") or {}).get("output") if isinstance(trace, dict) else None
             if isinstance(output, str) and output.startswith("0x"):
@@ -410,12 +415,12 @@ class TxSender:
             log.info("call tracer unavailable for %s: %s", tx_hash, type(exc).__name__)
         try:
             with self.client.guard():
-                tx = self.client.w3.eth.get_transaction(tx_hash)
+                tx = self.client.w3.eth.get_transaction(HexStr(tx_hash))
             call = {"from": tx["from"], "to": tx["to"], "data": tx["input"], "value": tx["value"], "gas": tx["gas"]}
             for block in (int(receipt["blockNumber"]) - 1, int(receipt["blockNumber"])):
                 try:
                     with self.client.guard():
-                        self.client.w3.eth.call(call, block)
+                        self.client.w3.eth.call(cast(TxParams, call), block)
                 except ContractRevert as exc:
                     return exc
         except Exception as exc:  # node down / pruned state: still a revert, just undecoded
@@ -464,7 +469,7 @@ class TxSender:
             return []
         try:
             with self.client.guard():
-                mined = int(self.client.w3.eth.get_transaction_count(signer, "latest"))
+                mined = int(self.client.w3.eth.get_transaction_count(cast(ChecksumAddress, signer), "latest"))
             fees = self.client.fee_fields()
         except ChainUnavailable:
             return []  # reconcile() tries again
@@ -473,11 +478,11 @@ class TxSender:
             with self.sessions() as s:  # earlier fillers of this nonce, refused
                 tried = s.scalar(select(func.count()).select_from(OutboxTx).where(
                     OutboxTx.signer == signer, OutboxTx.nonce == nonce, OutboxTx.fn_name == GAP_FILL_FN)) or 0
-            signed = account.sign_transaction({
+            signed = account.sign_transaction(cast(Any, {
                 "chainId": self.client.chain_id, "nonce": nonce, "to": signer, "value": 0,
                 # +tried: a new hash when the same fees would re-create a refused filler
                 "data": "0x", "gas": GAP_FILL_GAS + int(tried), **fees,
-            })
+            }))
             raw_hex = "0x" + bytes(signed.raw_transaction).hex()
             tx_hash = "0x" + bytes(signed.hash).hex()
             row = OutboxTx(

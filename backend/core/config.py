@@ -11,7 +11,7 @@ import os
 from dataclasses import dataclass, field, fields
 from pathlib import Path
 
-DEV_SECRET = "dev-only-insecure-secret"
+DEV_SECRET = "dev-only-insecure-secret"  # noqa: S105  (the documented dev default; production sets its own)
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 

@@ -17,6 +17,7 @@ import re
 import tempfile
 import threading
 from pathlib import Path
+from typing import Any
 
 from eth_account import Account
 from eth_account.signers.local import LocalAccount
@@ -67,7 +68,7 @@ class Keystore:
         return self.import_key(name, Account.create().key)
 
     def import_key(self, name: str, private_key: bytes | str) -> str:
-        account = Account.from_key(private_key)
+        account: LocalAccount = Account.from_key(private_key)
         keyfile = Account.encrypt(account.key, self._secret, kdf="scrypt", iterations=self._scrypt_n)
         self._write_new(name, json.dumps(keyfile).encode())
         with self._lock:
@@ -86,7 +87,7 @@ class Keystore:
             key = Account.decrypt(keyfile, self._secret)
         except ValueError as exc:  # eth-keyfile raises ValueError("MAC mismatch")
             raise KeystoreLocked(name) from exc
-        account = Account.from_key(key)
+        account: LocalAccount = Account.from_key(key)
         with self._lock:
             self._cache[name] = account
         return account
@@ -109,10 +110,11 @@ class Keystore:
             raise KeystoreError(f"invalid account name {name!r}")
         return self.dir / f"{name}.json"
 
-    def _read(self, name: str) -> dict:
+    def _read(self, name: str) -> dict[str, Any]:
         path = self._path(name)
         try:
-            return json.loads(path.read_text())
+            data: dict[str, Any] = json.loads(path.read_text())
+            return data
         except FileNotFoundError:
             raise KeyNotFound(name) from None
 

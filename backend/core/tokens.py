@@ -15,9 +15,9 @@ import secrets
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timedelta, timezone
-from typing import Callable
+from datetime import UTC, datetime, timedelta
 
 from eth_utils import is_hex_address, to_checksum_address
 from sqlalchemy import DateTime, Index, Integer, String, select
@@ -25,7 +25,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.core.db import Base
 
-TOKEN_PREFIX = "gct_"
+TOKEN_PREFIX = "gct_"  # noqa: S105  (a prefix, not a secret)
 ROLES = frozenset({"department", "governor", "auditor", "citizen"})
 _SUBJECT_RE = re.compile(r"^0x[0-9a-f]{64}$")
 # authenticate() answers from memory for a token seen in the last AUTH_CACHE_TTL_S
@@ -83,13 +83,13 @@ class TokenInfo:
 
 
 def _utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 def _aware(dt: datetime | None) -> datetime | None:
     # SQLite hands back naive datetimes; everything here is UTC.
     if dt is not None and dt.tzinfo is None:
-        return dt.replace(tzinfo=timezone.utc)
+        return dt.replace(tzinfo=UTC)
     return dt
 
 
@@ -252,7 +252,7 @@ class TokenService:
                 raise TokenNotFound(token_id)
             return _info(row)
 
-    def list(self, principal: str | None = None) -> "list[TokenInfo]":
+    def list(self, principal: str | None = None) -> list[TokenInfo]:
         """All tokens (active and not), oldest first; never includes hashes."""
         stmt = select(ApiToken).order_by(ApiToken.id)
         if principal is not None:

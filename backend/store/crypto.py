@@ -30,7 +30,14 @@ _WRAP_AD = b"govchain/wrap/v1\x00"
 _DOC_AD = b"govchain/doc/v1\x00"
 
 __all__ = [
-    "InvalidTag", "derive_kek", "stretch_secret", "wrap_key", "unwrap_key", "seal", "open_sealed", "document_ad",
+    "InvalidTag",
+    "derive_kek",
+    "document_ad",
+    "open_sealed",
+    "seal",
+    "stretch_secret",
+    "unwrap_key",
+    "wrap_key",
 ]
 
 # scrypt cost for the master wrapping key: one derivation per process start
@@ -46,9 +53,9 @@ def stretch_secret(secret: str, salt: bytes, n: int = MASTER_SCRYPT_N) -> bytes:
 
 def derive_kek(master: bytes, department: str) -> bytes:
     """A department's key-encryption key, from the stretched master secret."""
-    return HKDF(
-        algorithm=hashes.SHA256(), length=32, salt=_KEK_SALT, info=to_canonical_address(department)
-    ).derive(master)
+    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_KEK_SALT, info=to_canonical_address(department)).derive(
+        master
+    )
 
 
 def _wrap_ad(content_hash: bytes, department: str) -> bytes:

@@ -13,17 +13,19 @@ before it calls ``grant_access``.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
 import tempfile
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
-from typing import Callable, Literal
+from typing import Any, Literal, cast
 
 from eth_utils import is_hex_address, keccak, to_checksum_address
-from sqlalchemy import delete, select
+from sqlalchemy import CursorResult, delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -150,7 +152,7 @@ class DocumentStore:
                 version=version,
                 media_type=media_type,
                 size=len(data),
-                stored_at=datetime.now(timezone.utc),
+                stored_at=datetime.now(UTC),
             )
             blob = crypto.seal(data_key, data, self._ad(hb, doc))
             # File first, then rows in one commit: a crash leaves at most an
@@ -198,8 +200,11 @@ class DocumentStore:
             doc = s.get(Document, h)
             if doc is not None and doc.owner == department:
                 raise CannotRevokeOwner(h)
-            res = s.execute(
-                delete(DocumentKey).where(DocumentKey.content_hash == h, DocumentKey.department == department)
+            res = cast(
+                "CursorResult[Any]",
+                s.execute(
+                    delete(DocumentKey).where(DocumentKey.content_hash == h, DocumentKey.department == department)
+                ),
             )
             return res.rowcount > 0
 
@@ -214,9 +219,9 @@ class DocumentStore:
         holds no key: callers unwrap from whoever does."""
         h = normalise_hash(content_hash)
         with self._sessions() as s:
-            holders = list(s.scalars(
-                select(DocumentKey.department).where(DocumentKey.content_hash == h).order_by(DocumentKey.id)
-            ))
+            holders = list(
+                s.scalars(select(DocumentKey.department).where(DocumentKey.content_hash == h).order_by(DocumentKey.id))
+            )
             if not holders:
                 return None
             doc = s.get(Document, h)
@@ -236,9 +241,7 @@ class DocumentStore:
         with self._sessions() as s:
             return list(s.scalars(stmt.order_by(Document.version, Document.stored_at)))
 
-    def verify(
-        self, content_hash: bytes | str, department: str, expected_onchain_hash: bytes | str
-    ) -> IntegrityReport:
+    def verify(self, content_hash: bytes | str, department: str, expected_onchain_hash: bytes | str) -> IntegrityReport:
         """Integrity check for the auditor: decrypts with ``department``'s key
         and compares against the hash anchored on chain. Never raises for
         integrity problems; they are reported."""
@@ -307,18 +310,12 @@ class DocumentStore:
     @staticmethod
     def _wrapped(s: Session, h: str, department: str) -> bytes | None:
         return s.scalar(
-            select(DocumentKey.wrapped_key).where(
-                DocumentKey.content_hash == h, DocumentKey.department == department
-            )
+            select(DocumentKey.wrapped_key).where(DocumentKey.content_hash == h, DocumentKey.department == department)
         )
 
     def _add_key(self, s: Session, h: str, department: str, data_key: bytes) -> None:
         wrapped = crypto.wrap_key(self._kek(department), data_key, bytes.fromhex(h[2:]), department)
-        s.add(
-            DocumentKey(
-                content_hash=h, department=department, wrapped_key=wrapped, created_at=datetime.now(timezone.utc)
-            )
-        )
+        s.add(DocumentKey(content_hash=h, department=department, wrapped_key=wrapped, created_at=datetime.now(UTC)))
         s.flush()
 
     def _unwrap(self, h: str, department: str, wrapped: bytes) -> bytes:
@@ -361,10 +358,8 @@ class DocumentStore:
                 os.fsync(f.fileno())
             os.replace(tmp, path)
         except BaseException:
-            try:
+            with contextlib.suppress(FileNotFoundError):
                 os.unlink(tmp)
-            except FileNotFoundError:
-                pass
             raise
         # fsync the directory so the rename itself survives a power cut.
         dfd = os.open(path.parent, os.O_RDONLY)
