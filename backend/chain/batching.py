@@ -442,8 +442,12 @@ class _GroupCommitter:
 
 
 class UseBatcher:
-    def __init__(self, ctx: "AppContext", ops: Any, *, on_grant_change: Callable[[int], None] | None = None) -> None:
+    def __init__(
+        self, ctx: "AppContext", ops: Any, *, on_grant_change: Callable[[int], None] | None = None,
+        on_mined: Callable[[int], None] | None = None,
+    ) -> None:
         self.ctx = ctx
+        self._on_mined = on_mined  # told the block of every mined batch (the read model waits for it)
         self.ops = ops
         self.sender = ctx.sender
         self._sessions = ctx.sender.sessions
@@ -687,6 +691,8 @@ class UseBatcher:
                 u.use_index = int(ev["useIndex"]) if ev else None
                 u.event = ev
             mined = {u.id: self.row_view(s, u) for u in uses if u.status == USE_MINED}
+            if self._on_mined is not None and out.block_number is not None:
+                self._on_mined(int(out.block_number))
         else:
             revert = out.revert or ContractRevert("Reverted", {})
             if revert.name in REQUEUE_ON:

@@ -8,7 +8,7 @@ followed in a background thread that survives node outages.
 - ``IndexerThread(ctx)``: calls ``sync()`` in a loop until stopped. A failed
   round (node down, RPC error, database busy) is logged and retried with a
   capped exponential back-off; the rows already indexed stay readable the
-  whole time (DESIGN §5, scenario 9), and the next successful round resumes
+  whole time, and the next successful round resumes
   from the persisted cursor, so nothing is lost or duplicated when the node
   returns. ``status()`` reports progress and the last error for /audit/index.
 """
@@ -83,6 +83,7 @@ class IndexerThread:
         self.max_backoff_s = max(max_backoff_s, interval_s)
         self.indexer = indexer or make_indexer(ctx)
         self.stop_event = threading.Event()
+        self._wake = threading.Event()
         self._progress = threading.Condition()
         self._status = IndexerStatus()
         self._thread: threading.Thread | None = None
@@ -99,8 +100,13 @@ class IndexerThread:
         self._thread.start()
         return self
 
+    def wake(self) -> None:
+        """Start the next round now (a reader waits for a block)."""
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self.stop_event.set()
+        self._wake.set()
         with self._progress:
             self._progress.notify_all()
         if self._thread is not None:
@@ -166,7 +172,11 @@ class IndexerThread:
                         self._status.last_block = cur.block_number
                     self._progress.notify_all()
                 delay = self.interval_s
-            self.stop_event.wait(delay)
+            if self._status.failures:  # backing off: readers' wake-ups do not shorten it
+                self.stop_event.wait(delay)
+            else:
+                self._wake.wait(delay)
+            self._wake.clear()
         with self._progress:
             self._status.running = False
             self._progress.notify_all()
@@ -180,6 +190,7 @@ def start_indexer_thread(ctx: "AppContext", interval_s: float = DEFAULT_INTERVAL
         return existing
     t = IndexerThread(ctx, interval_s).start()
     ctx.indexer_thread = t  # type: ignore[attr-defined]
+    ctx.index.follower = t  # readers wake it and wait for it
     return t
 
 

@@ -1,7 +1,7 @@
 """The auditor's use cases: the trail, exports, integrity checks, incidents, records, statistics.
 
 Reads come from the event index (``chain_events``, filled by the indexer), so
-they keep working while the chain node is down (DESIGN §5 scenario 9) and a
+they keep working while the chain node is down and a
 trail query is an index range scan in chain order whatever the table size.
 Only the integrity check needs the node: the anchored hashes are read from the
 catalog's views and the stored documents are checked against them. Filing is
@@ -31,7 +31,6 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, fields
 from datetime import datetime, timezone
-from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Iterator
 
 from eth_utils import is_hex_address, keccak, to_checksum_address
@@ -40,6 +39,7 @@ from sqlalchemy.sql import ColumnElement
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected
 from backend.indexer.models import chain_events, indexer_cursor
+from backend.indexer.query import event_json, iso
 from backend.services.common import (
     CLASSIFICATIONS,
     INCIDENT_STATUS,
@@ -186,40 +186,7 @@ class TrailFilter:
 
 
 # ------------------------------------------------------------------------------------ rows
-def iso(ts: int | None) -> str | None:
-    if ts is None:
-        return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
-
-
-@lru_cache(maxsize=4096)
-def _checksum(address: str) -> str:
-    """Few distinct addresses, many rows: checksumming (keccak) once per address."""
-    return to_checksum_address(address)
-
-
-def trail_row(m: Any) -> dict[str, Any]:
-    """One chain_events row → the API's trail item."""
-    dept = m["department"]
-    return {
-        "block_number": int(m["block_number"]),
-        "block_hash": m["block_hash"],
-        "block_time": None if m["block_time"] is None else int(m["block_time"]),
-        "time": iso(m["block_time"]),
-        "tx_hash": m["tx_hash"],
-        "log_index": int(m["log_index"]),
-        "contract": m["contract"],
-        "address": _checksum(m["address"]),
-        "event": m["event"],
-        "args": m["args"],
-        "resource_id": m["resource_id"],
-        "grant_id": m["grant_id"],
-        "request_id": m["request_id"],
-        "incident_id": m["incident_id"],
-        "department": _checksum(dept) if dept else None,
-        "officer_hash": m["officer_hash"],
-        "subject_hash": m["subject_hash"],
-    }
+trail_row = event_json  # the trail item is the one JSON shape of an indexed event
 
 
 def csv_header() -> str:
@@ -248,8 +215,21 @@ class AuditService:
 
     # -- index helpers ----------------------------------------------------------------------
     def indexed_to(self) -> int | None:
-        with self.ctx.sessions() as s:
-            return s.scalar(select(indexer_cursor.c.block_number).where(indexer_cursor.c.name == INDEX_NAME))
+        return self.ops.index.indexed_to_block()
+
+    def transaction(self, actor: Actor, tx_hash: str) -> dict[str, Any]:
+        """The indexed events of one transaction, and its receipt when the node answers."""
+        actor.require_role("auditor", "governor")
+        rows = [event_json(r) for r in self.ops.index.events(tx_hash=tx_hash)]
+        receipt: dict[str, Any] | None = None
+        try:
+            r = self.ctx.client.get_receipt(tx_hash)
+            if r is not None:
+                receipt = {"status": int(r["status"]), "from": r["from"], "to": r.get("to"),
+                           "block_number": int(r["blockNumber"]), "gas_used": int(r["gasUsed"])}
+        except Exception:
+            receipt = None  # node down or unknown: the indexed rows still show
+        return {"tx_hash": tx_hash.lower(), "rows": rows, "receipt": receipt}
 
     def _rows(self, *conds: ColumnElement[bool], order_desc: bool = False) -> list[dict[str, Any]]:
         c = chain_events.c
@@ -359,6 +339,7 @@ class AuditService:
         if offset < 0:
             raise InvalidInput("offset must be >= 0", field="offset")
         conds = self._where(actor, f)
+        seen = self.ops.fresh()
         c = chain_events.c
         with self.ctx.sessions() as s:
             total = s.scalar(select(func.count()).select_from(chain_events).where(*conds))
@@ -370,7 +351,7 @@ class AuditService:
             "total": int(total or 0),
             "offset": offset,
             "limit": limit,
-            "indexed_to_block": self.indexed_to(),
+            "indexed_to_block": seen,
             "filters": f.as_dict(),
             "items": items,
         }

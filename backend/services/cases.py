@@ -69,7 +69,7 @@ from eth_utils import keccak, to_checksum_address
 from backend.chain import ContractRevert
 from backend.services.certificates import STATUS as CERT_STATUS
 from backend.services.certificates import checksum, code32, code_text
-from backend.services.common import ZERO32, Actor, ChainOps, canonical_json, h0x, text_hash, topic_address, topic_uint
+from backend.services.common import ZERO32, Actor, ChainOps, canonical_json, h0x, text_hash
 from backend.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from backend.store import AccessDenied, DocumentMissing
 
@@ -331,7 +331,8 @@ class CasesService:
         """Grants to ``lead`` matching requirement ``r`` (resource, purpose, legal basis), newest first."""
         rid = int(r["resourceId"])
         out = []
-        for ev in reversed(self.ops.logs("UsageRights", "GrantIssued", [None, topic_uint(rid), topic_address(lead)])):
+        self.ops.fresh()
+        for ev in reversed(self.ops.history("UsageRights", "GrantIssued", resourceId=rid, grantee=lead)):
             a = ev["args"]
             if int(a["purposeCode"]) != int(r["purposeCode"]):
                 continue
@@ -565,7 +566,7 @@ class CasesService:
 
     def _unattached_use(self, lead: str, r: dict[str, Any], applicant: str, case_ref: str) -> tuple[int, int, str] | None:
         for gid, _g in self._grants_for(lead, r):
-            for ev in self.ops.logs("UsageRights", "UseRecorded", [topic_uint(gid)]):
+            for ev in self.ops.history("UsageRights", "UseRecorded", grantId=gid):
                 a = ev["args"]
                 if (str(a["subjectHash"]).lower() == applicant.lower()
                         and str(a["contextRef"]).lower() == case_ref.lower()
@@ -712,7 +713,8 @@ class CasesService:
 
     def _transfer_of_case(self, unit_id: int, applicant: str, case_ref: str) -> dict[str, Any] | None:
         self.chain.require("PropertyRegistry")
-        for ev in self.ops.logs("PropertyRegistry", "TitleTransferred", [topic_uint(unit_id), applicant]):
+        self.ops.fresh()
+        for ev in self.ops.history("PropertyRegistry", "TitleTransferred", unitId=unit_id, newOwnerHash=applicant):
             if str(ev["args"]["caseRef"]).lower() == case_ref.lower():
                 return {"entry_id": int(ev["args"]["entryId"]), "tx_hash": ev["tx_hash"],
                         "block_number": ev["block_number"]}
@@ -720,7 +722,8 @@ class CasesService:
 
     def _certificate_of_case(self, issuer: str, case_ref: str) -> dict[str, Any] | None:
         self.chain.require("Certificates")
-        for ev in self.ops.logs("Certificates", "CertificateIssued", [None, None, topic_address(issuer)]):
+        self.ops.fresh()
+        for ev in self.ops.history("Certificates", "CertificateIssued", issuer=issuer):
             if str(ev["args"]["caseRef"]).lower() == case_ref.lower():
                 return {"cert_id": int(ev["args"]["certId"]), "document_hash": ev["args"]["documentHash"],
                         "tx_hash": ev["tx_hash"], "block_number": ev["block_number"]}
@@ -872,13 +875,13 @@ class CasesService:
     def my_cases(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:
         citizen.require_role("citizen")
         self.chain.require(OSS)
-        evs = self.ops.logs(OSS, "CaseOpened", [None, None, citizen.address])
-        ids = sorted({int(e["args"]["caseId"]) for e in evs}, reverse=True)
+        seen = self.ops.fresh()
+        ids = self.ops.index.ids(OSS, "CaseOpened", "caseId", applicantHash=citizen.address)
         items = []
         for cid in ids[offset : offset + limit]:
             c = self._case(cid)
             items.append(self._case_view(cid, c, self._service(int(c["serviceId"])), citizen=True))
-        return {"total": len(ids), "offset": offset, "limit": limit, "items": items}
+        return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     def my_case(self, citizen: Actor, case_id: int) -> dict[str, Any]:
         citizen.require_role("citizen")

@@ -26,16 +26,12 @@ objections, and the citizen's certificates.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
-from backend.indexer import chain_events, query_events
 from backend.core.identity import keccak_content_hash, keyed_text_hash
 from backend.services.certificates import CertificateService, CitizenChain
-from backend.services.common import Actor, ChainOps, h0x, topic_uint
+from backend.services.common import Actor, ChainOps, h0x
 from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -58,8 +54,6 @@ class CitizenService:
         self.ops = ops
         self.certificates = certificates
         self.chain = chain or certificates.chain
-        self._sync_lock = threading.Lock()
-        self._indexer: Any = None
         self._auditor: str | None = None
 
     # -- session ---------------------------------------------------------------------------------
@@ -90,25 +84,22 @@ class CitizenService:
     # -- who used my data --------------------------------------------------------------------------
     def uses(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:
         citizen.require_role("citizen")
-        stale = not self._sync_index()
+        seen = self.ops.fresh()
+        stale = self.ops.index.following_fails()
         me = citizen.address.lower()
-        with self.ctx.sessions() as s:
-            total = s.scalar(
-                select(func.count()).select_from(chain_events).where(
-                    chain_events.c.subject_hash == me, chain_events.c.event == "UseRecorded",
-                    chain_events.c.contract == "UsageRights",
-                )
-            )
-            rows = query_events(s, subject_hash=me, event="UseRecorded", contract="UsageRights",
-                                limit=limit, offset=offset) if total else []
-            legal: dict[str, str | None] = {}
-            for r in rows:
-                gid = str(r["args"]["grantId"])
-                if gid not in legal:
-                    issued = query_events(s, grant_id=gid, event="GrantIssued", contract="UsageRights", limit=1)
-                    legal[gid] = issued[0]["args"].get("legalBasisHash") if issued else None
+        index = self.ops.index
+        total = index.count(subject_hash=me, event="UseRecorded", contract="UsageRights")
+        rows = index.query(subject_hash=me, event="UseRecorded", contract="UsageRights",
+                           limit=limit, offset=offset) if total else []
+        legal: dict[str, str | None] = {}
+        for r in rows:
+            gid = str(r["args"]["grantId"])
+            if gid not in legal:
+                issued = index.first("UsageRights", "GrantIssued", grantId=gid)
+                legal[gid] = issued["args"].get("legalBasisHash") if issued else None
         items = [self._use_view(r, legal.get(str(r["args"]["grantId"]))) for r in rows]
-        return {"total": int(total or 0), "offset": offset, "limit": limit, "index_stale": stale, "items": items}
+        return {"total": total, "offset": offset, "limit": limit, "index_stale": stale, "indexed_to_block": seen,
+                "items": items}
 
     def _use_view(self, r: dict[str, Any], legal_basis_hash: str | None) -> dict[str, Any]:
         a = r["args"]
@@ -127,23 +118,6 @@ class CitizenService:
             "tx_hash": r["tx_hash"],
             "objection": f"/citizens/me/uses/{grant_id}/{use_index}/objection",
         }
-
-    def _sync_index(self) -> bool:
-        """Bring the index up to the chain head; False if that failed (serve what is indexed)."""
-        try:
-            with self._sync_lock:
-                if self._indexer is None:
-                    from backend.indexer.runtime import make_indexer
-
-                    self._indexer = make_indexer(self.ctx)
-                head = self.ctx.client.block_number()
-                cursor = self._indexer.cursor()
-                if cursor is None or cursor.block_number < head:
-                    self._indexer.sync(to_block=head)
-            return True
-        except Exception as exc:  # node down, RPC error: the indexed rows stay readable
-            log.warning("citizen uses: index sync failed (%s); serving indexed rows", type(exc).__name__)
-            return False
 
     # -- objections ----------------------------------------------------------------------------------
     def object_to_use(self, citizen: Actor, grant_id: int, use_index: int, text: str) -> dict[str, Any]:
@@ -187,7 +161,8 @@ class CitizenService:
 
     def _my_use(self, citizen: Actor, grant_id: int, use_index: int) -> dict[str, Any]:
         """The UseRecorded event of (grant, use index) from the chain itself, if it is the citizen's."""
-        for ev in self.ops.logs("UsageRights", "UseRecorded", [topic_uint(grant_id)]):
+        self.ops.fresh()
+        for ev in self.ops.history("UsageRights", "UseRecorded", grantId=grant_id):
             if int(ev["args"]["useIndex"]) == use_index:
                 if str(ev["args"]["subjectHash"]).lower() == citizen.address.lower():
                     return ev

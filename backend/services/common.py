@@ -16,13 +16,14 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Sequence
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import event_abi_to_log_topic, keccak, to_checksum_address
+from eth_utils import keccak
 
 from backend.chain import ContractRevert, TxOutcome, TxRejected
 from backend.chain import outbox
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
-from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, TxPending
+from backend.indexer.query import EventIndex, IndexBehind
+from backend.services.errors import Forbidden, IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
 
 if TYPE_CHECKING:  # pragma: no cover
     from backend.composition import AppContext
@@ -95,14 +96,6 @@ def h0x(b: bytes) -> str:
     return "0x" + bytes(b).hex()
 
 
-def topic_uint(n: int) -> str:
-    return "0x" + int(n).to_bytes(32, "big").hex()
-
-
-def topic_address(a: str) -> str:
-    return "0x" + "00" * 12 + to_checksum_address(a)[2:].lower()
-
-
 # -- the chain, for the use cases -------------------------------------------------------------
 class ChainOps:
     def __init__(self, ctx: "AppContext") -> None:
@@ -161,35 +154,25 @@ class ChainOps:
                 return entry
         raise KeyError(f"{contract}.{fn} not in ABI")
 
-    def logs(self, contract: str, event: str, topics: Sequence[str | list[str] | None] = ()) -> list[dict[str, Any]]:
-        """Decoded logs of ``contract.event`` from its deploy block, oldest first.
-        ``topics`` filter the indexed arguments in order (None = any, list = any of)."""
-        c = self.ctx.manifest.contract(contract)
-        abi = next(e for e in c.abi if e.get("type") == "event" and e.get("name") == event)
-        topic0 = "0x" + event_abi_to_log_topic(abi).hex()
-        flt = {"address": c.address, "fromBlock": c.block, "toBlock": "latest", "topics": [topic0, *topics]}
-        while flt["topics"] and flt["topics"][-1] is None:
-            flt["topics"].pop()
-        with self.ctx.client.guard():
-            raw = self.ctx.client.w3.eth.get_logs(flt)
-        out = []
-        for log in raw:
-            ev = self.ctx.client.events.decode_log(log)
-            if ev is None:
-                continue
-            ev["tx_hash"] = h0x(log["transactionHash"])
-            ev["block_number"] = int(log["blockNumber"])
-            out.append(ev)
-        return out
+    # past events: the SQL read model (never eth_getLogs) ----------------------------------------
+    @property
+    def index(self) -> "EventIndex":
+        return self.ctx.index
+
+    def history(self, contract: str, event: str | tuple[str, ...], **args: Any) -> list[dict[str, Any]]:
+        """Indexed events of ``contract.event`` whose args match ``args`` (see EventIndex.events), oldest first."""
+        return self.index.events(contract, event, args=args)
+
+    def fresh(self) -> int | None:
+        """The index's block after waiting for this process's own writes (503 IndexBehind past the bound)."""
+        try:
+            return self.index.fresh()
+        except IndexBehind as exc:
+            raise IndexLagging(exc.needed_block, exc.indexed_to_block) from None
 
     def owned_resources(self, address: str) -> list[int]:
         """Resource ids currently owned by ``address`` (registered or transferred to it)."""
-        ids = {e["args"]["resourceId"] for e in self.logs("DataCatalog", "ResourceRegistered", [None, topic_address(address)])}
-        ids |= {
-            e["args"]["resourceId"]
-            for e in self.logs("DataCatalog", "ResourceOwnershipTransferred", [None, None, topic_address(address)])
-        }
-        return sorted(i for i in ids if self.view("DataCatalog", "ownerOf", i).lower() == address.lower())
+        return self.index.owned_resources(address)
 
     def anchoring_tx(self, resource_id: int, version: int) -> dict[str, Any] | None:
         """The transaction that anchored ``version`` of ``resource_id`` (cached: it never changes)."""
@@ -198,13 +181,9 @@ class ChainOps:
             hit = self._anchor_cache.get(key)
         if hit is not None:
             return hit
-        if version == 1:
-            evs = self.logs("DataCatalog", "ResourceRegistered", [topic_uint(resource_id)])
-        else:
-            evs = self.logs("DataCatalog", "VersionPublished", [topic_uint(resource_id), topic_uint(version)])
-        if not evs:
+        found = self.index.anchoring_tx(resource_id, version)
+        if found is None:
             return None
-        found = {"tx_hash": evs[0]["tx_hash"], "block_number": evs[0]["block_number"]}
         with self._cache_lock:
             self._anchor_cache[key] = found
         return found
@@ -256,6 +235,7 @@ class ChainOps:
             raise TxRejected(outcome.error or "transaction refused by the node", outcome.tx_hash)
         if outcome.pending or outcome.status != outbox.MINED:
             raise TxPending(outcome.tx_hash, key)
+        self.index.note_write(outcome.block_number)
         return outcome, row is not None
 
     @staticmethod

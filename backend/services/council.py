@@ -13,7 +13,9 @@ from __future__ import annotations
 import time
 from typing import TYPE_CHECKING, Any
 
-from backend.services.common import INCIDENT_STATUS, PROPOSAL_KINDS, Actor, ChainOps, text_hash
+from backend.services.common import (
+    CLASSIFICATIONS, INCIDENT_STATUS, PROPOSAL_KINDS, REQUEST_STATUS, Actor, ChainOps, text_hash,
+)
 from backend.services.errors import Conflict, InvalidInput
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -40,6 +42,50 @@ class CouncilService:
                 continue
             items.append(self._view(pid, p, actor))
         return {"total": len(items), "offset": offset, "limit": limit, "items": items[offset : offset + limit]}
+
+    def thresholds(self) -> tuple[int, int]:
+        """(approvals a council call needs, governors): a unanimous call needs all of them."""
+        return int(self.ops.view("Consortium", "threshold")), int(self.ops.view("Consortium", "governorCount"))
+
+    def describe_call(self, p: dict[str, Any]) -> str:
+        """What a council call does, decoded from its calldata when the target is one of ours
+        (also notes request_id / incident_id / upheld on ``p`` for councilApprove and rule)."""
+        target = (p.get("target") or "").lower()
+        for name, c in self.ctx.manifest.contracts.items():
+            if c.address.lower() == target and p.get("data") not in (None, "0x"):
+                try:
+                    fn, args = self.ctx.client.contract(name).decode_function_input(p["data"])
+                    shown = ", ".join(f"{k}={v}" for k, v in args.items() if not isinstance(v, (bytes, bytearray)))
+                    if name == "UsageRights" and fn.fn_name == "councilApprove":
+                        p["request_id"] = int(args.get("requestId", 0))
+                    if name == "Accountability" and fn.fn_name == "rule":
+                        p["incident_id"] = int(args.get("incidentId", 0))
+                        p["upheld"] = bool(args.get("upheld"))
+                    return f"{name}.{fn.fn_name}({shown})"
+                except Exception:
+                    return name
+        return ""
+
+    def sensitive_requests(self, actor: Actor) -> list[dict[str, Any]]:
+        """Requests waiting for the council (owner-approved SENSITIVE/SECRET, or escalated), newest first."""
+        actor.require_role("governor", "auditor")
+        self.ops.fresh()
+        ids = set(self.ops.index.ids("UsageRights", ("RequestApproved", "RequestEscalated"), "requestId"))
+        out = []
+        for rid in sorted(ids, reverse=True):
+            req = self.ops.view("UsageRights", "request", rid)
+            status = REQUEST_STATUS[int(req["status"])]
+            if status not in ("OwnerApproved", "Escalated"):
+                continue
+            rid_res = int(req["resourceId"])
+            out.append({
+                "request_id": rid, "resource_id": rid_res, "status": status, "requester": req["requester"],
+                "owner": self.ops.view("DataCatalog", "ownerOf", rid_res),
+                "classification": CLASSIFICATIONS[int(self.ops.view("DataCatalog", "classificationOf", rid_res))],
+                "purpose_code": int(req["purposeCode"]), "max_uses": int(req["maxUses"]),
+                "duration_s": int(req["duration"]),
+            })
+        return out
 
     def approve_proposal(self, actor: Actor, proposal_id: int, *, key: str) -> dict[str, Any]:
         actor.require_role("governor")

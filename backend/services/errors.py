@@ -69,6 +69,18 @@ class SignerUnavailable(ServiceError):
     name = "SignerUnavailable"
 
 
+class IndexLagging(ServiceError):
+    """The event index did not reach a block this answer must include within the bounded
+    wait (``GOVCHAIN_INDEX_WAIT_S``): 503 ``IndexBehind`` {needed_block, indexed_to_block}."""
+
+    http_status = 503
+    name = "IndexBehind"
+
+    def __init__(self, needed_block: int, indexed_to_block: int | None) -> None:
+        super().__init__()
+        self.args_dict = {"needed_block": needed_block, "indexed_to_block": indexed_to_block}
+
+
 class TxPending(Exception):
     """The transaction is broadcast but not mined within the receipt timeout.
 

@@ -137,7 +137,9 @@ class ResourceService:
     # -- reads --------------------------------------------------------------------------------
     def list(self, offset: int, limit: int, owner: str | None = None) -> dict[str, Any]:
         """The catalog from the chain's views, newest first."""
+        seen = None
         if owner is not None:
+            seen = self.ops.fresh()
             ids = sorted(self.ops.owned_resources(owner), reverse=True)
             total = len(ids)
             window = ids[offset : offset + limit]
@@ -145,7 +147,10 @@ class ResourceService:
             total = int(self.ctx.client.call("DataCatalog", "resourceCount"))
             window = list(range(total - offset, max(total - offset - limit, 0), -1))
         items = [self._summary(i, self.ops.view("DataCatalog", "resource", i)) for i in window]
-        return {"total": total, "offset": offset, "limit": limit, "items": items}
+        out = {"total": total, "offset": offset, "limit": limit, "items": items}
+        if owner is not None:
+            out["indexed_to_block"] = seen
+        return out
 
     def get(self, resource_id: int) -> dict[str, Any]:
         r = self.ops.view("DataCatalog", "resource", resource_id)

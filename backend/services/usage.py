@@ -27,8 +27,6 @@ from backend.services.common import (
     canonical_json,
     h0x,
     text_hash,
-    topic_address,
-    topic_uint,
 )
 from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, NotFound, TxPending
 from backend.chain.batching import UseBatcher, UseEntry, result_or_raise
@@ -65,7 +63,7 @@ class UsageService:
         self._grants: dict[int, dict[str, Any]] = {}
         self._grants_lock = threading.Lock()
         self._legacy: dict[str, bool] = {}  # signer -> has single recordUse rows (pre-batcher keys)
-        self.batcher = UseBatcher(ctx, ops, on_grant_change=self.forget_grant)
+        self.batcher = UseBatcher(ctx, ops, on_grant_change=self.forget_grant, on_mined=ops.index.note_write)
 
     # -- requests -----------------------------------------------------------------------------
     def request_use(
@@ -152,15 +150,12 @@ class UsageService:
 
     def list_requests(self, actor: Actor, direction: str, offset: int, limit: int) -> dict[str, Any]:
         actor.require_role("department")
+        seen = self.ops.fresh()
         if direction == "outgoing":
-            evs = self.ops.logs("UsageRights", "UseRequested", [None, None, topic_address(actor.address)])
+            ids = self.ops.index.ids("UsageRights", "UseRequested", "requestId", requester=actor.address)
         else:
             owned = self.ops.owned_resources(actor.address)
-            evs = []
-            for i in range(0, len(owned), 100):
-                chunk = [topic_uint(r) for r in owned[i : i + 100]]
-                evs += self.ops.logs("UsageRights", "UseRequested", [None, chunk])
-        ids = sorted({int(e["args"]["requestId"]) for e in evs}, reverse=True)
+            ids = self.ops.index.ids("UsageRights", "UseRequested", "requestId", resourceId=owned) if owned else []
         window = ids[offset : offset + limit]
         items = []
         for rid in window:
@@ -169,7 +164,7 @@ class UsageService:
             if direction == "incoming" and not actor.same(owner):
                 continue  # ownership moved after the request
             items.append(self._request_view(rid, req, owner))
-        return {"total": len(ids), "offset": offset, "limit": limit, "items": items}
+        return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     # -- grants -------------------------------------------------------------------------------
     def get_grant(self, actor: Actor, grant_id: int) -> dict[str, Any]:
@@ -183,20 +178,18 @@ class UsageService:
 
     def list_grants(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
         actor.require_role("department")
+        seen = self.ops.fresh()
         if role == "grantee":
-            evs = self.ops.logs("UsageRights", "GrantIssued", [None, None, topic_address(actor.address)])
+            ids = self.ops.index.ids("UsageRights", "GrantIssued", "grantId", grantee=actor.address)
         else:
             owned = self.ops.owned_resources(actor.address)
-            evs = []
-            for i in range(0, len(owned), 100):
-                evs += self.ops.logs("UsageRights", "GrantIssued", [None, [topic_uint(r) for r in owned[i : i + 100]]])
-        ids = sorted({int(e["args"]["grantId"]) for e in evs}, reverse=True)
+            ids = self.ops.index.ids("UsageRights", "GrantIssued", "grantId", resourceId=owned) if owned else []
         items = []
         for gid in ids[offset : offset + limit]:
             g = self.ops.view("UsageRights", "grant", gid)
             owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
             items.append(self._grant_view(gid, g, owner))
-        return {"total": len(ids), "offset": offset, "limit": limit, "items": items}
+        return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     def revoke(self, actor: Actor, grant_id: int, reason_hash: bytes, *, key: str) -> dict[str, Any]:
         actor.require_role("department")

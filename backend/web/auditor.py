@@ -1,14 +1,11 @@
 """Auditor pages: trail with filters and exports, transaction view, integrity, incidents, dashboard."""
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
-
-from backend.indexer.models import chain_events
-from backend.services.audit import TrailFilter, trail_row
+from backend.services.audit import TrailFilter
 from backend.services.errors import InvalidInput
 from backend.web import charts, i18n
 from backend.web.core import (
@@ -101,22 +98,8 @@ def tx_page(request: Request, tx_hash: str, user: Reader):
     def loader():
         if not _TX.match(tx_hash):
             raise InvalidInput("not a transaction hash", field="tx_hash")
-        c = chain_events.c
-        with ctx.sessions() as s:
-            rows = [trail_row(r._mapping) for r in s.execute(
-                select(c.block_number, c.block_hash, c.block_time, c.tx_hash, c.log_index, c.contract, c.address,
-                       c.event, c.args, c.resource_id, c.grant_id, c.request_id, c.incident_id, c.department,
-                       c.officer_hash, c.subject_hash)
-                .where(c.tx_hash == tx_hash.lower()).order_by(c.log_index))]
-        receipt: dict[str, Any] | None = None
-        try:
-            with ctx.client.guard():
-                r = ctx.client.w3.eth.get_transaction_receipt(tx_hash)
-            receipt = {"status": int(r["status"]), "from": r["from"], "to": r.get("to"),
-                       "block_number": int(r["blockNumber"]), "gas_used": int(r["gasUsed"])}
-        except Exception:
-            receipt = None  # node down or unknown: the indexed rows still show
-        return {"tx_hash": tx_hash.lower(), "rows": rows, "receipt": receipt, "tab": "audit", "sub": "trail"}
+        tx = ctx.services.audit.transaction(user.actor, tx_hash)
+        return {**tx, "tab": "audit", "sub": "trail"}
 
     return load(request, "audit_tx.html", loader)
 

@@ -18,7 +18,7 @@ from typing import Annotated, Any, Callable
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse
 
-from backend.services.certificates import ContractNotDeployed, code_text, ref32
+from backend.services.certificates import ContractNotDeployed, ref32
 from backend.services.common import hash_or_text, hex32
 from backend.services.errors import Forbidden, InvalidInput, TxPending
 from backend.web import i18n
@@ -78,15 +78,11 @@ def registry_home(request: Request, user: Annotated[WebUser, Depends(need("depar
         units: list[dict[str, Any]] = []
         pg = None
         if "REGISTRAR" in roles:
-            logs = list(reversed(ctx.services.ops.logs(REG, "UnitRegistered")))
+            total = ctx.services.registry.units(user.actor, 0, 1)["total"]
             p = page_number(request.query_params.get("page"))
-            pg = Pager(p, PER_PAGE, len(logs), "page", dict(request.query_params), request.url.path)
-            pg.page = min(pg.page, max(1, math.ceil(len(logs) / PER_PAGE)))
-            for ev in logs[pg.offset : pg.offset + PER_PAGE]:
-                a = ev["args"]
-                units.append({"unit_id": int(a["unitId"]), "parcel_code": code_text(a["parcelCode"]),
-                              "building_code": code_text(a["buildingCode"]), "unit_code": code_text(a["unitCode"]),
-                              "planned_use": int(a["plannedUse"]), "area_m2": int(a["areaM2"])})
+            pg = Pager(p, PER_PAGE, total, "page", dict(request.query_params), request.url.path)
+            pg.page = min(pg.page, max(1, math.ceil(total / PER_PAGE)))
+            units = ctx.services.registry.units(user.actor, pg.offset, PER_PAGE)["items"]
         return {"roles": roles, "units": units, "pager": pg, "use_codes": USE_CODES, "tab": "registry",
                 "sub": "registry"}
 
