@@ -25,12 +25,13 @@ from __future__ import annotations
 
 import threading
 import time
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from functools import lru_cache
-from typing import Any, Callable, Iterable
+from typing import Any, Callable, Iterable, Iterator
 
 from eth_utils import to_checksum_address
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
 from backend.indexer.models import chain_events, indexer_cursor
@@ -209,6 +210,68 @@ def _same(a: Any, b: Any) -> bool:
         return str(a).lower() == str(b).lower()
 
 
+Ids = int | str | tuple[int | str, ...] | None
+
+
+@dataclass(frozen=True)
+class EventFilter:
+    """Every given field must match (AND); a tuple means any of its values. Times are
+    inclusive unix seconds. ``scope_*`` (when ``scoped``) restrict rows to those about a
+    department: its own rows, rows of the given resources, rows of the given grants (OR)."""
+
+    resource_id: Ids = None
+    grant_id: Ids = None
+    request_id: Ids = None
+    incident_id: Ids = None
+    department: str | None = None
+    officer_hash: str | None = None
+    subject_hash: str | None = None
+    event: str | tuple[str, ...] | None = None
+    contract: str | None = None
+    from_time: int | None = None
+    to_time: int | None = None
+    scoped: bool = False
+    scope_department: str | None = None
+    scope_resources: tuple[str, ...] = ()
+    scope_grants: tuple[str, ...] = ()
+
+    def conditions(self) -> list[Any]:
+        c = chain_events.c
+        out: list[Any] = []
+        for name in ("resource_id", "grant_id", "request_id", "incident_id"):
+            v = getattr(self, name)
+            if isinstance(v, tuple):
+                out.append(getattr(c, name).in_([_id(x) for x in v]))
+            elif v is not None:
+                out.append(getattr(c, name) == _id(v))
+        if self.department is not None:
+            out.append(c.department == self.department.lower())
+        if self.officer_hash is not None:
+            out.append(c.officer_hash == _hex32(self.officer_hash))
+        if self.subject_hash is not None:
+            out.append(c.subject_hash == _hex32(self.subject_hash))
+        if isinstance(self.event, tuple):
+            out.append(c.event.in_(self.event))
+        elif self.event is not None:
+            out.append(c.event == self.event)
+        if self.contract is not None:
+            out.append(c.contract == self.contract)
+        if self.from_time is not None:
+            out.append(c.block_time >= self.from_time)
+        if self.to_time is not None:
+            out.append(c.block_time <= self.to_time)
+        if self.scoped:
+            parts = []
+            if self.scope_department is not None:
+                parts.append(c.department == self.scope_department.lower())
+            if self.scope_resources:
+                parts.append(c.resource_id.in_(list(self.scope_resources)))
+            if self.scope_grants:
+                parts.append(c.grant_id.in_(list(self.scope_grants)))
+            out.append(or_(*parts) if parts else c.id.is_(None))
+        return out
+
+
 class EventIndex:
     """Queries over the indexed events, with freshness and the read-your-write wait."""
 
@@ -333,14 +396,98 @@ class EventIndex:
         """Distinct integer ``id_arg`` values of the matching events, newest first."""
         return sorted({int(e["args"][id_arg]) for e in self.events(contract, event, args=args)}, reverse=True)
 
-    def count(self, **columns: Any) -> int:
-        """Rows whose indexed columns equal the given values (e.g. subject_hash=, event=, contract=)."""
-        c = chain_events.c
-        stmt = select(func.count()).select_from(chain_events)
-        for k, v in columns.items():
-            stmt = stmt.where(getattr(c, k) == v)
+    def count(self, flt: EventFilter | None = None, **columns: Any) -> int:
+        """Rows matching ``flt`` and whose indexed columns equal the given values."""
+        stmt = select(func.count()).select_from(chain_events).where(*(EventFilter(**columns) if flt is None else flt)
+                                                                    .conditions())
         with self.sessions() as s:
             return int(s.scalar(stmt) or 0)
+
+    def select(self, flt: EventFilter, *, newest_first: bool = False, limit: int | None = None,
+               offset: int = 0) -> list[dict[str, Any]]:
+        """Rows matching ``flt``, in chain order (or newest first)."""
+        c = chain_events.c
+        order = (c.block_number.desc(), c.log_index.desc()) if newest_first else (c.block_number, c.log_index)
+        stmt = select(*_SELECT).where(*flt.conditions()).order_by(*order)
+        if limit is not None:
+            stmt = stmt.limit(limit)
+        if offset:
+            stmt = stmt.offset(offset)
+        with self.sessions() as s:
+            return [dict(r._mapping) for r in s.execute(stmt)]
+
+    def iter_json(self, flt: EventFilter, limit: int | None, offset: int, chunk: int) -> Iterator[dict[str, Any]]:
+        """Every matching row as ``event_json``, in chain order, read in keyset-paginated chunks."""
+        c = chain_events.c
+        conds = flt.conditions()
+        left = limit
+        last: tuple[int, int] | None = None
+        while left is None or left > 0:
+            n = chunk if left is None else min(chunk, left)
+            stmt = select(*_SELECT).where(*conds)
+            if last is None:
+                stmt = stmt.offset(offset)
+            else:
+                b, li = last
+                stmt = stmt.where(or_(c.block_number > b, and_(c.block_number == b, c.log_index > li)))
+            stmt = stmt.order_by(c.block_number, c.log_index).limit(n)
+            with self.sessions() as s:
+                batch = [event_json(r._mapping) for r in s.execute(stmt)]
+            yield from batch
+            if len(batch) < n:
+                return
+            last = (batch[-1]["block_number"], batch[-1]["log_index"])
+            if left is not None:
+                left -= len(batch)
+
+    def first_with(self, column: str, value: Any) -> dict[str, Any] | None:
+        """The first event (chain order) whose indexed ``column`` equals ``value``: an index
+        range scan stopped after one row, however many uses follow it."""
+        c = chain_events.c
+        with self.sessions() as s:
+            r = s.execute(select(*_SELECT).where(getattr(c, column) == _id(value))
+                          .order_by(c.block_number, c.log_index).limit(1)).first()
+        return dict(r._mapping) if r else None
+
+    def transfers_of(self, resource_id: int) -> list[dict[str, Any]]:
+        """ResourceOwnershipTransferred rows of a resource (``|| ''`` keeps the planner on the
+        event index instead of walking every use of the resource)."""
+        c = chain_events.c
+        stmt = (select(*_SELECT)
+                .where(c.event == "ResourceOwnershipTransferred", c.contract == "DataCatalog",
+                       c.resource_id.op("||")("") == str(resource_id))
+                .order_by(c.block_number, c.log_index))
+        with self.sessions() as s:
+            return [dict(r._mapping) for r in s.execute(stmt)]
+
+    def uses_per_day(self, from_time: int | None, to_time: int | None) -> list[tuple[int, str | None, int]]:
+        """(unix day, department, UseRecorded count) in the window."""
+        c = chain_events.c
+        window = EventFilter(from_time=from_time, to_time=to_time).conditions()
+        day = (c.block_time // 86400).label("day")
+        with self.sessions() as s:
+            return [(int(d), dep, int(n)) for d, dep, n in s.execute(
+                select(day, c.department, func.count().label("n"))
+                .where(c.event == "UseRecorded", c.contract == "UsageRights", c.block_time.is_not(None), *window)
+                .group_by(day, c.department)
+                .order_by(day, c.department)
+            ).all()]
+
+    def event_totals(self, from_time: int | None, to_time: int | None) -> dict[str, int]:
+        """Rows per event name in the window."""
+        c = chain_events.c
+        window = EventFilter(from_time=from_time, to_time=to_time).conditions()
+        with self.sessions() as s:
+            return {e: int(n) for e, n in s.execute(select(c.event, func.count()).where(*window).group_by(c.event))}
+
+    def cursor_info(self) -> tuple[int, str, datetime | None] | None:
+        """(block, block hash, updated at) of the index's cursor; None before the first sync."""
+        with self.sessions() as s:
+            cur = s.execute(
+                select(indexer_cursor.c.block_number, indexer_cursor.c.block_hash, indexer_cursor.c.updated_at)
+                .where(indexer_cursor.c.name == self.name)
+            ).first()
+        return (int(cur[0]), cur[1], cur[2]) if cur else None
 
     def query(self, **filters: Any) -> list[dict[str, Any]]:
         """``query_events`` in its own session (same filters)."""

@@ -29,17 +29,14 @@ import json
 import logging
 import re
 from collections import Counter, defaultdict
-from dataclasses import dataclass, fields
+from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterator
 
 from eth_utils import is_hex_address, keccak, to_checksum_address
-from sqlalchemy import and_, func, or_, select
-from sqlalchemy.sql import ColumnElement
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected
-from backend.indexer.models import chain_events, indexer_cursor
-from backend.indexer.query import event_json, iso
+from backend.indexer.query import EventFilter, event_json, iso
 from backend.services.common import (
     CLASSIFICATIONS,
     INCIDENT_STATUS,
@@ -64,20 +61,12 @@ TAMPER, RESOURCE_VERSION = 3, 0
 TAMPER_RESPONSE_WINDOW_S = 7 * 24 * 3600
 TAMPER_OP = "audit.integrity.tamper"
 HEX32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
-INDEX_NAME = "main"
 
 # Columns of a trail row, in export order (CSV header; "args" is compact JSON there).
 TRAIL_COLUMNS = (
     "block_number", "block_time", "time", "tx_hash", "log_index", "contract", "address", "event",
     "resource_id", "grant_id", "request_id", "incident_id", "department", "officer_hash", "subject_hash", "args",
 )
-_SELECT = (
-    chain_events.c.block_number, chain_events.c.block_hash, chain_events.c.block_time, chain_events.c.tx_hash,
-    chain_events.c.log_index, chain_events.c.contract, chain_events.c.address, chain_events.c.event,
-    chain_events.c.args, chain_events.c.resource_id, chain_events.c.grant_id, chain_events.c.request_id,
-    chain_events.c.incident_id, chain_events.c.department, chain_events.c.officer_hash, chain_events.c.subject_hash,
-)
-
 
 # ------------------------------------------------------------------------------------ inputs
 def parse_time(value: str | int | None, field: str) -> int | None:
@@ -158,28 +147,13 @@ class TrailFilter:
             raise InvalidInput("from must not be after to", field="from")
         return f
 
-    def conditions(self) -> list[ColumnElement[bool]]:
-        c = chain_events.c
-        out: list[ColumnElement[bool]] = []
-        for name in ("resource_id", "grant_id", "request_id", "incident_id"):
-            v = getattr(self, name)
-            if v is not None:
-                out.append(getattr(c, name) == str(v))
-        if self.department is not None:
-            out.append(c.department == self.department.lower())
-        if self.officer_hash is not None:
-            out.append(c.officer_hash == self.officer_hash)
-        if self.subject_hash is not None:
-            out.append(c.subject_hash == self.subject_hash)
-        if self.event is not None:
-            out.append(c.event == self.event)
-        if self.contract is not None:
-            out.append(c.contract == self.contract)
-        if self.from_time is not None:
-            out.append(c.block_time >= self.from_time)
-        if self.to_time is not None:
-            out.append(c.block_time <= self.to_time)
-        return out
+    def to_filter(self) -> EventFilter:
+        return EventFilter(
+            resource_id=self.resource_id, grant_id=self.grant_id, request_id=self.request_id,
+            incident_id=self.incident_id, department=self.department, officer_hash=self.officer_hash,
+            subject_hash=self.subject_hash, event=self.event, contract=self.contract,
+            from_time=self.from_time, to_time=self.to_time,
+        )
 
     def as_dict(self) -> dict[str, Any]:
         return {f.name: getattr(self, f.name) for f in fields(self) if getattr(self, f.name) is not None}
@@ -212,6 +186,7 @@ class AuditService:
     def __init__(self, ctx: "AppContext", ops: ChainOps) -> None:
         self.ctx = ctx
         self.ops = ops
+        self.index = ops.index
 
     # -- index helpers ----------------------------------------------------------------------
     def indexed_to(self) -> int | None:
@@ -231,54 +206,28 @@ class AuditService:
             receipt = None  # node down or unknown: the indexed rows still show
         return {"tx_hash": tx_hash.lower(), "rows": rows, "receipt": receipt}
 
-    def _rows(self, *conds: ColumnElement[bool], order_desc: bool = False) -> list[dict[str, Any]]:
-        c = chain_events.c
-        order = (c.block_number.desc(), c.log_index.desc()) if order_desc else (c.block_number, c.log_index)
-        with self.ctx.sessions() as s:
-            return [dict(r._mapping) for r in s.execute(select(*_SELECT).where(*conds).order_by(*order))]
-
     def _owners(self) -> dict[str, str]:
         """resource id (decimal string) → current owner (checksummed), from the index."""
-        c = chain_events.c
         owners: dict[str, str] = {}
-        for r in self._rows(c.event.in_(("ResourceRegistered", "ResourceOwnershipTransferred")),
-                            c.contract == "DataCatalog"):
+        for r in self.index.events("DataCatalog", ("ResourceRegistered", "ResourceOwnershipTransferred")):
             a = r["args"]
             owners[r["resource_id"]] = a["owner"] if r["event"] == "ResourceRegistered" else a["newOwner"]
         return owners
 
-    def _first_row(self, column: Any, value: str) -> dict[str, Any] | None:
-        """The first event (chain order) carrying ``column == value``: an index range scan
-        stopped after one row, however many uses follow it."""
-        c = chain_events.c
-        with self.ctx.sessions() as s:
-            r = s.execute(
-                select(*_SELECT).where(column == value).order_by(c.block_number, c.log_index).limit(1)
-            ).first()
-        return dict(r._mapping) if r else None
-
     def owner_of(self, resource_id: int) -> str:
         """Current owner: from the index (works with the node down), else the chain view.
-
-        A resource's first event is its registration; transfers are rare and read
-        through the event index (``|| ''`` keeps the planner off the resource index,
-        which would walk every use of the resource)."""
-        c = chain_events.c
-        first = self._first_row(c.resource_id, str(resource_id))
+        A resource's first event is its registration; transfers are rare."""
+        first = self.index.first_with("resource_id", resource_id)
         if first is None or first["event"] != "ResourceRegistered":
             return to_checksum_address(self.ops.view("DataCatalog", "ownerOf", resource_id))  # 404 / 503
         owner = first["args"]["owner"]
-        for r in self._rows(
-            c.event == "ResourceOwnershipTransferred", c.contract == "DataCatalog",
-            c.resource_id.op("||")("") == str(resource_id),
-        ):
+        for r in self.index.transfers_of(resource_id):
             owner = r["args"]["newOwner"]
         return owner
 
     def grant_parties(self, grant_id: int) -> tuple[str, int]:
         """(grantee, resource id) of a grant: from the index, else the chain view."""
-        c = chain_events.c
-        first = self._first_row(c.grant_id, str(grant_id))
+        first = self.index.first_with("grant_id", grant_id)
         if first is not None and first["event"] == "GrantIssued":
             a = first["args"]
             return a["grantee"], int(a["resourceId"])
@@ -286,14 +235,14 @@ class AuditService:
         return to_checksum_address(g["grantee"]), int(g["resourceId"])
 
     # -- scope ------------------------------------------------------------------------------
-    def _scope(self, actor: Actor, f: TrailFilter) -> ColumnElement[bool] | None:
-        """Extra WHERE limiting a department to its own trail (None: no limit). Raises 403."""
+    def _scope(self, actor: Actor, f: TrailFilter) -> dict[str, Any] | None:
+        """Extra EventFilter fields limiting a caller to its own trail (None: no limit). Raises 403."""
         actor.require_role("department", "auditor", "governor", "citizen")
         if actor.role == "citizen":  # the token's principal is the subject hash: their own uses only
             me_hash = actor.address.lower()
             if f.subject_hash is not None and f.subject_hash != me_hash:
                 raise Forbidden("the trail of another data subject")
-            return chain_events.c.subject_hash == me_hash
+            return {"subject_hash": me_hash}
         if actor.role != "department":
             return None
         me = actor.address
@@ -311,26 +260,21 @@ class AuditService:
             raise Forbidden("the trail of another department", department=f.department)
         if authorized_object:
             return None
-        c = chain_events.c
         owned = sorted(rid for rid, owner in self._owners().items() if actor.same(owner))
         owned_set = set(owned)
         grants = set()
-        for r in self._rows(c.event == "GrantIssued", c.contract == "UsageRights"):  # one row per grant
+        for r in self.index.events("UsageRights", "GrantIssued"):  # one row per grant
             if r["department"] == me.lower() or r["resource_id"] in owned_set:
                 grants.add(r["grant_id"])
-        parts: list[ColumnElement[bool]] = [c.department == me.lower()]
-        if owned:
-            parts.append(c.resource_id.in_(owned))
-        if grants:
-            parts.append(c.grant_id.in_(sorted(grants)))
-        return or_(*parts)
+        return {"scoped": True, "scope_department": me, "scope_resources": tuple(owned),
+                "scope_grants": tuple(sorted(grants))}
 
-    def _where(self, actor: Actor, f: TrailFilter) -> list[ColumnElement[bool]]:
-        conds = f.conditions()
+    def _where(self, actor: Actor, f: TrailFilter) -> EventFilter:
+        flt = f.to_filter()
         scope = self._scope(actor, f)
         if scope is not None:
-            conds.append(scope)
-        return conds
+            flt = replace(flt, **scope)  # a citizen's subject filter: equal to its own (checked in _scope)
+        return flt
 
     # -- the trail --------------------------------------------------------------------------
     def trail(self, actor: Actor, f: TrailFilter, *, limit: int = 100, offset: int = 0) -> dict[str, Any]:
@@ -338,17 +282,12 @@ class AuditService:
             raise InvalidInput(f"limit must be in 1..{MAX_PAGE}", field="limit")
         if offset < 0:
             raise InvalidInput("offset must be >= 0", field="offset")
-        conds = self._where(actor, f)
+        flt = self._where(actor, f)
         seen = self.ops.fresh()
-        c = chain_events.c
-        with self.ctx.sessions() as s:
-            total = s.scalar(select(func.count()).select_from(chain_events).where(*conds))
-            rows = s.execute(
-                select(*_SELECT).where(*conds).order_by(c.block_number, c.log_index).limit(limit).offset(offset)
-            )
-            items = [trail_row(r._mapping) for r in rows]
+        total = self.index.count(flt)
+        items = [event_json(r) for r in self.index.select(flt, limit=limit, offset=offset)] if total else []
         return {
-            "total": int(total or 0),
+            "total": total,
             "offset": offset,
             "limit": limit,
             "indexed_to_block": seen,
@@ -367,32 +306,8 @@ class AuditService:
             raise InvalidInput("offset must be >= 0", field="offset")
         if limit is not None and limit < 1:
             raise InvalidInput("limit must be >= 1", field="limit")
-        conds = self._where(actor, f)
-        return self._iter(conds, limit, offset, chunk)
-
-    def _iter(
-        self, conds: list[ColumnElement[bool]], limit: int | None, offset: int, chunk: int
-    ) -> Iterator[dict[str, Any]]:
-        c = chain_events.c
-        left = limit
-        last: tuple[int, int] | None = None
-        while left is None or left > 0:
-            n = chunk if left is None else min(chunk, left)
-            stmt = select(*_SELECT).where(*conds)
-            if last is None:
-                stmt = stmt.offset(offset)
-            else:
-                b, li = last
-                stmt = stmt.where(or_(c.block_number > b, and_(c.block_number == b, c.log_index > li)))
-            stmt = stmt.order_by(c.block_number, c.log_index).limit(n)
-            with self.ctx.sessions() as s:
-                batch = [trail_row(r._mapping) for r in s.execute(stmt)]
-            yield from batch
-            if len(batch) < n:
-                return
-            last = (batch[-1]["block_number"], batch[-1]["log_index"])
-            if left is not None:
-                left -= len(batch)
+        flt = self._where(actor, f)
+        return self.index.iter_json(flt, limit, offset, chunk)
 
     def export(
         self, actor: Actor, f: TrailFilter, fmt: str, *, limit: int | None = None, offset: int = 0
@@ -521,11 +436,9 @@ class AuditService:
     # -- incidents --------------------------------------------------------------------------
     def _incidents(self) -> list[dict[str, Any]]:
         """Every incident, its status replayed from the indexed events (oldest first)."""
-        c = chain_events.c
         out: dict[str, dict[str, Any]] = {}
-        rows = self._rows(
-            c.contract == "Accountability",
-            c.event.in_(("IncidentFiled", "IncidentResponded", "IncidentEscalated", "IncidentRuled")),
+        rows = self.index.events(
+            "Accountability", ("IncidentFiled", "IncidentResponded", "IncidentEscalated", "IncidentRuled"),
         )
         for r in rows:
             a = r["args"]
@@ -606,13 +519,11 @@ class AuditService:
         assert addr is not None
         if actor.role == "department" and not actor.same(addr):
             raise Forbidden("the record of another department", address=addr)
-        c = chain_events.c
         low = addr.lower()
-        membership = self._rows(
-            c.contract == "Consortium",
-            c.department == low,
-            c.event.in_(("DepartmentAdmitted", "DepartmentSuspended", "DepartmentReinstated")),
-        )
+        membership = self.index.select(EventFilter(
+            contract="Consortium", department=low,
+            event=("DepartmentAdmitted", "DepartmentSuspended", "DepartmentReinstated"),
+        ))
         if not membership:
             raise NotFound("no department with this address in the index", address=addr)
         info: dict[str, Any] = {"address": addr}
@@ -629,14 +540,11 @@ class AuditService:
         by_status = Counter(i["status"] for i in responsible)
         by_type = Counter(i["incident_type"] for i in responsible)
         owned = [rid for rid, owner in self._owners().items() if owner.lower() == low]
-        with self.ctx.sessions() as s:
-            def count(*conds: ColumnElement[bool]) -> int:
-                return int(s.scalar(select(func.count()).select_from(chain_events).where(*conds)) or 0)
-
-            grants_held = count(c.event == "GrantIssued", c.department == low)
-            uses_made = count(c.event == "UseRecorded", c.department == low)
-            grants_given = count(c.event == "GrantIssued", c.resource_id.in_(owned)) if owned else 0
-            uses_of_data = count(c.event == "UseRecorded", c.resource_id.in_(owned)) if owned else 0
+        count = self.index.count
+        grants_held = count(EventFilter(event="GrantIssued", department=low))
+        uses_made = count(EventFilter(event="UseRecorded", department=low))
+        grants_given = count(EventFilter(event="GrantIssued", resource_id=tuple(owned))) if owned else 0
+        uses_of_data = count(EventFilter(event="UseRecorded", resource_id=tuple(owned))) if owned else 0
         onchain_upheld: int | None
         try:
             onchain_upheld = int(self.ops.view("Accountability", "upheldCount", addr))
@@ -666,26 +574,9 @@ class AuditService:
     def stats(self, actor: Actor, *, from_time: int | None = None, to_time: int | None = None) -> dict[str, Any]:
         """Counts for the console's charts (auditors and governors)."""
         actor.require_role("auditor", "governor")
-        c = chain_events.c
-        window: list[ColumnElement[bool]] = []
-        if from_time is not None:
-            window.append(c.block_time >= from_time)
-        if to_time is not None:
-            window.append(c.block_time <= to_time)
         names = self._department_names()
-        day = (c.block_time // 86400).label("day")
-        with self.ctx.sessions() as s:
-            uses = s.execute(
-                select(day, c.department, func.count().label("n"))
-                .where(c.event == "UseRecorded", c.contract == "UsageRights", c.block_time.is_not(None), *window)
-                .group_by(day, c.department)
-                .order_by(day, c.department)
-            ).all()
-            totals = dict(
-                s.execute(
-                    select(c.event, func.count()).where(*window).group_by(c.event)
-                ).all()
-            )
+        uses = self.index.uses_per_day(from_time, to_time)
+        totals = self.index.event_totals(from_time, to_time)
         uses_per_day = [
             {
                 "day": datetime.fromtimestamp(int(d) * 86400, timezone.utc).date().isoformat(),
@@ -696,11 +587,12 @@ class AuditService:
             for d, dep, n in uses
         ]
         classes = {}
-        for r in self._rows(c.event == "ResourceRegistered", c.contract == "DataCatalog"):
+        for r in self.index.events("DataCatalog", "ResourceRegistered"):
             classes[r["resource_id"]] = CLASSIFICATIONS[int(r["args"]["classification"])]
         grants_by_class = Counter(
             classes.get(r["resource_id"], "UNKNOWN")
-            for r in self._rows(c.event == "GrantIssued", c.contract == "UsageRights", *window)
+            for r in self.index.select(EventFilter(event="GrantIssued", contract="UsageRights",
+                                                   from_time=from_time, to_time=to_time))
         )
         incidents = self._incidents()
         if from_time is not None:
@@ -734,22 +626,17 @@ class AuditService:
         }
 
     def _department_names(self) -> dict[str, str]:
-        c = chain_events.c
         return {
             r["department"]: r["args"].get("name")
-            for r in self._rows(c.event == "DepartmentAdmitted", c.contract == "Consortium")
+            for r in self.index.events("Consortium", "DepartmentAdmitted")
             if r["department"]
         }
 
     # -- the indexer ------------------------------------------------------------------------
     def index_status(self, actor: Actor) -> dict[str, Any]:
         actor.require_role("department", "auditor", "governor")
-        with self.ctx.sessions() as s:
-            cur = s.execute(
-                select(indexer_cursor.c.block_number, indexer_cursor.c.block_hash, indexer_cursor.c.updated_at)
-                .where(indexer_cursor.c.name == INDEX_NAME)
-            ).first()
-            rows = int(s.scalar(select(func.count()).select_from(chain_events)) or 0)
+        cur = self.index.cursor_info()
+        rows = self.index.count()
         try:
             head: int | None = self.ctx.client.block_number()
         except ChainUnavailable:
