@@ -39,6 +39,27 @@ def test_nothing_outside_the_indexer_reads_logs_from_the_node():
     assert offenders == []
 
 
+def test_the_index_tables_are_read_only_through_the_query_module():
+    """Only backend/indexer (and the schema creation in backend/migrations) touch the
+    index's tables; everyone else reads through backend.indexer.query."""
+    offenders = []
+    for path in BACKEND.rglob("*.py"):
+        rel = path.relative_to(BACKEND)
+        if rel.parts[0] in ("indexer", "migrations"):
+            continue
+        for node in ast.walk(ast.parse(path.read_text(), str(path))):
+            mods = []
+            if isinstance(node, ast.ImportFrom) and node.module:
+                mods = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+            elif isinstance(node, ast.Import):
+                mods = [a.name for a in node.names]
+            if any(m.startswith("backend.indexer.models") or m in ("backend.indexer.chain_events",
+                                                                     "backend.indexer.indexer_cursor")
+                   for m in mods):
+                offenders.append(f"{rel}:{node.lineno}")
+    assert offenders == []
+
+
 def _row(block: int, log: int, contract: str, event: str, args: dict, **cols) -> dict:
     base = dict.fromkeys(["resource_id", "grant_id", "request_id", "incident_id", "department", "officer_hash",
                           "subject_hash"])
