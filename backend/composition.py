@@ -25,7 +25,7 @@ from backend.migrations import init_db
 from backend.core.keystore import Keystore, KeystoreError
 from backend.indexer.query import EventIndex
 from backend.indexer.runtime import make_indexer, start_indexer_thread
-from backend.services import Services
+from backend.services import ChainOps, Services
 from backend.services.errors import SignerUnavailable
 from backend.store import DocumentStore
 
@@ -55,7 +55,10 @@ class AppContext:
         self.index.catch_up = self._catch_up
         self._catch_up_lock = threading.Lock()
         self._inline_indexer = None
-        self.services = Services(self)
+        self.ops = ChainOps(self.client, self.sender, self.manifest, self.index, self.account_for,
+                            settings.subject_secret)
+        self.services = Services(self.ops, self.store, self.tokens, self.sessions,
+                                 subject_secret=settings.subject_secret)
         self._names: dict[str, str] = {}  # checksummed address -> keystore name
         self._names_lock = threading.Lock()
         self._stop = threading.Event()

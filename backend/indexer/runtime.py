@@ -19,13 +19,25 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable, Protocol
+
+from sqlalchemy.orm import Session
 
 from backend.chain import build_web3
-from backend.indexer import Indexer
+from backend.chain.manifest import Manifest
+from backend.core.config import Settings
+from backend.indexer.indexer import Indexer
+from backend.indexer.query import EventIndex
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
+
+class IndexSource(Protocol):
+    """What the indexer needs from the application (the composition root provides it)."""
+
+    settings: Settings
+    manifest: Manifest
+    sessions: Callable[[], Session]
+    index: EventIndex
+    indexer_thread: Any
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +46,7 @@ MAX_BACKOFF_S = 15.0
 THREAD_NAME = "indexer"
 
 
-def make_indexer(ctx: "AppContext", *, chunk: int = 2000, name: str = "main") -> Indexer:
+def make_indexer(ctx: IndexSource, *, chunk: int = 2000, name: str = "main") -> Indexer:
     """An Indexer over ctx's deployed contracts, starting at the deployment block."""
     contracts = {n: (c.address, c.abi) for n, c in ctx.manifest.contracts.items()}
     return Indexer(
@@ -72,7 +84,7 @@ class IndexerThread:
 
     def __init__(
         self,
-        ctx: "AppContext",
+        ctx: IndexSource,
         interval_s: float = DEFAULT_INTERVAL_S,
         *,
         indexer: Indexer | None = None,
@@ -182,7 +194,7 @@ class IndexerThread:
             self._progress.notify_all()
 
 
-def start_indexer_thread(ctx: "AppContext", interval_s: float = DEFAULT_INTERVAL_S) -> IndexerThread:
+def start_indexer_thread(ctx: IndexSource, interval_s: float = DEFAULT_INTERVAL_S) -> IndexerThread:
     """Start (once) the context's indexer thread and remember it as ``ctx.indexer_thread``
     so the auditor API can report its status."""
     existing = getattr(ctx, "indexer_thread", None)

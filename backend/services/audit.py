@@ -31,7 +31,7 @@ import re
 from collections import Counter, defaultdict
 from dataclasses import dataclass, fields, replace
 from datetime import datetime, timezone
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import Any, Iterator
 
 from eth_utils import is_hex_address, keccak, to_checksum_address
 
@@ -48,10 +48,8 @@ from backend.services.common import (
     text_hash,
 )
 from backend.services.errors import Forbidden, InvalidInput, NotFound, ServiceError, TxPending
-from backend.store import IntegrityReport, normalise_hash
+from backend.store import DocumentStore, IntegrityReport, normalise_hash
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -183,9 +181,9 @@ def csv_line(item: dict[str, Any]) -> str:
 
 # ------------------------------------------------------------------------------------ the service
 class AuditService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps, store: DocumentStore) -> None:
         self.ops = ops
+        self.store = store
         self.index = ops.index
 
     # -- index helpers ----------------------------------------------------------------------
@@ -198,7 +196,7 @@ class AuditService:
         rows = [event_json(r) for r in self.ops.index.events(tx_hash=tx_hash)]
         receipt: dict[str, Any] | None = None
         try:
-            r = self.ctx.client.get_receipt(tx_hash)
+            r = self.ops.client.get_receipt(tx_hash)
             if r is not None:
                 receipt = {"status": int(r["status"]), "from": r["from"], "to": r.get("to"),
                            "block_number": int(r["blockNumber"]), "gas_used": int(r["gasUsed"])}
@@ -379,7 +377,7 @@ class AuditService:
 
     def _verify(self, onchain: str, owner: str) -> IntegrityReport:
         """Check with the owner's key; if the owner holds none (ownership moved), with the storer's."""
-        store = self.ctx.store
+        store = self.store
         rep = store.verify(onchain, owner, onchain)
         if rep.status == "missing" and rep.reason.startswith("no wrapped key"):
             meta = store.metadata(onchain)
@@ -409,8 +407,8 @@ class AuditService:
         })
         evidence_hash = text_hash(evidence.decode())
         try:
-            account = self.ctx.account_for(reporter)  # SignerUnavailable when the backend holds no key
-            already = self.ctx.sender.outcome(account.address, f"{TAMPER_OP}:{key}") is not None
+            account = self.ops.account_for(reporter)  # SignerUnavailable when the backend holds no key
+            already = self.ops.sender.outcome(account.address, f"{TAMPER_OP}:{key}") is not None
             outcome = self.ops.write(
                 account, "Accountability", "fileIncident",
                 [TAMPER, RESOURCE_VERSION, resource_id, version, evidence_hash, TAMPER_RESPONSE_WINDOW_S],
@@ -638,16 +636,16 @@ class AuditService:
         cur = self.index.cursor_info()
         rows = self.index.count()
         try:
-            head: int | None = self.ctx.client.block_number()
+            head: int | None = self.ops.client.block_number()
         except ChainUnavailable:
             head = None
-        thread = getattr(self.ctx, "indexer_thread", None)
+        thread = self.index.follower
         last = int(cur[0]) if cur else None
         return {
             "indexed_to_block": last,
             "indexed_block_hash": cur[1] if cur else None,
             "updated_at": cur[2].isoformat() if cur and cur[2] else None,
-            "deploy_block": self.ctx.manifest.deploy_block,
+            "deploy_block": self.ops.manifest.deploy_block,
             "chain_head": head,
             "node_reachable": head is not None,
             "lag_blocks": (head - last) if head is not None and last is not None else None,
@@ -671,13 +669,9 @@ def _json_stream(rows: Iterator[dict[str, Any]]) -> Iterator[str]:
     yield "]"
 
 
-def audit_service(ctx: "AppContext") -> AuditService:
-    """ctx.services.audit, created on first use if the Services bundle does not have it yet."""
-    svc = getattr(ctx.services, "audit", None)
-    if svc is None:
-        svc = AuditService(ctx, ctx.services.ops)
-        ctx.services.audit = svc  # type: ignore[attr-defined]
-    return svc
+def audit_service(app: Any) -> AuditService:
+    """The audit use case of a built application (``AppContext.services.audit``)."""
+    return app.services.audit
 
 
 __all__ = ["AuditService", "TrailFilter", "TRAIL_COLUMNS", "audit_service", "parse_time", "trail_row"]

@@ -62,7 +62,7 @@ import json
 import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eth_utils import keccak, to_checksum_address
 
@@ -73,11 +73,10 @@ from backend.services.common import ZERO32, Actor, ChainOps, canonical_json, h0x
 from backend.services.errors import Conflict, Forbidden, InvalidInput, NotFound, ServiceError
 from backend.store import AccessDenied, DocumentMissing
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
-    from backend.services.certificates import CertificateService, CitizenChain
-    from backend.services.registry import RegistryService
-    from backend.services.usage import UsageService
+from backend.services.certificates import CertificateService, CitizenChain
+from backend.services.registry import RegistryService
+from backend.services.usage import UsageService
+from backend.store import DocumentStore
 
 log = logging.getLogger(__name__)
 
@@ -108,15 +107,18 @@ class NoStandingGrant(Conflict):
 class CasesService:
     def __init__(
         self,
-        ctx: "AppContext",
         ops: ChainOps,
-        usage: "UsageService",
-        certificates: "CertificateService",
-        registry: "RegistryService",
-        chain: "CitizenChain | None" = None,
+        store: DocumentStore,
+        usage: UsageService,
+        certificates: CertificateService,
+        registry: RegistryService,
+        chain: CitizenChain | None = None,
+        *,
+        subject_secret: str,
     ) -> None:
-        self.ctx = ctx
         self.ops = ops
+        self.store = store
+        self.subject_secret = subject_secret
         self.usage = usage
         self.certificates = certificates
         self.registry = registry
@@ -146,7 +148,7 @@ class CasesService:
         """The published definition document (None when the service was registered without one)."""
         s = s or self._service(service_id)
         try:
-            return json.loads(self.ctx.store.get(s["nameHash"], s["lead"]))
+            return json.loads(self.store.get(s["nameHash"], s["lead"]))
         except (AccessDenied, DocumentMissing, ValueError):
             return None
         except Exception as exc:  # tampered definition: shown as missing, logged
@@ -156,11 +158,11 @@ class CasesService:
     def _form_salt(self, desk: str, key: str) -> str:
         """Stable per (desk, Idempotency-Key), unguessable without the deployment secret."""
         msg = b"govchain/form-salt/v1\x00" + desk.lower().encode() + b"\x00" + key.encode()
-        return hmac.new(self.ctx.settings.subject_secret.encode(), msg, hashlib.sha256).hexdigest()
+        return hmac.new(self.subject_secret.encode(), msg, hashlib.sha256).hexdigest()
 
     def _serial(self, case_ref: str) -> str:
         msg = b"govchain/certificate-serial/v1\x00" + case_ref.lower().encode()
-        return hmac.new(self.ctx.settings.subject_secret.encode(), msg, hashlib.sha256).hexdigest()[:32]
+        return hmac.new(self.subject_secret.encode(), msg, hashlib.sha256).hexdigest()[:32]
 
     def _involved(self, c: dict[str, Any], s: dict[str, Any]) -> list[dict[str, Any]]:
         """Distinct departments of a case, as the contract counts them, with their roles."""
@@ -241,7 +243,7 @@ class CasesService:
             "steps": steps_doc,
             "step_deadline_s": step_deadline_s,
         }
-        name_hash = self.ctx.store.put(canonical_json(doc), actor.address, DEFINITION_MEDIA_TYPE)
+        name_hash = self.store.put(canonical_json(doc), actor.address, DEFINITION_MEDIA_TYPE)
         outcome = self._write(
             actor, OSS, "registerService",
             [bytes.fromhex(name_hash[2:]), reqs_chain, steps_chain, step_deadline_s],
@@ -414,7 +416,7 @@ class CasesService:
             raise Conflict("a usable standing grant exists", service_id=service_id,
                            requirement_index=requirement_index, grant_id=existing["grant_id"])
         cls = int(self.ops.view("DataCatalog", "classificationOf", rid))
-        usage = self.ctx.client.contract("UsageRights")
+        usage = self.ops.client.contract("UsageRights")
         calldata = usage.encode_abi("issueGrant", args=[
             rid, s["lead"], int(r["purposeCode"]), bytes.fromhex(r["legalBasisHash"][2:]), duration_s, max_uses,
         ])
@@ -453,9 +455,9 @@ class CasesService:
             "form": form,
         }
         data = canonical_json(doc)
-        form_hash = self.ctx.store.put(data, s["lead"], FORM_MEDIA_TYPE)
+        form_hash = self.store.put(data, s["lead"], FORM_MEDIA_TYPE)
         for st in s["steps"]:  # the deciding departments read the form too
-            self.ctx.store.grant_access(form_hash, s["lead"], st["department"])
+            self.store.grant_access(form_hash, s["lead"], st["department"])
         outcome = self._write(
             actor, OSS, "openCase", [service_id, applicant, bytes.fromhex(form_hash[2:]), DOCUMENTS_SUBMITTED],
             op="cases.open", key=key,
@@ -687,7 +689,7 @@ class CasesService:
             "case_ref": case_ref,
         }
         doc_bytes = canonical_json(doc)
-        doc_hash = self.ctx.store.put(doc_bytes, s["lead"], CERT_MEDIA_TYPE)
+        doc_hash = self.store.put(doc_bytes, s["lead"], CERT_MEDIA_TYPE)
         cert = self._certificate_of_case(s["lead"], case_ref)
         if cert is None:
             issued = self.certificates.issue(
@@ -752,7 +754,7 @@ class CasesService:
             s = self._service(int(c["serviceId"]))
             if not (actor.same(s["lead"]) or any(actor.same(st["department"]) for st in s["steps"])):
                 raise Forbidden("only the lead and the deciding departments read the form", case_id=case_id)
-        data = self.ctx.store.get(c["formHash"], actor.address)  # hash-checked on decrypt
+        data = self.store.get(c["formHash"], actor.address)  # hash-checked on decrypt
         return {"case_id": case_id, "form_hash": c["formHash"], "form": json.loads(data)}
 
     def get_case(self, actor: Actor, case_id: int) -> dict[str, Any]:
@@ -901,7 +903,7 @@ class CasesService:
         if not cert:
             raise NotFound("this case has not produced a certificate", case_id=case_id)
         lead = view["service"]["lead"]["address"]
-        data = self.ctx.store.get(cert["document_hash"], lead)  # hash-checked on decrypt
+        data = self.store.get(cert["document_hash"], lead)  # hash-checked on decrypt
         return {"case_id": case_id, **cert, "media_type": CERT_MEDIA_TYPE, "document": json.loads(data),
                 "document_text": data.decode()}
 

@@ -31,13 +31,14 @@ from typing import TYPE_CHECKING, Any
 
 from backend.core.identity import keccak_content_hash, keyed_text_hash
 from backend.services.certificates import CertificateService, CitizenChain
+from backend.core.tokens import TokenService
 from backend.services.common import Actor, ChainOps, h0x
+from backend.store import DocumentStore
 from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
     from eth_account.signers.local import LocalAccount
 
-    from backend.composition import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -48,10 +49,12 @@ OBJECTION_MEDIA_TYPE = "text/plain; charset=utf-8"
 
 
 class CitizenService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps, certificates: CertificateService,
-                 chain: CitizenChain | None = None) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps, store: DocumentStore, tokens: TokenService, certificates: CertificateService,
+                 chain: CitizenChain | None = None, *, subject_secret: str) -> None:
         self.ops = ops
+        self.store = store
+        self.tokens = tokens
+        self.subject_secret = subject_secret
         self.certificates = certificates
         self.chain = chain or certificates.chain
         self._auditor: str | None = None
@@ -69,7 +72,7 @@ class CitizenService:
             raise InvalidInput("a citizen session lasts 1 to 30 minutes", field="ttl_s")
         subject = "0x" + self.ops.subject(id_type, id_value).hex()
         label = f"citizen session via {desk.address} officer {h0x(officer)[:18]}"
-        token = self.ctx.tokens.issue("citizen", subject, label, ttl=ttl)
+        token = self.tokens.issue("citizen", subject, label, ttl=ttl)
         return {
             "token": token,
             "token_type": "bearer",
@@ -126,18 +129,18 @@ class CitizenService:
         if not text or not text.strip():
             raise InvalidInput("the objection text must not be empty", field="text")
         use = self._my_use(citizen, grant_id, use_index)
-        evidence = keyed_text_hash(self.ctx.settings.subject_secret, text)  # personal text: keyed, not plain keccak
+        evidence = keyed_text_hash(self.subject_secret, text)  # personal text: keyed, not plain keccak
         auditor = self._auditor_account()
         op = "citizens.objection"
         # One objection per citizen and use (the key is derived, not the caller's): repeating it
         # (even with another text) answers the incident already filed.
         obj_key = f"{citizen.address.lower()}:{grant_id}:{use_index}"
-        already = self.ctx.sender.outcome(auditor.address, f"{op}:{obj_key}") is not None
+        already = self.ops.sender.outcome(auditor.address, f"{op}:{obj_key}") is not None
         # The text itself is kept encrypted for the auditor (off chain, addressed by its keccak);
         # only its keyed hash goes on chain.
         document = h0x(keccak_content_hash(text.encode()))
         if not already:
-            document = self.ctx.store.put(text.encode(), auditor.address, OBJECTION_MEDIA_TYPE)
+            document = self.store.put(text.encode(), auditor.address, OBJECTION_MEDIA_TYPE)
         outcome = self.chain.write(
             auditor, "Accountability", "fileIncident",
             [UNAUTHORIZED_USE, USE, grant_id, use_index, evidence, OBJECTION_WINDOW_S],
@@ -172,10 +175,10 @@ class CitizenService:
     def _auditor_account(self) -> "LocalAccount":
         """The first auditor of the consortium whose key this backend holds."""
         if self._auditor is not None:
-            return self.ctx.account_for(self._auditor)
+            return self.ops.account_for(self._auditor)
         for addr in self.ops.view("Consortium", "auditors"):
             try:
-                acct = self.ctx.account_for(addr)
+                acct = self.ops.account_for(addr)
             except SignerUnavailable:
                 continue
             self._auditor = acct.address

@@ -13,20 +13,18 @@ import json
 import re
 import threading
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Callable, Sequence
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from backend.chain import ContractRevert, TxOutcome, TxRejected
+from backend.chain import ChainClient, ContractRevert, Manifest, TxOutcome, TxRejected, TxSender
 from backend.chain import outbox
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
 from backend.indexer.query import EventIndex, IndexBehind
 from backend.services.errors import Forbidden, IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
 
 ZERO32 = b"\x00" * 32
 HEX32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
@@ -98,8 +96,24 @@ def h0x(b: bytes) -> str:
 
 # -- the chain, for the use cases -------------------------------------------------------------
 class ChainOps:
-    def __init__(self, ctx: "AppContext") -> None:
-        self.ctx = ctx
+    """The chain port of the use cases: contract views, idempotent writes, signing accounts,
+    identity hashing, and the event index for everything in the past."""
+
+    def __init__(
+        self,
+        client: ChainClient,
+        sender: TxSender,
+        manifest: Manifest,
+        index: EventIndex,
+        account_for: Callable[[str], LocalAccount],
+        subject_secret: str,
+    ) -> None:
+        self.client = client
+        self.sender = sender
+        self.manifest = manifest
+        self.index = index
+        self.account_for = account_for
+        self.subject_secret = subject_secret
         self._anchor_cache: dict[tuple[int, int], dict[str, Any]] = {}
         self._cache_lock = threading.Lock()
         self._accounts: dict[str, LocalAccount] = {}  # actor address -> its (decrypted, cached) keystore account
@@ -112,7 +126,7 @@ class ChainOps:
         # process anyway, so the result is kept per address (failures are not kept).
         acct = self._accounts.get(actor.address)
         if acct is None:
-            acct = self.ctx.account_for(actor.address)
+            acct = self.account_for(actor.address)
             if len(self._accounts) >= 4096:
                 self._accounts.clear()
             self._accounts[actor.address] = acct
@@ -127,7 +141,7 @@ class ChainOps:
         key = (actor.address, oid)
         h = self._officers.get(key)
         if h is None:
-            h = officer_hash(self.ctx.settings.subject_secret, actor.address, oid)
+            h = officer_hash(self.subject_secret, actor.address, oid)
             if len(self._officers) >= 65536:
                 self._officers.clear()
             self._officers[key] = h
@@ -135,30 +149,26 @@ class ChainOps:
 
     def subject(self, id_type: str, id_value: str) -> bytes:
         try:
-            return subject_hash(self.ctx.settings.subject_secret, id_type, id_value)
+            return subject_hash(self.subject_secret, id_type, id_value)
         except ValueError as exc:
             raise InvalidInput(str(exc), field="data_subject") from None
 
     # reads ------------------------------------------------------------------------------------
     def view(self, contract: str, fn: str, *args: Any) -> Any:
         """A view call, its result made JSON-safe (structs become dicts keyed by field name)."""
-        value = self.ctx.client.call(contract, fn, *args)
+        value = self.client.call(contract, fn, *args)
         outputs = self._fn_abi(contract, fn).get("outputs") or []
         if len(outputs) == 1:
             return json_safe(value, outputs[0])
         return [json_safe(v, o) for v, o in zip(value, outputs)]
 
     def _fn_abi(self, contract: str, fn: str) -> dict[str, Any]:
-        for entry in self.ctx.manifest.contract(contract).abi:
+        for entry in self.manifest.contract(contract).abi:
             if entry.get("type") == "function" and entry.get("name") == fn:
                 return entry
         raise KeyError(f"{contract}.{fn} not in ABI")
 
     # past events: the SQL read model (never eth_getLogs) ----------------------------------------
-    @property
-    def index(self) -> "EventIndex":
-        return self.ctx.index
-
     def history(self, contract: str, event: str | tuple[str, ...], **args: Any) -> list[dict[str, Any]]:
         """Indexed events of ``contract.event`` whose args match ``args`` (see EventIndex.events), oldest first."""
         return self.index.events(contract, event, args=args)
@@ -220,12 +230,12 @@ class ChainOps:
     ) -> tuple[TxOutcome, bool]:
         """As :meth:`write`, also telling whether the key had been used before (a replay)."""
         full_key = f"{op}:{key}"
-        sender = self.ctx.sender
+        sender = self.sender
         with sender.sessions() as s:
             row = outbox.find_by_key(s, account.address, full_key)
         if row is not None:
             same_fn = (row.contract_name, row.fn_name) == (contract, fn)
-            same_data = row.data.lower() == self.ctx.client.contract(contract).encode_abi(fn, args=list(args)).lower()
+            same_data = row.data.lower() == self.client.contract(contract).encode_abi(fn, args=list(args)).lower()
             if not same_fn or (strict and not same_data):
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request", key=key)
         outcome = sender.send(account, contract, fn, args, full_key)

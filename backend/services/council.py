@@ -11,15 +11,13 @@ with each governor's key.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backend.services.common import (
     CLASSIFICATIONS, INCIDENT_STATUS, PROPOSAL_KINDS, REQUEST_STATUS, Actor, ChainOps, text_hash,
 )
 from backend.services.errors import Conflict, InvalidInput
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
 
 SECRET = 3
 RULABLE = (2, 3)  # IncidentStatus Responded, Escalated
@@ -27,13 +25,12 @@ MAX_RULING_CHARS = 4000
 
 
 class CouncilService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps) -> None:
         self.ops = ops
 
     def list_proposals(self, actor: Actor, pending_only: bool, offset: int, limit: int) -> dict[str, Any]:
         actor.require_role("governor", "auditor")
-        count = int(self.ctx.client.call("Consortium", "proposalCount"))
+        count = int(self.ops.client.call("Consortium", "proposalCount"))
         now = int(time.time())
         items = []
         for pid in range(count, 0, -1):
@@ -51,10 +48,10 @@ class CouncilService:
         """What a council call does, decoded from its calldata when the target is one of ours
         (also notes request_id / incident_id / upheld on ``p`` for councilApprove and rule)."""
         target = (p.get("target") or "").lower()
-        for name, c in self.ctx.manifest.contracts.items():
+        for name, c in self.ops.manifest.contracts.items():
             if c.address.lower() == target and p.get("data") not in (None, "0x"):
                 try:
-                    fn, args = self.ctx.client.contract(name).decode_function_input(p["data"])
+                    fn, args = self.ops.client.contract(name).decode_function_input(p["data"])
                     shown = ", ".join(f"{k}={v}" for k, v in args.items() if not isinstance(v, (bytes, bytearray)))
                     if name == "UsageRights" and fn.fn_name == "councilApprove":
                         p["request_id"] = int(args.get("requestId", 0))
@@ -110,7 +107,7 @@ class CouncilService:
         if int(req["status"]) not in (2, 5):  # OwnerApproved, Escalated
             raise Conflict("the request does not await the council", request_id=request_id, status=int(req["status"]))
         cls = int(self.ops.view("DataCatalog", "classificationOf", int(req["resourceId"])))
-        usage = self.ctx.client.contract("UsageRights")
+        usage = self.ops.client.contract("UsageRights")
         calldata = usage.encode_abi("councilApprove", args=[request_id])
         fn = "proposeUnanimousCouncilCall" if cls == SECRET else "proposeCouncilCall"
         outcome = self.ops.write(
@@ -151,7 +148,7 @@ class CouncilService:
                            status=INCIDENT_STATUS[status])
         self.ops.officer(actor)
         ruling_hash = text_hash(text)
-        accountability = self.ctx.client.contract("Accountability")
+        accountability = self.ops.client.contract("Accountability")
         calldata = accountability.encode_abi("rule", args=[incident_id, upheld, ruling_hash])
         outcome = self.ops.write(
             self.ops.account(actor), "Consortium", "proposeCouncilCall",
@@ -182,5 +179,5 @@ class CouncilService:
             "created_at": int(p["createdAt"]),
             "expires_at": int(p["expiresAt"]),
             "executed": bool(p["executed"]),
-            "approved_by_me": bool(self.ctx.client.call("Consortium", "hasApproved", pid, actor.address)),
+            "approved_by_me": bool(self.ops.client.call("Consortium", "hasApproved", pid, actor.address)),
         }

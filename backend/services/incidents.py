@@ -11,7 +11,7 @@ then attributes responsibility by its own rule):
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backend.services.common import (
     INCIDENT_STATUS,
@@ -22,8 +22,6 @@ from backend.services.common import (
 )
 from backend.services.errors import Forbidden, InvalidInput
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
 
 DEFAULT_RESPONSE_WINDOW_S = 7 * 24 * 3600
 
@@ -37,8 +35,7 @@ def _code(value: str | int, names: tuple[str, ...], field: str) -> int:
 
 
 class IncidentService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps) -> None:
         self.ops = ops
 
     def file(

@@ -18,14 +18,12 @@ hash is the owner of one of the unit's title entries. Everyone else: 403.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backend.services.certificates import STATUS, CitizenChain, checksum, code32, code_text
 from backend.services.common import Actor, ChainOps, h0x
 from backend.services.errors import Conflict, Forbidden, InvalidInput
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
 
 ROLES = ("REGISTRAR", "BANK", "COURT", "INSPECTOR")  # IPropertyRegistry.Role
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
@@ -51,10 +49,9 @@ def role_code(value: str) -> int:
 
 
 class RegistryService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps, chain: CitizenChain | None = None) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps, chain: CitizenChain | None = None) -> None:
         self.ops = ops
-        self.chain = chain or CitizenChain(ctx, ops)
+        self.chain = chain or CitizenChain(ops)
 
     def _write(self, actor: Actor, fn: str, args: list[Any], *, op: str, key: str) -> Any:
         return self.chain.write(self.ops.account(actor), REG, fn, args, op=op, key=key)

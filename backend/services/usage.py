@@ -13,7 +13,7 @@ import functools
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
 import anyio.to_thread
 from sqlalchemy.exc import IntegrityError
@@ -32,9 +32,10 @@ from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInpu
 from backend.chain.batching import UseBatcher, UseEntry, result_or_raise
 from backend.store import AccessDenied, CannotRevokeOwner, DocumentMissing, TamperDetected, normalise_hash
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
-    from backend.services.resources import ResourceService
+from sqlalchemy.orm import Session
+
+from backend.services.resources import ResourceService
+from backend.store import DocumentStore
 
 log = logging.getLogger(__name__)
 
@@ -52,9 +53,11 @@ def fields_hash(fields: list[str]) -> bytes:
 
 
 class UsageService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps, resources: "ResourceService") -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps, store: DocumentStore, sessions: Callable[[], Session],
+                 resources: ResourceService) -> None:
         self.ops = ops
+        self.store = store
+        self.sessions = sessions
         self.resources = resources
         # Grant views for the grantee check, per grant id. Grantee, resource, purpose,
         # expiry and maxUses never change; a revoke, a revert or the count reaching
@@ -63,7 +66,10 @@ class UsageService:
         self._grants: dict[int, dict[str, Any]] = {}
         self._grants_lock = threading.Lock()
         self._legacy: dict[str, bool] = {}  # signer -> has single recordUse rows (pre-batcher keys)
-        self.batcher = UseBatcher(ctx, ops, on_grant_change=self.forget_grant, on_mined=ops.index.note_write)
+        self.batcher = UseBatcher(
+            ops.sender, ops.client, ops.account_for, ops,
+            on_grant_change=self.forget_grant, on_mined=ops.index.note_write, key_reused=IdempotencyKeyReused,
+        )
 
     # -- requests -----------------------------------------------------------------------------
     def request_use(
@@ -313,11 +319,11 @@ class UsageService:
         v, content_hash = self._fetch_content(actor, resource_id, version, f"{op}:{key}", key)
         # 2. a key to unwrap from must exist BEFORE the use is spent (after an ownership
         #    transfer the current owner holds none: any holder will do)
-        if self.ctx.store.has_access(content_hash, actor.address):
+        if self.store.has_access(content_hash, actor.address):
             source = actor.address
         else:
             owner = self.ops.view("DataCatalog", "ownerOf", resource_id)
-            source = self.ctx.store.key_holder(content_hash, owner)
+            source = self.store.key_holder(content_hash, owner)
             if source is None:
                 raise DocumentMissing(content_hash, "no department holds a key to this version; no use recorded")
         # 3. the use goes on chain (joining its grant's batch) and is awaited until mined;
@@ -333,17 +339,17 @@ class UsageService:
                 # grantee (covers council-issued grants, versions published later and
                 # resources whose ownership moved).
                 try:
-                    self.ctx.store.grant_access(content_hash, source, actor.address)
+                    self.store.grant_access(content_hash, source, actor.address)
                 except AccessDenied:  # that holder's key went meanwhile: any other
-                    other = self.ctx.store.key_holder(content_hash)
+                    other = self.store.key_holder(content_hash)
                     if other is None:
                         raise DocumentMissing(content_hash, "no wrapped key left for this document") from None
-                    self.ctx.store.grant_access(content_hash, other, actor.address)
-            data = self.ctx.store.get(content_hash, actor.address)
+                    self.store.grant_access(content_hash, other, actor.address)
+            data = self.store.get(content_hash, actor.address)
         except (TamperDetected, DocumentMissing) as exc:
             self._file_tamper(actor, resource_id, v, content_hash, exc, use["tx_hash"])
             raise
-        meta = self.ctx.store.metadata(content_hash)
+        meta = self.store.metadata(content_hash)
         return {
             "grant_id": grant_id,
             "resource_id": resource_id,
@@ -363,18 +369,18 @@ class UsageService:
         (durably, before its use is recorded); a replay gets the same content, and a
         replay naming another version is IdempotencyKeyReused (one use, one content)."""
         signer = actor.address
-        with self.ctx.sessions() as s:
+        with self.sessions() as s:
             bound = outbox.find_fetch(s, signer, full_key)
         if bound is None:
             r = self.ops.view("DataCatalog", "resource", resource_id)
             v, content_hash = self.resources.version_hash(resource_id, r, version)  # 404: no use recorded
             try:
-                with self.ctx.sessions.begin() as s:
+                with self.sessions.begin() as s:
                     s.add(outbox.OutboxFetch(signer=signer, idempotency_key=full_key, version=v,
                                              content_hash=content_hash))
                 return v, content_hash
             except IntegrityError:  # the same key, concurrently
-                with self.ctx.sessions() as s:
+                with self.sessions() as s:
                     bound = outbox.find_fetch(s, signer, full_key)
                 if bound is None:  # pragma: no cover
                     raise
@@ -395,7 +401,7 @@ class UsageService:
         # A key used before the batcher existed (a single recordUse in the outbox). Only
         # looked up for a signer that has such rows at all (checked once per signer: this
         # code never writes new single recordUse rows), so the hot path skips the query.
-        legacy = self._has_legacy_uses(account.address) and self.ctx.sender.outcome(account.address, full_key)
+        legacy = self._has_legacy_uses(account.address) and self.ops.sender.outcome(account.address, full_key)
         if legacy:
             outcome = self._record(actor, grant_id, subject, context_ref, key, op=op)
             ev = self.ops.event(outcome, "UseRecorded") or {}
@@ -411,7 +417,7 @@ class UsageService:
 
             from backend.chain.outbox import OutboxTx
 
-            with self.ctx.sender.sessions() as s:
+            with self.ops.sender.sessions() as s:
                 known = s.scalar(
                     select(OutboxTx.id).where(OutboxTx.signer == signer, OutboxTx.fn_name == "recordUse").limit(1)
                 ) is not None
@@ -473,7 +479,7 @@ class UsageService:
         """Wrap the current version's data key for the grantee; False if the owner holds none."""
         r = self.ops.view("DataCatalog", "resource", resource_id)
         try:
-            self.ctx.store.grant_access(r["contentHash"], r["owner"], grantee)
+            self.store.grant_access(r["contentHash"], r["owner"], grantee)
             return True
         except Exception as exc:  # missing/tampered data surfaces at fetch time, with an incident
             log.warning("could not wrap keys of resource %s for %s: %s", resource_id, grantee, exc)
@@ -485,7 +491,7 @@ class UsageService:
         for v in range(1, int(r["versionCount"]) + 1):
             content_hash, _ = self.ops.view("DataCatalog", "versionHash", resource_id, v)
             try:
-                removed += int(self.ctx.store.revoke_access(content_hash, grantee))
+                removed += int(self.store.revoke_access(content_hash, grantee))
             except CannotRevokeOwner:
                 pass
         return removed

@@ -176,7 +176,7 @@ class FakeChain:
 
 def test_incident_listing_over_a_fake_chain(index):
     idx, _ = index
-    svc = IncidentService(None, FakeChain(idx))  # no context, no node
+    svc = IncidentService(FakeChain(idx))  # its only port, faked: no context, no node
     a = Actor("department", A)
     mine = svc.list(a, "all", 0, 10)
     assert [i["incident_id"] for i in mine["items"]] == [2, 1] and mine["indexed_to_block"] == 15
