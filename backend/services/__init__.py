@@ -17,12 +17,14 @@ from backend.services.cases import CasesService
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.citizens import CitizenService
 from backend.services.registry import RegistryService
+from backend.services.caller import Caller
 from backend.services.common import Actor, ChainOps
 from backend.services.council import CouncilService
 from backend.services.errors import (
     Conflict,
     Forbidden,
     IdempotencyKeyReused,
+    IndexLagging,
     InvalidInput,
     NotFound,
     ServiceError,
@@ -62,7 +64,7 @@ class Services:
 
 
 __all__ = [
-    "Actor", "AuditService", "ChainOps", "Conflict", "Content", "CouncilService", "Forbidden", "IdempotencyKeyReused",
+    "Actor", "CasesService", "Caller", "CertificateService", "CitizenService", "IndexLagging", "RegistryService", "AuditService", "ChainOps", "Conflict", "Content", "CouncilService", "Forbidden", "IdempotencyKeyReused",
     "IncidentService", "InvalidInput", "NotFound", "ResourceService", "ServiceError", "Services",
     "SignerUnavailable", "TxPending", "Unauthorized", "UsageService",
 ]

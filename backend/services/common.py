@@ -12,7 +12,6 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import dataclass
 from typing import Any, Callable, Sequence
 
 from eth_account.signers.local import LocalAccount
@@ -23,7 +22,8 @@ from backend.chain import outbox
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
 from backend.indexer.query import EventIndex, IndexBehind
-from backend.services.errors import Forbidden, IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
+from backend.services.caller import Caller
+from backend.services.errors import IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
 
 
 ZERO32 = b"\x00" * 32
@@ -39,20 +39,7 @@ PROPOSAL_KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class Actor:
-    """The authenticated caller: role + chain address, and the officer acting for it."""
-
-    role: str  # department | governor | auditor | citizen
-    address: str  # checksummed chain address (a subject hash for citizens)
-    officer_id: str | None = None
-
-    def require_role(self, *roles: str) -> None:
-        if self.role not in roles:
-            raise Forbidden(f"role {self.role} may not do this", role=self.role)
-
-    def same(self, address: str | None) -> bool:
-        return address is not None and address.lower() == self.address.lower()
+Actor = Caller  # the use cases' name for the caller (one type: backend.services.caller.Caller)
 
 
 # -- hashing -------------------------------------------------------------------------------

@@ -16,9 +16,11 @@ import time
 from typing import Any, Callable
 
 import anyio.to_thread
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
+from backend.chain.outbox import OutboxTx
 from backend.services.common import (
     REQUEST_STATUS,
     ZERO32,
@@ -413,10 +415,6 @@ class UsageService:
     def _has_legacy_uses(self, signer: str) -> bool:
         known = self._legacy.get(signer)
         if known is None:
-            from sqlalchemy import select
-
-            from backend.chain.outbox import OutboxTx
-
             with self.ops.sender.sessions() as s:
                 known = s.scalar(
                     select(OutboxTx.id).where(OutboxTx.signer == signer, OutboxTx.fn_name == "recordUse").limit(1)

@@ -20,18 +20,18 @@ def council_page(request: Request, user: Gov):
     svc = ctx.services
 
     def loader():
-        proposals, pp = listing(request, "page", lambda o, l: svc.council.list_proposals(user.actor, True, o, l))
+        proposals, pp = listing(request, "page", lambda o, l: svc.council.list_proposals(user, True, o, l))
         threshold, n = svc.council.thresholds()
         for p in proposals:
             p["required"] = n if p["kind"] == "UnanimousCouncilCall" else threshold
             p["call"] = svc.council.describe_call(p)
-        sensitive = svc.council.sensitive_requests(user.actor)
+        sensitive = svc.council.sensitive_requests(user)
         proposed = {p.get("request_id") for p in proposals}
         for q in sensitive:
             q["proposed"] = q["request_id"] in proposed
         # rulings already proposed (any page of pending proposals), by incident
         rulings: dict[int, dict[str, Any]] = {}
-        for p in svc.council.list_proposals(user.actor, True, 0, 10_000)["items"]:
+        for p in svc.council.list_proposals(user, True, 0, 10_000)["items"]:
             svc.council.describe_call(p)
             if p.get("incident_id"):
                 rulings[p["incident_id"]] = {"proposal_id": p["proposal_id"], "approvals": p["approvals"],
@@ -48,8 +48,8 @@ def council_page(request: Request, user: Gov):
 def _awaiting_ruling(ctx, user: WebUser, offset: int, limit: int) -> dict[str, Any]:
     """Escalated incidents first, then answered ones (both may be ruled on), newest first."""
     audit = ctx.services.audit
-    items = (audit.incidents(user.actor, status="Escalated", limit=10_000)["items"]
-             + audit.incidents(user.actor, status="Responded", limit=10_000)["items"])
+    items = (audit.incidents(user, status="Escalated", limit=10_000)["items"]
+             + audit.incidents(user, status="Responded", limit=10_000)["items"])
     return {"total": len(items), "items": items[offset : offset + limit]}
 
 
@@ -61,7 +61,7 @@ def approve_proposal(
     svc, lang = ctx_of(request).services, lang_of(request)
 
     def do() -> str:
-        res = svc.council.approve_proposal(user.actor, proposal_id, key=idem(idem_key))
+        res = svc.council.approve_proposal(user, proposal_id, key=idem(idem_key))
         if res.get("executed"):
             return i18n.t(lang, "saved_proposal_executed", id=proposal_id)
         return i18n.t(lang, "saved_proposal_approved", id=proposal_id, approvals=res.get("approvals"))
@@ -81,7 +81,7 @@ def propose_ruling(
     def do() -> str:
         if outcome not in ("upheld", "dismissed"):
             raise InvalidInput("choose upheld or dismissed", field="outcome")
-        res = ctx.services.council.propose_ruling(user.actor, incident_id, outcome == "upheld", ruling_text,
+        res = ctx.services.council.propose_ruling(user, incident_id, outcome == "upheld", ruling_text,
                                                   key=idem(idem_key))
         k, n = ctx.services.council.thresholds()
         if res.get("executed"):
@@ -102,7 +102,7 @@ def propose_request(
     def do() -> str:
         if not justification.strip():
             raise InvalidInput("justification is required", field="justification")
-        res = svc.council.propose_request_approval(user.actor, request_id, justification.strip(), key=idem(idem_key))
+        res = svc.council.propose_request_approval(user, request_id, justification.strip(), key=idem(idem_key))
         return i18n.t(lang, "saved_proposed", id=res.get("proposal_id"))
 
     return act(request, "/console/council", do)
