@@ -50,7 +50,7 @@ class AppContext:
         self.sender.account_lookup = self.account_for  # gap fillers after a restart
         self.store = DocumentStore(settings.documents_dir, settings.keystore_secret, self.sessions)
         self.tokens = TokenService(self.sessions)
-        # The read model: past events come from the SQL index (never eth_getLogs per request).
+        # The read model: past events come from the SQL index (no per-request log queries to the node).
         self.index = EventIndex(self.sessions, wait_s=settings.index_wait_s)
         self.index.catch_up = self._catch_up
         self._catch_up_lock = threading.Lock()

@@ -155,7 +155,7 @@ class ChainOps:
                 return entry
         raise KeyError(f"{contract}.{fn} not in ABI")
 
-    # past events: the SQL read model (never eth_getLogs) ----------------------------------------
+    # past events: the SQL read model (the node is never asked for logs here) -----------------------
     def history(self, contract: str, event: str | tuple[str, ...], **args: Any) -> list[dict[str, Any]]:
         """Indexed events of ``contract.event`` whose args match ``args`` (see EventIndex.events), oldest first."""
         return self.index.events(contract, event, args=args)

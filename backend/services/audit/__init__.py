@@ -1,6 +1,6 @@
 """The auditor's use cases: the trail, exports, integrity checks, incidents, records, statistics.
 
-Reads come from the event index (``chain_events``, filled by the indexer), so
+Reads come from the event index (filled by the indexer, read through backend.indexer.query), so
 they keep working while the chain node is down and a
 trail query is an index range scan in chain order whatever the table size.
 Only the integrity check needs the node: the anchored hashes are read from the
