@@ -18,12 +18,14 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import is_hex_address, to_checksum_address
 
 from backend.core.tokens import TokenService
-from backend.chain import ChainClient, ChainUnavailable, Manifest, TxSender, build_web3, load_manifest, manifest_path
+from backend.chain import ChainClient, ChainUnavailable, Manifest, TxSender, load_manifest, manifest_path
 from backend.core.config import Settings, load_settings
 from backend.core.db import make_engine, session_factory
 from backend.migrations import init_db
 from backend.core.keystore import Keystore, KeystoreError
-from backend.services import Services
+from backend.indexer.query import EventIndex
+from backend.indexer.runtime import make_indexer, start_indexer_thread
+from backend.services import ChainOps, Services
 from backend.services.errors import SignerUnavailable
 from backend.store import DocumentStore
 
@@ -48,7 +50,15 @@ class AppContext:
         self.sender.account_lookup = self.account_for  # gap fillers after a restart
         self.store = DocumentStore(settings.documents_dir, settings.keystore_secret, self.sessions)
         self.tokens = TokenService(self.sessions)
-        self.services = Services(self)
+        # The read model: past events come from the SQL index (no per-request log queries to the node).
+        self.index = EventIndex(self.sessions, wait_s=settings.index_wait_s)
+        self.index.catch_up = self._catch_up
+        self._catch_up_lock = threading.Lock()
+        self._inline_indexer = None
+        self.ops = ChainOps(self.client, self.sender, self.manifest, self.index, self.account_for,
+                            settings.subject_secret)
+        self.services = Services(self.ops, self.store, self.tokens, self.sessions,
+                                 subject_secret=settings.subject_secret)
         self._names: dict[str, str] = {}  # checksummed address -> keystore name
         self._names_lock = threading.Lock()
         self._stop = threading.Event()
@@ -111,16 +121,31 @@ class AppContext:
         self._threads.append(t)
 
     def make_indexer(self):
-        from backend.indexer.runtime import make_indexer
-
         return make_indexer(self)
+
+    def _catch_up(self, block: int) -> None:
+        """Without an indexer thread (CLI, scripts): index up to ``block`` in the caller's thread."""
+        with self._catch_up_lock:
+            if self._inline_indexer is None:
+                self._inline_indexer = make_indexer(self)
+            try:
+                self._inline_indexer.sync(to_block=block)
+            except Exception as exc:  # node down: the caller answers IndexBehind
+                log.warning("index catch-up to block %s failed: %s", block, exc)
 
     def start_indexer(self, interval_s: float = 1.0):
         """Follow chain events into SQL in the background (retries while the node is down)."""
-        from backend.indexer.runtime import start_indexer_thread
-
         self.indexer_thread = start_indexer_thread(self, interval_s)
         return self.indexer_thread
+
+    def stop_indexer(self) -> None:
+        """Stop the indexer thread; reads then catch up inline again."""
+        t = self.indexer_thread
+        if t is not None:
+            t.stop()
+            if self.index.follower is t:
+                self.index.follower = None
+            self.indexer_thread = None
 
     def close(self) -> None:
         if self.indexer_thread is not None:

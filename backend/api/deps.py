@@ -1,4 +1,5 @@
-"""Typed dependencies: the context, the authenticated principal, role checks and
+"""Typed dependencies: the context, one per use case (``ResourcesDep``, ``UsageDep``, ...),
+the authenticated caller (:class:`~backend.services.caller.Caller`), role checks and
 the write headers (X-Officer-Id, Idempotency-Key).
 
 Order matters and is deliberate: authentication (401) and role (403) are
@@ -10,7 +11,6 @@ from __future__ import annotations
 
 import re
 import uuid
-from dataclasses import dataclass
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -18,7 +18,19 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backend.composition import AppContext
-from backend.services import Actor, Services
+from backend.services import (
+    AuditService,
+    CasesService,
+    CertificateService,
+    CitizenService,
+    CouncilService,
+    IncidentService,
+    RegistryService,
+    ResourceService,
+    Services,
+    UsageService,
+)
+from backend.services.caller import Caller
 from backend.services.errors import Forbidden, InvalidInput, Unauthorized
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,128}$")
@@ -27,12 +39,7 @@ MAX_OFFICER_ID = 128
 _bearer = HTTPBearer(auto_error=False, description="API token (gct_…) issued with `govchain keys token`")
 
 
-@dataclass(frozen=True)
-class Principal:
-    token_id: int
-    role: str  # department | governor | auditor | citizen
-    address: str  # chain address (subject hash for citizens)
-    label: str
+Principal = Caller  # the bearer token's caller (one type for api, web and services)
 
 
 # The dependencies are ``async def`` on purpose: they are pure CPU (or answer from
@@ -52,6 +59,54 @@ async def get_services(ctx: Ctx) -> Services:
 Svc = Annotated[Services, Depends(get_services)]
 
 
+# One typed dependency per use case (a route names only the service it calls).
+async def get_resources(svc: Svc) -> ResourceService:
+    return svc.resources
+
+
+async def get_usage(svc: Svc) -> UsageService:
+    return svc.usage
+
+
+async def get_incidents(svc: Svc) -> IncidentService:
+    return svc.incidents
+
+
+async def get_council(svc: Svc) -> CouncilService:
+    return svc.council
+
+
+async def get_audit(svc: Svc) -> AuditService:
+    return svc.audit
+
+
+async def get_certificates(svc: Svc) -> CertificateService:
+    return svc.certificates
+
+
+async def get_registry(svc: Svc) -> RegistryService:
+    return svc.registry
+
+
+async def get_citizens(svc: Svc) -> CitizenService:
+    return svc.citizens
+
+
+async def get_cases(svc: Svc) -> CasesService:
+    return svc.cases
+
+
+ResourcesDep = Annotated[ResourceService, Depends(get_resources)]
+UsageDep = Annotated[UsageService, Depends(get_usage)]
+IncidentsDep = Annotated[IncidentService, Depends(get_incidents)]
+CouncilDep = Annotated[CouncilService, Depends(get_council)]
+AuditDep = Annotated[AuditService, Depends(get_audit)]
+CertificatesDep = Annotated[CertificateService, Depends(get_certificates)]
+RegistryDep = Annotated[RegistryService, Depends(get_registry)]
+CitizensDep = Annotated[CitizenService, Depends(get_citizens)]
+CasesDep = Annotated[CasesService, Depends(get_cases)]
+
+
 async def current_principal(
     ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
@@ -64,7 +119,7 @@ async def current_principal(
         info = await run_in_threadpool(ctx.tokens.authenticate, credentials.credentials)
     if info is None:
         raise Unauthorized("invalid, expired or revoked token")
-    return Principal(token_id=info.id, role=info.role, address=info.principal, label=info.label)
+    return Caller(role=info.role, address=info.principal, token_id=info.id, label=info.label)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -126,5 +181,6 @@ async def idempotency_key(
 IdemKey = Annotated[str, Depends(idempotency_key)]
 
 
-def actor(principal: Principal, officer: str | None = None) -> Actor:
-    return Actor(role=principal.role, address=principal.address, officer_id=officer)
+def actor(principal: Caller, officer: str | None = None) -> Caller:
+    """The caller acting through ``officer`` (the X-Officer-Id of a write)."""
+    return principal.acting(officer)

@@ -46,6 +46,7 @@ from backend.store import AccessDenied, DocumentMissing, TamperDetected
 log = logging.getLogger(__name__)
 
 THREADPOOL_SIZE = 64  # sync routes block on receipts; let many wait at once
+INDEX_INTERVAL_S = 0.5  # the indexer's polling round (readers waiting for a block wake it at once)
 
 DESCRIPTION = """
 GovChain: government departments share data under clear ownership, purpose-bound
@@ -127,9 +128,11 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json(500, {"error": "InternalError", "args": {}})
 
 
-def create_app(context: AppContext | None = None, *, background: bool = True) -> FastAPI:
+def create_app(context: AppContext | None = None, *, background: bool = True, index: bool = True) -> FastAPI:
     """Build the app. Without ``context`` one is made from the environment (and
-    closed at shutdown). ``background`` starts the outbox reconciler."""
+    closed at shutdown). ``background`` starts the outbox reconciler; ``index`` runs
+    the event indexer (the read model every list and history reads) for the life of
+    the app, unless the context already runs one."""
     owned = context is None
     ctx = context or AppContext.from_settings()
 
@@ -140,9 +143,14 @@ def create_app(context: AppContext | None = None, *, background: bool = True) ->
         anyio.to_thread.current_default_thread_limiter().total_tokens = THREADPOOL_SIZE
         if background:
             await anyio.to_thread.run_sync(ctx.start)
+        started_index = None
+        if index and not (ctx.indexer_thread is not None and ctx.indexer_thread.is_alive()):
+            started_index = await anyio.to_thread.run_sync(ctx.start_indexer, INDEX_INTERVAL_S)
         try:
             yield
         finally:
+            if started_index is not None and ctx.indexer_thread is started_index:
+                await anyio.to_thread.run_sync(ctx.stop_indexer)
             if owned:
                 ctx.close()
 

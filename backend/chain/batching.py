@@ -49,13 +49,11 @@ from backend.chain.outbox import (
     OutboxTx,
     OutboxUse,
 )
-from backend.chain.sender import GAS_HEADROOM
-from backend.services.errors import IdempotencyKeyReused, TxPending
+from backend.chain.sender import GAS_HEADROOM, TxOutcome
+from backend.chain.idempotency import KeyReused, TxPending
 
 if TYPE_CHECKING:  # pragma: no cover
     from eth_account.signers.local import LocalAccount
-
-    from backend.composition import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -442,11 +440,27 @@ class _GroupCommitter:
 
 
 class UseBatcher:
-    def __init__(self, ctx: "AppContext", ops: Any, *, on_grant_change: Callable[[int], None] | None = None) -> None:
-        self.ctx = ctx
+    def __init__(
+        self,
+        sender: Any,
+        client: Any,
+        account_for: Callable[[str], Any],
+        ops: Any,
+        *,
+        on_grant_change: Callable[[int], None] | None = None,
+        on_mined: Callable[[int], None] | None = None,
+        key_reused: type[Exception] = KeyReused,
+    ) -> None:
+        """``sender``/``client``: the chain's TxSender and ChainClient; ``account_for``: signer
+        address → its account; ``ops.view(contract, fn, *args)``: contract views;
+        ``key_reused``: the exception raised for a reused Idempotency-Key."""
+        self.client = client
+        self._account_for = account_for
+        self._key_reused = key_reused
+        self._on_mined = on_mined  # told the block of every mined batch (the read model waits for it)
         self.ops = ops
-        self.sender = ctx.sender
-        self._sessions = ctx.sender.sessions
+        self.sender = sender
+        self._sessions = sender.sessions
         self._cond = threading.Condition()
         self._lanes: dict[str, _Lane] = {}
         self._known: dict[int, UseEntry] = {}  # outbox_uses.id -> entry (not final yet)
@@ -495,7 +509,7 @@ class UseBatcher:
         """The use's result (mined). Raises its ContractRevert / TxRejected / ChainUnavailable,
         or TxPending when the receipt has not come in time (same key asks again)."""
         if timeout is None:
-            timeout = self.ctx.client.settings.receipt_timeout_s
+            timeout = self.client.settings.receipt_timeout_s
         fut = entry.future
         try:
             return fut.result(timeout=timeout)
@@ -524,7 +538,7 @@ class UseBatcher:
                     st.used, st.revoked = None, None
 
     def account(self, signer: str) -> "LocalAccount":
-        return self.ctx.account_for(signer)
+        return self._account_for(signer)
 
     def stop(self) -> None:
         self._committer.stop()
@@ -567,7 +581,7 @@ class UseBatcher:
                 st = lane.grants.setdefault(batch.grant_id, _GrantState())
                 st.pending += len(entries)
                 st.used = None
-            lane.watch(batch, self.ctx.client.watcher.watch(row.tx_hash, maybe_mined=True))
+            lane.watch(batch, self.client.watcher.watch(row.tx_hash, maybe_mined=True))
             counts["use_batches_watched"] += 1
         for u in queued:
             with self._cond:
@@ -625,11 +639,11 @@ class UseBatcher:
         with self._sessions() as s:
             row = outbox.find_use(s, account.address, key)
             if row is None:  # pragma: no cover - IntegrityError without a row
-                raise IdempotencyKeyReused("this Idempotency-Key was used for a different request", key=key)
+                raise self._key_reused("this Idempotency-Key was used for a different request", key=key)
             same = (row.grant_id, row.officer_hash, row.subject_hash, row.context_ref) == (
                 str(grant_id), _h(officer), _h(subject), _h(context))
             if not same:
-                raise IdempotencyKeyReused("this Idempotency-Key was used for a different request",
+                raise self._key_reused("this Idempotency-Key was used for a different request",
                                            key=key.partition(":")[2] or key)
             if row.status in (USE_MINED, USE_FAILED):
                 return self.row_view(s, row)
@@ -687,6 +701,8 @@ class UseBatcher:
                 u.use_index = int(ev["useIndex"]) if ev else None
                 u.event = ev
             mined = {u.id: self.row_view(s, u) for u in uses if u.status == USE_MINED}
+            if self._on_mined is not None and out.block_number is not None:
+                self._on_mined(int(out.block_number))
         else:
             revert = out.revert or ContractRevert("Reverted", {})
             if revert.name in REQUEUE_ON:
@@ -701,7 +717,6 @@ class UseBatcher:
         return mined
 
     def _settle_final(self, row: OutboxTx) -> None:
-        from backend.chain.sender import TxOutcome
 
         out = TxOutcome.from_row(row)
         with self._sessions.begin() as s:

@@ -40,6 +40,9 @@ class Settings:
     receipt_timeout_s: float = field(default_factory=lambda: float(_env("RECEIPT_TIMEOUT_S", "30")))
     poll_interval_s: float = field(default_factory=lambda: float(_env("POLL_INTERVAL_S", "0.005")))
     gas_price_wei: int = field(default_factory=lambda: int(_env("GAS_PRICE_WEI", "-1")))
+    # How long a read that must include this process's own writes waits for the event
+    # index to reach them before answering 503 IndexBehind.
+    index_wait_s: float = field(default_factory=lambda: float(_env("INDEX_WAIT_S", "10")))
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -8,7 +8,7 @@ followed in a background thread that survives node outages.
 - ``IndexerThread(ctx)``: calls ``sync()`` in a loop until stopped. A failed
   round (node down, RPC error, database busy) is logged and retried with a
   capped exponential back-off; the rows already indexed stay readable the
-  whole time (DESIGN §5, scenario 9), and the next successful round resumes
+  whole time, and the next successful round resumes
   from the persisted cursor, so nothing is lost or duplicated when the node
   returns. ``status()`` reports progress and the last error for /audit/index.
 """
@@ -19,13 +19,25 @@ import logging
 import threading
 import time
 from dataclasses import asdict, dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable, Protocol
+
+from sqlalchemy.orm import Session
 
 from backend.chain import build_web3
-from backend.indexer import Indexer
+from backend.chain.manifest import Manifest
+from backend.core.config import Settings
+from backend.indexer.indexer import Indexer
+from backend.indexer.query import EventIndex
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
+
+class IndexSource(Protocol):
+    """What the indexer needs from the application (the composition root provides it)."""
+
+    settings: Settings
+    manifest: Manifest
+    sessions: Callable[[], Session]
+    index: EventIndex
+    indexer_thread: Any
 
 log = logging.getLogger(__name__)
 
@@ -34,7 +46,7 @@ MAX_BACKOFF_S = 15.0
 THREAD_NAME = "indexer"
 
 
-def make_indexer(ctx: "AppContext", *, chunk: int = 2000, name: str = "main") -> Indexer:
+def make_indexer(ctx: IndexSource, *, chunk: int = 2000, name: str = "main") -> Indexer:
     """An Indexer over ctx's deployed contracts, starting at the deployment block."""
     contracts = {n: (c.address, c.abi) for n, c in ctx.manifest.contracts.items()}
     return Indexer(
@@ -72,7 +84,7 @@ class IndexerThread:
 
     def __init__(
         self,
-        ctx: "AppContext",
+        ctx: IndexSource,
         interval_s: float = DEFAULT_INTERVAL_S,
         *,
         indexer: Indexer | None = None,
@@ -83,6 +95,7 @@ class IndexerThread:
         self.max_backoff_s = max(max_backoff_s, interval_s)
         self.indexer = indexer or make_indexer(ctx)
         self.stop_event = threading.Event()
+        self._wake = threading.Event()
         self._progress = threading.Condition()
         self._status = IndexerStatus()
         self._thread: threading.Thread | None = None
@@ -99,8 +112,13 @@ class IndexerThread:
         self._thread.start()
         return self
 
+    def wake(self) -> None:
+        """Start the next round now (a reader waits for a block)."""
+        self._wake.set()
+
     def stop(self, timeout: float = 10.0) -> None:
         self.stop_event.set()
+        self._wake.set()
         with self._progress:
             self._progress.notify_all()
         if self._thread is not None:
@@ -166,13 +184,17 @@ class IndexerThread:
                         self._status.last_block = cur.block_number
                     self._progress.notify_all()
                 delay = self.interval_s
-            self.stop_event.wait(delay)
+            if self._status.failures:  # backing off: readers' wake-ups do not shorten it
+                self.stop_event.wait(delay)
+            else:
+                self._wake.wait(delay)
+            self._wake.clear()
         with self._progress:
             self._status.running = False
             self._progress.notify_all()
 
 
-def start_indexer_thread(ctx: "AppContext", interval_s: float = DEFAULT_INTERVAL_S) -> IndexerThread:
+def start_indexer_thread(ctx: IndexSource, interval_s: float = DEFAULT_INTERVAL_S) -> IndexerThread:
     """Start (once) the context's indexer thread and remember it as ``ctx.indexer_thread``
     so the auditor API can report its status."""
     existing = getattr(ctx, "indexer_thread", None)
@@ -180,6 +202,7 @@ def start_indexer_thread(ctx: "AppContext", interval_s: float = DEFAULT_INTERVAL
         return existing
     t = IndexerThread(ctx, interval_s).start()
     ctx.indexer_thread = t  # type: ignore[attr-defined]
+    ctx.index.follower = t  # readers wake it and wait for it
     return t
 
 

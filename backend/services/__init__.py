@@ -1,23 +1,30 @@
 """Use cases behind the API: routes stay thin, these check the caller and talk to chain and store.
 
-``Services(ctx)`` bundles one instance of each for an AppContext.
+Each use case receives the ports it uses (ChainOps, DocumentStore, TokenService, ...) in
+its constructor; ``Services`` bundles one instance of each (backend.composition builds it).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import Callable
+
+from sqlalchemy.orm import Session
+
+from backend.core.tokens import TokenService
 
 from backend.services.audit import AuditService
 from backend.services.cases import CasesService
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.citizens import CitizenService
 from backend.services.registry import RegistryService
+from backend.services.caller import Caller
 from backend.services.common import Actor, ChainOps
 from backend.services.council import CouncilService
 from backend.services.errors import (
     Conflict,
     Forbidden,
     IdempotencyKeyReused,
+    IndexLagging,
     InvalidInput,
     NotFound,
     ServiceError,
@@ -28,28 +35,36 @@ from backend.services.errors import (
 from backend.services.incidents import IncidentService
 from backend.services.resources import Content, ResourceService
 from backend.services.usage import UsageService
-
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
-
+from backend.store import DocumentStore
 
 class Services:
-    def __init__(self, ctx: "AppContext") -> None:
-        self.ops = ChainOps(ctx)
-        self.resources = ResourceService(ctx, self.ops)
-        self.usage = UsageService(ctx, self.ops, self.resources)
-        self.incidents = IncidentService(ctx, self.ops)
-        self.council = CouncilService(ctx, self.ops)
-        self.audit = AuditService(ctx, self.ops)
-        self.citizen_chain = CitizenChain(ctx, self.ops)
-        self.certificates = CertificateService(ctx, self.ops, self.citizen_chain)
-        self.registry = RegistryService(ctx, self.ops, self.citizen_chain)
-        self.citizens = CitizenService(ctx, self.ops, self.certificates)
-        self.cases = CasesService(ctx, self.ops, self.usage, self.certificates, self.registry, self.citizen_chain)
+    """One instance of each use case, wired with the ports it uses (built by the composition root)."""
+
+    def __init__(
+        self,
+        ops: ChainOps,
+        store: DocumentStore,
+        tokens: TokenService,
+        sessions: Callable[[], Session],
+        *,
+        subject_secret: str,
+    ) -> None:
+        self.ops = ops
+        self.resources = ResourceService(ops, store)
+        self.usage = UsageService(ops, store, sessions, self.resources)
+        self.incidents = IncidentService(ops)
+        self.council = CouncilService(ops)
+        self.audit = AuditService(ops, store)
+        self.citizen_chain = CitizenChain(ops)
+        self.certificates = CertificateService(ops, self.citizen_chain)
+        self.registry = RegistryService(ops, self.citizen_chain)
+        self.citizens = CitizenService(ops, store, tokens, self.certificates, subject_secret=subject_secret)
+        self.cases = CasesService(ops, store, self.usage, self.certificates, self.registry, self.citizen_chain,
+                                  subject_secret=subject_secret)
 
 
 __all__ = [
-    "Actor", "AuditService", "ChainOps", "Conflict", "Content", "CouncilService", "Forbidden", "IdempotencyKeyReused",
+    "Actor", "CasesService", "Caller", "CertificateService", "CitizenService", "IndexLagging", "RegistryService", "AuditService", "ChainOps", "Conflict", "Content", "CouncilService", "Forbidden", "IdempotencyKeyReused",
     "IncidentService", "InvalidInput", "NotFound", "ResourceService", "ServiceError", "Services",
     "SignerUnavailable", "TxPending", "Unauthorized", "UsageService",
 ]

@@ -29,7 +29,6 @@ from backend.services.errors import Conflict, Forbidden, InvalidInput, ServiceEr
 if TYPE_CHECKING:  # pragma: no cover
     from eth_account.signers.local import LocalAccount
 
-    from backend.composition import AppContext
 
 UINT64_MAX = 2**64 - 1
 STATUS = ("unknown", "valid", "revoked", "expired", "not_yet_valid")  # ICertificates.CertificateStatus
@@ -112,15 +111,14 @@ class CitizenChain:
     """ChainOps plus what the citizen services share: deployed-contract checks, writes
     whose authorization reverts answer 403, department names, council-call proposals."""
 
-    def __init__(self, ctx: "AppContext", ops: ChainOps) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps) -> None:
         self.ops = ops
         self._names: dict[str, str | None] = {}
         self._lock = threading.Lock()
 
     def require(self, contract: str) -> None:
-        if contract not in self.ctx.manifest.contracts:
-            raise ContractNotDeployed(f"{contract} is not deployed on {self.ctx.manifest.network}", contract=contract)
+        if contract not in self.ops.manifest.contracts:
+            raise ContractNotDeployed(f"{contract} is not deployed on {self.ops.manifest.network}", contract=contract)
 
     def view(self, contract: str, fn: str, *args: Any) -> Any:
         self.require(contract)
@@ -167,7 +165,7 @@ class CitizenChain:
         """A governor proposes ``contract.fn(args)`` as a council call (the proposer's approval counts)."""
         actor.require_role("governor")
         self.require(contract)
-        target = self.ctx.client.contract(contract)
+        target = self.ops.client.contract(contract)
         calldata = target.encode_abi(fn, args=args)
         outcome = self.write(
             self.ops.account(actor), "Consortium", "proposeCouncilCall",
@@ -185,10 +183,9 @@ class CitizenChain:
 
 
 class CertificateService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps, chain: CitizenChain | None = None) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps, chain: CitizenChain | None = None) -> None:
         self.ops = ops
-        self.chain = chain or CitizenChain(ctx, ops)
+        self.chain = chain or CitizenChain(ops)
 
     # -- council ---------------------------------------------------------------------------------
     def propose_type(

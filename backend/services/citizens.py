@@ -26,22 +26,19 @@ objections, and the citizen's certificates.
 from __future__ import annotations
 
 import logging
-import threading
 from datetime import datetime, timedelta, timezone
 from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import func, select
-
-from backend.indexer import chain_events, query_events
 from backend.core.identity import keccak_content_hash, keyed_text_hash
 from backend.services.certificates import CertificateService, CitizenChain
-from backend.services.common import Actor, ChainOps, h0x, topic_uint
+from backend.core.tokens import TokenService
+from backend.services.common import Actor, ChainOps, h0x
+from backend.store import DocumentStore
 from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
 
 if TYPE_CHECKING:  # pragma: no cover
     from eth_account.signers.local import LocalAccount
 
-    from backend.composition import AppContext
 
 log = logging.getLogger(__name__)
 
@@ -52,14 +49,14 @@ OBJECTION_MEDIA_TYPE = "text/plain; charset=utf-8"
 
 
 class CitizenService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps, certificates: CertificateService,
-                 chain: CitizenChain | None = None) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps, store: DocumentStore, tokens: TokenService, certificates: CertificateService,
+                 chain: CitizenChain | None = None, *, subject_secret: str) -> None:
         self.ops = ops
+        self.store = store
+        self.tokens = tokens
+        self.subject_secret = subject_secret
         self.certificates = certificates
         self.chain = chain or certificates.chain
-        self._sync_lock = threading.Lock()
-        self._indexer: Any = None
         self._auditor: str | None = None
 
     # -- session ---------------------------------------------------------------------------------
@@ -75,7 +72,7 @@ class CitizenService:
             raise InvalidInput("a citizen session lasts 1 to 30 minutes", field="ttl_s")
         subject = "0x" + self.ops.subject(id_type, id_value).hex()
         label = f"citizen session via {desk.address} officer {h0x(officer)[:18]}"
-        token = self.ctx.tokens.issue("citizen", subject, label, ttl=ttl)
+        token = self.tokens.issue("citizen", subject, label, ttl=ttl)
         return {
             "token": token,
             "token_type": "bearer",
@@ -90,25 +87,22 @@ class CitizenService:
     # -- who used my data --------------------------------------------------------------------------
     def uses(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:
         citizen.require_role("citizen")
-        stale = not self._sync_index()
+        seen = self.ops.fresh()
+        stale = self.ops.index.following_fails()
         me = citizen.address.lower()
-        with self.ctx.sessions() as s:
-            total = s.scalar(
-                select(func.count()).select_from(chain_events).where(
-                    chain_events.c.subject_hash == me, chain_events.c.event == "UseRecorded",
-                    chain_events.c.contract == "UsageRights",
-                )
-            )
-            rows = query_events(s, subject_hash=me, event="UseRecorded", contract="UsageRights",
-                                limit=limit, offset=offset) if total else []
-            legal: dict[str, str | None] = {}
-            for r in rows:
-                gid = str(r["args"]["grantId"])
-                if gid not in legal:
-                    issued = query_events(s, grant_id=gid, event="GrantIssued", contract="UsageRights", limit=1)
-                    legal[gid] = issued[0]["args"].get("legalBasisHash") if issued else None
+        index = self.ops.index
+        total = index.count(subject_hash=me, event="UseRecorded", contract="UsageRights")
+        rows = index.query(subject_hash=me, event="UseRecorded", contract="UsageRights",
+                           limit=limit, offset=offset) if total else []
+        legal: dict[str, str | None] = {}
+        for r in rows:
+            gid = str(r["args"]["grantId"])
+            if gid not in legal:
+                issued = index.first("UsageRights", "GrantIssued", grantId=gid)
+                legal[gid] = issued["args"].get("legalBasisHash") if issued else None
         items = [self._use_view(r, legal.get(str(r["args"]["grantId"]))) for r in rows]
-        return {"total": int(total or 0), "offset": offset, "limit": limit, "index_stale": stale, "items": items}
+        return {"total": total, "offset": offset, "limit": limit, "index_stale": stale, "indexed_to_block": seen,
+                "items": items}
 
     def _use_view(self, r: dict[str, Any], legal_basis_hash: str | None) -> dict[str, Any]:
         a = r["args"]
@@ -128,23 +122,6 @@ class CitizenService:
             "objection": f"/citizens/me/uses/{grant_id}/{use_index}/objection",
         }
 
-    def _sync_index(self) -> bool:
-        """Bring the index up to the chain head; False if that failed (serve what is indexed)."""
-        try:
-            with self._sync_lock:
-                if self._indexer is None:
-                    from backend.indexer.runtime import make_indexer
-
-                    self._indexer = make_indexer(self.ctx)
-                head = self.ctx.client.block_number()
-                cursor = self._indexer.cursor()
-                if cursor is None or cursor.block_number < head:
-                    self._indexer.sync(to_block=head)
-            return True
-        except Exception as exc:  # node down, RPC error: the indexed rows stay readable
-            log.warning("citizen uses: index sync failed (%s); serving indexed rows", type(exc).__name__)
-            return False
-
     # -- objections ----------------------------------------------------------------------------------
     def object_to_use(self, citizen: Actor, grant_id: int, use_index: int, text: str) -> dict[str, Any]:
         """File UNAUTHORIZED_USE about (grant, use) for the citizen, signed by the auditor account."""
@@ -152,18 +129,18 @@ class CitizenService:
         if not text or not text.strip():
             raise InvalidInput("the objection text must not be empty", field="text")
         use = self._my_use(citizen, grant_id, use_index)
-        evidence = keyed_text_hash(self.ctx.settings.subject_secret, text)  # personal text: keyed, not plain keccak
+        evidence = keyed_text_hash(self.subject_secret, text)  # personal text: keyed, not plain keccak
         auditor = self._auditor_account()
         op = "citizens.objection"
         # One objection per citizen and use (the key is derived, not the caller's): repeating it
         # (even with another text) answers the incident already filed.
         obj_key = f"{citizen.address.lower()}:{grant_id}:{use_index}"
-        already = self.ctx.sender.outcome(auditor.address, f"{op}:{obj_key}") is not None
+        already = self.ops.sender.outcome(auditor.address, f"{op}:{obj_key}") is not None
         # The text itself is kept encrypted for the auditor (off chain, addressed by its keccak);
         # only its keyed hash goes on chain.
         document = h0x(keccak_content_hash(text.encode()))
         if not already:
-            document = self.ctx.store.put(text.encode(), auditor.address, OBJECTION_MEDIA_TYPE)
+            document = self.store.put(text.encode(), auditor.address, OBJECTION_MEDIA_TYPE)
         outcome = self.chain.write(
             auditor, "Accountability", "fileIncident",
             [UNAUTHORIZED_USE, USE, grant_id, use_index, evidence, OBJECTION_WINDOW_S],
@@ -187,7 +164,8 @@ class CitizenService:
 
     def _my_use(self, citizen: Actor, grant_id: int, use_index: int) -> dict[str, Any]:
         """The UseRecorded event of (grant, use index) from the chain itself, if it is the citizen's."""
-        for ev in self.ops.logs("UsageRights", "UseRecorded", [topic_uint(grant_id)]):
+        self.ops.fresh()
+        for ev in self.ops.history("UsageRights", "UseRecorded", grantId=grant_id):
             if int(ev["args"]["useIndex"]) == use_index:
                 if str(ev["args"]["subjectHash"]).lower() == citizen.address.lower():
                     return ev
@@ -197,10 +175,10 @@ class CitizenService:
     def _auditor_account(self) -> "LocalAccount":
         """The first auditor of the consortium whose key this backend holds."""
         if self._auditor is not None:
-            return self.ctx.account_for(self._auditor)
+            return self.ops.account_for(self._auditor)
         for addr in self.ops.view("Consortium", "auditors"):
             try:
-                acct = self.ctx.account_for(addr)
+                acct = self.ops.account_for(addr)
             except SignerUnavailable:
                 continue
             self._auditor = acct.address

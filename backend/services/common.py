@@ -12,20 +12,19 @@ from __future__ import annotations
 import json
 import re
 import threading
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Sequence
+from typing import Any, Callable, Sequence
 
 from eth_account.signers.local import LocalAccount
-from eth_utils import event_abi_to_log_topic, keccak, to_checksum_address
+from eth_utils import keccak
 
-from backend.chain import ContractRevert, TxOutcome, TxRejected
+from backend.chain import ChainClient, ContractRevert, Manifest, TxOutcome, TxRejected, TxSender
 from backend.chain import outbox
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
-from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, TxPending
+from backend.indexer.query import EventIndex, IndexBehind
+from backend.services.caller import Caller
+from backend.services.errors import IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
 
 ZERO32 = b"\x00" * 32
 HEX32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
@@ -40,20 +39,7 @@ PROPOSAL_KINDS = (
 )
 
 
-@dataclass(frozen=True)
-class Actor:
-    """The authenticated caller: role + chain address, and the officer acting for it."""
-
-    role: str  # department | governor | auditor | citizen
-    address: str  # checksummed chain address (a subject hash for citizens)
-    officer_id: str | None = None
-
-    def require_role(self, *roles: str) -> None:
-        if self.role not in roles:
-            raise Forbidden(f"role {self.role} may not do this", role=self.role)
-
-    def same(self, address: str | None) -> bool:
-        return address is not None and address.lower() == self.address.lower()
+Actor = Caller  # the use cases' name for the caller (one type: backend.services.caller.Caller)
 
 
 # -- hashing -------------------------------------------------------------------------------
@@ -95,18 +81,26 @@ def h0x(b: bytes) -> str:
     return "0x" + bytes(b).hex()
 
 
-def topic_uint(n: int) -> str:
-    return "0x" + int(n).to_bytes(32, "big").hex()
-
-
-def topic_address(a: str) -> str:
-    return "0x" + "00" * 12 + to_checksum_address(a)[2:].lower()
-
-
 # -- the chain, for the use cases -------------------------------------------------------------
 class ChainOps:
-    def __init__(self, ctx: "AppContext") -> None:
-        self.ctx = ctx
+    """The chain port of the use cases: contract views, idempotent writes, signing accounts,
+    identity hashing, and the event index for everything in the past."""
+
+    def __init__(
+        self,
+        client: ChainClient,
+        sender: TxSender,
+        manifest: Manifest,
+        index: EventIndex,
+        account_for: Callable[[str], LocalAccount],
+        subject_secret: str,
+    ) -> None:
+        self.client = client
+        self.sender = sender
+        self.manifest = manifest
+        self.index = index
+        self.account_for = account_for
+        self.subject_secret = subject_secret
         self._anchor_cache: dict[tuple[int, int], dict[str, Any]] = {}
         self._cache_lock = threading.Lock()
         self._accounts: dict[str, LocalAccount] = {}  # actor address -> its (decrypted, cached) keystore account
@@ -119,7 +113,7 @@ class ChainOps:
         # process anyway, so the result is kept per address (failures are not kept).
         acct = self._accounts.get(actor.address)
         if acct is None:
-            acct = self.ctx.account_for(actor.address)
+            acct = self.account_for(actor.address)
             if len(self._accounts) >= 4096:
                 self._accounts.clear()
             self._accounts[actor.address] = acct
@@ -134,7 +128,7 @@ class ChainOps:
         key = (actor.address, oid)
         h = self._officers.get(key)
         if h is None:
-            h = officer_hash(self.ctx.settings.subject_secret, actor.address, oid)
+            h = officer_hash(self.subject_secret, actor.address, oid)
             if len(self._officers) >= 65536:
                 self._officers.clear()
             self._officers[key] = h
@@ -142,54 +136,40 @@ class ChainOps:
 
     def subject(self, id_type: str, id_value: str) -> bytes:
         try:
-            return subject_hash(self.ctx.settings.subject_secret, id_type, id_value)
+            return subject_hash(self.subject_secret, id_type, id_value)
         except ValueError as exc:
             raise InvalidInput(str(exc), field="data_subject") from None
 
     # reads ------------------------------------------------------------------------------------
     def view(self, contract: str, fn: str, *args: Any) -> Any:
         """A view call, its result made JSON-safe (structs become dicts keyed by field name)."""
-        value = self.ctx.client.call(contract, fn, *args)
+        value = self.client.call(contract, fn, *args)
         outputs = self._fn_abi(contract, fn).get("outputs") or []
         if len(outputs) == 1:
             return json_safe(value, outputs[0])
         return [json_safe(v, o) for v, o in zip(value, outputs)]
 
     def _fn_abi(self, contract: str, fn: str) -> dict[str, Any]:
-        for entry in self.ctx.manifest.contract(contract).abi:
+        for entry in self.manifest.contract(contract).abi:
             if entry.get("type") == "function" and entry.get("name") == fn:
                 return entry
         raise KeyError(f"{contract}.{fn} not in ABI")
 
-    def logs(self, contract: str, event: str, topics: Sequence[str | list[str] | None] = ()) -> list[dict[str, Any]]:
-        """Decoded logs of ``contract.event`` from its deploy block, oldest first.
-        ``topics`` filter the indexed arguments in order (None = any, list = any of)."""
-        c = self.ctx.manifest.contract(contract)
-        abi = next(e for e in c.abi if e.get("type") == "event" and e.get("name") == event)
-        topic0 = "0x" + event_abi_to_log_topic(abi).hex()
-        flt = {"address": c.address, "fromBlock": c.block, "toBlock": "latest", "topics": [topic0, *topics]}
-        while flt["topics"] and flt["topics"][-1] is None:
-            flt["topics"].pop()
-        with self.ctx.client.guard():
-            raw = self.ctx.client.w3.eth.get_logs(flt)
-        out = []
-        for log in raw:
-            ev = self.ctx.client.events.decode_log(log)
-            if ev is None:
-                continue
-            ev["tx_hash"] = h0x(log["transactionHash"])
-            ev["block_number"] = int(log["blockNumber"])
-            out.append(ev)
-        return out
+    # past events: the SQL read model (the node is never asked for logs here) -----------------------
+    def history(self, contract: str, event: str | tuple[str, ...], **args: Any) -> list[dict[str, Any]]:
+        """Indexed events of ``contract.event`` whose args match ``args`` (see EventIndex.events), oldest first."""
+        return self.index.events(contract, event, args=args)
+
+    def fresh(self) -> int | None:
+        """The index's block after waiting for this process's own writes (503 IndexBehind past the bound)."""
+        try:
+            return self.index.fresh()
+        except IndexBehind as exc:
+            raise IndexLagging(exc.needed_block, exc.indexed_to_block) from None
 
     def owned_resources(self, address: str) -> list[int]:
         """Resource ids currently owned by ``address`` (registered or transferred to it)."""
-        ids = {e["args"]["resourceId"] for e in self.logs("DataCatalog", "ResourceRegistered", [None, topic_address(address)])}
-        ids |= {
-            e["args"]["resourceId"]
-            for e in self.logs("DataCatalog", "ResourceOwnershipTransferred", [None, None, topic_address(address)])
-        }
-        return sorted(i for i in ids if self.view("DataCatalog", "ownerOf", i).lower() == address.lower())
+        return self.index.owned_resources(address)
 
     def anchoring_tx(self, resource_id: int, version: int) -> dict[str, Any] | None:
         """The transaction that anchored ``version`` of ``resource_id`` (cached: it never changes)."""
@@ -198,13 +178,9 @@ class ChainOps:
             hit = self._anchor_cache.get(key)
         if hit is not None:
             return hit
-        if version == 1:
-            evs = self.logs("DataCatalog", "ResourceRegistered", [topic_uint(resource_id)])
-        else:
-            evs = self.logs("DataCatalog", "VersionPublished", [topic_uint(resource_id), topic_uint(version)])
-        if not evs:
+        found = self.index.anchoring_tx(resource_id, version)
+        if found is None:
             return None
-        found = {"tx_hash": evs[0]["tx_hash"], "block_number": evs[0]["block_number"]}
         with self._cache_lock:
             self._anchor_cache[key] = found
         return found
@@ -241,12 +217,12 @@ class ChainOps:
     ) -> tuple[TxOutcome, bool]:
         """As :meth:`write`, also telling whether the key had been used before (a replay)."""
         full_key = f"{op}:{key}"
-        sender = self.ctx.sender
+        sender = self.sender
         with sender.sessions() as s:
             row = outbox.find_by_key(s, account.address, full_key)
         if row is not None:
             same_fn = (row.contract_name, row.fn_name) == (contract, fn)
-            same_data = row.data.lower() == self.ctx.client.contract(contract).encode_abi(fn, args=list(args)).lower()
+            same_data = row.data.lower() == self.client.contract(contract).encode_abi(fn, args=list(args)).lower()
             if not same_fn or (strict and not same_data):
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request", key=key)
         outcome = sender.send(account, contract, fn, args, full_key)
@@ -256,6 +232,7 @@ class ChainOps:
             raise TxRejected(outcome.error or "transaction refused by the node", outcome.tx_hash)
         if outcome.pending or outcome.status != outbox.MINED:
             raise TxPending(outcome.tx_hash, key)
+        self.index.note_write(outcome.block_number)
         return outcome, row is not None
 
     @staticmethod

@@ -11,13 +11,13 @@ with each governor's key.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from backend.services.common import INCIDENT_STATUS, PROPOSAL_KINDS, Actor, ChainOps, text_hash
+from backend.services.common import (
+    CLASSIFICATIONS, INCIDENT_STATUS, PROPOSAL_KINDS, REQUEST_STATUS, Actor, ChainOps, text_hash,
+)
 from backend.services.errors import Conflict, InvalidInput
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
 
 SECRET = 3
 RULABLE = (2, 3)  # IncidentStatus Responded, Escalated
@@ -25,13 +25,12 @@ MAX_RULING_CHARS = 4000
 
 
 class CouncilService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps) -> None:
         self.ops = ops
 
     def list_proposals(self, actor: Actor, pending_only: bool, offset: int, limit: int) -> dict[str, Any]:
         actor.require_role("governor", "auditor")
-        count = int(self.ctx.client.call("Consortium", "proposalCount"))
+        count = int(self.ops.client.call("Consortium", "proposalCount"))
         now = int(time.time())
         items = []
         for pid in range(count, 0, -1):
@@ -40,6 +39,50 @@ class CouncilService:
                 continue
             items.append(self._view(pid, p, actor))
         return {"total": len(items), "offset": offset, "limit": limit, "items": items[offset : offset + limit]}
+
+    def thresholds(self) -> tuple[int, int]:
+        """(approvals a council call needs, governors): a unanimous call needs all of them."""
+        return int(self.ops.view("Consortium", "threshold")), int(self.ops.view("Consortium", "governorCount"))
+
+    def describe_call(self, p: dict[str, Any]) -> str:
+        """What a council call does, decoded from its calldata when the target is one of ours
+        (also notes request_id / incident_id / upheld on ``p`` for councilApprove and rule)."""
+        target = (p.get("target") or "").lower()
+        for name, c in self.ops.manifest.contracts.items():
+            if c.address.lower() == target and p.get("data") not in (None, "0x"):
+                try:
+                    fn, args = self.ops.client.contract(name).decode_function_input(p["data"])
+                    shown = ", ".join(f"{k}={v}" for k, v in args.items() if not isinstance(v, (bytes, bytearray)))
+                    if name == "UsageRights" and fn.fn_name == "councilApprove":
+                        p["request_id"] = int(args.get("requestId", 0))
+                    if name == "Accountability" and fn.fn_name == "rule":
+                        p["incident_id"] = int(args.get("incidentId", 0))
+                        p["upheld"] = bool(args.get("upheld"))
+                    return f"{name}.{fn.fn_name}({shown})"
+                except Exception:
+                    return name
+        return ""
+
+    def sensitive_requests(self, actor: Actor) -> list[dict[str, Any]]:
+        """Requests waiting for the council (owner-approved SENSITIVE/SECRET, or escalated), newest first."""
+        actor.require_role("governor", "auditor")
+        self.ops.fresh()
+        ids = set(self.ops.index.ids("UsageRights", ("RequestApproved", "RequestEscalated"), "requestId"))
+        out = []
+        for rid in sorted(ids, reverse=True):
+            req = self.ops.view("UsageRights", "request", rid)
+            status = REQUEST_STATUS[int(req["status"])]
+            if status not in ("OwnerApproved", "Escalated"):
+                continue
+            rid_res = int(req["resourceId"])
+            out.append({
+                "request_id": rid, "resource_id": rid_res, "status": status, "requester": req["requester"],
+                "owner": self.ops.view("DataCatalog", "ownerOf", rid_res),
+                "classification": CLASSIFICATIONS[int(self.ops.view("DataCatalog", "classificationOf", rid_res))],
+                "purpose_code": int(req["purposeCode"]), "max_uses": int(req["maxUses"]),
+                "duration_s": int(req["duration"]),
+            })
+        return out
 
     def approve_proposal(self, actor: Actor, proposal_id: int, *, key: str) -> dict[str, Any]:
         actor.require_role("governor")
@@ -64,7 +107,7 @@ class CouncilService:
         if int(req["status"]) not in (2, 5):  # OwnerApproved, Escalated
             raise Conflict("the request does not await the council", request_id=request_id, status=int(req["status"]))
         cls = int(self.ops.view("DataCatalog", "classificationOf", int(req["resourceId"])))
-        usage = self.ctx.client.contract("UsageRights")
+        usage = self.ops.client.contract("UsageRights")
         calldata = usage.encode_abi("councilApprove", args=[request_id])
         fn = "proposeUnanimousCouncilCall" if cls == SECRET else "proposeCouncilCall"
         outcome = self.ops.write(
@@ -105,7 +148,7 @@ class CouncilService:
                            status=INCIDENT_STATUS[status])
         self.ops.officer(actor)
         ruling_hash = text_hash(text)
-        accountability = self.ctx.client.contract("Accountability")
+        accountability = self.ops.client.contract("Accountability")
         calldata = accountability.encode_abi("rule", args=[incident_id, upheld, ruling_hash])
         outcome = self.ops.write(
             self.ops.account(actor), "Consortium", "proposeCouncilCall",
@@ -136,5 +179,5 @@ class CouncilService:
             "created_at": int(p["createdAt"]),
             "expires_at": int(p["expiresAt"]),
             "executed": bool(p["executed"]),
-            "approved_by_me": bool(self.ctx.client.call("Consortium", "hasApproved", pid, actor.address)),
+            "approved_by_me": bool(self.ops.client.call("Consortium", "hasApproved", pid, actor.address)),
         }

@@ -10,6 +10,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.chain.idempotency import KeyReused, TxPending
+
+__all__ = [
+    "Conflict", "Forbidden", "IdempotencyKeyReused", "IndexLagging", "InvalidInput", "NotFound", "ServiceError",
+    "SignerUnavailable", "TxPending", "Unauthorized",
+]
+
 
 class ServiceError(Exception):
     """A request the service refuses: ``http_status`` + ``{"error": name, "args": {...}}``."""
@@ -50,7 +57,7 @@ class Conflict(ServiceError):
     name = "Conflict"
 
 
-class IdempotencyKeyReused(ServiceError):
+class IdempotencyKeyReused(ServiceError, KeyReused):
     """The Idempotency-Key was already used for a different request."""
 
     http_status = 409
@@ -69,20 +76,13 @@ class SignerUnavailable(ServiceError):
     name = "SignerUnavailable"
 
 
-class TxPending(Exception):
-    """The transaction is broadcast but not mined within the receipt timeout.
+class IndexLagging(ServiceError):
+    """The event index did not reach a block this answer must include within the bounded
+    wait (``GOVCHAIN_INDEX_WAIT_S``): 503 ``IndexBehind`` {needed_block, indexed_to_block}."""
 
-    The API answers 202 with the transaction hash; repeating the request with
-    the same Idempotency-Key returns the final answer once it is mined (the
-    same signed transaction is re-sent, never a new one).
-    """
+    http_status = 503
+    name = "IndexBehind"
 
-    http_status = 202
-
-    def __init__(self, tx_hash: str, idempotency_key: str) -> None:
-        super().__init__(f"transaction {tx_hash} pending")
-        self.tx_hash = tx_hash
-        self.idempotency_key = idempotency_key
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"status": "pending", "tx_hash": self.tx_hash, "idempotency_key": self.idempotency_key}
+    def __init__(self, needed_block: int, indexed_to_block: int | None) -> None:
+        super().__init__()
+        self.args_dict = {"needed_block": needed_block, "indexed_to_block": indexed_to_block}

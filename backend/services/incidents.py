@@ -6,12 +6,12 @@ then attributes responsibility by its own rule):
   a grant on the resource;
 - about a grant or one of its uses (UNAUTHORIZED_USE, LEAK): the owner of the
   grant's resource, or the grantee itself (self-report);
-- auditors may file about anything (DESIGN §2: auditors file incidents).
+- auditors may file about anything (auditors file incidents).
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backend.services.common import (
     INCIDENT_STATUS,
@@ -19,13 +19,9 @@ from backend.services.common import (
     SUBJECT_KINDS,
     Actor,
     ChainOps,
-    topic_address,
-    topic_uint,
 )
 from backend.services.errors import Forbidden, InvalidInput
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
 
 DEFAULT_RESPONSE_WINDOW_S = 7 * 24 * 3600
 
@@ -39,8 +35,7 @@ def _code(value: str | int, names: tuple[str, ...], field: str) -> int:
 
 
 class IncidentService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps) -> None:
         self.ops = ops
 
     def file(
@@ -105,17 +100,19 @@ class IncidentService:
 
     def list(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
         actor.require_role("department", "auditor", "governor")
+        seen = self.ops.fresh()
+        ids_of = self.ops.index.ids
         if actor.role != "department":
-            evs = self.ops.logs("Accountability", "IncidentFiled")
+            ids = ids_of("Accountability", "IncidentFiled", "incidentId")
         else:
-            evs = []
+            found: set[int] = set()
             if role in ("all", "responsible"):
-                evs += self.ops.logs("Accountability", "IncidentFiled", [None, topic_address(actor.address)])
+                found |= set(ids_of("Accountability", "IncidentFiled", "incidentId", responsible=actor.address))
             if role in ("all", "filer"):
-                evs += self.ops.logs("Accountability", "IncidentFiled", [None, None, topic_address(actor.address)])
-        ids = sorted({int(e["args"]["incidentId"]) for e in evs}, reverse=True)
+                found |= set(ids_of("Accountability", "IncidentFiled", "incidentId", reporter=actor.address))
+            ids = sorted(found, reverse=True)
         items = [self._view(i, self.ops.view("Accountability", "incident", i)) for i in ids[offset : offset + limit]]
-        return {"total": len(ids), "offset": offset, "limit": limit, "items": items}
+        return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     # -- internals -----------------------------------------------------------------------------
     def _check_may_file(self, actor: Actor, kind: int, subject_id: int) -> None:
@@ -123,9 +120,8 @@ class IncidentService:
             owner = self.ops.view("DataCatalog", "ownerOf", subject_id)  # 404 unknown resource
             if actor.same(owner):
                 return  # the owner may report a defect in its own data
-            held = self.ops.logs(
-                "UsageRights", "GrantIssued", [None, topic_uint(subject_id), topic_address(actor.address)]
-            )
+            self.ops.fresh()
+            held = self.ops.history("UsageRights", "GrantIssued", resourceId=subject_id, grantee=actor.address)
             if not held:
                 raise Forbidden("no grant of yours covers this resource", resource_id=subject_id)
             return

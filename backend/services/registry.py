@@ -18,14 +18,12 @@ hash is the owner of one of the unit's title entries. Everyone else: 403.
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backend.services.certificates import STATUS, CitizenChain, checksum, code32, code_text
-from backend.services.common import Actor, ChainOps, h0x, topic_uint
+from backend.services.common import Actor, ChainOps, h0x
 from backend.services.errors import Conflict, Forbidden, InvalidInput
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
 
 ROLES = ("REGISTRAR", "BANK", "COURT", "INSPECTOR")  # IPropertyRegistry.Role
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
@@ -51,10 +49,9 @@ def role_code(value: str) -> int:
 
 
 class RegistryService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps, chain: CitizenChain | None = None) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps, chain: CitizenChain | None = None) -> None:
         self.ops = ops
-        self.chain = chain or CitizenChain(ctx, ops)
+        self.chain = chain or CitizenChain(ops)
 
     def _write(self, actor: Actor, fn: str, args: list[Any], *, op: str, key: str) -> Any:
         return self.chain.write(self.ops.account(actor), REG, fn, args, op=op, key=key)
@@ -84,6 +81,19 @@ class RegistryService:
                 "roles": [r for i, r in enumerate(ROLES) if self.chain.view(REG, "hasRole", dept, i)]}
 
     # -- registrar ---------------------------------------------------------------------------------
+    def units(self, actor: Actor, offset: int, limit: int) -> dict[str, Any]:
+        """Units registered so far (from the event index), newest first."""
+        actor.require_role("department", "auditor", "governor")
+        seen = self.ops.fresh()
+        evs = list(reversed(self.ops.history(REG, "UnitRegistered")))
+        items = []
+        for ev in evs[offset : offset + limit]:
+            a = ev["args"]
+            items.append({"unit_id": int(a["unitId"]), "parcel_code": code_text(a["parcelCode"]),
+                          "building_code": code_text(a["buildingCode"]), "unit_code": code_text(a["unitCode"]),
+                          "planned_use": int(a["plannedUse"]), "area_m2": int(a["areaM2"])})
+        return {"total": len(evs), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
+
     def register_unit(
         self, actor: Actor, parcel_code: str, building_code: str | None, unit_code: str | None,
         planned_use: int, area_m2: int, *, key: str,
@@ -334,9 +344,9 @@ class RegistryService:
     def _title_txs(self, unit_id: int) -> dict[int, str]:
         """entry id → the transaction that registered it (the on-chain evidence of the entry)."""
         out: dict[int, str] = {}
-        for event in ("FirstOwnershipRegistered", "TitleTransferred"):
-            for ev in self.ops.logs(REG, event, [topic_uint(unit_id)]):
-                out[int(ev["args"]["entryId"])] = ev["tx_hash"]
+        self.ops.fresh()
+        for ev in self.ops.history(REG, ("FirstOwnershipRegistered", "TitleTransferred"), unitId=unit_id):
+            out[int(ev["args"]["entryId"])] = ev["tx_hash"]
         return out
 
 

@@ -8,7 +8,7 @@ without data. Retrying with the same Idempotency-Key finishes the job.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from backend.services.common import (
     CLASSIFICATIONS,
@@ -22,8 +22,7 @@ from backend.services.common import (
 from backend.services.errors import Forbidden, InvalidInput, NotFound
 from backend.store import normalise_hash
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
+from backend.store import DocumentStore
 
 JSON_MEDIA_TYPE = "application/json"
 MAX_CONTENT_BYTES = 16 * 1024 * 1024
@@ -48,9 +47,9 @@ def classification_code(value: str | int) -> int:
 
 
 class ResourceService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps) -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps, store: DocumentStore) -> None:
         self.ops = ops
+        self.store = store
 
     # -- writes ------------------------------------------------------------------------------
     def register(
@@ -71,7 +70,7 @@ class ResourceService:
             raise InvalidInput("schema hash must not be zero", field="schema_hash")
         steward = self.ops.officer(actor, steward_officer_id)
         account = self.ops.account(actor)
-        content_hash = self.ctx.store.put(content.data, actor.address, content.media_type)
+        content_hash = self.store.put(content.data, actor.address, content.media_type)
         outcome = self.ops.write(
             account, "DataCatalog", "registerResource",
             [cls, schema_hash, bytes.fromhex(content_hash[2:]), steward, subject or ZERO32],
@@ -98,7 +97,7 @@ class ResourceService:
         self._check_content(content)
         officer = self.ops.officer(actor)
         account = self.ops.account(actor)
-        content_hash = self.ctx.store.put(content.data, actor.address, content.media_type, resource_id=resource_id)
+        content_hash = self.store.put(content.data, actor.address, content.media_type, resource_id=resource_id)
         outcome = self.ops.write(
             account, "DataCatalog", "publishVersion",
             [resource_id, bytes.fromhex(content_hash[2:]), officer],
@@ -137,15 +136,20 @@ class ResourceService:
     # -- reads --------------------------------------------------------------------------------
     def list(self, offset: int, limit: int, owner: str | None = None) -> dict[str, Any]:
         """The catalog from the chain's views, newest first."""
+        seen = None
         if owner is not None:
+            seen = self.ops.fresh()
             ids = sorted(self.ops.owned_resources(owner), reverse=True)
             total = len(ids)
             window = ids[offset : offset + limit]
         else:
-            total = int(self.ctx.client.call("DataCatalog", "resourceCount"))
+            total = int(self.ops.client.call("DataCatalog", "resourceCount"))
             window = list(range(total - offset, max(total - offset - limit, 0), -1))
         items = [self._summary(i, self.ops.view("DataCatalog", "resource", i)) for i in window]
-        return {"total": total, "offset": offset, "limit": limit, "items": items}
+        out = {"total": total, "offset": offset, "limit": limit, "items": items}
+        if owner is not None:
+            out["indexed_to_block"] = seen
+        return out
 
     def get(self, resource_id: int) -> dict[str, Any]:
         r = self.ops.view("DataCatalog", "resource", resource_id)
@@ -153,7 +157,7 @@ class ResourceService:
         versions = []
         for v in range(1, int(r["versionCount"]) + 1):
             content_hash, published_at = self.ops.view("DataCatalog", "versionHash", resource_id, v)
-            meta = self.ctx.store.metadata(content_hash)
+            meta = self.store.metadata(content_hash)
             versions.append({
                 "version": v,
                 "content_hash": content_hash,
@@ -170,8 +174,8 @@ class ResourceService:
         actor.require_role("department")
         r = self._require_owner(actor, resource_id)
         v, content_hash = self.version_hash(resource_id, r, version)
-        data = self.ctx.store.get(content_hash, actor.address)  # verifies the hash on decrypt
-        meta = self.ctx.store.metadata(content_hash)
+        data = self.store.get(content_hash, actor.address)  # verifies the hash on decrypt
+        meta = self.store.metadata(content_hash)
         return {"resource_id": resource_id, "version": v, "content_hash": content_hash,
                 "media_type": meta.media_type if meta else None, "data": data}
 

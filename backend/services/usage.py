@@ -13,12 +13,14 @@ import functools
 import logging
 import threading
 import time
-from typing import TYPE_CHECKING, Any
+from typing import Any, Callable
 
 import anyio.to_thread
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
+from backend.chain.outbox import OutboxTx
 from backend.services.common import (
     REQUEST_STATUS,
     ZERO32,
@@ -27,16 +29,15 @@ from backend.services.common import (
     canonical_json,
     h0x,
     text_hash,
-    topic_address,
-    topic_uint,
 )
 from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, NotFound, TxPending
 from backend.chain.batching import UseBatcher, UseEntry, result_or_raise
 from backend.store import AccessDenied, CannotRevokeOwner, DocumentMissing, TamperDetected, normalise_hash
 
-if TYPE_CHECKING:  # pragma: no cover
-    from backend.composition import AppContext
-    from backend.services.resources import ResourceService
+from sqlalchemy.orm import Session
+
+from backend.services.resources import ResourceService
+from backend.store import DocumentStore
 
 log = logging.getLogger(__name__)
 
@@ -54,9 +55,11 @@ def fields_hash(fields: list[str]) -> bytes:
 
 
 class UsageService:
-    def __init__(self, ctx: "AppContext", ops: ChainOps, resources: "ResourceService") -> None:
-        self.ctx = ctx
+    def __init__(self, ops: ChainOps, store: DocumentStore, sessions: Callable[[], Session],
+                 resources: ResourceService) -> None:
         self.ops = ops
+        self.store = store
+        self.sessions = sessions
         self.resources = resources
         # Grant views for the grantee check, per grant id. Grantee, resource, purpose,
         # expiry and maxUses never change; a revoke, a revert or the count reaching
@@ -65,7 +68,10 @@ class UsageService:
         self._grants: dict[int, dict[str, Any]] = {}
         self._grants_lock = threading.Lock()
         self._legacy: dict[str, bool] = {}  # signer -> has single recordUse rows (pre-batcher keys)
-        self.batcher = UseBatcher(ctx, ops, on_grant_change=self.forget_grant)
+        self.batcher = UseBatcher(
+            ops.sender, ops.client, ops.account_for, ops,
+            on_grant_change=self.forget_grant, on_mined=ops.index.note_write, key_reused=IdempotencyKeyReused,
+        )
 
     # -- requests -----------------------------------------------------------------------------
     def request_use(
@@ -152,15 +158,12 @@ class UsageService:
 
     def list_requests(self, actor: Actor, direction: str, offset: int, limit: int) -> dict[str, Any]:
         actor.require_role("department")
+        seen = self.ops.fresh()
         if direction == "outgoing":
-            evs = self.ops.logs("UsageRights", "UseRequested", [None, None, topic_address(actor.address)])
+            ids = self.ops.index.ids("UsageRights", "UseRequested", "requestId", requester=actor.address)
         else:
             owned = self.ops.owned_resources(actor.address)
-            evs = []
-            for i in range(0, len(owned), 100):
-                chunk = [topic_uint(r) for r in owned[i : i + 100]]
-                evs += self.ops.logs("UsageRights", "UseRequested", [None, chunk])
-        ids = sorted({int(e["args"]["requestId"]) for e in evs}, reverse=True)
+            ids = self.ops.index.ids("UsageRights", "UseRequested", "requestId", resourceId=owned) if owned else []
         window = ids[offset : offset + limit]
         items = []
         for rid in window:
@@ -169,7 +172,7 @@ class UsageService:
             if direction == "incoming" and not actor.same(owner):
                 continue  # ownership moved after the request
             items.append(self._request_view(rid, req, owner))
-        return {"total": len(ids), "offset": offset, "limit": limit, "items": items}
+        return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     # -- grants -------------------------------------------------------------------------------
     def get_grant(self, actor: Actor, grant_id: int) -> dict[str, Any]:
@@ -183,20 +186,18 @@ class UsageService:
 
     def list_grants(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
         actor.require_role("department")
+        seen = self.ops.fresh()
         if role == "grantee":
-            evs = self.ops.logs("UsageRights", "GrantIssued", [None, None, topic_address(actor.address)])
+            ids = self.ops.index.ids("UsageRights", "GrantIssued", "grantId", grantee=actor.address)
         else:
             owned = self.ops.owned_resources(actor.address)
-            evs = []
-            for i in range(0, len(owned), 100):
-                evs += self.ops.logs("UsageRights", "GrantIssued", [None, [topic_uint(r) for r in owned[i : i + 100]]])
-        ids = sorted({int(e["args"]["grantId"]) for e in evs}, reverse=True)
+            ids = self.ops.index.ids("UsageRights", "GrantIssued", "grantId", resourceId=owned) if owned else []
         items = []
         for gid in ids[offset : offset + limit]:
             g = self.ops.view("UsageRights", "grant", gid)
             owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
             items.append(self._grant_view(gid, g, owner))
-        return {"total": len(ids), "offset": offset, "limit": limit, "items": items}
+        return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     def revoke(self, actor: Actor, grant_id: int, reason_hash: bytes, *, key: str) -> dict[str, Any]:
         actor.require_role("department")
@@ -320,11 +321,11 @@ class UsageService:
         v, content_hash = self._fetch_content(actor, resource_id, version, f"{op}:{key}", key)
         # 2. a key to unwrap from must exist BEFORE the use is spent (after an ownership
         #    transfer the current owner holds none: any holder will do)
-        if self.ctx.store.has_access(content_hash, actor.address):
+        if self.store.has_access(content_hash, actor.address):
             source = actor.address
         else:
             owner = self.ops.view("DataCatalog", "ownerOf", resource_id)
-            source = self.ctx.store.key_holder(content_hash, owner)
+            source = self.store.key_holder(content_hash, owner)
             if source is None:
                 raise DocumentMissing(content_hash, "no department holds a key to this version; no use recorded")
         # 3. the use goes on chain (joining its grant's batch) and is awaited until mined;
@@ -340,17 +341,17 @@ class UsageService:
                 # grantee (covers council-issued grants, versions published later and
                 # resources whose ownership moved).
                 try:
-                    self.ctx.store.grant_access(content_hash, source, actor.address)
+                    self.store.grant_access(content_hash, source, actor.address)
                 except AccessDenied:  # that holder's key went meanwhile: any other
-                    other = self.ctx.store.key_holder(content_hash)
+                    other = self.store.key_holder(content_hash)
                     if other is None:
                         raise DocumentMissing(content_hash, "no wrapped key left for this document") from None
-                    self.ctx.store.grant_access(content_hash, other, actor.address)
-            data = self.ctx.store.get(content_hash, actor.address)
+                    self.store.grant_access(content_hash, other, actor.address)
+            data = self.store.get(content_hash, actor.address)
         except (TamperDetected, DocumentMissing) as exc:
             self._file_tamper(actor, resource_id, v, content_hash, exc, use["tx_hash"])
             raise
-        meta = self.ctx.store.metadata(content_hash)
+        meta = self.store.metadata(content_hash)
         return {
             "grant_id": grant_id,
             "resource_id": resource_id,
@@ -370,18 +371,18 @@ class UsageService:
         (durably, before its use is recorded); a replay gets the same content, and a
         replay naming another version is IdempotencyKeyReused (one use, one content)."""
         signer = actor.address
-        with self.ctx.sessions() as s:
+        with self.sessions() as s:
             bound = outbox.find_fetch(s, signer, full_key)
         if bound is None:
             r = self.ops.view("DataCatalog", "resource", resource_id)
             v, content_hash = self.resources.version_hash(resource_id, r, version)  # 404: no use recorded
             try:
-                with self.ctx.sessions.begin() as s:
+                with self.sessions.begin() as s:
                     s.add(outbox.OutboxFetch(signer=signer, idempotency_key=full_key, version=v,
                                              content_hash=content_hash))
                 return v, content_hash
             except IntegrityError:  # the same key, concurrently
-                with self.ctx.sessions() as s:
+                with self.sessions() as s:
                     bound = outbox.find_fetch(s, signer, full_key)
                 if bound is None:  # pragma: no cover
                     raise
@@ -402,7 +403,7 @@ class UsageService:
         # A key used before the batcher existed (a single recordUse in the outbox). Only
         # looked up for a signer that has such rows at all (checked once per signer: this
         # code never writes new single recordUse rows), so the hot path skips the query.
-        legacy = self._has_legacy_uses(account.address) and self.ctx.sender.outcome(account.address, full_key)
+        legacy = self._has_legacy_uses(account.address) and self.ops.sender.outcome(account.address, full_key)
         if legacy:
             outcome = self._record(actor, grant_id, subject, context_ref, key, op=op)
             ev = self.ops.event(outcome, "UseRecorded") or {}
@@ -414,11 +415,7 @@ class UsageService:
     def _has_legacy_uses(self, signer: str) -> bool:
         known = self._legacy.get(signer)
         if known is None:
-            from sqlalchemy import select
-
-            from backend.chain.outbox import OutboxTx
-
-            with self.ctx.sender.sessions() as s:
+            with self.ops.sender.sessions() as s:
                 known = s.scalar(
                     select(OutboxTx.id).where(OutboxTx.signer == signer, OutboxTx.fn_name == "recordUse").limit(1)
                 ) is not None
@@ -480,7 +477,7 @@ class UsageService:
         """Wrap the current version's data key for the grantee; False if the owner holds none."""
         r = self.ops.view("DataCatalog", "resource", resource_id)
         try:
-            self.ctx.store.grant_access(r["contentHash"], r["owner"], grantee)
+            self.store.grant_access(r["contentHash"], r["owner"], grantee)
             return True
         except Exception as exc:  # missing/tampered data surfaces at fetch time, with an incident
             log.warning("could not wrap keys of resource %s for %s: %s", resource_id, grantee, exc)
@@ -492,7 +489,7 @@ class UsageService:
         for v in range(1, int(r["versionCount"]) + 1):
             content_hash, _ = self.ops.view("DataCatalog", "versionHash", resource_id, v)
             try:
-                removed += int(self.ctx.store.revoke_access(content_hash, grantee))
+                removed += int(self.store.revoke_access(content_hash, grantee))
             except CannotRevokeOwner:
                 pass
         return removed

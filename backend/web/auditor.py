@@ -1,14 +1,11 @@
 """Auditor pages: trail with filters and exports, transaction view, integrity, incidents, dashboard."""
 
 import re
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import StreamingResponse
-from sqlalchemy import select
-
-from backend.indexer.models import chain_events
-from backend.services.audit import TrailFilter, trail_row
+from backend.services.audit import TrailFilter
 from backend.services.errors import InvalidInput
 from backend.web import charts, i18n
 from backend.web.core import (
@@ -70,7 +67,7 @@ def trail_page(request: Request, user: Reader):
     def loader():
         f, q = _filter(request)
         p = page_number(request.query_params.get("page"))
-        res = ctx.services.audit.trail(user.actor, f, limit=PER_PAGE, offset=(p - 1) * PER_PAGE)
+        res = ctx.services.audit.trail(user, f, limit=PER_PAGE, offset=(p - 1) * PER_PAGE)
         pg = Pager(p, PER_PAGE, res["total"], "page", dict(request.query_params), request.url.path)
         export_q = request.url.query
         return {"rows": res["items"], "pager": pg, "q": q, "indexed_to": res.get("indexed_to_block"),
@@ -86,7 +83,7 @@ def export(request: Request, fmt: str, user: Reader):
         f, _ = _filter(request)
         if fmt not in ("csv", "json"):
             raise InvalidInput("format must be csv or json", field="format")
-        stream = ctx_of(request).services.audit.export(user.actor, f, fmt)
+        stream = ctx_of(request).services.audit.export(user, f, fmt)
     except Exception as exc:
         return error_page(request, exc)
     media = "text/csv; charset=utf-8" if fmt == "csv" else "application/json"
@@ -101,22 +98,8 @@ def tx_page(request: Request, tx_hash: str, user: Reader):
     def loader():
         if not _TX.match(tx_hash):
             raise InvalidInput("not a transaction hash", field="tx_hash")
-        c = chain_events.c
-        with ctx.sessions() as s:
-            rows = [trail_row(r._mapping) for r in s.execute(
-                select(c.block_number, c.block_hash, c.block_time, c.tx_hash, c.log_index, c.contract, c.address,
-                       c.event, c.args, c.resource_id, c.grant_id, c.request_id, c.incident_id, c.department,
-                       c.officer_hash, c.subject_hash)
-                .where(c.tx_hash == tx_hash.lower()).order_by(c.log_index))]
-        receipt: dict[str, Any] | None = None
-        try:
-            with ctx.client.guard():
-                r = ctx.client.w3.eth.get_transaction_receipt(tx_hash)
-            receipt = {"status": int(r["status"]), "from": r["from"], "to": r.get("to"),
-                       "block_number": int(r["blockNumber"]), "gas_used": int(r["gasUsed"])}
-        except Exception:
-            receipt = None  # node down or unknown: the indexed rows still show
-        return {"tx_hash": tx_hash.lower(), "rows": rows, "receipt": receipt, "tab": "audit", "sub": "trail"}
+        tx = ctx.services.audit.transaction(user, tx_hash)
+        return {**tx, "tab": "audit", "sub": "trail"}
 
     return load(request, "audit_tx.html", loader)
 
@@ -136,7 +119,7 @@ def integrity_check(
         rid = _int(resource_id)
         if rid is None:
             raise InvalidInput("resource id is required", field="resource_id")
-        result = ctx_of(request).services.audit.integrity(user.actor, rid, file_incidents=True)
+        result = ctx_of(request).services.audit.integrity(user, rid, file_incidents=True)
     except Exception as exc:
         _, message = describe_error(request, exc)
         return render(request, "audit_integrity.html", {"result": None, "error": message, "resource_id": resource_id,
@@ -153,7 +136,7 @@ def incidents_page(request: Request, user: Reader):
         status = request.query_params.get("status") or None
         itype = request.query_params.get("type") or None
         p = page_number(request.query_params.get("page"))
-        res = ctx.services.audit.incidents(user.actor, status=status, incident_type=itype, limit=PER_PAGE,
+        res = ctx.services.audit.incidents(user, status=status, incident_type=itype, limit=PER_PAGE,
                                            offset=(p - 1) * PER_PAGE)
         pg = Pager(p, PER_PAGE, res["total"], "page", dict(request.query_params), request.url.path)
         return {"items": res["items"], "pager": pg, "status": status or "", "itype": itype or "",
@@ -168,7 +151,7 @@ def dashboard(request: Request, user: Reader):
     lang = lang_of(request)
 
     def loader():
-        st = ctx.services.audit.stats(user.actor)
+        st = ctx.services.audit.stats(user)
         days = sorted({u["day"] for u in st["uses_per_day"]})[-30:]
         depts = sorted({u["department_name"] or name_of(request, u["department"]) for u in st["uses_per_day"]})
         series = {d: [0] * len(days) for d in depts}

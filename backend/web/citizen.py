@@ -10,6 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 
+from backend.services.errors import InvalidInput
 from backend.web.core import CSRF, WebUser, ctx_of, describe_error, listing, load, need, render
 
 router = APIRouter(prefix="/console/citizen")
@@ -33,7 +34,7 @@ def citizen_log(request: Request, user: Citizen):
         stale: list[bool] = []
 
         def fetch(o: int, l: int) -> dict[str, Any]:
-            res = svc.citizens.uses(user.actor, o, l)
+            res = svc.citizens.uses(user, o, l)
             stale.append(bool(res.get("index_stale")))
             return res
 
@@ -58,11 +59,9 @@ def file_objection(
     repeat, or a reload of this page, answers the incident already filed)."""
     svc = _svc(request)
     try:
-        from backend.services.errors import InvalidInput
-
         if len(text) > MAX_OBJECTION_CHARS:
             raise InvalidInput(f"the objection is longer than {MAX_OBJECTION_CHARS} characters", field="text")
-        result = svc.citizens.object_to_use(user.actor, grant_id, use_index, text)
+        result = svc.citizens.object_to_use(user, grant_id, use_index, text)
     except Exception as exc:
         status, message = describe_error(request, exc)
         return render(request, "citizen_object.html",
@@ -77,7 +76,7 @@ def citizen_certificates(request: Request, user: Citizen):
     svc = _svc(request)
 
     def loader():
-        items, pg = listing(request, "page", lambda o, l: svc.citizens.my_certificates(user.actor, o, l))
+        items, pg = listing(request, "page", lambda o, l: svc.citizens.my_certificates(user, o, l))
         return {"items": items, "pager": pg, "tab": "citizen", "sub": "certs"}
 
     return load(request, "citizen_certs.html", loader)
@@ -101,7 +100,7 @@ def citizen_cases(request: Request, user: Citizen):
                                                       "tab": "citizen", "sub": "cases"})
 
     def loader():
-        items, pg = listing(request, "page", lambda o, l: cases.my_cases(user.actor, o, l))
+        items, pg = listing(request, "page", lambda o, l: cases.my_cases(user, o, l))
         return {"available": True, "items": items, "pager": pg, "tab": "citizen", "sub": "cases"}
 
     return load(request, "citizen_cases.html", loader)

@@ -20,7 +20,7 @@ from fastapi.templating import Jinja2Templates
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected
 from backend.chain.errors import ChainConfigError
-from backend.services import Actor
+from backend.services.caller import Caller
 from backend.services.errors import ServiceError, TxPending
 from backend.store import AccessDenied, DocumentMissing, TamperDetected
 from backend.web import i18n, session
@@ -56,18 +56,7 @@ class CsrfFailed(Exception):
 
 
 # -- who is acting ----------------------------------------------------------------------------------
-@dataclass(frozen=True)
-class WebUser:
-    token_id: int
-    role: str
-    address: str
-    label: str
-    officer: str
-    name: str
-
-    @property
-    def actor(self) -> Actor:
-        return Actor(role=self.role, address=self.address, officer_id=self.officer)
+WebUser = Caller  # the signed-in console user (one caller type for api, web and services)
 
 
 def ctx_of(request: Request):
@@ -82,8 +71,8 @@ def current_user(request: Request) -> WebUser | None:
     if s is not None:
         info = ctx_of(request).tokens.authenticate(s.token)
         if info is not None:
-            user = WebUser(info.id, info.role, info.principal, info.label, s.officer,
-                           display_name(request, info.role, info.principal, info.label))
+            user = Caller(info.role, info.principal, s.officer or None, info.id, info.label,
+                          display_name(request, info.role, info.principal, info.label))
     request.state.web_user = user
     return user
 

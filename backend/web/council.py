@@ -5,7 +5,6 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 
-from backend.services.common import REQUEST_STATUS
 from backend.services.errors import InvalidInput
 from backend.web import i18n
 from backend.web.core import CSRF, WebUser, act, ctx_of, idem, lang_of, listing, load, need
@@ -15,65 +14,25 @@ Gov = Annotated[WebUser, Depends(need("governor"))]
 Id = Annotated[int, Path(ge=1, le=2**256 - 1)]  # proposal, incident and request ids are uint256 on chain
 
 
-def _describe_call(ctx, p: dict[str, Any]) -> str:
-    """What a council call does, decoded from its calldata when the target is one of ours."""
-    target = (p.get("target") or "").lower()
-    for name, c in ctx.manifest.contracts.items():
-        if c.address.lower() == target and p.get("data") not in (None, "0x"):
-            try:
-                fn, args = ctx.client.contract(name).decode_function_input(p["data"])
-                shown = ", ".join(f"{k}={v}" for k, v in args.items() if not isinstance(v, (bytes, bytearray)))
-                if name == "UsageRights" and fn.fn_name == "councilApprove":
-                    p["request_id"] = int(args.get("requestId", 0))
-                if name == "Accountability" and fn.fn_name == "rule":
-                    p["incident_id"] = int(args.get("incidentId", 0))
-                    p["upheld"] = bool(args.get("upheld"))
-                return f"{name}.{fn.fn_name}({shown})"
-            except Exception:
-                return name
-    return ""
-
-
-def _sensitive_requests(ctx) -> list[dict[str, Any]]:
-    ops = ctx.services.ops
-    ids = {int(e["args"]["requestId"]) for e in ops.logs("UsageRights", "RequestApproved")}
-    ids |= {int(e["args"]["requestId"]) for e in ops.logs("UsageRights", "RequestEscalated")}
-    out = []
-    for rid in sorted(ids, reverse=True):
-        req = ops.view("UsageRights", "request", rid)
-        status = REQUEST_STATUS[int(req["status"])]
-        if status not in ("OwnerApproved", "Escalated"):
-            continue
-        rid_res = int(req["resourceId"])
-        out.append({
-            "request_id": rid, "resource_id": rid_res, "status": status, "requester": req["requester"],
-            "owner": ops.view("DataCatalog", "ownerOf", rid_res),
-            "classification": ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET")[int(ops.view("DataCatalog", "classificationOf", rid_res))],
-            "purpose_code": int(req["purposeCode"]), "max_uses": int(req["maxUses"]), "duration_s": int(req["duration"]),
-        })
-    return out
-
-
 @router.get("/council")
 def council_page(request: Request, user: Gov):
     ctx = ctx_of(request)
     svc = ctx.services
 
     def loader():
-        proposals, pp = listing(request, "page", lambda o, l: svc.council.list_proposals(user.actor, True, o, l))
-        threshold = int(ctx.client.call("Consortium", "threshold"))
-        n = int(ctx.client.call("Consortium", "governorCount"))
+        proposals, pp = listing(request, "page", lambda o, l: svc.council.list_proposals(user, True, o, l))
+        threshold, n = svc.council.thresholds()
         for p in proposals:
             p["required"] = n if p["kind"] == "UnanimousCouncilCall" else threshold
-            p["call"] = _describe_call(ctx, p)
-        sensitive = _sensitive_requests(ctx)
+            p["call"] = svc.council.describe_call(p)
+        sensitive = svc.council.sensitive_requests(user)
         proposed = {p.get("request_id") for p in proposals}
         for q in sensitive:
             q["proposed"] = q["request_id"] in proposed
         # rulings already proposed (any page of pending proposals), by incident
         rulings: dict[int, dict[str, Any]] = {}
-        for p in svc.council.list_proposals(user.actor, True, 0, 10_000)["items"]:
-            _describe_call(ctx, p)
+        for p in svc.council.list_proposals(user, True, 0, 10_000)["items"]:
+            svc.council.describe_call(p)
             if p.get("incident_id"):
                 rulings[p["incident_id"]] = {"proposal_id": p["proposal_id"], "approvals": p["approvals"],
                                              "upheld": p.get("upheld")}
@@ -89,8 +48,8 @@ def council_page(request: Request, user: Gov):
 def _awaiting_ruling(ctx, user: WebUser, offset: int, limit: int) -> dict[str, Any]:
     """Escalated incidents first, then answered ones (both may be ruled on), newest first."""
     audit = ctx.services.audit
-    items = (audit.incidents(user.actor, status="Escalated", limit=10_000)["items"]
-             + audit.incidents(user.actor, status="Responded", limit=10_000)["items"])
+    items = (audit.incidents(user, status="Escalated", limit=10_000)["items"]
+             + audit.incidents(user, status="Responded", limit=10_000)["items"])
     return {"total": len(items), "items": items[offset : offset + limit]}
 
 
@@ -102,7 +61,7 @@ def approve_proposal(
     svc, lang = ctx_of(request).services, lang_of(request)
 
     def do() -> str:
-        res = svc.council.approve_proposal(user.actor, proposal_id, key=idem(idem_key))
+        res = svc.council.approve_proposal(user, proposal_id, key=idem(idem_key))
         if res.get("executed"):
             return i18n.t(lang, "saved_proposal_executed", id=proposal_id)
         return i18n.t(lang, "saved_proposal_approved", id=proposal_id, approvals=res.get("approvals"))
@@ -122,10 +81,9 @@ def propose_ruling(
     def do() -> str:
         if outcome not in ("upheld", "dismissed"):
             raise InvalidInput("choose upheld or dismissed", field="outcome")
-        res = ctx.services.council.propose_ruling(user.actor, incident_id, outcome == "upheld", ruling_text,
+        res = ctx.services.council.propose_ruling(user, incident_id, outcome == "upheld", ruling_text,
                                                   key=idem(idem_key))
-        k = int(ctx.client.call("Consortium", "threshold"))
-        n = int(ctx.client.call("Consortium", "governorCount"))
+        k, n = ctx.services.council.thresholds()
         if res.get("executed"):
             return i18n.t(lang, "saved_proposal_executed", id=res.get("proposal_id"))
         return i18n.t(lang, "saved_ruling", iid=incident_id, id=res.get("proposal_id"), k=k, n=n)
@@ -144,7 +102,7 @@ def propose_request(
     def do() -> str:
         if not justification.strip():
             raise InvalidInput("justification is required", field="justification")
-        res = svc.council.propose_request_approval(user.actor, request_id, justification.strip(), key=idem(idem_key))
+        res = svc.council.propose_request_approval(user, request_id, justification.strip(), key=idem(idem_key))
         return i18n.t(lang, "saved_proposed", id=res.get("proposal_id"))
 
     return act(request, "/console/council", do)

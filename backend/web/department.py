@@ -79,7 +79,7 @@ def register_resource(
             if not sep:
                 raise InvalidInput("data subject must be id_type:id_value", field="subject")
             subj = svc.ops.subject(id_type, id_value)
-        res = svc.resources.register(user.actor, content, classification, schema_hash, subject=subj, key=idem(idem_key))
+        res = svc.resources.register(user, content, classification, schema_hash, subject=subj, key=idem(idem_key))
         return i18n.t(lang, "saved_registered", id=res["resource_id"], tx=res["tx_hash"])
 
     return act(request, "/console/workspace", do)
@@ -93,7 +93,7 @@ def resource_detail(request: Request, resource_id: Id, user: Annotated[WebUser, 
         r = svc.resources.get(resource_id)
         content = None
         if request.query_params.get("show") and user.role == "department" and user.address.lower() == r["owner"].lower():
-            content = _shape(svc.resources.content(user.actor, resource_id, None))
+            content = _shape(svc.resources.content(user, resource_id, None))
         return {"r": r, "content": content, "tab": "workspace" if user.role == "department" else "audit"}
 
     return load(request, "resource.html", loader)
@@ -110,7 +110,7 @@ def new_version(
 
     def do() -> str:
         content = _upload(file) or Content.from_record(_json_field(lang, record, "record"))
-        res = svc.resources.publish_version(user.actor, resource_id, content, key=idem(idem_key))
+        res = svc.resources.publish_version(user, resource_id, content, key=idem(idem_key))
         return i18n.t(lang, "saved_version", id=resource_id, version=res["version"], tx=res["tx_hash"])
 
     return act(request, f"/console/resources/{resource_id}", do)
@@ -151,7 +151,7 @@ def request_use(
             raise InvalidInput("duration out of range", field="duration_days")
         fh = fields_hash([f for f in fields.replace("，", ",").split(",")])
         res = svc.usage.request_use(
-            user.actor, resource_id, purpose_code, text_hash(legal_basis.strip()), fh, duration_s, max_uses, None,
+            user, resource_id, purpose_code, text_hash(legal_basis.strip()), fh, duration_s, max_uses, None,
             key=idem(idem_key),
         )
         return i18n.t(lang, "saved_requested", id=res["request_id"], tx=res["tx_hash"])
@@ -165,8 +165,8 @@ def requests_page(request: Request, user: Dept):
     svc = _svc(request)
 
     def loader():
-        incoming, pin = listing(request, "in_page", lambda o, l: svc.usage.list_requests(user.actor, "incoming", o, l))
-        outgoing, pout = listing(request, "out_page", lambda o, l: svc.usage.list_requests(user.actor, "outgoing", o, l))
+        incoming, pin = listing(request, "in_page", lambda o, l: svc.usage.list_requests(user, "incoming", o, l))
+        outgoing, pout = listing(request, "out_page", lambda o, l: svc.usage.list_requests(user, "outgoing", o, l))
         return {"incoming": incoming, "pin": pin, "outgoing": outgoing, "pout": pout, "tab": "requests"}
 
     return load(request, "requests.html", loader)
@@ -184,12 +184,12 @@ def decide(
         if not reason.strip():
             raise InvalidInput("reason is required", field="reason")
         if decision == "approve":
-            res = svc.usage.approve(user.actor, request_id, text_hash(reason.strip()), key=idem(idem_key))
+            res = svc.usage.approve(user, request_id, text_hash(reason.strip()), key=idem(idem_key))
             if res.get("council_required"):
                 return i18n.t(lang, "saved_approved_council", id=request_id)
             return i18n.t(lang, "saved_approved", id=request_id, tx=res["tx_hash"])
         if decision == "deny":
-            svc.usage.deny(user.actor, request_id, text_hash(reason.strip()), key=idem(idem_key))
+            svc.usage.deny(user, request_id, text_hash(reason.strip()), key=idem(idem_key))
             return i18n.t(lang, "saved_denied", id=request_id)
         raise InvalidInput("unknown decision", field="decision")
 
@@ -202,8 +202,8 @@ def grants_page(request: Request, user: Dept):
     svc = _svc(request)
 
     def loader():
-        held, ph = listing(request, "page", lambda o, l: svc.usage.list_grants(user.actor, "grantee", o, l))
-        issued, pi = listing(request, "own_page", lambda o, l: svc.usage.list_grants(user.actor, "owner", o, l))
+        held, ph = listing(request, "page", lambda o, l: svc.usage.list_grants(user, "grantee", o, l))
+        issued, pi = listing(request, "own_page", lambda o, l: svc.usage.list_grants(user, "owner", o, l))
         return {"held": held, "ph": ph, "issued": issued, "pi": pi, "tab": "grants"}
 
     return load(request, "grants.html", loader)
@@ -244,7 +244,7 @@ def fetch(
                 raise InvalidInput("data subject must be id_type:id_value", field="subject")
             subj = svc.ops.subject(id_type, id_value)
         ref = text_hash(context_ref.strip()) if context_ref.strip() else None
-        result = svc.usage.fetch(user.actor, grant_id, subj, ref, None, key=idem(idem_key))
+        result = svc.usage.fetch(user, grant_id, subj, ref, None, key=idem(idem_key))
     except Exception as exc:
         status, message = describe_error(request, exc)
         return render(request, "fetched.html", {"error": message, "grant_id": grant_id, "tab": "grants"},
@@ -263,7 +263,7 @@ def revoke(
     def do() -> str:
         if not reason.strip():
             raise InvalidInput("reason is required", field="reason")
-        svc.usage.revoke(user.actor, grant_id, text_hash(reason.strip()), key=idem(idem_key))
+        svc.usage.revoke(user, grant_id, text_hash(reason.strip()), key=idem(idem_key))
         return i18n.t(lang, "saved_revoked", id=grant_id)
 
     return act(request, "/console/grants", do)
@@ -275,8 +275,8 @@ def incidents_page(request: Request, user: Dept):
     svc = _svc(request)
 
     def loader():
-        mine, pm = listing(request, "page", lambda o, l: svc.incidents.list(user.actor, "responsible", o, l))
-        filed, pf = listing(request, "filed_page", lambda o, l: svc.incidents.list(user.actor, "filer", o, l))
+        mine, pm = listing(request, "page", lambda o, l: svc.incidents.list(user, "responsible", o, l))
+        filed, pf = listing(request, "filed_page", lambda o, l: svc.incidents.list(user, "filer", o, l))
         return {"mine": mine, "pm": pm, "filed": filed, "pf": pf, "tab": "incidents"}
 
     return load(request, "incidents.html", loader)
@@ -293,7 +293,7 @@ def respond(
     def do() -> str:
         if not response.strip():
             raise InvalidInput("response is required", field="response")
-        svc.incidents.respond(user.actor, incident_id, text_hash(response.strip()), key=idem(idem_key))
+        svc.incidents.respond(user, incident_id, text_hash(response.strip()), key=idem(idem_key))
         return i18n.t(lang, "saved_responded", id=incident_id)
 
     return act(request, "/console/incidents", do)

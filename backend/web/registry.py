@@ -18,7 +18,7 @@ from typing import Annotated, Any, Callable
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse
 
-from backend.services.certificates import ContractNotDeployed, code_text, ref32
+from backend.services.certificates import ContractNotDeployed, ref32
 from backend.services.common import hash_or_text, hex32
 from backend.services.errors import Forbidden, InvalidInput, TxPending
 from backend.web import i18n
@@ -78,15 +78,11 @@ def registry_home(request: Request, user: Annotated[WebUser, Depends(need("depar
         units: list[dict[str, Any]] = []
         pg = None
         if "REGISTRAR" in roles:
-            logs = list(reversed(ctx.services.ops.logs(REG, "UnitRegistered")))
+            total = ctx.services.registry.units(user, 0, 1)["total"]
             p = page_number(request.query_params.get("page"))
-            pg = Pager(p, PER_PAGE, len(logs), "page", dict(request.query_params), request.url.path)
-            pg.page = min(pg.page, max(1, math.ceil(len(logs) / PER_PAGE)))
-            for ev in logs[pg.offset : pg.offset + PER_PAGE]:
-                a = ev["args"]
-                units.append({"unit_id": int(a["unitId"]), "parcel_code": code_text(a["parcelCode"]),
-                              "building_code": code_text(a["buildingCode"]), "unit_code": code_text(a["unitCode"]),
-                              "planned_use": int(a["plannedUse"]), "area_m2": int(a["areaM2"])})
+            pg = Pager(p, PER_PAGE, total, "page", dict(request.query_params), request.url.path)
+            pg.page = min(pg.page, max(1, math.ceil(total / PER_PAGE)))
+            units = ctx.services.registry.units(user, pg.offset, PER_PAGE)["items"]
         return {"roles": roles, "units": units, "pager": pg, "use_codes": USE_CODES, "tab": "registry",
                 "sub": "registry"}
 
@@ -114,7 +110,7 @@ def unit_page(request: Request, unit_id: Id, user: Reader):
     try:
         if not _deployed(request):
             raise ContractNotDeployed(f"{REG} is not deployed", contract=REG)
-        h = svc.registry.history(user.actor, unit_id)
+        h = svc.registry.history(user, unit_id)
         roles = _roles(request, user)
     except Forbidden:
         message = i18n.t(lang_of(request), "history_forbidden", id=unit_id)
@@ -159,7 +155,7 @@ def register_unit(
     lang = lang_of(request)
     try:
         res = _svc(request).registry.register_unit(
-            user.actor, parcel_code, building_code.strip() or None, unit_code.strip() or None, planned_use, area_m2,
+            user, parcel_code, building_code.strip() or None, unit_code.strip() or None, planned_use, area_m2,
             key=idem(idem_key),
         )
     except TxPending as exc:
@@ -182,7 +178,7 @@ def first_ownership(
 
     def do() -> str:
         res = svc.registry.first_ownership(
-            user.actor, unit_id, _person(request, owner, "owner"), _text(evidence, "evidence"),
+            user, unit_id, _person(request, owner, "owner"), _text(evidence, "evidence"),
             ref32(case_ref.strip() or None, None, "case_ref"), key=idem(idem_key),
         )
         return i18n.t(lang, "saved_ownership", id=unit_id, entry=res["entry_id"])
@@ -203,7 +199,7 @@ def transfer(
 
     def do() -> str:
         res = svc.registry.transfer(
-            user.actor, unit_id, _person(request, new_owner, "new_owner"), _text(evidence, "evidence"),
+            user, unit_id, _person(request, new_owner, "new_owner"), _text(evidence, "evidence"),
             hex32(prior_certificate_hash.strip(), "prior_certificate_hash"),
             ref32(case_ref.strip() or None, None, "case_ref"), key=idem(idem_key),
         )
@@ -228,7 +224,7 @@ def register_mortgage(
     def do() -> str:
         u = _form_unit(unit_id)
         res = svc.registry.register_mortgage(
-            user.actor, u, ref32(creditor_ref.strip() or None, None, "creditor_ref"), _text(terms, "terms"),
+            user, u, ref32(creditor_ref.strip() or None, None, "creditor_ref"), _text(terms, "terms"),
             key=idem(idem_key),
         )
         return i18n.t(lang, "saved_mortgage", id=u, mid=res["mortgage_id"])
@@ -250,7 +246,7 @@ def register_seizure(
 
     def do() -> str:
         u = _form_unit(unit_id)
-        res = svc.registry.register_seizure(user.actor, u, _text(court_order, "court_order"), key=idem(idem_key))
+        res = svc.registry.register_seizure(user, u, _text(court_order, "court_order"), key=idem(idem_key))
         return i18n.t(lang, "saved_seizure", id=u, sid=res["seizure_id"])
 
     return _unit_act(request, int(uid) if uid.isdigit() and int(uid) else 0, do, back=_back(back))

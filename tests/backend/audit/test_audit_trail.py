@@ -179,7 +179,7 @@ def test_export_csv_and_json_exact(audit, flow):
     from backend.services.audit import AuditService, TrailFilter
     from backend.services.common import Actor
 
-    svc = AuditService(s.ctx, s.ctx.services.ops)
+    svc = AuditService(s.ctx.services.ops, s.ctx.store)
     every = list(svc.iter_trail(Actor("auditor", s.addr["auditor"]), TrailFilter(), chunk=7))
     assert essentials(every) == essentials(_trail(s, limit=1000)["items"])[: len(every)]
     assert len(every) == _trail(s, limit=1)["total"]
@@ -232,7 +232,7 @@ def test_citizen_scope_at_service_level(audit, flow):
     from backend.services.errors import Forbidden
 
     s = audit
-    svc = AuditService(s.ctx, s.ctx.services.ops)
+    svc = AuditService(s.ctx.services.ops, s.ctx.store)
     me = Actor("citizen", flow["subject"])
     mine = svc.trail(me, TrailFilter(), limit=100)
     assert [i["event"] for i in mine["items"]] == ["ResourceRegistered", "UseRecorded"]

@@ -12,7 +12,6 @@ import pytest
 from cases_testkit import BUYER, OTHER, SELLER, World
 from eth_utils import keccak
 
-from backend.services.common import topic_uint
 
 TAX_PURPOSE, CA_PURPOSE = 31, 32
 TAX_LEGAL = "《契税法》第十条 / Deed Tax Law art. 10"
@@ -100,8 +99,9 @@ def test_open_case_is_idempotent_and_counts_two_documents(world: World, house: d
     b = open_case(world, house, key="open-case-idem-1")
     assert a["case_id"] == b["case_id"] and a["tx_hash"] == b["tx_hash"]
     assert a["documents_submitted"] == 2 and a["evidence_required"] == 2
-    ev = world.p.ctx.services.ops.logs("OneStopServices", "CaseOpened")
-    opened = [e for e in ev if e["args"]["caseId"] == a["case_id"]]
+    ops = world.p.ctx.services.ops
+    ops.fresh()
+    opened = ops.history("OneStopServices", "CaseOpened", caseId=a["case_id"])
     assert len(opened) == 1 and opened[0]["args"]["submittedDocuments"] == 2
     assert opened[0]["args"]["applicantHash"] == world.subject(BUYER)
 
@@ -160,9 +160,10 @@ def test_house_transfer_end_to_end(world: World, house: dict) -> None:
     assert items[1]["record_for_applicant"]["marital_status"] == "married"
     # every pull is a use on chain for this citizen and this case
     ops = w.ctx.services.ops
+    ops.fresh()
     for it in items:
-        uses = [e["args"] for e in ops.logs("UsageRights", "UseRecorded", [topic_uint(it["grant_id"])])
-                if e["args"]["useIndex"] == it["use_index"]]
+        uses = [e["args"] for e in ops.history("UsageRights", "UseRecorded", grantId=it["grant_id"],
+                                               useIndex=it["use_index"])]
         assert len(uses) == 1
         assert uses[0]["subjectHash"] == w.subject(BUYER) and uses[0]["contextRef"] == case_ref
         assert uses[0]["user"] == w.addr("dept-nr")
@@ -295,7 +296,8 @@ def test_sensitive_standing_grant_needs_the_council(world: World) -> None:
     s = w.http.get(f"/services/{sid}", headers=w.h("dept-samr")).json()
     g = s["requirements"][0]["standing_grant"]
     assert g is not None and g["uses_left"] == 1000
-    issued = [e["args"] for e in w.ctx.services.ops.logs("UsageRights", "GrantIssued") if e["args"]["grantId"] == g["grant_id"]]
+    w.ctx.services.ops.fresh()
+    issued = [e["args"] for e in w.ctx.services.ops.history("UsageRights", "GrantIssued", grantId=g["grant_id"])]
     assert issued[0]["issuer"] == w.ctx.manifest.contract("Consortium").address
     r = w.http.post(f"/services/{sid}/standing-grants/proposals",
                     json={"requirement_index": 0, "justification": "again"}, headers=w.h("gov-bdb"))

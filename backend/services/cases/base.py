@@ -1,0 +1,155 @@
+"""Shared parts of the one-stop case use case: constants, errors, wiring and helpers."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+from typing import Any
+
+from eth_utils import to_checksum_address
+
+from backend.chain import ContractRevert
+from backend.services.certificates import CertificateService, CitizenChain
+from backend.services.common import Actor, ChainOps
+from backend.services.errors import Conflict
+from backend.services.registry import RegistryService
+from backend.services.usage import UsageService
+from backend.store import AccessDenied, DocumentMissing, DocumentStore
+
+log = logging.getLogger(__name__)
+
+OSS = "OneStopServices"
+SERVICE_STATUS = ("None", "Proposed", "Active", "Retired")
+CASE_STATUS = ("None", "Open", "Approved", "Rejected")
+STEP_STATUS = ("Pending", "Approved", "Rejected")
+CLASSIFICATIONS = ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET")
+SENSITIVE, SECRET = 2, 3
+DEFINITION_MEDIA_TYPE = "application/vnd.govchain.service+json"
+FORM_MEDIA_TYPE = "application/vnd.govchain.form+json"
+CERT_MEDIA_TYPE = "application/vnd.govchain.certificate+json"
+DOCUMENTS_SUBMITTED = 2  # the identity document shown at the desk + the application form
+KINDS = ("generic", "house_transfer", "newborn_registration", "business_licence_change")
+DEFAULT_CERT_TYPE = {"house_transfer": "PROPERTY_CERT"}
+# contract errors that mean "not you" and that the generic rules would answer 409
+AUTHZ_REVERTS = ("NotServiceLead",)
+
+
+class CaseNotApproved(Conflict):
+    name = "CaseNotApproved"
+
+
+class NoStandingGrant(Conflict):
+    name = "NoStandingGrant"
+
+
+class CaseBase:
+    def __init__(
+        self,
+        ops: ChainOps,
+        store: DocumentStore,
+        usage: UsageService,
+        certificates: CertificateService,
+        registry: RegistryService,
+        chain: CitizenChain | None = None,
+        *,
+        subject_secret: str,
+    ) -> None:
+        self.ops = ops
+        self.store = store
+        self.subject_secret = subject_secret
+        self.usage = usage
+        self.certificates = certificates
+        self.registry = registry
+        self.chain = chain or certificates.chain
+
+    # ================================================================ helpers
+    def _write(self, actor: Actor, contract: str, fn: str, args: list[Any], *, op: str, key: str,
+               strict: bool = True):
+        self.chain.require(OSS)
+        try:
+            return self.ops.write(self.ops.account(actor), contract, fn, args, op=op, key=key, strict=strict)
+        except ContractRevert as exc:
+            if any(n in exc.name for n in AUTHZ_REVERTS):
+                exc.http_status = 403
+            raise
+
+    def _view(self, fn: str, *args: Any) -> Any:
+        return self.chain.view(OSS, fn, *args)
+
+    def _service(self, service_id: int) -> dict[str, Any]:
+        return self._view("service", service_id)  # 404 OneStopServicesUnknownService
+
+    def _case(self, case_id: int) -> dict[str, Any]:
+        return self._view("caseInfo", case_id)  # 404 OneStopServicesUnknownCase
+
+    def definition(self, service_id: int, s: dict[str, Any] | None = None) -> dict[str, Any] | None:
+        """The published definition document (None when the service was registered without one)."""
+        s = s or self._service(service_id)
+        try:
+            return json.loads(self.store.get(s["nameHash"], s["lead"]))
+        except (AccessDenied, DocumentMissing, ValueError):
+            return None
+        except Exception as exc:  # tampered definition: shown as missing, logged
+            log.warning("definition of service %s unreadable: %s", service_id, exc)
+            return None
+
+    def _form_salt(self, desk: str, key: str) -> str:
+        """Stable per (desk, Idempotency-Key), unguessable without the deployment secret."""
+        msg = b"govchain/form-salt/v1\x00" + desk.lower().encode() + b"\x00" + key.encode()
+        return hmac.new(self.subject_secret.encode(), msg, hashlib.sha256).hexdigest()
+
+    def _serial(self, case_ref: str) -> str:
+        msg = b"govchain/certificate-serial/v1\x00" + case_ref.lower().encode()
+        return hmac.new(self.subject_secret.encode(), msg, hashlib.sha256).hexdigest()[:32]
+
+    def _involved(self, c: dict[str, Any], s: dict[str, Any]) -> list[dict[str, Any]]:
+        """Distinct departments of a case, as the contract counts them, with their roles."""
+        roles: dict[str, list[str]] = {}
+
+        def add(addr: str, role: str) -> None:
+            a = to_checksum_address(addr)
+            roles.setdefault(a, [])
+            if role not in roles[a]:
+                roles[a].append(role)
+
+        add(c["frontDesk"], "front_desk")
+        add(s["lead"], "lead")
+        for r in s["requirements"]:
+            add(self.ops.view("DataCatalog", "ownerOf", int(r["resourceId"])), "evidence_source")
+        for st in s["steps"]:
+            add(st["department"], "approver")
+        return [{**(self.chain.party(a) or {}), "roles": rs} for a, rs in roles.items()]
+
+    def _may_read_case(self, actor: Actor, c: dict[str, Any], s: dict[str, Any]) -> bool:
+        if actor.role in ("auditor", "governor"):
+            return True
+        if actor.role == "citizen":
+            return actor.address.lower() == c["applicantHash"].lower()
+        if actor.role != "department":
+            return False
+        if actor.same(c["frontDesk"]) or actor.same(s["lead"]):
+            return True
+        if any(actor.same(st["department"]) for st in s["steps"]):
+            return True
+        return any(actor.same(self.ops.view("DataCatalog", "ownerOf", int(r["resourceId"]))) for r in s["requirements"])
+
+    # ================================================================ services
+
+
+def _record_for(data: bytes | None, applicant: str) -> Any:
+    """The record about the applicant in a pulled JSON dataset ({"records": [{"subject_hash": …}]})."""
+    if not data:
+        return None
+    try:
+        value = json.loads(data)
+    except ValueError:
+        return None
+    records = value.get("records") if isinstance(value, dict) else value if isinstance(value, list) else None
+    if not isinstance(records, list):
+        return None
+    for rec in records:
+        if isinstance(rec, dict) and str(rec.get("subject_hash", "")).lower() == applicant.lower():
+            return rec
+    return None

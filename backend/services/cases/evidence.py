@@ -1,0 +1,163 @@
+"""Opening a case at the front desk and pulling its evidence (one recorded use per item)."""
+
+from __future__ import annotations
+
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any
+
+from backend.chain import ContractRevert
+from backend.services.cases.base import (
+    DOCUMENTS_SUBMITTED,
+    FORM_MEDIA_TYPE,
+    OSS,
+    CaseBase,
+    NoStandingGrant,
+    _record_for,
+)
+from backend.services.common import ZERO32, Actor, canonical_json, h0x
+from backend.services.errors import Forbidden, InvalidInput, ServiceError
+
+log = logging.getLogger(__name__)
+
+
+class EvidenceMixin(CaseBase):
+    def open_case(
+        self, actor: Actor, service_id: int, applicant: bytes, form: Any, *, key: str
+    ) -> dict[str, Any]:
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        s = self._service(service_id)
+        if int(s["status"]) != 2:
+            raise ContractRevert("OneStopServicesServiceNotActive", {"serviceId": service_id})
+        if applicant == ZERO32:
+            raise InvalidInput("the applicant identity is required", field="applicant")
+        doc = {
+            "govchain": "application-form/v1",
+            "service_id": service_id,
+            "applicant_hash": h0x(applicant),
+            "front_desk": actor.address,
+            "salt": self._form_salt(actor.address, key),
+            "form": form,
+        }
+        data = canonical_json(doc)
+        form_hash = self.store.put(data, s["lead"], FORM_MEDIA_TYPE)
+        for st in s["steps"]:  # the deciding departments read the form too
+            self.store.grant_access(form_hash, s["lead"], st["department"])
+        outcome = self._write(
+            actor, OSS, "openCase", [service_id, applicant, bytes.fromhex(form_hash[2:]), DOCUMENTS_SUBMITTED],
+            op="cases.open", key=key,
+        )
+        ev = self.ops.event(outcome, "CaseOpened") or {}
+        cid = ev.get("caseId")
+        return {
+            "case_id": cid,
+            "service_id": service_id,
+            "status": "Open",
+            "applicant_hash": h0x(applicant),
+            "form_hash": form_hash,
+            "documents_submitted": DOCUMENTS_SUBMITTED,
+            "evidence_required": len(s["requirements"]),
+            "case_ref": ev.get("caseRef"),
+            "front_desk": self.chain.party(actor.address),
+            "officer_hash": h0x(officer),
+            "next": f"the lead pulls the evidence: POST /cases/{cid}/evidence/pull",
+            **self.ops.tx(outcome),
+        }
+
+    def pull_evidence(self, actor: Actor, case_id: int, *, key: str) -> dict[str, Any]:
+        """Record + attach every missing evidence item of the case (the lead). Reports per requirement."""
+        actor.require_role("department")
+        self.ops.officer(actor)
+        c = self._case(case_id)
+        s = self._service(int(c["serviceId"]))
+        if not actor.same(s["lead"]):
+            raise Forbidden("only the service's lead department pulls the evidence", case_id=case_id)
+        if int(c["status"]) != 1:
+            raise ContractRevert("OneStopServicesCaseNotOpen", {"caseId": case_id, "status": int(c["status"])})
+        links = self._view("evidenceLinks", case_id)
+        case_ref = self._view("caseRef", case_id)
+        todo = [i for i, link in enumerate(links) if int(link["grantId"]) == 0]
+        items: dict[int, dict[str, Any]] = {
+            i: {"requirement_index": i, "resource_id": int(link["resourceId"]), "status": "already_attached",
+                "grant_id": int(link["grantId"]), "use_index": int(link["useIndex"])}
+            for i, link in enumerate(links) if i not in todo
+        }
+
+        def one(i: int) -> dict[str, Any]:
+            try:
+                return self._pull_one(actor, case_id, c, s, i, case_ref)
+            except (ServiceError, ContractRevert) as exc:
+                body = exc.to_dict()
+                return {"requirement_index": i, "resource_id": int(s["requirements"][i]["resourceId"]),
+                        "status": "failed", "http_status": getattr(exc, "http_status", 409), **body}
+
+        if todo:
+            with ThreadPoolExecutor(max_workers=min(len(todo), 8)) as pool:
+                for res in pool.map(one, todo):
+                    items[res["requirement_index"]] = res
+        after = self._case(case_id)
+        return {
+            "case_id": case_id,
+            "evidence_required": int(after["evidenceRequired"]),
+            "evidence_attached": int(after["evidenceAttached"]),
+            "complete": int(after["evidenceAttached"]) == int(after["evidenceRequired"]),
+            "items": [items[i] for i in sorted(items)],
+        }
+
+    def _pull_one(self, actor: Actor, case_id: int, c: dict[str, Any], s: dict[str, Any], i: int,
+                  case_ref: str) -> dict[str, Any]:
+        r = s["requirements"][i]
+        rid = int(r["resourceId"])
+        applicant = c["applicantHash"]
+        # 1. a use already recorded for this case and citizen but never attached (crash in between)?
+        recovered = self._unattached_use(s["lead"], r, applicant, case_ref)
+        fetched: dict[str, Any] | None = None
+        if recovered is not None:
+            gid, use_index, use_tx = recovered
+        else:
+            found = self._usable_grant(s["lead"], r)
+            if found is None:
+                raise NoStandingGrant("no usable standing grant covers this requirement", case_id=case_id,
+                                      requirement_index=i, resource_id=rid)
+            gid = found[0]
+            officer = self.ops.officer(actor).hex()[:16]
+            # 2. the use goes on chain (mined) before the data is decrypted: UsageService.fetch
+            fetched = self.usage.fetch(
+                actor, gid, bytes.fromhex(applicant[2:]), bytes.fromhex(case_ref[2:]), None,
+                key=f"case-{case_id}-req-{i}-{officer}",
+            )
+            use_index = int(fetched["use"]["use_index"])
+            use_tx = fetched["use"]["tx_hash"]
+        # 3. link the use to the case
+        outcome = self._write(
+            actor, OSS, "attachEvidence", [case_id, i, gid, use_index],
+            op=f"cases.{case_id}.evidence.{i}", key=f"g{gid}-u{use_index}",
+        )
+        item = {
+            "requirement_index": i,
+            "resource_id": rid,
+            "source": self.chain.party(self.ops.view("DataCatalog", "ownerOf", rid)),
+            "status": "attached",
+            "grant_id": gid,
+            "use_index": use_index,
+            "use_tx": use_tx,
+            "recovered_use": recovered is not None,
+            "attach_tx": outcome.tx_hash,
+            "block_number": outcome.block_number,
+        }
+        if fetched is not None:
+            item["content_hash"] = fetched["content_hash"]
+            item["version"] = fetched["version"]
+            item["record_for_applicant"] = _record_for(fetched.get("data"), applicant)
+        return item
+
+    def _unattached_use(self, lead: str, r: dict[str, Any], applicant: str, case_ref: str) -> tuple[int, int, str] | None:
+        for gid, _g in self._grants_for(lead, r):
+            for ev in self.ops.history("UsageRights", "UseRecorded", grantId=gid):
+                a = ev["args"]
+                if (str(a["subjectHash"]).lower() == applicant.lower()
+                        and str(a["contextRef"]).lower() == case_ref.lower()
+                        and int(self._view("caseOfUse", gid, int(a["useIndex"]))) == 0):
+                    return gid, int(a["useIndex"]), ev["tx_hash"]
+        return None

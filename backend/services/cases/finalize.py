@@ -1,0 +1,146 @@
+"""Finalizing a house transfer: title transfer, new certificate, prior one revoked."""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+from eth_utils import keccak, to_checksum_address
+
+from backend.services.cases.base import (
+    CASE_STATUS,
+    CERT_MEDIA_TYPE,
+    CaseBase,
+    CaseNotApproved,
+)
+from backend.services.certificates import STATUS as CERT_STATUS
+from backend.services.certificates import code_text
+from backend.services.common import Actor, canonical_json, h0x, text_hash
+from backend.services.errors import Conflict, Forbidden, InvalidInput
+
+log = logging.getLogger(__name__)
+
+
+class FinalizeMixin(CaseBase):
+    # -- finalize (house transfer) -----------------------------------------------------------------
+    def finalize(self, actor: Actor, case_id: int) -> dict[str, Any]:
+        """Registry transfer + new property certificate for an Approved house-transfer case (the lead).
+        Every part checks the chain first: repeating it returns the same outcome."""
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        c = self._case(case_id)
+        sid = int(c["serviceId"])
+        s = self._service(sid)
+        if not actor.same(s["lead"]):
+            raise Forbidden("only the service's lead department finalizes its cases", case_id=case_id)
+        if int(c["status"]) != 2:
+            raise CaseNotApproved("the case is not approved", case_id=case_id, status=CASE_STATUS[int(c["status"])])
+        d = self.definition(sid, s) or {}
+        if d.get("kind") != "house_transfer":
+            raise Conflict("this service has no finalization step", case_id=case_id, kind=d.get("kind"))
+        form = self.form(actor, case_id, _checked=(c, s))["form"]["form"]
+        try:
+            unit_id = int(form["unit_id"])
+            prior = bytes.fromhex(str(form["prior_certificate_hash"])[2:])
+            assert len(prior) == 32
+        except (KeyError, TypeError, ValueError, AssertionError):
+            raise InvalidInput("the application form must name unit_id and prior_certificate_hash (0x…64 hex)",
+                               field="form") from None
+        case_ref = self._view("caseRef", case_id)
+        applicant = c["applicantHash"]
+        links = self._view("evidenceLinks", case_id)
+        evidence_hash = keccak(canonical_json({
+            "case_ref": case_ref,
+            "evidence": [[int(x["resourceId"]), int(x["grantId"]), int(x["useIndex"])] for x in links],
+        }))
+        # 1. the registry transfer (skipped when this case already transferred the unit)
+        transfer = self._transfer_of_case(unit_id, applicant, case_ref)
+        if transfer is None:
+            transfer = self.registry.transfer(
+                actor, unit_id, bytes.fromhex(applicant[2:]), evidence_hash, prior,
+                bytes.fromhex(case_ref[2:]), key=f"case-{case_id}",
+            )
+            transfer = {"entry_id": transfer["entry_id"], "tx_hash": transfer["tx_hash"],
+                        "block_number": transfer["block_number"]}
+        entry = self.chain.view("PropertyRegistry", "titleEntry", int(transfer["entry_id"]))
+        u = self.chain.view("PropertyRegistry", "unit", unit_id)
+        # 2. the new certificate document (deterministic from the chain: safe to regenerate)
+        cert_type = d.get("certificate_type") or "PROPERTY_CERT"
+        doc = {
+            "govchain": "certificate/v1",
+            "type_code": cert_type,
+            "title": "不动产权证书 / Real-estate title certificate",
+            "serial": self._serial(case_ref),
+            "holder_hash": applicant,
+            "unit": {
+                "unit_id": unit_id,
+                "parcel_code": code_text(u["parcelCode"]),
+                "building_code": code_text(u["buildingCode"]),
+                "unit_code": code_text(u["unitCode"]),
+                "planned_use": int(u["plannedUse"]),
+                "area_m2": int(u["areaM2"]),
+            },
+            "title_entry_id": int(entry["entryId"]),
+            "previous_entry_id": int(entry["previousEntryId"]),
+            "registered_at": int(entry["registeredAt"]),
+            "issuer": to_checksum_address(s["lead"]),
+            "case_id": case_id,
+            "case_ref": case_ref,
+        }
+        doc_bytes = canonical_json(doc)
+        doc_hash = self.store.put(doc_bytes, s["lead"], CERT_MEDIA_TYPE)
+        cert = self._certificate_of_case(s["lead"], case_ref)
+        if cert is None:
+            issued = self.certificates.issue(
+                actor, cert_type, bytes.fromhex(doc_hash[2:]), bytes.fromhex(applicant[2:]), 0, 0,
+                bytes.fromhex(case_ref[2:]), key=f"case-{case_id}",
+            )
+            cert = {"cert_id": issued["cert_id"], "document_hash": issued["document_hash"],
+                    "tx_hash": issued["tx_hash"], "block_number": issued["block_number"]}
+        # 3. the seller's certificate is superseded: revoked when this department issued it
+        prior_out = self._revoke_prior(actor, prior, case_id)
+        return {
+            "case_id": case_id,
+            "unit_id": unit_id,
+            "title_entry": {"entry_id": int(entry["entryId"]), "previous_entry_id": int(entry["previousEntryId"]),
+                            "owner_hash": entry["ownerHash"], "case_ref": entry["caseRef"],
+                            "tx_hash": transfer.get("tx_hash")},
+            "certificate": {**cert, "type_code": cert_type, "holder_hash": applicant,
+                            "status": self.certificates.verify(bytes.fromhex(cert["document_hash"][2:]))["status"],
+                            "verify_with": f"/public/certificates/{cert['document_hash']}"},
+            "prior_certificate": prior_out,
+            "officer_hash": h0x(officer),
+        }
+
+    def _transfer_of_case(self, unit_id: int, applicant: str, case_ref: str) -> dict[str, Any] | None:
+        self.chain.require("PropertyRegistry")
+        self.ops.fresh()
+        for ev in self.ops.history("PropertyRegistry", "TitleTransferred", unitId=unit_id, newOwnerHash=applicant):
+            if str(ev["args"]["caseRef"]).lower() == case_ref.lower():
+                return {"entry_id": int(ev["args"]["entryId"]), "tx_hash": ev["tx_hash"],
+                        "block_number": ev["block_number"]}
+        return None
+
+    def _certificate_of_case(self, issuer: str, case_ref: str) -> dict[str, Any] | None:
+        self.chain.require("Certificates")
+        self.ops.fresh()
+        for ev in self.ops.history("Certificates", "CertificateIssued", issuer=issuer):
+            if str(ev["args"]["caseRef"]).lower() == case_ref.lower():
+                return {"cert_id": int(ev["args"]["certId"]), "document_hash": ev["args"]["documentHash"],
+                        "tx_hash": ev["tx_hash"], "block_number": ev["block_number"]}
+        return None
+
+    def _revoke_prior(self, actor: Actor, prior: bytes, case_id: int) -> dict[str, Any]:
+        cid = int(self.chain.view("Certificates", "certificateIdOf", prior))
+        out: dict[str, Any] = {"document_hash": h0x(prior), "cert_id": cid or None}
+        if cid == 0:
+            return {**out, "status": "unknown"}
+        cert = self.chain.view("Certificates", "certificate", cid)
+        status = CERT_STATUS[int(self.chain.view("Certificates", "statusOf", cid))]
+        if status == "valid" and actor.same(cert["issuer"]):
+            res = self.certificates.revoke(actor, cid, text_hash(f"superseded by the transfer of case {case_id}"),
+                                           key=f"case-{case_id}-superseded")
+            return {**out, "status": "revoked", "tx_hash": res["tx_hash"]}
+        return {**out, "status": status}
+
+    # ================================================================ reads
