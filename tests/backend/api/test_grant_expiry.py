@@ -9,31 +9,11 @@ must not release data under a grant revoked or expired since").
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-import uuid
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from eth_account import Account
-from fastapi.testclient import TestClient
-from web3 import Web3
 
-from api_testkit import Anvil, RpcProxy, core_build_dir
-
-from backend.api.main import create_app
-from backend.composition import AppContext
-from backend.core.config import Settings
-from backend.core.keystore import Keystore
-from backend.ops import deployer
-
-# the api world's System helper (h, granted, events, ...), loaded under its own name
-_spec = importlib.util.spec_from_file_location("api_world_for_expiry", Path(__file__).with_name("conftest.py"))
-_world = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _world
-_spec.loader.exec_module(_world)
-System = _world.System
+from api_world import System, build_system
 
 DURATION_S = 600
 SECRET_VALUE = "expiring-s3cr3t"
@@ -42,45 +22,8 @@ SECRET_VALUE = "expiring-s3cr3t"
 @pytest.fixture(scope="module")
 def system(tmp_path_factory) -> Iterator[System]:
     """The api world's consortium, on a chain of its own (overrides the session fixture here)."""
-    tmp = tmp_path_factory.mktemp("expiry")
-    node = Anvil(block_time=0.2)
-    proxy = RpcProxy(node.rpc_url)
-    try:
-        w3 = Web3(Web3.HTTPProvider(node.rpc_url))
-        keystore = Keystore(tmp / "data" / "keystore", _world.SECRET)
-        names = ("deployer", *_world.GOVERNORS, *_world.DEPARTMENTS)
-        addr = {n: keystore.create(n) for n in names}
-        accounts = {n: keystore.load(n) for n in names}
-        deployer.fund(w3, Account.from_key(_world.DEV_FUNDER_KEY), addr.values(), 10**21)
-        deployments = tmp / "deployments"
-        manifest = deployer.deploy_system(
-            w3, accounts["deployer"], [addr[g] for g in _world.GOVERNORS], 2,
-            network="expirytest", build_dir=core_build_dir(tmp), deployments_dir=deployments, fresh=True,
-        )
-        consortium = deployer.contract_at(w3, manifest, "Consortium", deployments)
-        govs = [accounts[g] for g in _world.GOVERNORS]
-        for i, d in enumerate(_world.DEPARTMENTS):
-            deployer.run_council(
-                w3, consortium, govs,
-                lambda c, d=d, i=i: c.functions.proposeAdmitDepartment(
-                    addr[d], f"DEPT{i}".encode().ljust(32, b"\0"), d, b"110000".ljust(32, b"\0")
-                ),
-            )
-        settings = Settings(
-            env="development", rpc_url=proxy.url, network="expirytest", data_dir=tmp / "data",
-            database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}", deployments_dir=deployments,
-            keystore_secret=_world.SECRET, subject_secret="expiry-test-subject-secret",
-            receipt_timeout_s=15, poll_interval_s=0.02,
-        )
-        ctx = AppContext.from_settings(settings)
-        tokens = {n: ctx.tokens.issue("department", addr[n], n) for n in _world.DEPARTMENTS}
-        app = create_app(ctx)
-        with TestClient(app, raise_server_exceptions=False) as http:
-            yield System(http, ctx, w3, proxy, tokens, addr, accounts, manifest, deployments, app)
-        ctx.close()
-    finally:
-        proxy.stop()
-        node.stop()
+    with build_system(tmp_path_factory.mktemp("expiry"), "expirytest") as s:
+        yield s
 
 
 def _advance(s: System, seconds: int) -> int:
