@@ -9,6 +9,7 @@ must not release data under a grant revoked or expired since").
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Iterator
 
 import pytest
