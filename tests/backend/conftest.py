@@ -27,14 +27,3 @@ def pg_database_url(pg_server: str) -> Iterator[str]:
     url = create_database(pg_server)
     yield url
     drop_database(pg_server, url)
-
-
-def database_url(request: pytest.FixtureRequest, sqlite_path: Path) -> str:
-    """For fixtures parametrized with ``params=DATABASES``: the SQLite file or a fresh
-    PostgreSQL database (the server is started only for the PostgreSQL variant)."""
-    if request.param == "postgresql":
-        return request.getfixturevalue("pg_database_url")
-    return f"sqlite:///{sqlite_path}"
-
-
-DATABASES = ["sqlite", "postgresql"]

@@ -167,3 +167,14 @@ def drop_database(server_url: str, url: str) -> None:
             c.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     finally:
         admin.dispose()
+
+
+def database_url(request: pytest.FixtureRequest, sqlite_path: Path) -> str:
+    """For fixtures parametrized with ``params=DATABASES``: the SQLite file or a fresh
+    PostgreSQL database (the server is started only for the PostgreSQL variant)."""
+    if request.param == "postgresql":
+        return request.getfixturevalue("pg_database_url")
+    return f"sqlite:///{sqlite_path}"
+
+
+DATABASES = ["sqlite", "postgresql"]
