@@ -268,6 +268,48 @@ def test_authorization(platform, route: str, kind: str) -> None:
         assert w.p.w3.eth.get_transaction_count(address, "pending") == nonce
 
 
+# Unknown ids, asked by a principal kind the route allows (the first in sorted order):
+# 404 with the contract's Unknown… error; a citizen's routes answer 403 (they never
+# tell whether someone else's case or use exists); a role lookup is a plain view.
+UNKNOWN: dict[str, tuple[int, str | None]] = {
+    "GET /resources/{resource_id}": (404, "DataCatalogUnknownResource"),
+    "GET /requests/{request_id}": (404, "UsageRightsUnknownRequest"),
+    "GET /grants/{grant_id}": (404, "UsageRightsUnknownGrant"),
+    "GET /incidents/{incident_id}": (404, "AccountabilityUnknownIncident"),
+    "POST /council/proposals/{proposal_id}/approve": (404, "ConsortiumUnknownProposal"),
+    "POST /council/requests/{request_id}/proposals": (404, "UsageRightsUnknownRequest"),
+    "POST /council/incidents/{incident_id}/ruling": (404, "AccountabilityUnknownIncident"),
+    "GET /audit/resources/{resource_id}/integrity": (404, "DataCatalogUnknownResource"),
+    "POST /audit/resources/{resource_id}/integrity": (404, "DataCatalogUnknownResource"),
+    "GET /audit/departments/{address}/record": (404, "NotFound"),
+    "GET /certificates/types/{type_code}": (404, "CertificatesUnknownType"),
+    "GET /certificates/{cert_id}": (404, "CertificatesUnknownCertificate"),
+    "GET /registry/roles/{department}": (200, None),
+    "GET /registry/units/{unit_id}/history": (404, "PropertyRegistryUnknownUnit"),
+    "POST /citizens/me/uses/{grant_id}/{use_index}/objection": (403, "Forbidden"),
+    "GET /citizens/me/cases/{case_id}": (403, "Forbidden"),
+    "GET /citizens/me/cases/{case_id}/certificate": (403, "Forbidden"),
+    "GET /services/{service_id}": (404, "OneStopServicesUnknownService"),
+    "POST /services/{service_id}/activation": (404, "OneStopServicesUnknownService"),
+    "POST /services/{service_id}/standing-grants/proposals": (404, "OneStopServicesUnknownService"),
+    "GET /cases/{case_id}": (404, "OneStopServicesUnknownCase"),
+    "POST /cases/{case_id}/steps/{step_index}/escalate": (404, "OneStopServicesUnknownCase"),
+}
+ID_ROUTES = [r for r in SPEC_ROUTES if "{" in r and ALLOWED.get(r)]
+
+
+@pytest.mark.parametrize("route", ID_ROUTES)
+def test_unknown_id(platform, route: str) -> None:
+    w, o = platform
+    assert route in UNKNOWN, f"{route}: what an unknown id answers is not in the table"
+    ids = {k: 999999 for k in o.ids} | {
+        "type_code": "NO_SUCH_TYPE", "department": "0x" + "12" * 20, "address": "0x" + "12" * 20,
+        "key": "no-such-key", "step_index": 0, "use_index": 1, "cert_hash": o.ids["cert_hash"]}
+    kind = sorted(ALLOWED[route])[0]
+    r = w.http.request(**request_for(route, ids), headers=_headers(w, o, kind, officer=True))
+    assert (r.status_code, _error(r)) == UNKNOWN[route], r.text
+
+
 # -- on the api world (tests/backend/api/conftest.py) ----------------------------------------------
 def test_revoked_token_is_401(system):
     token = system.ctx.tokens.issue("department", system.addr["dept-c"], "short-lived")
