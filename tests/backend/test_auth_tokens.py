@@ -9,6 +9,7 @@ from sqlalchemy import select
 from backend.core.tokens import ApiToken, TokenNotFound, TokenRevoked, TokenService, hash_token
 from backend.core.db import make_engine, session_factory
 from backend.migrations import init_db
+from postgres_testkit import DATABASES, database_url
 
 DEPT = "0x" + "ab" * 20
 SUBJECT = "0x" + "cd" * 32
@@ -22,9 +23,10 @@ class Clock:
         return self.now
 
 
-@pytest.fixture()
-def sessions(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 't.db'}")
+@pytest.fixture(params=DATABASES)
+def sessions(request, tmp_path):
+    """The same code on SQLite and on a real PostgreSQL (tests/backend/conftest.py)."""
+    engine = make_engine(database_url(request, tmp_path / "t.db"))
     init_db(engine)
     yield session_factory(engine)
     engine.dispose()

@@ -1,15 +1,38 @@
 """Group commit of the per-use outbox rows and unsimulated batches: real anvil, real
-contracts, the real app through TestClient (the `system` consortium)."""
+contracts, the real app through TestClient (the `system` consortium), with the
+app's database on SQLite (the session's consortium) and on a real PostgreSQL (a
+consortium of this module's own, tests/backend/api/api_world.py)."""
 
 from __future__ import annotations
 
 import time
 import uuid
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 
+import pytest
+from api_world import build_system
+from postgres_testkit import DATABASES, create_database, drop_database
 from sqlalchemy import func, select
 
 from backend.chain.outbox import OutboxUse
+
+
+@pytest.fixture(scope="module", params=DATABASES)
+def system(request, system, tmp_path_factory) -> Iterator:
+    """Overrides the session's consortium here: itself for "sqlite"; for "postgresql"
+    the same consortium on a chain of its own with the app's database on the server."""
+    if request.param == "sqlite":
+        yield system
+        return
+    server = request.getfixturevalue("pg_server")
+    url = create_database(server)
+    try:
+        with build_system(tmp_path_factory.mktemp("batching-pg"), "batchingpg", database_url=url) as s:
+            assert s.ctx.sender.sessions.kw["bind"].dialect.name == "postgresql"
+            yield s
+    finally:
+        drop_database(server, url)
 
 
 def _rows_for(s, keys):

@@ -13,6 +13,7 @@ import pytest
 from chain_testkit import PROBE_ARTIFACT, PROBE_SOURCE, ROOT, Anvil, Stack, build_stack, deploy_probe
 
 from backend.ops.devnet import free_port
+from postgres_testkit import DATABASES, create_database, drop_database
 
 
 @pytest.fixture
@@ -65,21 +66,39 @@ def probe_artifact(tmp_path_factory) -> dict:
 
 
 @pytest.fixture(scope="module")
-def probe_manifest_path(anvil: Anvil, probe_artifact: dict, tmp_path_factory) -> Path:
+def probe_manifest_path(anvil: Anvil, probe_artifact: dict, outbox_db: str, tmp_path_factory) -> Path:
     return deploy_probe(anvil.url, probe_artifact, tmp_path_factory.mktemp("deployments"))
 
 
+@pytest.fixture(scope="module", params=DATABASES)
+def outbox_db(request) -> str:
+    """Which database the outbox lives in: "sqlite" or "postgresql" (a real server).
+    Module-scoped, so each variant gets its own ChainProbe (tag counts start at zero)."""
+    return request.param
+
+
 @pytest.fixture
-def stack_factory(tmp_path) -> Iterator[Callable[..., Stack]]:
+def stack_factory(request, outbox_db, tmp_path) -> Iterator[Callable[..., Stack]]:
+    """Stacks whose outbox is a SQLite file, or a fresh database on the session's
+    PostgreSQL server (one per stack, like one file per stack)."""
     stacks: list[Stack] = []
+    databases: list[str] = []
+    server = request.getfixturevalue("pg_server") if outbox_db == "postgresql" else None
 
     def make(url: str, manifest_path: Path, db_name: str = "outbox.db", **overrides) -> Stack:
-        s = build_stack(url, manifest_path, f"sqlite:///{tmp_path / db_name}", **overrides)
+        if server is None:
+            db_url = f"sqlite:///{tmp_path / db_name}"
+        else:
+            db_url = create_database(server)
+            databases.append(db_url)
+        s = build_stack(url, manifest_path, db_url, **overrides)
         stacks.append(s)
         return s
 
     yield make
     for s in stacks:
         s.close()
+    for db_url in databases:
+        drop_database(server, db_url)
 
 

@@ -170,11 +170,14 @@ def test_node_down_write_stays_queued_and_is_sent_after_restart(anvil_factory, p
     assert bumped_tags(st.client.w3, st.manifest, acct.address) == Counter({1: 1, 2: 1})
 
 
-def test_crash_at_random_points_loses_and_duplicates_nothing(anvil, probe_manifest_path, tmp_path):
+def test_crash_at_random_points_loses_and_duplicates_nothing(anvil, probe_manifest_path, tmp_path, outbox_db, request):
     n, kills = 30, 10
     seed = random.randrange(1 << 30)
     rnd = random.Random(seed)
-    db_url = f"sqlite:///{tmp_path / 'crash.db'}"
+    if outbox_db == "postgresql":  # the crashing process's outbox on the real server
+        db_url = request.getfixturevalue("pg_database_url")
+    else:
+        db_url = f"sqlite:///{tmp_path / 'crash.db'}"
     key = DEV_KEYS[4]
     cmd = [sys.executable, str(HERE / "crash_batch.py"), anvil.url, str(probe_manifest_path), db_url, key, str(n)]
 

@@ -6,6 +6,7 @@ from sqlalchemy import select, update
 
 from backend.core.db import make_engine, session_factory
 from backend.migrations import init_db
+from postgres_testkit import DATABASES, database_url
 from backend.store import AccessDenied, CannotRevokeOwner, DocumentMissing, DocumentStore, TamperDetected
 from backend.store.models import Document, DocumentKey
 
@@ -15,9 +16,10 @@ DATA = b"land parcel 42: title chain ...\x00\x01"
 HASH = "0x" + keccak(DATA).hex()
 
 
-@pytest.fixture()
-def sessions(tmp_path):
-    engine = make_engine(f"sqlite:///{tmp_path / 'store.db'}")
+@pytest.fixture(params=DATABASES)
+def sessions(request, tmp_path):
+    """The same code on SQLite and on a real PostgreSQL (tests/backend/conftest.py)."""
+    engine = make_engine(database_url(request, tmp_path / "store.db"))
     init_db(engine)
     yield session_factory(engine)
     engine.dispose()
