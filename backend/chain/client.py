@@ -169,6 +169,12 @@ class ChainClient:
         with self.guard():
             return int(self.w3.eth.block_number)
 
+    def chain_time(self) -> int:
+        """The latest block's timestamp: the clock the contracts judge expiry by
+        (a server's wall clock can differ, and a test chain can move time)."""
+        with self.guard():
+            return int(self.w3.eth.get_block("latest")["timestamp"])
+
     def _raw_call(self, method: str, params: list[Any]) -> Any:
         """One JSON-RPC call over a plain keep-alive ``http.client`` connection of this
         thread: ~0.15 ms of CPU against ~0.7 ms through web3/requests. Only for plain

@@ -149,6 +149,10 @@ class ChainOps:
             return json_safe(value, outputs[0])
         return [json_safe(v, o) for v, o in zip(value, outputs)]
 
+    def chain_time(self) -> int:
+        """Now, by the chain's clock (the latest block's timestamp)."""
+        return self.client.chain_time()
+
     def _fn_abi(self, contract: str, fn: str) -> dict[str, Any]:
         for entry in self.manifest.contract(contract).abi:
             if entry.get("type") == "function" and entry.get("name") == fn:

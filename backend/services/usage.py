@@ -92,7 +92,7 @@ class UsageService:
         owner = self.ops.view("DataCatalog", "ownerOf", resource_id)  # 404 for an unknown resource
         strict = approval_deadline is not None
         if approval_deadline is None:
-            approval_deadline = int(time.time()) + DEFAULT_APPROVAL_WINDOW_S
+            approval_deadline = self.ops.chain_time() + DEFAULT_APPROVAL_WINDOW_S
         outcome = self.ops.write(
             self.ops.account(actor), "UsageRights", "requestUse",
             [resource_id, purpose_code, legal_basis_hash, fields_hash_, duration_s, max_uses, approval_deadline],
@@ -182,7 +182,7 @@ class UsageService:
             actor.role == "department" and not (actor.same(g["grantee"]) or actor.same(owner))
         ):
             raise Forbidden("grant concerns other departments", grant_id=grant_id)
-        return self._grant_view(grant_id, g, owner)
+        return self._grant_view(grant_id, g, owner, self.ops.chain_time())
 
     def list_grants(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
         actor.require_role("department")
@@ -193,10 +193,11 @@ class UsageService:
             owned = self.ops.owned_resources(actor.address)
             ids = self.ops.index.ids("UsageRights", "GrantIssued", "grantId", resourceId=owned) if owned else []
         items = []
+        now = self.ops.chain_time() if ids[offset : offset + limit] else 0
         for gid in ids[offset : offset + limit]:
             g = self.ops.view("UsageRights", "grant", gid)
             owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
-            items.append(self._grant_view(gid, g, owner))
+            items.append(self._grant_view(gid, g, owner, now))
         return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     def revoke(self, actor: Actor, grant_id: int, reason_hash: bytes, *, key: str) -> dict[str, Any]:
@@ -266,7 +267,8 @@ class UsageService:
 
     def _cached_grant(self, grant_id: int) -> dict[str, Any] | None:
         """The cached grant view if it is still within its expiry (the same rule as
-        :meth:`_grant_as_grantee`), else None."""
+        :meth:`_grant_as_grantee`), else None. The wall clock only ages the cache here:
+        the contract judges expiry by block time when the use is recorded."""
         with self._grants_lock:
             g = self._grants.get(int(grant_id))
         if g is None or int(g["expiresAt"]) <= int(time.time()):
@@ -434,7 +436,7 @@ class UsageService:
         g = self.ops.view("UsageRights", "grant", grant_id)
         if g["revoked"]:
             raise ContractRevert("UsageRightsGrantRevoked", {"grantId": grant_id})
-        if int(g["expiresAt"]) <= int(time.time()):
+        if int(g["expiresAt"]) <= self.ops.chain_time():
             raise ContractRevert("UsageRightsGrantExpired", {"grantId": grant_id, "expiresAt": int(g["expiresAt"])})
 
     def _record(
@@ -450,7 +452,7 @@ class UsageService:
             g = self.ops.view("UsageRights", "grant", grant_id)
             if g["revoked"]:
                 raise ContractRevert("UsageRightsGrantRevoked", {"grantId": grant_id})
-            if int(g["expiresAt"]) <= int(time.time()):
+            if int(g["expiresAt"]) <= self.ops.chain_time():
                 raise ContractRevert("UsageRightsGrantExpired", {"grantId": grant_id, "expiresAt": int(g["expiresAt"])})
         return outcome
 
@@ -538,8 +540,8 @@ class UsageService:
         }
 
     @staticmethod
-    def _grant_view(grant_id: int, g: dict[str, Any], owner: str) -> dict[str, Any]:
-        now = int(time.time())
+    def _grant_view(grant_id: int, g: dict[str, Any], owner: str, now: int) -> dict[str, Any]:
+        """``now`` is the chain's time: a grant is usable by the contract's clock, not ours."""
         usable = (not g["revoked"]) and int(g["expiresAt"]) > now and int(g["usedCount"]) < int(g["maxUses"])
         return {
             "grant_id": grant_id,

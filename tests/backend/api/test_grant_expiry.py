@@ -82,10 +82,8 @@ def test_record_use_after_expiry_is_409_grant_expired(system, expired):
     assert _uses(s, gid) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG (same root cause as the replay below): UsageService._grant_view computes `usable` against the "
-    "server's wall clock, not the chain's block.timestamp the contract enforces"))
 def test_grant_view_reports_expired_and_unusable(system, expired):
+    """`usable` follows the chain's clock (block time), which the contract enforces."""
     s, gid = system, expired["gid"]
     g = s.http.get(f"/grants/{gid}", headers=s.h("dept-b"))
     assert g.status_code == 200, g.text
@@ -101,11 +99,8 @@ def test_replayed_use_key_after_expiry_answers_the_recorded_use(system, expired)
     assert _uses(s, gid) == 2
 
 
-@pytest.mark.xfail(strict=True, reason=(
-    "BUG: the replay branch of fetch (UsageService._check_still_usable, and _record) judges expiry by the "
-    "server's wall clock (time.time()) while the contract judges by block.timestamp: once the chain's time "
-    "is past expiresAt but the server clock is not, a replayed fetch key releases the content again"))
 def test_replayed_fetch_key_after_expiry_is_refused(system, expired):
+    """A replayed fetch key after expiry (by block time) releases nothing."""
     s, gid = system, expired["gid"]
     r = s.http.get(f"/grants/{gid}/data", headers=s.h("dept-b", key=expired["fetch_key"]))
     assert SECRET_VALUE not in r.text
