@@ -1,13 +1,9 @@
-"""The FastAPI application: routers, error mapping in one place, lifespan.
+"""The FastAPI application: routers, error handlers, lifespan.
 
-Error bodies are always ``{"error": <name>, "args": {...}}``:
-- ContractRevert → its http_status (403 authorization, 404 unknown id, 409 state
-  conflict, 422 bad input) with the contract's custom error name and decoded args;
-- ServiceError (the services' own checks) → 401/403/404/409/422/503;
-- pending receipt → 202 ``{"status": "pending", "tx_hash", "idempotency_key"}``;
-- ChainUnavailable / TxRejected → 503; AccessDenied → 403;
-  TamperDetected / DocumentMissing → 409 (with the TAMPER incident filed);
-- request validation → 422 ``{"error": "ValidationError", "detail": [...]}``.
+Error bodies are always ``{"error": <name>, "args": {...}}``; the status of every
+service, chain and store error comes from the one table in backend.api.errors
+(shared with the console). Besides that table:
+- request validation → 422 ``{"error": "ValidationError", "detail": [...]}``;
 Anything else is a bug: 500 ``{"error": "InternalError"}`` (logged).
 """
 
@@ -23,6 +19,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.api.errors import KNOWN_ERRORS, error_response, internal_error
 from backend.api.routes import (
     audit,
     cases,
@@ -37,11 +34,7 @@ from backend.api.routes import (
     resources,
 )
 from backend.api.limits import BodySizeLimit
-from backend.chain import ChainUnavailable, ContractRevert, TxRejected
-from backend.chain.errors import ChainConfigError
 from backend.composition import AppContext
-from backend.services.errors import ServiceError, TxPending
-from backend.store import AccessDenied, DocumentMissing, TamperDetected
 
 log = logging.getLogger(__name__)
 
@@ -55,60 +48,18 @@ backend signs with their keys. Every write names the acting officer
 """
 
 
-def revert_status(exc: ContractRevert) -> int:
-    return exc.http_status
-
-
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content=jsonable_encoder(body), headers=headers)
 
 
+async def known_error(_req: Request, exc: Exception) -> JSONResponse:
+    answer = error_response(exc) or internal_error()
+    return _json(*answer)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ServiceError)
-    async def service_error(_req: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-        return _json(exc.http_status, exc.to_dict(), headers)
-
-    @app.exception_handler(TxPending)
-    async def tx_pending(_req: Request, exc: TxPending) -> JSONResponse:
-        return _json(202, exc.to_dict())
-
-    @app.exception_handler(ContractRevert)
-    async def contract_revert(_req: Request, exc: ContractRevert) -> JSONResponse:
-        return _json(revert_status(exc), exc.to_dict())
-
-    @app.exception_handler(ChainUnavailable)
-    async def chain_unavailable(_req: Request, exc: ChainUnavailable) -> JSONResponse:
-        return _json(503, {"error": "ChainUnavailable", "args": {}}, {"Retry-After": "5"})
-
-    @app.exception_handler(ChainConfigError)
-    async def chain_config(_req: Request, exc: ChainConfigError) -> JSONResponse:
-        log.error("chain misconfigured: %s", exc)
-        return _json(503, {"error": "ChainMisconfigured", "args": {}})
-
-    @app.exception_handler(TxRejected)
-    async def tx_rejected(_req: Request, exc: TxRejected) -> JSONResponse:
-        log.warning("transaction refused by the node: %s", exc.reason)
-        return _json(503, {"error": "TxRejected", "args": {"reason": exc.reason, "tx_hash": exc.tx_hash}})
-
-    @app.exception_handler(AccessDenied)
-    async def access_denied(_req: Request, exc: AccessDenied) -> JSONResponse:
-        return _json(403, {"error": "AccessDenied", "args": {"content_hash": exc.content_hash}})
-
-    @app.exception_handler(TamperDetected)
-    async def tamper(_req: Request, exc: TamperDetected) -> JSONResponse:
-        body = {"error": "TamperDetected",
-                "args": {"expected_hash": exc.expected, "actual_hash": exc.actual, "reason": exc.reason}}
-        if getattr(exc, "incident", None):
-            body["incident"] = exc.incident
-        return _json(409, body)
-
-    @app.exception_handler(DocumentMissing)
-    async def missing(_req: Request, exc: DocumentMissing) -> JSONResponse:
-        body = {"error": "DocumentMissing", "args": {"content_hash": exc.content_hash, "reason": exc.reason}}
-        if getattr(exc, "incident", None):
-            body["incident"] = exc.incident
-        return _json(409, body)
+    for cls in KNOWN_ERRORS:  # the table in backend.api.errors (shared with the console)
+        app.add_exception_handler(cls, known_error)
 
     @app.exception_handler(RequestValidationError)
     async def validation(_req: Request, exc: RequestValidationError) -> JSONResponse:

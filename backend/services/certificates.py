@@ -131,12 +131,8 @@ class CitizenChain:
         strict: bool = True,
     ) -> TxOutcome:
         self.require(contract)
-        try:
-            return self.ops.write(account, contract, fn, args, op=op, key=key, strict=strict)
-        except ContractRevert as exc:
-            if any(n in exc.name for n in AUTHZ_REVERTS):
-                exc.http_status = 403
-            raise
+        # "not you" reverts answer 403 by the table in backend.chain.errors
+        return self.ops.write(account, contract, fn, args, op=op, key=key, strict=strict)
 
     def department_name(self, address: str | None) -> str | None:
         """The consortium's display name of a department (None for non-departments); cached."""
