@@ -78,6 +78,26 @@ def install_error_handlers(app: FastAPI) -> None:
         return _json(500, {"error": "InternalError", "args": {}})
 
 
+def build_app(lifespan: Any = None) -> FastAPI:
+    """Routes, error handlers, console and middleware, without a context: what
+    ``create_app`` serves, and all the OpenAPI schema needs (no chain, no database)."""
+    app = FastAPI(title="GovChain API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    install_error_handlers(app)
+    for module in (health, resources, requests, grants, incidents, council, audit, certificates, registry, citizens, cases):
+        app.include_router(module.router)
+    app.include_router(certificates.public_router)  # /public/…: no token
+    from backend.web import mount_web  # the console: server-rendered pages under / and /console
+
+    mount_web(app)
+    app.add_middleware(BodySizeLimit)
+    return app
+
+
+def openapi_schema() -> dict[str, Any]:
+    """The served OpenAPI document, built without a chain (``make openapi`` writes it to docs/)."""
+    return build_app().openapi()
+
+
 def create_app(context: AppContext | None = None, *, background: bool = True) -> FastAPI:
     """Build the app. Without ``context`` one is made from the environment (and
     closed at shutdown). ``background`` starts the outbox reconciler."""
@@ -97,14 +117,6 @@ def create_app(context: AppContext | None = None, *, background: bool = True) ->
             if owned:
                 ctx.close()
 
-    app = FastAPI(title="GovChain API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = build_app(lifespan)
     app.state.ctx = ctx
-    install_error_handlers(app)
-    for module in (health, resources, requests, grants, incidents, council, audit, certificates, registry, citizens, cases):
-        app.include_router(module.router)
-    app.include_router(certificates.public_router)  # /public/…: no token
-    from backend.web import mount_web  # the console: server-rendered pages under / and /console
-
-    mount_web(app)
-    app.add_middleware(BodySizeLimit)
     return app

@@ -6,10 +6,15 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
+from backend.chain import enums
+
 Hex32 = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
 UINT32 = 2**32 - 1
 UINT64 = 2**64 - 1
-Classification = Literal["PUBLIC", "INTERNAL", "SENSITIVE", "SECRET"]
+Classification = Literal[tuple(m.name for m in enums.Classification)]  # type: ignore[valid-type]  # PUBLIC, INTERNAL, SENSITIVE, SECRET
+IncidentTypeName = Literal[tuple(m.name for m in enums.IncidentType)]  # type: ignore[valid-type]  # DATA_ERROR, UNAUTHORIZED_USE, LEAK, TAMPER
+SubjectKindName = Literal[tuple(m.name for m in enums.SubjectKind)]  # type: ignore[valid-type]  # RESOURCE_VERSION, GRANT, USE
+IncidentStatusName = Literal[tuple(m.solidity for m in enums.IncidentStatus if m.value)]  # type: ignore[valid-type]  # Open … Dismissed
 
 
 class Strict(BaseModel):
@@ -72,8 +77,8 @@ class RecordUse(Strict):
 
 
 class FileIncident(Strict):
-    incident_type: Literal["DATA_ERROR", "UNAUTHORIZED_USE", "LEAK", "TAMPER"]
-    subject_kind: Literal["RESOURCE_VERSION", "GRANT", "USE"]
+    incident_type: IncidentTypeName
+    subject_kind: SubjectKindName
     subject_id: int = Field(ge=1, le=2**256 - 1, description="resource id (RESOURCE_VERSION) or grant id")
     use_index: int = Field(default=0, ge=0, le=UINT32, description="version, 0 for GRANT, or use index")
     evidence: str | None = Field(default=None, min_length=1, max_length=100_000)

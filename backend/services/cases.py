@@ -67,6 +67,7 @@ from typing import TYPE_CHECKING, Any
 from eth_utils import keccak, to_checksum_address
 
 from backend.chain import ContractRevert
+from backend.chain.enums import CaseStatus, Classification, ServiceStatus, StepStatus
 from backend.services.certificates import STATUS as CERT_STATUS
 from backend.services.certificates import checksum, code32, code_text
 from backend.services.common import ZERO32, Actor, ChainOps, canonical_json, h0x, text_hash, topic_address, topic_uint
@@ -82,10 +83,10 @@ if TYPE_CHECKING:  # pragma: no cover
 log = logging.getLogger(__name__)
 
 OSS = "OneStopServices"
-SERVICE_STATUS = ("None", "Proposed", "Active", "Retired")
-CASE_STATUS = ("None", "Open", "Approved", "Rejected")
-STEP_STATUS = ("Pending", "Approved", "Rejected")
-CLASSIFICATIONS = ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET")
+SERVICE_STATUS = tuple(m.solidity for m in ServiceStatus)
+CASE_STATUS = tuple(m.solidity for m in CaseStatus)
+STEP_STATUS = tuple(m.solidity for m in StepStatus)
+CLASSIFICATIONS = tuple(m.name for m in Classification)
 SENSITIVE, SECRET = 2, 3
 DEFINITION_MEDIA_TYPE = "application/vnd.govchain.service+json"
 FORM_MEDIA_TYPE = "application/vnd.govchain.form+json"

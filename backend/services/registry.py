@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from backend.chain.enums import Role
 from backend.services.certificates import STATUS, CitizenChain, checksum, code32, code_text
 from backend.services.common import Actor, ChainOps, h0x, topic_uint
 from backend.services.errors import Conflict, Forbidden, InvalidInput
@@ -27,7 +28,7 @@ from backend.services.errors import Conflict, Forbidden, InvalidInput
 if TYPE_CHECKING:  # pragma: no cover
     from backend.composition import AppContext
 
-ROLES = ("REGISTRAR", "BANK", "COURT", "INSPECTOR")  # IPropertyRegistry.Role
+ROLES = tuple(m.name for m in Role)  # IPropertyRegistry.Role: REGISTRAR, BANK, COURT, INSPECTOR
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
 REG = "PropertyRegistry"
 

@@ -5,7 +5,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 
-from backend.services.common import REQUEST_STATUS
+from backend.chain.enums import Classification, RequestStatus
 from backend.services.errors import InvalidInput
 from backend.web import i18n
 from backend.web.core import CSRF, WebUser, act, ctx_of, idem, lang_of, listing, load, need
@@ -41,14 +41,14 @@ def _sensitive_requests(ctx) -> list[dict[str, Any]]:
     out = []
     for rid in sorted(ids, reverse=True):
         req = ops.view("UsageRights", "request", rid)
-        status = REQUEST_STATUS[int(req["status"])]
+        status = RequestStatus(int(req["status"])).solidity
         if status not in ("OwnerApproved", "Escalated"):
             continue
         rid_res = int(req["resourceId"])
         out.append({
             "request_id": rid, "resource_id": rid_res, "status": status, "requester": req["requester"],
             "owner": ops.view("DataCatalog", "ownerOf", rid_res),
-            "classification": ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET")[int(ops.view("DataCatalog", "classificationOf", rid_res))],
+            "classification": Classification(int(ops.view("DataCatalog", "classificationOf", rid_res))).name,
             "purpose_code": int(req["purposeCode"]), "max_uses": int(req["maxUses"]), "duration_s": int(req["duration"]),
         })
     return out

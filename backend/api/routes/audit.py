@@ -20,6 +20,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from backend.api.deps import Ctx, ReaderPrincipal, actor
+from backend.api.schemas import IncidentStatusName, IncidentTypeName
 from backend.services.audit import AuditService, TrailFilter, audit_service, parse_time
 
 router = APIRouter(prefix="/audit", tags=["audit"])
@@ -116,9 +117,9 @@ def integrity_and_file(
 def incidents(
     audit: Audit, principal: ReaderPrincipal,
     status: Annotated[
-        Literal["Open", "Responded", "Escalated", "Upheld", "Dismissed"] | None, Query()
+        IncidentStatusName | None, Query()
     ] = None,
-    incident_type: Annotated[Literal["DATA_ERROR", "UNAUTHORIZED_USE", "LEAK", "TAMPER"] | None, Query()] = None,
+    incident_type: Annotated[IncidentTypeName | None, Query()] = None,
     responsible: Annotated[str | None, Query(max_length=42)] = None,
     reporter: Annotated[str | None, Query(max_length=42)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,

@@ -1,12 +1,12 @@
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import APIRouter, File, Form, Path, Query, UploadFile
 
 from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
 from backend.api.responses import with_content
-from backend.api.schemas import AnchorRoot, PublishVersion, RegisterResource
+from backend.api.schemas import AnchorRoot, Classification, PublishVersion, RegisterResource
 from backend.services import Content
 from backend.services.common import canonical_json, hex32, text_hash
 from backend.services.errors import InvalidInput
@@ -65,7 +65,7 @@ async def register_upload(
     officer: OfficerId,
     key: IdemKey,
     file: Annotated[UploadFile, File(description="the content")],
-    classification: Annotated[Literal["PUBLIC", "INTERNAL", "SENSITIVE", "SECRET"], Form()],
+    classification: Annotated[Classification, Form()],
     schema_hash: Annotated[str, Form(pattern=r"^0x[0-9a-fA-F]{64}$")],
     subject_id_type: Annotated[str | None, Form(min_length=1, max_length=32)] = None,
     subject_id_value: Annotated[str | None, Form(min_length=1, max_length=128)] = None,
