@@ -100,7 +100,7 @@ def render(root: Path = ROOT) -> str:
     for name, where, members in enums:
         body = "\n".join(f"    {snake(m)} = {i}" for i, m in enumerate(members))
         parts.append(f'\n\nclass {name}(ContractEnum):\n    """{where}"""\n\n{body}\n')
-    names = ", ".join(f'"{n}"' for n in ["ContractEnum", *sorted(n for n, _, _ in enums)])
+    names = ", ".join(f'"{n}"' for n in sorted(["ContractEnum", *(n for n, _, _ in enums)]))
     parts.append(f"\n\n__all__ = [{names}]\n")
     return "".join(parts)
 

@@ -20,6 +20,7 @@ from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from backend.api.errors import KNOWN_ERRORS, error_response, internal_error
+from backend.api.limits import BodySizeLimit
 from backend.api.routes import (
     audit,
     cases,
@@ -33,7 +34,6 @@ from backend.api.routes import (
     requests,
     resources,
 )
-from backend.api.limits import BodySizeLimit
 from backend.composition import AppContext
 
 log = logging.getLogger(__name__)
@@ -86,7 +86,7 @@ def build_app(lifespan: Any = None) -> FastAPI:
     for module in (health, resources, requests, grants, incidents, council, audit, certificates, registry, citizens, cases):
         app.include_router(module.router)
     app.include_router(certificates.public_router)  # /public/…: no token
-    from backend.web import mount_web  # the console: server-rendered pages under / and /console
+    from backend.web import mount_web  # noqa: I001 - the console: server-rendered pages under / and /console
 
     mount_web(app)
     app.add_middleware(BodySizeLimit)

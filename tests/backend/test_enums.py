@@ -68,7 +68,14 @@ def test_every_enum_of_the_compiled_abis_is_generated():
 
 def test_constants_are_derived_from_the_enums():
     from backend.chain.enums import (
-        CaseStatus, CertificateStatus, Classification, IncidentStatus, IncidentType, ProposalKind, RequestStatus, Role,
+        CaseStatus,
+        CertificateStatus,
+        Classification,
+        IncidentStatus,
+        IncidentType,
+        ProposalKind,
+        RequestStatus,
+        Role,
         SubjectKind,
     )
     from backend.services import cases, certificates, common, registry

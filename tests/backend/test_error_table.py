@@ -13,7 +13,14 @@ import pytest
 from backend.api.errors import error_response
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected
 from backend.chain.errors import ChainConfigError, http_status_for
-from backend.services.errors import Conflict, Forbidden, InvalidInput, NotFound, TxPending, Unauthorized
+from backend.services.errors import (
+    Conflict,
+    Forbidden,
+    InvalidInput,
+    NotFound,
+    TxPending,
+    Unauthorized,
+)
 from backend.store import AccessDenied
 
 ROOT = Path(__file__).resolve().parents[2]
