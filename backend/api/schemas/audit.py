@@ -1,4 +1,7 @@
-"""audit: response models."""
+"""Audit (auditors, governors): the indexed trail, integrity checks, incidents, department records, stats.
+
+Response models: the declared fields are typed and optional (a service may leave one
+out on some path); answers may carry more fields, passed through unchanged."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""cases: response models."""
+"""One-stop services and cases: services, standing grants, cases, steps, the citizen's own cases.
+
+Response models: the declared fields are typed and optional (a service may leave one
+out on some path); answers may carry more fields, passed through unchanged."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""certificates: response models."""
+"""E-certificates: types (council), issue / revoke, public verification.
+
+Response models: the declared fields are typed and optional (a service may leave one
+out on some path); answers may carry more fields, passed through unchanged."""
 
 from __future__ import annotations
 

@@ -1,4 +1,7 @@
-"""citizens: response models."""
+"""Citizens: the front-desk session, who used my data, objections, my certificates.
+
+Response models: the declared fields are typed and optional (a service may leave one
+out on some path); answers may carry more fields, passed through unchanged."""
 
 from __future__ import annotations
 

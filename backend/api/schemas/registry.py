@@ -1,4 +1,7 @@
-"""registry: response models."""
+"""Property registry: roles (council), units, ownership, transfers, mortgages, seizures, history.
+
+Response models: the declared fields are typed and optional (a service may leave one
+out on some path); answers may carry more fields, passed through unchanged."""
 
 from __future__ import annotations
 
