@@ -1,13 +1,9 @@
-"""The FastAPI application: routers, error mapping in one place, lifespan.
+"""The FastAPI application: routers, error handlers, lifespan.
 
-Error bodies are always ``{"error": <name>, "args": {...}}``:
-- ContractRevert → its http_status (403 authorization, 404 unknown id, 409 state
-  conflict, 422 bad input) with the contract's custom error name and decoded args;
-- ServiceError (the services' own checks) → 401/403/404/409/422/503;
-- pending receipt → 202 ``{"status": "pending", "tx_hash", "idempotency_key"}``;
-- ChainUnavailable / TxRejected → 503; AccessDenied → 403;
-  TamperDetected / DocumentMissing → 409 (with the TAMPER incident filed);
-- request validation → 422 ``{"error": "ValidationError", "detail": [...]}``.
+Error bodies are always ``{"error": <name>, "args": {...}}``; the status of every
+service, chain and store error comes from the one table in backend.api.errors
+(shared with the console). Besides that table:
+- request validation → 422 ``{"error": "ValidationError", "detail": [...]}``;
 Anything else is a bug: 500 ``{"error": "InternalError"}`` (logged).
 """
 
@@ -23,6 +19,8 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from backend.api.errors import KNOWN_ERRORS, error_response, internal_error
+from backend.api.limits import BodySizeLimit
 from backend.api.routes import (
     audit,
     cases,
@@ -36,12 +34,7 @@ from backend.api.routes import (
     requests,
     resources,
 )
-from backend.api.limits import BodySizeLimit
-from backend.chain import ChainUnavailable, ContractRevert, TxRejected
-from backend.chain.errors import ChainConfigError
 from backend.composition import AppContext
-from backend.services.errors import ServiceError, TxPending
-from backend.store import AccessDenied, DocumentMissing, TamperDetected
 
 log = logging.getLogger(__name__)
 
@@ -56,60 +49,18 @@ backend signs with their keys. Every write names the acting officer
 """
 
 
-def revert_status(exc: ContractRevert) -> int:
-    return exc.http_status
-
-
 def _json(status: int, body: dict[str, Any], headers: dict[str, str] | None = None) -> JSONResponse:
     return JSONResponse(status_code=status, content=jsonable_encoder(body), headers=headers)
 
 
+async def known_error(_req: Request, exc: Exception) -> JSONResponse:
+    answer = error_response(exc) or internal_error()
+    return _json(*answer)
+
+
 def install_error_handlers(app: FastAPI) -> None:
-    @app.exception_handler(ServiceError)
-    async def service_error(_req: Request, exc: ServiceError) -> JSONResponse:
-        headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-        return _json(exc.http_status, exc.to_dict(), headers)
-
-    @app.exception_handler(TxPending)
-    async def tx_pending(_req: Request, exc: TxPending) -> JSONResponse:
-        return _json(202, exc.to_dict())
-
-    @app.exception_handler(ContractRevert)
-    async def contract_revert(_req: Request, exc: ContractRevert) -> JSONResponse:
-        return _json(revert_status(exc), exc.to_dict())
-
-    @app.exception_handler(ChainUnavailable)
-    async def chain_unavailable(_req: Request, exc: ChainUnavailable) -> JSONResponse:
-        return _json(503, {"error": "ChainUnavailable", "args": {}}, {"Retry-After": "5"})
-
-    @app.exception_handler(ChainConfigError)
-    async def chain_config(_req: Request, exc: ChainConfigError) -> JSONResponse:
-        log.error("chain misconfigured: %s", exc)
-        return _json(503, {"error": "ChainMisconfigured", "args": {}})
-
-    @app.exception_handler(TxRejected)
-    async def tx_rejected(_req: Request, exc: TxRejected) -> JSONResponse:
-        log.warning("transaction refused by the node: %s", exc.reason)
-        return _json(503, {"error": "TxRejected", "args": {"reason": exc.reason, "tx_hash": exc.tx_hash}})
-
-    @app.exception_handler(AccessDenied)
-    async def access_denied(_req: Request, exc: AccessDenied) -> JSONResponse:
-        return _json(403, {"error": "AccessDenied", "args": {"content_hash": exc.content_hash}})
-
-    @app.exception_handler(TamperDetected)
-    async def tamper(_req: Request, exc: TamperDetected) -> JSONResponse:
-        body = {"error": "TamperDetected",
-                "args": {"expected_hash": exc.expected, "actual_hash": exc.actual, "reason": exc.reason}}
-        if getattr(exc, "incident", None):
-            body["incident"] = exc.incident
-        return _json(409, body)
-
-    @app.exception_handler(DocumentMissing)
-    async def missing(_req: Request, exc: DocumentMissing) -> JSONResponse:
-        body = {"error": "DocumentMissing", "args": {"content_hash": exc.content_hash, "reason": exc.reason}}
-        if getattr(exc, "incident", None):
-            body["incident"] = exc.incident
-        return _json(409, body)
+    for cls in KNOWN_ERRORS:  # the table in backend.api.errors (shared with the console)
+        app.add_exception_handler(cls, known_error)
 
     @app.exception_handler(RequestValidationError)
     async def validation(_req: Request, exc: RequestValidationError) -> JSONResponse:
@@ -126,6 +77,26 @@ def install_error_handlers(app: FastAPI) -> None:
     async def internal(_req: Request, exc: Exception) -> JSONResponse:
         log.exception("unhandled error", exc_info=exc)
         return _json(500, {"error": "InternalError", "args": {}})
+
+
+def build_app(lifespan: Any = None) -> FastAPI:
+    """Routes, error handlers, console and middleware, without a context: what
+    ``create_app`` serves, and all the OpenAPI schema needs (no chain, no database)."""
+    app = FastAPI(title="GovChain API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    install_error_handlers(app)
+    for module in (health, resources, requests, grants, incidents, council, audit, certificates, registry, citizens, cases):
+        app.include_router(module.router)
+    app.include_router(certificates.public_router)  # /public/…: no token
+    from backend.web import mount_web  # noqa: I001 - the console: server-rendered pages under / and /console
+
+    mount_web(app)
+    app.add_middleware(BodySizeLimit)
+    return app
+
+
+def openapi_schema() -> dict[str, Any]:
+    """The served OpenAPI document, built without a chain (``make openapi`` writes it to docs/)."""
+    return build_app().openapi()
 
 
 def create_app(context: AppContext | None = None, *, background: bool = True, index: bool = True) -> FastAPI:
@@ -154,14 +125,6 @@ def create_app(context: AppContext | None = None, *, background: bool = True, in
             if owned:
                 ctx.close()
 
-    app = FastAPI(title="GovChain API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
+    app = build_app(lifespan)
     app.state.ctx = ctx
-    install_error_handlers(app)
-    for module in (health, resources, requests, grants, incidents, council, audit, certificates, registry, citizens, cases):
-        app.include_router(module.router)
-    app.include_router(certificates.public_router)  # /public/…: no token
-    from backend.web import mount_web  # the console: server-rendered pages under / and /console
-
-    mount_web(app)
-    app.add_middleware(BodySizeLimit)
     return app

@@ -30,10 +30,15 @@ PANIC_SELECTOR = bytes.fromhex("4e487b71")  # Panic(uint256)
 HTTP_STATUS_RULES: tuple[tuple[int, tuple[str, ...]], ...] = (
     # "Invalid…Status" errors (e.g. UsageRightsInvalidRequestStatus) are state
     # conflicts, not bad input: checked before the 422 rule below.
-    (409, ("Status",)),
+    # "…DepartmentNotSuspended" (reinstating an active department) is a state
+    # conflict too, not the caller being suspended: checked before "Suspended".
+    (409, ("Status", "NotSuspended")),
+    # Everything that means "this caller may not do this" (the services used to
+    # patch some of these to 403 after the fact; the table is now the only place).
     (403, ("NotGovernor", "NotOwner", "NotGrantee", "NotDepartment", "NotAuditor",
            "Unauthorized", "NotCouncil", "Suspended", "MissingRole", "NotTypeIssuer", "NotIssuer",
-           "NotMortgagee", "NotSeizingCourt", "NotActiveDepartment", "NotReporter", "WrongDepartment")),
+           "NotMortgagee", "NotSeizingCourt", "NotActiveDepartment", "NotReporter", "WrongDepartment",
+           "NotServiceLead", "NotResourceOwner", "NotResponsible")),
     (404, ("Unknown", "NotFound")),
     (422, ("Zero", "Empty", "Invalid")),
 )

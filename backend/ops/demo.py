@@ -47,9 +47,9 @@ from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
 
 from backend.ops import roster
 from backend.chain import ContractRevert
+from backend.chain.enums import Classification, IncidentType, Role, SubjectKind
 from backend.services import Actor, Content
 from backend.services.common import canonical_json, h0x, text_hash
-from backend.services.registry import ROLES
 
 if TYPE_CHECKING:  # pragma: no cover
     from backend.composition import AppContext
@@ -169,7 +169,7 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
         return int(r["resource_id"])
 
     def propose_role(dept_actor: Actor, role: str) -> int | None:
-        code = ROLES.index(role)
+        code = Role[role]
         if ops.view("PropertyRegistry", "hasRole", dept_actor.address, code):
             return None
         r = svc.registry.propose_role(bdb, dept_actor.address, role, True, f"demo: designate {role}",
@@ -192,27 +192,28 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
             (CITIZEN, {"household_no": "110101-0042-07", "address": "东城区和平里街道12号", "members": 3}),
             (SELLER, {"household_no": "110101-0017-02", "address": "东城区东四街道8号", "members": 2}),
             (NEIGHBOUR, {"household_no": "110105-0901-11", "address": "朝阳区望京街道3号", "members": 4}),
-        ]), "SENSITIVE", "household registration"),
+        ]), Classification.SENSITIVE.name, "household registration"),
         "marriage_records": lambda: register(ca, "marriage", _records(ops, [
             (CITIZEN, {"marital_status": "married", "spouse_hash": h0x(ops.subject(**SPOUSE)),
                        "registered": "2019-05-20"}),
             (SELLER, {"marital_status": "married", "registered": "2005-10-01"}),
             (NEIGHBOUR, {"marital_status": "single"}),
-        ]), "INTERNAL", "marriage records"),
+        ]), Classification.INTERNAL.name, "marriage records"),
         "tax_clearance": lambda: register(tax, "tax", _records(ops, [
             (CITIZEN, {"tax_clearance": "cleared", "year": 2024, "arrears_cny": 0}),
             (SELLER, {"tax_clearance": "cleared", "year": 2024, "arrears_cny": 0}),
-        ]), "INTERNAL", "tax clearance"),
+        ]), Classification.INTERNAL.name, "tax clearance"),
         "business_licences": lambda: register(samr, "licences", {"records": [
             {"uscc": "91110101MA01XYZ12K", "name": "北京和平里餐饮有限公司", "status": "active"},
             {"uscc": "91110105MA02ABC34L", "name": "望京科技有限公司", "status": "active"},
-        ]}, "PUBLIC", "business licences"),
+        ]}, Classification.PUBLIC.name, "business licences"),
         "property_records": lambda: register(nr, "property", _records(ops, [
             (SELLER, {"parcel": "110101-001-0042", "building": "B3", "unit": "1502", "area_m2": 89}),
-        ]), "INTERNAL", "property records"),
+        ]), Classification.INTERNAL.name, "property records"),
     }
     gov_calls = [lambda r=r, d=d: propose_role(d, r) for r, d in
-                 (("REGISTRAR", nr), ("BANK", bank), ("COURT", court), ("INSPECTOR", samr))]
+                 ((Role.REGISTRAR.name, nr), (Role.BANK.name, bank),
+                                        (Role.COURT.name, court), (Role.INSPECTOR.name, samr))]
     # resources one after another (stable ids for docs/demo.md), beside the council's proposals
     out = _parallel(lambda: {name: call() for name, call in res_calls.items()}, *gov_calls, propose_cert_type)
     resources = out[0]
@@ -357,7 +358,8 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
                              key=k("revoke-notary"))
 
     def incident() -> int:
-        r = svc.incidents.file(tax, "DATA_ERROR", "RESOURCE_VERSION", resources["property_records"], 1,
+        r = svc.incidents.file(tax, IncidentType.DATA_ERROR.name, SubjectKind.RESOURCE_VERSION.name,
+                               resources["property_records"], 1,
                                text_hash("demo: area 89 m2 differs from the tax record 92 m2"), 7 * 24 * 3600,
                                key=k("incident"))
         return int(r["incident_id"])

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Sequence
 from eth_utils import is_hex_address, to_checksum_address
 
 from backend.chain import ChainUnavailable, ContractRevert, TxOutcome
+from backend.chain.enums import CertificateStatus
 from backend.core.identity import keccak_content_hash
 from backend.services.common import HEX32_RE, ZERO32, Actor, ChainOps, h0x, hex32, text_hash
 from backend.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
@@ -31,7 +32,7 @@ if TYPE_CHECKING:  # pragma: no cover
 
 
 UINT64_MAX = 2**64 - 1
-STATUS = ("unknown", "valid", "revoked", "expired", "not_yet_valid")  # ICertificates.CertificateStatus
+STATUS = tuple(m.name.lower() for m in CertificateStatus)  # "unknown", "valid", … "not_yet_valid"
 
 # Contract errors that mean "this caller may not do this" (the chain layer's default
 # mapping would answer 409 for them): answered 403 with the contract's name and args.
@@ -129,12 +130,8 @@ class CitizenChain:
         strict: bool = True,
     ) -> TxOutcome:
         self.require(contract)
-        try:
-            return self.ops.write(account, contract, fn, args, op=op, key=key, strict=strict)
-        except ContractRevert as exc:
-            if any(n in exc.name for n in AUTHZ_REVERTS):
-                exc.http_status = 403
-            raise
+        # "not you" reverts answer 403 by the table in backend.chain.errors
+        return self.ops.write(account, contract, fn, args, op=op, key=key, strict=strict)
 
     def department_name(self, address: str | None) -> str | None:
         """The consortium's display name of a department (None for non-departments); cached."""

@@ -19,6 +19,7 @@ from eth_utils import keccak
 
 from backend.chain import ChainClient, ContractRevert, Manifest, TxOutcome, TxRejected, TxSender
 from backend.chain import outbox
+from backend.chain.enums import Classification, IncidentStatus, IncidentType, ProposalKind, RequestStatus, SubjectKind
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
 from backend.indexer.query import EventIndex, IndexBehind
@@ -28,15 +29,12 @@ from backend.services.errors import IdempotencyKeyReused, IndexLagging, InvalidI
 
 ZERO32 = b"\x00" * 32
 HEX32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
-CLASSIFICATIONS = ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET")
-REQUEST_STATUS = ("None", "Pending", "OwnerApproved", "Approved", "Denied", "Escalated")
-INCIDENT_TYPES = ("DATA_ERROR", "UNAUTHORIZED_USE", "LEAK", "TAMPER")
-SUBJECT_KINDS = ("RESOURCE_VERSION", "GRANT", "USE")
-INCIDENT_STATUS = ("None", "Open", "Responded", "Escalated", "Upheld", "Dismissed")
-PROPOSAL_KINDS = (
-    "AdmitDepartment", "SuspendDepartment", "ReinstateDepartment", "AddGovernor", "RemoveGovernor",
-    "ChangeThreshold", "AppointAuditor", "RemoveAuditor", "CouncilCall", "UnanimousCouncilCall",
-)
+CLASSIFICATIONS = tuple(m.name for m in Classification)
+REQUEST_STATUS = tuple(m.solidity for m in RequestStatus)
+INCIDENT_TYPES = tuple(m.name for m in IncidentType)
+SUBJECT_KINDS = tuple(m.name for m in SubjectKind)
+INCIDENT_STATUS = tuple(m.solidity for m in IncidentStatus)
+PROPOSAL_KINDS = tuple(m.solidity for m in ProposalKind)
 
 
 Actor = Caller  # the use cases' name for the caller (one type: backend.services.caller.Caller)

@@ -20,12 +20,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.chain.enums import Role
 from backend.services.certificates import STATUS, CitizenChain, checksum, code32, code_text
 from backend.services.common import Actor, ChainOps, h0x
 from backend.services.errors import Conflict, Forbidden, InvalidInput
 
 
-ROLES = ("REGISTRAR", "BANK", "COURT", "INSPECTOR")  # IPropertyRegistry.Role
+ROLES = tuple(m.name for m in Role)  # IPropertyRegistry.Role: REGISTRAR, BANK, COURT, INSPECTOR
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
 REG = "PropertyRegistry"
 

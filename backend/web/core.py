@@ -18,11 +18,10 @@ from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
 
-from backend.chain import ChainUnavailable, ContractRevert, TxRejected
-from backend.chain.errors import ChainConfigError
+from backend.api.errors import KNOWN_ERRORS, error_response
+from backend.chain import ContractRevert, TxRejected
 from backend.services.caller import Caller
 from backend.services.errors import ServiceError, TxPending
-from backend.store import AccessDenied, DocumentMissing, TamperDetected
 from backend.web import i18n, session
 
 log = logging.getLogger(__name__)
@@ -172,34 +171,21 @@ def short(value: Any, n: int = 6) -> str:
 
 # -- errors in words ----------------------------------------------------------------------------------
 def describe_error(request: Request, exc: BaseException) -> tuple[int, str]:
-    """(http status, clerk-readable message) for anything a service can raise."""
+    """(http status, clerk-readable message) for anything a service can raise; the
+    status comes from the API's table (backend.api.errors.error_response)."""
     lang = lang_of(request)
-    names = lambda a: name_of(request, a)  # noqa: E731
-    if isinstance(exc, ContractRevert):
-        status = exc.http_status
-        return status, i18n.error_message(lang, exc.name, exc.args_dict, names)
-    if isinstance(exc, ServiceError):
-        return exc.http_status, i18n.error_message(lang, exc.name, exc.args_dict, names)
+    answer = error_response(exc)
+    if answer is None:
+        log.exception("console: unexpected error", exc_info=exc)
+        return 500, i18n.error_message(lang, "InternalError") + " (InternalError)"
+    status, body, _headers = answer
     if isinstance(exc, TxPending):
-        return 202, i18n.t(lang, "pending_tx", tx=exc.tx_hash)
-    if isinstance(exc, ChainUnavailable):
-        return 503, i18n.error_message(lang, "ChainUnavailable")
-    if isinstance(exc, ChainConfigError):
-        return 503, i18n.error_message(lang, "ChainMisconfigured")
-    if isinstance(exc, TxRejected):
-        return 503, i18n.error_message(lang, "TxRejected", {"reason": exc.reason})
-    if isinstance(exc, AccessDenied):
-        return 403, i18n.error_message(lang, "AccessDenied")
-    if isinstance(exc, TamperDetected):
-        return 409, i18n.error_message(lang, "TamperDetected")
-    if isinstance(exc, DocumentMissing):
-        return 409, i18n.error_message(lang, "DocumentMissing")
-    log.exception("console: unexpected error", exc_info=exc)
-    return 500, i18n.error_message(lang, "InternalError") + " (InternalError)"
-
-
-KNOWN_ERRORS = (ContractRevert, ServiceError, TxPending, ChainUnavailable, ChainConfigError, TxRejected,
-                AccessDenied, TamperDetected, DocumentMissing)
+        return status, i18n.t(lang, "pending_tx", tx=exc.tx_hash)
+    if isinstance(exc, (ContractRevert, ServiceError, TxRejected)):
+        names = lambda a: name_of(request, a)  # noqa: E731
+        args = {"reason": exc.reason} if isinstance(exc, TxRejected) else body["args"]
+        return status, i18n.error_message(lang, body["error"], args, names)
+    return status, i18n.error_message(lang, body["error"])
 
 
 # -- rendering -------------------------------------------------------------------------------------------

@@ -6,6 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
 
+from backend.chain.enums import Classification
 from backend.services import Content
 from backend.services.common import canonical_json, text_hash
 from backend.services.errors import InvalidInput
@@ -16,7 +17,7 @@ from backend.web.core import CSRF, WebUser, act, ctx_of, idem, lang_of, listing,
 
 router = APIRouter(prefix="/console")
 Dept = Annotated[WebUser, Depends(need("department"))]
-CLASSES = ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET")
+CLASSES = tuple(m.name for m in Classification)
 UINT256 = 2**256 - 1
 Id = Annotated[int, Path(ge=1, le=UINT256)]  # resource, request, grant and incident ids are uint256 on chain
 

@@ -13,6 +13,8 @@ import string
 import time
 from typing import Any, Callable, Mapping
 
+from backend.chain.enums import Classification, IncidentStatus, IncidentType, RequestStatus, SubjectKind
+
 LANGS = ("zh", "en")
 DEFAULT_LANG = "zh"
 
@@ -373,12 +375,12 @@ ADDRESS_KEYS = frozenset({
 })
 ENUMS = {
     "status": None,  # context dependent, formatted below
-    "classification": ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET"),
-    "incidentType": ("DATA_ERROR", "UNAUTHORIZED_USE", "LEAK", "TAMPER"),
-    "subjectKind": ("RESOURCE_VERSION", "GRANT", "USE"),
+    "classification": tuple(m.name for m in Classification),
+    "incidentType": tuple(m.name for m in IncidentType),
+    "subjectKind": tuple(m.name for m in SubjectKind),
 }
-REQUEST_STATUS = ("None", "Pending", "OwnerApproved", "Approved", "Denied", "Escalated")
-INCIDENT_STATUS = ("None", "Open", "Responded", "Escalated", "Upheld", "Dismissed")
+REQUEST_STATUS = tuple(m.solidity for m in RequestStatus)
+INCIDENT_STATUS = tuple(m.solidity for m in IncidentStatus)
 
 
 def fmt_time(ts: Any, lang: str = DEFAULT_LANG) -> str:

@@ -16,13 +16,16 @@ from __future__ import annotations
 from datetime import datetime, timezone
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from backend.api.deps import Ctx, ReaderPrincipal, actor
+from backend.api.schemas import IncidentStatusName, IncidentTypeName
+from backend.api.schemas import audit as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services.audit import AuditService, TrailFilter, audit_service, parse_time
 
-router = APIRouter(prefix="/audit", tags=["audit"])
+router = ModelRouter(prefix="/audit", tags=["audit"], responses=API_ERRORS)
 
 UINT256 = 2**256 - 1
 
@@ -57,7 +60,10 @@ def trail_filter(
 Filters = Annotated[TrailFilter, Depends(trail_filter)]
 
 
-@router.get("/trail", summary="The on-chain trail in chain order, filtered and paginated (from the index)")
+@router.get(
+    "/trail", response_model=answers.TrailAnswer,
+    summary="The on-chain trail in chain order, filtered and paginated (from the index)"
+)
 def trail(
     f: Filters, audit: Audit, principal: ReaderPrincipal,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -70,7 +76,10 @@ def trail(
     "/trail/export",
     summary="The same trail as a CSV or JSON download (streamed)",
     response_class=StreamingResponse,
-    responses={200: {"content": {"text/csv": {}, "application/json": {}}}},
+    responses={200: {"description": "the trail rows (the items of GET /audit/trail) as a file", "content": {
+        "text/csv": {"schema": {"type": "string"}},
+        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+    }}},
 )
 def export_trail(
     f: Filters, audit: Audit, principal: ReaderPrincipal,
@@ -89,7 +98,7 @@ def export_trail(
 
 
 @router.get(
-    "/resources/{resource_id}/integrity",
+    "/resources/{resource_id}/integrity", response_model=answers.IntegrityAnswer,
     summary="Every version's anchored hash vs the stored document (read-only: files nothing)",
 )
 def integrity(
@@ -99,7 +108,7 @@ def integrity(
 
 
 @router.post(
-    "/resources/{resource_id}/integrity",
+    "/resources/{resource_id}/integrity", response_model=answers.IntegrityAndFileAnswer,
     summary="The same check; each mismatch files one TAMPER incident signed by the caller "
             "(auditor or owner department; a governor's check only reports)",
 )
@@ -112,13 +121,16 @@ def integrity_and_file(
     return audit.integrity(actor(principal), resource_id, file_incidents=True)
 
 
-@router.get("/incidents", summary="Incidents with status, type and responsible department (from the index)")
+@router.get(
+    "/incidents", response_model=answers.IncidentsAnswer,
+    summary="Incidents with status, type and responsible department (from the index)"
+)
 def incidents(
     audit: Audit, principal: ReaderPrincipal,
     status: Annotated[
-        Literal["Open", "Responded", "Escalated", "Upheld", "Dismissed"] | None, Query()
+        IncidentStatusName | None, Query()
     ] = None,
-    incident_type: Annotated[Literal["DATA_ERROR", "UNAUTHORIZED_USE", "LEAK", "TAMPER"] | None, Query()] = None,
+    incident_type: Annotated[IncidentTypeName | None, Query()] = None,
     responsible: Annotated[str | None, Query(max_length=42)] = None,
     reporter: Annotated[str | None, Query(max_length=42)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
@@ -130,14 +142,20 @@ def incidents(
     )
 
 
-@router.get("/departments/{address}/record", summary="A department's record: incidents upheld, grants, uses")
+@router.get(
+    "/departments/{address}/record", response_model=answers.DepartmentRecordAnswer,
+    summary="A department's record: incidents upheld, grants, uses"
+)
 def department_record(
     address: Annotated[str, Path(max_length=42)], audit: Audit, principal: ReaderPrincipal,
 ) -> dict[str, Any]:
     return audit.department_record(actor(principal), address)
 
 
-@router.get("/stats", summary="Counts for charts: uses per day by department, grants by classification, incidents")
+@router.get(
+    "/stats", response_model=answers.StatsAnswer,
+    summary="Counts for charts: uses per day by department, grants by classification, incidents"
+)
 def stats(
     audit: Audit, principal: ReaderPrincipal,
     from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
@@ -146,6 +164,9 @@ def stats(
     return audit.stats(actor(principal), from_time=parse_time(from_, "from"), to_time=parse_time(to, "to"))
 
 
-@router.get("/index", summary="Indexer status: indexed block, chain head, lag, follower state")
+@router.get(
+    "/index", response_model=answers.IndexStatusAnswer,
+    summary="Indexer status: indexed block, chain head, lag, follower state"
+)
 def index_status(audit: Audit, principal: ReaderPrincipal) -> dict[str, Any]:
     return audit.index_status(actor(principal))

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import Field, JsonValue
 
 from backend.api.deps import (
@@ -22,12 +22,14 @@ from backend.api.deps import (
     ReaderPrincipal, Svc, actor,
 )
 from backend.api.schemas import UINT32, UINT64, DataSubject, Strict
+from backend.api.schemas import cases as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services import Services
 from backend.services.cases import KINDS, CasesService
 from backend.services.common import hash_or_text
 from backend.services.errors import Forbidden
 
-router = APIRouter(tags=["one-stop services"])
+router = ModelRouter(tags=["one-stop services"], responses=API_ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**64 - 1)]
 StepIndex = Annotated[int, Path(ge=0, le=255, description="index of the step in the service definition")]
@@ -102,7 +104,10 @@ class Decision(Strict):
 
 
 # -- services ------------------------------------------------------------------------------------------
-@router.post("/services", status_code=201, summary="Register a one-stop service (its lead department); Proposed")
+@router.post(
+    "/services", response_model=answers.RegisterServiceAnswer,
+    status_code=201, summary="Register a one-stop service (its lead department); Proposed"
+)
 def register_service(body: RegisterService, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId,
                      key: IdemKey) -> dict[str, Any]:
     return cases.register_service(
@@ -112,31 +117,38 @@ def register_service(body: RegisterService, cases: Cases, principal: DepartmentP
     )
 
 
-@router.get("/services", summary="One-stop services, newest first")
+@router.get("/services", response_model=answers.ListServicesAnswer, summary="One-stop services, newest first")
 def list_services(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return cases.list_services(offset, limit)
 
 
-@router.get("/services/{service_id}", summary="A service: definition, status, requirements with standing grants")
+@router.get(
+    "/services/{service_id}", response_model=answers.GetServiceAnswer,
+    summary="A service: definition, status, requirements with standing grants"
+)
 def get_service(service_id: Id, cases: Cases, principal: ReaderPrincipal) -> dict[str, Any]:
     return cases.get_service(service_id)
 
 
-@router.post("/services/{service_id}/activation", status_code=201,
+@router.post("/services/{service_id}/activation", response_model=answers.ProposeActivationAnswer, status_code=201,
              summary="Propose activating a service (governor); others approve via /council/proposals/{id}/approve")
 def propose_activation(service_id: Id, body: Justification, cases: Cases, principal: GovernorPrincipal,
                        officer: OfficerId, key: IdemKey) -> dict[str, Any]:
     return cases.propose_activation(actor(principal, officer), service_id, body.justification, key=key)
 
 
-@router.post("/services/{service_id}/standing-grants", status_code=201,
+@router.post(
+    "/services/{service_id}/standing-grants", response_model=answers.IssueStandingGrantsAnswer,
+    status_code=201,
              summary="Issue the lead's standing grants on my resources (source department; PUBLIC/INTERNAL)")
 def issue_standing_grants(service_id: Id, body: StandingGrants, cases: Cases, principal: DepartmentPrincipal,
                           officer: OfficerId, key: IdemKey) -> dict[str, Any]:
     return cases.issue_standing_grants(actor(principal, officer), service_id, body.duration_s, body.max_uses, key=key)
 
 
-@router.post("/services/{service_id}/standing-grants/proposals", status_code=201,
+@router.post(
+    "/services/{service_id}/standing-grants/proposals", response_model=answers.ProposeStandingGrantAnswer,
+    status_code=201,
              summary="Propose a council-issued standing grant for a SENSITIVE/SECRET requirement (governor)")
 def propose_standing_grant(service_id: Id, body: StandingGrantProposal, cases: Cases,
                            principal: GovernorPrincipal, officer: OfficerId, key: IdemKey) -> dict[str, Any]:
@@ -147,7 +159,7 @@ def propose_standing_grant(service_id: Id, body: StandingGrantProposal, cases: C
 
 
 # -- cases ---------------------------------------------------------------------------------------------
-@router.post("/cases", status_code=201,
+@router.post("/cases", response_model=answers.OpenCaseAnswer, status_code=201,
              summary="Open a case at the front desk: only the citizen's identity and the form (2 documents)")
 def open_case(body: OpenCase, svc: Svc, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId,
               key: IdemKey) -> dict[str, Any]:
@@ -155,37 +167,46 @@ def open_case(body: OpenCase, svc: Svc, cases: Cases, principal: DepartmentPrinc
     return cases.open_case(actor(principal, officer), body.service_id, applicant, body.form, key=key)
 
 
-@router.get("/cases", summary="Cases I take part in (auditors/governors: all), newest first")
+@router.get(
+    "/cases", response_model=answers.ListCasesAnswer,
+    summary="Cases I take part in (auditors/governors: all), newest first"
+)
 def list_cases(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return cases.list_cases(actor(principal), offset, limit)
 
 
-@router.get("/cases/{case_id}",
+@router.get("/cases/{case_id}", response_model=answers.GetCaseAnswer,
             summary="A case: documents submitted vs evidence pulled, steps, departments involved")
 def get_case(case_id: Id, cases: Cases, principal: ReaderPrincipal) -> dict[str, Any]:
     return cases.get_case(actor(principal), case_id)
 
 
-@router.get("/cases/{case_id}/form", summary="The application form (the lead and the step departments)")
+@router.get(
+    "/cases/{case_id}/form", response_model=answers.GetFormAnswer,
+    summary="The application form (the lead and the step departments)"
+)
 def get_form(case_id: Id, cases: Cases, principal: DepartmentPrincipal) -> dict[str, Any]:
     return cases.form(actor(principal), case_id)
 
 
-@router.post("/cases/{case_id}/evidence/pull",
+@router.post("/cases/{case_id}/evidence/pull", response_model=answers.PullEvidenceAnswer,
              summary="Pull ALL missing evidence through the standing grants (the lead); per-requirement report")
 def pull_evidence(case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId,
                   key: IdemKey) -> dict[str, Any]:
     return cases.pull_evidence(actor(principal, officer), case_id, key=key)
 
 
-@router.post("/cases/{case_id}/steps/{step_index}/approve", summary="Approve a step (the step's department)")
+@router.post(
+    "/cases/{case_id}/steps/{step_index}/approve", response_model=answers.ApproveStepAnswer,
+    summary="Approve a step (the step's department)"
+)
 def approve_step(case_id: Id, step_index: StepIndex, body: Decision, cases: Cases, principal: DepartmentPrincipal,
                  officer: OfficerId, key: IdemKey) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
     return cases.decide_step(actor(principal, officer), case_id, step_index, True, reason, key=key)
 
 
-@router.post("/cases/{case_id}/steps/{step_index}/reject",
+@router.post("/cases/{case_id}/steps/{step_index}/reject", response_model=answers.RejectStepAnswer,
              summary="Reject a step (the step's department); the case is rejected")
 def reject_step(case_id: Id, step_index: StepIndex, body: Decision, cases: Cases, principal: DepartmentPrincipal,
                 officer: OfficerId, key: IdemKey) -> dict[str, Any]:
@@ -193,14 +214,14 @@ def reject_step(case_id: Id, step_index: StepIndex, body: Decision, cases: Cases
     return cases.decide_step(actor(principal, officer), case_id, step_index, False, reason, key=key)
 
 
-@router.post("/cases/{case_id}/steps/{step_index}/escalate",
+@router.post("/cases/{case_id}/steps/{step_index}/escalate", response_model=answers.EscalateStepAnswer,
              summary="Escalate an undecided step past its stage deadline (any department or governor; auditors read only)")
 def escalate_step(case_id: Id, step_index: StepIndex, cases: Cases,
                   principal: Annotated[Principal, Depends(require_escalator)], key: IdemKey) -> dict[str, Any]:
     return cases.escalate_step(actor(principal), case_id, step_index, key=key)
 
 
-@router.post("/cases/{case_id}/finalize",
+@router.post("/cases/{case_id}/finalize", response_model=answers.FinalizeAnswer,
              summary="Finalize an approved house-transfer case (the lead): registry transfer + new certificate")
 def finalize(case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId) -> dict[str, Any]:
     """Idempotent by construction: each part checks the chain first (no Idempotency-Key needed)."""
@@ -208,17 +229,25 @@ def finalize(case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer:
 
 
 # -- the citizen ---------------------------------------------------------------------------------------
-@router.get("/citizens/me/cases", tags=["citizens"], summary="My cases with the status of each step (citizen)")
+@router.get(
+    "/citizens/me/cases", response_model=answers.MyCasesAnswer,
+    tags=["citizens"], summary="My cases with the status of each step (citizen)"
+)
 def my_cases(cases: Cases, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return cases.my_cases(actor(principal), offset, limit)
 
 
-@router.get("/citizens/me/cases/{case_id}", tags=["citizens"], summary="One of my cases (citizen)")
+@router.get(
+    "/citizens/me/cases/{case_id}", response_model=answers.MyCasesItem,
+    tags=["citizens"], summary="One of my cases (citizen)"
+)
 def my_case(case_id: Id, cases: Cases, principal: CitizenPrincipal) -> dict[str, Any]:
     return cases.my_case(actor(principal), case_id)
 
 
-@router.get("/citizens/me/cases/{case_id}/certificate", tags=["citizens"],
+@router.get(
+    "/citizens/me/cases/{case_id}/certificate", response_model=answers.MyCertificateAnswer,
+    tags=["citizens"],
             summary="The certificate document my case produced, to present and verify (citizen)")
 def my_certificate(case_id: Id, cases: Cases, principal: CitizenPrincipal) -> dict[str, Any]:
     return cases.my_certificate_document(actor(principal), case_id)

@@ -8,7 +8,7 @@ import binascii
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Request
+from fastapi import Path, Request
 from fastapi.concurrency import run_in_threadpool
 from pydantic import Field
 from starlette.datastructures import UploadFile
@@ -17,13 +17,15 @@ from backend.api.deps import (
     DepartmentPrincipal, GovernorPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor,
 )
 from backend.api.schemas import UINT64, DataSubject, Strict
+from backend.api.schemas import certificates as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter, error_responses
 from backend.services import Services
 from backend.services.certificates import document_hash_of, ref32
 from backend.services.common import hash_or_text, hex32
 from backend.services.errors import InvalidInput
 
-router = APIRouter(prefix="/certificates", tags=["certificates"])
-public_router = APIRouter(prefix="/public", tags=["public"])
+router = ModelRouter(prefix="/certificates", tags=["certificates"], responses=API_ERRORS)
+public_router = ModelRouter(prefix="/public", tags=["public"], responses=error_responses(422, 503), writes=False)
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
@@ -89,7 +91,7 @@ def _b64(value: str | None) -> bytes | None:
 
 
 # -- council ----------------------------------------------------------------------------------------
-@router.post("/types", status_code=201,
+@router.post("/types", response_model=answers.ProposeTypeAnswer, status_code=201,
              summary="Propose registering a certificate type (governor); others approve via /council/proposals")
 def propose_type(
     body: CertificateTypeProposal, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
@@ -99,13 +101,16 @@ def propose_type(
     )
 
 
-@router.get("/types/{type_code}", summary="A registered certificate type")
+@router.get("/types/{type_code}", response_model=answers.GetTypeAnswer, summary="A registered certificate type")
 def get_type(type_code: TypeCode, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.certificates.get_type(type_code)
 
 
 # -- issuer ------------------------------------------------------------------------------------------
-@router.post("", status_code=201, summary="Issue a certificate (the type's issuing department)")
+@router.post(
+    "", response_model=answers.IssueAnswer,
+    status_code=201, summary="Issue a certificate (the type's issuing department)"
+)
 def issue(body: IssueCertificate, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
           key: IdemKey) -> dict[str, Any]:
     doc = document_hash_of(_b64(body.document_base64), body.document_hash)
@@ -116,12 +121,18 @@ def issue(body: IssueCertificate, svc: Svc, principal: DepartmentPrincipal, offi
     )
 
 
-@router.get("/{cert_id}", summary="One certificate with its holder hash (its issuer, auditors, governors)")
+@router.get(
+    "/{cert_id}", response_model=answers.GetCertificateAnswer,
+    summary="One certificate with its holder hash (its issuer, auditors, governors)"
+)
 def get_certificate(cert_id: CertId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.certificates.get(actor(principal), cert_id)
 
 
-@router.post("/{cert_id}/revoke", summary="Revoke a certificate (the department that issued it)")
+@router.post(
+    "/{cert_id}/revoke", response_model=answers.RevokeAnswer,
+    summary="Revoke a certificate (the department that issued it)"
+)
 def revoke(cert_id: CertId, body: RevokeCertificate, svc: Svc, principal: DepartmentPrincipal,
            officer: OfficerId, key: IdemKey) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
@@ -147,7 +158,7 @@ _VERIFY_BODY = {
 
 
 @public_router.post(
-    "/certificates/verify", openapi_extra=_VERIFY_BODY,
+    "/certificates/verify", response_model=answers.VerifyAnswer, openapi_extra=_VERIFY_BODY,
     summary="Verify a presented document (no token): upload it (multipart `document`) or give its hash (JSON)",
 )
 async def verify(request: Request, svc: Svc) -> dict[str, Any]:
@@ -176,6 +187,9 @@ async def verify(request: Request, svc: Svc) -> dict[str, Any]:
     return await run_in_threadpool(svc.certificates.verify, doc)
 
 
-@public_router.get("/certificates/{document_hash}", summary="Status of a document hash (no token)")
+@public_router.get(
+    "/certificates/{document_hash}", response_model=answers.VerifyHashAnswer,
+    summary="Status of a document hash (no token)"
+)
 def verify_hash(document_hash: DocHash, svc: Svc) -> dict[str, Any]:
     return svc.certificates.verify(document_hash_of(None, document_hash))

@@ -6,13 +6,15 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 from pydantic import Field
 
 from backend.api.deps import CitizenPrincipal, DepartmentPrincipal, OfficerId, Svc, actor
 from backend.api.schemas import UINT32, DataSubject, Strict
+from backend.api.schemas import citizens as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter
 
-router = APIRouter(prefix="/citizens", tags=["citizens"])
+router = ModelRouter(prefix="/citizens", tags=["citizens"], responses=API_ERRORS)
 
 
 Offset = Annotated[int, Query(ge=0, le=10**9)]
@@ -29,7 +31,7 @@ class Objection(Strict):
     text: str = Field(min_length=1, max_length=10_000, description="why this use was not legitimate")
 
 
-@router.post("/session", status_code=201,
+@router.post("/session", response_model=answers.OpenSessionAnswer, status_code=201,
              summary="Open a citizen session (front-desk department, after checking the identity in person)")
 def open_session(body: OpenSession, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId) -> dict[str, Any]:
     return svc.citizens.open_session(
@@ -37,12 +39,17 @@ def open_session(body: OpenSession, svc: Svc, principal: DepartmentPrincipal, of
     )
 
 
-@router.get("/me/uses", summary="Who used my data: every recorded use of data about me (citizen)")
+@router.get(
+    "/me/uses", response_model=answers.MyUsesAnswer,
+    summary="Who used my data: every recorded use of data about me (citizen)"
+)
 def my_uses(svc: Svc, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return svc.citizens.uses(actor(principal), offset, limit)
 
 
-@router.post("/me/uses/{grant_id}/{use_index}/objection", status_code=201,
+@router.post(
+    "/me/uses/{grant_id}/{use_index}/objection", response_model=answers.ObjectToUseAnswer,
+    status_code=201,
              summary="Object to a use of my data: files an UNAUTHORIZED_USE incident (citizen)")
 def object_to_use(
     grant_id: Annotated[int, Path(ge=1, le=2**256 - 1)],
@@ -54,6 +61,9 @@ def object_to_use(
     return svc.citizens.object_to_use(actor(principal), grant_id, use_index, body.text)
 
 
-@router.get("/me/certificates", summary="My certificates, newest first (citizen)")
+@router.get(
+    "/me/certificates", response_model=answers.MyCertificatesAnswer,
+    summary="My certificates, newest first (citizen)"
+)
 def my_certificates(svc: Svc, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return svc.citizens.my_certificates(actor(principal), offset, limit)

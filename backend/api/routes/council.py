@@ -2,13 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, Query
+from fastapi import Depends, Path, Query
 from pydantic import Field
 
 from backend.api.deps import GovernorPrincipal, IdemKey, OfficerId, Principal, Svc, actor, require_reader
 from backend.api.schemas import CouncilRequestProposal, Strict
+from backend.api.schemas import council as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter
 
-router = APIRouter(prefix="/council", tags=["council"])
+router = ModelRouter(prefix="/council", tags=["council"], responses=API_ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
 
@@ -20,7 +22,10 @@ class IncidentRuling(Strict):
     ruling_text: str = Field(min_length=1, max_length=4000)
 
 
-@router.get("/proposals", summary="Council proposals (pending by default)")
+@router.get(
+    "/proposals", response_model=answers.ListProposalsAnswer,
+    summary="Council proposals (pending by default)"
+)
 def list_proposals(
     svc: Svc, principal: Annotated[Principal, Depends(require_reader)],
     pending: Annotated[bool, Query()] = True,
@@ -30,7 +35,10 @@ def list_proposals(
     return svc.council.list_proposals(actor(principal), pending, offset, limit)
 
 
-@router.post("/proposals/{proposal_id}/approve", summary="Approve a proposal (governor); executes at the threshold")
+@router.post(
+    "/proposals/{proposal_id}/approve", response_model=answers.ApproveProposalAnswer,
+    summary="Approve a proposal (governor); executes at the threshold"
+)
 def approve_proposal(
     proposal_id: Id, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
@@ -38,7 +46,7 @@ def approve_proposal(
 
 
 @router.post(
-    "/requests/{request_id}/proposals", status_code=201,
+    "/requests/{request_id}/proposals", response_model=answers.ProposeRequestApprovalAnswer, status_code=201,
     summary="Propose the council approval of an owner-approved SENSITIVE/SECRET request (governor)",
 )
 def propose_request_approval(
@@ -50,7 +58,7 @@ def propose_request_approval(
 
 
 @router.post(
-    "/incidents/{incident_id}/ruling", status_code=201,
+    "/incidents/{incident_id}/ruling", response_model=answers.ProposeRulingAnswer, status_code=201,
     summary="Propose the council's ruling on a Responded or Escalated incident (governor)",
 )
 def propose_ruling(

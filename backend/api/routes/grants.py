@@ -2,18 +2,20 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Header, Path, Query
+from fastapi import Header, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
 from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
 from backend.api.responses import with_content
 from backend.api.schemas import Decision, RecordUse
+from backend.api.schemas import grants as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services import Services
 from backend.services.common import HEX32_RE, hash_or_text, text_hash
 from backend.services.errors import InvalidInput
 
-router = APIRouter(prefix="/grants", tags=["grants"])
+router = ModelRouter(prefix="/grants", tags=["grants"], responses=API_ERRORS)
 
 GrantId = Annotated[int, Path(ge=1, le=2**256 - 1, description="grant id")]
 
@@ -34,7 +36,10 @@ def _subject_header(svc: Services, value: str | None) -> bytes | None:
     return svc.ops.subject(id_type, id_value)
 
 
-@router.get("", summary="Grants I hold (grantee) or issued on my resources (owner)")
+@router.get(
+    "", response_model=answers.ListGrantsAnswer,
+    summary="Grants I hold (grantee) or issued on my resources (owner)"
+)
 def list_grants(
     svc: Svc, principal: DepartmentPrincipal,
     role: Annotated[Literal["grantee", "owner"], Query()] = "grantee",
@@ -44,12 +49,18 @@ def list_grants(
     return svc.usage.list_grants(actor(principal), role, offset, limit)
 
 
-@router.get("/{grant_id}", summary="One grant (grantee, owner, auditors, governors)")
+@router.get(
+    "/{grant_id}", response_model=answers.GetGrantAnswer,
+    summary="One grant (grantee, owner, auditors, governors)"
+)
 def get_grant(grant_id: GrantId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.usage.get_grant(actor(principal), grant_id)
 
 
-@router.post("/{grant_id}/revoke", summary="Revoke (owner); deletes the grantee's data keys")
+@router.post(
+    "/{grant_id}/revoke", response_model=answers.RevokeGrantAnswer,
+    summary="Revoke (owner); deletes the grantee's data keys"
+)
 def revoke_grant(
     grant_id: GrantId, body: Decision, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
@@ -58,7 +69,7 @@ def revoke_grant(
 
 
 @router.get(
-    "/{grant_id}/data",
+    "/{grant_id}/data", response_model=answers.FetchDataAnswer,
     summary="Fetch granted data: the use is recorded on chain (mined) before the data is released",
 )
 def fetch_data(
@@ -82,7 +93,7 @@ def _prefers_async(prefer: str | None) -> bool:
 
 
 @router.post(
-    "/{grant_id}/uses", status_code=201,
+    "/{grant_id}/uses", response_model=answers.RecordUseAnswer, status_code=201,
     summary="Record a use without fetching",
     description=(
         "Concurrent uses of one grant are recorded together in one transaction. By default the answer "
@@ -113,7 +124,10 @@ async def record_use(
     return result
 
 
-@router.get("/{grant_id}/uses/{key}", summary="Status of a use recorded with this Idempotency-Key")
+@router.get(
+    "/{grant_id}/uses/{key}", response_model=answers.UseStatusAnswer,
+    summary="Status of a use recorded with this Idempotency-Key"
+)
 def use_status(
     grant_id: GrantId, svc: Svc, principal: DepartmentPrincipal,
     key: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:~-]+$")],

@@ -2,20 +2,25 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from backend.api.deps import (
     DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, ReporterPrincipal, Svc, actor,
 )
 from backend.api.schemas import FileIncident, RespondIncident
+from backend.api.schemas import incidents as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services.common import hash_or_text
 
-router = APIRouter(prefix="/incidents", tags=["incidents"])
+router = ModelRouter(prefix="/incidents", tags=["incidents"], responses=API_ERRORS)
 
 IncidentId = Annotated[int, Path(ge=1, le=2**256 - 1, description="incident id")]
 
 
-@router.post("", status_code=201, summary="File an incident (departments concerned, auditors)")
+@router.post(
+    "", response_model=answers.FileIncidentAnswer,
+    status_code=201, summary="File an incident (departments concerned, auditors)"
+)
 def file_incident(
     body: FileIncident, svc: Svc, principal: ReporterPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
@@ -26,7 +31,10 @@ def file_incident(
     )
 
 
-@router.get("", summary="Incidents I filed or am held responsible for (auditors/governors: all)")
+@router.get(
+    "", response_model=answers.ListIncidentsAnswer,
+    summary="Incidents I filed or am held responsible for (auditors/governors: all)"
+)
 def list_incidents(
     svc: Svc, principal: ReaderPrincipal,
     role: Annotated[Literal["all", "filer", "responsible"], Query()] = "all",
@@ -36,12 +44,18 @@ def list_incidents(
     return svc.incidents.list(actor(principal), role, offset, limit)
 
 
-@router.get("/{incident_id}", summary="One incident (reporter, responsible, auditors, governors)")
+@router.get(
+    "/{incident_id}", response_model=answers.GetIncidentAnswer,
+    summary="One incident (reporter, responsible, auditors, governors)"
+)
 def get_incident(incident_id: IncidentId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.incidents.get(actor(principal), incident_id)
 
 
-@router.post("/{incident_id}/response", summary="Answer an incident (the responsible department)")
+@router.post(
+    "/{incident_id}/response", response_model=answers.RespondIncidentAnswer,
+    summary="Answer an incident (the responsible department)"
+)
 def respond_incident(
     incident_id: IncidentId, body: RespondIncident, svc: Svc, principal: DepartmentPrincipal,
     officer: OfficerId, key: IdemKey,

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path
+from fastapi import Path
 from pydantic import Field
 
 from backend.api.deps import (
@@ -13,10 +13,12 @@ from backend.api.deps import (
 )
 from backend.api.routes.certificates import subject_of
 from backend.api.schemas import UINT32, DataSubject, Strict
+from backend.api.schemas import registry as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services.certificates import ref32
 from backend.services.common import hash_or_text, hex32
 
-router = APIRouter(prefix="/registry", tags=["registry"])
+router = ModelRouter(prefix="/registry", tags=["registry"], responses=API_ERRORS)
 
 HEX32 = r"^0x[0-9a-fA-F]{64}$"
 Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
@@ -82,7 +84,7 @@ class UseReport(Strict):
 
 
 # -- council ------------------------------------------------------------------------------------------
-@router.post("/roles", status_code=201,
+@router.post("/roles", response_model=answers.ProposeRoleAnswer, status_code=201,
              summary="Propose giving/taking a registry role (governor); others approve via /council/proposals")
 def propose_role(body: RoleProposal, svc: Svc, principal: GovernorPrincipal, officer: OfficerId,
                  key: IdemKey) -> dict[str, Any]:
@@ -91,13 +93,19 @@ def propose_role(body: RoleProposal, svc: Svc, principal: GovernorPrincipal, off
     )
 
 
-@router.get("/roles/{department}", summary="Registry roles a department holds")
+@router.get(
+    "/roles/{department}", response_model=answers.RolesOfAnswer,
+    summary="Registry roles a department holds"
+)
 def roles_of(department: Address, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.registry.roles_of(department)
 
 
 # -- registrar ----------------------------------------------------------------------------------------
-@router.post("/units", status_code=201, summary="Register a property unit (REGISTRAR)")
+@router.post(
+    "/units", response_model=answers.RegisterUnitAnswer,
+    status_code=201, summary="Register a property unit (REGISTRAR)"
+)
 def register_unit(body: RegisterUnit, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
                   key: IdemKey) -> dict[str, Any]:
     return svc.registry.register_unit(
@@ -106,7 +114,10 @@ def register_unit(body: RegisterUnit, svc: Svc, principal: DepartmentPrincipal, 
     )
 
 
-@router.post("/units/{unit_id}/ownership", status_code=201, summary="Register the first ownership (REGISTRAR)")
+@router.post(
+    "/units/{unit_id}/ownership", response_model=answers.FirstOwnershipAnswer,
+    status_code=201, summary="Register the first ownership (REGISTRAR)"
+)
 def first_ownership(unit_id: Id, body: FirstOwnership, svc: Svc, principal: DepartmentPrincipal,
                     officer: OfficerId, key: IdemKey) -> dict[str, Any]:
     owner = subject_of(svc, body.owner, body.owner_hash, "owner")
@@ -116,7 +127,7 @@ def first_ownership(unit_id: Id, body: FirstOwnership, svc: Svc, principal: Depa
     )
 
 
-@router.post("/units/{unit_id}/transfers", status_code=201,
+@router.post("/units/{unit_id}/transfers", response_model=answers.TransferAnswer, status_code=201,
              summary="Register a transfer (REGISTRAR); the prior certificate must verify VALID for the current owner")
 def transfer(unit_id: Id, body: Transfer, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
              key: IdemKey) -> dict[str, Any]:
@@ -129,7 +140,10 @@ def transfer(unit_id: Id, body: Transfer, svc: Svc, principal: DepartmentPrincip
 
 
 # -- bank ----------------------------------------------------------------------------------------------
-@router.post("/units/{unit_id}/mortgages", status_code=201, summary="Register a mortgage (BANK)")
+@router.post(
+    "/units/{unit_id}/mortgages", response_model=answers.RegisterMortgageAnswer,
+    status_code=201, summary="Register a mortgage (BANK)"
+)
 def register_mortgage(unit_id: Id, body: RegisterMortgage, svc: Svc, principal: DepartmentPrincipal,
                       officer: OfficerId, key: IdemKey) -> dict[str, Any]:
     terms = hash_or_text(body.terms, body.terms_hash, "terms")
@@ -138,27 +152,39 @@ def register_mortgage(unit_id: Id, body: RegisterMortgage, svc: Svc, principal: 
     )
 
 
-@router.post("/mortgages/{mortgage_id}/consent", summary="Consent to the transfer of the current title (the mortgage's bank)")
+@router.post(
+    "/mortgages/{mortgage_id}/consent", response_model=answers.ConsentMortgageAnswer,
+    summary="Consent to the transfer of the current title (the mortgage's bank)"
+)
 def consent_mortgage(mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
                      key: IdemKey) -> dict[str, Any]:
     return svc.registry.consent_mortgage(actor(principal, officer), mortgage_id, key=key)
 
 
-@router.post("/mortgages/{mortgage_id}/release", summary="Release a mortgage (the mortgage's bank)")
+@router.post(
+    "/mortgages/{mortgage_id}/release", response_model=answers.ReleaseMortgageAnswer,
+    summary="Release a mortgage (the mortgage's bank)"
+)
 def release_mortgage(mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
                      key: IdemKey) -> dict[str, Any]:
     return svc.registry.release_mortgage(actor(principal, officer), mortgage_id, key=key)
 
 
 # -- court ---------------------------------------------------------------------------------------------
-@router.post("/units/{unit_id}/seizures", status_code=201, summary="Seize a unit by court order (COURT)")
+@router.post(
+    "/units/{unit_id}/seizures", response_model=answers.RegisterSeizureAnswer,
+    status_code=201, summary="Seize a unit by court order (COURT)"
+)
 def register_seizure(unit_id: Id, body: RegisterSeizure, svc: Svc, principal: DepartmentPrincipal,
                      officer: OfficerId, key: IdemKey) -> dict[str, Any]:
     order = hash_or_text(body.court_order, body.court_order_hash, "court_order")
     return svc.registry.register_seizure(actor(principal, officer), unit_id, order, key=key)
 
 
-@router.post("/seizures/{seizure_id}/release", summary="Release a seizure (the seizing court)")
+@router.post(
+    "/seizures/{seizure_id}/release", response_model=answers.ReleaseSeizureAnswer,
+    summary="Release a seizure (the seizing court)"
+)
 def release_seizure(seizure_id: Id, body: ReleaseSeizure, svc: Svc, principal: DepartmentPrincipal,
                     officer: OfficerId, key: IdemKey) -> dict[str, Any]:
     order = hash_or_text(body.order, body.order_hash, "order")
@@ -166,7 +192,7 @@ def release_seizure(seizure_id: Id, body: ReleaseSeizure, svc: Svc, principal: D
 
 
 # -- inspector -----------------------------------------------------------------------------------------
-@router.post("/units/{unit_id}/use-reports", status_code=201,
+@router.post("/units/{unit_id}/use-reports", response_model=answers.ReportUseAnswer, status_code=201,
              summary="Report the actual use found by an inspection (INSPECTOR); a mismatch is flagged")
 def report_use(unit_id: Id, body: UseReport, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
                key: IdemKey) -> dict[str, Any]:
@@ -175,7 +201,7 @@ def report_use(unit_id: Id, body: UseReport, svc: Svc, principal: DepartmentPrin
 
 
 # -- reads ---------------------------------------------------------------------------------------------
-@router.get("/units/{unit_id}/history",
+@router.get("/units/{unit_id}/history", response_model=answers.HistoryAnswer,
             summary="Title chain, mortgages, seizures and use reports (registrar, the unit's banks/courts, "
                     "auditors, the citizen owner)")
 def history(unit_id: Id, svc: Svc, principal: CurrentPrincipal) -> dict[str, Any]:

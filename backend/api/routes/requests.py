@@ -2,19 +2,24 @@ from __future__ import annotations
 
 from typing import Annotated, Any, Literal
 
-from fastapi import APIRouter, Path, Query
+from fastapi import Path, Query
 
 from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
 from backend.api.schemas import CreateRequest, Decision
+from backend.api.schemas import requests as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services.common import hash_or_text
 from backend.services.usage import fields_hash
 
-router = APIRouter(prefix="/requests", tags=["usage requests"])
+router = ModelRouter(prefix="/requests", tags=["usage requests"], responses=API_ERRORS)
 
 RequestId = Annotated[int, Path(ge=1, le=2**256 - 1, description="usage request id")]
 
 
-@router.post("", status_code=201, summary="Request the use of another department's resource")
+@router.post(
+    "", response_model=answers.CreateRequestAnswer,
+    status_code=201, summary="Request the use of another department's resource"
+)
 def create_request(
     body: CreateRequest, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
@@ -30,7 +35,10 @@ def create_request(
     )
 
 
-@router.get("", summary="My usage requests: incoming (on my resources) or outgoing (mine)")
+@router.get(
+    "", response_model=answers.ListRequestsAnswer,
+    summary="My usage requests: incoming (on my resources) or outgoing (mine)"
+)
 def list_requests(
     svc: Svc, principal: DepartmentPrincipal,
     direction: Annotated[Literal["incoming", "outgoing"], Query()] = "incoming",
@@ -40,12 +48,18 @@ def list_requests(
     return svc.usage.list_requests(actor(principal), direction, offset, limit)
 
 
-@router.get("/{request_id}", summary="One usage request (requester, owner, auditors, governors)")
+@router.get(
+    "/{request_id}", response_model=answers.GetRequestAnswer,
+    summary="One usage request (requester, owner, auditors, governors)"
+)
 def get_request(request_id: RequestId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.usage.get_request(actor(principal), request_id)
 
 
-@router.post("/{request_id}/approve", summary="Approve (owner); PUBLIC/INTERNAL issue the grant at once")
+@router.post(
+    "/{request_id}/approve", response_model=answers.ApproveRequestAnswer,
+    summary="Approve (owner); PUBLIC/INTERNAL issue the grant at once"
+)
 def approve_request(
     request_id: RequestId, body: Decision, svc: Svc, principal: DepartmentPrincipal,
     officer: OfficerId, key: IdemKey,
@@ -54,7 +68,7 @@ def approve_request(
     return svc.usage.approve(actor(principal, officer), request_id, reason, key=key)
 
 
-@router.post("/{request_id}/deny", summary="Deny (owner)")
+@router.post("/{request_id}/deny", response_model=answers.DenyRequestAnswer, summary="Deny (owner)")
 def deny_request(
     request_id: RequestId, body: Decision, svc: Svc, principal: DepartmentPrincipal,
     officer: OfficerId, key: IdemKey,

@@ -1,18 +1,20 @@
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
-from fastapi import APIRouter, File, Form, Path, Query, UploadFile
+from fastapi import File, Form, Path, Query, UploadFile
 
 from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
 from backend.api.responses import with_content
-from backend.api.schemas import AnchorRoot, PublishVersion, RegisterResource
+from backend.api.schemas import AnchorRoot, Classification, PublishVersion, RegisterResource
+from backend.api.schemas import resources as answers
+from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services import Content
 from backend.services.common import canonical_json, hex32, text_hash
 from backend.services.errors import InvalidInput
 from backend.services.resources import MAX_CONTENT_BYTES
 
-router = APIRouter(prefix="/resources", tags=["resources"])
+router = ModelRouter(prefix="/resources", tags=["resources"], responses=API_ERRORS)
 
 ResourceId = Annotated[int, Path(ge=1, le=2**256 - 1, description="resource id")]
 Offset = Annotated[int, Query(ge=0, le=10**9)]
@@ -36,7 +38,10 @@ async def _read_upload(file: UploadFile) -> Content:
     return Content(data, (file.content_type or "application/octet-stream")[:100])
 
 
-@router.get("", summary="Browse the catalog (from the chain's views, newest first)")
+@router.get(
+    "", response_model=answers.ListResourcesAnswer,
+    summary="Browse the catalog (from the chain's views, newest first)"
+)
 def list_resources(
     svc: Svc, principal: ReaderPrincipal, offset: Offset = 0, limit: Limit = 50,
     owner: Annotated[str | None, Query(description="'me' or an address", pattern=r"^(me|0x[0-9a-fA-F]{40})$")] = None,
@@ -46,7 +51,10 @@ def list_resources(
     return svc.resources.list(offset, limit, owner)
 
 
-@router.post("", status_code=201, summary="Register a resource from a JSON record")
+@router.post(
+    "", response_model=answers.RegisterResourceAnswer,
+    status_code=201, summary="Register a resource from a JSON record"
+)
 def register_resource(
     body: RegisterResource, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
@@ -58,14 +66,17 @@ def register_resource(
     )
 
 
-@router.post("/upload", status_code=201, summary="Register a resource from an uploaded file (multipart)")
+@router.post(
+    "/upload", response_model=answers.RegisterUploadAnswer,
+    status_code=201, summary="Register a resource from an uploaded file (multipart)"
+)
 async def register_upload(
     svc: Svc,
     principal: DepartmentPrincipal,
     officer: OfficerId,
     key: IdemKey,
     file: Annotated[UploadFile, File(description="the content")],
-    classification: Annotated[Literal["PUBLIC", "INTERNAL", "SENSITIVE", "SECRET"], Form()],
+    classification: Annotated[Classification, Form()],
     schema_hash: Annotated[str, Form(pattern=r"^0x[0-9a-fA-F]{64}$")],
     subject_id_type: Annotated[str | None, Form(min_length=1, max_length=32)] = None,
     subject_id_value: Annotated[str | None, Form(min_length=1, max_length=128)] = None,
@@ -83,12 +94,18 @@ async def register_upload(
     )
 
 
-@router.get("/{resource_id}", summary="One resource with all its versions")
+@router.get(
+    "/{resource_id}", response_model=answers.GetResourceAnswer,
+    summary="One resource with all its versions"
+)
 def get_resource(resource_id: ResourceId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.resources.get(resource_id)
 
 
-@router.get("/{resource_id}/content", summary="The owner reads its own content (others use a grant)")
+@router.get(
+    "/{resource_id}/content", response_model=answers.GetContentAnswer,
+    summary="The owner reads its own content (others use a grant)"
+)
 def get_content(
     resource_id: ResourceId, svc: Svc, principal: DepartmentPrincipal,
     version: Annotated[int | None, Query(ge=1, le=2**32 - 1)] = None,
@@ -96,7 +113,10 @@ def get_content(
     return with_content(svc.resources.content(actor(principal), resource_id, version))
 
 
-@router.post("/{resource_id}/versions", status_code=201, summary="Publish a new version (owner only)")
+@router.post(
+    "/{resource_id}/versions", response_model=answers.PublishVersionAnswer,
+    status_code=201, summary="Publish a new version (owner only)"
+)
 def publish_version(
     resource_id: ResourceId, body: PublishVersion, svc: Svc, principal: DepartmentPrincipal,
     officer: OfficerId, key: IdemKey,
@@ -104,7 +124,10 @@ def publish_version(
     return svc.resources.publish_version(actor(principal, officer), resource_id, Content.from_record(body.record), key=key)
 
 
-@router.post("/{resource_id}/versions/upload", status_code=201, summary="Publish a new version from a file")
+@router.post(
+    "/{resource_id}/versions/upload", response_model=answers.PublishUploadAnswer,
+    status_code=201, summary="Publish a new version from a file"
+)
 async def publish_upload(
     resource_id: ResourceId, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey,
     file: Annotated[UploadFile, File()],
@@ -117,7 +140,10 @@ async def publish_upload(
     )
 
 
-@router.post("/{resource_id}/anchors", status_code=201, summary="Anchor a Merkle root of a record set (owner only)")
+@router.post(
+    "/{resource_id}/anchors", response_model=answers.AnchorRootAnswer,
+    status_code=201, summary="Anchor a Merkle root of a record set (owner only)"
+)
 def anchor_root(
     resource_id: ResourceId, body: AnchorRoot, svc: Svc, principal: DepartmentPrincipal,
     officer: OfficerId, key: IdemKey,

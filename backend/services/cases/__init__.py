@@ -57,7 +57,6 @@ How the parts fit (see docs/one-stop.md for the contract and docs/demo.md for a 
 from __future__ import annotations
 
 from backend.services.cases.base import (
-    AUTHZ_REVERTS,
     CASE_STATUS,
     CERT_MEDIA_TYPE,
     CLASSIFICATIONS,
@@ -102,7 +101,6 @@ __all__ = [
     "DOCUMENTS_SUBMITTED",
     "KINDS",
     "DEFAULT_CERT_TYPE",
-    "AUTHZ_REVERTS",
     "CaseNotApproved",
     "NoStandingGrant",
 ]

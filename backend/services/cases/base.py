@@ -10,7 +10,7 @@ from typing import Any
 
 from eth_utils import to_checksum_address
 
-from backend.chain import ContractRevert
+from backend.chain.enums import CaseStatus, Classification, ServiceStatus, StepStatus
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.common import Actor, ChainOps
 from backend.services.errors import Conflict
@@ -21,10 +21,10 @@ from backend.store import AccessDenied, DocumentMissing, DocumentStore
 log = logging.getLogger(__name__)
 
 OSS = "OneStopServices"
-SERVICE_STATUS = ("None", "Proposed", "Active", "Retired")
-CASE_STATUS = ("None", "Open", "Approved", "Rejected")
-STEP_STATUS = ("Pending", "Approved", "Rejected")
-CLASSIFICATIONS = ("PUBLIC", "INTERNAL", "SENSITIVE", "SECRET")
+SERVICE_STATUS = tuple(m.solidity for m in ServiceStatus)
+CASE_STATUS = tuple(m.solidity for m in CaseStatus)
+STEP_STATUS = tuple(m.solidity for m in StepStatus)
+CLASSIFICATIONS = tuple(m.name for m in Classification)
 SENSITIVE, SECRET = 2, 3
 DEFINITION_MEDIA_TYPE = "application/vnd.govchain.service+json"
 FORM_MEDIA_TYPE = "application/vnd.govchain.form+json"
@@ -32,8 +32,6 @@ CERT_MEDIA_TYPE = "application/vnd.govchain.certificate+json"
 DOCUMENTS_SUBMITTED = 2  # the identity document shown at the desk + the application form
 KINDS = ("generic", "house_transfer", "newborn_registration", "business_licence_change")
 DEFAULT_CERT_TYPE = {"house_transfer": "PROPERTY_CERT"}
-# contract errors that mean "not you" and that the generic rules would answer 409
-AUTHZ_REVERTS = ("NotServiceLead",)
 
 
 class CaseNotApproved(Conflict):
@@ -68,12 +66,8 @@ class CaseBase:
     def _write(self, actor: Actor, contract: str, fn: str, args: list[Any], *, op: str, key: str,
                strict: bool = True):
         self.chain.require(OSS)
-        try:
-            return self.ops.write(self.ops.account(actor), contract, fn, args, op=op, key=key, strict=strict)
-        except ContractRevert as exc:
-            if any(n in exc.name for n in AUTHZ_REVERTS):
-                exc.http_status = 403
-            raise
+        # "not you" reverts answer 403 by the error table in backend.chain.errors
+        return self.ops.write(self.ops.account(actor), contract, fn, args, op=op, key=key, strict=strict)
 
     def _view(self, fn: str, *args: Any) -> Any:
         return self.chain.view(OSS, fn, *args)

@@ -1,0 +1,83 @@
+"""Citizens: the front-desk session, who used my data, objections, my certificates.
+
+Response models: the declared fields are typed and optional (a service may leave one
+out on some path); answers may carry more fields, passed through unchanged."""
+
+from __future__ import annotations
+
+from backend.api.schemas.common import (
+    Answer,
+    IncidentTypeName,
+    Page,
+    Party,
+    SubjectKindName,
+    TxAnswer,
+)
+
+
+# -- answers ------------------------------------------------------------------------------------------
+class MyCertificatesItem(Answer):
+    cert_id: int | None = None
+    status: str | None = None
+    type_code: str | None = None
+    document_hash: str | None = None
+    issuer: Party | None = None
+    issued_at: int | None = None
+    valid_from: int | None = None
+    valid_until: int | None = None
+    revoked_at: int | None = None
+
+
+class MyCertificatesAnswer(Page):
+    items: list[MyCertificatesItem] | None = None
+
+
+class MyUsesItem(Answer):
+    grant_id: int | None = None
+    use_index: int | None = None
+    resource_id: int | None = None
+    department: Party | None = None
+    officer_hash: str | None = None
+    purpose_code: int | None = None
+    legal_basis_hash: str | None = None
+    context_ref: str | None = None
+    time: int | None = None
+    block_number: int | None = None
+    tx_hash: str | None = None
+    objection: str | None = None
+
+
+class MyUsesAnswer(Page):
+    index_stale: bool | None = None
+    items: list[MyUsesItem] | None = None
+
+
+class ObjectToUseFiledBy(Answer):
+    address: str | None = None
+    role: str | None = None
+    on_behalf_of: str | None = None
+
+
+class ObjectToUseAnswer(TxAnswer):
+    incident_id: int | None = None
+    incident_type: IncidentTypeName | None = None
+    subject_kind: SubjectKindName | None = None
+    grant_id: int | None = None
+    use_index: int | None = None
+    filed_by: ObjectToUseFiledBy | None = None
+    responsible: Party | None = None
+    evidence_hash: str | None = None
+    evidence_document: str | None = None
+    response_deadline: int | None = None
+    already_filed: bool | None = None
+
+
+class OpenSessionAnswer(Answer):
+    token: str | None = None
+    token_type: str | None = None
+    role: str | None = None
+    subject_hash: str | None = None
+    expires_at: str | None = None
+    ttl_s: int | None = None
+    front_desk: Party | None = None
+    officer_hash: str | None = None

@@ -1,0 +1,137 @@
+"""Shared pieces of the request and response models: strict request bodies,
+permissive answers, the error body and the contract enums as string literals."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter
+from pydantic import BaseModel, ConfigDict, Field, JsonValue
+
+from backend.chain import enums
+
+Hex32 = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
+UINT32 = 2**32 - 1
+UINT64 = 2**64 - 1
+
+# The contract enums as the API spells them (backend/chain/enums.py is generated from the contracts).
+Classification = Literal[tuple(m.name for m in enums.Classification)]  # type: ignore[valid-type]  # PUBLIC … SECRET
+IncidentTypeName = Literal[tuple(m.name for m in enums.IncidentType)]  # type: ignore[valid-type]  # DATA_ERROR … TAMPER
+SubjectKindName = Literal[tuple(m.name for m in enums.SubjectKind)]  # type: ignore[valid-type]  # RESOURCE_VERSION …
+IncidentStatusName = Literal[tuple(m.solidity for m in enums.IncidentStatus if m.value)]  # type: ignore[valid-type]
+
+
+class Strict(BaseModel):
+    """A request body: unknown fields are refused (422)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class DataSubject(Strict):
+    """A citizen or enterprise; reaches the chain only as a keyed hash."""
+
+    id_type: str = Field(min_length=1, max_length=32, examples=["resident_id"])
+    id_value: str = Field(min_length=1, max_length=128, examples=["110105199001011234"])
+
+
+# -- answers -------------------------------------------------------------------------------------------------
+class Answer(BaseModel):
+    """A response body: the declared fields are typed; answers may carry more (shapes vary by
+    path, e.g. a replayed write), and those extra fields are passed through unchanged."""
+
+    model_config = ConfigDict(extra="allow")
+
+
+class TxAnswer(Answer):
+    """The answer of a chain write: the mined transaction (``replayed`` when the
+    Idempotency-Key had already been used for the same request)."""
+
+    tx_hash: str | None = Field(default=None, description="0x-hex transaction hash")
+    block_number: int | None = None
+    replayed: bool | None = None
+
+
+class Page(Answer):
+    """One page of a list, newest first unless said otherwise."""
+
+    items: list[dict[str, Any]] = Field(default_factory=list)
+    total: int | None = Field(default=None, description="items in the whole list")
+    offset: int | None = None
+    limit: int | None = None
+    indexed_to_block: int | None = Field(default=None, description="the block the index had read up to (when from the index)")
+
+
+class ModelRouter(APIRouter):
+    """A router whose answers are checked against their ``response_model`` but sent as
+    the service built them: fields a model declares and the answer lacks are not added
+    (``response_model_exclude_unset``), extra fields pass through. With ``writes`` (the
+    default) every POST also documents the 202 answer of a transaction not mined in time."""
+
+    def __init__(self, *args: Any, writes: bool = True, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.writes = writes
+
+    def add_api_route(self, path: str, endpoint: Any, **kwargs: Any) -> None:
+        kwargs["response_model_exclude_unset"] = True
+        if self.writes and "POST" in (kwargs.get("methods") or ()):  # a chain write may answer 202 (not mined in time)
+            responses = dict(kwargs.get("responses") or {})
+            responses.setdefault(202, error_responses(202)[202])
+            kwargs["responses"] = responses
+        super().add_api_route(path, endpoint, **kwargs)
+
+
+# -- errors ----------------------------------------------------------------------------------------------------
+class ErrorBody(BaseModel):
+    """Every refusal: the error's name (a contract's custom error, or the service's own
+    check) and its decoded arguments."""
+
+    error: str = Field(examples=["UsageRightsNotOwner"])
+    args: dict[str, Any] = Field(default_factory=dict)
+    incident: dict[str, Any] | None = Field(
+        default=None, description="TamperDetected/DocumentMissing: the TAMPER incident filed")
+
+
+class ValidationErrorBody(ErrorBody):
+    """422 for a request that does not match its schema (``error`` is ``ValidationError``)."""
+
+    detail: list[dict[str, JsonValue]] | None = None
+
+
+class PendingBody(BaseModel):
+    """202: the transaction is broadcast but not mined yet; repeat with the same Idempotency-Key."""
+
+    status: Literal["pending"]
+    tx_hash: str
+    idempotency_key: str
+
+
+_ERROR_TEXT = {
+    202: "pending: the transaction is broadcast, not mined yet (repeat with the same Idempotency-Key)",
+    401: "no or an unknown bearer token",
+    403: "the caller may not do this (role, ownership, or a contract's authorization error)",
+    404: "no such object (e.g. a contract's Unknown… error)",
+    409: "the object's state refuses the request (a contract's state error, tamper detected, key reused)",
+    422: "invalid input (schema validation, or a contract's Invalid/Empty/Zero… error)",
+    503: "the chain node is unreachable or refused the transaction (Retry-After)",
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """``responses=`` for a router: the error bodies (and 202 pending) it may answer."""
+    out: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        model: type[BaseModel] = PendingBody if code == 202 else ValidationErrorBody if code == 422 else ErrorBody
+        out[code] = {"model": model, "description": _ERROR_TEXT[code]}
+    return out
+
+
+
+
+class Party(Answer):
+    """A chain account with its display name (a department's consortium name)."""
+
+    address: str
+    name: str | None = None
+
+
+API_ERRORS = error_responses(401, 403, 404, 409, 422, 503)  # every router's refusals

@@ -1,0 +1,90 @@
+"""Usage requests: create, approve, deny, list."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from backend.api.schemas.common import UINT32, UINT64, Answer, Page, Strict, TxAnswer
+
+
+# -- request bodies --------------------------------------------------------------------------------
+class CreateRequest(Strict):
+    resource_id: int = Field(ge=1, le=2**256 - 1)
+    purpose_code: int = Field(ge=1, le=UINT32)
+    legal_basis: str | None = Field(default=None, min_length=1, max_length=10_000)
+    legal_basis_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    fields: list[str] | None = Field(default=None, min_length=1, max_length=500)
+    fields_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    duration_s: int = Field(ge=1, le=UINT64, description="grant duration in seconds from issuance")
+    max_uses: int = Field(ge=1, le=UINT32)
+    approval_deadline: int | None = Field(
+        default=None, ge=1, le=UINT64, description="unix time by which the owner should decide (default now+3d)"
+    )
+
+
+class Decision(Strict):
+    reason: str | None = Field(default=None, min_length=1, max_length=10_000)
+    reason_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+
+
+# -- answers ------------------------------------------------------------------------------------------
+class ListRequestsItem(Answer):
+    request_id: int | None = None
+    resource_id: int | None = None
+    owner: str | None = None
+    requester: str | None = None
+    purpose_code: int | None = None
+    legal_basis_hash: str | None = None
+    fields_hash: str | None = None
+    duration_s: int | None = None
+    max_uses: int | None = None
+    approval_deadline: int | None = None
+    status: str | None = None
+    grant_id: int | None = None
+
+
+class ListRequestsAnswer(Page):
+    items: list[ListRequestsItem] | None = None
+
+
+class GetRequestAnswer(Answer):
+    request_id: int | None = None
+    resource_id: int | None = None
+    owner: str | None = None
+    requester: str | None = None
+    purpose_code: int | None = None
+    legal_basis_hash: str | None = None
+    fields_hash: str | None = None
+    duration_s: int | None = None
+    max_uses: int | None = None
+    approval_deadline: int | None = None
+    status: str | None = None
+    grant_id: int | None = None
+
+
+class CreateRequestAnswer(TxAnswer):
+    request_id: int | None = None
+    resource_id: int | None = None
+    owner: str | None = None
+    requester: str | None = None
+    purpose_code: int | None = None
+    legal_basis_hash: str | None = None
+    fields_hash: str | None = None
+    duration_s: int | None = None
+    max_uses: int | None = None
+    approval_deadline: int | None = None
+    status: str | None = None
+
+
+class ApproveRequestAnswer(TxAnswer):
+    request_id: int | None = None
+    status: str | None = None
+    grant_id: int | None = None
+    expires_at: int | None = None
+    keys_wrapped: bool | None = None
+    council_required: bool | None = None
+
+
+class DenyRequestAnswer(TxAnswer):
+    request_id: int | None = None
+    status: str | None = None

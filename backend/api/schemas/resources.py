@@ -1,0 +1,135 @@
+"""Resources: register, versions, anchors, content, the catalog."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from pydantic import ConfigDict, Field, JsonValue
+
+from backend.api.schemas.common import (
+    UINT32,
+    Answer,
+    Classification,
+    DataSubject,
+    Page,
+    Strict,
+    TxAnswer,
+)
+
+
+# -- request bodies --------------------------------------------------------------------------------
+class RegisterResource(Strict):
+    classification: Classification
+    record: JsonValue = Field(description="the content: any JSON value (stored canonically: sorted keys, UTF-8)")
+    schema_: dict[str, Any] | None = Field(default=None, alias="schema", description="schema document (hashed)")
+    schema_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    data_subject: DataSubject | None = None
+    steward_officer_id: str | None = Field(
+        default=None, min_length=1, max_length=128, description="defaults to X-Officer-Id"
+    )
+
+    model_config = ConfigDict(extra="forbid", populate_by_name=True)
+
+
+class PublishVersion(Strict):
+    record: JsonValue
+
+
+class AnchorRoot(Strict):
+    merkle_root: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
+    record_count: int = Field(ge=1, le=UINT32)
+
+
+# -- answers ------------------------------------------------------------------------------------------
+class ListResourcesItem(Answer):
+    resource_id: int | None = None
+    owner: str | None = None
+    classification: Classification | None = None
+    version_count: int | None = None
+    anchor_count: int | None = None
+    registered_at: int | None = None
+    content_hash: str | None = None
+
+
+class ListResourcesAnswer(Page):
+    items: list[ListResourcesItem] | None = None
+
+
+class GetResourceVersionItem(Answer):
+    version: int | None = None
+    content_hash: str | None = None
+    published_at: int | None = None
+    media_type: str | None = None
+    size: int | None = None
+    stored: bool | None = None
+
+
+class GetResourceAnswer(Answer):
+    resource_id: int | None = None
+    owner: str | None = None
+    classification: Classification | None = None
+    version_count: int | None = None
+    anchor_count: int | None = None
+    registered_at: int | None = None
+    content_hash: str | None = None
+    versions: list[GetResourceVersionItem] | None = None
+
+
+class GetContentAnswer(Answer):
+    resource_id: int | None = None
+    version: int | None = None
+    content_hash: str | None = None
+    media_type: str | None = None
+    record: JsonValue = None
+    content_base64: str | None = None
+
+
+class RegisterResourceAnswer(TxAnswer):
+    resource_id: int | None = None
+    version: int | None = None
+    owner: str | None = None
+    classification: Classification | None = None
+    content_hash: str | None = None
+    schema_hash: str | None = None
+    steward_hash: str | None = None
+    subject_hash: str | None = None
+    media_type: str | None = None
+    size: int | None = None
+
+
+class RegisterUploadAnswer(TxAnswer):
+    resource_id: int | None = None
+    version: int | None = None
+    owner: str | None = None
+    classification: Classification | None = None
+    content_hash: str | None = None
+    schema_hash: str | None = None
+    steward_hash: str | None = None
+    subject_hash: str | None = None
+    media_type: str | None = None
+    size: int | None = None
+
+
+class PublishVersionAnswer(TxAnswer):
+    resource_id: int | None = None
+    version: int | None = None
+    content_hash: str | None = None
+    officer_hash: str | None = None
+    media_type: str | None = None
+    size: int | None = None
+
+
+class PublishUploadAnswer(TxAnswer):
+    resource_id: int | None = None
+    version: int | None = None
+    content_hash: str | None = None
+    officer_hash: str | None = None
+    media_type: str | None = None
+    size: int | None = None
+
+
+class AnchorRootAnswer(TxAnswer):
+    anchor_id: int | None = None
+    resource_id: int | None = None
+    merkle_root: str | None = None
+    record_count: int | None = None
