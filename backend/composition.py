@@ -17,14 +17,14 @@ from pathlib import Path
 from eth_account.signers.local import LocalAccount
 from eth_utils import is_hex_address, to_checksum_address
 
-from backend.core.tokens import TokenService
 from backend.chain import ChainClient, ChainUnavailable, Manifest, TxSender, load_manifest, manifest_path
 from backend.core.config import Settings, load_settings
 from backend.core.db import make_engine, session_factory
-from backend.migrations import init_db
 from backend.core.keystore import Keystore, KeystoreError
+from backend.core.tokens import TokenService
 from backend.indexer.query import EventIndex
 from backend.indexer.runtime import make_indexer, start_indexer_thread
+from backend.migrations import init_db
 from backend.services import ChainOps, Services
 from backend.services.errors import SignerUnavailable
 from backend.store import DocumentStore
@@ -55,10 +55,12 @@ class AppContext:
         self.index.catch_up = self._catch_up
         self._catch_up_lock = threading.Lock()
         self._inline_indexer = None
-        self.ops = ChainOps(self.client, self.sender, self.manifest, self.index, self.account_for,
-                            settings.subject_secret)
-        self.services = Services(self.ops, self.store, self.tokens, self.sessions,
-                                 subject_secret=settings.subject_secret)
+        self.ops = ChainOps(
+            self.client, self.sender, self.manifest, self.index, self.account_for, settings.subject_secret
+        )
+        self.services = Services(
+            self.ops, self.store, self.tokens, self.sessions, subject_secret=settings.subject_secret
+        )
         self._names: dict[str, str] = {}  # checksummed address -> keystore name
         self._names_lock = threading.Lock()
         self._stop = threading.Event()
@@ -66,7 +68,7 @@ class AppContext:
         self.last_reconcile: dict[str, int] | None = None
 
     @classmethod
-    def from_settings(cls, settings: Settings | None = None) -> "AppContext":
+    def from_settings(cls, settings: Settings | None = None) -> AppContext:
         return cls(settings or load_settings())
 
     # -- signing accounts ---------------------------------------------------------------------

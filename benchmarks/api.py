@@ -61,12 +61,16 @@ class Server:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self, timeout: float = 60) -> "Server":
+    def start(self, timeout: float = 60) -> Server:
         env = {**os.environ, **settings_env(self.settings), "PYTHONUNBUFFERED": "1"}
-        self._out = open(self.log_file, "ab")
+        self._out = open(self.log_file, "ab")  # noqa: SIM115 - held by the server process
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "serve", "--host", "127.0.0.1", "--port", str(self.port)],
-            cwd=PROJECT_ROOT, env=env, stdout=self._out, stderr=subprocess.STDOUT, start_new_session=True,
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=self._out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -128,27 +132,54 @@ class Scenario:
     owner: str
 
 
-def setup_scenario(base: str, actors: ApiActors, owner: str, api_grantee: str, bulk_grantee: str, max_uses: int) -> Scenario:
+def setup_scenario(
+    base: str, actors: ApiActors, owner: str, api_grantee: str, bulk_grantee: str, max_uses: int
+) -> Scenario:
     """One resource, two grants on it, all through the API."""
     with httpx.Client(base_url=base, timeout=60) as http:
+
         def ok(r: httpx.Response, status: int) -> dict:
             if r.status_code != status:
                 raise RuntimeError(f"{r.request.method} {r.request.url.path}: {r.status_code} {r.text[:500]}")
             return r.json()
 
-        res = ok(http.post("/resources", json={
-            "classification": "INTERNAL",
-            "record": {"id": "bench-0001", "kind": "household registration", "members": 3, "status": "active"},
-            "schema": {"type": "object", "title": "household record"},
-        }, headers=actors.headers(owner)), 201)
+        res = ok(
+            http.post(
+                "/resources",
+                json={
+                    "classification": "INTERNAL",
+                    "record": {"id": "bench-0001", "kind": "household registration", "members": 3, "status": "active"},
+                    "schema": {"type": "object", "title": "household record"},
+                },
+                headers=actors.headers(owner),
+            ),
+            201,
+        )
         grants = []
         for grantee in (api_grantee, bulk_grantee):
-            req = ok(http.post("/requests", json={
-                "resource_id": res["resource_id"], "purpose_code": 101, "legal_basis": "Regulation 7 (benchmark)",
-                "fields": ["kind", "members", "status"], "duration_s": 7 * 24 * 3600, "max_uses": max_uses,
-            }, headers=actors.headers(grantee)), 201)
-            appr = ok(http.post(f"/requests/{req['request_id']}/approve", json={"reason": "lawful (benchmark)"},
-                                headers=actors.headers(owner)), 200)
+            req = ok(
+                http.post(
+                    "/requests",
+                    json={
+                        "resource_id": res["resource_id"],
+                        "purpose_code": 101,
+                        "legal_basis": "Regulation 7 (benchmark)",
+                        "fields": ["kind", "members", "status"],
+                        "duration_s": 7 * 24 * 3600,
+                        "max_uses": max_uses,
+                    },
+                    headers=actors.headers(grantee),
+                ),
+                201,
+            )
+            appr = ok(
+                http.post(
+                    f"/requests/{req['request_id']}/approve",
+                    json={"reason": "lawful (benchmark)"},
+                    headers=actors.headers(owner),
+                ),
+                200,
+            )
             if not appr.get("grant_id"):
                 raise RuntimeError(f"approval issued no grant: {appr}")
             grants.append(int(appr["grant_id"]))
@@ -203,8 +234,14 @@ def _cpu(proc: psutil.Process | None) -> float | None:
         return None
 
 
-def run_load(base: str, clients: int, duration_s: float, make: Callable[[int, int], RequestSpec], warmup: int = 1,
-             server_pid: int | None = None) -> LoadResult:
+def run_load(
+    base: str,
+    clients: int,
+    duration_s: float,
+    make: Callable[[int, int], RequestSpec],
+    warmup: int = 1,
+    server_pid: int | None = None,
+) -> LoadResult:
     """``clients`` concurrent closed-loop clients for ``duration_s``; requests in
     flight at the deadline finish and count (elapsed runs until the last one).
     The CPU time of the server process and of this client process over the
@@ -216,6 +253,7 @@ def run_load(base: str, clients: int, duration_s: float, make: Callable[[int, in
 async def _load(base: str, clients: int, duration_s: float, make, warmup: int, server) -> LoadResult:
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
     async with httpx.AsyncClient(base_url=base, limits=limits, timeout=60) as http:
+
         async def one(w: int, i: int, res: LoadResult | None) -> None:
             method, path, body, headers, expect = make(w, i)
             t = time.perf_counter()
@@ -293,8 +331,16 @@ def wait_mined(base: str, actors: ApiActors, who: str, grant_id: int, at_least: 
         time.sleep(0.02)
 
 
-def latency_loop(base: str, actors: ApiActors, who: str, grant_id: int, stop: threading.Event, block_time: float,
-                 out: list[float], failures: Counter) -> None:
+def latency_loop(
+    base: str,
+    actors: ApiActors,
+    who: str,
+    grant_id: int,
+    stop: threading.Event,
+    block_time: float,
+    out: list[float],
+    failures: Counter,
+) -> None:
     """GET /grants/{id}/data end to end, one at a time, each started at a random
     phase of the block interval (as independent clients arrive)."""
     rng = random.Random(11)
@@ -322,5 +368,8 @@ def grant_used(base: str, actors: ApiActors, who: str, grant_id: int) -> int:
 def log_load(name: str, res: LoadResult, unit: str) -> None:
     extra = f", p50 {p50_p95(res.latencies_ms)['p50']} ms" if res.latencies_ms else ""
     bad = sum(v for k, v in res.statuses.items() if k not in (200, 201, 202))
-    log(f"  {name}: [bold]{res.per_s:,.1f} {unit}[/bold] ({res.ok} in {res.elapsed_s:.1f}s{extra}"
-        + (f", {bad} not ok: {dict(res.statuses)}" if bad else "") + ")")
+    log(
+        f"  {name}: [bold]{res.per_s:,.1f} {unit}[/bold] ({res.ok} in {res.elapsed_s:.1f}s{extra}"
+        + (f", {bad} not ok: {dict(res.statuses)}" if bad else "")
+        + ")"
+    )

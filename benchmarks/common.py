@@ -63,7 +63,7 @@ class RssSampler:
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, name="rss-sampler", daemon=True)
 
-    def start(self) -> "RssSampler":
+    def start(self) -> RssSampler:
         self._thread.start()
         return self
 
@@ -147,8 +147,15 @@ class FastSigner:
         to = "0x" + "11" * 20
         raw, h = self.sign(7, 10**9, 50_000, to, b"\x01\x02")
         ref = Account.sign_transaction(
-            {"nonce": 7, "gasPrice": 10**9, "gas": 50_000, "to": to, "value": 0, "data": b"\x01\x02",
-             "chainId": self.chain_id},
+            {
+                "nonce": 7,
+                "gasPrice": 10**9,
+                "gas": 50_000,
+                "to": to,
+                "value": 0,
+                "data": b"\x01\x02",
+                "chainId": self.chain_id,
+            },
             self.key.secret,
         )
         if bytes(ref.raw_transaction) != raw or bytes(ref.hash) != h:
@@ -166,8 +173,9 @@ class Rpc:
 
     def call(self, method: str, params: list | None = None) -> Any:
         self._id += 1
-        r = self.http.post(self.url, json={"jsonrpc": "2.0", "id": self._id, "method": method, "params": params or []},
-                           timeout=30)
+        r = self.http.post(
+            self.url, json={"jsonrpc": "2.0", "id": self._id, "method": method, "params": params or []}, timeout=30
+        )
         body = r.json()
         if body.get("error"):
             raise RuntimeError(f"{method}: {body['error']}")
@@ -192,7 +200,7 @@ class Rpc:
 def machine_info(anvil_bin: str) -> dict[str, Any]:
     cpu_model = None
     try:
-        for line in open("/proc/cpuinfo", encoding="utf-8"):
+        for line in open("/proc/cpuinfo", encoding="utf-8"):  # noqa: SIM115
             if line.startswith("model name"):
                 cpu_model = line.split(":", 1)[1].strip()
                 break

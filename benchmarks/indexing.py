@@ -22,9 +22,9 @@ from web3 import Web3
 from backend.chain import build_web3, load_manifest, manifest_path
 from backend.core.config import Settings
 from backend.core.db import make_engine, session_factory
-from backend.migrations import init_db
 from backend.core.identity import officer_hash, subject_hash
 from backend.indexer import Indexer, chain_events, query_events
+from backend.migrations import init_db
 from benchmarks.common import Rpc, console, log, p50_p95, percentile, rnd
 
 USES_PER_TX = 200
@@ -40,8 +40,15 @@ def subject_hashes(settings: Settings) -> list[bytes]:
     return [subject_hash(settings.subject_secret, "resident_id", f"11010519900101{k:04d}") for k in range(SUBJECTS)]
 
 
-def emit_uses(w3: Web3, usage_rights: Any, grantee: LocalAccount, grant_id: int, total: int,
-              settings: Settings, timeout_s: float = 120) -> dict[str, Any]:
+def emit_uses(
+    w3: Web3,
+    usage_rights: Any,
+    grantee: LocalAccount,
+    grant_id: int,
+    total: int,
+    settings: Settings,
+    timeout_s: float = 120,
+) -> dict[str, Any]:
     """Record ``total`` uses of ``grant_id`` in batches of USES_PER_TX, pipelined
     (all transactions signed with consecutive nonces, then sent, then awaited)."""
     rng = random.Random(3)
@@ -58,8 +65,13 @@ def emit_uses(w3: Web3, usage_rights: Any, grantee: LocalAccount, grant_id: int,
         return [grant_id, offs, subs, ctxs]
 
     args = [batch_args(b) for b in range(n_tx)]
-    est = w3.eth.estimate_gas({"from": grantee.address, "to": usage_rights.address,
-                               "data": usage_rights.encode_abi("recordUseBatch", args=args[0])})
+    est = w3.eth.estimate_gas(
+        {
+            "from": grantee.address,
+            "to": usage_rights.address,
+            "data": usage_rights.encode_abi("recordUseBatch", args=args[0]),
+        }
+    )
     gas = int(est * 1.2) + 20_000
     base = int(w3.eth.get_block("latest")["baseFeePerGas"])
     tip = 10**9
@@ -68,13 +80,23 @@ def emit_uses(w3: Web3, usage_rights: Any, grantee: LocalAccount, grant_id: int,
     chain_id = w3.eth.chain_id
     raws = []
     for b, a in enumerate(args):
-        tx = {"to": usage_rights.address, "data": usage_rights.encode_abi("recordUseBatch", args=a), "gas": gas,
-              "nonce": nonce + b, "chainId": chain_id, "value": 0, "type": 2, **fees}
+        tx = {
+            "to": usage_rights.address,
+            "data": usage_rights.encode_abi("recordUseBatch", args=a),
+            "gas": gas,
+            "nonce": nonce + b,
+            "chainId": chain_id,
+            "value": 0,
+            "type": 2,
+            **fees,
+        }
         raws.append(grantee.sign_transaction(tx))
     rpc = Rpc(w3.provider.endpoint_uri)
     t0 = time.perf_counter()
     for i in range(0, len(raws), 50):
-        for resp in rpc.batch([("eth_sendRawTransaction", ["0x" + bytes(s.raw_transaction).hex()]) for s in raws[i : i + 50]]):
+        for resp in rpc.batch(
+            [("eth_sendRawTransaction", ["0x" + bytes(s.raw_transaction).hex()]) for s in raws[i : i + 50]]
+        ):
             if resp.get("error"):
                 raise RuntimeError(f"recordUseBatch refused: {resp['error']}")
     hashes = ["0x" + bytes(s.hash).hex() for s in raws]
@@ -118,8 +140,14 @@ def rebuild(settings: Settings, db_file: Path) -> tuple[dict[str, Any], Any]:
     idx = Indexer(w3, contracts, sessions, manifest.deploy_block)
     from rich.progress import BarColumn, Progress, TextColumn, TimeElapsedColumn
 
-    with Progress(TextColumn("  indexer rebuild"), BarColumn(), TextColumn("{task.fields[events]:,} events"),
-                  TimeElapsedColumn(), console=console, transient=True) as bar:
+    with Progress(
+        TextColumn("  indexer rebuild"),
+        BarColumn(),
+        TextColumn("{task.fields[events]:,} events"),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
         task = bar.add_task("rebuild", total=max(1, head - manifest.deploy_block + 1), events=0)
 
         def progress(block: int, _target: int, inserted: int) -> None:
@@ -153,14 +181,26 @@ def rebuild(settings: Settings, db_file: Path) -> tuple[dict[str, Any], Any]:
     return result, sessions
 
 
-def audit_queries(sessions: Any, resource_id: int, grant_id: int, grantee: str, settings: Settings,
-                  rounds: int = 8) -> dict[str, Any]:
+def audit_queries(
+    sessions: Any, resource_id: int, grant_id: int, grantee: str, settings: Settings, rounds: int = 8
+) -> dict[str, Any]:
     """Trail queries for one resource (limit 100) at various offsets and filters."""
     with sessions() as s:
-        total_uses = len(s.execute(select(chain_events.c.id).where(
-            chain_events.c.resource_id == str(resource_id), chain_events.c.event == "UseRecorded")).all())
-        times = [r[0] for r in s.execute(select(chain_events.c.block_time).where(
-            chain_events.c.resource_id == str(resource_id)).order_by(chain_events.c.block_number)).all()]
+        total_uses = len(
+            s.execute(
+                select(chain_events.c.id).where(
+                    chain_events.c.resource_id == str(resource_id), chain_events.c.event == "UseRecorded"
+                )
+            ).all()
+        )
+        times = [
+            r[0]
+            for r in s.execute(
+                select(chain_events.c.block_time)
+                .where(chain_events.c.resource_id == str(resource_id))
+                .order_by(chain_events.c.block_number)
+            ).all()
+        ]
         max_id = s.execute(select(chain_events.c.id).order_by(chain_events.c.id.desc()).limit(1)).scalar()
     mid = times[len(times) // 2]
     officers = officer_hashes(settings, grantee)
@@ -175,10 +215,15 @@ def audit_queries(sessions: Any, resource_id: int, grant_id: int, grantee: str, 
     for off in sorted({0, 100, 1_000, at(0.2), at(0.5), deep}):
         cases.append((f"resource offset={off}", {"resource_id": resource_id, "offset": off}))
     cases += [
-        (f"resource+event UseRecorded offset={at(0.4)}",
-         {"resource_id": resource_id, "event": "UseRecorded", "offset": at(0.4)}),
+        (
+            f"resource+event UseRecorded offset={at(0.4)}",
+            {"resource_id": resource_id, "event": "UseRecorded", "offset": at(0.4)},
+        ),
         ("resource+time window", {"resource_id": resource_id, "from_time": mid, "to_time": mid + 5}),
-        (f"resource+department offset={at(0.1)}", {"resource_id": resource_id, "department": grantee, "offset": at(0.1)}),
+        (
+            f"resource+department offset={at(0.1)}",
+            {"resource_id": resource_id, "department": grantee, "offset": at(0.1)},
+        ),
         ("grant offset=0", {"grant_id": grant_id}),
         (f"grant offset={at(0.6)}", {"grant_id": grant_id, "offset": at(0.6)}),
         ("officer offset=0", {"officer_hash": officers[3]}),
@@ -205,7 +250,9 @@ def audit_queries(sessions: Any, resource_id: int, grant_id: int, grantee: str, 
         start = rng.randrange(1, max(2, max_id - 100))
         t = time.perf_counter()
         with sessions() as s:
-            list(s.execute(select(chain_events).where(chain_events.c.id >= start).order_by(chain_events.c.id).limit(100)))
+            list(
+                s.execute(select(chain_events).where(chain_events.c.id >= start).order_by(chain_events.c.id).limit(100))
+            )
         base.append((time.perf_counter() - t) * 1000)
     by_case = {name: {**p50_p95(xs), "rows": rows_seen[name]} for name, xs in samples.items()}
     worst = max(by_case.items(), key=lambda kv: kv[1]["p95"])

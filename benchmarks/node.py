@@ -18,8 +18,8 @@ from eth_account import Account
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 
-from backend.ops import deployer
 from backend.core.config import PROJECT_ROOT
+from backend.ops import deployer
 from benchmarks.common import FastSigner, Rpc, log, p50_p95, rnd
 
 BATCH = 100  # JSON-RPC batch size for the ceiling load
@@ -96,7 +96,9 @@ def node_ceiling(w3: Web3, probe: Probe, per_account: int, block_time: float, ti
     # Interleave accounts so every batch carries several senders, each in nonce order.
     order = [per_acct[k][i] for i in range(per_account) for k in range(len(per_acct))]
     batches = [order[i : i + BATCH] for i in range(0, len(order), BATCH)]
-    log(f"  signed {total} txs in {sign_s:.2f}s ({total / sign_s:,.0f}/s, coincurve + rlp); sending {len(batches)} batches")
+    log(
+        f"  signed {total} txs in {sign_s:.2f}s ({total / sign_s:,.0f}/s, coincurve + rlp); sending {len(batches)} batches"
+    )
 
     start_block = int(rpc.call("eth_blockNumber"), 16)
     mined = 0
@@ -197,13 +199,23 @@ def confirm_loop(
     w3 = Web3(Web3.HTTPProvider(url))
     c = w3.eth.contract(address=probe.contract.address, abi=probe.contract.abi)
     nonce = w3.eth.get_transaction_count(account.address, "pending")
-    gas = int(w3.eth.estimate_gas({"from": account.address, "to": c.address, "data": c.encode_abi("emitOnly", args=[1])})) + 5_000
+    gas = (
+        int(w3.eth.estimate_gas({"from": account.address, "to": c.address, "data": c.encode_abi("emitOnly", args=[1])}))
+        + 5_000
+    )
     rng = random.Random(7)
     i = 0
     while not stop.is_set():
         fees = deployer.fee_fields(w3)
-        tx = {"to": c.address, "data": c.encode_abi("emitOnly", args=[i]), "gas": gas, "nonce": nonce,
-              "chainId": probe.chain_id, "value": 0, **fees}
+        tx = {
+            "to": c.address,
+            "data": c.encode_abi("emitOnly", args=[i]),
+            "gas": gas,
+            "nonce": nonce,
+            "chainId": probe.chain_id,
+            "value": 0,
+            **fees,
+        }
         raw = account.sign_transaction(tx).raw_transaction
         if stop.wait(rng.uniform(0, block_time)):
             break

@@ -30,18 +30,18 @@ import tempfile
 import threading
 import time
 from collections import Counter
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from eth_account import Account
 
-from backend.ops import deployer
-from backend.ops.bootstrap import bootstrap
 from backend.chain import build_web3
 from backend.core.config import PROJECT_ROOT, Settings
-from backend.ops.devnet import DEV_FUNDER_KEY, Devnet, anvil_binary, free_port
 from backend.core.keystore import Keystore
+from backend.ops import deployer
+from backend.ops.bootstrap import bootstrap
+from backend.ops.devnet import DEV_FUNDER_KEY, Devnet, anvil_binary, free_port
 from benchmarks import api, indexing, node
 from benchmarks.common import Clock, RssSampler, console, descendants, log, machine_info, p50_p95, reap, rnd
 
@@ -58,10 +58,28 @@ class BenchTimeout(Exception):
 
 def _profile(quick: bool) -> dict[str, Any]:
     if quick:  # a smoke run for development; its figures are not the report's
-        return {"ceiling_accounts": 4, "ceiling_per_account": 250, "raw_s": 2.0, "floor_s": 1.5, "use_seq_s": 2.0,
-                "use_conc_s": 3.0, "latency_s": 4.0, "bulk_uses": 6_000, "audit_rounds": 2}
-    return {"ceiling_accounts": 10, "ceiling_per_account": 1_000, "raw_s": 5.0, "floor_s": 4.0, "use_seq_s": 6.0,
-            "use_conc_s": 12.0, "latency_s": 15.0, "bulk_uses": 52_000, "audit_rounds": 8}
+        return {
+            "ceiling_accounts": 4,
+            "ceiling_per_account": 250,
+            "raw_s": 2.0,
+            "floor_s": 1.5,
+            "use_seq_s": 2.0,
+            "use_conc_s": 3.0,
+            "latency_s": 4.0,
+            "bulk_uses": 6_000,
+            "audit_rounds": 2,
+        }
+    return {
+        "ceiling_accounts": 10,
+        "ceiling_per_account": 1_000,
+        "raw_s": 5.0,
+        "floor_s": 4.0,
+        "use_seq_s": 6.0,
+        "use_conc_s": 12.0,
+        "latency_s": 15.0,
+        "bulk_uses": 52_000,
+        "audit_rounds": 8,
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -86,7 +104,6 @@ def main(argv: list[str] | None = None) -> int:
     tmp = Path(tempfile.mkdtemp(prefix="govchain-bench-"))
     machine = machine_info(anvil_binary())
     net = Devnet(port=free_port(), block_time=BLOCK_TIME)  # as the run command starts it (no state file)
-    server: api.Server | None = None
     rss: RssSampler | None = None
     anvil_tree: list = []
     results: dict[str, Any] = {}
@@ -139,9 +156,14 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
     out: dict[str, Any] = {}
     suffix = os.urandom(6).hex()
     settings = Settings(
-        env="development", rpc_url=net.rpc_url, network="govchain-bench", data_dir=tmp / "data",
-        database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}", deployments_dir=tmp / "deployments",
-        keystore_secret=f"bench-keystore-{suffix}", subject_secret=f"bench-subject-{suffix}",
+        env="development",
+        rpc_url=net.rpc_url,
+        network="govchain-bench",
+        data_dir=tmp / "data",
+        database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}",
+        deployments_dir=tmp / "deployments",
+        keystore_secret=f"bench-keystore-{suffix}",
+        subject_secret=f"bench-subject-{suffix}",
     )
     w3 = build_web3(settings.rpc_url)
     deployer.wait_for_node(w3)
@@ -158,12 +180,16 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
 
     # -- 1. node ceiling --
     t = time.monotonic()
-    log(f"[bold]1/7 node ceiling[/bold]: {n_acc}×{prof['ceiling_per_account']} pre-signed emitOnly calls, batches of 100")
+    log(
+        f"[bold]1/7 node ceiling[/bold]: {n_acc}×{prof['ceiling_per_account']} pre-signed emitOnly calls, batches of 100"
+    )
     ceiling_probe = node.Probe(probe.contract, probe.accounts[:n_acc], probe.chain_id)
     out["ceiling"] = node.node_ceiling(w3, ceiling_probe, prof["ceiling_per_account"], BLOCK_TIME)
     c = out["ceiling"]
-    log(f"  [bold]{c['tx_per_s']:,.0f} tx/s[/bold] ({c['transactions']} txs in {c['elapsed_s']}s over "
-        f"{c['blocks_with_load']} blocks, max {c['max_tx_per_block']}/block; gas bound {c['gas_bound_tx_per_s']:,.0f} tx/s)")
+    log(
+        f"  [bold]{c['tx_per_s']:,.0f} tx/s[/bold] ({c['transactions']} txs in {c['elapsed_s']}s over "
+        f"{c['blocks_with_load']} blocks, max {c['max_tx_per_block']}/block; gas bound {c['gas_bound_tx_per_s']:,.0f} tx/s)"
+    )
     clock.phases["ceiling_s"] = rnd(time.monotonic() - t, 1)
     time.sleep(1.0)  # let the base fee settle after full blocks
 
@@ -187,14 +213,17 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
     server.start()
     log(f"API: `govchain serve` on {server.url} (pid {server.proc.pid}) ready in {time.monotonic() - t:.1f}s")
     scen = api.setup_scenario(server.url, actors, OWNER, API_GRANTEE, BULK_GRANTEE, max_uses=4_000_000_000)
-    log(f"  resource {scen.resource_id}; grant {scen.grant_api} → {API_GRANTEE}, grant {scen.grant_bulk} → {BULK_GRANTEE}")
+    log(
+        f"  resource {scen.resource_id}; grant {scen.grant_api} → {API_GRANTEE}, grant {scen.grant_bulk} → {BULK_GRANTEE}"
+    )
 
     # -- 3. HTTP floor --
     log(f"[bold]3/7 HTTP floor[/bold]: GET /healthz, 1 then {CONCURRENCY} clients, {prof['floor_s']}s each")
     floor_seq = api.run_load(server.url, 1, prof["floor_s"], api.healthz_spec, warmup=3, server_pid=server.proc.pid)
     api.log_load("1 client", floor_seq, "req/s")
-    floor_conc = api.run_load(server.url, CONCURRENCY, prof["floor_s"], api.healthz_spec, warmup=3,
-                              server_pid=server.proc.pid)
+    floor_conc = api.run_load(
+        server.url, CONCURRENCY, prof["floor_s"], api.healthz_spec, warmup=3, server_pid=server.proc.pid
+    )
     api.log_load(f"{CONCURRENCY} clients", floor_conc, "req/s")
 
     # -- 4. uses through the API --
@@ -211,8 +240,9 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
     api.wait_mined(server.url, actors, API_GRANTEE, scen.grant_api, used0 + use_seq.warmup_ok + use_seq.ok)
     before_conc = api.grant_used(server.url, actors, API_GRANTEE, scen.grant_api)
     use_conc = api.run_load(server.url, CONCURRENCY, prof["use_conc_s"], spec_async, server_pid=server.proc.pid)
-    mined_at = api.wait_mined(server.url, actors, API_GRANTEE, scen.grant_api,
-                              before_conc + use_conc.warmup_ok + use_conc.ok)
+    mined_at = api.wait_mined(
+        server.url, actors, API_GRANTEE, scen.grant_api, before_conc + use_conc.warmup_ok + use_conc.ok
+    )
     conc_mined_per_s = use_conc.ok / (mined_at - use_conc.t0)  # from the timed part's start to the last use mined
     api.log_load(f"{CONCURRENCY} clients, 202 respond-async", use_conc, "uses/s")
     log(f"  … all {use_conc.ok} queued uses mined: {conc_mined_per_s:,.1f} uses/s from first request to last receipt")
@@ -222,17 +252,25 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
     api.log_load(f"{CONCURRENCY} clients, 201 sync", use_conc_sync, "uses/s")
 
     # -- 5. latency of a fetch vs raw confirmation, same period --
-    log(f"[bold]5/7 latency[/bold]: GET /grants/{scen.grant_api}/data and raw broadcast→receipt, "
-        f"concurrently for {prof['latency_s']}s (random start phase)")
+    log(
+        f"[bold]5/7 latency[/bold]: GET /grants/{scen.grant_api}/data and raw broadcast→receipt, "
+        f"concurrently for {prof['latency_s']}s (random start phase)"
+    )
     fetch_ms: list[float] = []
     confirm_ms: list[float] = []
     failures: Counter = Counter()
     stop = threading.Event()
     threads = [
-        threading.Thread(target=api.latency_loop, daemon=True,
-                         args=(server.url, actors, API_GRANTEE, scen.grant_api, stop, BLOCK_TIME, fetch_ms, failures)),
-        threading.Thread(target=node.confirm_loop, daemon=True,
-                         args=(net.rpc_url, probe, probe.accounts[n_acc + 1], stop, BLOCK_TIME, confirm_ms)),
+        threading.Thread(
+            target=api.latency_loop,
+            daemon=True,
+            args=(server.url, actors, API_GRANTEE, scen.grant_api, stop, BLOCK_TIME, fetch_ms, failures),
+        ),
+        threading.Thread(
+            target=node.confirm_loop,
+            daemon=True,
+            args=(net.rpc_url, probe, probe.accounts[n_acc + 1], stop, BLOCK_TIME, confirm_ms),
+        ),
     ]
     for th in threads:
         th.start()
@@ -242,16 +280,19 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
         th.join(timeout=40)
     if not fetch_ms or not confirm_ms:
         raise RuntimeError(f"latency phase produced no samples (fetch failures: {dict(failures)})")
-    log(f"  fetch p50 {p50_p95(fetch_ms)['p50']} ms ({len(fetch_ms)}), raw confirm p50 {p50_p95(confirm_ms)['p50']} ms "
-        f"({len(confirm_ms)})" + (f"; failures {dict(failures)}" if failures else ""))
+    log(
+        f"  fetch p50 {p50_p95(fetch_ms)['p50']} ms ({len(fetch_ms)}), raw confirm p50 {p50_p95(confirm_ms)['p50']} ms "
+        f"({len(confirm_ms)})" + (f"; failures {dict(failures)}" if failures else "")
+    )
     used1 = api.grant_used(server.url, actors, API_GRANTEE, scen.grant_api)
     server.stop()
     track_server(None)
 
     # uses per transaction, as the chain saw them (today one recordUse per request)
     ur = deployer.contract_at(w3, manifest, "UsageRights", settings.deployments_dir)
-    logs = ur.events.UseRecorded().get_logs(from_block=int(manifest["deploy_block"]),
-                                           argument_filters={"grantId": scen.grant_api})
+    logs = ur.events.UseRecorded().get_logs(
+        from_block=int(manifest["deploy_block"]), argument_filters={"grantId": scen.grant_api}
+    )
     per_tx = Counter(lg["transactionHash"] for lg in logs)
     uses_per_tx = len(logs) / max(1, len(per_tx))
     api_requests_ok = use_seq.ok + use_conc.ok + use_seq_sync.ok + use_conc_sync.ok + len(fetch_ms)
@@ -262,10 +303,13 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
         "floor_sequential": floor_seq.to_dict(),
         "floor_concurrent": floor_conc.to_dict(),
         "use_sequential": {**use_seq.to_dict(), "mode": "Prefer: respond-async (202 after the durable outbox write)"},
-        "use_concurrent": {**use_conc.to_dict(), "mode": "Prefer: respond-async (202 after the durable outbox write)",
-                           "mined_per_s": rnd(conc_mined_per_s, 1),
-                           "mined_per_s_note": "the same uses, timed from the first request until the chain counted "
-                                               "all of them (every 202 was mined)"},
+        "use_concurrent": {
+            **use_conc.to_dict(),
+            "mode": "Prefer: respond-async (202 after the durable outbox write)",
+            "mined_per_s": rnd(conc_mined_per_s, 1),
+            "mined_per_s_note": "the same uses, timed from the first request until the chain counted "
+            "all of them (every 202 was mined)",
+        },
         "use_sequential_sync": {**use_seq_sync.to_dict(), "mode": "default: 201 after the use's batch is mined"},
         "use_concurrent_sync": {**use_conc_sync.to_dict(), "mode": "default: 201 after the use's batch is mined"},
         "fetch_latency": {**p50_p95(fetch_ms), "samples": len(fetch_ms), "failures": dict(failures)},
@@ -280,27 +324,38 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
 
     # -- 6. bulk trail + indexer rebuild --
     bulk_acct = keystore.load(BULK_GRANTEE)
-    log(f"[bold]6/7 indexer[/bold]: {prof['bulk_uses']:,} uses of grant {scen.grant_bulk} via recordUseBatch "
-        f"({indexing.USES_PER_TX}/tx), then rebuild into a fresh SQLite")
+    log(
+        f"[bold]6/7 indexer[/bold]: {prof['bulk_uses']:,} uses of grant {scen.grant_bulk} via recordUseBatch "
+        f"({indexing.USES_PER_TX}/tx), then rebuild into a fresh SQLite"
+    )
     out["bulk"] = indexing.emit_uses(w3, ur, bulk_acct, scen.grant_bulk, prof["bulk_uses"], settings)
-    log(f"  mined {out['bulk']['uses']:,} uses in {out['bulk']['transactions']} txs in {out['bulk']['mined_in_s']}s "
-        f"({out['bulk']['gas_per_use']:.0f} gas/use)")
+    log(
+        f"  mined {out['bulk']['uses']:,} uses in {out['bulk']['transactions']} txs in {out['bulk']['mined_in_s']}s "
+        f"({out['bulk']['gas_per_use']:.0f} gas/use)"
+    )
     idx, sessions = indexing.rebuild(settings, tmp / "index.db")
     out["indexer"] = idx
-    log(f"  rebuild: [bold]{idx['events_per_s']:,.0f} events/s[/bold] ({idx['events']:,} events, {idx['blocks']:,} blocks "
-        f"in {idx['elapsed_s']}s); eth_getLogs alone {idx['baseline_getlogs_events_per_s']:,.0f} events/s")
+    log(
+        f"  rebuild: [bold]{idx['events_per_s']:,.0f} events/s[/bold] ({idx['events']:,} events, {idx['blocks']:,} blocks "
+        f"in {idx['elapsed_s']}s); eth_getLogs alone {idx['baseline_getlogs_events_per_s']:,.0f} events/s"
+    )
 
     # -- 7. audit queries --
     log("[bold]7/7 audit queries[/bold]: trail of one resource, limit 100, offsets and filters")
-    out["audit"] = indexing.audit_queries(sessions, scen.resource_id, scen.grant_bulk, addr[BULK_GRANTEE], settings,
-                                          rounds=prof["audit_rounds"])
-    log(f"  p95 [bold]{out['audit']['p95_ms']} ms[/bold] over {out['audit']['queries']} queries "
-        f"({out['audit']['resource_uses']:,} uses on the resource)")
+    out["audit"] = indexing.audit_queries(
+        sessions, scen.resource_id, scen.grant_bulk, addr[BULK_GRANTEE], settings, rounds=prof["audit_rounds"]
+    )
+    log(
+        f"  p95 [bold]{out['audit']['p95_ms']} ms[/bold] over {out['audit']['queries']} queries "
+        f"({out['audit']['resource_uses']:,} uses on the resource)"
+    )
     sessions.kw["bind"].dispose()
     return out
 
 
-def build_report(r: dict[str, Any], rss: RssSampler | None, machine: dict[str, Any], clock: Clock, quick: bool) -> dict[str, Any]:
+def build_report(
+    r: dict[str, Any], rss: RssSampler | None, machine: dict[str, Any], clock: Clock, quick: bool
+) -> dict[str, Any]:
     a = r["api"]
     ceiling = r["ceiling"]["tx_per_s"]
     floor = a["floor_concurrent"]["per_s"]
@@ -325,32 +380,52 @@ def build_report(r: dict[str, Any], rss: RssSampler | None, machine: dict[str, A
         "node_ceiling_over_gas_bound": rnd(ceiling / r["ceiling"]["gas_bound_tx_per_s"], 3),
         "api_latency_p50_over_chain_confirm_p50": rnd(lat["p50"] / conf["p50"], 3),
         "backend_overhead_ms_p50": overhead,
-        "indexer_over_getlogs_baseline": rnd(r["indexer"]["events_per_s"] / r["indexer"]["baseline_getlogs_events_per_s"], 3),
+        "indexer_over_getlogs_baseline": rnd(
+            r["indexer"]["events_per_s"] / r["indexer"]["baseline_getlogs_events_per_s"], 3
+        ),
         "audit_p95_over_pk_read_p50": rnd(r["audit"]["p95_ms"] / r["audit"]["baseline_pk_range_100_rows_ms"]["p50"], 2),
         "api_uses_per_block_concurrent": rnd(use_conc * BLOCK_TIME, 2),
     }
     targets = {
         "api_use_concurrent_vs_http_floor": {
             "target": "api_use_per_s_concurrent >= 0.5 × http_floor_req_per_s",
-            "value": ratios["api_use_concurrent_over_http_floor"], "threshold": 0.5,
-            "met": use_conc >= 0.5 * floor},
+            "value": ratios["api_use_concurrent_over_http_floor"],
+            "threshold": 0.5,
+            "met": use_conc >= 0.5 * floor,
+        },
         "chain_never_the_limit": {
             "target": "api_use_per_s_concurrent well under node_ceiling_tx_per_s × uses per transaction (≤ 0.5×)",
-            "value": ratios["api_use_concurrent_over_chain_capacity"], "threshold": 0.5,
-            "met": use_conc <= 0.5 * capacity},
+            "value": ratios["api_use_concurrent_over_chain_capacity"],
+            "threshold": 0.5,
+            "met": use_conc <= 0.5 * capacity,
+        },
         "backend_overhead": {
             "target": "api_latency_ms.p50 − chain_confirm_ms.p50 ≤ 20 ms",
-            "value": overhead, "threshold": 20, "met": overhead <= 20},
-        "indexer": {"target": "indexer_events_per_s ≥ 5,000", "value": r["indexer"]["events_per_s"],
-                    "threshold": 5000, "met": r["indexer"]["events_per_s"] >= 5000 and r["indexer"]["events"] >= 50_000},
-        "audit_query": {"target": "audit_query_ms_p95 ≤ 50 ms on a resource with ≥ 50,000 uses",
-                        "value": r["audit"]["p95_ms"], "threshold": 50,
-                        "met": r["audit"]["p95_ms"] <= 50 and r["audit"]["resource_uses"] >= 50_000},
-        "node_memory": {"target": "node_rss_mb_max ≤ 2,048 MB", "value": rss_max, "threshold": 2048,
-                        "met": rss_max is not None and rss_max <= 2048},
+            "value": overhead,
+            "threshold": 20,
+            "met": overhead <= 20,
+        },
+        "indexer": {
+            "target": "indexer_events_per_s ≥ 5,000",
+            "value": r["indexer"]["events_per_s"],
+            "threshold": 5000,
+            "met": r["indexer"]["events_per_s"] >= 5000 and r["indexer"]["events"] >= 50_000,
+        },
+        "audit_query": {
+            "target": "audit_query_ms_p95 ≤ 50 ms on a resource with ≥ 50,000 uses",
+            "value": r["audit"]["p95_ms"],
+            "threshold": 50,
+            "met": r["audit"]["p95_ms"] <= 50 and r["audit"]["resource_uses"] >= 50_000,
+        },
+        "node_memory": {
+            "target": "node_rss_mb_max ≤ 2,048 MB",
+            "value": rss_max,
+            "threshold": 2048,
+            "met": rss_max is not None and rss_max <= 2048,
+        },
     }
     return {
-        "generated_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": quick,
         "node_ceiling_tx_per_s": ceiling,
         "raw_web3_tx_per_s": r["raw_web3"]["tx_per_s"],
@@ -376,7 +451,7 @@ def build_report(r: dict[str, Any], rss: RssSampler | None, machine: dict[str, A
             "concurrent_clients": CONCURRENCY,
             "reference_call": "GasBaseline.emitOnly(uint256)",
             "api_use_call": "POST /grants/{id}/uses with Prefer: respond-async (202 after the durable outbox "
-                            "write; uses of one grant coalesced into recordUseBatch; all checked mined afterwards)",
+            "write; uses of one grant coalesced into recordUseBatch; all checked mined afterwards)",
             "api_use_call_sync": "POST /grants/{id}/uses without Prefer (201 after the use's batch is mined)",
             "latency_call": "GET /grants/{id}/data (use recorded and mined, then decrypt)",
             "node_rss": "resident memory of the anvil process tree (npm shim + native anvil), sampled every 0.2 s",
@@ -388,8 +463,11 @@ def build_report(r: dict[str, Any], rss: RssSampler | None, machine: dict[str, A
             "bulk_uses": r["bulk"],
             "indexer": r["indexer"],
             "audit": r["audit"],
-            "node_rss": {"tree_max_mb": rss_max, "native_anvil_max_mb": rnd(rss.max_native_mb, 1) if rss else None,
-                          "samples": rss.samples if rss else 0},
+            "node_rss": {
+                "tree_max_mb": rss_max,
+                "native_anvil_max_mb": rnd(rss.max_native_mb, 1) if rss else None,
+                "samples": rss.samples if rss else 0,
+            },
             "phases_s": clock.phases,
         },
         "machine": machine,
@@ -403,10 +481,21 @@ def print_summary(rep: dict[str, Any], path: Path) -> None:
     t = Table(title=f"GovChain bench → {path}", show_lines=False)
     t.add_column("figure")
     t.add_column("value", justify="right")
-    for k in ("node_ceiling_tx_per_s", "raw_web3_tx_per_s", "api_use_per_s_sequential", "api_use_per_s_concurrent",
-              "api_use_per_s_concurrent_mined", "api_use_per_s_sequential_sync", "api_use_per_s_concurrent_sync",
-              "http_floor_req_per_s", "api_latency_ms", "chain_confirm_ms", "indexer_events_per_s",
-              "audit_query_ms_p95", "node_rss_mb_max"):
+    for k in (
+        "node_ceiling_tx_per_s",
+        "raw_web3_tx_per_s",
+        "api_use_per_s_sequential",
+        "api_use_per_s_concurrent",
+        "api_use_per_s_concurrent_mined",
+        "api_use_per_s_sequential_sync",
+        "api_use_per_s_concurrent_sync",
+        "http_floor_req_per_s",
+        "api_latency_ms",
+        "chain_confirm_ms",
+        "indexer_events_per_s",
+        "audit_query_ms_p95",
+        "node_rss_mb_max",
+    ):
         v = rep[k]
         t.add_row(k, f"p50 {v['p50']} / p95 {v['p95']}" if isinstance(v, dict) else f"{v:,}")
     console.print(t)
@@ -414,7 +503,7 @@ def print_summary(rep: dict[str, Any], path: Path) -> None:
     tt.add_column("target")
     tt.add_column("value", justify="right")
     tt.add_column("met")
-    for name, v in rep["targets"].items():
+    for v in rep["targets"].values():
         tt.add_row(v["target"], str(v["value"]), "[green]yes[/green]" if v["met"] else "[red]no[/red]")
     console.print(tt)
     console.print(f"runtime {rep['runtime_s']}s")

@@ -45,6 +45,7 @@ Principal = Caller  # the bearer token's caller (one type for api, web and servi
 # The dependencies are ``async def`` on purpose: they are pure CPU (or answer from
 # memory), and a sync dependency costs a worker-thread hop per request each.
 
+
 async def get_context(request: Request) -> AppContext:
     return request.app.state.ctx
 

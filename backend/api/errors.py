@@ -32,8 +32,15 @@ log = logging.getLogger(__name__)
 ErrorAnswer = tuple[int, dict[str, Any], dict[str, str] | None]
 
 KNOWN_ERRORS: tuple[type[BaseException], ...] = (
-    ContractRevert, ServiceError, TxPending, ChainUnavailable, ChainConfigError, TxRejected,
-    AccessDenied, TamperDetected, DocumentMissing,
+    ContractRevert,
+    ServiceError,
+    TxPending,
+    ChainUnavailable,
+    ChainConfigError,
+    TxRejected,
+    AccessDenied,
+    TamperDetected,
+    DocumentMissing,
 )
 
 
@@ -64,11 +71,25 @@ def error_response(exc: BaseException) -> ErrorAnswer | None:
     if isinstance(exc, AccessDenied):
         return 403, {"error": "AccessDenied", "args": {"content_hash": exc.content_hash}}, None
     if isinstance(exc, TamperDetected):
-        return 409, _with_incident(exc, {"error": "TamperDetected", "args": {
-            "expected_hash": exc.expected, "actual_hash": exc.actual, "reason": exc.reason}}), None
+        return (
+            409,
+            _with_incident(
+                exc,
+                {
+                    "error": "TamperDetected",
+                    "args": {"expected_hash": exc.expected, "actual_hash": exc.actual, "reason": exc.reason},
+                },
+            ),
+            None,
+        )
     if isinstance(exc, DocumentMissing):
-        return 409, _with_incident(exc, {"error": "DocumentMissing", "args": {
-            "content_hash": exc.content_hash, "reason": exc.reason}}), None
+        return (
+            409,
+            _with_incident(
+                exc, {"error": "DocumentMissing", "args": {"content_hash": exc.content_hash, "reason": exc.reason}}
+            ),
+            None,
+        )
     return None
 
 

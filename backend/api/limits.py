@@ -61,6 +61,11 @@ class BodySizeLimit:
 
     async def _reject(self, send) -> None:
         body = json.dumps({"error": "PayloadTooLarge", "args": {"max_bytes": self.max_bytes}}).encode()
-        await send({"type": "http.response.start", "status": 413,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 413,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -70,8 +70,11 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(StarletteHTTPException)
     async def http_error(_req: Request, exc: StarletteHTTPException) -> JSONResponse:
         names = {404: "NotFound", 405: "MethodNotAllowed", 400: "BadRequest", 401: "Unauthorized", 403: "Forbidden"}
-        return _json(exc.status_code, {"error": names.get(exc.status_code, "HTTPError"), "args": {"reason": str(exc.detail)}},
-                     getattr(exc, "headers", None))
+        return _json(
+            exc.status_code,
+            {"error": names.get(exc.status_code, "HTTPError"), "args": {"reason": str(exc.detail)}},
+            getattr(exc, "headers", None),
+        )
 
     @app.exception_handler(Exception)
     async def internal(_req: Request, exc: Exception) -> JSONResponse:
@@ -84,10 +87,22 @@ def build_app(lifespan: Any = None) -> FastAPI:
     ``create_app`` serves, and all the OpenAPI schema needs (no chain, no database)."""
     app = FastAPI(title="GovChain API", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     install_error_handlers(app)
-    for module in (health, resources, requests, grants, incidents, council, audit, certificates, registry, citizens, cases):
+    for module in (
+        health,
+        resources,
+        requests,
+        grants,
+        incidents,
+        council,
+        audit,
+        certificates,
+        registry,
+        citizens,
+        cases,
+    ):
         app.include_router(module.router)
     app.include_router(certificates.public_router)  # /public/…: no token
-    from backend.web import mount_web  # noqa: I001 - the console: server-rendered pages under / and /console
+    from backend.web import mount_web
 
     mount_web(app)
     app.add_middleware(BodySizeLimit)

@@ -32,15 +32,17 @@ import asyncio
 import logging
 import threading
 import time
+from collections.abc import Callable
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
+from backend.chain.idempotency import KeyReused, TxPending
 from backend.chain.outbox import (
     USE_BATCHED,
     USE_FAILED,
@@ -50,7 +52,6 @@ from backend.chain.outbox import (
     OutboxUse,
 )
 from backend.chain.sender import GAS_HEADROOM, TxOutcome
-from backend.chain.idempotency import KeyReused, TxPending
 
 if TYPE_CHECKING:  # pragma: no cover
     from eth_account.signers.local import LocalAccount
@@ -106,7 +107,7 @@ class _GrantState:
 class _Lane:
     """The flusher of one signer."""
 
-    def __init__(self, batcher: "UseBatcher", signer: str) -> None:
+    def __init__(self, batcher: UseBatcher, signer: str) -> None:
         self.b = batcher
         self.signer = signer
         self.queues: dict[int, list[UseEntry]] = {}
@@ -195,8 +196,9 @@ class _Lane:
                 self._refused(grant_id, st, exc)
                 return
             if st.used:  # (a first use may also pay for a fresh storage slot: not a model for later batches)
-                b.sender.remember_sized_gas("UsageRights", "recordUseBatch", len(take),
-                                            int((gas - 10_000) / GAS_HEADROOM))
+                b.sender.remember_sized_gas(
+                    "UsageRights", "recordUseBatch", len(take), int((gas - 10_000) / GAS_HEADROOM)
+                )
         st.sim_exhausted = 0
         ids = [e.id for e in take]
 
@@ -238,11 +240,15 @@ class _Lane:
             return
         self.watch(batch, fut)
 
-    def _unsimulated_gas(self, st: "_GrantState", take: list[UseEntry]) -> int | None:
+    def _unsimulated_gas(self, st: _GrantState, take: list[UseEntry]) -> int | None:
         with self.b._cond:
             fits = (
-                st.used is not None and st.used > 0 and st.max_uses is not None and st.revoked is False
-                and st.expires_at is not None and st.expires_at > time.time() + EXPIRY_MARGIN_S
+                st.used is not None
+                and st.used > 0
+                and st.max_uses is not None
+                and st.revoked is False
+                and st.expires_at is not None
+                and st.expires_at > time.time() + EXPIRY_MARGIN_S
                 and st.used + st.pending + len(take) <= st.max_uses
             )
         if not fits:
@@ -353,7 +359,7 @@ class _GroupCommitter:
     so the flusher sees a whole group at once. A constraint violation in a group falls
     back to one transaction per row, so exactly the duplicates are refused."""
 
-    def __init__(self, batcher: "UseBatcher") -> None:
+    def __init__(self, batcher: UseBatcher) -> None:
         self.b = batcher
         self._cond = threading.Condition()
         self._waiting: list[tuple[dict[str, Any], UseEntry, Future]] = []
@@ -472,7 +478,7 @@ class UseBatcher:
 
     # -- API for the usage service ----------------------------------------------------------------
     def submit(
-        self, account: "LocalAccount", grant_id: int, officer: bytes, subject: bytes, context: bytes, key: str
+        self, account: LocalAccount, grant_id: int, officer: bytes, subject: bytes, context: bytes, key: str
     ) -> tuple[UseEntry | dict[str, Any], bool]:
         """Durably record the use, then queue it. Returns (entry or stored final row as
         {"result"|"error"}, replay). IdempotencyKeyReused if the key named another use.
@@ -482,8 +488,12 @@ class UseBatcher:
         (durable before anything is signed, broadcast or answered)."""
         signer = account.address
         values = {
-            "signer": signer, "idempotency_key": key, "grant_id": str(grant_id), "officer_hash": _h(officer),
-            "subject_hash": _h(subject), "context_ref": _h(context),
+            "signer": signer,
+            "idempotency_key": key,
+            "grant_id": str(grant_id),
+            "officer_hash": _h(officer),
+            "subject_hash": _h(subject),
+            "context_ref": _h(context),
         }
         entry = UseEntry(0, signer, key, grant_id, officer, subject, context)
         if not self._committer.commit(values, entry):  # the key is taken (unique per signer)
@@ -497,8 +507,12 @@ class UseBatcher:
         COMMITTED (and queued), or None when the key is taken; the caller then goes through
         :meth:`submit` (in a thread), which answers the replay."""
         values = {
-            "signer": signer, "idempotency_key": key, "grant_id": str(grant_id), "officer_hash": _h(officer),
-            "subject_hash": _h(subject), "context_ref": _h(context),
+            "signer": signer,
+            "idempotency_key": key,
+            "grant_id": str(grant_id),
+            "officer_hash": _h(officer),
+            "subject_hash": _h(subject),
+            "context_ref": _h(context),
         }
         entry = UseEntry(0, signer, key, grant_id, officer, subject, context)
         if not await self._committer.commit_async(values, entry):
@@ -537,7 +551,7 @@ class UseBatcher:
                 if st is not None:
                     st.used, st.revoked = None, None
 
-    def account(self, signer: str) -> "LocalAccount":
+    def account(self, signer: str) -> LocalAccount:
         return self._account_for(signer)
 
     def stop(self) -> None:
@@ -558,7 +572,9 @@ class UseBatcher:
         with self._sessions() as s:
             batched = outbox.uses_in_state(s, USE_BATCHED)
             queued = outbox.uses_in_state(s, USE_QUEUED)
-            rows = {r.id: r for r in s.scalars(select(OutboxTx).where(OutboxTx.id.in_({u.batch_tx_id for u in batched})))}
+            rows = {
+                r.id: r for r in s.scalars(select(OutboxTx).where(OutboxTx.id.in_({u.batch_tx_id for u in batched})))
+            }
         by_batch: dict[int, list[OutboxUse]] = {}
         for u in batched:
             by_batch.setdefault(u.batch_tx_id, []).append(u)
@@ -629,8 +645,15 @@ class UseBatcher:
             known = self._known.get(u.id)
             if known is not None:
                 return known
-            e = UseEntry(u.id, u.signer, u.idempotency_key, int(u.grant_id), bytes.fromhex(u.officer_hash[2:]),
-                         bytes.fromhex(u.subject_hash[2:]), bytes.fromhex(u.context_ref[2:]))
+            e = UseEntry(
+                u.id,
+                u.signer,
+                u.idempotency_key,
+                int(u.grant_id),
+                bytes.fromhex(u.officer_hash[2:]),
+                bytes.fromhex(u.subject_hash[2:]),
+                bytes.fromhex(u.context_ref[2:]),
+            )
             if u.status == USE_BATCHED:
                 self._known[u.id] = e
             return e
@@ -641,17 +664,22 @@ class UseBatcher:
             if row is None:  # pragma: no cover - IntegrityError without a row
                 raise self._key_reused("this Idempotency-Key was used for a different request", key=key)
             same = (row.grant_id, row.officer_hash, row.subject_hash, row.context_ref) == (
-                str(grant_id), _h(officer), _h(subject), _h(context))
+                str(grant_id),
+                _h(officer),
+                _h(subject),
+                _h(context),
+            )
             if not same:
-                raise self._key_reused("this Idempotency-Key was used for a different request",
-                                           key=key.partition(":")[2] or key)
+                raise self._key_reused(
+                    "this Idempotency-Key was used for a different request", key=key.partition(":")[2] or key
+                )
             if row.status in (USE_MINED, USE_FAILED):
                 return self.row_view(s, row)
             with self._cond:
                 known = self._known.get(row.id)
             if known is not None:
                 return known
-            status, batch_id = row.status, row.batch_tx_id
+            status = row.status
         if status == USE_QUEUED:
             return self._enqueue(self._entry_for(row))
         # batched but not watched in this process (e.g. after a restart): reconcile picks it up

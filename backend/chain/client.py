@@ -18,9 +18,9 @@ from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any, cast
 
 import requests
-from requests.adapters import HTTPAdapter
-from eth_typing import ABI, ChecksumAddress, Hash32, HexStr
+from eth_typing import ABI, ChecksumAddress, HexStr
 from hexbytes import HexBytes
+from requests.adapters import HTTPAdapter
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
 from web3.contract import Contract

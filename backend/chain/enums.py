@@ -135,4 +135,18 @@ class RequestStatus(ContractEnum):
     ESCALATED = 5
 
 
-__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "Role", "ServiceStatus", "StepStatus", "SubjectKind"]
+__all__ = [
+    "CaseStatus",
+    "CertificateStatus",
+    "Classification",
+    "ContractEnum",
+    "DepartmentStatus",
+    "IncidentStatus",
+    "IncidentType",
+    "ProposalKind",
+    "RequestStatus",
+    "Role",
+    "ServiceStatus",
+    "StepStatus",
+    "SubjectKind",
+]

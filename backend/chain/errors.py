@@ -35,10 +35,30 @@ HTTP_STATUS_RULES: tuple[tuple[int, tuple[str, ...]], ...] = (
     (409, ("Status", "NotSuspended")),
     # Everything that means "this caller may not do this" (the services used to
     # patch some of these to 403 after the fact; the table is now the only place).
-    (403, ("NotGovernor", "NotOwner", "NotGrantee", "NotDepartment", "NotAuditor",
-           "Unauthorized", "NotCouncil", "Suspended", "MissingRole", "NotTypeIssuer", "NotIssuer",
-           "NotMortgagee", "NotSeizingCourt", "NotActiveDepartment", "NotReporter", "WrongDepartment",
-           "NotServiceLead", "NotResourceOwner", "NotResponsible")),
+    (
+        403,
+        (
+            "NotGovernor",
+            "NotOwner",
+            "NotGrantee",
+            "NotDepartment",
+            "NotAuditor",
+            "Unauthorized",
+            "NotCouncil",
+            "Suspended",
+            "MissingRole",
+            "NotTypeIssuer",
+            "NotIssuer",
+            "NotMortgagee",
+            "NotSeizingCourt",
+            "NotActiveDepartment",
+            "NotReporter",
+            "WrongDepartment",
+            "NotServiceLead",
+            "NotResourceOwner",
+            "NotResponsible",
+        ),
+    ),
     (404, ("Unknown", "NotFound")),
     (422, ("Zero", "Empty", "Invalid")),
 )
@@ -89,7 +109,7 @@ class ContractRevert(ChainError):
         return {"error": self.name, "args": self.args_dict}
 
     @classmethod
-    def from_dict(cls, d: Mapping[str, Any]) -> "ContractRevert":
+    def from_dict(cls, d: Mapping[str, Any]) -> ContractRevert:
         return cls(d["error"], d.get("args") or {})
 
     def __eq__(self, other: object) -> bool:
@@ -106,7 +126,7 @@ class ErrorRegistry:
         self._by_selector: dict[bytes, tuple[str, list[dict[str, Any]]]] = {}
 
     @classmethod
-    def from_abis(cls, abis: Iterable[list[dict[str, Any]]]) -> "ErrorRegistry":
+    def from_abis(cls, abis: Iterable[list[dict[str, Any]]]) -> ErrorRegistry:
         reg = cls()
         for abi in abis:
             for entry in abi:
@@ -138,10 +158,7 @@ class ErrorRegistry:
             if known is not None:
                 name, inputs = known
                 values = abi_decode([_canonical_type(i) for i in inputs], body)
-                args = {
-                    (i.get("name") or f"arg{n}"): json_safe(v, i)
-                    for n, (i, v) in enumerate(zip(inputs, values))
-                }
+                args = {(i.get("name") or f"arg{n}"): json_safe(v, i) for n, (i, v) in enumerate(zip(inputs, values))}
                 return ContractRevert(name, args, raw)
         except Exception:  # malformed body: report it undecoded rather than crash
             pass
@@ -260,5 +277,5 @@ def _canonical_type(param: Mapping[str, Any]) -> str:
     t = str(param["type"])
     if t.startswith("tuple"):
         inner = ",".join(_canonical_type(c) for c in param.get("components", []))
-        return f"({inner}){t[len('tuple'):]}"
+        return f"({inner}){t[len('tuple') :]}"
     return t

@@ -21,7 +21,9 @@ class EventDecoder:
         self._by_address: dict[str, tuple[str, dict[bytes, dict[str, Any]]]] = {}
         for c in manifest.contracts.values():
             topics = {
-                event_abi_to_log_topic(cast(ABIEvent, e)): e for e in c.abi if e.get("type") == "event" and not e.get("anonymous")
+                event_abi_to_log_topic(cast(ABIEvent, e)): e
+                for e in c.abi
+                if e.get("type") == "event" and not e.get("anonymous")
             }
             self._by_address[c.address.lower()] = (c.name, topics)
 

@@ -7,7 +7,7 @@ raw transaction of signed/sent rows; nothing is ever re-signed.
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any, cast
 
 from sqlalchemy import (
@@ -35,7 +35,7 @@ FINAL = (MINED, REVERTED, FAILED)
 
 
 def _now() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)
 
 
 class OutboxTx(Base):
@@ -80,9 +80,7 @@ def get(session: Session, row_id: int) -> OutboxTx | None:
 def next_nonce(session: Session, signer: str) -> int:
     """Highest nonce this signer has in the outbox + 1 (failed rows never reached
     the chain, so their nonce may be handed out again)."""
-    top = session.scalar(
-        select(func.max(OutboxTx.nonce)).where(OutboxTx.signer == signer, OutboxTx.status != FAILED)
-    )
+    top = session.scalar(select(func.max(OutboxTx.nonce)).where(OutboxTx.signer == signer, OutboxTx.status != FAILED))
     return 0 if top is None else int(top) + 1
 
 
@@ -100,8 +98,10 @@ def gap_nonces(session: Session, signer: str) -> list[int]:
         select(func.max(OutboxTx.nonce)).where(OutboxTx.signer == signer, OutboxTx.status.in_((MINED, REVERTED)))
     )
     live = select(OutboxTx.nonce).where(OutboxTx.signer == signer, OutboxTx.status != FAILED)
-    q = select(OutboxTx.nonce).distinct().where(
-        OutboxTx.signer == signer, OutboxTx.status == FAILED, OutboxTx.nonce < top, OutboxTx.nonce.not_in(live)
+    q = (
+        select(OutboxTx.nonce)
+        .distinct()
+        .where(OutboxTx.signer == signer, OutboxTx.status == FAILED, OutboxTx.nonce < top, OutboxTx.nonce.not_in(live))
     )
     if floor is not None:
         q = q.where(OutboxTx.nonce > floor)
@@ -217,17 +217,20 @@ def link_uses(session: Session, batch_tx_id: int, use_ids: list[int]) -> int:
         .values(status=USE_BATCHED, batch_tx_id=batch_tx_id, position=bindparam("pos"), updated_at=now)
     )
     session.connection().execute(stmt, [{"uid": uid, "pos": pos} for pos, uid in enumerate(use_ids)])
-    return int(session.scalar(
-        select(func.count()).select_from(OutboxUse).where(OutboxUse.batch_tx_id == batch_tx_id)
-    ) or 0)
+    return int(
+        session.scalar(select(func.count()).select_from(OutboxUse).where(OutboxUse.batch_tx_id == batch_tx_id)) or 0
+    )
 
 
 def requeue_batch(session: Session, batch_tx_id: int) -> int:
-    return cast("CursorResult[Any]", session.execute(
-        update(OutboxUse)
-        .where(OutboxUse.batch_tx_id == batch_tx_id, OutboxUse.status == USE_BATCHED)
-        .values(status=USE_QUEUED, batch_tx_id=None, position=None, updated_at=_now())
-    )).rowcount
+    return cast(
+        "CursorResult[Any]",
+        session.execute(
+            update(OutboxUse)
+            .where(OutboxUse.batch_tx_id == batch_tx_id, OutboxUse.status == USE_BATCHED)
+            .values(status=USE_QUEUED, batch_tx_id=None, position=None, updated_at=_now())
+        ),
+    ).rowcount
 
 
 # -- what a fetch's Idempotency-Key released ------------------------------------------------------

@@ -24,7 +24,7 @@ MAX_BLOCK_WALK = 64  # further behind than this, look every hash up directly ins
 
 
 class ReceiptWatcher:
-    def __init__(self, client: "ChainClient", poll_interval_s: float = 0.02) -> None:
+    def __init__(self, client: ChainClient, poll_interval_s: float = 0.02) -> None:
         self._client = client
         self._poll = max(0.001, float(poll_interval_s))
         self._cond = threading.Condition()

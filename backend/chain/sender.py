@@ -13,10 +13,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable, Sequence
 from concurrent.futures import Future
 from concurrent.futures import TimeoutError as FutureTimeout
 from dataclasses import dataclass, field
-from collections.abc import Callable, Sequence
 from typing import Any, cast
 
 from eth_account.signers.local import LocalAccount
@@ -71,7 +71,7 @@ class TxOutcome:
         }
 
     @classmethod
-    def from_row(cls, row: OutboxTx) -> "TxOutcome":
+    def from_row(cls, row: OutboxTx) -> TxOutcome:
         return cls(
             status=row.status,
             tx_hash=row.tx_hash,
@@ -130,7 +130,9 @@ class TxSender:
         try:
             self.client.ensure_chain()
             with self.client.guard():
-                estimate = int(self.client.w3.eth.estimate_gas(cast(TxParams, call), "pending"))  # ContractRevert: no nonce used
+                estimate = int(
+                    self.client.w3.eth.estimate_gas(cast(TxParams, call), "pending")
+                )  # ContractRevert: no nonce used
             gas = int(estimate * GAS_HEADROOM) + 10_000
             self._remember_gas(contract_name, fn_name, estimate)
             fees = self.client.fee_fields()
@@ -201,7 +203,9 @@ class TxSender:
         return counts
 
     # -- building blocks for callers that batch (backend.chain.batching) ------------
-    def simulate(self, account: LocalAccount, contract_name: str, fn_name: str, args: Sequence[Any]) -> tuple[str, str, int]:
+    def simulate(
+        self, account: LocalAccount, contract_name: str, fn_name: str, args: Sequence[Any]
+    ) -> tuple[str, str, int]:
         """Encode and simulate a call: (to, data, gas). ContractRevert: no nonce used."""
         contract = self.client.contract(contract_name)
         data = contract.encode_abi(fn_name, args=list(args))
@@ -235,8 +239,16 @@ class TxSender:
         return int(min(fits) * UNSIMULATED_GAS_HEADROOM) + 20_000
 
     def store_signed(
-        self, account: LocalAccount, contract_name: str, fn_name: str, to: str, data: str, gas: int,
-        *, key: str | None = None, with_row: Callable[[Any, int], None] | None = None,
+        self,
+        account: LocalAccount,
+        contract_name: str,
+        fn_name: str,
+        to: str,
+        data: str,
+        gas: int,
+        *,
+        key: str | None = None,
+        with_row: Callable[[Any, int], None] | None = None,
     ) -> tuple[int, str, int, str]:
         """Reserve the nonce, sign and COMMIT the outbox row; ``with_row(session, row_id)``
         runs in the same database transaction (if it raises, nothing is stored and the
@@ -268,15 +280,25 @@ class TxSender:
         # moves the row straight to its final status. One commit less per batch.
         return fut
 
-    def finish(self, row_id: int, nonce: int, receipt: Any, with_outcome: Callable[[Any, "TxOutcome"], None] | None = None) -> "TxOutcome":
+    def finish(
+        self, row_id: int, nonce: int, receipt: Any, with_outcome: Callable[[Any, TxOutcome], None] | None = None
+    ) -> TxOutcome:
         """Record a receipt (mined or reverted, decoded); ``with_outcome(session, outcome)``
         runs in the same database transaction."""
         return self._finish(row_id, nonce, receipt, with_outcome)
 
     # -- steps ---------------------------------------------------------------------------
     def _sign_and_store(
-        self, account: LocalAccount, contract_name: str, fn_name: str, key: str | None,
-        to: str, data: str, value: int, gas: int, fees: dict[str, int],
+        self,
+        account: LocalAccount,
+        contract_name: str,
+        fn_name: str,
+        key: str | None,
+        to: str,
+        data: str,
+        value: int,
+        gas: int,
+        fees: dict[str, int],
         with_row: Callable[[Any, int], None] | None = None,
     ) -> tuple[int, str, int, str, OutboxTx | None]:
         self._accounts.setdefault(account.address, account)
@@ -300,8 +322,16 @@ class TxSender:
             raw_hex = "0x" + bytes(signed.raw_transaction).hex()
             tx_hash = "0x" + bytes(signed.hash).hex()
             row = OutboxTx(
-                signer=account.address, idempotency_key=key, nonce=slot.nonce, contract_name=contract_name,
-                fn_name=fn_name, to=to, data=data, raw_tx=raw_hex, tx_hash=tx_hash, status=SIGNED,
+                signer=account.address,
+                idempotency_key=key,
+                nonce=slot.nonce,
+                contract_name=contract_name,
+                fn_name=fn_name,
+                to=to,
+                data=data,
+                raw_tx=raw_hex,
+                tx_hash=tx_hash,
+                status=SIGNED,
             )
             try:
                 with self.sessions.begin() as s:  # COMMIT before broadcast
@@ -387,13 +417,23 @@ class TxSender:
             status, events = REVERTED, []
             revert = self._replay_revert(tx_hash, receipt)
         out = TxOutcome(
-            status=status, tx_hash=tx_hash, nonce=nonce, block_number=int(receipt["blockNumber"]),
-            gas_used=int(receipt["gasUsed"]), events=events, revert=revert,
+            status=status,
+            tx_hash=tx_hash,
+            nonce=nonce,
+            block_number=int(receipt["blockNumber"]),
+            gas_used=int(receipt["gasUsed"]),
+            events=events,
+            revert=revert,
         )
         with self.sessions.begin() as s:
             outbox.mark_final(
-                s, row_id, status=status, block_number=int(receipt["blockNumber"]), gas_used=int(receipt["gasUsed"]),
-                events=events, revert=revert.to_dict() if revert else None,
+                s,
+                row_id,
+                status=status,
+                block_number=int(receipt["blockNumber"]),
+                gas_used=int(receipt["gasUsed"]),
+                events=events,
+                revert=revert.to_dict() if revert else None,
             )
             if with_outcome is not None:
                 with_outcome(s, out)
@@ -476,18 +516,42 @@ class TxSender:
         out: list[tuple[int, str, str]] = []
         for nonce in (n for n in gaps if n >= mined):
             with self.sessions() as s:  # earlier fillers of this nonce, refused
-                tried = s.scalar(select(func.count()).select_from(OutboxTx).where(
-                    OutboxTx.signer == signer, OutboxTx.nonce == nonce, OutboxTx.fn_name == GAP_FILL_FN)) or 0
-            signed = account.sign_transaction(cast(Any, {
-                "chainId": self.client.chain_id, "nonce": nonce, "to": signer, "value": 0,
-                # +tried: a new hash when the same fees would re-create a refused filler
-                "data": "0x", "gas": GAP_FILL_GAS + int(tried), **fees,
-            }))
+                tried = (
+                    s.scalar(
+                        select(func.count())
+                        .select_from(OutboxTx)
+                        .where(OutboxTx.signer == signer, OutboxTx.nonce == nonce, OutboxTx.fn_name == GAP_FILL_FN)
+                    )
+                    or 0
+                )
+            signed = account.sign_transaction(
+                cast(
+                    Any,
+                    {
+                        "chainId": self.client.chain_id,
+                        "nonce": nonce,
+                        "to": signer,
+                        "value": 0,
+                        # +tried: a new hash when the same fees would re-create a refused filler
+                        "data": "0x",
+                        "gas": GAP_FILL_GAS + int(tried),
+                        **fees,
+                    },
+                )
+            )
             raw_hex = "0x" + bytes(signed.raw_transaction).hex()
             tx_hash = "0x" + bytes(signed.hash).hex()
             row = OutboxTx(
-                signer=signer, idempotency_key=None, nonce=nonce, contract_name="", fn_name=GAP_FILL_FN,
-                to=signer, data="0x", raw_tx=raw_hex, tx_hash=tx_hash, status=SIGNED,
+                signer=signer,
+                idempotency_key=None,
+                nonce=nonce,
+                contract_name="",
+                fn_name=GAP_FILL_FN,
+                to=signer,
+                data="0x",
+                raw_tx=raw_hex,
+                tx_hash=tx_hash,
+                status=SIGNED,
             )
             with self.sessions.begin() as s:  # COMMIT before broadcast
                 s.add(row)

@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import json
 import sys
+from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Annotated, Iterator, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -35,8 +36,8 @@ TABLE_DEFAULT_ROWS = 50
 
 @contextmanager
 def _context() -> Iterator:
-    from backend.core.config import SettingsError, load_settings
     from backend.composition import AppContext
+    from backend.core.config import SettingsError, load_settings
 
     try:
         settings = load_settings()
@@ -74,8 +75,14 @@ def sync_index(ctx, *, quiet: bool = False) -> int | None:
     indexer = make_indexer(ctx)
     try:
         with Progress(
-            TextColumn("[bold]indexing"), BarColumn(), MofNCompleteColumn(), TextColumn("{task.fields[rows]} events"),
-            TimeElapsedColumn(), console=err, transient=True, disable=quiet,
+            TextColumn("[bold]indexing"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TextColumn("{task.fields[rows]} events"),
+            TimeElapsedColumn(),
+            console=err,
+            transient=True,
+            disable=quiet,
         ) as progress:
             task = progress.add_task("index", total=None, rows=0)
 
@@ -118,18 +125,18 @@ def _short(v: object, n: int = 10) -> str:
 
 @audit_app.command()
 def trail(
-    resource_id: Annotated[Optional[int], typer.Option(help="data resource id")] = None,
-    grant_id: Annotated[Optional[int], typer.Option(help="usage grant id")] = None,
-    department: Annotated[Optional[str], typer.Option(help="department address")] = None,
-    officer_hash: Annotated[Optional[str], typer.Option(help="officer hash (0x + 64 hex)")] = None,
-    subject: Annotated[Optional[str], typer.Option(help="data-subject hash (0x + 64 hex)")] = None,
-    event: Annotated[Optional[str], typer.Option(help="event name, e.g. UseRecorded")] = None,
-    from_: Annotated[Optional[str], typer.Option("--from", help="unix seconds or ISO-8601 (inclusive)")] = None,
-    to: Annotated[Optional[str], typer.Option("--to", help="unix seconds or ISO-8601 (inclusive)")] = None,
-    limit: Annotated[Optional[int], typer.Option(help="at most this many rows (table default 50; exports: all)")] = None,
+    resource_id: Annotated[int | None, typer.Option(help="data resource id")] = None,
+    grant_id: Annotated[int | None, typer.Option(help="usage grant id")] = None,
+    department: Annotated[str | None, typer.Option(help="department address")] = None,
+    officer_hash: Annotated[str | None, typer.Option(help="officer hash (0x + 64 hex)")] = None,
+    subject: Annotated[str | None, typer.Option(help="data-subject hash (0x + 64 hex)")] = None,
+    event: Annotated[str | None, typer.Option(help="event name, e.g. UseRecorded")] = None,
+    from_: Annotated[str | None, typer.Option("--from", help="unix seconds or ISO-8601 (inclusive)")] = None,
+    to: Annotated[str | None, typer.Option("--to", help="unix seconds or ISO-8601 (inclusive)")] = None,
+    limit: Annotated[int | None, typer.Option(help="at most this many rows (table default 50; exports: all)")] = None,
     offset: Annotated[int, typer.Option(help="skip this many rows")] = 0,
-    format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",  # noqa: A002
-    out: Annotated[Optional[Path], typer.Option(help="write the csv/json export to this file instead of stdout")] = None,
+    format: Annotated[str, typer.Option("--format", help="table, csv or json")] = "table",
+    out: Annotated[Path | None, typer.Option(help="write the csv/json export to this file instead of stdout")] = None,
     sync: Annotated[bool, typer.Option(help="bring the index up to the chain head first")] = True,
 ) -> None:
     """The on-chain trail in chain order, filtered (rich table, or a CSV/JSON export)."""
@@ -144,8 +151,14 @@ def trail(
         svc = _service(ctx)
         try:
             f = TrailFilter.parse(
-                resource_id=resource_id, grant_id=grant_id, department=department, officer_hash=officer_hash,
-                subject=subject, event=event, from_time=from_, to_time=to,
+                resource_id=resource_id,
+                grant_id=grant_id,
+                department=department,
+                officer_hash=officer_hash,
+                subject=subject,
+                event=event,
+                from_time=from_,
+                to_time=to,
             )
             if format == "table":
                 page = svc.trail(_auditor(), f, limit=min(limit or TABLE_DEFAULT_ROWS, 1000), offset=offset)
@@ -176,8 +189,15 @@ def _trail_table(page: dict) -> None:
     for r in page["items"]:
         args = json.dumps(r["args"], ensure_ascii=False, separators=(",", ":"))
         table.add_row(
-            str(r["block_number"]), r["time"] or "", r["contract"], r["event"], r["resource_id"] or "",
-            r["grant_id"] or "", _short(r["department"]), _short(r["tx_hash"]), args if len(args) < 160 else args[:157] + "…",
+            str(r["block_number"]),
+            r["time"] or "",
+            r["contract"],
+            r["event"],
+            r["resource_id"] or "",
+            r["grant_id"] or "",
+            _short(r["department"]),
+            _short(r["tx_hash"]),
+            args if len(args) < 160 else args[:157] + "…",
         )
     console.print(table)
     shown = len(page["items"])
@@ -188,9 +208,14 @@ def _trail_table(page: dict) -> None:
 @audit_app.command()
 def integrity(
     resource_id: Annotated[int, typer.Argument(help="data resource id")],
-    file_as: Annotated[Optional[str], typer.Option(
-        "--file-as", help="an auditor's address (its key in the backend's keystore): file a TAMPER incident "
-                          "per mismatch signed by that auditor; without it the check only reports")] = None,
+    file_as: Annotated[
+        str | None,
+        typer.Option(
+            "--file-as",
+            help="an auditor's address (its key in the backend's keystore): file a TAMPER incident "
+            "per mismatch signed by that auditor; without it the check only reports",
+        ),
+    ] = None,
 ) -> None:
     """Check every version of a resource against its on-chain hash (report only, unless --file-as
     names the auditor who files a TAMPER incident per mismatch). Exit code 1 when any version fails."""
@@ -212,7 +237,9 @@ def integrity(
             _fail(exc)
             return
         colour = "green" if rep["result"] == "pass" else "red"
-        table = Table(title=f"resource {resource_id} (owner {rep['owner']}): [{colour}]{rep['result'].upper()}[/{colour}]")
+        table = Table(
+            title=f"resource {resource_id} (owner {rep['owner']}): [{colour}]{rep['result'].upper()}[/{colour}]"
+        )
         for col in ("version", "result", "on-chain hash", "reason", "incident"):
             table.add_column(col, overflow="fold")
         for v in rep["versions"]:
@@ -229,9 +256,11 @@ def integrity(
 
 @audit_app.command()
 def incidents(
-    status: Annotated[Optional[str], typer.Option(help="Open, Responded, Escalated, Upheld or Dismissed")] = None,
-    incident_type: Annotated[Optional[str], typer.Option("--type", help="DATA_ERROR, UNAUTHORIZED_USE, LEAK, TAMPER")] = None,
-    responsible: Annotated[Optional[str], typer.Option(help="responsible department address")] = None,
+    status: Annotated[str | None, typer.Option(help="Open, Responded, Escalated, Upheld or Dismissed")] = None,
+    incident_type: Annotated[
+        str | None, typer.Option("--type", help="DATA_ERROR, UNAUTHORIZED_USE, LEAK, TAMPER")
+    ] = None,
+    responsible: Annotated[str | None, typer.Option(help="responsible department address")] = None,
     limit: Annotated[int, typer.Option(help="at most this many (newest first)")] = 100,
     as_json: Annotated[bool, typer.Option("--json", help="print JSON instead of a table")] = False,
     sync: Annotated[bool, typer.Option(help="bring the index up to the chain head first")] = True,
@@ -258,7 +287,12 @@ def incidents(
         for i in page["items"]:
             subject = f"{i['subject_kind']} {i['subject_id']}" + (f"/{i['use_index']}" if i["use_index"] else "")
             table.add_row(
-                str(i["incident_id"]), i["incident_type"], subject, i["status"], i["responsible"], i["reporter"],
+                str(i["incident_id"]),
+                i["incident_type"],
+                subject,
+                i["status"],
+                i["responsible"],
+                i["reporter"],
                 iso(i["filed_at"]) or "",
             )
         console.print(table)

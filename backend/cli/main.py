@@ -4,10 +4,8 @@ from __future__ import annotations
 
 import json
 import signal
-import sys
-import time
 from pathlib import Path
-from typing import Annotated, Optional
+from typing import Annotated
 
 import typer
 from rich.console import Console
@@ -146,11 +144,11 @@ def keys_create(name: Annotated[str, typer.Argument(help="keystore name, e.g. de
 def tokens_issue(
     key: Annotated[str, typer.Argument(help="keystore name of the department, governor or auditor")],
     label: Annotated[str, typer.Option(help="what the token is for")] = "",
-    ttl_hours: Annotated[Optional[float], typer.Option(help="expire after this many hours (default: never)")] = None,
+    ttl_hours: Annotated[float | None, typer.Option(help="expire after this many hours (default: never)")] = None,
 ) -> None:
     """Issue a bearer token for a keystore account; printed once (only its hash is stored)."""
-    from backend.ops import roster
     from backend.core.keystore import Keystore, KeystoreError
+    from backend.ops import roster
 
     settings = _settings()
     try:
@@ -167,8 +165,8 @@ def tokens_issue(
 
 
 def _token_service(settings: Settings):
-    from backend.core.tokens import TokenService
     from backend.core.db import make_engine, session_factory
+    from backend.core.tokens import TokenService
     from backend.migrations import init_db
 
     if settings.database_url.startswith("sqlite:///"):
@@ -180,13 +178,20 @@ def _token_service(settings: Settings):
 
 @tokens_app.command("list")
 def tokens_list(
-    principal: Annotated[Optional[str], typer.Option(help="only tokens of this address / subject hash")] = None,
+    principal: Annotated[str | None, typer.Option(help="only tokens of this address / subject hash")] = None,
 ) -> None:
     """List tokens (id, role, principal, label, created, expires, revoked); never the secrets."""
     table = Table("id", "role", "principal", "label", "created", "expires", "revoked")
     for t in _token_service(_settings()).list(principal=principal):
-        table.add_row(str(t.id), t.role, t.principal, t.label, str(t.created_at)[:19],
-                      str(t.expires_at or "")[:19], str(t.revoked_at or "")[:19])
+        table.add_row(
+            str(t.id),
+            t.role,
+            t.principal,
+            t.label,
+            str(t.created_at)[:19],
+            str(t.expires_at or "")[:19],
+            str(t.revoked_at or "")[:19],
+        )
     console.print(table)
 
 

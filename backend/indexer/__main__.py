@@ -17,12 +17,13 @@ import threading
 from web3 import Web3
 
 from backend.core.db import make_engine, session_factory
-from backend.migrations import init_db
 from backend.indexer.indexer import Indexer
+from backend.migrations import init_db
 
 
 def main(argv: list[str]) -> int:
-    spec = json.loads(open(argv[1]).read())
+    with open(argv[1]) as fh:
+        spec = json.loads(fh.read())
     engine = make_engine(spec["database_url"])
     init_db(engine)
     idx = Indexer(
@@ -37,6 +38,7 @@ def main(argv: list[str]) -> int:
     if spec.get("follow"):
         idx.follow(threading.Event(), interval=spec.get("interval", 0.2))
         return 0
+
     def report(block: int, target: int, inserted: int) -> None:
         print(json.dumps({"block": block, "target": target, "inserted": inserted}), flush=True)
 

@@ -17,9 +17,10 @@ included, reads values exactly:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any, Callable
+from typing import Any
 
 import eth_abi
 from eth_utils import event_abi_to_log_topic, to_checksum_address
@@ -38,8 +39,19 @@ ID_COLUMNS = {
 # Event argument names (canonicalised) that name the department a row is
 # about, in order of preference.
 DEPARTMENT_ARGS = (
-    "user", "grantee", "owner", "department", "account", "filer", "by",
-    "requester", "publisher", "approver", "denier", "responsible", "revokedby",
+    "user",
+    "grantee",
+    "owner",
+    "department",
+    "account",
+    "filer",
+    "by",
+    "requester",
+    "publisher",
+    "approver",
+    "denier",
+    "responsible",
+    "revokedby",
 )
 
 
@@ -52,7 +64,7 @@ def abi_type(inp: dict) -> str:
     t = inp["type"]
     if t.startswith("tuple"):
         inner = ",".join(abi_type(c) for c in inp["components"])
-        return f"({inner}){t[len('tuple'):]}"
+        return f"({inner}){t[len('tuple') :]}"
     return t
 
 
@@ -99,17 +111,21 @@ def _word_decoder(inp: dict) -> Callable[[bytes], Any] | None:
     if t.endswith("]") or t.startswith("tuple") or t in ("string", "bytes"):
         return None
     if t == "address":
+
         def conv_address(w: bytes) -> str:
             if w[:12] != b"\0" * 12:
                 raise _NotFast
             return _checksum(w[12:])
+
         return conv_address
     if t == "bool":
+
         def conv_bool(w: bytes) -> bool:
             v = int.from_bytes(w, "big")
             if v > 1:
                 raise _NotFast
             return v == 1
+
         return conv_bool
     bits = _int_bits(t)
     if bits is not None:
@@ -117,11 +133,13 @@ def _word_decoder(inp: dict) -> Callable[[bytes], Any] | None:
             return None  # signed: sign-extension rules, leave to eth_abi
         limit = 1 << bits
         if bits <= 64:
+
             def conv_small(w: bytes) -> int:
                 v = int.from_bytes(w, "big")
                 if v >= limit:
                     raise _NotFast
                 return v
+
             return conv_small
 
         def conv_big(w: bytes) -> str:
@@ -129,6 +147,7 @@ def _word_decoder(inp: dict) -> Callable[[bytes], Any] | None:
             if v >= limit:
                 raise _NotFast
             return str(v)
+
         return conv_big
     if t.startswith("bytes"):
         n = int(t[5:])
@@ -139,6 +158,7 @@ def _word_decoder(inp: dict) -> Callable[[bytes], Any] | None:
             if any(w[n:]):
                 raise _NotFast
             return "0x" + w[:n].hex()
+
         return conv_bytes_n
     return None
 
@@ -182,7 +202,7 @@ class EventDecoder:
     department_arg: str | None = None
 
     @classmethod
-    def from_abi(cls, contract: str, entry: dict) -> "EventDecoder":
+    def from_abi(cls, contract: str, entry: dict) -> EventDecoder:
         dec = cls(contract=contract, name=entry["name"], inputs=entry["inputs"])
         for inp in entry["inputs"]:
             if inp.get("indexed"):

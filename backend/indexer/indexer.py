@@ -23,9 +23,10 @@ import json
 import logging
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import datetime, timezone
-from typing import Any, Callable
+from datetime import UTC, datetime
+from typing import Any
 
 from sqlalchemy import delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
@@ -189,7 +190,7 @@ class Indexer:
     # -- reading the chain -----------------------------------------------------
     def _rpc(self, method: str, params: list) -> Any:
         resp = self.w3.provider.make_request(method, params)
-        if "error" in resp and resp["error"]:
+        if resp.get("error"):
             raise RpcError(method, resp["error"])
         return resp.get("result")
 
@@ -207,9 +208,7 @@ class Indexer:
         before = self._block_hash(end)
         if before is None:
             raise ChainChanged(f"block {end} vanished")
-        logs = self._rpc(
-            "eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}]
-        )
+        logs = self._rpc("eth_getLogs", [{"fromBlock": hex(start), "toBlock": hex(end), "address": self.addresses}])
         if self._block_hash(end) != before:
             raise ChainChanged(f"block {end} replaced during eth_getLogs")
         # The cursor's block must still be an ancestor: otherwise rows below
@@ -305,7 +304,7 @@ class Indexer:
             "name": self.name,
             "block_number": cursor.block_number,
             "block_hash": cursor.block_hash,
-            "updated_at": datetime.now(timezone.utc),
+            "updated_at": datetime.now(UTC),
         }
         stmt = _dialect_insert(s)(indexer_cursor).values(**values)
         stmt = stmt.on_conflict_do_update(
@@ -339,11 +338,26 @@ class Indexer:
 
 
 _INSERT_COLUMNS = (
-    "block_number", "block_hash", "block_time", "tx_hash", "log_index", "contract", "address", "event", "args",
-    "resource_id", "grant_id", "request_id", "incident_id", "department", "officer_hash", "subject_hash",
+    "block_number",
+    "block_hash",
+    "block_time",
+    "tx_hash",
+    "log_index",
+    "contract",
+    "address",
+    "event",
+    "args",
+    "resource_id",
+    "grant_id",
+    "request_id",
+    "incident_id",
+    "department",
+    "officer_hash",
+    "subject_hash",
 )
+# column names are constants of this module, values are bound parameters
 _SQLITE_INSERT = (
-    f"INSERT INTO chain_events ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)}) "
+    f"INSERT INTO chain_events ({', '.join(_INSERT_COLUMNS)}) VALUES ({', '.join('?' for _ in _INSERT_COLUMNS)}) "  # noqa: S608
     "ON CONFLICT (tx_hash, log_index) DO NOTHING"
 )
 

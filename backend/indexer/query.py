@@ -25,10 +25,11 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from functools import lru_cache
-from typing import Any, Callable, Iterable, Iterator
+from typing import Any
 
 from eth_utils import to_checksum_address
 from sqlalchemy import and_, func, or_, select
@@ -133,7 +134,7 @@ def query_events(
 def iso(ts: int | None) -> str | None:
     if ts is None:
         return None
-    return datetime.fromtimestamp(ts, timezone.utc).isoformat().replace("+00:00", "Z")
+    return datetime.fromtimestamp(ts, UTC).isoformat().replace("+00:00", "Z")
 
 
 @lru_cache(maxsize=4096)
@@ -179,19 +180,37 @@ class IndexBehind(Exception):
         self.indexed_to_block = indexed_to_block
 
     def to_dict(self) -> dict[str, Any]:
-        return {"error": self.name, "args": {"needed_block": self.needed_block,
-                                             "indexed_to_block": self.indexed_to_block}}
+        return {
+            "error": self.name,
+            "args": {"needed_block": self.needed_block, "indexed_to_block": self.indexed_to_block},
+        }
 
 
 _ARG_COLUMNS = {
-    "resourceId": "resource_id", "grantId": "grant_id", "requestId": "request_id",
-    "incidentId": "incident_id", "officerHash": "officer_hash", "subjectHash": "subject_hash",
+    "resourceId": "resource_id",
+    "grantId": "grant_id",
+    "requestId": "request_id",
+    "incidentId": "incident_id",
+    "officerHash": "officer_hash",
+    "subjectHash": "subject_hash",
 }
 _SELECT = (
-    chain_events.c.block_number, chain_events.c.block_hash, chain_events.c.block_time, chain_events.c.tx_hash,
-    chain_events.c.log_index, chain_events.c.contract, chain_events.c.address, chain_events.c.event,
-    chain_events.c.args, chain_events.c.resource_id, chain_events.c.grant_id, chain_events.c.request_id,
-    chain_events.c.incident_id, chain_events.c.department, chain_events.c.officer_hash, chain_events.c.subject_hash,
+    chain_events.c.block_number,
+    chain_events.c.block_hash,
+    chain_events.c.block_time,
+    chain_events.c.tx_hash,
+    chain_events.c.log_index,
+    chain_events.c.contract,
+    chain_events.c.address,
+    chain_events.c.event,
+    chain_events.c.args,
+    chain_events.c.resource_id,
+    chain_events.c.grant_id,
+    chain_events.c.request_id,
+    chain_events.c.incident_id,
+    chain_events.c.department,
+    chain_events.c.officer_hash,
+    chain_events.c.subject_hash,
 )
 
 
@@ -307,13 +326,12 @@ class EventIndex:
         if block <= 0 or (at is not None and at >= block):
             return at
         follower = self.follower
-        if follower is None:
-            if self.catch_up is not None:  # no indexer thread (CLI, scripts): index inline
-                self.catch_up(block)
-                at = self.indexed_to_block()
-                if at is not None and at >= block:
-                    return at
-                raise IndexBehind(block, at)
+        if follower is None and self.catch_up is not None:  # no indexer thread (CLI, scripts): index inline
+            self.catch_up(block)
+            at = self.indexed_to_block()
+            if at is not None and at >= block:
+                return at
+            raise IndexBehind(block, at)
         deadline = time.monotonic() + (self.wait_s if timeout is None else timeout)
         delay = 0.01
         while True:
@@ -387,8 +405,9 @@ class EventIndex:
                         break
         return out
 
-    def first(self, contract: str | None = None, event: str | Iterable[str] | None = None, **args: Any
-              ) -> dict[str, Any] | None:
+    def first(
+        self, contract: str | None = None, event: str | Iterable[str] | None = None, **args: Any
+    ) -> dict[str, Any] | None:
         rows = self.events(contract, event, args=args, limit=1)
         return rows[0] if rows else None
 
@@ -398,13 +417,17 @@ class EventIndex:
 
     def count(self, flt: EventFilter | None = None, **columns: Any) -> int:
         """Rows matching ``flt`` and whose indexed columns equal the given values."""
-        stmt = select(func.count()).select_from(chain_events).where(*(EventFilter(**columns) if flt is None else flt)
-                                                                    .conditions())
+        stmt = (
+            select(func.count())
+            .select_from(chain_events)
+            .where(*(EventFilter(**columns) if flt is None else flt).conditions())
+        )
         with self.sessions() as s:
             return int(s.scalar(stmt) or 0)
 
-    def select(self, flt: EventFilter, *, newest_first: bool = False, limit: int | None = None,
-               offset: int = 0) -> list[dict[str, Any]]:
+    def select(
+        self, flt: EventFilter, *, newest_first: bool = False, limit: int | None = None, offset: int = 0
+    ) -> list[dict[str, Any]]:
         """Rows matching ``flt``, in chain order (or newest first)."""
         c = chain_events.c
         order = (c.block_number.desc(), c.log_index.desc()) if newest_first else (c.block_number, c.log_index)
@@ -445,18 +468,24 @@ class EventIndex:
         range scan stopped after one row, however many uses follow it."""
         c = chain_events.c
         with self.sessions() as s:
-            r = s.execute(select(*_SELECT).where(getattr(c, column) == _id(value))
-                          .order_by(c.block_number, c.log_index).limit(1)).first()
+            r = s.execute(
+                select(*_SELECT).where(getattr(c, column) == _id(value)).order_by(c.block_number, c.log_index).limit(1)
+            ).first()
         return dict(r._mapping) if r else None
 
     def transfers_of(self, resource_id: int) -> list[dict[str, Any]]:
         """ResourceOwnershipTransferred rows of a resource (``|| ''`` keeps the planner on the
         event index instead of walking every use of the resource)."""
         c = chain_events.c
-        stmt = (select(*_SELECT)
-                .where(c.event == "ResourceOwnershipTransferred", c.contract == "DataCatalog",
-                       c.resource_id.op("||")("") == str(resource_id))
-                .order_by(c.block_number, c.log_index))
+        stmt = (
+            select(*_SELECT)
+            .where(
+                c.event == "ResourceOwnershipTransferred",
+                c.contract == "DataCatalog",
+                c.resource_id.op("||")("") == str(resource_id),
+            )
+            .order_by(c.block_number, c.log_index)
+        )
         with self.sessions() as s:
             return [dict(r._mapping) for r in s.execute(stmt)]
 
@@ -466,12 +495,15 @@ class EventIndex:
         window = EventFilter(from_time=from_time, to_time=to_time).conditions()
         day = (c.block_time // 86400).label("day")
         with self.sessions() as s:
-            return [(int(d), dep, int(n)) for d, dep, n in s.execute(
-                select(day, c.department, func.count().label("n"))
-                .where(c.event == "UseRecorded", c.contract == "UsageRights", c.block_time.is_not(None), *window)
-                .group_by(day, c.department)
-                .order_by(day, c.department)
-            ).all()]
+            return [
+                (int(d), dep, int(n))
+                for d, dep, n in s.execute(
+                    select(day, c.department, func.count().label("n"))
+                    .where(c.event == "UseRecorded", c.contract == "UsageRights", c.block_time.is_not(None), *window)
+                    .group_by(day, c.department)
+                    .order_by(day, c.department)
+                ).all()
+            ]
 
     def event_totals(self, from_time: int | None, to_time: int | None) -> dict[str, int]:
         """Rows per event name in the window."""
@@ -484,8 +516,9 @@ class EventIndex:
         """(block, block hash, updated at) of the index's cursor; None before the first sync."""
         with self.sessions() as s:
             cur = s.execute(
-                select(indexer_cursor.c.block_number, indexer_cursor.c.block_hash, indexer_cursor.c.updated_at)
-                .where(indexer_cursor.c.name == self.name)
+                select(indexer_cursor.c.block_number, indexer_cursor.c.block_hash, indexer_cursor.c.updated_at).where(
+                    indexer_cursor.c.name == self.name
+                )
             ).first()
         return (int(cur[0]), cur[1], cur[2]) if cur else None
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 import logging
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 from sqlalchemy.orm import Session
 
@@ -38,6 +39,7 @@ class IndexSource(Protocol):
     sessions: Callable[[], Session]
     index: EventIndex
     indexer_thread: Any
+
 
 log = logging.getLogger(__name__)
 
@@ -103,7 +105,7 @@ class IndexerThread:
         self._status.last_block = cursor.block_number if cursor else None
 
     # -- control ---------------------------------------------------------------------------
-    def start(self) -> "IndexerThread":
+    def start(self) -> IndexerThread:
         if self._thread is not None and self._thread.is_alive():
             return self
         self.stop_event.clear()

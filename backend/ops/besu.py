@@ -48,9 +48,10 @@ import json
 import os
 import secrets
 import shutil
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 import rlp
 from eth_keys import keys
@@ -278,9 +279,7 @@ def generate_network(
     private_keys = _node_keys(validators, seed)
     # Order validators by address: the order is then a property of the key set,
     # and node-1 … node-N, extraData and static-nodes.json all agree.
-    entries = sorted(
-        ((k.public_key.to_checksum_address(), k) for k in private_keys), key=lambda e: e[0].lower()
-    )
+    entries = sorted(((k.public_key.to_checksum_address(), k) for k in private_keys), key=lambda e: e[0].lower())
     nodes: list[NodeLayout] = []
     node_keys: dict[str, keys.PrivateKey] = {}
     for i, (address, pk) in enumerate(entries, start=1):
@@ -474,7 +473,7 @@ def render_readme(layout: NetworkLayout) -> str:
         "Blocks are produced once more than 2/3 of the validators are up. Check:",
         "",
         "  curl -s -X POST -H 'Content-Type: application/json' \\",
-        "    --data '{\"jsonrpc\":\"2.0\",\"method\":\"qbft_getValidatorsByBlockNumber\",\"params\":[\"latest\"],\"id\":1}' \\",
+        '    --data \'{"jsonrpc":"2.0","method":"qbft_getValidatorsByBlockNumber","params":["latest"],"id":1}\' \\',
         f"    {layout.rpc_url}",
         "",
         "Each node logs 'Loaded public key 0x… from …/key' at start. If it logs",
@@ -484,7 +483,8 @@ def render_readme(layout: NetworkLayout) -> str:
         "Keep node-*/key secret (mode 0600). Do not reuse a generated network whose",
         "seed is known (tests, demos) for real data.",
         "",
-        "Deploy GovChain: see docs/besu.md (GOVCHAIN_BESU_RPC=" + layout.rpc_url
+        "Deploy GovChain: see docs/besu.md (GOVCHAIN_BESU_RPC="
+        + layout.rpc_url
         + f" GOVCHAIN_BESU_CHAIN_ID={layout.chain_id}).",
         "",
     ]
@@ -536,7 +536,7 @@ def _check_params(
     if epoch < 1:
         raise BesuConfigError("epoch_length must be positive")
     for base in (p2p, rpc):
-        if not (1024 <= base and base + validators - 1 <= 65535):
+        if not (base >= 1024 and base + validators - 1 <= 65535):
             raise BesuConfigError("ports must lie in 1024..65535")
     if not (p2p + validators <= rpc or rpc + validators <= p2p):
         raise BesuConfigError("p2p and rpc port ranges overlap")
@@ -572,7 +572,13 @@ def _node_keys(count: int, seed: bytes | None) -> list[keys.PrivateKey]:
             if seed is None:
                 raw = secrets.token_bytes(32)
             else:
-                raw = keccak(_KEY_DOMAIN + len(seed).to_bytes(4, "big") + seed + i.to_bytes(4, "big") + counter.to_bytes(4, "big"))
+                raw = keccak(
+                    _KEY_DOMAIN
+                    + len(seed).to_bytes(4, "big")
+                    + seed
+                    + i.to_bytes(4, "big")
+                    + counter.to_bytes(4, "big")
+                )
             if 0 < int.from_bytes(raw, "big") < _SECP256K1_N:
                 break
             counter += 1
@@ -622,7 +628,9 @@ def _toml_list(values: list[str]) -> str:
 def main(argv: list[str] | None = None) -> int:
     import argparse
 
-    p = argparse.ArgumentParser(prog="python -m backend.ops.besu", description="Generate a Besu QBFT network for GovChain.")
+    p = argparse.ArgumentParser(
+        prog="python -m backend.ops.besu", description="Generate a Besu QBFT network for GovChain."
+    )
     p.add_argument("out_dir", type=Path)
     p.add_argument("--validators", type=int, default=4)
     p.add_argument("--chain-id", type=int, default=1337)

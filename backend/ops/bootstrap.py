@@ -13,9 +13,9 @@ from typing import Any
 from eth_account import Account
 from web3 import Web3
 
-from backend.ops import deployer, roster
 from backend.core.config import Settings
 from backend.core.keystore import KeyNotFound, Keystore
+from backend.ops import deployer, roster
 
 Log = Callable[[str], None]
 
@@ -64,7 +64,9 @@ def bootstrap(
         if consortium.functions.isActiveDepartment(addr).call():
             continue
         deployer.run_council(
-            w3, consortium, governors,
+            w3,
+            consortium,
+            governors,
             lambda c, m=m, addr=addr: c.functions.proposeAdmitDepartment(
                 addr, roster.bytes32(m.code), m.name, roster.bytes32(m.region)
             ),

@@ -39,15 +39,15 @@ import json
 import time
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from eth_utils import keccak
 from sqlalchemy import Column, DateTime, MetaData, String, Table, Text, select
 
-from backend.ops import roster
 from backend.chain import ContractRevert
 from backend.chain.enums import Classification, IncidentType, Role, SubjectKind
+from backend.ops import roster
 from backend.services import Actor, Content
 from backend.services.common import canonical_json, h0x, text_hash
 
@@ -63,13 +63,20 @@ NEIGHBOUR = {"id_type": "resident_id", "id_value": "110105198811114567"}
 
 YEAR = 365 * 24 * 3600
 PURPOSE = {  # purpose codes used in the demo
-    "house_tax": 31, "house_marriage": 32, "newborn_marriage": 21, "licence_tax": 41, "licence_household": 42,
-    "tax_property": 51, "bank_tax": 61, "notary_marriage": 71,
+    "house_tax": 31,
+    "house_marriage": 32,
+    "newborn_marriage": 21,
+    "licence_tax": 41,
+    "licence_household": 42,
+    "tax_property": 51,
+    "bank_tax": 61,
+    "notary_marriage": 71,
 }
 
 _meta = MetaData()
 demo_seed_table = Table(
-    "demo_seed", _meta,
+    "demo_seed",
+    _meta,
     Column("deployment", String(100), primary_key=True),
     Column("summary", Text, nullable=False),
     Column("seeded_at", DateTime(timezone=True), nullable=False),
@@ -88,7 +95,7 @@ def _parallel(*calls: Callable[[], Any]) -> list[Any]:
         return [f.result() for f in futures]
 
 
-def deployment_tag(ctx: "AppContext") -> str:
+def deployment_tag(ctx: AppContext) -> str:
     """Identifies this deployment on this chain (a re-created chain gets a new tag)."""
     c = ctx.manifest.contract("Consortium")
     with ctx.client.guard():
@@ -97,21 +104,22 @@ def deployment_tag(ctx: "AppContext") -> str:
     return digest.hex()[:12]
 
 
-def _marker(ctx: "AppContext", tag: str) -> dict[str, Any] | None:
+def _marker(ctx: AppContext, tag: str) -> dict[str, Any] | None:
     _meta.create_all(ctx.engine)
     with ctx.engine.connect() as conn:
         row = conn.execute(select(demo_seed_table.c.summary).where(demo_seed_table.c.deployment == tag)).first()
     return json.loads(row[0]) if row else None
 
 
-def _save_marker(ctx: "AppContext", tag: str, summary: dict[str, Any]) -> None:
+def _save_marker(ctx: AppContext, tag: str, summary: dict[str, Any]) -> None:
     with ctx.engine.begin() as conn:
         conn.execute(demo_seed_table.delete().where(demo_seed_table.c.deployment == tag))
-        conn.execute(demo_seed_table.insert().values(
-            deployment=tag, summary=json.dumps(summary), seeded_at=datetime.now(timezone.utc)))
+        conn.execute(
+            demo_seed_table.insert().values(deployment=tag, summary=json.dumps(summary), seeded_at=datetime.now(UTC))
+        )
 
 
-def _confirmed(ctx: "AppContext", summary: dict[str, Any]) -> bool:
+def _confirmed(ctx: AppContext, summary: dict[str, Any]) -> bool:
     """The chain still holds what the marker describes."""
     try:
         c = ctx.services.ops.view("OneStopServices", "caseInfo", int(summary["cases"]["house_transfer"]))
@@ -124,12 +132,13 @@ def _confirmed(ctx: "AppContext", summary: dict[str, Any]) -> bool:
 
 def _records(ops, rows: list[tuple[dict[str, str], dict[str, Any]]]) -> dict[str, Any]:
     """A dataset whose records are keyed by the citizens' subject hashes (never raw ids)."""
-    return {"records": [{"subject_hash": h0x(ops.subject(p["id_type"], p["id_value"])), **fields}
-                        for p, fields in rows]}
+    return {
+        "records": [{"subject_hash": h0x(ops.subject(p["id_type"], p["id_value"])), **fields} for p, fields in rows]
+    }
 
 
 # ----------------------------------------------------------------------------------- seed
-def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
+def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
     t0 = time.monotonic()
     for name in ("OneStopServices", "Certificates", "PropertyRegistry"):
         if name not in ctx.manifest.contracts:
@@ -137,8 +146,10 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
     tag = deployment_tag(ctx)
     stored = _marker(ctx, tag)
     if stored is not None and _confirmed(ctx, stored):
-        log(f"demo data already present (deployment {tag}): house-transfer case "
-            f"{stored['cases']['house_transfer']}, certificate {stored['certificate']['document_hash']}")
+        log(
+            f"demo data already present (deployment {tag}): house-transfer case "
+            f"{stored['cases']['house_transfer']}, certificate {stored['certificate']['document_hash']}"
+        )
         return {**stored, "already_seeded": True}
 
     svc = ctx.services
@@ -172,8 +183,9 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
         code = Role[role]
         if ops.view("PropertyRegistry", "hasRole", dept_actor.address, code):
             return None
-        r = svc.registry.propose_role(bdb, dept_actor.address, role, True, f"demo: designate {role}",
-                                      key=k(f"role-{role}"))
+        r = svc.registry.propose_role(
+            bdb, dept_actor.address, role, True, f"demo: designate {role}", key=k(f"role-{role}")
+        )
         return int(r["proposal_id"])
 
     def propose_cert_type() -> int | None:
@@ -182,38 +194,99 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
             return None
         except ContractRevert:
             pass
-        r = svc.certificates.propose_type(bdb, "PROPERTY_CERT", nr.address, 30 * YEAR,
-                                          "demo: property certificates are issued by Natural Resources",
-                                          key=k("cert-type"))
+        r = svc.certificates.propose_type(
+            bdb,
+            "PROPERTY_CERT",
+            nr.address,
+            30 * YEAR,
+            "demo: property certificates are issued by Natural Resources",
+            key=k("cert-type"),
+        )
         return int(r["proposal_id"])
 
     res_calls = {
-        "household_registration": lambda: register(psb, "household", _records(ops, [
-            (CITIZEN, {"household_no": "110101-0042-07", "address": "东城区和平里街道12号", "members": 3}),
-            (SELLER, {"household_no": "110101-0017-02", "address": "东城区东四街道8号", "members": 2}),
-            (NEIGHBOUR, {"household_no": "110105-0901-11", "address": "朝阳区望京街道3号", "members": 4}),
-        ]), Classification.SENSITIVE.name, "household registration"),
-        "marriage_records": lambda: register(ca, "marriage", _records(ops, [
-            (CITIZEN, {"marital_status": "married", "spouse_hash": h0x(ops.subject(**SPOUSE)),
-                       "registered": "2019-05-20"}),
-            (SELLER, {"marital_status": "married", "registered": "2005-10-01"}),
-            (NEIGHBOUR, {"marital_status": "single"}),
-        ]), Classification.INTERNAL.name, "marriage records"),
-        "tax_clearance": lambda: register(tax, "tax", _records(ops, [
-            (CITIZEN, {"tax_clearance": "cleared", "year": 2024, "arrears_cny": 0}),
-            (SELLER, {"tax_clearance": "cleared", "year": 2024, "arrears_cny": 0}),
-        ]), Classification.INTERNAL.name, "tax clearance"),
-        "business_licences": lambda: register(samr, "licences", {"records": [
-            {"uscc": "91110101MA01XYZ12K", "name": "北京和平里餐饮有限公司", "status": "active"},
-            {"uscc": "91110105MA02ABC34L", "name": "望京科技有限公司", "status": "active"},
-        ]}, Classification.PUBLIC.name, "business licences"),
-        "property_records": lambda: register(nr, "property", _records(ops, [
-            (SELLER, {"parcel": "110101-001-0042", "building": "B3", "unit": "1502", "area_m2": 89}),
-        ]), Classification.INTERNAL.name, "property records"),
+        "household_registration": lambda: register(
+            psb,
+            "household",
+            _records(
+                ops,
+                [
+                    (CITIZEN, {"household_no": "110101-0042-07", "address": "东城区和平里街道12号", "members": 3}),
+                    (SELLER, {"household_no": "110101-0017-02", "address": "东城区东四街道8号", "members": 2}),
+                    (NEIGHBOUR, {"household_no": "110105-0901-11", "address": "朝阳区望京街道3号", "members": 4}),
+                ],
+            ),
+            Classification.SENSITIVE.name,
+            "household registration",
+        ),
+        "marriage_records": lambda: register(
+            ca,
+            "marriage",
+            _records(
+                ops,
+                [
+                    (
+                        CITIZEN,
+                        {
+                            "marital_status": "married",
+                            "spouse_hash": h0x(ops.subject(**SPOUSE)),
+                            "registered": "2019-05-20",
+                        },
+                    ),
+                    (SELLER, {"marital_status": "married", "registered": "2005-10-01"}),
+                    (NEIGHBOUR, {"marital_status": "single"}),
+                ],
+            ),
+            Classification.INTERNAL.name,
+            "marriage records",
+        ),
+        "tax_clearance": lambda: register(
+            tax,
+            "tax",
+            _records(
+                ops,
+                [
+                    (CITIZEN, {"tax_clearance": "cleared", "year": 2024, "arrears_cny": 0}),
+                    (SELLER, {"tax_clearance": "cleared", "year": 2024, "arrears_cny": 0}),
+                ],
+            ),
+            Classification.INTERNAL.name,
+            "tax clearance",
+        ),
+        "business_licences": lambda: register(
+            samr,
+            "licences",
+            {
+                "records": [
+                    {"uscc": "91110101MA01XYZ12K", "name": "北京和平里餐饮有限公司", "status": "active"},
+                    {"uscc": "91110105MA02ABC34L", "name": "望京科技有限公司", "status": "active"},
+                ]
+            },
+            Classification.PUBLIC.name,
+            "business licences",
+        ),
+        "property_records": lambda: register(
+            nr,
+            "property",
+            _records(
+                ops,
+                [
+                    (SELLER, {"parcel": "110101-001-0042", "building": "B3", "unit": "1502", "area_m2": 89}),
+                ],
+            ),
+            Classification.INTERNAL.name,
+            "property records",
+        ),
     }
-    gov_calls = [lambda r=r, d=d: propose_role(d, r) for r, d in
-                 ((Role.REGISTRAR.name, nr), (Role.BANK.name, bank),
-                                        (Role.COURT.name, court), (Role.INSPECTOR.name, samr))]
+    gov_calls = [
+        lambda r=r, d=d: propose_role(d, r)
+        for r, d in (
+            (Role.REGISTRAR.name, nr),
+            (Role.BANK.name, bank),
+            (Role.COURT.name, court),
+            (Role.INSPECTOR.name, samr),
+        )
+    ]
     # resources one after another (stable ids for docs/demo.md), beside the council's proposals
     out = _parallel(lambda: {name: call() for name, call in res_calls.items()}, *gov_calls, propose_cert_type)
     resources = out[0]
@@ -231,47 +304,110 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
     def request(actor: Actor, rid: int, purpose: int, legal: str, fields: list[str], max_uses: int, name: str) -> int:
         from backend.services.usage import fields_hash
 
-        r = svc.usage.request_use(actor, rid, purpose, text_hash(legal), fields_hash(fields), 90 * 24 * 3600,
-                                  max_uses, None, key=k(f"request-{name}"))
+        r = svc.usage.request_use(
+            actor,
+            rid,
+            purpose,
+            text_hash(legal),
+            fields_hash(fields),
+            90 * 24 * 3600,
+            max_uses,
+            None,
+            key=k(f"request-{name}"),
+        )
         return int(r["request_id"])
 
-    house_def = (nr, "二手房转移登记 / Second-hand house transfer registration", "house_transfer", [
-        {"resource_id": resources["tax_clearance"], "purpose_code": PURPOSE["house_tax"],
-         "legal_basis": "《契税法》第十条 / Deed Tax Law art. 10", "label": "完税证明 / tax clearance"},
-        {"resource_id": resources["marriage_records"], "purpose_code": PURPOSE["house_marriage"],
-         "legal_basis": "《不动产登记暂行条例实施细则》第三十八条 / Real Estate Registration Rules art. 38",
-         "label": "婚姻状况 / marital status"},
-    ], [
-        {"department": tax.address, "stage": 1, "label": "契税核定 / deed tax assessment"},
-        {"department": ca.address, "stage": 1, "label": "婚姻状况核验 / marital status check"},
-        {"department": nr.address, "stage": 2, "label": "登簿 / registration"},
-    ])
-    newborn_def = (psb, "新生儿出生登记 / Newborn registration", "newborn_registration", [
-        {"resource_id": resources["marriage_records"], "purpose_code": PURPOSE["newborn_marriage"],
-         "legal_basis": "《户口登记条例》第七条 / Household Registration Regulation art. 7",
-         "label": "父母婚姻状况 / parents' marriage"},
-    ], [{"department": psb.address, "stage": 1, "label": "户口登记 / household entry"}])
-    licence_def = (samr, "营业执照变更 / Business licence change", "business_licence_change", [
-        {"resource_id": resources["tax_clearance"], "purpose_code": PURPOSE["licence_tax"],
-         "legal_basis": "《市场主体登记管理条例》第二十四条 / Market Entity Registration Reg. art. 24",
-         "label": "完税证明 / tax clearance"},
-        {"resource_id": resources["household_registration"], "purpose_code": PURPOSE["licence_household"],
-         "legal_basis": "《市场主体登记管理条例》第九条 / Market Entity Registration Reg. art. 9",
-         "label": "法定代表人住所 / legal representative's domicile"},
-    ], [
-        {"department": tax.address, "stage": 1, "label": "税务核验 / tax check"},
-        {"department": samr.address, "stage": 2, "label": "变更登记 / registration of the change"},
-    ])
+    house_def = (
+        nr,
+        "二手房转移登记 / Second-hand house transfer registration",
+        "house_transfer",
+        [
+            {
+                "resource_id": resources["tax_clearance"],
+                "purpose_code": PURPOSE["house_tax"],
+                "legal_basis": "《契税法》第十条 / Deed Tax Law art. 10",
+                "label": "完税证明 / tax clearance",
+            },
+            {
+                "resource_id": resources["marriage_records"],
+                "purpose_code": PURPOSE["house_marriage"],
+                "legal_basis": "《不动产登记暂行条例实施细则》第三十八条 / Real Estate Registration Rules art. 38",
+                "label": "婚姻状况 / marital status",
+            },
+        ],
+        [
+            {"department": tax.address, "stage": 1, "label": "契税核定 / deed tax assessment"},
+            {"department": ca.address, "stage": 1, "label": "婚姻状况核验 / marital status check"},
+            {"department": nr.address, "stage": 2, "label": "登簿 / registration"},
+        ],
+    )
+    newborn_def = (
+        psb,
+        "新生儿出生登记 / Newborn registration",
+        "newborn_registration",
+        [
+            {
+                "resource_id": resources["marriage_records"],
+                "purpose_code": PURPOSE["newborn_marriage"],
+                "legal_basis": "《户口登记条例》第七条 / Household Registration Regulation art. 7",
+                "label": "父母婚姻状况 / parents' marriage",
+            },
+        ],
+        [{"department": psb.address, "stage": 1, "label": "户口登记 / household entry"}],
+    )
+    licence_def = (
+        samr,
+        "营业执照变更 / Business licence change",
+        "business_licence_change",
+        [
+            {
+                "resource_id": resources["tax_clearance"],
+                "purpose_code": PURPOSE["licence_tax"],
+                "legal_basis": "《市场主体登记管理条例》第二十四条 / Market Entity Registration Reg. art. 24",
+                "label": "完税证明 / tax clearance",
+            },
+            {
+                "resource_id": resources["household_registration"],
+                "purpose_code": PURPOSE["licence_household"],
+                "legal_basis": "《市场主体登记管理条例》第九条 / Market Entity Registration Reg. art. 9",
+                "label": "法定代表人住所 / legal representative's domicile",
+            },
+        ],
+        [
+            {"department": tax.address, "stage": 1, "label": "税务核验 / tax check"},
+            {"department": samr.address, "stage": 2, "label": "变更登记 / registration of the change"},
+        ],
+    )
     out = _parallel(
         *[lambda p=p: approve(p) for p in proposals],
         lambda: [register_service(*d) for d in (house_def, newborn_def, licence_def)],  # stable ids 1, 2, 3
-        lambda: request(tax, resources["property_records"], PURPOSE["tax_property"],
-                        "《税收征收管理法》第五条 / Tax Collection Law art. 5", ["parcel", "area_m2"], 100, "tax-nr"),
-        lambda: request(bank, resources["tax_clearance"], PURPOSE["bank_tax"],
-                        "《个人贷款管理暂行办法》第十一条 / Personal Loan Rules art. 11 (with the applicant's consent)",
-                        ["tax_clearance"], 100, "bank-tax"),
-        lambda: request(notary, resources["marriage_records"], PURPOSE["notary_marriage"],
-                        "《公证法》第二十九条 / Notarization Law art. 29", ["marital_status"], 10, "notary-ca"),
+        lambda: request(
+            tax,
+            resources["property_records"],
+            PURPOSE["tax_property"],
+            "《税收征收管理法》第五条 / Tax Collection Law art. 5",
+            ["parcel", "area_m2"],
+            100,
+            "tax-nr",
+        ),
+        lambda: request(
+            bank,
+            resources["tax_clearance"],
+            PURPOSE["bank_tax"],
+            "《个人贷款管理暂行办法》第十一条 / Personal Loan Rules art. 11 (with the applicant's consent)",
+            ["tax_clearance"],
+            100,
+            "bank-tax",
+        ),
+        lambda: request(
+            notary,
+            resources["marriage_records"],
+            PURPOSE["notary_marriage"],
+            "《公证法》第二十九条 / Notarization Law art. 29",
+            ["marital_status"],
+            10,
+            "notary-ca",
+        ),
     )
     n = len(proposals)
     services = dict(zip(("house_transfer", "newborn_registration", "business_licence_change"), out[n]))
@@ -282,24 +418,34 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
     def propose_activation(sid: int) -> int | None:
         if int(ops.view("OneStopServices", "service", sid)["status"]) != 1:
             return None
-        return int(cases.propose_activation(bdb, sid, "demo: approved by the council", key=k(f"activate-{sid}"))
-                   ["proposal_id"])
+        return int(
+            cases.propose_activation(bdb, sid, "demo: approved by the council", key=k(f"activate-{sid}"))["proposal_id"]
+        )
 
     def propose_household_grant() -> int | None:
         sid = services["business_licence_change"]
         s = ops.view("OneStopServices", "service", sid)
         if cases._standing_grant(s["lead"], s["requirements"][1]) is not None:
             return None
-        return int(cases.propose_standing_grant(
-            bdb, sid, 1, YEAR, 10_000, "demo: licence changes check the legal representative's domicile",
-            key=k("household-grant"))["proposal_id"])
+        return int(
+            cases.propose_standing_grant(
+                bdb,
+                sid,
+                1,
+                YEAR,
+                10_000,
+                "demo: licence changes check the legal representative's domicile",
+                key=k("household-grant"),
+            )["proposal_id"]
+        )
 
     def standing(actor: Actor, sid: int) -> Any:
         return cases.issue_standing_grants(actor, sid, YEAR, 10_000, key=k(f"standing-{sid}"))
 
     def approve_request(owner: Actor, rid: int) -> int:
-        return int(svc.usage.approve(owner, rid, text_hash("demo: lawful purpose"), key=k(f"req-approve-{rid}"))
-                   ["grant_id"])
+        return int(
+            svc.usage.approve(owner, rid, text_hash("demo: lawful purpose"), key=k(f"req-approve-{rid}"))["grant_id"]
+        )
 
     def register_unit() -> int:
         r = svc.registry.register_unit(nr, "110101-001-0042", "B3", "1502", 1, 89, key=k("unit"))
@@ -326,16 +472,23 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
         g = ops.view("UsageRights", "grant", gid)
         if g["revoked"]:  # a re-run after the revocation: the fetch happened already
             return {"grant_id": gid, "skipped": True}
-        r = svc.usage.fetch(actor, gid, ops.subject(person["id_type"], person["id_value"]), text_hash(ref), None,
-                            key=k(f"fetch-{name}"))
+        r = svc.usage.fetch(
+            actor, gid, ops.subject(person["id_type"], person["id_value"]), text_hash(ref), None, key=k(f"fetch-{name}")
+        )
         return {"grant_id": gid, "use_index": r["use"]["use_index"]}
 
     def first_ownership() -> None:
         u = ops.view("PropertyRegistry", "unit", unit_id)
         if int(u["currentEntryId"]) != 0:
             return
-        svc.registry.first_ownership(nr, unit_id, seller, text_hash("demo: purchase contract 2015-0042"),
-                                     text_hash("demo: first registration 2015"), key=k("first-ownership"))
+        svc.registry.first_ownership(
+            nr,
+            unit_id,
+            seller,
+            text_hash("demo: purchase contract 2015-0042"),
+            text_hash("demo: first registration 2015"),
+            key=k("first-ownership"),
+        )
 
     _parallel(
         *[lambda p=p: approve(p) for p in council_pids],
@@ -347,29 +500,45 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
     log("demo: services activated; data fetched under grants; first ownership registered")
 
     # ---- 5. revocation, incident, the seller's certificate -----------------------------------
-    prior_doc = canonical_json({"govchain": "certificate/v1", "type_code": "PROPERTY_CERT",
-                                "title": "不动产权证书 / Real-estate title certificate", "unit_id": unit_id,
-                                "holder_hash": h0x(seller), "issued": "2015-06-30", "demo": tag})
+    prior_doc = canonical_json(
+        {
+            "govchain": "certificate/v1",
+            "type_code": "PROPERTY_CERT",
+            "title": "不动产权证书 / Real-estate title certificate",
+            "unit_id": unit_id,
+            "holder_hash": h0x(seller),
+            "issued": "2015-06-30",
+            "demo": tag,
+        }
+    )
     prior_hash = ctx.store.put(prior_doc, nr.address, "application/vnd.govchain.certificate+json")
 
     def revoke_notary() -> None:
         if not ops.view("UsageRights", "grant", grant_notary_ca)["revoked"]:
-            svc.usage.revoke(ca, grant_notary_ca, text_hash("demo: the notarial matter is closed"),
-                             key=k("revoke-notary"))
+            svc.usage.revoke(
+                ca, grant_notary_ca, text_hash("demo: the notarial matter is closed"), key=k("revoke-notary")
+            )
 
     def incident() -> int:
-        r = svc.incidents.file(tax, IncidentType.DATA_ERROR.name, SubjectKind.RESOURCE_VERSION.name,
-                               resources["property_records"], 1,
-                               text_hash("demo: area 89 m2 differs from the tax record 92 m2"), 7 * 24 * 3600,
-                               key=k("incident"))
+        r = svc.incidents.file(
+            tax,
+            IncidentType.DATA_ERROR.name,
+            SubjectKind.RESOURCE_VERSION.name,
+            resources["property_records"],
+            1,
+            text_hash("demo: area 89 m2 differs from the tax record 92 m2"),
+            7 * 24 * 3600,
+            key=k("incident"),
+        )
         return int(r["incident_id"])
 
     def seller_certificate() -> int:
         cid = int(ops.view("Certificates", "certificateIdOf", bytes.fromhex(prior_hash[2:])))
         if cid:
             return cid
-        r = svc.certificates.issue(nr, "PROPERTY_CERT", bytes.fromhex(prior_hash[2:]), seller, 0, 0, None,
-                                   key=k("seller-cert"))
+        r = svc.certificates.issue(
+            nr, "PROPERTY_CERT", bytes.fromhex(prior_hash[2:]), seller, 0, 0, None, key=k("seller-cert")
+        )
         return int(r["cert_id"])
 
     _, incident_id, prior_cert_id = _parallel(revoke_notary, incident, seller_certificate)
@@ -378,40 +547,62 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
     # ---- 6. the incident answered; the citizen applies at the PSB desk (and at the CA desk) ---
     def respond() -> None:
         if int(ops.view("Accountability", "incident", incident_id)["status"]) == 1:
-            svc.incidents.respond(nr, incident_id, text_hash("demo: re-measured 2024-03; 89 m2 is correct"),
-                                  key=k("incident-response"))
+            svc.incidents.respond(
+                nr, incident_id, text_hash("demo: re-measured 2024-03; 89 m2 is correct"), key=k("incident-response")
+            )
 
-    house_form = {"unit_id": unit_id, "prior_certificate_hash": prior_hash, "price_cny": 3_200_000,
-                  "contract_no": "京(2024)东城区二手房买卖合同第0042号", "buyer": "王芳", "seller": "李强"}
-    newborn_form = {"child_name": "王小明", "birth_date": "2024-05-01", "birth_certificate_no": "O110420001",
-                    "parent": "王芳"}
+    house_form = {
+        "unit_id": unit_id,
+        "prior_certificate_hash": prior_hash,
+        "price_cny": 3_200_000,
+        "contract_no": "京(2024)东城区二手房买卖合同第0042号",
+        "buyer": "王芳",
+        "seller": "李强",
+    }
+    newborn_form = {
+        "child_name": "王小明",
+        "birth_date": "2024-05-01",
+        "birth_certificate_no": "O110420001",
+        "parent": "王芳",
+    }
 
     def open_case(desk: Actor, sid: int, form: dict, name: str) -> dict[str, Any]:
         return cases.open_case(desk, sid, citizen, form, key=k(f"case-{name}"))
 
     _, (house_case, newborn_case) = _parallel(
         respond,
-        lambda: (open_case(psb, services["house_transfer"], house_form, "house"),  # case 1
-                 open_case(ca, services["newborn_registration"], newborn_form, "newborn")),  # case 2
+        lambda: (
+            open_case(psb, services["house_transfer"], house_form, "house"),  # case 1
+            open_case(ca, services["newborn_registration"], newborn_form, "newborn"),
+        ),  # case 2
     )
     hc, nc = int(house_case["case_id"]), int(newborn_case["case_id"])
-    log(f"demo: case {hc} (house transfer) opened at the PSB desk, case {nc} (newborn) at the CA desk; "
-        "the citizen handed in identity + form only")
+    log(
+        f"demo: case {hc} (house transfer) opened at the PSB desk, case {nc} (newborn) at the CA desk; "
+        "the citizen handed in identity + form only"
+    )
 
     # ---- 7. evidence pulled through the standing grants ---------------------------------------
     def pull(lead: Actor, cid: int, name: str) -> dict[str, Any]:
         c = ops.view("OneStopServices", "caseInfo", cid)
         if int(c["status"]) != 1 or int(c["evidenceAttached"]) == int(c["evidenceRequired"]):
-            return {"case_id": cid, "complete": True, "evidence_attached": int(c["evidenceAttached"]),
-                    "evidence_required": int(c["evidenceRequired"]), "items": []}
+            return {
+                "case_id": cid,
+                "complete": True,
+                "evidence_attached": int(c["evidenceAttached"]),
+                "evidence_required": int(c["evidenceRequired"]),
+                "items": [],
+            }
         return cases.pull_evidence(lead, cid, key=k(f"pull-{name}"))
 
     pulls = _parallel(lambda: pull(nr, hc, "house"), lambda: pull(psb, nc, "newborn"))
     for p in pulls:
         if not p["complete"]:
             raise DemoSeedError(f"evidence of case {p['case_id']} incomplete: {p['items']}")
-    log(f"demo: evidence pulled: case {hc} {pulls[0]['evidence_attached']}/{pulls[0]['evidence_required']}, "
-        f"case {nc} {pulls[1]['evidence_attached']}/{pulls[1]['evidence_required']}")
+    log(
+        f"demo: evidence pulled: case {hc} {pulls[0]['evidence_attached']}/{pulls[0]['evidence_required']}, "
+        f"case {nc} {pulls[1]['evidence_attached']}/{pulls[1]['evidence_required']}"
+    )
 
     # ---- 8./9. approvals: TAX and CA in parallel, then NR -------------------------------------
     def decide(actor: Actor, step: int, reason: str) -> dict[str, Any] | None:
@@ -435,16 +626,26 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
         "citizen_subject_hash": h0x(citizen),
         "resources": resources,
         "services": services,
-        "grants": {"tax_on_property_records": grant_tax_nr, "bank_on_tax_clearance": grant_bank_tax,
-                   "notary_on_marriage_records": grant_notary_ca},
+        "grants": {
+            "tax_on_property_records": grant_tax_nr,
+            "bank_on_tax_clearance": grant_bank_tax,
+            "notary_on_marriage_records": grant_notary_ca,
+        },
         "revoked_grant": grant_notary_ca,
         "incident_id": incident_id,
         "unit_id": unit_id,
         "cases": {"house_transfer": hc, "newborn_registration": nc},
-        "certificate": {"cert_id": fin["certificate"]["cert_id"], "document_hash": fin["certificate"]["document_hash"],
-                        "status": fin["certificate"]["status"], "type_code": "PROPERTY_CERT"},
-        "prior_certificate": {"cert_id": prior_cert_id, "document_hash": prior_hash,
-                              "status": fin["prior_certificate"]["status"]},
+        "certificate": {
+            "cert_id": fin["certificate"]["cert_id"],
+            "document_hash": fin["certificate"]["document_hash"],
+            "status": fin["certificate"]["status"],
+            "type_code": "PROPERTY_CERT",
+        },
+        "prior_certificate": {
+            "cert_id": prior_cert_id,
+            "document_hash": prior_hash,
+            "status": fin["prior_certificate"]["status"],
+        },
         "counts": {
             "documents_submitted": int(info["submittedDocuments"]),
             "evidence_required": int(info["evidenceRequired"]),
@@ -454,11 +655,13 @@ def seed(ctx: "AppContext", log: Log = print) -> dict[str, Any]:
         "seconds": round(time.monotonic() - t0, 1),
     }
     _save_marker(ctx, tag, summary)
-    log(f"demo: case {hc} finished: the citizen submitted {summary['counts']['documents_submitted']} documents, "
+    log(
+        f"demo: case {hc} finished: the citizen submitted {summary['counts']['documents_submitted']} documents, "
         f"{summary['counts']['evidence_pulled']} evidence items were pulled through grants, "
         f"{summary['counts']['departments_involved']} departments took part; new certificate "
         f"{summary['certificate']['document_hash']} ({summary['certificate']['status']}); seeded in "
-        f"{summary['seconds']} s")
+        f"{summary['seconds']} s"
+    )
     return summary
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 import time
 from collections.abc import Callable, Iterable
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,9 @@ def fee_fields(w3: Web3) -> dict[str, int]:
 
 def transact(w3: Web3, account: LocalAccount, fn: Any) -> Any:
     """Send a bound contract function call (``contract.functions.x(...)``)."""
-    tx = fn.build_transaction({"from": account.address, "nonce": w3.eth.get_transaction_count(account.address, "pending"), **fee_fields(w3)})
+    tx = fn.build_transaction(
+        {"from": account.address, "nonce": w3.eth.get_transaction_count(account.address, "pending"), **fee_fields(w3)}
+    )
     return send_tx(w3, account, tx)
 
 
@@ -98,7 +100,9 @@ def _live(w3: Web3, manifest: dict[str, Any]) -> bool:
     try:
         if int(manifest["chain_id"]) != w3.eth.chain_id:
             return False
-        return all(len(w3.eth.get_code(Web3.to_checksum_address(c["address"]))) > 0 for c in manifest["contracts"].values())
+        return all(
+            len(w3.eth.get_code(Web3.to_checksum_address(c["address"]))) > 0 for c in manifest["contracts"].values()
+        )
     except (KeyError, TypeError, ValueError):
         return False
 
@@ -143,7 +147,11 @@ def deploy_system(
         args: list[Any] = [list(governors), threshold] if deps is None else [addresses[d] for d in deps]
         factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
         tx = factory.constructor(*args).build_transaction(
-            {"from": deployer.address, "nonce": w3.eth.get_transaction_count(deployer.address, "pending"), **fee_fields(w3)}
+            {
+                "from": deployer.address,
+                "nonce": w3.eth.get_transaction_count(deployer.address, "pending"),
+                **fee_fields(w3),
+            }
         )
         receipt = send_tx(w3, deployer, tx)
         addresses[name] = receipt["contractAddress"]
@@ -154,7 +162,9 @@ def deploy_system(
             "address": receipt["contractAddress"],
             "abi": abi_rel,
             "block": receipt["blockNumber"],
-            "tx": receipt["transactionHash"].hex() if hasattr(receipt["transactionHash"], "hex") else str(receipt["transactionHash"]),
+            "tx": receipt["transactionHash"].hex()
+            if hasattr(receipt["transactionHash"], "hex")
+            else str(receipt["transactionHash"]),
         }
         log(f"deployed {name} at {receipt['contractAddress']} (block {receipt['blockNumber']})")
 
@@ -162,7 +172,7 @@ def deploy_system(
         "network": network,
         "chain_id": w3.eth.chain_id,
         "deploy_block": first_block,
-        "deployed_at": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "deployed_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "deployer": deployer.address,
         "governors": list(governors),
         "threshold": threshold,
@@ -209,8 +219,8 @@ def wait_for_node(w3: Web3, timeout: float = 30) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            w3.eth.chain_id
+            _ = w3.eth.chain_id  # any answer means the node is up
             return
-        except Exception:  # noqa: BLE001 - any connection error means "not yet"
+        except Exception:
             time.sleep(0.1)
     raise DeployError(f"node at {w3.provider} did not answer within {timeout}s")

@@ -66,9 +66,20 @@ class Devnet:
 
     def command(self) -> list[str]:
         cmd = [
-            anvil_binary(), "--host", self.host, "--port", str(self.port),
-            "--block-time", str(self.block_time), "--chain-id", str(self.chain_id),
-            "--hardfork", "shanghai", "--gas-limit", "30000000", "--quiet",
+            anvil_binary(),
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--block-time",
+            str(self.block_time),
+            "--chain-id",
+            str(self.chain_id),
+            "--hardfork",
+            "shanghai",
+            "--gas-limit",
+            "30000000",
+            "--quiet",
         ]
         if self.state_file is not None:
             self.state_file.parent.mkdir(parents=True, exist_ok=True)
@@ -77,12 +88,12 @@ class Devnet:
             cmd += ["--state", str(self.state_file), "--state-interval", "5"]
         return cmd
 
-    def start(self, log_file: Path | None = None, timeout: float = 30) -> "Devnet":
+    def start(self, log_file: Path | None = None, timeout: float = 30) -> Devnet:
         if port_open(self.host, self.port):
             raise DevnetError(f"port {self.port} is already in use (another chain running?)")
         if log_file:
             log_file.parent.mkdir(parents=True, exist_ok=True)
-        out = open(log_file, "ab") if log_file else subprocess.DEVNULL
+        out = open(log_file, "ab") if log_file else subprocess.DEVNULL  # noqa: SIM115 - held by the child for its life
         self.process = subprocess.Popen(self.command(), stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
@@ -112,7 +123,7 @@ class Devnet:
         except ProcessLookupError:
             pass
 
-    def __enter__(self) -> "Devnet":
+    def __enter__(self) -> Devnet:
         return self.start() if self.process is None else self
 
     def __exit__(self, *_exc: object) -> None:

@@ -12,10 +12,10 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True)
 class Member:
-    key: str          # keystore name
-    role: str         # governor | department | auditor
-    code: str         # short code (on chain as bytes32 for departments)
-    name: str         # display name (Chinese first, English after the slash)
+    key: str  # keystore name
+    role: str  # governor | department | auditor
+    code: str  # short code (on chain as bytes32 for departments)
+    name: str  # display name (Chinese first, English after the slash)
     region: str = "110000"  # administrative region code
 
 

@@ -6,18 +6,16 @@ its constructor; ``Services`` bundles one instance of each (backend.composition 
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from sqlalchemy.orm import Session
 
 from backend.core.tokens import TokenService
-
 from backend.services.audit import AuditService
+from backend.services.caller import Caller
 from backend.services.cases import CasesService
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.citizens import CitizenService
-from backend.services.registry import RegistryService
-from backend.services.caller import Caller
 from backend.services.common import Actor, ChainOps
 from backend.services.council import CouncilService
 from backend.services.errors import (
@@ -33,9 +31,11 @@ from backend.services.errors import (
     Unauthorized,
 )
 from backend.services.incidents import IncidentService
+from backend.services.registry import RegistryService
 from backend.services.resources import Content, ResourceService
 from backend.services.usage import UsageService
 from backend.store import DocumentStore
+
 
 class Services:
     """One instance of each use case, wired with the ports it uses (built by the composition root)."""
@@ -59,12 +59,34 @@ class Services:
         self.certificates = CertificateService(ops, self.citizen_chain)
         self.registry = RegistryService(ops, self.citizen_chain)
         self.citizens = CitizenService(ops, store, tokens, self.certificates, subject_secret=subject_secret)
-        self.cases = CasesService(ops, store, self.usage, self.certificates, self.registry, self.citizen_chain,
-                                  subject_secret=subject_secret)
+        self.cases = CasesService(
+            ops, store, self.usage, self.certificates, self.registry, self.citizen_chain, subject_secret=subject_secret
+        )
 
 
 __all__ = [
-    "Actor", "CasesService", "Caller", "CertificateService", "CitizenService", "IndexLagging", "RegistryService", "AuditService", "ChainOps", "Conflict", "Content", "CouncilService", "Forbidden", "IdempotencyKeyReused",
-    "IncidentService", "InvalidInput", "NotFound", "ResourceService", "ServiceError", "Services",
-    "SignerUnavailable", "TxPending", "Unauthorized", "UsageService",
+    "Actor",
+    "AuditService",
+    "Caller",
+    "CasesService",
+    "CertificateService",
+    "ChainOps",
+    "CitizenService",
+    "Conflict",
+    "Content",
+    "CouncilService",
+    "Forbidden",
+    "IdempotencyKeyReused",
+    "IncidentService",
+    "IndexLagging",
+    "InvalidInput",
+    "NotFound",
+    "RegistryService",
+    "ResourceService",
+    "ServiceError",
+    "Services",
+    "SignerUnavailable",
+    "TxPending",
+    "Unauthorized",
+    "UsageService",
 ]

@@ -31,7 +31,7 @@ class Caller:
     def same(self, address: str | None) -> bool:
         return address is not None and address.lower() == self.address.lower()
 
-    def acting(self, officer_id: str | None) -> "Caller":
+    def acting(self, officer_id: str | None) -> Caller:
         """The same caller with ``officer_id`` as the acting officer."""
         return replace(self, officer_id=officer_id)
 

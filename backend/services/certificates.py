@@ -17,7 +17,8 @@ or not the certificate's issuer, gets the contract's custom error
 from __future__ import annotations
 
 import threading
-from typing import TYPE_CHECKING, Any, Sequence
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 from eth_utils import is_hex_address, to_checksum_address
 
@@ -37,7 +38,12 @@ STATUS = tuple(m.name.lower() for m in CertificateStatus)  # "unknown", "valid",
 # Contract errors that mean "this caller may not do this" (the chain layer's default
 # mapping would answer 409 for them): answered 403 with the contract's name and args.
 AUTHZ_REVERTS = (
-    "MissingRole", "NotTypeIssuer", "NotIssuer", "NotMortgagee", "NotSeizingCourt", "NotActiveDepartment",
+    "MissingRole",
+    "NotTypeIssuer",
+    "NotIssuer",
+    "NotMortgagee",
+    "NotSeizingCourt",
+    "NotActiveDepartment",
     "NotReporter",
 )
 
@@ -126,7 +132,14 @@ class CitizenChain:
         return self.ops.view(contract, fn, *args)
 
     def write(
-        self, account: "LocalAccount", contract: str, fn: str, args: Sequence[Any], *, op: str, key: str,
+        self,
+        account: LocalAccount,
+        contract: str,
+        fn: str,
+        args: Sequence[Any],
+        *,
+        op: str,
+        key: str,
         strict: bool = True,
     ) -> TxOutcome:
         self.require(contract)
@@ -165,8 +178,12 @@ class CitizenChain:
         target = self.ops.client.contract(contract)
         calldata = target.encode_abi(fn, args=args)
         outcome = self.write(
-            self.ops.account(actor), "Consortium", "proposeCouncilCall",
-            [target.address, bytes.fromhex(calldata[2:]), text_hash(justification)], op=op, key=key,
+            self.ops.account(actor),
+            "Consortium",
+            "proposeCouncilCall",
+            [target.address, bytes.fromhex(calldata[2:]), text_hash(justification)],
+            op=op,
+            key=key,
         )
         created = self.ops.event(outcome, "ProposalCreated") or {}
         return {
@@ -202,8 +219,13 @@ class CertificateService:
         else:
             raise Conflict("the certificate type is already registered", type_code=code_text(code))
         result = self.chain.propose_council_call(
-            actor, "Certificates", "registerCertificateType", [code, issuer, default_validity_s], justification,
-            op=f"certificates.types.{h0x(code)}.propose", key=key,
+            actor,
+            "Certificates",
+            "registerCertificateType",
+            [code, issuer, default_validity_s],
+            justification,
+            op=f"certificates.types.{h0x(code)}.propose",
+            key=key,
         )
         return {"type_code": code_text(code), "issuer": issuer, "default_validity_s": default_validity_s, **result}
 
@@ -238,9 +260,12 @@ class CertificateService:
         if case_ref is None:
             case_ref = text_hash("direct:" + h0x(document_hash))
         outcome = self.chain.write(
-            self.ops.account(actor), "Certificates", "issue",
+            self.ops.account(actor),
+            "Certificates",
+            "issue",
             [code, document_hash, holder_hash, valid_from, valid_until, case_ref],
-            op="certificates.issue", key=key,
+            op="certificates.issue",
+            key=key,
         )
         ev = self.ops.event(outcome, "CertificateIssued") or {}
         return {
@@ -261,11 +286,20 @@ class CertificateService:
         officer = self.ops.officer(actor)
         self.chain.view("Certificates", "certificate", cert_id)  # 404 CertificatesUnknownCertificate
         outcome = self.chain.write(
-            self.ops.account(actor), "Certificates", "revoke", [cert_id, reason_hash],
-            op=f"certificates.{cert_id}.revoke", key=key,
+            self.ops.account(actor),
+            "Certificates",
+            "revoke",
+            [cert_id, reason_hash],
+            op=f"certificates.{cert_id}.revoke",
+            key=key,
         )
-        return {"cert_id": cert_id, "status": "revoked", "reason_hash": h0x(reason_hash),
-                "officer_hash": h0x(officer), **self.ops.tx(outcome)}
+        return {
+            "cert_id": cert_id,
+            "status": "revoked",
+            "reason_hash": h0x(reason_hash),
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
+        }
 
     def get(self, actor: Actor, cert_id: int) -> dict[str, Any]:
         """A certificate with its holder hash: its issuer, auditors and governors only."""
@@ -283,8 +317,15 @@ class CertificateService:
         )
         out: dict[str, Any] = {"document_hash": h0x(document_hash), "status": STATUS[int(status)]}
         if int(cert_id) == 0:
-            out.update(cert_id=None, issuer=None, type_code=None, issued_at=None, valid_from=None,
-                       valid_until=None, revoked_at=None)
+            out.update(
+                cert_id=None,
+                issuer=None,
+                type_code=None,
+                issued_at=None,
+                valid_from=None,
+                valid_until=None,
+                revoked_at=None,
+            )
             return out
         revoked_at = None
         if out["status"] == "revoked":
@@ -351,6 +392,14 @@ def _until(value: Any) -> int | None:
 
 
 __all__ = [
-    "AUTHZ_REVERTS", "CertificateService", "CitizenChain", "ContractNotDeployed", "STATUS",
-    "checksum", "code32", "code_text", "document_hash_of", "ref32",
+    "AUTHZ_REVERTS",
+    "STATUS",
+    "CertificateService",
+    "CitizenChain",
+    "ContractNotDeployed",
+    "checksum",
+    "code32",
+    "code_text",
+    "document_hash_of",
+    "ref32",
 ]

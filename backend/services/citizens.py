@@ -26,15 +26,15 @@ objections, and the citizen's certificates.
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from backend.core.identity import keccak_content_hash, keyed_text_hash
-from backend.services.certificates import CertificateService, CitizenChain
 from backend.core.tokens import TokenService
+from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.common import Actor, ChainOps, h0x
-from backend.store import DocumentStore
 from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
+from backend.store import DocumentStore
 
 if TYPE_CHECKING:  # pragma: no cover
     from eth_account.signers.local import LocalAccount
@@ -49,8 +49,16 @@ OBJECTION_MEDIA_TYPE = "text/plain; charset=utf-8"
 
 
 class CitizenService:
-    def __init__(self, ops: ChainOps, store: DocumentStore, tokens: TokenService, certificates: CertificateService,
-                 chain: CitizenChain | None = None, *, subject_secret: str) -> None:
+    def __init__(
+        self,
+        ops: ChainOps,
+        store: DocumentStore,
+        tokens: TokenService,
+        certificates: CertificateService,
+        chain: CitizenChain | None = None,
+        *,
+        subject_secret: str,
+    ) -> None:
         self.ops = ops
         self.store = store
         self.tokens = tokens
@@ -60,9 +68,7 @@ class CitizenService:
         self._auditor: str | None = None
 
     # -- session ---------------------------------------------------------------------------------
-    def open_session(
-        self, desk: Actor, id_type: str, id_value: str, ttl: timedelta = SESSION_TTL
-    ) -> dict[str, Any]:
+    def open_session(self, desk: Actor, id_type: str, id_value: str, ttl: timedelta = SESSION_TTL) -> dict[str, Any]:
         """A citizen token for the person the desk officer has identified (``desk.officer_id``)."""
         desk.require_role("department")
         officer = self.ops.officer(desk)
@@ -78,7 +84,7 @@ class CitizenService:
             "token_type": "bearer",
             "role": "citizen",
             "subject_hash": subject,
-            "expires_at": (datetime.now(timezone.utc) + ttl).isoformat(timespec="seconds"),
+            "expires_at": (datetime.now(UTC) + ttl).isoformat(timespec="seconds"),
             "ttl_s": int(ttl.total_seconds()),
             "front_desk": self.chain.party(desk.address),
             "officer_hash": h0x(officer),
@@ -92,8 +98,11 @@ class CitizenService:
         me = citizen.address.lower()
         index = self.ops.index
         total = index.count(subject_hash=me, event="UseRecorded", contract="UsageRights")
-        rows = index.query(subject_hash=me, event="UseRecorded", contract="UsageRights",
-                           limit=limit, offset=offset) if total else []
+        rows = (
+            index.query(subject_hash=me, event="UseRecorded", contract="UsageRights", limit=limit, offset=offset)
+            if total
+            else []
+        )
         legal: dict[str, str | None] = {}
         for r in rows:
             gid = str(r["args"]["grantId"])
@@ -101,8 +110,14 @@ class CitizenService:
                 issued = index.first("UsageRights", "GrantIssued", grantId=gid)
                 legal[gid] = issued["args"].get("legalBasisHash") if issued else None
         items = [self._use_view(r, legal.get(str(r["args"]["grantId"]))) for r in rows]
-        return {"total": total, "offset": offset, "limit": limit, "index_stale": stale, "indexed_to_block": seen,
-                "items": items}
+        return {
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "index_stale": stale,
+            "indexed_to_block": seen,
+            "items": items,
+        }
 
     def _use_view(self, r: dict[str, Any], legal_basis_hash: str | None) -> dict[str, Any]:
         a = r["args"]
@@ -142,9 +157,13 @@ class CitizenService:
         if not already:
             document = self.store.put(text.encode(), auditor.address, OBJECTION_MEDIA_TYPE)
         outcome = self.chain.write(
-            auditor, "Accountability", "fileIncident",
+            auditor,
+            "Accountability",
+            "fileIncident",
             [UNAUTHORIZED_USE, USE, grant_id, use_index, evidence, OBJECTION_WINDOW_S],
-            op=op, key=obj_key, strict=False,
+            op=op,
+            key=obj_key,
+            strict=False,
         )
         ev = self.ops.event(outcome, "IncidentFiled") or {}
         return {
@@ -172,7 +191,7 @@ class CitizenService:
                 break
         raise Forbidden("no use of your data with this grant and use index", grant_id=grant_id, use_index=use_index)
 
-    def _auditor_account(self) -> "LocalAccount":
+    def _auditor_account(self) -> LocalAccount:
         """The first auditor of the consortium whose key this backend holds."""
         if self._auditor is not None:
             return self.ops.account_for(self._auditor)

@@ -12,20 +12,19 @@ from __future__ import annotations
 import json
 import re
 import threading
-from typing import Any, Callable, Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
-from backend.chain import ChainClient, ContractRevert, Manifest, TxOutcome, TxRejected, TxSender
-from backend.chain import outbox
+from backend.chain import ChainClient, ContractRevert, Manifest, TxOutcome, TxRejected, TxSender, outbox
 from backend.chain.enums import Classification, IncidentStatus, IncidentType, ProposalKind, RequestStatus, SubjectKind
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
 from backend.indexer.query import EventIndex, IndexBehind
 from backend.services.caller import Caller
 from backend.services.errors import IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
-
 
 ZERO32 = b"\x00" * 32
 HEX32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")

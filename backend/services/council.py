@@ -14,10 +14,15 @@ import time
 from typing import Any
 
 from backend.services.common import (
-    CLASSIFICATIONS, INCIDENT_STATUS, PROPOSAL_KINDS, REQUEST_STATUS, Actor, ChainOps, text_hash,
+    CLASSIFICATIONS,
+    INCIDENT_STATUS,
+    PROPOSAL_KINDS,
+    REQUEST_STATUS,
+    Actor,
+    ChainOps,
+    text_hash,
 )
 from backend.services.errors import Conflict, InvalidInput
-
 
 SECRET = 3
 RULABLE = (2, 3)  # IncidentStatus Responded, Escalated
@@ -75,21 +80,31 @@ class CouncilService:
             if status not in ("OwnerApproved", "Escalated"):
                 continue
             rid_res = int(req["resourceId"])
-            out.append({
-                "request_id": rid, "resource_id": rid_res, "status": status, "requester": req["requester"],
-                "owner": self.ops.view("DataCatalog", "ownerOf", rid_res),
-                "classification": CLASSIFICATIONS[int(self.ops.view("DataCatalog", "classificationOf", rid_res))],
-                "purpose_code": int(req["purposeCode"]), "max_uses": int(req["maxUses"]),
-                "duration_s": int(req["duration"]),
-            })
+            out.append(
+                {
+                    "request_id": rid,
+                    "resource_id": rid_res,
+                    "status": status,
+                    "requester": req["requester"],
+                    "owner": self.ops.view("DataCatalog", "ownerOf", rid_res),
+                    "classification": CLASSIFICATIONS[int(self.ops.view("DataCatalog", "classificationOf", rid_res))],
+                    "purpose_code": int(req["purposeCode"]),
+                    "max_uses": int(req["maxUses"]),
+                    "duration_s": int(req["duration"]),
+                }
+            )
         return out
 
     def approve_proposal(self, actor: Actor, proposal_id: int, *, key: str) -> dict[str, Any]:
         actor.require_role("governor")
         self.ops.view("Consortium", "proposal", proposal_id)  # 404 when unknown
         outcome = self.ops.write(
-            self.ops.account(actor), "Consortium", "approve", [proposal_id],
-            op=f"proposals.{proposal_id}.approve", key=key,
+            self.ops.account(actor),
+            "Consortium",
+            "approve",
+            [proposal_id],
+            op=f"proposals.{proposal_id}.approve",
+            key=key,
         )
         approved = self.ops.event(outcome, "ProposalApproved") or {}
         return {
@@ -100,7 +115,9 @@ class CouncilService:
             **self.ops.tx(outcome),
         }
 
-    def propose_request_approval(self, actor: Actor, request_id: int, justification: str, *, key: str) -> dict[str, Any]:
+    def propose_request_approval(
+        self, actor: Actor, request_id: int, justification: str, *, key: str
+    ) -> dict[str, Any]:
         """Propose ``councilApprove(request_id)``; unanimous when the resource is SECRET."""
         actor.require_role("governor")
         req = self.ops.view("UsageRights", "request", request_id)  # 404 when unknown
@@ -111,9 +128,12 @@ class CouncilService:
         calldata = usage.encode_abi("councilApprove", args=[request_id])
         fn = "proposeUnanimousCouncilCall" if cls == SECRET else "proposeCouncilCall"
         outcome = self.ops.write(
-            self.ops.account(actor), "Consortium", fn,
+            self.ops.account(actor),
+            "Consortium",
+            fn,
             [usage.address, bytes.fromhex(calldata[2:]), text_hash(justification)],
-            op=f"council.requests.{request_id}.propose", key=key,
+            op=f"council.requests.{request_id}.propose",
+            key=key,
         )
         created = self.ops.event(outcome, "ProposalCreated") or {}
         return {
@@ -144,16 +164,26 @@ class CouncilService:
         inc = self.ops.view("Accountability", "incident", incident_id)  # 404 when unknown
         status = int(inc["status"])
         if status not in RULABLE:
-            raise Conflict("only an answered or escalated incident can be ruled on", incident_id=incident_id,
-                           status=INCIDENT_STATUS[status])
+            raise Conflict(
+                "only an answered or escalated incident can be ruled on",
+                incident_id=incident_id,
+                status=INCIDENT_STATUS[status],
+            )
         self.ops.officer(actor)
         ruling_hash = text_hash(text)
         accountability = self.ops.client.contract("Accountability")
         calldata = accountability.encode_abi("rule", args=[incident_id, upheld, ruling_hash])
         outcome = self.ops.write(
-            self.ops.account(actor), "Consortium", "proposeCouncilCall",
-            [accountability.address, bytes.fromhex(calldata[2:]), text_hash(f"ruling on incident {incident_id}: {text}")],
-            op=f"council.incidents.{incident_id}.ruling", key=key,
+            self.ops.account(actor),
+            "Consortium",
+            "proposeCouncilCall",
+            [
+                accountability.address,
+                bytes.fromhex(calldata[2:]),
+                text_hash(f"ruling on incident {incident_id}: {text}"),
+            ],
+            op=f"council.incidents.{incident_id}.ruling",
+            key=key,
         )
         created = self.ops.event(outcome, "ProposalCreated") or {}
         return {

@@ -13,8 +13,16 @@ from typing import Any
 from backend.chain.idempotency import KeyReused, TxPending
 
 __all__ = [
-    "Conflict", "Forbidden", "IdempotencyKeyReused", "IndexLagging", "InvalidInput", "NotFound", "ServiceError",
-    "SignerUnavailable", "TxPending", "Unauthorized",
+    "Conflict",
+    "Forbidden",
+    "IdempotencyKeyReused",
+    "IndexLagging",
+    "InvalidInput",
+    "NotFound",
+    "ServiceError",
+    "SignerUnavailable",
+    "TxPending",
+    "Unauthorized",
 ]
 
 

@@ -22,7 +22,6 @@ from backend.services.common import (
 )
 from backend.services.errors import Forbidden, InvalidInput
 
-
 DEFAULT_RESPONSE_WINDOW_S = 7 * 24 * 3600
 
 
@@ -57,9 +56,12 @@ class IncidentService:
         if actor.role == "department":
             self._check_may_file(actor, kind, subject_id)
         outcome = self.ops.write(
-            self.ops.account(actor), "Accountability", "fileIncident",
+            self.ops.account(actor),
+            "Accountability",
+            "fileIncident",
             [itype, kind, subject_id, use_index, evidence_hash, response_window_s],
-            op="incidents.file", key=key,
+            op="incidents.file",
+            key=key,
         )
         ev = self.ops.event(outcome, "IncidentFiled") or {}
         return {
@@ -84,11 +86,19 @@ class IncidentService:
             raise Forbidden("only the department held responsible answers this incident", incident_id=incident_id)
         self.ops.officer(actor)
         outcome = self.ops.write(
-            self.ops.account(actor), "Accountability", "respond", [incident_id, response_hash],
-            op=f"incidents.{incident_id}.respond", key=key,
+            self.ops.account(actor),
+            "Accountability",
+            "respond",
+            [incident_id, response_hash],
+            op=f"incidents.{incident_id}.respond",
+            key=key,
         )
-        return {"incident_id": incident_id, "status": "Responded", "response_hash": "0x" + response_hash.hex(),
-                **self.ops.tx(outcome)}
+        return {
+            "incident_id": incident_id,
+            "status": "Responded",
+            "response_hash": "0x" + response_hash.hex(),
+            **self.ops.tx(outcome),
+        }
 
     def get(self, actor: Actor, incident_id: int) -> dict[str, Any]:
         inc = self.ops.view("Accountability", "incident", incident_id)

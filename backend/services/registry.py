@@ -25,7 +25,6 @@ from backend.services.certificates import STATUS, CitizenChain, checksum, code32
 from backend.services.common import Actor, ChainOps, h0x
 from backend.services.errors import Conflict, Forbidden, InvalidInput
 
-
 ROLES = tuple(m.name for m in Role)  # IPropertyRegistry.Role: REGISTRAR, BANK, COURT, INSPECTOR
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
 REG = "PropertyRegistry"
@@ -66,20 +65,28 @@ class RegistryService:
         code = role_code(role)
         self.ops.officer(actor)
         if bool(self.chain.view(REG, "hasRole", dept, code)) == enabled:
-            raise Conflict("the department already has this role setting", department=dept, role=ROLES[code],
-                           enabled=enabled)
+            raise Conflict(
+                "the department already has this role setting", department=dept, role=ROLES[code], enabled=enabled
+            )
         if enabled and not self.chain.view("Consortium", "isActiveDepartment", dept):
             raise Conflict("the department is not an active department", department=dept)
         result = self.chain.propose_council_call(
-            actor, REG, "setRole", [dept, code, enabled], justification,
-            op=f"registry.roles.{dept}.{code}.{int(enabled)}.propose", key=key,
+            actor,
+            REG,
+            "setRole",
+            [dept, code, enabled],
+            justification,
+            op=f"registry.roles.{dept}.{code}.{int(enabled)}.propose",
+            key=key,
         )
         return {"department": self.chain.party(dept), "role": ROLES[code], "enabled": enabled, **result}
 
     def roles_of(self, department: str) -> dict[str, Any]:
         dept = checksum(department, "department")
-        return {"department": self.chain.party(dept),
-                "roles": [r for i, r in enumerate(ROLES) if self.chain.view(REG, "hasRole", dept, i)]}
+        return {
+            "department": self.chain.party(dept),
+            "roles": [r for i, r in enumerate(ROLES) if self.chain.view(REG, "hasRole", dept, i)],
+        }
 
     # -- registrar ---------------------------------------------------------------------------------
     def units(self, actor: Actor, offset: int, limit: int) -> dict[str, Any]:
@@ -90,27 +97,48 @@ class RegistryService:
         items = []
         for ev in evs[offset : offset + limit]:
             a = ev["args"]
-            items.append({"unit_id": int(a["unitId"]), "parcel_code": code_text(a["parcelCode"]),
-                          "building_code": code_text(a["buildingCode"]), "unit_code": code_text(a["unitCode"]),
-                          "planned_use": int(a["plannedUse"]), "area_m2": int(a["areaM2"])})
+            items.append(
+                {
+                    "unit_id": int(a["unitId"]),
+                    "parcel_code": code_text(a["parcelCode"]),
+                    "building_code": code_text(a["buildingCode"]),
+                    "unit_code": code_text(a["unitCode"]),
+                    "planned_use": int(a["plannedUse"]),
+                    "area_m2": int(a["areaM2"]),
+                }
+            )
         return {"total": len(evs), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     def register_unit(
-        self, actor: Actor, parcel_code: str, building_code: str | None, unit_code: str | None,
-        planned_use: int, area_m2: int, *, key: str,
+        self,
+        actor: Actor,
+        parcel_code: str,
+        building_code: str | None,
+        unit_code: str | None,
+        planned_use: int,
+        area_m2: int,
+        *,
+        key: str,
     ) -> dict[str, Any]:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         parcel = code32(parcel_code, "parcel_code")
         building = code32(building_code, "building_code") if building_code else b"\0" * 32
         unit = code32(unit_code, "unit_code") if unit_code else b"\0" * 32
-        outcome = self._write(actor, "registerUnit", [parcel, building, unit, planned_use, area_m2],
-                              op="registry.units.register", key=key)
+        outcome = self._write(
+            actor, "registerUnit", [parcel, building, unit, planned_use, area_m2], op="registry.units.register", key=key
+        )
         ev = self.ops.event(outcome, "UnitRegistered") or {}
         return {
-            "unit_id": ev.get("unitId"), "parcel_code": code_text(parcel), "building_code": code_text(building),
-            "unit_code": code_text(unit), "planned_use": planned_use, "area_m2": area_m2,
-            "registrar": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome),
+            "unit_id": ev.get("unitId"),
+            "parcel_code": code_text(parcel),
+            "building_code": code_text(building),
+            "unit_code": code_text(unit),
+            "planned_use": planned_use,
+            "area_m2": area_m2,
+            "registrar": self.chain.party(actor.address),
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
         }
 
     def first_ownership(
@@ -119,34 +147,61 @@ class RegistryService:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         self.chain.view(REG, "unit", unit_id)  # 404 PropertyRegistryUnknownUnit
-        outcome = self._write(actor, "registerFirstOwnership", [unit_id, owner_hash, evidence_hash, case_ref],
-                              op=f"registry.units.{unit_id}.ownership", key=key)
+        outcome = self._write(
+            actor,
+            "registerFirstOwnership",
+            [unit_id, owner_hash, evidence_hash, case_ref],
+            op=f"registry.units.{unit_id}.ownership",
+            key=key,
+        )
         ev = self.ops.event(outcome, "FirstOwnershipRegistered") or {}
         return {
-            "unit_id": unit_id, "entry_id": ev.get("entryId"), "previous_entry_id": None,
-            "owner_hash": h0x(owner_hash), "evidence_hash": h0x(evidence_hash), "case_ref": h0x(case_ref),
-            "registrar": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome),
+            "unit_id": unit_id,
+            "entry_id": ev.get("entryId"),
+            "previous_entry_id": None,
+            "owner_hash": h0x(owner_hash),
+            "evidence_hash": h0x(evidence_hash),
+            "case_ref": h0x(case_ref),
+            "registrar": self.chain.party(actor.address),
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
         }
 
     def transfer(
-        self, actor: Actor, unit_id: int, new_owner_hash: bytes, evidence_hash: bytes,
-        prior_certificate_hash: bytes, case_ref: bytes, *, key: str,
+        self,
+        actor: Actor,
+        unit_id: int,
+        new_owner_hash: bytes,
+        evidence_hash: bytes,
+        prior_certificate_hash: bytes,
+        case_ref: bytes,
+        *,
+        key: str,
     ) -> dict[str, Any]:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         u = self.chain.view(REG, "unit", unit_id)  # 404 PropertyRegistryUnknownUnit
         self._check_prior_certificate(unit_id, u, prior_certificate_hash)
         outcome = self._write(
-            actor, "registerTransfer", [unit_id, new_owner_hash, evidence_hash, prior_certificate_hash, case_ref],
-            op=f"registry.units.{unit_id}.transfer", key=key,
+            actor,
+            "registerTransfer",
+            [unit_id, new_owner_hash, evidence_hash, prior_certificate_hash, case_ref],
+            op=f"registry.units.{unit_id}.transfer",
+            key=key,
         )
         ev = self.ops.event(outcome, "TitleTransferred") or {}
         return {
-            "unit_id": unit_id, "entry_id": ev.get("entryId"), "previous_entry_id": ev.get("previousEntryId"),
-            "owner_hash": h0x(new_owner_hash), "evidence_hash": h0x(evidence_hash),
-            "prior_certificate_hash": h0x(prior_certificate_hash), "case_ref": h0x(case_ref),
+            "unit_id": unit_id,
+            "entry_id": ev.get("entryId"),
+            "previous_entry_id": ev.get("previousEntryId"),
+            "owner_hash": h0x(new_owner_hash),
+            "evidence_hash": h0x(evidence_hash),
+            "prior_certificate_hash": h0x(prior_certificate_hash),
+            "case_ref": h0x(case_ref),
             "carried_mortgages": ev.get("carriedMortgages"),
-            "registrar": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome),
+            "registrar": self.chain.party(actor.address),
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
         }
 
     def _check_prior_certificate(self, unit_id: int, u: dict[str, Any], cert_hash: bytes) -> None:
@@ -156,13 +211,20 @@ class RegistryService:
         status, cert_id, *_ = self.chain.view("Certificates", "verify", cert_hash)
         status_name = STATUS[int(status)]
         if status_name != "valid":
-            raise PriorCertificateNotValid("the prior certificate does not verify as valid",
-                                           prior_certificate_hash=h0x(cert_hash), status=status_name, unit_id=unit_id)
+            raise PriorCertificateNotValid(
+                "the prior certificate does not verify as valid",
+                prior_certificate_hash=h0x(cert_hash),
+                status=status_name,
+                unit_id=unit_id,
+            )
         holder = self.chain.view("Certificates", "certificate", int(cert_id))["holderHash"]
         if holder.lower() != u["currentOwnerHash"].lower():
-            raise PriorCertificateNotCurrentOwner("the prior certificate is not held by the unit's current owner",
-                                                  prior_certificate_hash=h0x(cert_hash), cert_id=int(cert_id),
-                                                  unit_id=unit_id)
+            raise PriorCertificateNotCurrentOwner(
+                "the prior certificate is not held by the unit's current owner",
+                prior_certificate_hash=h0x(cert_hash),
+                cert_id=int(cert_id),
+                unit_id=unit_id,
+            )
 
     # -- bank --------------------------------------------------------------------------------------
     def register_mortgage(
@@ -171,55 +233,91 @@ class RegistryService:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         self.chain.view(REG, "unit", unit_id)
-        outcome = self._write(actor, "registerMortgage", [unit_id, creditor_ref, terms_hash],
-                              op=f"registry.units.{unit_id}.mortgages", key=key)
+        outcome = self._write(
+            actor,
+            "registerMortgage",
+            [unit_id, creditor_ref, terms_hash],
+            op=f"registry.units.{unit_id}.mortgages",
+            key=key,
+        )
         ev = self.ops.event(outcome, "MortgageRegistered") or {}
         return {
-            "mortgage_id": ev.get("mortgageId"), "unit_id": unit_id, "title_entry_id": ev.get("titleEntryId"),
-            "creditor_ref": h0x(creditor_ref), "terms_hash": h0x(terms_hash),
-            "bank": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome),
+            "mortgage_id": ev.get("mortgageId"),
+            "unit_id": unit_id,
+            "title_entry_id": ev.get("titleEntryId"),
+            "creditor_ref": h0x(creditor_ref),
+            "terms_hash": h0x(terms_hash),
+            "bank": self.chain.party(actor.address),
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
         }
 
     def consent_mortgage(self, actor: Actor, mortgage_id: int, *, key: str) -> dict[str, Any]:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         self.chain.view(REG, "mortgage", mortgage_id)  # 404 PropertyRegistryUnknownMortgage
-        outcome = self._write(actor, "consentToTransfer", [mortgage_id],
-                              op=f"registry.mortgages.{mortgage_id}.consent", key=key)
+        outcome = self._write(
+            actor, "consentToTransfer", [mortgage_id], op=f"registry.mortgages.{mortgage_id}.consent", key=key
+        )
         ev = self.ops.event(outcome, "MortgageTransferConsented") or {}
-        return {"mortgage_id": mortgage_id, "unit_id": ev.get("unitId"), "consented_entry_id": ev.get("titleEntryId"),
-                "officer_hash": h0x(officer), **self.ops.tx(outcome)}
+        return {
+            "mortgage_id": mortgage_id,
+            "unit_id": ev.get("unitId"),
+            "consented_entry_id": ev.get("titleEntryId"),
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
+        }
 
     def release_mortgage(self, actor: Actor, mortgage_id: int, *, key: str) -> dict[str, Any]:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         self.chain.view(REG, "mortgage", mortgage_id)
-        outcome = self._write(actor, "releaseMortgage", [mortgage_id],
-                              op=f"registry.mortgages.{mortgage_id}.release", key=key)
+        outcome = self._write(
+            actor, "releaseMortgage", [mortgage_id], op=f"registry.mortgages.{mortgage_id}.release", key=key
+        )
         ev = self.ops.event(outcome, "MortgageReleased") or {}
-        return {"mortgage_id": mortgage_id, "unit_id": ev.get("unitId"), "released": True,
-                "officer_hash": h0x(officer), **self.ops.tx(outcome)}
+        return {
+            "mortgage_id": mortgage_id,
+            "unit_id": ev.get("unitId"),
+            "released": True,
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
+        }
 
     # -- court -------------------------------------------------------------------------------------
     def register_seizure(self, actor: Actor, unit_id: int, court_order_hash: bytes, *, key: str) -> dict[str, Any]:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         self.chain.view(REG, "unit", unit_id)
-        outcome = self._write(actor, "registerSeizure", [unit_id, court_order_hash],
-                              op=f"registry.units.{unit_id}.seizures", key=key)
+        outcome = self._write(
+            actor, "registerSeizure", [unit_id, court_order_hash], op=f"registry.units.{unit_id}.seizures", key=key
+        )
         ev = self.ops.event(outcome, "SeizureRegistered") or {}
-        return {"seizure_id": ev.get("seizureId"), "unit_id": unit_id, "court_order_hash": h0x(court_order_hash),
-                "court": self.chain.party(actor.address), "officer_hash": h0x(officer), **self.ops.tx(outcome)}
+        return {
+            "seizure_id": ev.get("seizureId"),
+            "unit_id": unit_id,
+            "court_order_hash": h0x(court_order_hash),
+            "court": self.chain.party(actor.address),
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
+        }
 
     def release_seizure(self, actor: Actor, seizure_id: int, order_hash: bytes, *, key: str) -> dict[str, Any]:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         self.chain.view(REG, "seizure", seizure_id)  # 404 PropertyRegistryUnknownSeizure
-        outcome = self._write(actor, "releaseSeizure", [seizure_id, order_hash],
-                              op=f"registry.seizures.{seizure_id}.release", key=key)
+        outcome = self._write(
+            actor, "releaseSeizure", [seizure_id, order_hash], op=f"registry.seizures.{seizure_id}.release", key=key
+        )
         ev = self.ops.event(outcome, "SeizureReleased") or {}
-        return {"seizure_id": seizure_id, "unit_id": ev.get("unitId"), "release_order_hash": h0x(order_hash),
-                "released": True, "officer_hash": h0x(officer), **self.ops.tx(outcome)}
+        return {
+            "seizure_id": seizure_id,
+            "unit_id": ev.get("unitId"),
+            "release_order_hash": h0x(order_hash),
+            "released": True,
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
+        }
 
     # -- inspector ---------------------------------------------------------------------------------
     def report_use(
@@ -228,16 +326,26 @@ class RegistryService:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         self.chain.view(REG, "unit", unit_id)
-        outcome = self._write(actor, "reportActualUse", [unit_id, actual_use, inspection_hash],
-                              op=f"registry.units.{unit_id}.use-reports", key=key)
+        outcome = self._write(
+            actor,
+            "reportActualUse",
+            [unit_id, actual_use, inspection_hash],
+            op=f"registry.units.{unit_id}.use-reports",
+            key=key,
+        )
         flagged = self.ops.event(outcome, "UseMismatchFlagged")
         ev = flagged or self.ops.event(outcome, "UseReported") or {}
         return {
-            "unit_id": unit_id, "report_index": ev.get("reportIndex"), "actual_use": actual_use,
-            "planned_use": (flagged or {}).get("plannedUse"), "mismatch": flagged is not None,
+            "unit_id": unit_id,
+            "report_index": ev.get("reportIndex"),
+            "actual_use": actual_use,
+            "planned_use": (flagged or {}).get("plannedUse"),
+            "mismatch": flagged is not None,
             "event": "UseMismatchFlagged" if flagged is not None else "UseReported",
-            "inspection_hash": h0x(inspection_hash), "inspector": self.chain.party(actor.address),
-            "officer_hash": h0x(officer), **self.ops.tx(outcome),
+            "inspection_hash": h0x(inspection_hash),
+            "inspector": self.chain.party(actor.address),
+            "officer_hash": h0x(officer),
+            **self.ops.tx(outcome),
         }
 
     # -- reads -------------------------------------------------------------------------------------
@@ -266,7 +374,8 @@ class RegistryService:
             "active_seizures": int(u["activeSeizureCount"]),
             "active_mortgages": int(u["activeMortgageCount"]),
             "outstanding_mortgages": int(u["outstandingMortgageCount"]),
-            "transferable": int(u["currentEntryId"]) != 0 and int(u["activeSeizureCount"]) == 0
+            "transferable": int(u["currentEntryId"]) != 0
+            and int(u["activeSeizureCount"]) == 0
             and int(u["outstandingMortgageCount"]) == 0,
             "use_mismatch": bool(u["useMismatch"]),
             "last_actual_use": int(u["lastActualUse"]) or None,
@@ -297,7 +406,9 @@ class RegistryService:
                     "registered_at": int(m["registeredAt"]),
                     "released_at": int(m["releasedAt"]) or None,
                     "outstanding": bool(m["outstanding"]),
-                    "status": "released" if int(m["releasedAt"]) else ("outstanding" if m["outstanding"] else "consented"),
+                    "status": "released"
+                    if int(m["releasedAt"])
+                    else ("outstanding" if m["outstanding"] else "consented"),
                 }
                 for m in mortgages
             ],

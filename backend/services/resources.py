@@ -20,9 +20,7 @@ from backend.services.common import (
     hex32,
 )
 from backend.services.errors import Forbidden, InvalidInput, NotFound
-from backend.store import normalise_hash
-
-from backend.store import DocumentStore
+from backend.store import DocumentStore, normalise_hash
 
 JSON_MEDIA_TYPE = "application/json"
 MAX_CONTENT_BYTES = 16 * 1024 * 1024
@@ -34,7 +32,7 @@ class Content:
     media_type: str
 
     @classmethod
-    def from_record(cls, record: Any) -> "Content":
+    def from_record(cls, record: Any) -> Content:
         return cls(canonical_json(record), JSON_MEDIA_TYPE)
 
 
@@ -72,9 +70,12 @@ class ResourceService:
         account = self.ops.account(actor)
         content_hash = self.store.put(content.data, actor.address, content.media_type)
         outcome = self.ops.write(
-            account, "DataCatalog", "registerResource",
+            account,
+            "DataCatalog",
+            "registerResource",
             [cls, schema_hash, bytes.fromhex(content_hash[2:]), steward, subject or ZERO32],
-            op="resources.register", key=key,
+            op="resources.register",
+            key=key,
         )
         ev = self.ops.event(outcome, "ResourceRegistered") or {}
         return {
@@ -99,9 +100,12 @@ class ResourceService:
         account = self.ops.account(actor)
         content_hash = self.store.put(content.data, actor.address, content.media_type, resource_id=resource_id)
         outcome = self.ops.write(
-            account, "DataCatalog", "publishVersion",
+            account,
+            "DataCatalog",
+            "publishVersion",
             [resource_id, bytes.fromhex(content_hash[2:]), officer],
-            op=f"resources.{resource_id}.publish", key=key,
+            op=f"resources.{resource_id}.publish",
+            key=key,
         )
         ev = self.ops.event(outcome, "VersionPublished") or {}
         return {
@@ -121,8 +125,12 @@ class ResourceService:
         root = hex32(merkle_root, "merkle_root")
         self._require_owner(actor, resource_id)
         outcome = self.ops.write(
-            self.ops.account(actor), "DataCatalog", "anchorRoot", [resource_id, root, record_count],
-            op=f"resources.{resource_id}.anchor", key=key,
+            self.ops.account(actor),
+            "DataCatalog",
+            "anchorRoot",
+            [resource_id, root, record_count],
+            op=f"resources.{resource_id}.anchor",
+            key=key,
         )
         ev = self.ops.event(outcome, "RootAnchored") or {}
         return {
@@ -158,14 +166,16 @@ class ResourceService:
         for v in range(1, int(r["versionCount"]) + 1):
             content_hash, published_at = self.ops.view("DataCatalog", "versionHash", resource_id, v)
             meta = self.store.metadata(content_hash)
-            versions.append({
-                "version": v,
-                "content_hash": content_hash,
-                "published_at": published_at,
-                "media_type": meta.media_type if meta else None,
-                "size": meta.size if meta else None,
-                "stored": meta is not None,
-            })
+            versions.append(
+                {
+                    "version": v,
+                    "content_hash": content_hash,
+                    "published_at": published_at,
+                    "media_type": meta.media_type if meta else None,
+                    "size": meta.size if meta else None,
+                    "stored": meta is not None,
+                }
+            )
         out["versions"] = versions
         return out
 
@@ -176,8 +186,13 @@ class ResourceService:
         v, content_hash = self.version_hash(resource_id, r, version)
         data = self.store.get(content_hash, actor.address)  # verifies the hash on decrypt
         meta = self.store.metadata(content_hash)
-        return {"resource_id": resource_id, "version": v, "content_hash": content_hash,
-                "media_type": meta.media_type if meta else None, "data": data}
+        return {
+            "resource_id": resource_id,
+            "version": v,
+            "content_hash": content_hash,
+            "media_type": meta.media_type if meta else None,
+            "data": data,
+        }
 
     # -- helpers ------------------------------------------------------------------------------
     def version_hash(self, resource_id: int, r: dict[str, Any], version: int | None) -> tuple[int, str]:

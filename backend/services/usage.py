@@ -13,13 +13,16 @@ import functools
 import logging
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
+from backend.chain.batching import UseBatcher, UseEntry, result_or_raise
 from backend.chain.outbox import OutboxTx
 from backend.services.common import (
     REQUEST_STATUS,
@@ -31,13 +34,15 @@ from backend.services.common import (
     text_hash,
 )
 from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, NotFound, TxPending
-from backend.chain.batching import UseBatcher, UseEntry, result_or_raise
-from backend.store import AccessDenied, CannotRevokeOwner, DocumentMissing, TamperDetected, normalise_hash
-
-from sqlalchemy.orm import Session
-
 from backend.services.resources import ResourceService
-from backend.store import DocumentStore
+from backend.store import (
+    AccessDenied,
+    CannotRevokeOwner,
+    DocumentMissing,
+    DocumentStore,
+    TamperDetected,
+    normalise_hash,
+)
 
 log = logging.getLogger(__name__)
 
@@ -55,8 +60,9 @@ def fields_hash(fields: list[str]) -> bytes:
 
 
 class UsageService:
-    def __init__(self, ops: ChainOps, store: DocumentStore, sessions: Callable[[], Session],
-                 resources: ResourceService) -> None:
+    def __init__(
+        self, ops: ChainOps, store: DocumentStore, sessions: Callable[[], Session], resources: ResourceService
+    ) -> None:
         self.ops = ops
         self.store = store
         self.sessions = sessions
@@ -69,8 +75,13 @@ class UsageService:
         self._grants_lock = threading.Lock()
         self._legacy: dict[str, bool] = {}  # signer -> has single recordUse rows (pre-batcher keys)
         self.batcher = UseBatcher(
-            ops.sender, ops.client, ops.account_for, ops,
-            on_grant_change=self.forget_grant, on_mined=ops.index.note_write, key_reused=IdempotencyKeyReused,
+            ops.sender,
+            ops.client,
+            ops.account_for,
+            ops,
+            on_grant_change=self.forget_grant,
+            on_mined=ops.index.note_write,
+            key_reused=IdempotencyKeyReused,
         )
 
     # -- requests -----------------------------------------------------------------------------
@@ -94,9 +105,13 @@ class UsageService:
         if approval_deadline is None:
             approval_deadline = self.ops.chain_time() + DEFAULT_APPROVAL_WINDOW_S
         outcome = self.ops.write(
-            self.ops.account(actor), "UsageRights", "requestUse",
+            self.ops.account(actor),
+            "UsageRights",
+            "requestUse",
             [resource_id, purpose_code, legal_basis_hash, fields_hash_, duration_s, max_uses, approval_deadline],
-            op="requests.create", key=key, strict=strict,
+            op="requests.create",
+            key=key,
+            strict=strict,
         )
         ev = self.ops.event(outcome, "UseRequested") or {}
         return {
@@ -119,8 +134,12 @@ class UsageService:
         req = self._request_as_owner(actor, request_id)
         self.ops.officer(actor)
         outcome = self.ops.write(
-            self.ops.account(actor), "UsageRights", "approveRequest", [request_id, reason_hash],
-            op=f"requests.{request_id}.approve", key=key,
+            self.ops.account(actor),
+            "UsageRights",
+            "approveRequest",
+            [request_id, reason_hash],
+            op=f"requests.{request_id}.approve",
+            key=key,
         )
         approved = self.ops.event(outcome, "RequestApproved") or {}
         issued = self.ops.event(outcome, "GrantIssued")
@@ -142,8 +161,12 @@ class UsageService:
         self._request_as_owner(actor, request_id)
         self.ops.officer(actor)
         outcome = self.ops.write(
-            self.ops.account(actor), "UsageRights", "denyRequest", [request_id, reason_hash],
-            op=f"requests.{request_id}.deny", key=key,
+            self.ops.account(actor),
+            "UsageRights",
+            "denyRequest",
+            [request_id, reason_hash],
+            op=f"requests.{request_id}.deny",
+            key=key,
         )
         return {"request_id": request_id, "status": "Denied", **self.ops.tx(outcome)}
 
@@ -212,8 +235,12 @@ class UsageService:
         self.batcher.invalidate_grant(grant_id)
         try:
             outcome = self.ops.write(
-                self.ops.account(actor), "UsageRights", "revokeGrant", [grant_id, reason_hash],
-                op=f"grants.{grant_id}.revoke", key=key,
+                self.ops.account(actor),
+                "UsageRights",
+                "revokeGrant",
+                [grant_id, reason_hash],
+                op=f"grants.{grant_id}.revoke",
+                key=key,
             )
         finally:
             self.forget_grant(grant_id)
@@ -223,7 +250,13 @@ class UsageService:
 
     # -- uses ---------------------------------------------------------------------------------
     def record_use(
-        self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, *, key: str,
+        self,
+        actor: Actor,
+        grant_id: int,
+        subject: bytes | None,
+        context_ref: bytes | None,
+        *,
+        key: str,
         respond_async: bool = False,
     ) -> dict[str, Any]:
         """Record one use (joins the batch of its grant). Synchronous by default: the
@@ -233,8 +266,12 @@ class UsageService:
         g = self._grant_as_grantee(actor, grant_id)
         submitted, replay = self._submit(actor, grant_id, subject, context_ref, key, op=f"grants.{grant_id}.use")
         if respond_async and isinstance(submitted, UseEntry):
-            return {"status": "queued", "grant_id": grant_id, "resource_id": int(g["resourceId"]),
-                    "idempotency_key": key}
+            return {
+                "status": "queued",
+                "grant_id": grant_id,
+                "resource_id": int(g["resourceId"]),
+                "idempotency_key": key,
+            }
         use = self._use_result(submitted, key, grant_id)
         return self._use_body(grant_id, int(g["resourceId"]), use)
 
@@ -250,9 +287,9 @@ class UsageService:
         account = self.ops.account(actor)
         g = self._cached_grant(grant_id)
         if g is None or self._legacy.get(account.address) is not False:
-            return await anyio.to_thread.run_sync(functools.partial(
-                self.record_use, actor, grant_id, subject, context_ref, key=key, respond_async=True
-            ))
+            return await anyio.to_thread.run_sync(
+                functools.partial(self.record_use, actor, grant_id, subject, context_ref, key=key, respond_async=True)
+            )
         if not actor.same(g["grantee"]):
             raise Forbidden("grant belongs to another department", grant_id=grant_id)
         officer = self.ops.officer(actor)
@@ -260,9 +297,9 @@ class UsageService:
             account.address, grant_id, officer, subject or ZERO32, context_ref or ZERO32, f"grants.{grant_id}.use:{key}"
         )
         if entry is None:  # the key is taken: the synchronous path answers the replay
-            return await anyio.to_thread.run_sync(functools.partial(
-                self.record_use, actor, grant_id, subject, context_ref, key=key, respond_async=True
-            ))
+            return await anyio.to_thread.run_sync(
+                functools.partial(self.record_use, actor, grant_id, subject, context_ref, key=key, respond_async=True)
+            )
         return {"status": "queued", "grant_id": grant_id, "resource_id": int(g["resourceId"]), "idempotency_key": key}
 
     def _cached_grant(self, grant_id: int) -> dict[str, Any] | None:
@@ -380,8 +417,11 @@ class UsageService:
             v, content_hash = self.resources.version_hash(resource_id, r, version)  # 404: no use recorded
             try:
                 with self.sessions.begin() as s:
-                    s.add(outbox.OutboxFetch(signer=signer, idempotency_key=full_key, version=v,
-                                             content_hash=content_hash))
+                    s.add(
+                        outbox.OutboxFetch(
+                            signer=signer, idempotency_key=full_key, version=v, content_hash=content_hash
+                        )
+                    )
                 return v, content_hash
             except IntegrityError:  # the same key, concurrently
                 with self.sessions() as s:
@@ -409,18 +449,26 @@ class UsageService:
         if legacy:
             outcome = self._record(actor, grant_id, subject, context_ref, key, op=op)
             ev = self.ops.event(outcome, "UseRecorded") or {}
-            return {"status": "mined", "use_index": ev.get("useIndex"), "officer_hash": ev.get("officerHash"),
-                    "subject_hash": ev.get("subjectHash"), "context_ref": ev.get("contextRef"),
-                    **self.ops.tx(outcome)}, True
+            return {
+                "status": "mined",
+                "use_index": ev.get("useIndex"),
+                "officer_hash": ev.get("officerHash"),
+                "subject_hash": ev.get("subjectHash"),
+                "context_ref": ev.get("contextRef"),
+                **self.ops.tx(outcome),
+            }, True
         return self.batcher.submit(account, grant_id, officer, subject or ZERO32, context_ref or ZERO32, full_key)
 
     def _has_legacy_uses(self, signer: str) -> bool:
         known = self._legacy.get(signer)
         if known is None:
             with self.ops.sender.sessions() as s:
-                known = s.scalar(
-                    select(OutboxTx.id).where(OutboxTx.signer == signer, OutboxTx.fn_name == "recordUse").limit(1)
-                ) is not None
+                known = (
+                    s.scalar(
+                        select(OutboxTx.id).where(OutboxTx.signer == signer, OutboxTx.fn_name == "recordUse").limit(1)
+                    )
+                    is not None
+                )
             self._legacy[signer] = known
         return known
 
@@ -444,8 +492,12 @@ class UsageService:
     ):
         officer = self.ops.officer(actor)
         outcome, replay = self.ops.write_ex(
-            self.ops.account(actor), "UsageRights", "recordUse",
-            [grant_id, officer, subject or ZERO32, context_ref or ZERO32], op=op, key=key,
+            self.ops.account(actor),
+            "UsageRights",
+            "recordUse",
+            [grant_id, officer, subject or ZERO32, context_ref or ZERO32],
+            op=op,
+            key=key,
         )
         if replay:
             # A replayed request must not release data under a grant revoked or expired since.
@@ -499,28 +551,41 @@ class UsageService:
     def _file_tamper(
         self, actor: Actor, resource_id: int, version: int, content_hash: str, exc: Exception, use_tx: str
     ) -> None:
-        evidence = canonical_json({
-            "kind": "TAMPER",
-            "resource_id": resource_id,
-            "version": version,
-            "expected_hash": normalise_hash(content_hash),
-            "actual_hash": getattr(exc, "actual", None),
-            "reason": str(exc),
-            "detected_by": actor.address,
-            "use_tx": use_tx,
-        })
+        evidence = canonical_json(
+            {
+                "kind": "TAMPER",
+                "resource_id": resource_id,
+                "version": version,
+                "expected_hash": normalise_hash(content_hash),
+                "actual_hash": getattr(exc, "actual", None),
+                "reason": str(exc),
+                "detected_by": actor.address,
+                "use_tx": use_tx,
+            }
+        )
         try:
             outcome = self.ops.write(
-                self.ops.account(actor), "Accountability", "fileIncident",
-                [TAMPER, RESOURCE_VERSION, resource_id, version, text_hash(evidence.decode()), DEFAULT_INCIDENT_WINDOW_S],
+                self.ops.account(actor),
+                "Accountability",
+                "fileIncident",
+                [
+                    TAMPER,
+                    RESOURCE_VERSION,
+                    resource_id,
+                    version,
+                    text_hash(evidence.decode()),
+                    DEFAULT_INCIDENT_WINDOW_S,
+                ],
                 # one TAMPER incident per department and resource version, however often it is fetched
-                op="incidents.tamper", key=f"{resource_id}:{version}", strict=False,
+                op="incidents.tamper",
+                key=f"{resource_id}:{version}",
+                strict=False,
             )
             ev = self.ops.event(outcome, "IncidentFiled") or {}
-            setattr(exc, "incident", {"incident_id": ev.get("incidentId"), **self.ops.tx(outcome)})
+            exc.incident = {"incident_id": ev.get("incidentId"), **self.ops.tx(outcome)}
         except (ContractRevert, ChainUnavailable, TxRejected, TxPending) as err:
             log.error("TAMPER incident for resource %s v%s not filed: %s", resource_id, version, err)
-            setattr(exc, "incident", {"error": type(err).__name__})
+            exc.incident = {"error": type(err).__name__}
 
     @staticmethod
     def _request_view(request_id: int, req: dict[str, Any], owner: str) -> dict[str, Any]:

@@ -49,21 +49,25 @@ def mount_web(app: FastAPI) -> None:
         return RedirectResponse(f"/console/login?next={quote(exc.next_url, safe='/')}", status_code=303)
 
     async def wrong_role(request: Request, exc: WrongRole):
-        return render(request, "error.html", {"message": i18n.t(lang_of(request), "wrong_role"), "status": 403},
-                      status_code=403)
+        return render(
+            request, "error.html", {"message": i18n.t(lang_of(request), "wrong_role"), "status": 403}, status_code=403
+        )
 
     async def csrf_failed(request: Request, exc: CsrfFailed):
-        return render(request, "error.html", {"message": i18n.t(lang_of(request), "csrf_failed"), "status": 403},
-                      status_code=403)
+        return render(
+            request, "error.html", {"message": i18n.t(lang_of(request), "csrf_failed"), "status": 403}, status_code=403
+        )
 
     app.add_exception_handler(NeedSignIn, need_signin)
     app.add_exception_handler(WrongRole, wrong_role)
     app.add_exception_handler(CsrfFailed, csrf_failed)
 
     # On console paths, the API's JSON error bodies become pages; elsewhere they stay as they are.
-    for exc_class, status, key in ((RequestValidationError, 422, "ValidationError"),
-                                   (StarletteHTTPException, None, None),
-                                   (Exception, 500, "InternalError")):
+    for exc_class, status, key in (
+        (RequestValidationError, 422, "ValidationError"),
+        (StarletteHTTPException, None, None),
+        (Exception, 500, "InternalError"),
+    ):
         original = app.exception_handlers.get(exc_class)
 
         def make(original=original, status=status, key=key, exc_class=exc_class):

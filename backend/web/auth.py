@@ -31,7 +31,8 @@ def login_page(request: Request, next: str = ""):
 
 @router.post("/console/login", include_in_schema=False)
 def login(
-    request: Request, _c: None = CSRF,
+    request: Request,
+    _c: None = CSRF,
     token: Annotated[str, Form()] = "",
     officer: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",

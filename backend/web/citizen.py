@@ -46,13 +46,18 @@ def citizen_log(request: Request, user: Citizen):
 
 @router.get("/uses/{grant_id}/{use_index}/object")
 def objection_form(request: Request, grant_id: Id, use_index: UseIndex, user: Citizen):
-    return render(request, "citizen_object.html", {"grant_id": grant_id, "use_index": use_index,
-                                                   "tab": "citizen", "sub": "log"})
+    return render(
+        request, "citizen_object.html", {"grant_id": grant_id, "use_index": use_index, "tab": "citizen", "sub": "log"}
+    )
 
 
 @router.post("/uses/{grant_id}/{use_index}/object")
 def file_objection(
-    request: Request, grant_id: Id, use_index: UseIndex, user: Citizen, _c: None = CSRF,
+    request: Request,
+    grant_id: Id,
+    use_index: UseIndex,
+    user: Citizen,
+    _c: None = CSRF,
     text: Annotated[str, Form()] = "",
 ):
     """Files the objection and answers with its incident (one objection per use: a
@@ -64,9 +69,19 @@ def file_objection(
         result = svc.citizens.object_to_use(user, grant_id, use_index, text)
     except Exception as exc:
         status, message = describe_error(request, exc)
-        return render(request, "citizen_object.html",
-                      {"grant_id": grant_id, "use_index": use_index, "error": message, "text": text,
-                       "tab": "citizen", "sub": "log"}, status_code=status if status >= 400 else 200)
+        return render(
+            request,
+            "citizen_object.html",
+            {
+                "grant_id": grant_id,
+                "use_index": use_index,
+                "error": message,
+                "text": text,
+                "tab": "citizen",
+                "sub": "log",
+            },
+            status_code=status if status >= 400 else 200,
+        )
     return render(request, "citizen_objected.html", {"r": result, "tab": "citizen", "sub": "log"})
 
 
@@ -96,8 +111,11 @@ def _cases_service(request: Request) -> Any | None:
 def citizen_cases(request: Request, user: Citizen):
     cases = _cases_service(request)
     if cases is None:
-        return render(request, "citizen_cases.html", {"available": False, "items": [], "pager": None,
-                                                      "tab": "citizen", "sub": "cases"})
+        return render(
+            request,
+            "citizen_cases.html",
+            {"available": False, "items": [], "pager": None, "tab": "citizen", "sub": "cases"},
+        )
 
     def loader():
         items, pg = listing(request, "page", lambda o, l: cases.my_cases(user, o, l))

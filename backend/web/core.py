@@ -9,9 +9,10 @@ import re
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import urlencode
 
 from fastapi import Depends, Form, Request
@@ -70,8 +71,14 @@ def current_user(request: Request) -> WebUser | None:
     if s is not None:
         info = ctx_of(request).tokens.authenticate(s.token)
         if info is not None:
-            user = Caller(info.role, info.principal, s.officer or None, info.id, info.label,
-                          display_name(request, info.role, info.principal, info.label))
+            user = Caller(
+                info.role,
+                info.principal,
+                s.officer or None,
+                info.id,
+                info.label,
+                display_name(request, info.role, info.principal, info.label),
+            )
     request.state.web_user = user
     return user
 
@@ -189,7 +196,9 @@ def describe_error(request: Request, exc: BaseException) -> tuple[int, str]:
 
 
 # -- rendering -------------------------------------------------------------------------------------------
-def render(request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200) -> HTMLResponse:
+def render(
+    request: Request, template: str, context: dict[str, Any] | None = None, status_code: int = 200
+) -> HTMLResponse:
     lang = lang_of(request)
     user = current_user(request)
     base = {
@@ -223,7 +232,9 @@ def render(request: Request, template: str, context: dict[str, Any] | None = Non
 
 def error_page(request: Request, exc: BaseException) -> HTMLResponse:
     status, message = describe_error(request, exc)
-    return render(request, "error.html", {"message": message, "status": status}, status_code=status if status >= 400 else 200)
+    return render(
+        request, "error.html", {"message": message, "status": status}, status_code=status if status >= 400 else 200
+    )
 
 
 def load(request: Request, template: str, loader: Callable[[], dict[str, Any]]) -> HTMLResponse:
@@ -304,7 +315,9 @@ def pager(request: Request, param: str, total: int, per_page: int = PER_PAGE) ->
     return pg
 
 
-def listing(request: Request, param: str, fetch: Callable[[int, int], dict[str, Any]], per_page: int = PER_PAGE) -> tuple[list[Any], Pager]:
+def listing(
+    request: Request, param: str, fetch: Callable[[int, int], dict[str, Any]], per_page: int = PER_PAGE
+) -> tuple[list[Any], Pager]:
     """Call a service list(offset, limit) for the page named by query ``param``."""
     p = page_number(request.query_params.get(param))
     result = fetch((p - 1) * per_page, per_page)

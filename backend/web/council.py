@@ -34,13 +34,24 @@ def council_page(request: Request, user: Gov):
         for p in svc.council.list_proposals(user, True, 0, 10_000)["items"]:
             svc.council.describe_call(p)
             if p.get("incident_id"):
-                rulings[p["incident_id"]] = {"proposal_id": p["proposal_id"], "approvals": p["approvals"],
-                                             "upheld": p.get("upheld")}
+                rulings[p["incident_id"]] = {
+                    "proposal_id": p["proposal_id"],
+                    "approvals": p["approvals"],
+                    "upheld": p.get("upheld"),
+                }
         escalated, pe = listing(request, "inc_page", lambda o, l: _awaiting_ruling(ctx, user, o, l))
         for i in escalated:
             i["ruling"] = rulings.get(i["incident_id"])
-        return {"proposals": proposals, "pp": pp, "threshold": threshold, "n": n, "sensitive": sensitive,
-                "escalated": escalated, "pe": pe, "tab": "council"}
+        return {
+            "proposals": proposals,
+            "pp": pp,
+            "threshold": threshold,
+            "n": n,
+            "sensitive": sensitive,
+            "escalated": escalated,
+            "pe": pe,
+            "tab": "council",
+        }
 
     return load(request, "council.html", loader)
 
@@ -48,14 +59,19 @@ def council_page(request: Request, user: Gov):
 def _awaiting_ruling(ctx, user: WebUser, offset: int, limit: int) -> dict[str, Any]:
     """Escalated incidents first, then answered ones (both may be ruled on), newest first."""
     audit = ctx.services.audit
-    items = (audit.incidents(user, status="Escalated", limit=10_000)["items"]
-             + audit.incidents(user, status="Responded", limit=10_000)["items"])
+    items = (
+        audit.incidents(user, status="Escalated", limit=10_000)["items"]
+        + audit.incidents(user, status="Responded", limit=10_000)["items"]
+    )
     return {"total": len(items), "items": items[offset : offset + limit]}
 
 
 @router.post("/council/proposals/{proposal_id}/approve")
 def approve_proposal(
-    request: Request, proposal_id: Id, user: Gov, _c: None = CSRF,
+    request: Request,
+    proposal_id: Id,
+    user: Gov,
+    _c: None = CSRF,
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
     svc, lang = ctx_of(request).services, lang_of(request)
@@ -71,7 +87,10 @@ def approve_proposal(
 
 @router.post("/council/incidents/{incident_id}/ruling")
 def propose_ruling(
-    request: Request, incident_id: Id, user: Gov, _c: None = CSRF,
+    request: Request,
+    incident_id: Id,
+    user: Gov,
+    _c: None = CSRF,
     outcome: Annotated[str, Form()] = "",
     ruling_text: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
@@ -81,8 +100,9 @@ def propose_ruling(
     def do() -> str:
         if outcome not in ("upheld", "dismissed"):
             raise InvalidInput("choose upheld or dismissed", field="outcome")
-        res = ctx.services.council.propose_ruling(user, incident_id, outcome == "upheld", ruling_text,
-                                                  key=idem(idem_key))
+        res = ctx.services.council.propose_ruling(
+            user, incident_id, outcome == "upheld", ruling_text, key=idem(idem_key)
+        )
         k, n = ctx.services.council.thresholds()
         if res.get("executed"):
             return i18n.t(lang, "saved_proposal_executed", id=res.get("proposal_id"))
@@ -93,7 +113,10 @@ def propose_ruling(
 
 @router.post("/council/requests/{request_id}/propose")
 def propose_request(
-    request: Request, request_id: Id, user: Gov, _c: None = CSRF,
+    request: Request,
+    request_id: Id,
+    user: Gov,
+    _c: None = CSRF,
     justification: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):

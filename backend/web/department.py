@@ -13,7 +13,7 @@ from backend.services.errors import InvalidInput
 from backend.services.resources import MAX_CONTENT_BYTES
 from backend.services.usage import fields_hash
 from backend.web import i18n
-from backend.web.core import CSRF, WebUser, act, ctx_of, idem, lang_of, listing, load, need, render, describe_error
+from backend.web.core import CSRF, WebUser, act, ctx_of, describe_error, idem, lang_of, listing, load, need, render
 
 router = APIRouter(prefix="/console")
 Dept = Annotated[WebUser, Depends(need("department"))]
@@ -30,7 +30,9 @@ def _json_field(lang: str, text: str, field: str) -> Any:
     try:
         return json.loads(text)
     except ValueError as exc:
-        raise InvalidInput(i18n.t(lang, "bad_json", detail=f"{field}: {exc.msg} (line {exc.lineno})"), field=field) from None
+        raise InvalidInput(
+            i18n.t(lang, "bad_json", detail=f"{field}: {exc.msg} (line {exc.lineno})"), field=field
+        ) from None
 
 
 def _upload(file: UploadFile | None) -> Content | None:
@@ -56,7 +58,9 @@ def workspace(request: Request, user: Dept):
 
 @router.post("/resources")
 def register_resource(
-    request: Request, user: Dept, _c: None = CSRF,
+    request: Request,
+    user: Dept,
+    _c: None = CSRF,
     classification: Annotated[str, Form()] = "INTERNAL",
     record: Annotated[str, Form()] = "",
     schema_text: Annotated[str, Form(alias="schema")] = "",
@@ -87,13 +91,19 @@ def register_resource(
 
 
 @router.get("/resources/{resource_id}")
-def resource_detail(request: Request, resource_id: Id, user: Annotated[WebUser, Depends(need("department", "auditor", "governor"))]):
+def resource_detail(
+    request: Request, resource_id: Id, user: Annotated[WebUser, Depends(need("department", "auditor", "governor"))]
+):
     svc = _svc(request)
 
     def loader():
         r = svc.resources.get(resource_id)
         content = None
-        if request.query_params.get("show") and user.role == "department" and user.address.lower() == r["owner"].lower():
+        if (
+            request.query_params.get("show")
+            and user.role == "department"
+            and user.address.lower() == r["owner"].lower()
+        ):
             content = _shape(svc.resources.content(user, resource_id, None))
         return {"r": r, "content": content, "tab": "workspace" if user.role == "department" else "audit"}
 
@@ -102,7 +112,10 @@ def resource_detail(request: Request, resource_id: Id, user: Annotated[WebUser, 
 
 @router.post("/resources/{resource_id}/versions")
 def new_version(
-    request: Request, resource_id: Id, user: Dept, _c: None = CSRF,
+    request: Request,
+    resource_id: Id,
+    user: Dept,
+    _c: None = CSRF,
     record: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
     idem_key: Annotated[str, Form(alias="idem")] = "",
@@ -131,7 +144,9 @@ def catalog(request: Request, user: Dept):
 
 @router.post("/requests")
 def request_use(
-    request: Request, user: Dept, _c: None = CSRF,
+    request: Request,
+    user: Dept,
+    _c: None = CSRF,
     resource_id: Annotated[int, Form(ge=0, le=UINT256)] = 0,
     purpose_code: Annotated[int, Form()] = 0,
     legal_basis: Annotated[str, Form()] = "",
@@ -150,9 +165,16 @@ def request_use(
         duration_s = int(duration_days * 86400)
         if not 0 < duration_s < 2**64:
             raise InvalidInput("duration out of range", field="duration_days")
-        fh = fields_hash([f for f in fields.replace("，", ",").split(",")])
+        fh = fields_hash(fields.replace("，", ",").split(","))
         res = svc.usage.request_use(
-            user, resource_id, purpose_code, text_hash(legal_basis.strip()), fh, duration_s, max_uses, None,
+            user,
+            resource_id,
+            purpose_code,
+            text_hash(legal_basis.strip()),
+            fh,
+            duration_s,
+            max_uses,
+            None,
             key=idem(idem_key),
         )
         return i18n.t(lang, "saved_requested", id=res["request_id"], tx=res["tx_hash"])
@@ -175,7 +197,11 @@ def requests_page(request: Request, user: Dept):
 
 @router.post("/requests/{request_id}/{decision}")
 def decide(
-    request: Request, request_id: Id, decision: str, user: Dept, _c: None = CSRF,
+    request: Request,
+    request_id: Id,
+    decision: str,
+    user: Dept,
+    _c: None = CSRF,
     reason: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
@@ -229,7 +255,10 @@ def _shape(result: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("/grants/{grant_id}/fetch")
 def fetch(
-    request: Request, grant_id: Id, user: Dept, _c: None = CSRF,
+    request: Request,
+    grant_id: Id,
+    user: Dept,
+    _c: None = CSRF,
     subject: Annotated[str, Form()] = "",
     context_ref: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
@@ -248,14 +277,21 @@ def fetch(
         result = svc.usage.fetch(user, grant_id, subj, ref, None, key=idem(idem_key))
     except Exception as exc:
         status, message = describe_error(request, exc)
-        return render(request, "fetched.html", {"error": message, "grant_id": grant_id, "tab": "grants"},
-                      status_code=status if status >= 400 else 200)
+        return render(
+            request,
+            "fetched.html",
+            {"error": message, "grant_id": grant_id, "tab": "grants"},
+            status_code=status if status >= 400 else 200,
+        )
     return render(request, "fetched.html", {"d": _shape(result), "grant_id": grant_id, "tab": "grants"})
 
 
 @router.post("/grants/{grant_id}/revoke")
 def revoke(
-    request: Request, grant_id: Id, user: Dept, _c: None = CSRF,
+    request: Request,
+    grant_id: Id,
+    user: Dept,
+    _c: None = CSRF,
     reason: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
@@ -285,7 +321,10 @@ def incidents_page(request: Request, user: Dept):
 
 @router.post("/incidents/{incident_id}/respond")
 def respond(
-    request: Request, incident_id: Id, user: Dept, _c: None = CSRF,
+    request: Request,
+    incident_id: Id,
+    user: Dept,
+    _c: None = CSRF,
     response: Annotated[str, Form()] = "",
     idem_key: Annotated[str, Form(alias="idem")] = "",
 ):

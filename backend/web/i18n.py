@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import string
 import time
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 from backend.chain.enums import Classification, IncidentStatus, IncidentType, RequestStatus, SubjectKind
 
@@ -26,9 +27,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "signin": ("登录", "Sign in"),
     "signout": ("退出", "Sign out"),
     "token": ("访问令牌", "Access token"),
-    "token_help": ("由管理员签发的令牌（gct_…），只在本机 Cookie 中保存。", "The token your administrator issued (gct_…); kept in an HttpOnly cookie only."),
+    "token_help": (
+        "由管理员签发的令牌（gct_…），只在本机 Cookie 中保存。",
+        "The token your administrator issued (gct_…); kept in an HttpOnly cookie only.",
+    ),
     "officer": ("经办人编号", "Officer id"),
-    "officer_help": ("经办人工号；链上只记录其加盐哈希。", "Your staff id; the chain records only a salted hash of it."),
+    "officer_help": (
+        "经办人工号；链上只记录其加盐哈希。",
+        "Your staff id; the chain records only a salted hash of it.",
+    ),
     "acting_as": ("当前身份", "Acting as"),
     "role": ("角色", "Role"),
     "role_department": ("部门", "Department"),
@@ -49,9 +56,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "trail": ("链上留痕", "Trail"),
     "dashboard": ("统计看板", "Dashboard"),
     "integrity": ("完整性校验", "Integrity check"),
-    "integrity_report_only": ("理事仅查看校验结果，不提交事件；篡改事件由审计员或数据所属部门以自己的账户提交。",
-                              "Governors only see the result; a TAMPER incident is filed by an auditor or the "
-                              "owner department under its own account."),
+    "integrity_report_only": (
+        "理事仅查看校验结果，不提交事件；篡改事件由审计员或数据所属部门以自己的账户提交。",
+        "Governors only see the result; a TAMPER incident is filed by an auditor or the "
+        "owner department under its own account.",
+    ),
     "verify": ("证照核验", "Verify a certificate"),
     "citizen": ("我的数据", "My data"),
     "register": ("登记资源", "Register a resource"),
@@ -144,7 +153,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "next": ("下一页", "Next"),
     "page_of": ("第 {page} / {pages} 页，共 {total} 条", "Page {page} of {pages}, {total} items"),
     "verify_title": ("电子证照核验", "Verify an e-certificate"),
-    "verify_help": ("粘贴证照的文档哈希，或上传证照文件；无需登录。", "Paste the document hash or upload the certificate file; no sign-in needed."),
+    "verify_help": (
+        "粘贴证照的文档哈希，或上传证照文件；无需登录。",
+        "Paste the document hash or upload the certificate file; no sign-in needed.",
+    ),
     "doc_hash": ("文档哈希", "Document hash"),
     "or_upload": ("或上传文件", "or upload the file"),
     "verify_btn": ("核验", "Verify"),
@@ -156,7 +168,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "issuer": ("签发部门", "Issuer"),
     "issued_at": ("签发时间", "Issued"),
     "valid_window": ("有效期", "Validity"),
-    "not_available": ("该功能尚未上线：对应的后台服务还在建设中。", "Not available yet: the service behind this page is still being built."),
+    "not_available": (
+        "该功能尚未上线：对应的后台服务还在建设中。",
+        "Not available yet: the service behind this page is still being built.",
+    ),
     "my_cases": ("我的办件", "My cases"),
     "my_certificates": ("我的证照", "My certificates"),
     "my_data_log": ("谁用了我的数据", "Who used my data"),
@@ -171,16 +186,28 @@ LABELS: dict[str, tuple[str, str]] = {
     "contract": ("合约", "Contract"),
     "args": ("参数", "Arguments"),
     "done": ("已完成", "Done"),
-    "pending_tx": ("交易已广播，等待上链：{tx}。请稍后刷新。", "Transaction broadcast, waiting to be mined: {tx}. Refresh in a moment."),
+    "pending_tx": (
+        "交易已广播，等待上链：{tx}。请稍后刷新。",
+        "Transaction broadcast, waiting to be mined: {tx}. Refresh in a moment.",
+    ),
     "saved_registered": ("资源 #{id} 已登记，交易 {tx}", "Resource #{id} registered in {tx}"),
-    "saved_version": ("资源 #{id} 已发布第 {version} 版，交易 {tx}", "Resource #{id} version {version} published in {tx}"),
+    "saved_version": (
+        "资源 #{id} 已发布第 {version} 版，交易 {tx}",
+        "Resource #{id} version {version} published in {tx}",
+    ),
     "saved_requested": ("申请 #{id} 已提交，交易 {tx}", "Request #{id} submitted in {tx}"),
     "saved_approved": ("申请 #{id} 已批准，交易 {tx}", "Request #{id} approved in {tx}"),
-    "saved_approved_council": ("申请 #{id} 已由所有者批准，等待理事会审批", "Request #{id} approved by the owner; awaiting the council"),
+    "saved_approved_council": (
+        "申请 #{id} 已由所有者批准，等待理事会审批",
+        "Request #{id} approved by the owner; awaiting the council",
+    ),
     "saved_denied": ("申请 #{id} 已驳回", "Request #{id} denied"),
     "saved_revoked": ("授权 #{id} 已撤销", "Grant #{id} revoked"),
     "saved_responded": ("事件 #{id} 已答复", "Incident #{id} answered"),
-    "saved_proposal_approved": ("提案 #{id} 已批准（{approvals} 票）", "Proposal #{id} approved ({approvals} approvals)"),
+    "saved_proposal_approved": (
+        "提案 #{id} 已批准（{approvals} 票）",
+        "Proposal #{id} approved ({approvals} approvals)",
+    ),
     "saved_proposal_executed": ("提案 #{id} 已达门槛并执行", "Proposal #{id} reached its threshold and executed"),
     "saved_proposed": ("已提交理事会提案 #{id}", "Council proposal #{id} created"),
     "signed_in": ("已登录", "Signed in"),
@@ -232,15 +259,27 @@ LABELS: dict[str, tuple[str, str]] = {
     "legal_basis_hash": ("法律依据（哈希）", "Legal basis (hash)"),
     "context": ("业务 / 办件", "Case / context"),
     "object_title": ("对这次数据使用提出异议", "Object to this use of your data"),
-    "object_help": ("请说明您认为这次使用为何不当。异议将登记为“越权使用”事件，由审计员核查，使用部门须在期限内答复。", "Say why you think this use was improper. The objection becomes an UNAUTHORIZED USE incident examined by the auditor; the department that used the data must answer in time."),
+    "object_help": (
+        "请说明您认为这次使用为何不当。异议将登记为“越权使用”事件，由审计员核查，使用部门须在期限内答复。",
+        "Say why you think this use was improper. The objection becomes an UNAUTHORIZED USE incident examined by the auditor; the department that used the data must answer in time.",
+    ),
     "object_reason": ("异议理由", "Your objection"),
     "object_submit": ("提交异议", "File the objection"),
     "objection_filed": ("您的异议已受理", "Your objection was filed"),
     "objection_incident": ("事件编号", "Incident no."),
-    "objection_already": ("您此前已对这次使用提出过异议，以下是当时登记的事件。", "You had already objected to this use; this is the incident filed then."),
-    "objection_next": ("审计员将核查该事件；责任部门须在 {deadline} 前答复，逾期未答复将提交理事会裁决。", "The auditor examines it; the responsible department must answer by {deadline}, or the council rules on it."),
+    "objection_already": (
+        "您此前已对这次使用提出过异议，以下是当时登记的事件。",
+        "You had already objected to this use; this is the incident filed then.",
+    ),
+    "objection_next": (
+        "审计员将核查该事件；责任部门须在 {deadline} 前答复，逾期未答复将提交理事会裁决。",
+        "The auditor examines it; the responsible department must answer by {deadline}, or the council rules on it.",
+    ),
     "back_to_log": ("返回“谁用了我的数据”", "Back to “Who used my data”"),
-    "index_stale": ("区块链节点暂时无法连接：以下为已索引的记录，可能不是最新。", "The chain node cannot be reached: these are the indexed rows and may not be the latest."),
+    "index_stale": (
+        "区块链节点暂时无法连接：以下为已索引的记录，可能不是最新。",
+        "The chain node cannot be reached: these are the indexed rows and may not be the latest.",
+    ),
     "case_id": ("办件编号", "Case no."),
     "service": ("办理事项", "Service"),
     "steps": ("审批环节", "Approval steps"),
@@ -253,7 +292,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "closed_at": ("办结时间", "Closed"),
     "doc_identity": ("身份证件（窗口当面核验，不留存）", "identity document (checked at the desk, not kept)"),
     "doc_form": ("申请表", "application form"),
-    "no_more_docs": ("其余证明材料由部门间通过授权调取，无需您再提交。", "Every other piece of evidence is pulled between departments; you submit nothing more."),
+    "no_more_docs": (
+        "其余证明材料由部门间通过授权调取，无需您再提交。",
+        "Every other piece of evidence is pulled between departments; you submit nothing more.",
+    ),
     "case_Open": ("办理中", "In progress"),
     "case_Approved": ("已办结（通过）", "Approved"),
     "case_Rejected": ("未通过", "Rejected"),
@@ -304,10 +346,16 @@ LABELS: dict[str, tuple[str, str]] = {
     "match": ("一致", "matches"),
     "mismatch_flag": ("⚠ 实际用途与规划用途不符", "⚠ Actual use differs from planned use"),
     "transferable": ("可办理转移登记", "Transferable"),
-    "not_transferable": ("不可转移：存在查封或未同意转移的抵押", "Not transferable: seized, or a mortgage without consent"),
+    "not_transferable": (
+        "不可转移：存在查封或未同意转移的抵押",
+        "Not transferable: seized, or a mortgage without consent",
+    ),
     "no_owner_yet": ("尚未首次登记", "No owner registered yet"),
     "roles_held": ("本部门的不动产职能", "Registry roles of this department"),
-    "no_registry_role": ("本部门没有不动产登记职能（登记机构、银行、法院、核查部门由理事会指定）。", "This department holds no registry role (registrar, bank, court and inspector are designated by the council)."),
+    "no_registry_role": (
+        "本部门没有不动产登记职能（登记机构、银行、法院、核查部门由理事会指定）。",
+        "This department holds no registry role (registrar, bank, court and inspector are designated by the council).",
+    ),
     "role_REGISTRAR": ("登记机构", "Registrar"),
     "role_BANK": ("银行（抵押）", "Bank (mortgages)"),
     "role_COURT": ("法院（查封）", "Court (seizures)"),
@@ -323,11 +371,20 @@ LABELS: dict[str, tuple[str, str]] = {
     "prior_cert_hash": ("原不动产权证书文档哈希（0x…）", "Prior certificate document hash (0x…)"),
     "submit": ("提交", "Submit"),
     "saved_unit": ("不动产单元 #{id} 已登记，交易 {tx}", "Property unit #{id} registered in {tx}"),
-    "saved_ownership": ("单元 #{id} 首次登记完成（登记记录 #{entry}）", "Unit #{id}: first ownership registered (entry #{entry})"),
-    "saved_transfer": ("单元 #{id} 转移登记完成（登记记录 #{entry}）", "Unit #{id}: transfer registered (entry #{entry})"),
+    "saved_ownership": (
+        "单元 #{id} 首次登记完成（登记记录 #{entry}）",
+        "Unit #{id}: first ownership registered (entry #{entry})",
+    ),
+    "saved_transfer": (
+        "单元 #{id} 转移登记完成（登记记录 #{entry}）",
+        "Unit #{id}: transfer registered (entry #{entry})",
+    ),
     "saved_mortgage": ("单元 #{id} 抵押登记完成（抵押 #{mid}）", "Unit #{id}: mortgage #{mid} registered"),
     "saved_seizure": ("单元 #{id} 查封登记完成（查封 #{sid}）", "Unit #{id}: seizure #{sid} registered"),
-    "history_forbidden": ("您无权查看不动产单元 #{id} 的登记簿。只有登记机构、在该单元上办理过抵押或查封的银行和法院、审计员，以及该单元的权利人本人可以查看。", "You may not read the register of property unit #{id}. Only the registrar, a bank or court with a mortgage or seizure on it, auditors and the unit's own owner may."),
+    "history_forbidden": (
+        "您无权查看不动产单元 #{id} 的登记簿。只有登记机构、在该单元上办理过抵押或查封的银行和法院、审计员，以及该单元的权利人本人可以查看。",
+        "You may not read the register of property unit #{id}. Only the registrar, a bank or court with a mortgage or seizure on it, auditors and the unit's own owner may.",
+    ),
     "use_1": ("住宅", "Residential"),
     "use_2": ("商业", "Commercial"),
     "use_3": ("办公", "Office"),
@@ -342,7 +399,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "ruling_text": ("裁决意见", "Ruling"),
     "propose_ruling": ("提交裁决提案", "Propose the ruling"),
     "needs_k_of_n": ("须 {k} / {n} 名理事批准后生效", "takes effect with {k} of {n} governors"),
-    "saved_ruling": ("已提交对事件 #{iid} 的裁决提案 #{id}（须 {k} / {n} 名理事批准，已计入您的 1 票）", "Ruling on incident #{iid} proposed as #{id} ({k} of {n} needed; yours counts as 1)"),
+    "saved_ruling": (
+        "已提交对事件 #{iid} 的裁决提案 #{id}（须 {k} / {n} 名理事批准，已计入您的 1 票）",
+        "Ruling on incident #{iid} proposed as #{id} ({k} of {n} needed; yours counts as 1)",
+    ),
     "ruling_pending": ("裁决提案待批准", "Ruling proposal pending"),
     "subject_ref": ("事项", "Subject"),
     "sk_RESOURCE_VERSION": ("资源 #{id} 第 {n} 版", "resource #{id} v{n}"),
@@ -366,13 +426,30 @@ def normalise_lang(value: str | None) -> str:
 
 
 # --------------------------------------------------------------------------- formatting
-TIME_KEYS = frozenset({
-    "expiresAt", "approvalDeadline", "responseDeadline", "releasedAt", "revokedAt", "deadline", "validFrom",
-    "validUntil", "stepDeadline",
-})
-ADDRESS_KEYS = frozenset({
-    "account", "caller", "governor", "newOwner", "department", "target", "address",
-})
+TIME_KEYS = frozenset(
+    {
+        "expiresAt",
+        "approvalDeadline",
+        "responseDeadline",
+        "releasedAt",
+        "revokedAt",
+        "deadline",
+        "validFrom",
+        "validUntil",
+        "stepDeadline",
+    }
+)
+ADDRESS_KEYS = frozenset(
+    {
+        "account",
+        "caller",
+        "governor",
+        "newOwner",
+        "department",
+        "target",
+        "address",
+    }
+)
 ENUMS = {
     "status": None,  # context dependent, formatted below
     "classification": tuple(m.name for m in Classification),
@@ -414,7 +491,13 @@ def _format_args(lang: str, name: str, args: Mapping[str, Any], names: Callable[
             out[k] = t(lang, f"st_{label}") if f"st_{label}" in LABELS else label
         elif k in ENUMS and ENUMS[k] and isinstance(v, int) and 0 <= v < len(ENUMS[k]):
             label = ENUMS[k][v]
-            out[k] = t(lang, f"cls_{label}") if k == "classification" else t(lang, f"it_{label}") if k == "incidentType" else label
+            out[k] = (
+                t(lang, f"cls_{label}")
+                if k == "classification"
+                else t(lang, f"it_{label}")
+                if k == "incidentType"
+                else label
+            )
         else:
             out[k] = v
     return out
@@ -424,151 +507,364 @@ def _format_args(lang: str, name: str, args: Mapping[str, Any], names: Callable[
 # name -> (zh, en); placeholders are the error's ABI argument names.
 ERRORS: dict[str, tuple[str, str]] = {
     # ConsortiumManaged (shared by every contract that answers to the consortium)
-    "ConsortiumManagedZeroAddress": ("系统配置错误：联盟地址为空。", "System misconfiguration: the consortium address is zero."),
+    "ConsortiumManagedZeroAddress": (
+        "系统配置错误：联盟地址为空。",
+        "System misconfiguration: the consortium address is zero.",
+    ),
     "ConsortiumManagedNotCouncil": ("只有理事会可以执行此操作。", "Only the council may do this."),
-    "ConsortiumManagedNotActiveDepartment": ("{account} 不是在册且有效的部门（可能已被暂停）。", "{account} is not an active member department (it may be suspended)."),
+    "ConsortiumManagedNotActiveDepartment": (
+        "{account} 不是在册且有效的部门（可能已被暂停）。",
+        "{account} is not an active member department (it may be suspended).",
+    ),
     # UsageRights
     "UsageRightsZeroAddress": ("系统配置错误：地址为空。", "System misconfiguration: an address is zero."),
-    "UsageRightsNotOwner": ("只有资源 #{resourceId} 的所有者才能执行此操作。", "Only the owner of resource #{resourceId} may do this."),
+    "UsageRightsNotOwner": (
+        "只有资源 #{resourceId} 的所有者才能执行此操作。",
+        "Only the owner of resource #{resourceId} may do this.",
+    ),
     "UsageRightsUnknownResource": ("资源 #{resourceId} 不存在。", "Resource #{resourceId} does not exist."),
-    "UsageRightsOwnUse": ("资源 #{resourceId} 属于本部门，无需申请授权。", "Resource #{resourceId} is your own: no grant is needed."),
-    "UsageRightsCouncilRequired": ("资源 #{resourceId} 密级为“{classification}”，必须经理事会批准。", "Resource #{resourceId} is {classification}: the council must approve."),
-    "UsageRightsCouncilNotUnanimous": ("涉密数据须理事会全体一致同意（提案 #{proposalId}）。", "Secret data needs a unanimous council (proposal #{proposalId})."),
+    "UsageRightsOwnUse": (
+        "资源 #{resourceId} 属于本部门，无需申请授权。",
+        "Resource #{resourceId} is your own: no grant is needed.",
+    ),
+    "UsageRightsCouncilRequired": (
+        "资源 #{resourceId} 密级为“{classification}”，必须经理事会批准。",
+        "Resource #{resourceId} is {classification}: the council must approve.",
+    ),
+    "UsageRightsCouncilNotUnanimous": (
+        "涉密数据须理事会全体一致同意（提案 #{proposalId}）。",
+        "Secret data needs a unanimous council (proposal #{proposalId}).",
+    ),
     "UsageRightsInvalidPurpose": ("请填写有效的用途代码（大于 0）。", "Enter a valid purpose code (greater than 0)."),
     "UsageRightsEmptyLegalBasis": ("请填写法律依据。", "Enter the legal basis."),
     "UsageRightsEmptyFieldsHash": ("请填写所需字段。", "Enter the fields you need."),
     "UsageRightsEmptyReason": ("请填写理由。", "Enter a reason."),
     "UsageRightsEmptyOfficerHash": ("缺少经办人。", "The acting officer is missing."),
-    "UsageRightsInvalidDuration": ("授权期限无效（{duration} 秒）：须大于 0 且不超过上限。", "Invalid duration ({duration} s): it must be positive and within the maximum."),
-    "UsageRightsInvalidMaxUses": ("最多使用次数无效（{maxUses}）：须大于 0。", "Invalid maximum uses ({maxUses}): it must be at least 1."),
-    "UsageRightsInvalidDeadline": ("审批截止时间无效（{approvalDeadline}）。", "Invalid approval deadline ({approvalDeadline})."),
+    "UsageRightsInvalidDuration": (
+        "授权期限无效（{duration} 秒）：须大于 0 且不超过上限。",
+        "Invalid duration ({duration} s): it must be positive and within the maximum.",
+    ),
+    "UsageRightsInvalidMaxUses": (
+        "最多使用次数无效（{maxUses}）：须大于 0。",
+        "Invalid maximum uses ({maxUses}): it must be at least 1.",
+    ),
+    "UsageRightsInvalidDeadline": (
+        "审批截止时间无效（{approvalDeadline}）。",
+        "Invalid approval deadline ({approvalDeadline}).",
+    ),
     "UsageRightsUnknownRequest": ("申请 #{requestId} 不存在。", "Request #{requestId} does not exist."),
-    "UsageRightsInvalidRequestStatus": ("申请 #{requestId} 当前状态为“{status}”，不能再执行此操作。", "Request #{requestId} is {status}: this action is no longer possible."),
-    "UsageRightsDeadlineNotReached": ("申请 #{requestId} 的审批截止时间（{approvalDeadline}）未到，尚不能升级。", "Request #{requestId} can be escalated only after its deadline ({approvalDeadline})."),
+    "UsageRightsInvalidRequestStatus": (
+        "申请 #{requestId} 当前状态为“{status}”，不能再执行此操作。",
+        "Request #{requestId} is {status}: this action is no longer possible.",
+    ),
+    "UsageRightsDeadlineNotReached": (
+        "申请 #{requestId} 的审批截止时间（{approvalDeadline}）未到，尚不能升级。",
+        "Request #{requestId} can be escalated only after its deadline ({approvalDeadline}).",
+    ),
     "UsageRightsUnknownGrant": ("授权 #{grantId} 不存在。", "Grant #{grantId} does not exist."),
-    "UsageRightsGrantExpired": ("授权 #{grantId} 已于 {expiresAt} 过期，请重新申请。", "Grant #{grantId} expired on {expiresAt}; request it again."),
-    "UsageRightsGrantRevoked": ("授权 #{grantId} 已被撤销，不能再使用。", "Grant #{grantId} was revoked and can no longer be used."),
-    "UsageRightsGrantExhausted": ("授权 #{grantId} 的 {maxUses} 次使用已全部用完。", "Grant #{grantId} has used all of its {maxUses} uses."),
+    "UsageRightsGrantExpired": (
+        "授权 #{grantId} 已于 {expiresAt} 过期，请重新申请。",
+        "Grant #{grantId} expired on {expiresAt}; request it again.",
+    ),
+    "UsageRightsGrantRevoked": (
+        "授权 #{grantId} 已被撤销，不能再使用。",
+        "Grant #{grantId} was revoked and can no longer be used.",
+    ),
+    "UsageRightsGrantExhausted": (
+        "授权 #{grantId} 的 {maxUses} 次使用已全部用完。",
+        "Grant #{grantId} has used all of its {maxUses} uses.",
+    ),
     "UsageRightsNotGrantee": ("授权 #{grantId} 不属于 {caller}。", "Grant #{grantId} was not issued to {caller}."),
-    "UsageRightsInvalidBatch": ("批量记录的条数不一致（经办人 {officers}、主体 {subjects}、业务 {contexts}）。", "Batch lengths differ (officers {officers}, subjects {subjects}, contexts {contexts})."),
+    "UsageRightsInvalidBatch": (
+        "批量记录的条数不一致（经办人 {officers}、主体 {subjects}、业务 {contexts}）。",
+        "Batch lengths differ (officers {officers}, subjects {subjects}, contexts {contexts}).",
+    ),
     # DataCatalog
-    "DataCatalogNotOwner": ("资源 #{resourceId} 不属于 {account}，不能修改。", "Resource #{resourceId} does not belong to {account}."),
+    "DataCatalogNotOwner": (
+        "资源 #{resourceId} 不属于 {account}，不能修改。",
+        "Resource #{resourceId} does not belong to {account}.",
+    ),
     "DataCatalogUnknownResource": ("资源 #{resourceId} 不存在。", "Resource #{resourceId} does not exist."),
-    "DataCatalogUnknownVersion": ("资源 #{resourceId} 没有第 {version} 版。", "Resource #{resourceId} has no version {version}."),
+    "DataCatalogUnknownVersion": (
+        "资源 #{resourceId} 没有第 {version} 版。",
+        "Resource #{resourceId} has no version {version}.",
+    ),
     "DataCatalogUnknownAnchor": ("锚定记录 #{anchorId} 不存在。", "Anchor #{anchorId} does not exist."),
-    "DataCatalogInvalidClassification": ("密级无效（{classification}）。", "Invalid classification ({classification})."),
+    "DataCatalogInvalidClassification": (
+        "密级无效（{classification}）。",
+        "Invalid classification ({classification}).",
+    ),
     "DataCatalogEmptySchemaHash": ("请提供数据结构。", "Provide the schema."),
     "DataCatalogEmptyContentHash": ("内容为空。", "The content is empty."),
     "DataCatalogEmptyStewardHash": ("缺少数据管理责任人。", "The data steward is missing."),
     "DataCatalogEmptyOfficerHash": ("缺少经办人。", "The acting officer is missing."),
     "DataCatalogEmptyMerkleRoot": ("默克尔根为空。", "The Merkle root is empty."),
     "DataCatalogZeroRecordCount": ("记录数须大于 0。", "The record count must be at least 1."),
-    "DataCatalogUnchangedContent": ("新版本内容与当前版本完全相同（资源 #{resourceId}），无需发布。", "The new version is identical to the current one (resource #{resourceId})."),
-    "DataCatalogInvalidNewOwner": ("资源 #{resourceId} 不能移交给 {newOwner}。", "Resource #{resourceId} cannot be transferred to {newOwner}."),
+    "DataCatalogUnchangedContent": (
+        "新版本内容与当前版本完全相同（资源 #{resourceId}），无需发布。",
+        "The new version is identical to the current one (resource #{resourceId}).",
+    ),
+    "DataCatalogInvalidNewOwner": (
+        "资源 #{resourceId} 不能移交给 {newOwner}。",
+        "Resource #{resourceId} cannot be transferred to {newOwner}.",
+    ),
     # Accountability
     "AccountabilityZeroAddress": ("系统配置错误：地址为空。", "System misconfiguration: an address is zero."),
-    "AccountabilityNotResourceOwner": ("{account} 不是资源 #{resourceId} 的所有者。", "{account} does not own resource #{resourceId}."),
-    "AccountabilityNotGrantee": ("{account} 不是授权 #{grantId} 的被授权方。", "{account} is not the grantee of grant #{grantId}."),
+    "AccountabilityNotResourceOwner": (
+        "{account} 不是资源 #{resourceId} 的所有者。",
+        "{account} does not own resource #{resourceId}.",
+    ),
+    "AccountabilityNotGrantee": (
+        "{account} 不是授权 #{grantId} 的被授权方。",
+        "{account} is not the grantee of grant #{grantId}.",
+    ),
     "AccountabilityNotReporter": ("{account} 无权就此提交事件。", "{account} may not file this incident."),
-    "AccountabilityNotResponsible": ("只有事件 #{incidentId} 的责任部门才能答复。", "Only the department responsible for incident #{incidentId} may answer it."),
+    "AccountabilityNotResponsible": (
+        "只有事件 #{incidentId} 的责任部门才能答复。",
+        "Only the department responsible for incident #{incidentId} may answer it.",
+    ),
     "AccountabilityEmptyOfficerHash": ("缺少经办人。", "The acting officer is missing."),
     "AccountabilityEmptyEvidence": ("请提供证据。", "Provide the evidence."),
     "AccountabilityEmptyResponse": ("请填写答复内容。", "Enter the response."),
     "AccountabilityEmptyRuling": ("请填写裁定内容。", "Enter the ruling."),
-    "AccountabilityInvalidIncidentType": ("事件类型无效（{incidentType}）。", "Invalid incident type ({incidentType})."),
-    "AccountabilityInvalidSubjectKind": ("事件对象类型无效（{subjectKind}）。", "Invalid incident subject kind ({subjectKind})."),
-    "AccountabilityInvalidSubject": ("“{incidentType}”类事件不能针对“{subjectKind}”。", "A {incidentType} incident cannot concern a {subjectKind}."),
-    "AccountabilityUnknownSubject": ("事件对象不存在（{subjectKind} #{subjectId}，第 {useIndex} 次使用）。", "The incident's subject does not exist ({subjectKind} #{subjectId}, use {useIndex})."),
+    "AccountabilityInvalidIncidentType": (
+        "事件类型无效（{incidentType}）。",
+        "Invalid incident type ({incidentType}).",
+    ),
+    "AccountabilityInvalidSubjectKind": (
+        "事件对象类型无效（{subjectKind}）。",
+        "Invalid incident subject kind ({subjectKind}).",
+    ),
+    "AccountabilityInvalidSubject": (
+        "“{incidentType}”类事件不能针对“{subjectKind}”。",
+        "A {incidentType} incident cannot concern a {subjectKind}.",
+    ),
+    "AccountabilityUnknownSubject": (
+        "事件对象不存在（{subjectKind} #{subjectId}，第 {useIndex} 次使用）。",
+        "The incident's subject does not exist ({subjectKind} #{subjectId}, use {useIndex}).",
+    ),
     "AccountabilityUnknownResource": ("资源 #{resourceId} 不存在。", "Resource #{resourceId} does not exist."),
     "AccountabilityUnknownGrant": ("授权 #{grantId} 不存在。", "Grant #{grantId} does not exist."),
-    "AccountabilityInvalidResponseWindow": ("答复期限无效（{responseWindow} 秒）。", "Invalid response window ({responseWindow} s)."),
+    "AccountabilityInvalidResponseWindow": (
+        "答复期限无效（{responseWindow} 秒）。",
+        "Invalid response window ({responseWindow} s).",
+    ),
     "AccountabilityUnknownIncident": ("事件 #{incidentId} 不存在。", "Incident #{incidentId} does not exist."),
-    "AccountabilityInvalidIncidentStatus": ("事件 #{incidentId} 当前状态为“{status}”，不能执行此操作。", "Incident #{incidentId} is {status}: this action is not possible."),
-    "AccountabilityResponseWindowClosed": ("事件 #{incidentId} 的答复期限已于 {responseDeadline} 截止。", "The answer period of incident #{incidentId} closed on {responseDeadline}."),
-    "AccountabilityResponseWindowOpen": ("事件 #{incidentId} 的答复期限（{responseDeadline}）未到，尚不能升级。", "Incident #{incidentId} can be escalated only after {responseDeadline}."),
+    "AccountabilityInvalidIncidentStatus": (
+        "事件 #{incidentId} 当前状态为“{status}”，不能执行此操作。",
+        "Incident #{incidentId} is {status}: this action is not possible.",
+    ),
+    "AccountabilityResponseWindowClosed": (
+        "事件 #{incidentId} 的答复期限已于 {responseDeadline} 截止。",
+        "The answer period of incident #{incidentId} closed on {responseDeadline}.",
+    ),
+    "AccountabilityResponseWindowOpen": (
+        "事件 #{incidentId} 的答复期限（{responseDeadline}）未到，尚不能升级。",
+        "Incident #{incidentId} can be escalated only after {responseDeadline}.",
+    ),
     # Consortium
     "ConsortiumNotGovernor": ("{account} 不是理事会成员。", "{account} is not a council member."),
     "ConsortiumAlreadyGovernor": ("{account} 已是理事会成员。", "{account} is already a council member."),
     "ConsortiumTooManyGovernors": ("理事会成员已达上限（{count}/{max}）。", "The council is full ({count}/{max})."),
-    "ConsortiumInvalidThreshold": ("门槛 {threshold} 无效（成员 {governorCount} 人）。", "Threshold {threshold} is invalid for {governorCount} members."),
+    "ConsortiumInvalidThreshold": (
+        "门槛 {threshold} 无效（成员 {governorCount} 人）。",
+        "Threshold {threshold} is invalid for {governorCount} members.",
+    ),
     "ConsortiumZeroAddress": ("地址为空。", "The address is zero."),
     "ConsortiumEmptyCode": ("请填写部门代码。", "Enter the department code."),
     "ConsortiumEmptyRegionCode": ("请填写行政区划代码。", "Enter the region code."),
     "ConsortiumInvalidName": ("部门名称长度无效（{length}）。", "Invalid department name length ({length})."),
     "ConsortiumDepartmentExists": ("{account} 已是成员部门。", "{account} is already a member department."),
-    "ConsortiumDepartmentCodeTaken": ("部门代码已被 {account} 使用。", "The department code is already used by {account}."),
+    "ConsortiumDepartmentCodeTaken": (
+        "部门代码已被 {account} 使用。",
+        "The department code is already used by {account}.",
+    ),
     "ConsortiumUnknownDepartment": ("{account} 不是成员部门。", "{account} is not a member department."),
     "ConsortiumDepartmentNotActive": ("{account} 当前不是有效状态。", "{account} is not active."),
     "ConsortiumDepartmentNotSuspended": ("{account} 未被暂停。", "{account} is not suspended."),
     "ConsortiumAlreadyAuditor": ("{account} 已是审计员。", "{account} is already an auditor."),
     "ConsortiumNotAuditor": ("{account} 不是审计员。", "{account} is not an auditor."),
     "ConsortiumUnknownProposal": ("提案 #{proposalId} 不存在。", "Proposal #{proposalId} does not exist."),
-    "ConsortiumProposalExpired": ("提案 #{proposalId} 已于 {expiresAt} 过期。", "Proposal #{proposalId} expired on {expiresAt}."),
-    "ConsortiumProposalAlreadyExecuted": ("提案 #{proposalId} 已执行。", "Proposal #{proposalId} has already been executed."),
-    "ConsortiumAlreadyApproved": ("您已批准过提案 #{proposalId}。", "You have already approved proposal #{proposalId}."),
-    "ConsortiumInsufficientApprovals": ("提案 #{proposalId} 仅获 {approvals} 票，需 {required} 票。", "Proposal #{proposalId} has {approvals} of the {required} approvals it needs."),
+    "ConsortiumProposalExpired": (
+        "提案 #{proposalId} 已于 {expiresAt} 过期。",
+        "Proposal #{proposalId} expired on {expiresAt}.",
+    ),
+    "ConsortiumProposalAlreadyExecuted": (
+        "提案 #{proposalId} 已执行。",
+        "Proposal #{proposalId} has already been executed.",
+    ),
+    "ConsortiumAlreadyApproved": (
+        "您已批准过提案 #{proposalId}。",
+        "You have already approved proposal #{proposalId}.",
+    ),
+    "ConsortiumInsufficientApprovals": (
+        "提案 #{proposalId} 仅获 {approvals} 票，需 {required} 票。",
+        "Proposal #{proposalId} has {approvals} of the {required} approvals it needs.",
+    ),
     "ConsortiumInvalidLifetime": ("提案有效期无效（{lifetime} 秒）。", "Invalid proposal lifetime ({lifetime} s)."),
     "ConsortiumInvalidTarget": ("提案目标合约无效（{target}）。", "Invalid proposal target ({target})."),
     "ConsortiumInvalidProposalData": ("提案内容无效。", "The proposal's data is invalid."),
     "ConsortiumEmptyDescription": ("请填写提案说明。", "Enter the proposal's description."),
-    "ConsortiumCallFailed": ("提案 #{proposalId} 执行失败：目标合约拒绝了调用。", "Proposal #{proposalId} failed: the target contract refused the call."),
+    "ConsortiumCallFailed": (
+        "提案 #{proposalId} 执行失败：目标合约拒绝了调用。",
+        "Proposal #{proposalId} failed: the target contract refused the call.",
+    ),
     # Certificates
     "CertificatesZeroAddress": ("地址为空。", "The address is zero."),
     "CertificatesEmptyTypeCode": ("请填写证照类型。", "Enter the certificate type."),
     "CertificatesZeroValidity": ("有效期须大于 0。", "The validity must be positive."),
     "CertificatesTypeExists": ("该证照类型已登记。", "This certificate type is already registered."),
     "CertificatesUnknownType": ("该证照类型未登记。", "This certificate type is not registered."),
-    "CertificatesNotTypeIssuer": ("{account} 不是该类证照的签发部门。", "{account} does not issue this certificate type."),
+    "CertificatesNotTypeIssuer": (
+        "{account} 不是该类证照的签发部门。",
+        "{account} does not issue this certificate type.",
+    ),
     "CertificatesEmptyDocumentHash": ("缺少证照文档。", "The certificate document is missing."),
     "CertificatesEmptyHolderHash": ("缺少持证人。", "The holder is missing."),
     "CertificatesEmptyCaseRef": ("缺少办件编号。", "The case reference is missing."),
     "CertificatesEmptyReasonHash": ("请填写理由。", "Enter a reason."),
-    "CertificatesInvalidValidity": ("有效期无效（{validFrom} 至 {validUntil}）。", "Invalid validity ({validFrom} to {validUntil})."),
-    "CertificatesDocumentExists": ("该文档已作为证照 #{certId} 签发过。", "This document was already issued as certificate #{certId}."),
+    "CertificatesInvalidValidity": (
+        "有效期无效（{validFrom} 至 {validUntil}）。",
+        "Invalid validity ({validFrom} to {validUntil}).",
+    ),
+    "CertificatesDocumentExists": (
+        "该文档已作为证照 #{certId} 签发过。",
+        "This document was already issued as certificate #{certId}.",
+    ),
     "CertificatesUnknownCertificate": ("证照 #{certId} 不存在。", "Certificate #{certId} does not exist."),
-    "CertificatesNotIssuer": ("只有证照 #{certId} 的签发部门才能执行此操作。", "Only the issuer of certificate #{certId} may do this."),
-    "CertificatesAlreadyRevoked": ("证照 #{certId} 已于 {revokedAt} 撤销。", "Certificate #{certId} was revoked on {revokedAt}."),
+    "CertificatesNotIssuer": (
+        "只有证照 #{certId} 的签发部门才能执行此操作。",
+        "Only the issuer of certificate #{certId} may do this.",
+    ),
+    "CertificatesAlreadyRevoked": (
+        "证照 #{certId} 已于 {revokedAt} 撤销。",
+        "Certificate #{certId} was revoked on {revokedAt}.",
+    ),
     # OneStopServices
     "OneStopServicesZeroAddress": ("地址为空。", "The address is zero."),
-    "OneStopServicesNotServiceLead": ("只有事项 #{serviceId} 的牵头部门才能执行此操作。", "Only the lead department of service #{serviceId} may do this."),
+    "OneStopServicesNotServiceLead": (
+        "只有事项 #{serviceId} 的牵头部门才能执行此操作。",
+        "Only the lead department of service #{serviceId} may do this.",
+    ),
     "OneStopServicesEmptyNameHash": ("请填写事项名称。", "Enter the service name."),
     "OneStopServicesEmptyReason": ("请填写理由。", "Enter a reason."),
     "OneStopServicesEmptyApplicantHash": ("缺少申请人。", "The applicant is missing."),
     "OneStopServicesEmptyFormHash": ("缺少申请表。", "The application form is missing."),
-    "OneStopServicesInvalidDocumentCount": ("提交材料数无效（{submittedDocuments}）。", "Invalid number of submitted documents ({submittedDocuments})."),
-    "OneStopServicesInvalidStepDeadline": ("环节时限无效（{stepDeadline}）。", "Invalid step deadline ({stepDeadline})."),
-    "OneStopServicesInvalidRequirementCount": ("材料要求数无效（{count}，上限 {max}）。", "Invalid number of evidence requirements ({count}, max {max})."),
-    "OneStopServicesInvalidStepCount": ("审批环节数无效（{count}，上限 {max}）。", "Invalid number of steps ({count}, max {max})."),
-    "OneStopServicesUnknownResource": ("第 {requirementIndex} 项材料对应的资源 #{resourceId} 不存在。", "Requirement {requirementIndex}: resource #{resourceId} does not exist."),
-    "OneStopServicesOwnResource": ("第 {requirementIndex} 项材料是本部门自己的资源 #{resourceId}。", "Requirement {requirementIndex}: resource #{resourceId} is your own."),
-    "OneStopServicesInvalidPurpose": ("第 {requirementIndex} 项材料的用途无效。", "Requirement {requirementIndex}: invalid purpose."),
-    "OneStopServicesEmptyLegalBasis": ("第 {requirementIndex} 项材料缺少法律依据。", "Requirement {requirementIndex}: the legal basis is missing."),
-    "OneStopServicesInvalidStepDepartment": ("第 {stepIndex} 个环节的部门 {department} 无效。", "Step {stepIndex}: department {department} is not valid."),
-    "OneStopServicesInvalidStage": ("第 {stepIndex} 个环节的阶段 {stage} 无效。", "Step {stepIndex}: invalid stage {stage}."),
-    "OneStopServicesDuplicateStep": ("部门 {department} 在第 {stepIndex} 个环节重复出现。", "Department {department} appears twice (step {stepIndex})."),
+    "OneStopServicesInvalidDocumentCount": (
+        "提交材料数无效（{submittedDocuments}）。",
+        "Invalid number of submitted documents ({submittedDocuments}).",
+    ),
+    "OneStopServicesInvalidStepDeadline": (
+        "环节时限无效（{stepDeadline}）。",
+        "Invalid step deadline ({stepDeadline}).",
+    ),
+    "OneStopServicesInvalidRequirementCount": (
+        "材料要求数无效（{count}，上限 {max}）。",
+        "Invalid number of evidence requirements ({count}, max {max}).",
+    ),
+    "OneStopServicesInvalidStepCount": (
+        "审批环节数无效（{count}，上限 {max}）。",
+        "Invalid number of steps ({count}, max {max}).",
+    ),
+    "OneStopServicesUnknownResource": (
+        "第 {requirementIndex} 项材料对应的资源 #{resourceId} 不存在。",
+        "Requirement {requirementIndex}: resource #{resourceId} does not exist.",
+    ),
+    "OneStopServicesOwnResource": (
+        "第 {requirementIndex} 项材料是本部门自己的资源 #{resourceId}。",
+        "Requirement {requirementIndex}: resource #{resourceId} is your own.",
+    ),
+    "OneStopServicesInvalidPurpose": (
+        "第 {requirementIndex} 项材料的用途无效。",
+        "Requirement {requirementIndex}: invalid purpose.",
+    ),
+    "OneStopServicesEmptyLegalBasis": (
+        "第 {requirementIndex} 项材料缺少法律依据。",
+        "Requirement {requirementIndex}: the legal basis is missing.",
+    ),
+    "OneStopServicesInvalidStepDepartment": (
+        "第 {stepIndex} 个环节的部门 {department} 无效。",
+        "Step {stepIndex}: department {department} is not valid.",
+    ),
+    "OneStopServicesInvalidStage": (
+        "第 {stepIndex} 个环节的阶段 {stage} 无效。",
+        "Step {stepIndex}: invalid stage {stage}.",
+    ),
+    "OneStopServicesDuplicateStep": (
+        "部门 {department} 在第 {stepIndex} 个环节重复出现。",
+        "Department {department} appears twice (step {stepIndex}).",
+    ),
     "OneStopServicesUnknownService": ("事项 #{serviceId} 不存在。", "Service #{serviceId} does not exist."),
-    "OneStopServicesInvalidServiceStatus": ("事项 #{serviceId} 当前状态不允许此操作。", "Service #{serviceId} is not in a state that allows this."),
+    "OneStopServicesInvalidServiceStatus": (
+        "事项 #{serviceId} 当前状态不允许此操作。",
+        "Service #{serviceId} is not in a state that allows this.",
+    ),
     "OneStopServicesServiceNotActive": ("事项 #{serviceId} 尚未启用或已停用。", "Service #{serviceId} is not active."),
     "OneStopServicesUnknownCase": ("办件 #{caseId} 不存在。", "Case #{caseId} does not exist."),
     "OneStopServicesCaseNotOpen": ("办件 #{caseId} 已办结，不能再修改。", "Case #{caseId} is closed."),
-    "OneStopServicesUnknownRequirement": ("办件 #{caseId} 没有第 {requirementIndex} 项材料要求。", "Case #{caseId} has no requirement {requirementIndex}."),
-    "OneStopServicesEvidenceAlreadyAttached": ("办件 #{caseId} 的第 {requirementIndex} 项材料已归集。", "Requirement {requirementIndex} of case #{caseId} already has its evidence."),
+    "OneStopServicesUnknownRequirement": (
+        "办件 #{caseId} 没有第 {requirementIndex} 项材料要求。",
+        "Case #{caseId} has no requirement {requirementIndex}.",
+    ),
+    "OneStopServicesEvidenceAlreadyAttached": (
+        "办件 #{caseId} 的第 {requirementIndex} 项材料已归集。",
+        "Requirement {requirementIndex} of case #{caseId} already has its evidence.",
+    ),
     "OneStopServicesUnknownGrant": ("授权 #{grantId} 不存在。", "Grant #{grantId} does not exist."),
-    "OneStopServicesNotGrantee": ("授权 #{grantId} 不属于 {account}。", "Grant #{grantId} was not issued to {account}."),
-    "OneStopServicesWrongResource": ("授权 #{grantId} 针对资源 #{actualResourceId}，而此项材料需要资源 #{requiredResourceId}。", "Grant #{grantId} covers resource #{actualResourceId}; this evidence needs resource #{requiredResourceId}."),
-    "OneStopServicesWrongPurpose": ("授权 #{grantId} 的用途（{actualPurpose}）与事项要求（{requiredPurpose}）不符。", "Grant #{grantId} has purpose {actualPurpose}; this service requires {requiredPurpose}."),
-    "OneStopServicesUnknownUse": ("授权 #{grantId} 没有第 {useIndex} 次使用（共 {usedCount} 次）。", "Grant #{grantId} has no use {useIndex} ({usedCount} recorded)."),
-    "OneStopServicesUseAlreadyAttached": ("授权 #{grantId} 的第 {useIndex} 次使用已归入办件 #{caseId}。", "Use {useIndex} of grant #{grantId} is already attached to case #{caseId}."),
-    "OneStopServicesUnknownStep": ("办件 #{caseId} 没有第 {stepIndex} 个环节。", "Case #{caseId} has no step {stepIndex}."),
-    "OneStopServicesWrongDepartment": ("办件 #{caseId} 的第 {stepIndex} 个环节不由 {caller} 办理。", "Step {stepIndex} of case #{caseId} is not {caller}'s."),
-    "OneStopServicesStageNotCurrent": ("办件 #{caseId} 尚未进行到第 {stepIndex} 个环节。", "Case #{caseId} has not reached step {stepIndex} yet."),
-    "OneStopServicesStepAlreadyDecided": ("办件 #{caseId} 的第 {stepIndex} 个环节已办理。", "Step {stepIndex} of case #{caseId} is already decided."),
-    "OneStopServicesStepAlreadyEscalated": ("办件 #{caseId} 的第 {stepIndex} 个环节已升级。", "Step {stepIndex} of case #{caseId} is already escalated."),
-    "OneStopServicesEvidenceMissing": ("办件 #{caseId} 的材料未齐（{attached}/{required}）。", "Case #{caseId} lacks evidence ({attached} of {required})."),
-    "OneStopServicesDeadlineNotReached": ("办件 #{caseId} 第 {stepIndex} 个环节的时限（{deadline}）未到。", "Step {stepIndex} of case #{caseId} is not past its deadline ({deadline})."),
+    "OneStopServicesNotGrantee": (
+        "授权 #{grantId} 不属于 {account}。",
+        "Grant #{grantId} was not issued to {account}.",
+    ),
+    "OneStopServicesWrongResource": (
+        "授权 #{grantId} 针对资源 #{actualResourceId}，而此项材料需要资源 #{requiredResourceId}。",
+        "Grant #{grantId} covers resource #{actualResourceId}; this evidence needs resource #{requiredResourceId}.",
+    ),
+    "OneStopServicesWrongPurpose": (
+        "授权 #{grantId} 的用途（{actualPurpose}）与事项要求（{requiredPurpose}）不符。",
+        "Grant #{grantId} has purpose {actualPurpose}; this service requires {requiredPurpose}.",
+    ),
+    "OneStopServicesUnknownUse": (
+        "授权 #{grantId} 没有第 {useIndex} 次使用（共 {usedCount} 次）。",
+        "Grant #{grantId} has no use {useIndex} ({usedCount} recorded).",
+    ),
+    "OneStopServicesUseAlreadyAttached": (
+        "授权 #{grantId} 的第 {useIndex} 次使用已归入办件 #{caseId}。",
+        "Use {useIndex} of grant #{grantId} is already attached to case #{caseId}.",
+    ),
+    "OneStopServicesUnknownStep": (
+        "办件 #{caseId} 没有第 {stepIndex} 个环节。",
+        "Case #{caseId} has no step {stepIndex}.",
+    ),
+    "OneStopServicesWrongDepartment": (
+        "办件 #{caseId} 的第 {stepIndex} 个环节不由 {caller} 办理。",
+        "Step {stepIndex} of case #{caseId} is not {caller}'s.",
+    ),
+    "OneStopServicesStageNotCurrent": (
+        "办件 #{caseId} 尚未进行到第 {stepIndex} 个环节。",
+        "Case #{caseId} has not reached step {stepIndex} yet.",
+    ),
+    "OneStopServicesStepAlreadyDecided": (
+        "办件 #{caseId} 的第 {stepIndex} 个环节已办理。",
+        "Step {stepIndex} of case #{caseId} is already decided.",
+    ),
+    "OneStopServicesStepAlreadyEscalated": (
+        "办件 #{caseId} 的第 {stepIndex} 个环节已升级。",
+        "Step {stepIndex} of case #{caseId} is already escalated.",
+    ),
+    "OneStopServicesEvidenceMissing": (
+        "办件 #{caseId} 的材料未齐（{attached}/{required}）。",
+        "Case #{caseId} lacks evidence ({attached} of {required}).",
+    ),
+    "OneStopServicesDeadlineNotReached": (
+        "办件 #{caseId} 第 {stepIndex} 个环节的时限（{deadline}）未到。",
+        "Step {stepIndex} of case #{caseId} is not past its deadline ({deadline}).",
+    ),
     # PropertyRegistry
     "PropertyRegistryZeroAddress": ("地址为空。", "The address is zero."),
-    "PropertyRegistryMissingRole": ("{account} 没有办理此项不动产业务的职能。", "{account} does not hold the role for this registry action."),
+    "PropertyRegistryMissingRole": (
+        "{account} 没有办理此项不动产业务的职能。",
+        "{account} does not hold the role for this registry action.",
+    ),
     "PropertyRegistryRoleUnchanged": ("该部门职能未变化。", "The department's role is unchanged."),
     "PropertyRegistryEmptyParcelCode": ("请填写宗地代码。", "Enter the parcel code."),
     "PropertyRegistryInvalidUse": ("用途代码无效（{use}）。", "Invalid use code ({use})."),
@@ -580,50 +876,116 @@ ERRORS: dict[str, tuple[str, str]] = {
     "PropertyRegistryEmptyEvidenceHash": ("缺少登记依据材料。", "The evidence is missing."),
     "PropertyRegistryEmptyCertificateHash": ("缺少不动产权证书。", "The title certificate is missing."),
     "PropertyRegistryEmptyCaseRef": ("缺少办件编号。", "The case reference is missing."),
-    "PropertyRegistryAlreadyOwned": ("不动产单元 #{unitId} 已有首次登记（记录 #{entryId}）。", "Unit #{unitId} already has a first registration (entry #{entryId})."),
-    "PropertyRegistryUnitNotOwned": ("不动产单元 #{unitId} 尚未首次登记。", "Unit #{unitId} has no registered owner yet."),
-    "PropertyRegistrySameOwner": ("不动产单元 #{unitId} 的受让人与现权利人相同。", "The transferee of unit #{unitId} is already its owner."),
-    "PropertyRegistryUnitSeized": ("该不动产单元已被查封（查封 #{seizureId}），不能办理转移登记（单元 #{unitId}）。", "Unit #{unitId} is seized (seizure #{seizureId}): it cannot be transferred."),
-    "PropertyRegistryMortgageOutstanding": ("不动产单元 #{unitId} 有未注销的抵押（#{mortgageId}），且抵押权人未同意。", "Unit #{unitId} has an unreleased mortgage (#{mortgageId}) without the mortgagee's consent."),
-    "PropertyRegistryTooManyMortgages": ("不动产单元 #{unitId} 的抵押已达上限（{max}）。", "Unit #{unitId} has the maximum of {max} mortgages."),
-    "PropertyRegistryTooManySeizures": ("不动产单元 #{unitId} 的查封已达上限（{max}）。", "Unit #{unitId} has the maximum of {max} seizures."),
+    "PropertyRegistryAlreadyOwned": (
+        "不动产单元 #{unitId} 已有首次登记（记录 #{entryId}）。",
+        "Unit #{unitId} already has a first registration (entry #{entryId}).",
+    ),
+    "PropertyRegistryUnitNotOwned": (
+        "不动产单元 #{unitId} 尚未首次登记。",
+        "Unit #{unitId} has no registered owner yet.",
+    ),
+    "PropertyRegistrySameOwner": (
+        "不动产单元 #{unitId} 的受让人与现权利人相同。",
+        "The transferee of unit #{unitId} is already its owner.",
+    ),
+    "PropertyRegistryUnitSeized": (
+        "该不动产单元已被查封（查封 #{seizureId}），不能办理转移登记（单元 #{unitId}）。",
+        "Unit #{unitId} is seized (seizure #{seizureId}): it cannot be transferred.",
+    ),
+    "PropertyRegistryMortgageOutstanding": (
+        "不动产单元 #{unitId} 有未注销的抵押（#{mortgageId}），且抵押权人未同意。",
+        "Unit #{unitId} has an unreleased mortgage (#{mortgageId}) without the mortgagee's consent.",
+    ),
+    "PropertyRegistryTooManyMortgages": (
+        "不动产单元 #{unitId} 的抵押已达上限（{max}）。",
+        "Unit #{unitId} has the maximum of {max} mortgages.",
+    ),
+    "PropertyRegistryTooManySeizures": (
+        "不动产单元 #{unitId} 的查封已达上限（{max}）。",
+        "Unit #{unitId} has the maximum of {max} seizures.",
+    ),
     "PropertyRegistryEmptyCreditorRef": ("缺少抵押权人。", "The creditor is missing."),
     "PropertyRegistryEmptyTermsHash": ("缺少抵押合同。", "The mortgage terms are missing."),
     "PropertyRegistryUnknownMortgage": ("抵押 #{mortgageId} 不存在。", "Mortgage #{mortgageId} does not exist."),
-    "PropertyRegistryNotMortgagee": ("{account} 不是抵押 #{mortgageId} 的抵押权人。", "{account} is not the mortgagee of mortgage #{mortgageId}."),
-    "PropertyRegistryMortgageReleased": ("抵押 #{mortgageId} 已于 {releasedAt} 注销。", "Mortgage #{mortgageId} was released on {releasedAt}."),
-    "PropertyRegistryMortgageAlreadyConsented": ("抵押 #{mortgageId} 已同意转移（记录 #{entryId}）。", "Mortgage #{mortgageId} already consented (entry #{entryId})."),
+    "PropertyRegistryNotMortgagee": (
+        "{account} 不是抵押 #{mortgageId} 的抵押权人。",
+        "{account} is not the mortgagee of mortgage #{mortgageId}.",
+    ),
+    "PropertyRegistryMortgageReleased": (
+        "抵押 #{mortgageId} 已于 {releasedAt} 注销。",
+        "Mortgage #{mortgageId} was released on {releasedAt}.",
+    ),
+    "PropertyRegistryMortgageAlreadyConsented": (
+        "抵押 #{mortgageId} 已同意转移（记录 #{entryId}）。",
+        "Mortgage #{mortgageId} already consented (entry #{entryId}).",
+    ),
     "PropertyRegistryEmptyOrderHash": ("缺少法院裁定文书。", "The court order is missing."),
     "PropertyRegistryUnknownSeizure": ("查封 #{seizureId} 不存在。", "Seizure #{seizureId} does not exist."),
-    "PropertyRegistryNotSeizingCourt": ("只有作出查封 #{seizureId} 的法院才能解封。", "Only the court that made seizure #{seizureId} may release it."),
-    "PropertyRegistrySeizureReleased": ("查封 #{seizureId} 已于 {releasedAt} 解除。", "Seizure #{seizureId} was released on {releasedAt}."),
+    "PropertyRegistryNotSeizingCourt": (
+        "只有作出查封 #{seizureId} 的法院才能解封。",
+        "Only the court that made seizure #{seizureId} may release it.",
+    ),
+    "PropertyRegistrySeizureReleased": (
+        "查封 #{seizureId} 已于 {releasedAt} 解除。",
+        "Seizure #{seizureId} was released on {releasedAt}.",
+    ),
     "PropertyRegistryEmptyInspectionHash": ("缺少核查报告。", "The inspection report is missing."),
     # generic reverts
     "Reverted": ("链上合约拒绝了该操作。", "The contract refused this action."),
     "Error": ("链上合约拒绝了该操作：{reason}", "The contract refused this action: {reason}"),
     "Panic": ("链上合约内部错误（代码 {code}）。", "Internal contract error (code {code})."),
-    "UnrecognizedRevert": ("链上合约拒绝了该操作（无法识别的错误）。", "The contract refused this action (unrecognised error)."),
+    "UnrecognizedRevert": (
+        "链上合约拒绝了该操作（无法识别的错误）。",
+        "The contract refused this action (unrecognised error).",
+    ),
     # backend / service errors
     "Unauthorized": ("请重新登录：令牌无效或已过期。", "Please sign in again: the token is invalid or expired."),
     "Forbidden": ("无权执行此操作：{reason}", "Not allowed: {reason}"),
     "NotFound": ("未找到：{reason}", "Not found: {reason}"),
     "Conflict": ("当前状态不允许此操作：{reason}", "Not possible in the current state: {reason}"),
     "InvalidInput": ("填写有误：{reason}", "Please correct the form: {reason}"),
-    "IdempotencyKeyReused": ("该表单已提交过不同内容，请刷新页面后重试。", "This form was already submitted with different content; reload and retry."),
-    "SignerUnavailable": ("系统暂时无法代表本部门签名，请联系运维人员。", "The system cannot sign for your department right now; contact the operators."),
-    "ChainUnavailable": ("区块链节点暂时无法连接，请稍后重试。未做任何更改。", "The chain node cannot be reached; try again later. Nothing was changed."),
-    "ChainMisconfigured": ("区块链节点配置错误，请联系运维人员。", "The chain node is misconfigured; contact the operators."),
+    "IdempotencyKeyReused": (
+        "该表单已提交过不同内容，请刷新页面后重试。",
+        "This form was already submitted with different content; reload and retry.",
+    ),
+    "SignerUnavailable": (
+        "系统暂时无法代表本部门签名，请联系运维人员。",
+        "The system cannot sign for your department right now; contact the operators.",
+    ),
+    "ChainUnavailable": (
+        "区块链节点暂时无法连接，请稍后重试。未做任何更改。",
+        "The chain node cannot be reached; try again later. Nothing was changed.",
+    ),
+    "ChainMisconfigured": (
+        "区块链节点配置错误，请联系运维人员。",
+        "The chain node is misconfigured; contact the operators.",
+    ),
     "TxRejected": ("节点拒绝了交易：{reason}", "The node refused the transaction: {reason}"),
     "AccessDenied": ("本部门没有该数据的解密密钥。", "Your department holds no key for this data."),
-    "TamperDetected": ("数据与链上哈希不一致，疑似被篡改！已自动登记篡改事件。", "The data does not match its on-chain hash: possible tampering. A TAMPER incident was filed."),
+    "TamperDetected": (
+        "数据与链上哈希不一致，疑似被篡改！已自动登记篡改事件。",
+        "The data does not match its on-chain hash: possible tampering. A TAMPER incident was filed.",
+    ),
     "DocumentMissing": ("存储中找不到该数据，已自动登记事件。", "The stored data is missing; an incident was filed."),
-    "PriorCertificateNotValid": ("所附原不动产权证书核验未通过（状态：{status}），不能办理单元 #{unit_id} 的转移登记。", "The prior certificate presented does not verify (status: {status}); unit #{unit_id} cannot be transferred."),
-    "PriorCertificateNotCurrentOwner": ("所附原不动产权证书（#{cert_id}）不属于单元 #{unit_id} 的现权利人。", "The prior certificate presented (#{cert_id}) is not held by the current owner of unit #{unit_id}."),
-    "ContractNotDeployed": ("本部署尚未启用该业务（{contract} 合约未部署）。", "This deployment does not offer this service ({contract} is not deployed)."),
+    "PriorCertificateNotValid": (
+        "所附原不动产权证书核验未通过（状态：{status}），不能办理单元 #{unit_id} 的转移登记。",
+        "The prior certificate presented does not verify (status: {status}); unit #{unit_id} cannot be transferred.",
+    ),
+    "PriorCertificateNotCurrentOwner": (
+        "所附原不动产权证书（#{cert_id}）不属于单元 #{unit_id} 的现权利人。",
+        "The prior certificate presented (#{cert_id}) is not held by the current owner of unit #{unit_id}.",
+    ),
+    "ContractNotDeployed": (
+        "本部署尚未启用该业务（{contract} 合约未部署）。",
+        "This deployment does not offer this service ({contract} is not deployed).",
+    ),
     "ValidationError": ("填写有误，请检查表单。", "Please check the form."),
     "MethodNotAllowed": ("不支持该操作方式。", "This action is not supported here."),
     "BadRequest": ("请求有误。", "Bad request."),
-    "InternalError": ("系统内部错误，已记录，请联系运维人员。", "An internal error occurred and was logged; contact the operators."),
+    "InternalError": (
+        "系统内部错误，已记录，请联系运维人员。",
+        "An internal error occurred and was logged; contact the operators.",
+    ),
 }
 
 GENERIC = ("操作未成功（{name}）。", "The action did not succeed ({name}).")

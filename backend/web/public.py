@@ -28,7 +28,8 @@ def verify_form(request: Request):
 
 @router.post("/verify")
 def verify(
-    request: Request, _c: None = CSRF,
+    request: Request,
+    _c: None = CSRF,
     document_hash: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
 ):

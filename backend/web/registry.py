@@ -13,7 +13,8 @@
 
 import math
 import re
-from typing import Annotated, Any, Callable
+from collections.abc import Callable
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Path, Request
 from fastapi.responses import RedirectResponse
@@ -23,7 +24,19 @@ from backend.services.common import hash_or_text, hex32
 from backend.services.errors import Forbidden, InvalidInput, TxPending
 from backend.web import i18n
 from backend.web.core import (
-    CSRF, Pager, WebUser, act, ctx_of, describe_error, error_page, idem, lang_of, load, need, page_number, redirect,
+    CSRF,
+    Pager,
+    WebUser,
+    act,
+    ctx_of,
+    describe_error,
+    error_page,
+    idem,
+    lang_of,
+    load,
+    need,
+    page_number,
+    redirect,
     render,
 )
 
@@ -83,8 +96,14 @@ def registry_home(request: Request, user: Annotated[WebUser, Depends(need("depar
             pg = Pager(p, PER_PAGE, total, "page", dict(request.query_params), request.url.path)
             pg.page = min(pg.page, max(1, math.ceil(total / PER_PAGE)))
             units = ctx.services.registry.units(user, pg.offset, PER_PAGE)["items"]
-        return {"roles": roles, "units": units, "pager": pg, "use_codes": USE_CODES, "tab": "registry",
-                "sub": "registry"}
+        return {
+            "roles": roles,
+            "units": units,
+            "pager": pg,
+            "use_codes": USE_CODES,
+            "tab": "registry",
+            "sub": "registry",
+        }
 
     return load(request, "registry.html", loader)
 
@@ -93,8 +112,12 @@ def registry_home(request: Request, user: Annotated[WebUser, Depends(need("depar
 def open_unit(request: Request, user: Reader, unit_id: str = ""):
     v = unit_id.strip().lstrip("#")
     if not v.isdigit() or not 0 < int(v) < 2**256:
-        return redirect(request, "/console/registry" if user.role == "department" else "/console",
-                        "error", i18n.error_message(lang_of(request), "InvalidInput", {"reason": "unit id"}))
+        return redirect(
+            request,
+            "/console/registry" if user.role == "department" else "/console",
+            "error",
+            i18n.error_message(lang_of(request), "InvalidInput", {"reason": "unit id"}),
+        )
     return RedirectResponse(f"/console/registry/units/{int(v)}", status_code=303)
 
 
@@ -143,7 +166,9 @@ def _form_unit(value: str) -> int:
 
 @router.post("/registry/units")
 def register_unit(
-    request: Request, user: Dept, _c: None = CSRF,
+    request: Request,
+    user: Dept,
+    _c: None = CSRF,
     parcel_code: Annotated[str, Form()] = "",
     building_code: Annotated[str, Form()] = "",
     unit_code: Annotated[str, Form()] = "",
@@ -155,20 +180,32 @@ def register_unit(
     lang = lang_of(request)
     try:
         res = _svc(request).registry.register_unit(
-            user, parcel_code, building_code.strip() or None, unit_code.strip() or None, planned_use, area_m2,
+            user,
+            parcel_code,
+            building_code.strip() or None,
+            unit_code.strip() or None,
+            planned_use,
+            area_m2,
             key=idem(idem_key),
         )
     except TxPending as exc:
         return redirect(request, "/console/registry", "info", describe_error(request, exc)[1])
     except Exception as exc:
         return redirect(request, "/console/registry", "error", describe_error(request, exc)[1])
-    return redirect(request, f"/console/registry/units/{res['unit_id']}", "ok",
-                    i18n.t(lang, "saved_unit", id=res["unit_id"], tx=res["tx_hash"]))
+    return redirect(
+        request,
+        f"/console/registry/units/{res['unit_id']}",
+        "ok",
+        i18n.t(lang, "saved_unit", id=res["unit_id"], tx=res["tx_hash"]),
+    )
 
 
 @router.post("/registry/units/{unit_id}/ownership")
 def first_ownership(
-    request: Request, unit_id: Id, user: Dept, _c: None = CSRF,
+    request: Request,
+    unit_id: Id,
+    user: Dept,
+    _c: None = CSRF,
     owner: Annotated[str, Form()] = "",
     evidence: Annotated[str, Form()] = "",
     case_ref: Annotated[str, Form()] = "",
@@ -178,8 +215,12 @@ def first_ownership(
 
     def do() -> str:
         res = svc.registry.first_ownership(
-            user, unit_id, _person(request, owner, "owner"), _text(evidence, "evidence"),
-            ref32(case_ref.strip() or None, None, "case_ref"), key=idem(idem_key),
+            user,
+            unit_id,
+            _person(request, owner, "owner"),
+            _text(evidence, "evidence"),
+            ref32(case_ref.strip() or None, None, "case_ref"),
+            key=idem(idem_key),
         )
         return i18n.t(lang, "saved_ownership", id=unit_id, entry=res["entry_id"])
 
@@ -188,7 +229,10 @@ def first_ownership(
 
 @router.post("/registry/units/{unit_id}/transfer")
 def transfer(
-    request: Request, unit_id: Id, user: Dept, _c: None = CSRF,
+    request: Request,
+    unit_id: Id,
+    user: Dept,
+    _c: None = CSRF,
     new_owner: Annotated[str, Form()] = "",
     evidence: Annotated[str, Form()] = "",
     prior_certificate_hash: Annotated[str, Form()] = "",
@@ -199,9 +243,13 @@ def transfer(
 
     def do() -> str:
         res = svc.registry.transfer(
-            user, unit_id, _person(request, new_owner, "new_owner"), _text(evidence, "evidence"),
+            user,
+            unit_id,
+            _person(request, new_owner, "new_owner"),
+            _text(evidence, "evidence"),
             hex32(prior_certificate_hash.strip(), "prior_certificate_hash"),
-            ref32(case_ref.strip() or None, None, "case_ref"), key=idem(idem_key),
+            ref32(case_ref.strip() or None, None, "case_ref"),
+            key=idem(idem_key),
         )
         return i18n.t(lang, "saved_transfer", id=unit_id, entry=res["entry_id"])
 
@@ -210,7 +258,9 @@ def transfer(
 
 @router.post("/registry/mortgages")
 def register_mortgage(
-    request: Request, user: Dept, _c: None = CSRF,
+    request: Request,
+    user: Dept,
+    _c: None = CSRF,
     unit_id: Annotated[str, Form()] = "",
     creditor_ref: Annotated[str, Form()] = "",
     terms: Annotated[str, Form()] = "",
@@ -224,7 +274,10 @@ def register_mortgage(
     def do() -> str:
         u = _form_unit(unit_id)
         res = svc.registry.register_mortgage(
-            user, u, ref32(creditor_ref.strip() or None, None, "creditor_ref"), _text(terms, "terms"),
+            user,
+            u,
+            ref32(creditor_ref.strip() or None, None, "creditor_ref"),
+            _text(terms, "terms"),
             key=idem(idem_key),
         )
         return i18n.t(lang, "saved_mortgage", id=u, mid=res["mortgage_id"])
@@ -234,7 +287,9 @@ def register_mortgage(
 
 @router.post("/registry/seizures")
 def register_seizure(
-    request: Request, user: Dept, _c: None = CSRF,
+    request: Request,
+    user: Dept,
+    _c: None = CSRF,
     unit_id: Annotated[str, Form()] = "",
     court_order: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",

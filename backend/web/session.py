@@ -160,7 +160,9 @@ def secure_cookies(request: Request) -> bool:
     return request.url.scheme == "https" or request.app.state.ctx.settings.env == "production"
 
 
-def _set(request: Request, response: Response, name: str, value: str, *, max_age: int | None, http_only: bool = True) -> None:
+def _set(
+    request: Request, response: Response, name: str, value: str, *, max_age: int | None, http_only: bool = True
+) -> None:
     response.set_cookie(
         name, value, max_age=max_age, path="/", httponly=http_only, samesite="strict", secure=secure_cookies(request)
     )

@@ -12,7 +12,7 @@ import pytest
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from postgres_testkit import create_database, drop_database, pg_server_process  # noqa: E402
+from postgres_testkit import create_database, drop_database, pg_server_process
 
 
 @pytest.fixture(scope="session")
@@ -21,7 +21,7 @@ def pg_server() -> Iterator[str]:
     yield from pg_server_process()
 
 
-@pytest.fixture()
+@pytest.fixture
 def pg_database_url(pg_server: str) -> Iterator[str]:
     """A fresh empty database on the session's server (dropped after the test)."""
     url = create_database(pg_server)

@@ -104,9 +104,20 @@ def pg_server_process() -> Iterator[str]:
             shutil.chown(tmp, "postgres", "postgres")
         os.chmod(tmp, 0o700)
         _run(
-            [str(bindir / "initdb"), "-D", str(data), "-U", "postgres", "--auth=trust", "-E", "UTF8",
-             "--no-locale", "--no-sync"],
-            tmp, "initdb",
+            [
+                str(bindir / "initdb"),
+                "-D",
+                str(data),
+                "-U",
+                "postgres",
+                "--auth=trust",
+                "-E",
+                "UTF8",
+                "--no-locale",
+                "--no-sync",
+            ],
+            tmp,
+            "initdb",
         )
         for attempt in range(3):  # another process may take the free port before the server binds it
             port = free_port()
@@ -115,8 +126,12 @@ def pg_server_process() -> Iterator[str]:
                 "-c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=50"
             )
             try:
-                _run([str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", opts, "start"],
-                     tmp, "pg_ctl-start", log)
+                _run(
+                    [str(bindir / "pg_ctl"), "-D", str(data), "-l", str(log), "-w", "-t", "60", "-o", opts, "start"],
+                    tmp,
+                    "pg_ctl-start",
+                    log,
+                )
                 started = True
                 break
             except RuntimeError:
@@ -139,8 +154,14 @@ def pg_server_process() -> Iterator[str]:
 
 def _stop(bindir: Path, data: Path, tmp: Path, started: bool) -> None:
     if started:
-        subprocess.run(_as_pg_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
-                       cwd=tmp, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, timeout=60, check=False)
+        subprocess.run(
+            _as_pg_user([str(bindir / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]),
+            cwd=tmp,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=60,
+            check=False,
+        )
     shutil.rmtree(tmp, ignore_errors=True)
 
 

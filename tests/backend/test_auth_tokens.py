@@ -1,15 +1,15 @@
 from __future__ import annotations
 
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
 from eth_utils import to_checksum_address
+from postgres_testkit import DATABASES, database_url
 from sqlalchemy import select
 
-from backend.core.tokens import ApiToken, TokenNotFound, TokenRevoked, TokenService, hash_token
 from backend.core.db import make_engine, session_factory
+from backend.core.tokens import ApiToken, TokenNotFound, TokenRevoked, TokenService, hash_token
 from backend.migrations import init_db
-from postgres_testkit import DATABASES, database_url
 
 DEPT = "0x" + "ab" * 20
 SUBJECT = "0x" + "cd" * 32
@@ -17,7 +17,7 @@ SUBJECT = "0x" + "cd" * 32
 
 class Clock:
     def __init__(self) -> None:
-        self.now = datetime(2030, 1, 1, tzinfo=timezone.utc)
+        self.now = datetime(2030, 1, 1, tzinfo=UTC)
 
     def __call__(self) -> datetime:
         return self.now
@@ -32,12 +32,12 @@ def sessions(request, tmp_path):
     engine.dispose()
 
 
-@pytest.fixture()
+@pytest.fixture
 def clock():
     return Clock()
 
 
-@pytest.fixture()
+@pytest.fixture
 def svc(sessions, clock):
     return TokenService(sessions, now=clock)
 

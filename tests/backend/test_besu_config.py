@@ -49,7 +49,7 @@ BESU_DOCS_VALIDATORS = [
 BESU_DOCS_EMPTY_EXTRA_DATA = "0xe5a00000000000000000000000000000000000000000000000000000000000000000c0c080c0"
 
 
-@pytest.fixture()
+@pytest.fixture
 def net(tmp_path):
     alloc = {"0x" + "ab" * 20: 10**18, "0x" + "cd" * 20: 0}
     return generate_network(tmp_path / "net", validators=4, chain_id=2024, seed=SEED, accounts_alloc=alloc)
@@ -350,11 +350,26 @@ def test_web3_needs_the_poa_middleware_for_qbft_blocks(net):
             assert method == "eth_getBlockByNumber"
             z32, z20 = "0x" + "00" * 32, "0x" + "00" * 20
             block = {
-                "number": "0x1", "hash": "0x" + "11" * 32, "parentHash": z32, "extraData": extra,
-                "baseFeePerGas": "0x0", "gasLimit": "0x5f5e100", "gasUsed": "0x0", "timestamp": "0x2",
-                "transactions": [], "miner": z20, "difficulty": "0x1", "nonce": "0x0000000000000000",
-                "logsBloom": "0x" + "00" * 256, "sha3Uncles": z32, "stateRoot": z32, "transactionsRoot": z32,
-                "receiptsRoot": z32, "mixHash": z32, "size": "0x1", "uncles": [],
+                "number": "0x1",
+                "hash": "0x" + "11" * 32,
+                "parentHash": z32,
+                "extraData": extra,
+                "baseFeePerGas": "0x0",
+                "gasLimit": "0x5f5e100",
+                "gasUsed": "0x0",
+                "timestamp": "0x2",
+                "transactions": [],
+                "miner": z20,
+                "difficulty": "0x1",
+                "nonce": "0x0000000000000000",
+                "logsBloom": "0x" + "00" * 256,
+                "sha3Uncles": z32,
+                "stateRoot": z32,
+                "transactionsRoot": z32,
+                "receiptsRoot": z32,
+                "mixHash": z32,
+                "size": "0x1",
+                "uncles": [],
             }
             return {"jsonrpc": "2.0", "id": 1, "result": block}
 

@@ -16,11 +16,11 @@ from sqlalchemy import func, select
 
 sys.path.insert(0, str(Path(__file__).parent / "cases"))
 
-from cases_testkit import boot, demo_tokens  # noqa: E402
+from cases_testkit import boot, demo_tokens
 
-from backend.api.main import create_app  # noqa: E402
-from backend.chain.outbox import OutboxTx  # noqa: E402
-from backend.ops.demo import CITIZEN, demo_seed_table, seed  # noqa: E402
+from backend.api.main import create_app
+from backend.chain.outbox import OutboxTx
+from backend.ops.demo import CITIZEN, demo_seed_table, seed
 
 
 @pytest.fixture(scope="module")
@@ -47,11 +47,20 @@ def test_seed_builds_a_finished_house_transfer(seeded) -> None:
     assert elapsed < 60, f"seed took {elapsed:.1f} s"
     assert summary["already_seeded"] is False
     assert summary["citizen"] == CITIZEN
-    assert summary["counts"] == {"documents_submitted": 2, "evidence_required": 2, "evidence_pulled": 2,
-                                 "departments_involved": 4}
+    assert summary["counts"] == {
+        "documents_submitted": 2,
+        "evidence_required": 2,
+        "evidence_pulled": 2,
+        "departments_involved": 4,
+    }
     assert set(summary["services"]) == {"house_transfer", "newborn_registration", "business_licence_change"}
-    assert set(summary["resources"]) == {"household_registration", "marriage_records", "tax_clearance",
-                                         "business_licences", "property_records"}
+    assert set(summary["resources"]) == {
+        "household_registration",
+        "marriage_records",
+        "tax_clearance",
+        "business_licences",
+        "property_records",
+    }
     assert any("finished" in line for line in lines)
     ops = p.ctx.services.ops
     # the catalog and the flows on chain
@@ -68,11 +77,16 @@ def test_seed_builds_a_finished_house_transfer(seeded) -> None:
         v = http.get(f"/public/certificates/{cert['document_hash']}").json()
         assert v["status"] == "valid" and v["type_code"] == "PROPERTY_CERT"
         assert v["issuer"]["address"] == p.address("dept-nr")
-        assert http.get(f"/public/certificates/{summary['prior_certificate']['document_hash']}").json()["status"] \
+        assert (
+            http.get(f"/public/certificates/{summary['prior_certificate']['document_hash']}").json()["status"]
             == "revoked"
+        )
 
-        r = http.post("/citizens/session", json=CITIZEN,
-                      headers={"Authorization": f"Bearer {tokens['dept-psb']}", "X-Officer-Id": "desk-1"})
+        r = http.post(
+            "/citizens/session",
+            json=CITIZEN,
+            headers={"Authorization": f"Bearer {tokens['dept-psb']}", "X-Officer-Id": "desk-1"},
+        )
         assert r.status_code == 201, r.text
         me = {"Authorization": f"Bearer {r.json()['token']}"}
         mine = http.get("/citizens/me/cases", headers=me).json()
@@ -90,8 +104,10 @@ def test_seed_builds_a_finished_house_transfer(seeded) -> None:
 
         # the citizen downloads the certificate document and a notary verifies it by upload
         doc = http.get(f"/citizens/me/cases/{hc}/certificate", headers=me).json()
-        verified = http.post("/public/certificates/verify",
-                             files={"document": ("cert.json", doc["document_text"].encode(), "application/json")}).json()
+        verified = http.post(
+            "/public/certificates/verify",
+            files={"document": ("cert.json", doc["document_text"].encode(), "application/json")},
+        ).json()
         assert verified["status"] == "valid" and verified["cert_id"] == cert["cert_id"]
 
         # every evidence pull is in the citizen's access log, with the case's reference
@@ -117,8 +133,9 @@ def test_seed_twice_is_idempotent(seeded) -> None:
     again = seed(p.ctx, log=lambda _m: None)
     assert time.monotonic() - t0 < 10
     assert again["already_seeded"] is True
-    assert {k: v for k, v in again.items() if k not in ("already_seeded",)} == \
-        {k: v for k, v in summary.items() if k not in ("already_seeded",)}
+    assert {k: v for k, v in again.items() if k not in ("already_seeded",)} == {
+        k: v for k, v in summary.items() if k not in ("already_seeded",)
+    }
     assert ops.view("OneStopServices", "caseCount") == cases_before
     assert _outbox_rows(p.ctx) == rows_before
 

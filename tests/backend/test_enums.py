@@ -22,7 +22,8 @@ def _gen():
 def test_committed_module_is_up_to_date():
     gen = _gen()
     assert (ROOT / "backend" / "chain" / "enums.py").read_text(encoding="utf-8") == gen.render(), (
-        "backend/chain/enums.py is stale: run python tools/gen_enums.py")
+        "backend/chain/enums.py is stale: run python tools/gen_enums.py"
+    )
 
 
 def test_parser_keeps_order_and_ignores_comments():
@@ -45,7 +46,7 @@ def _internal_enums(node, found):
     if isinstance(node, dict):
         t = node.get("internalType")
         if isinstance(t, str) and t.startswith("enum "):
-            found.add(t[len("enum "):].split("[")[0])
+            found.add(t[len("enum ") :].split("[")[0])
         for v in node.values():
             _internal_enums(v, found)
     elif isinstance(node, list):

@@ -56,8 +56,11 @@ def expected_status(name: str) -> int:
         return EXPLICIT[name]
     if "Status" in name:  # e.g. InvalidRequestStatus: the object is in the wrong state
         return 409
-    if re.search(r"Not(Governor|Owner|Grantee|Auditor|Council|ActiveDepartment|Reporter|TypeIssuer|Issuer|"
-                 r"Mortgagee|SeizingCourt)$|MissingRole$", name):
+    if re.search(
+        r"Not(Governor|Owner|Grantee|Auditor|Council|ActiveDepartment|Reporter|TypeIssuer|Issuer|"
+        r"Mortgagee|SeizingCourt)$|MissingRole$",
+        name,
+    ):
         return 403
     if "Unknown" in name:
         return 404
@@ -83,17 +86,20 @@ def test_the_table_covers_every_class():
     assert classes == {403, 404, 409, 422}
 
 
-@pytest.mark.parametrize(("exc", "status", "error", "headers"), [
-    (Unauthorized("no token"), 401, "Unauthorized", {"WWW-Authenticate": "Bearer"}),
-    (Forbidden("not yours"), 403, "Forbidden", None),
-    (NotFound("gone"), 404, "NotFound", None),
-    (Conflict("state"), 409, "Conflict", None),
-    (InvalidInput("bad"), 422, "InvalidInput", None),
-    (ChainUnavailable("down"), 503, "ChainUnavailable", {"Retry-After": "5"}),
-    (ChainConfigError("wrong chain"), 503, "ChainMisconfigured", None),
-    (TxRejected("nonce too low", "0xab"), 503, "TxRejected", None),
-    (AccessDenied("0x" + "00" * 32, "0x" + "11" * 20), 403, "AccessDenied", None),
-])
+@pytest.mark.parametrize(
+    ("exc", "status", "error", "headers"),
+    [
+        (Unauthorized("no token"), 401, "Unauthorized", {"WWW-Authenticate": "Bearer"}),
+        (Forbidden("not yours"), 403, "Forbidden", None),
+        (NotFound("gone"), 404, "NotFound", None),
+        (Conflict("state"), 409, "Conflict", None),
+        (InvalidInput("bad"), 422, "InvalidInput", None),
+        (ChainUnavailable("down"), 503, "ChainUnavailable", {"Retry-After": "5"}),
+        (ChainConfigError("wrong chain"), 503, "ChainMisconfigured", None),
+        (TxRejected("nonce too low", "0xab"), 503, "TxRejected", None),
+        (AccessDenied("0x" + "00" * 32, "0x" + "11" * 20), 403, "AccessDenied", None),
+    ],
+)
 def test_service_chain_and_store_errors(exc, status, error, headers):
     got_status, body, got_headers = error_response(exc)
     assert (got_status, body["error"], got_headers) == (status, error, headers)
@@ -102,7 +108,10 @@ def test_service_chain_and_store_errors(exc, status, error, headers):
 
 def test_pending_and_unknown():
     assert error_response(TxPending("0xab", "k")) == (
-        202, {"status": "pending", "tx_hash": "0xab", "idempotency_key": "k"}, None)
+        202,
+        {"status": "pending", "tx_hash": "0xab", "idempotency_key": "k"},
+        None,
+    )
     assert error_response(RuntimeError("bug")) is None
 
 

@@ -21,8 +21,14 @@ KNOWN_CYCLES = {
     frozenset({"backend.chain.client", "backend.chain.receipts"}),  # ChainClient.watcher's lazy import
 }
 # Function-local imports outside the layers this rule covers (ops, CLI, the app factory, ...).
-LOCAL_IMPORTS_CHECKED = ("backend.services", "backend.indexer", "backend.web", "backend.composition",
-                         "backend.chain.batching", "backend.api.deps")
+LOCAL_IMPORTS_CHECKED = (
+    "backend.services",
+    "backend.indexer",
+    "backend.web",
+    "backend.composition",
+    "backend.chain.batching",
+    "backend.api.deps",
+)
 
 
 def _modules() -> dict[str, Path]:
@@ -114,19 +120,31 @@ def test_layers_import_downwards_only():
     graph, _ = _graph()
 
     def offenders(prefix: str, forbidden: tuple[str, ...]) -> list[str]:
-        return sorted(f"{m} -> {d}" for m, deps in graph.items() if m == prefix or m.startswith(prefix + ".")
-                      for d in deps if any(d == f or d.startswith(f + ".") for f in forbidden))
+        return sorted(
+            f"{m} -> {d}"
+            for m, deps in graph.items()
+            if m == prefix or m.startswith(prefix + ".")
+            for d in deps
+            if any(d == f or d.startswith(f + ".") for f in forbidden)
+        )
 
     upper = ("backend.services", "backend.composition", "backend.api", "backend.web", "backend.cli", "backend.ops")
     assert offenders("backend.chain", upper + ("backend.indexer",)) == []
     assert offenders("backend.core", upper + ("backend.indexer", "backend.chain")) == []
     assert offenders("backend.indexer", upper) == []
-    assert offenders("backend.services", ("backend.composition", "backend.api", "backend.web", "backend.cli",
-                                          "backend.ops")) == []
+    assert (
+        offenders(
+            "backend.services", ("backend.composition", "backend.api", "backend.web", "backend.cli", "backend.ops")
+        )
+        == []
+    )
 
 
 def test_no_function_local_backend_imports_in_the_application_layers():
     _, local = _graph()
-    found = sorted(f"{m}:{line} imports {d}" for m, d, line in local
-                   if any(m == p or m.startswith(p + ".") for p in LOCAL_IMPORTS_CHECKED))
+    found = sorted(
+        f"{m}:{line} imports {d}"
+        for m, d, line in local
+        if any(m == p or m.startswith(p + ".") for p in LOCAL_IMPORTS_CHECKED)
+    )
     assert found == []

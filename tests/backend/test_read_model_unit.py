@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import ast
 import threading
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -53,19 +53,32 @@ def test_the_index_tables_are_read_only_through_the_query_module():
                 mods = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
             elif isinstance(node, ast.Import):
                 mods = [a.name for a in node.names]
-            if any(m.startswith("backend.indexer.models") or m in ("backend.indexer.chain_events",
-                                                                     "backend.indexer.indexer_cursor")
-                   for m in mods):
+            if any(
+                m.startswith("backend.indexer.models")
+                or m in ("backend.indexer.chain_events", "backend.indexer.indexer_cursor")
+                for m in mods
+            ):
                 offenders.append(f"{rel}:{node.lineno}")
     assert offenders == []
 
 
 def _row(block: int, log: int, contract: str, event: str, args: dict, **cols) -> dict:
-    base = dict.fromkeys(["resource_id", "grant_id", "request_id", "incident_id", "department", "officer_hash",
-                          "subject_hash"])
-    return {"block_number": block, "block_hash": "0x" + f"{block:064x}", "block_time": 1_700_000_000 + block,
-            "tx_hash": "0x" + f"{block * 100 + log:064x}", "log_index": log, "contract": contract,
-            "address": "0x" + "11" * 20, "event": event, "args": args, **base, **cols}
+    base = dict.fromkeys(
+        ["resource_id", "grant_id", "request_id", "incident_id", "department", "officer_hash", "subject_hash"]
+    )
+    return {
+        "block_number": block,
+        "block_hash": "0x" + f"{block:064x}",
+        "block_time": 1_700_000_000 + block,
+        "tx_hash": "0x" + f"{block * 100 + log:064x}",
+        "log_index": log,
+        "contract": contract,
+        "address": "0x" + "11" * 20,
+        "event": event,
+        "args": args,
+        **base,
+        **cols,
+    }
 
 
 @pytest.fixture
@@ -74,23 +87,68 @@ def index(tmp_path):
     init_db(engine)
     sessions = session_factory(engine)
     rows = [
-        _row(10, 0, "DataCatalog", "ResourceRegistered",
-             {"resourceId": "1", "owner": A, "classification": 0}, resource_id="1", department=A.lower()),
-        _row(11, 0, "DataCatalog", "ResourceRegistered",
-             {"resourceId": "2", "owner": A, "classification": 0}, resource_id="2", department=A.lower()),
-        _row(12, 0, "DataCatalog", "VersionPublished",
-             {"resourceId": "2", "version": 2, "publisher": A}, resource_id="2", department=A.lower()),
-        _row(13, 0, "DataCatalog", "ResourceOwnershipTransferred",
-             {"resourceId": "2", "previousOwner": A, "newOwner": B}, resource_id="2", department=B.lower()),
-        _row(14, 0, "Accountability", "IncidentFiled",
-             {"incidentId": "1", "responsible": B, "reporter": A}, incident_id="1", department=A.lower()),
-        _row(15, 0, "Accountability", "IncidentFiled",
-             {"incidentId": "2", "responsible": A, "reporter": B}, incident_id="2", department=B.lower()),
+        _row(
+            10,
+            0,
+            "DataCatalog",
+            "ResourceRegistered",
+            {"resourceId": "1", "owner": A, "classification": 0},
+            resource_id="1",
+            department=A.lower(),
+        ),
+        _row(
+            11,
+            0,
+            "DataCatalog",
+            "ResourceRegistered",
+            {"resourceId": "2", "owner": A, "classification": 0},
+            resource_id="2",
+            department=A.lower(),
+        ),
+        _row(
+            12,
+            0,
+            "DataCatalog",
+            "VersionPublished",
+            {"resourceId": "2", "version": 2, "publisher": A},
+            resource_id="2",
+            department=A.lower(),
+        ),
+        _row(
+            13,
+            0,
+            "DataCatalog",
+            "ResourceOwnershipTransferred",
+            {"resourceId": "2", "previousOwner": A, "newOwner": B},
+            resource_id="2",
+            department=B.lower(),
+        ),
+        _row(
+            14,
+            0,
+            "Accountability",
+            "IncidentFiled",
+            {"incidentId": "1", "responsible": B, "reporter": A},
+            incident_id="1",
+            department=A.lower(),
+        ),
+        _row(
+            15,
+            0,
+            "Accountability",
+            "IncidentFiled",
+            {"incidentId": "2", "responsible": A, "reporter": B},
+            incident_id="2",
+            department=B.lower(),
+        ),
     ]
     with sessions() as s, s.begin():
         s.execute(insert(chain_events), rows)
-        s.execute(insert(indexer_cursor).values(name="main", block_number=15, block_hash="0x" + "00" * 32,
-                                                updated_at=datetime.now(timezone.utc)))
+        s.execute(
+            insert(indexer_cursor).values(
+                name="main", block_number=15, block_hash="0x" + "00" * 32, updated_at=datetime.now(UTC)
+            )
+        )
     yield EventIndex(sessions, wait_s=0.3), sessions
     engine.dispose()
 
@@ -157,9 +215,21 @@ class FakeChain:
     def __init__(self, index: EventIndex) -> None:
         self.index = index
         self.incidents = {
-            1: {"incidentType": 0, "subjectKind": 0, "subjectId": 1, "useIndex": 0, "status": 1, "reporter": A,
-                "responsible": B, "responsibleOfficerHash": "0x" + "00" * 32, "evidenceHash": "0x" + "01" * 32,
-                "responseHash": "0x" + "00" * 32, "rulingHash": "0x" + "00" * 32, "filedAt": 1, "responseDeadline": 2},
+            1: {
+                "incidentType": 0,
+                "subjectKind": 0,
+                "subjectId": 1,
+                "useIndex": 0,
+                "status": 1,
+                "reporter": A,
+                "responsible": B,
+                "responsibleOfficerHash": "0x" + "00" * 32,
+                "evidenceHash": "0x" + "01" * 32,
+                "responseHash": "0x" + "00" * 32,
+                "rulingHash": "0x" + "00" * 32,
+                "filedAt": 1,
+                "responseDeadline": 2,
+            },
         }
         self.incidents[2] = {**self.incidents[1], "reporter": B, "responsible": A}
 

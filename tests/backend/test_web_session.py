@@ -76,8 +76,9 @@ def test_round_trip_and_cookie_flags(client):
 
 def test_secure_flag_in_production(tmp_path):
     with TestClient(_app(tmp_path, env="production")) as c:
-        header = next(h for h in c.post("/in").headers.get_list("set-cookie")
-                      if h.startswith(session.SESSION_COOKIE + "="))
+        header = next(
+            h for h in c.post("/in").headers.get_list("set-cookie") if h.startswith(session.SESSION_COOKIE + "=")
+        )
         assert "secure" in [f.strip().lower() for f in header.split(";")]
 
 
@@ -89,8 +90,13 @@ def test_cookie_bytes_do_not_contain_the_token(client, tmp_path):
         haystacks.append(base64.urlsafe_b64decode(cookie[3:] + "=" * (-len(cookie[3:]) % 4)).decode("latin-1"))
     except ValueError:
         pass
-    needles = [TOKEN, TOKEN[4:], OFFICER, base64.b64encode(TOKEN.encode()).decode()[:20],
-               base64.urlsafe_b64encode(json.dumps({"t": TOKEN}).encode()).decode()[:20]]
+    needles = [
+        TOKEN,
+        TOKEN[4:],
+        OFFICER,
+        base64.b64encode(TOKEN.encode()).decode()[:20],
+        base64.urlsafe_b64encode(json.dumps({"t": TOKEN}).encode()).decode()[:20],
+    ]
     for hay in haystacks:
         for needle in needles:
             assert needle not in hay
@@ -103,7 +109,7 @@ def test_tampered_cookie_is_signed_out(client, where):
     cookie = _signed_in(client)
     i = {"first": 3, "middle": len(cookie) // 2, "last": len(cookie) - 1}[where]
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
-    flipped = cookie[:i] + alphabet[alphabet.index(cookie[i]) ^ 0b100000] + cookie[i + 1:]  # flips a high bit
+    flipped = cookie[:i] + alphabet[alphabet.index(cookie[i]) ^ 0b100000] + cookie[i + 1 :]  # flips a high bit
     assert _me(client, flipped) == {"token": None}
     assert _me(client, cookie[:-4]) == {"token": None}  # truncated
     assert _me(client, "v2.") == {"token": None}
@@ -128,9 +134,11 @@ def test_exp_is_twelve_hours_after_sign_in(client, tmp_path):
     before = int(time.time())
     cookie = _signed_in(client)
     data = session.unseal(session.load_or_create_session_key(tmp_path), cookie)
-    assert data["t"] == TOKEN and before + session.SESSION_MAX_AGE <= data["exp"] <= int(time.time()) + session.SESSION_MAX_AGE
-    req = SimpleNamespace(cookies={session.SESSION_COOKIE: cookie},
-                          app=client.app)
+    assert (
+        data["t"] == TOKEN
+        and before + session.SESSION_MAX_AGE <= data["exp"] <= int(time.time()) + session.SESSION_MAX_AGE
+    )
+    req = SimpleNamespace(cookies={session.SESSION_COOKIE: cookie}, app=client.app)
     assert session.read_session(req, now=data["exp"] - 1) is not None
     assert session.read_session(req, now=data["exp"]) is None
 
@@ -160,8 +168,9 @@ def test_key_file_is_random_0600_and_stable(tmp_path):
 
 def test_concurrent_first_use_agrees_on_one_key(tmp_path):
     keys: list[bytes] = []
-    threads = [threading.Thread(target=lambda: keys.append(session.load_or_create_session_key(tmp_path)))
-               for _ in range(8)]
+    threads = [
+        threading.Thread(target=lambda: keys.append(session.load_or_create_session_key(tmp_path))) for _ in range(8)
+    ]
     for t in threads:
         t.start()
     for t in threads:

@@ -64,4 +64,3 @@ def system(accounts, Consortium, DataCatalog, UsageRights, Accountability) -> Sy
 @pytest.fixture(autouse=True)
 def isolation(fn_isolation):
     """Every test starts from the module's deployment snapshot."""
-    pass

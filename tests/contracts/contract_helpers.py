@@ -10,8 +10,9 @@ enums, bytes and nested errors compare exactly.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import brownie
 import eth_abi
@@ -152,8 +153,15 @@ class System:
 
     # ---------------------------------------------------------------- council helpers
 
-    def council_call(self, target, fn_name: str, args: Sequence[Any], *, unanimous: bool = False,
-                     description: str = "council decision"):
+    def council_call(
+        self,
+        target,
+        fn_name: str,
+        args: Sequence[Any],
+        *,
+        unanimous: bool = False,
+        description: str = "council decision",
+    ):
         """Propose a council call by governor 0 and approve it until it executes; returns the executing tx."""
         data = getattr(target, fn_name).encode_input(*args)
         if unanimous:
@@ -190,7 +198,9 @@ class System:
             tx = self.rights.issueGrant(rid, grantee, purpose, h("law"), duration, max_uses, {"from": self.depts[0]})
         else:
             tx = self.council_call(
-                self.rights, "issueGrant", (rid, grantee, purpose, h("law"), duration, max_uses),
+                self.rights,
+                "issueGrant",
+                (rid, grantee, purpose, h("law"), duration, max_uses),
                 unanimous=classification == SECRET,
             )
         return event(tx, "GrantIssued")["grantId"]

@@ -16,8 +16,9 @@ from the ABI files and the deployment manifest.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable, Mapping
+from typing import Any
 
 import eth_abi
 from eth_utils import keccak, to_checksum_address
@@ -54,7 +55,7 @@ def _hex(value: Any) -> str:
 def _canonical_type(param: dict) -> str:
     t = param["type"]
     if t.startswith("tuple"):
-        return "(" + ",".join(_canonical_type(c) for c in param["components"]) + ")" + t[len("tuple"):]
+        return "(" + ",".join(_canonical_type(c) for c in param["components"]) + ")" + t[len("tuple") :]
     return t
 
 

@@ -48,8 +48,9 @@ def used_grant(system):
 
 def file(system, incident_type, kind, subject_id, index, sender=None, window=3 * DAY):
     sender = sender or system.auditor
-    return system.accountability.fileIncident(incident_type, kind, subject_id, index, h("evidence"), window,
-                                              {"from": sender})
+    return system.accountability.fileIncident(
+        incident_type, kind, subject_id, index, h("evidence"), window, {"from": sender}
+    )
 
 
 # --------------------------------------------------------------------------- deployment
@@ -57,8 +58,9 @@ def file(system, incident_type, kind, subject_id, index, sender=None, window=3 *
 
 def test_constructor_rejects_zero_addresses(Accountability, system, accounts):
     c, cat, r = system.consortium, system.catalog, system.rights
-    assert_custom_error(lambda: Accountability.deploy(ZERO_ADDRESS, cat, r, {"from": accounts[0]}),
-                        "ConsortiumManagedZeroAddress")
+    assert_custom_error(
+        lambda: Accountability.deploy(ZERO_ADDRESS, cat, r, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
+    )
     for args in ((c, ZERO_ADDRESS, r), (c, cat, ZERO_ADDRESS)):
         assert_custom_error(lambda: Accountability.deploy(*args, {"from": accounts[0]}), "AccountabilityZeroAddress")
 
@@ -84,8 +86,9 @@ def test_assign_steward_validation(system):
     a, owner, rid, other = system.accountability, system.depts[0], system.resources[SECRET], system.depts[1]
     assert_custom_error(lambda: a.assignSteward(0, h("s"), {"from": owner}), "AccountabilityUnknownResource", (0,))
     assert_custom_error(lambda: a.assignSteward(99, h("s"), {"from": owner}), "AccountabilityUnknownResource", (99,))
-    assert_custom_error(lambda: a.assignSteward(rid, h("s"), {"from": other}), "AccountabilityNotResourceOwner",
-                        (rid, other))
+    assert_custom_error(
+        lambda: a.assignSteward(rid, h("s"), {"from": other}), "AccountabilityNotResourceOwner", (rid, other)
+    )
     assert_custom_error(lambda: a.assignSteward(rid, ZERO32, {"from": owner}), "AccountabilityEmptyOfficerHash")
 
 
@@ -103,8 +106,9 @@ def test_assign_grant_officer_validation(system):
     gid = system.grant()
     assert_custom_error(lambda: a.assignGrantOfficer(0, h("o"), {"from": grantee}), "AccountabilityUnknownGrant", (0,))
     assert_custom_error(lambda: a.assignGrantOfficer(9, h("o"), {"from": grantee}), "AccountabilityUnknownGrant", (9,))
-    assert_custom_error(lambda: a.assignGrantOfficer(gid, h("o"), {"from": owner}), "AccountabilityNotGrantee",
-                        (gid, owner))
+    assert_custom_error(
+        lambda: a.assignGrantOfficer(gid, h("o"), {"from": owner}), "AccountabilityNotGrantee", (gid, owner)
+    )
     assert_custom_error(lambda: a.assignGrantOfficer(gid, ZERO32, {"from": grantee}), "AccountabilityEmptyOfficerHash")
 
 
@@ -162,7 +166,11 @@ def test_use_incidents_are_attributed_to_the_grantee(system, used_grant):
     tx = file(system, UNAUTHORIZED_USE, GRANT, used_grant, 0, sender=system.depts[0])
     e = event(tx, "IncidentFiled")
     assert (e["responsible"], e["subjectKind"], e["subjectId"], e["responsibleOfficerHash"]) == (
-        grantee, GRANT, used_grant, h("grant-officer"))
+        grantee,
+        GRANT,
+        used_grant,
+        h("grant-officer"),
+    )
     tx = file(system, LEAK, USE, used_grant, 2)
     e = event(tx, "IncidentFiled")
     assert (e["responsible"], e["incidentType"], e["subjectKind"], e["useIndex"]) == (grantee, LEAK, USE, 2)
@@ -191,8 +199,14 @@ def test_file_incident_validation(system, used_grant):
     # unknown subjects
     for sid, idx in ((0, 1), (99, 1), (rid, 0), (rid, 2)):
         assert_custom_error(f(sid=sid, idx=idx), "AccountabilityUnknownSubject", (RESOURCE_VERSION, sid, idx))
-    for k, sid, idx in ((GRANT, 0, 0), (GRANT, 99, 0), (GRANT, used_grant, 1), (USE, used_grant, 0),
-                        (USE, used_grant, 3), (USE, 99, 1)):
+    for k, sid, idx in (
+        (GRANT, 0, 0),
+        (GRANT, 99, 0),
+        (GRANT, used_grant, 1),
+        (USE, used_grant, 0),
+        (USE, used_grant, 3),
+        (USE, 99, 1),
+    ):
         assert_custom_error(f(t=LEAK, k=k, sid=sid, idx=idx), "AccountabilityUnknownSubject", (k, sid, idx))
     # a suspended department can no longer file
     suspend(system, system.depts[2])
@@ -218,37 +232,45 @@ def test_respond_validation(system):
     deadline = a.incident(iid)["responseDeadline"]
     assert_custom_error(lambda: a.respond(99, h("r"), {"from": owner}), "AccountabilityUnknownIncident", (99,))
     for caller in (system.depts[1], system.auditor):
-        assert_custom_error(lambda: a.respond(iid, h("r"), {"from": caller}), "AccountabilityNotResponsible",
-                            (iid, caller))
+        assert_custom_error(
+            lambda: a.respond(iid, h("r"), {"from": caller}), "AccountabilityNotResponsible", (iid, caller)
+        )
     assert_custom_error(lambda: a.respond(iid, ZERO32, {"from": owner}), "AccountabilityEmptyResponse")
     time_travel(DAY + 1)
-    assert_custom_error(lambda: a.respond(iid, h("r"), {"from": owner}), "AccountabilityResponseWindowClosed",
-                        (iid, deadline))
+    assert_custom_error(
+        lambda: a.respond(iid, h("r"), {"from": owner}), "AccountabilityResponseWindowClosed", (iid, deadline)
+    )
 
 
 def test_respond_only_once(system):
     a, owner = system.accountability, system.depts[0]
     iid = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1).return_value
     a.respond(iid, h("r"), {"from": owner})
-    assert_custom_error(lambda: a.respond(iid, h("r2"), {"from": owner}), "AccountabilityInvalidIncidentStatus",
-                        (iid, INC_RESPONDED))
+    assert_custom_error(
+        lambda: a.respond(iid, h("r2"), {"from": owner}), "AccountabilityInvalidIncidentStatus", (iid, INC_RESPONDED)
+    )
 
 
 def test_escalate_after_window(system):
     a = system.accountability
     iid = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1, window=DAY).return_value
     deadline = a.incident(iid)["responseDeadline"]
-    assert_custom_error(lambda: a.escalate(iid, {"from": system.outsider}), "AccountabilityResponseWindowOpen",
-                        (iid, deadline))
+    assert_custom_error(
+        lambda: a.escalate(iid, {"from": system.outsider}), "AccountabilityResponseWindowOpen", (iid, deadline)
+    )
     time_travel(DAY + 1)
     tx = a.escalate(iid, {"from": system.outsider})
     assert event_names(tx) == ["IncidentEscalated"]
     assert event(tx, "IncidentEscalated") == {"incidentId": iid, "escalatedBy": system.outsider}
     assert a.incident(iid)["status"] == INC_ESCALATED
-    assert_custom_error(lambda: a.escalate(iid, {"from": system.outsider}), "AccountabilityInvalidIncidentStatus",
-                        (iid, INC_ESCALATED))
-    assert_custom_error(lambda: a.respond(iid, h("late"), {"from": system.depts[0]}),
-                        "AccountabilityInvalidIncidentStatus", (iid, INC_ESCALATED))
+    assert_custom_error(
+        lambda: a.escalate(iid, {"from": system.outsider}), "AccountabilityInvalidIncidentStatus", (iid, INC_ESCALATED)
+    )
+    assert_custom_error(
+        lambda: a.respond(iid, h("late"), {"from": system.depts[0]}),
+        "AccountabilityInvalidIncidentStatus",
+        (iid, INC_ESCALATED),
+    )
     assert_custom_error(lambda: a.escalate(99, {"from": system.outsider}), "AccountabilityUnknownIncident", (99,))
 
 
@@ -263,7 +285,12 @@ def test_rule_upheld_and_dismissed(system, used_grant):
     tx = system.council_call(a, "rule", (i1, True, h("ruling-1")))
     pid = event(tx, "ProposalExecuted")["proposalId"]
     assert event(tx, "IncidentRuled") == {
-        "incidentId": i1, "responsible": owner, "proposalId": pid, "upheld": True, "rulingHash": h("ruling-1")}
+        "incidentId": i1,
+        "responsible": owner,
+        "proposalId": pid,
+        "upheld": True,
+        "rulingHash": h("ruling-1"),
+    }
     assert a.incident(i1)["status"] == INC_UPHELD and a.incident(i1)["rulingHash"] == h("ruling-1")
     assert a.upheldCount(owner) == 1
 
@@ -280,13 +307,16 @@ def test_rule_validation(system):
     a, owner = system.accountability, system.depts[0]
     iid = file(system, DATA_ERROR, RESOURCE_VERSION, system.resources[INTERNAL], 1).return_value
     for caller in (system.governors[0], owner, system.auditor):
-        assert_custom_error(lambda: a.rule(iid, True, h("r"), {"from": caller}), "ConsortiumManagedNotCouncil", (caller,))
+        assert_custom_error(
+            lambda: a.rule(iid, True, h("r"), {"from": caller}), "ConsortiumManagedNotCouncil", (caller,)
+        )
 
     def council_fails(args, inner_name, inner_args):
         pid = system.propose_call(a, "rule", args)
         inner = encode_error(inner_name, inner_args)
-        assert_custom_error(lambda: system.consortium.approve(pid, {"from": system.governors[1]}),
-                            "ConsortiumCallFailed", (pid, inner))
+        assert_custom_error(
+            lambda: system.consortium.approve(pid, {"from": system.governors[1]}), "ConsortiumCallFailed", (pid, inner)
+        )
 
     council_fails((99, True, h("r")), "AccountabilityUnknownIncident", (99,))
     council_fails((iid, True, h("r")), "AccountabilityInvalidIncidentStatus", (iid, INC_OPEN))  # not answered yet

@@ -3,7 +3,18 @@
 from __future__ import annotations
 
 import pytest
-from contract_helpers import DAY, ZERO32, ZERO_ADDRESS, assert_custom_error, encode_error, event, event_names, h, now, time_travel
+from contract_helpers import (
+    DAY,
+    ZERO32,
+    ZERO_ADDRESS,
+    assert_custom_error,
+    encode_error,
+    event,
+    event_names,
+    h,
+    now,
+    time_travel,
+)
 
 UNKNOWN, VALID, REVOKED, EXPIRED, NOT_YET_VALID = range(5)
 MAX_UINT64 = 2**64 - 1
@@ -35,8 +46,9 @@ def suspend(system, dept):
 
 
 def test_constructor_rejects_zero_consortium(Certificates, accounts):
-    assert_custom_error(lambda: Certificates.deploy(ZERO_ADDRESS, {"from": accounts[0]}),
-                        "ConsortiumManagedZeroAddress")
+    assert_custom_error(
+        lambda: Certificates.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
+    )
 
 
 def test_deployment(system, certs):
@@ -47,8 +59,16 @@ def test_deployment(system, certs):
 def test_register_certificate_type(system, certs):
     t = h("type-marriage")
     tx = system.council_call(certs, "registerCertificateType", (t, system.depts[1], 0xFFFF))
-    assert event(tx, "CertificateTypeRegistered") == {"typeCode": t, "issuer": system.depts[1], "defaultValidity": 0xFFFF}
-    assert certs.certificateType(t).dict() == {"issuer": system.depts[1], "defaultValidity": 0xFFFF, "registeredAt": now()}
+    assert event(tx, "CertificateTypeRegistered") == {
+        "typeCode": t,
+        "issuer": system.depts[1],
+        "defaultValidity": 0xFFFF,
+    }
+    assert certs.certificateType(t).dict() == {
+        "issuer": system.depts[1],
+        "defaultValidity": 0xFFFF,
+        "registeredAt": now(),
+    }
 
 
 def test_register_type_only_council(system, certs):
@@ -142,8 +162,12 @@ def test_issue_rejections(system, certs):
 
     fails((h("nope"), h("d"), h("x"), 0, 0, h("c")), b, "CertificatesUnknownType", (h("nope"),))
     fails((T_LICENCE, h("d"), h("x"), 0, 0, h("c")), a, "CertificatesNotTypeIssuer", (T_LICENCE, a))
-    fails((T_LICENCE, h("d"), h("x"), 0, 0, h("c")), system.outsider, "CertificatesNotTypeIssuer",
-          (T_LICENCE, system.outsider))
+    fails(
+        (T_LICENCE, h("d"), h("x"), 0, 0, h("c")),
+        system.outsider,
+        "CertificatesNotTypeIssuer",
+        (T_LICENCE, system.outsider),
+    )
     fails((T_LICENCE, ZERO32, h("x"), 0, 0, h("c")), b, "CertificatesEmptyDocumentHash")
     fails((T_LICENCE, h("d"), ZERO32, 0, 0, h("c")), b, "CertificatesEmptyHolderHash")
     fails((T_LICENCE, h("d"), h("x"), 0, 0, ZERO32), b, "CertificatesEmptyCaseRef")

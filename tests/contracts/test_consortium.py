@@ -64,14 +64,18 @@ def test_deployment_state_and_events(system):
 
 def test_constructor_rejects_bad_governor_sets(Consortium, accounts):
     a = accounts
-    assert_custom_error(lambda: Consortium.deploy([a[1], a[2]], 0, {"from": a[0]}), "ConsortiumInvalidThreshold", (0, 2))
-    # no single account may act for the council: threshold 1 is refused
-    assert_custom_error(lambda: Consortium.deploy([a[1], a[2]], 1, {"from": a[0]}), "ConsortiumInvalidThreshold", (1, 2))
-    assert_custom_error(lambda: Consortium.deploy([a[1], a[2]], 3, {"from": a[0]}), "ConsortiumInvalidThreshold", (3, 2))
-    assert_custom_error(lambda: Consortium.deploy([], 2, {"from": a[0]}), "ConsortiumInvalidThreshold", (2, 0))
     assert_custom_error(
-        lambda: Consortium.deploy([a[1], ZERO_ADDRESS], 2, {"from": a[0]}), "ConsortiumZeroAddress", ()
+        lambda: Consortium.deploy([a[1], a[2]], 0, {"from": a[0]}), "ConsortiumInvalidThreshold", (0, 2)
     )
+    # no single account may act for the council: threshold 1 is refused
+    assert_custom_error(
+        lambda: Consortium.deploy([a[1], a[2]], 1, {"from": a[0]}), "ConsortiumInvalidThreshold", (1, 2)
+    )
+    assert_custom_error(
+        lambda: Consortium.deploy([a[1], a[2]], 3, {"from": a[0]}), "ConsortiumInvalidThreshold", (3, 2)
+    )
+    assert_custom_error(lambda: Consortium.deploy([], 2, {"from": a[0]}), "ConsortiumInvalidThreshold", (2, 0))
+    assert_custom_error(lambda: Consortium.deploy([a[1], ZERO_ADDRESS], 2, {"from": a[0]}), "ConsortiumZeroAddress", ())
     assert_custom_error(
         lambda: Consortium.deploy([a[1], a[1]], 2, {"from": a[0]}), "ConsortiumAlreadyGovernor", (a[1],)
     )
@@ -92,9 +96,14 @@ def test_admit_department_through_proposal(system, accounts):
     created = event(tx, "ProposalCreated")
     assert created["proposalId"] == pid and created["kind"] == K_ADMIT and created["proposer"] == g[0]
     assert created["target"] == new
-    assert created["data"] == "0x" + eth_abi.encode(
-        ["bytes32", "string", "bytes32"], [bytes.fromhex(h("code-new")[2:]), "Housing Bureau", bytes.fromhex(h("region-310000")[2:])]
-    ).hex()
+    assert (
+        created["data"]
+        == "0x"
+        + eth_abi.encode(
+            ["bytes32", "string", "bytes32"],
+            [bytes.fromhex(h("code-new")[2:]), "Housing Bureau", bytes.fromhex(h("region-310000")[2:])],
+        ).hex()
+    )
     assert created["expiresAt"] == tx.timestamp + 7 * DAY
     assert event(tx, "ProposalApproved") == {"proposalId": pid, "governor": g[0], "approvals": 1}
     assert not c.isActiveDepartment(new)
@@ -116,7 +125,12 @@ def test_admit_department_through_proposal(system, accounts):
     }
     d = c.department(new)
     assert (d["account"], d["code"], d["name"], d["regionCode"], d["status"]) == (
-        new, h("code-new"), "Housing Bureau", h("region-310000"), DEPT_ACTIVE)
+        new,
+        h("code-new"),
+        "Housing Bureau",
+        h("region-310000"),
+        DEPT_ACTIVE,
+    )
     assert d["admittedAt"] == tx.timestamp
     assert c.isActiveDepartment(new)
     assert c.departments()[-1] == new
@@ -174,12 +188,16 @@ def test_suspend_and_reinstate_validation(system):
     assert_custom_error(lambda: c.proposeSuspendDepartment(dept, {"from": out}), "ConsortiumNotGovernor", (out,))
     assert_custom_error(lambda: c.proposeReinstateDepartment(dept, {"from": out}), "ConsortiumNotGovernor", (out,))
     assert_custom_error(lambda: c.proposeSuspendDepartment(out, {"from": g[0]}), "ConsortiumUnknownDepartment", (out,))
-    assert_custom_error(lambda: c.proposeReinstateDepartment(out, {"from": g[0]}), "ConsortiumUnknownDepartment", (out,))
+    assert_custom_error(
+        lambda: c.proposeReinstateDepartment(out, {"from": g[0]}), "ConsortiumUnknownDepartment", (out,)
+    )
     assert_custom_error(
         lambda: c.proposeReinstateDepartment(dept, {"from": g[0]}), "ConsortiumDepartmentNotSuspended", (dept,)
     )
     execute_account_proposal(system, "proposeSuspendDepartment", dept)
-    assert_custom_error(lambda: c.proposeSuspendDepartment(dept, {"from": g[0]}), "ConsortiumDepartmentNotActive", (dept,))
+    assert_custom_error(
+        lambda: c.proposeSuspendDepartment(dept, {"from": g[0]}), "ConsortiumDepartmentNotActive", (dept,)
+    )
 
 
 def test_department_view_rejects_unknown(system):
@@ -335,8 +353,9 @@ def test_execute_proposal_after_threshold_decrease(system):
     c.approve(pid, {"from": g[1]})  # 2 of 3 needed: pending
     assert not c.proposal(pid)["executed"]
     assert_custom_error(lambda: c.executeProposal(pid, {"from": g[0]}), "ConsortiumInsufficientApprovals", (pid, 2, 3))
-    assert_custom_error(lambda: c.executeProposal(pid, {"from": system.outsider}), "ConsortiumNotGovernor",
-                        (system.outsider,))
+    assert_custom_error(
+        lambda: c.executeProposal(pid, {"from": system.outsider}), "ConsortiumNotGovernor", (system.outsider,)
+    )
     p_back = c.proposeChangeThreshold(2, {"from": g[0]}).return_value
     c.approve(p_back, {"from": g[1]})
     c.approve(p_back, {"from": g[2]})
@@ -372,9 +391,13 @@ def test_generic_propose_validation(system, accounts):
     def propose(kind, target, data, lifetime=DAY, desc=ZERO32, sender=g[0]):
         return lambda: c.propose(kind, target, data, desc, lifetime, {"from": sender})
 
-    assert_custom_error(propose(K_ADMIT, new, good, sender=system.outsider), "ConsortiumNotGovernor", (system.outsider,))
+    assert_custom_error(
+        propose(K_ADMIT, new, good, sender=system.outsider), "ConsortiumNotGovernor", (system.outsider,)
+    )
     assert_custom_error(propose(K_ADMIT, new, good, lifetime=HOUR - 1), "ConsortiumInvalidLifetime", (HOUR - 1,))
-    assert_custom_error(propose(K_ADMIT, new, good, lifetime=30 * DAY + 1), "ConsortiumInvalidLifetime", (30 * DAY + 1,))
+    assert_custom_error(
+        propose(K_ADMIT, new, good, lifetime=30 * DAY + 1), "ConsortiumInvalidLifetime", (30 * DAY + 1,)
+    )
     assert_custom_error(propose(K_ADMIT, new, good, lifetime=0), "ConsortiumInvalidLifetime", (0,))
     assert_custom_error(propose(K_ADMIT, new, good[:-1]), "ConsortiumInvalidProposalData", (K_ADMIT,))
     assert_custom_error(propose(K_ADMIT, new, good + b"\x00" * 32), "ConsortiumInvalidProposalData", (K_ADMIT,))
@@ -393,7 +416,8 @@ def test_generic_propose_validation(system, accounts):
     assert_custom_error(propose(K_THRESHOLD, ZERO_ADDRESS, b"\x02"), "ConsortiumInvalidProposalData", (K_THRESHOLD,))
     assert_custom_error(
         propose(K_THRESHOLD, ZERO_ADDRESS, eth_abi.encode(["uint256"], [2**200])),
-        "ConsortiumInvalidThreshold", (2**200, 3),
+        "ConsortiumInvalidThreshold",
+        (2**200, 3),
     )
     assert_custom_error(propose(K_REMOVE_AUDITOR, new, b""), "ConsortiumNotAuditor", (new,))
     assert_custom_error(propose(K_CALL, system.catalog, b"\x12\x34\x56\x78"), "ConsortiumEmptyDescription")
@@ -410,7 +434,11 @@ def test_council_call_executes_at_threshold(system):
     pid = tx.return_value
     created = event(tx, "ProposalCreated")
     assert (created["kind"], created["target"], created["data"], created["descriptionHash"]) == (
-        K_CALL, cat, data, h("reorganisation"))
+        K_CALL,
+        cat,
+        data,
+        h("reorganisation"),
+    )
     assert cat.ownerOf(rid) == system.depts[0]
     tx = c.approve(pid, {"from": g[1]})
     assert event_names(tx) == ["ProposalApproved", "ProposalExecuted", "ResourceOwnershipTransferred"]
@@ -428,11 +456,13 @@ def test_council_call_validation(system):
         kind = K_CALL if fn is c.proposeCouncilCall else K_UNANIMOUS_CALL
         assert_custom_error(lambda: fn(cat, data, h("d"), {"from": out}), "ConsortiumNotGovernor", (out,))
         assert_custom_error(lambda: fn(out, data, h("d"), {"from": g[0]}), "ConsortiumInvalidTarget", (out,))
-        assert_custom_error(lambda: fn(ZERO_ADDRESS, data, h("d"), {"from": g[0]}), "ConsortiumInvalidTarget",
-                            (ZERO_ADDRESS,))
+        assert_custom_error(
+            lambda: fn(ZERO_ADDRESS, data, h("d"), {"from": g[0]}), "ConsortiumInvalidTarget", (ZERO_ADDRESS,)
+        )
         assert_custom_error(lambda: fn(c, data, h("d"), {"from": g[0]}), "ConsortiumInvalidTarget", (c,))
-        assert_custom_error(lambda: fn(cat, "0x123456", h("d"), {"from": g[0]}), "ConsortiumInvalidProposalData",
-                            (kind,))
+        assert_custom_error(
+            lambda: fn(cat, "0x123456", h("d"), {"from": g[0]}), "ConsortiumInvalidProposalData", (kind,)
+        )
         assert_custom_error(lambda: fn(cat, data, ZERO32, {"from": g[0]}), "ConsortiumEmptyDescription")
 
 

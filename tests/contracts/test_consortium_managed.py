@@ -63,8 +63,9 @@ def test_zero_consortium_rejected(name, system, accounts):
     import brownie
 
     container = getattr(brownie, name)
-    assert_custom_error(lambda: container.deploy(*_deploy_args(name, system), {"from": accounts[0]}),
-                        "ConsortiumManagedZeroAddress")
+    assert_custom_error(
+        lambda: container.deploy(*_deploy_args(name, system), {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
+    )
 
 
 @pytest.mark.parametrize("name", MANAGED)
@@ -75,8 +76,12 @@ def test_consortium_view(name, system, managed):
 @pytest.mark.parametrize("name", MANAGED)
 @pytest.mark.parametrize("who", ["governor", "department", "auditor", "outsider"])
 def test_council_only_rejects_non_council(name, who, system, managed):
-    caller = {"governor": system.governors[0], "department": system.depts[0], "auditor": system.auditor,
-              "outsider": system.outsider}[who]
+    caller = {
+        "governor": system.governors[0],
+        "department": system.depts[0],
+        "auditor": system.auditor,
+        "outsider": system.outsider,
+    }[who]
     fn_name, args = COUNCIL_ONLY[name]
     fn = getattr(managed[name], fn_name)
     assert_custom_error(lambda: fn(*args(system), {"from": caller}), "ConsortiumManagedNotCouncil", (caller,))
@@ -126,8 +131,9 @@ def test_active_department_check(name, system, managed):
     fn_name, args = call
     pid = system.propose_call(managed[name], fn_name, args)
     inner = encode_error("ConsortiumManagedNotActiveDepartment", (account,))
-    assert_custom_error(lambda: system.consortium.approve(pid, {"from": system.governors[1]}),
-                        "ConsortiumCallFailed", (pid, inner))
+    assert_custom_error(
+        lambda: system.consortium.approve(pid, {"from": system.governors[1]}), "ConsortiumCallFailed", (pid, inner)
+    )
 
 
 @pytest.mark.parametrize("name", MANAGED)

@@ -89,7 +89,12 @@ def test_register_resource(system):
     }
     r = cat.resource(rid)
     assert (r["owner"], r["classification"], r["versionCount"], r["anchorCount"], r["contentHash"]) == (
-        owner, SECRET, 1, 0, h("content"))
+        owner,
+        SECRET,
+        1,
+        0,
+        h("content"),
+    )
     assert r["registeredAt"] == tx.timestamp
     assert cat.ownerOf(rid) == owner
     assert cat.classificationOf(rid) == SECRET
@@ -109,7 +114,9 @@ def test_register_resource_validation(system):
         return lambda: cat.registerResource(cls, schema, content, steward, ZERO32, {"from": sender})
 
     assert_custom_error(register(sender=out), "ConsortiumManagedNotActiveDepartment", (out,))
-    assert_custom_error(register(sender=system.governors[0]), "ConsortiumManagedNotActiveDepartment", (system.governors[0],))
+    assert_custom_error(
+        register(sender=system.governors[0]), "ConsortiumManagedNotActiveDepartment", (system.governors[0],)
+    )
     assert_custom_error(register(sender=system.auditor), "ConsortiumManagedNotActiveDepartment", (system.auditor,))
     assert_custom_error(register(cls=4), "DataCatalogInvalidClassification", (4,))
     assert_custom_error(register(cls=255), "DataCatalogInvalidClassification", (255,))
@@ -187,21 +194,26 @@ def test_transfer_ownership_by_council(system):
     cat.publishVersion(rid, h("v2"), h("o"), {"from": new})
     assert_custom_error(
         lambda: cat.publishVersion(rid, h("v3"), h("o"), {"from": system.depts[0]}),
-        "DataCatalogNotOwner", (rid, system.depts[0]),
+        "DataCatalogNotOwner",
+        (rid, system.depts[0]),
     )
 
 
 def test_transfer_ownership_validation(system):
     cat, rid, g = system.catalog, system.resources[SECRET], system.governors
     for caller in (system.depts[0], g[0], system.outsider):
-        assert_custom_error(lambda: cat.transferOwnership(rid, system.depts[1], {"from": caller}),
-                            "ConsortiumManagedNotCouncil", (caller,))
+        assert_custom_error(
+            lambda: cat.transferOwnership(rid, system.depts[1], {"from": caller}),
+            "ConsortiumManagedNotCouncil",
+            (caller,),
+        )
 
     def via_council(resource, new_owner, inner_name, inner_args):
         pid = system.propose_call(cat, "transferOwnership", (resource, new_owner))
         inner = encode_error(inner_name, inner_args)
-        assert_custom_error(lambda: system.consortium.approve(pid, {"from": g[1]}), "ConsortiumCallFailed",
-                            (pid, inner))
+        assert_custom_error(
+            lambda: system.consortium.approve(pid, {"from": g[1]}), "ConsortiumCallFailed", (pid, inner)
+        )
 
     via_council(99, system.depts[1], "DataCatalogUnknownResource", (99,))
     via_council(rid, ZERO_ADDRESS, "DataCatalogInvalidNewOwner", (rid, ZERO_ADDRESS))

@@ -20,20 +20,20 @@ import random
 import brownie
 import pytest
 from contract_helpers import (
+    DATA_ERROR,
     DAY,
+    GRANT,
     HOUR,
     INTERNAL,
+    LEAK,
     PUBLIC,
+    RESOURCE_VERSION,
     SECRET,
     SENSITIVE,
-    ZERO32,
-    DATA_ERROR,
-    GRANT,
-    LEAK,
-    RESOURCE_VERSION,
     TAMPER,
     UNAUTHORIZED_USE,
     USE,
+    ZERO32,
     assert_custom_error,
     h,
     now,
@@ -41,7 +41,6 @@ from contract_helpers import (
 )
 from eth_utils import to_checksum_address
 from replay_model import ACCOUNTABILITY, CATALOG, CONSORTIUM, RIGHTS, Decoder, empty_state, replay
-
 
 # --------------------------------------------------------------------------- scenario helpers
 
@@ -85,7 +84,9 @@ def run_scenario(system, accounts) -> dict:
     council = Council(system)
 
     # ---- membership, governors, threshold, auditors
-    council.run(lambda g: c.proposeAdmitDepartment(E, h("code-E"), "Market Regulation", h("region-320000"), {"from": g}))
+    council.run(
+        lambda g: c.proposeAdmitDepartment(E, h("code-E"), "Market Regulation", h("region-320000"), {"from": g})
+    )
     council.run(lambda g: c.proposeAppointAuditor(auditor2, {"from": g}))
     council.run(lambda g: c.proposeAddGovernor(gov4, {"from": g}))  # 4 governors
     # a proposal approved only by g2, who is removed below: its approval stops counting
@@ -97,10 +98,12 @@ def run_scenario(system, accounts) -> dict:
 
     # ---- catalog: more resources, versions, anchors, an ownership transfer
     rid_pub, rid_int, rid_sens, rid_secret = (system.resources[k] for k in (PUBLIC, INTERNAL, SENSITIVE, SECRET))
-    rid_b_sens = cat.registerResource(SENSITIVE, h("schema-b"), h("content-b-1"), h("steward-b"), h("subject-1"),
-                                      {"from": B}).return_value
-    rid_c_pub = cat.registerResource(PUBLIC, h("schema-c"), h("content-c-1"), h("steward-c"), ZERO32,
-                                     {"from": C}).return_value
+    rid_b_sens = cat.registerResource(
+        SENSITIVE, h("schema-b"), h("content-b-1"), h("steward-b"), h("subject-1"), {"from": B}
+    ).return_value
+    rid_c_pub = cat.registerResource(
+        PUBLIC, h("schema-c"), h("content-c-1"), h("steward-c"), ZERO32, {"from": C}
+    ).return_value
     cat.publishVersion(rid_pub, h("content-0-v2"), h("officer-a"), {"from": A})
     cat.publishVersion(rid_pub, h("content-0-v3"), h("officer-a"), {"from": A})
     cat.publishVersion(rid_b_sens, h("content-b-2"), h("officer-b"), {"from": B})
@@ -108,13 +111,15 @@ def run_scenario(system, accounts) -> dict:
     cat.anchorRoot(rid_pub, h("root-2"), 250, {"from": A})
     cat.anchorRoot(rid_b_sens, h("root-b"), 7, {"from": B})
     council.call(cat, "transferOwnership", (rid_int, C))  # INTERNAL resource now owned by C
-    assert_custom_error(lambda: cat.publishVersion(rid_int, h("x"), h("o"), {"from": A}), "DataCatalogNotOwner",
-                        (rid_int, A))
+    assert_custom_error(
+        lambda: cat.publishVersion(rid_int, h("x"), h("o"), {"from": A}), "DataCatalogNotOwner", (rid_int, A)
+    )
 
     # ---- requests
     def request(rid, requester, *, deadline_in=2 * DAY, duration=30 * DAY, max_uses=10, purpose=7):
-        return r.requestUse(rid, purpose, h("law"), h(f"fields-{rid}"), duration, max_uses, now() + deadline_in,
-                            {"from": requester}).return_value
+        return r.requestUse(
+            rid, purpose, h("law"), h(f"fields-{rid}"), duration, max_uses, now() + deadline_in, {"from": requester}
+        ).return_value
 
     q1 = request(rid_pub, B, max_uses=20)
     g_q1 = r.approveRequest(q1, h("ok"), {"from": A}).return_value  # PUBLIC: grant at once
@@ -141,7 +146,8 @@ def run_scenario(system, accounts) -> dict:
     # ---- direct grants
     g_c = r.issueGrant(rid_pub, C, 9, h("law-2"), 10 * DAY, 3, {"from": A}).return_value
     g_council = council.call(r, "issueGrant", (rid_sens, E, 11, h("law-3"), 20 * DAY, 4)).events["GrantIssued"][0][
-        "grantId"]
+        "grantId"
+    ]
     g_short = r.issueGrant(rid_int, D, 5, h("law-4"), DAY, 2, {"from": C}).return_value  # C owns rid_int now
 
     # ---- uses, single and batch
@@ -154,26 +160,31 @@ def run_scenario(system, accounts) -> dict:
     r.recordUse(g_c, h("officer-c"), ZERO32, ZERO32, {"from": C})
     r.recordUse(g_short, h("officer-d"), ZERO32, ZERO32, {"from": D})
     r.recordUse(grants[q5], h("officer-e"), ZERO32, ZERO32, {"from": E})
-    assert_custom_error(lambda: r.recordUse(g_c, h("o"), ZERO32, ZERO32, {"from": D}), "UsageRightsNotGrantee", (g_c, D))
+    assert_custom_error(
+        lambda: r.recordUse(g_c, h("o"), ZERO32, ZERO32, {"from": D}), "UsageRightsNotGrantee", (g_c, D)
+    )
 
     # ---- revocations (owner, council) and a refused one
     r.revokeGrant(g_c, h("revoked"), {"from": A})
     council.call(r, "revokeGrant", (g_council, h("council revoked")))
     assert_custom_error(lambda: r.revokeGrant(grants[q1], h("x"), {"from": B}), "UsageRightsNotOwner", (rid_pub, B))
-    assert_custom_error(lambda: r.recordUse(g_c, h("o"), ZERO32, ZERO32, {"from": C}), "UsageRightsGrantRevoked",
-                        (g_c,))
+    assert_custom_error(
+        lambda: r.recordUse(g_c, h("o"), ZERO32, ZERO32, {"from": C}), "UsageRightsGrantRevoked", (g_c,)
+    )
 
     # ---- responsibility and incidents
     acc.assignSteward(rid_pub, h("steward-a-2"), {"from": A})
     acc.assignGrantOfficer(grants[q1], h("officer-b-2"), {"from": B})
-    i1 = acc.fileIncident(DATA_ERROR, RESOURCE_VERSION, rid_pub, 2, h("evidence-1"), 3 * DAY,
-                          {"from": system.auditor}).return_value
+    i1 = acc.fileIncident(
+        DATA_ERROR, RESOURCE_VERSION, rid_pub, 2, h("evidence-1"), 3 * DAY, {"from": system.auditor}
+    ).return_value
     acc.respond(i1, h("response-1"), {"from": A})
     council.call(acc, "rule", (i1, True, h("ruling-1")))
     i2 = acc.fileIncident(LEAK, USE, grants[q1], 3, h("evidence-2"), HOUR, {"from": A}).return_value
     i3 = acc.fileIncident(UNAUTHORIZED_USE, GRANT, grants[q3], 0, h("evidence-3"), 5 * DAY, {"from": C}).return_value
-    i4 = acc.fileIncident(TAMPER, RESOURCE_VERSION, rid_b_sens, 2, h("evidence-4"), 2 * DAY,
-                          {"from": auditor2}).return_value
+    i4 = acc.fileIncident(
+        TAMPER, RESOURCE_VERSION, rid_b_sens, 2, h("evidence-4"), 2 * DAY, {"from": auditor2}
+    ).return_value
     acc.respond(i4, h("response-4"), {"from": B})
     council.call(acc, "rule", (i4, True, h("ruling-4")))
     time_travel(2 * HOUR)
@@ -187,8 +198,9 @@ def run_scenario(system, accounts) -> dict:
     council.run(lambda g: c.proposeSuspendDepartment(E, {"from": g}))
     council.run(lambda g: c.proposeRemoveAuditor(system.auditor, {"from": g}))
     # a council call that fails is reverted with its events: no trace in the logs
-    failing = c.proposeCouncilCall(r, r.revokeGrant.encode_input(g_c, h("again")), h("again"),
-                                   {"from": council.governors()[0]}).return_value
+    failing = c.proposeCouncilCall(
+        r, r.revokeGrant.encode_input(g_c, h("again")), h("again"), {"from": council.governors()[0]}
+    ).return_value
     with pytest.raises(brownie.exceptions.VirtualMachineError):
         c.approve(failing, {"from": council.governors()[1]})
     # an unexecuted proposal with one approval, and a council-call proposal that is never approved
@@ -261,8 +273,11 @@ def state_from_views(system, extra_accounts) -> dict:
         for i in range(1, res["anchorCount"] + 1):
             anchor_id = (rid << 32) | i
             a = cat.anchor(anchor_id)
-            ct["anchors"][anchor_id] = {"resourceId": a["resourceId"], "index": a["index"],
-                                        "merkleRoot": _b32(a["merkleRoot"])}
+            ct["anchors"][anchor_id] = {
+                "resourceId": a["resourceId"],
+                "index": a["index"],
+                "merkleRoot": _b32(a["merkleRoot"]),
+            }
         s["accountability"]["stewards"][rid] = _b32(acc.stewardOf(rid))
 
     rs = s["rights"]
@@ -342,14 +357,16 @@ def diff(expected, actual, path="") -> list[str]:
 def fetch_logs(system, from_block: int) -> list:
     """Every log of the four contracts from `from_block`, by eth_getLogs (in chunks of 2,000 blocks)."""
     web3 = brownie.web3
-    addresses = [system.consortium.address, system.catalog.address, system.rights.address,
-                 system.accountability.address]
+    addresses = [
+        system.consortium.address,
+        system.catalog.address,
+        system.rights.address,
+        system.accountability.address,
+    ]
     latest = web3.eth.block_number
     logs = []
     for start in range(from_block, latest + 1, 2000):
-        logs += web3.eth.get_logs(
-            {"fromBlock": start, "toBlock": min(start + 1999, latest), "address": addresses}
-        )
+        logs += web3.eth.get_logs({"fromBlock": start, "toBlock": min(start + 1999, latest), "address": addresses})
     return logs
 
 
@@ -394,11 +411,16 @@ def test_replay_rebuilds_the_view_state(system, accounts):
     # every event type of the four contracts occurs in the replayed history
     decoder = Decoder(contracts_of(system))
     seen = {(e.contract, e.name) for e in map(decoder.decode, logs)}
-    declared = {(role, item["name"]) for role, (_, abi) in contracts_of(system).items()
-                for item in abi if item["type"] == "event"}
+    declared = {
+        (role, item["name"])
+        for role, (_, abi) in contracts_of(system).items()
+        for item in abi
+        if item["type"] == "event"
+    }
     assert seen == declared, f"event types never emitted: {sorted(declared - seen)}"
-    print(f"\nreplayed {len(logs)} logs of {len(seen)} event types; "
-          f"blockTimestamp in logs: {'blockTimestamp' in logs[0]}")
+    print(
+        f"\nreplayed {len(logs)} logs of {len(seen)} event types; blockTimestamp in logs: {'blockTimestamp' in logs[0]}"
+    )
 
     # the scenario reached the states it claims to cover
     cs, rs, ac = replayed["consortium"], replayed["rights"], replayed["accountability"]
@@ -433,12 +455,16 @@ def test_replay_ignores_nothing_and_invents_nothing(system, accounts):
     times = block_times(logs)
     rights = to_checksum_address(system.rights.address)
     use_topic = "0x" + brownie.web3.keccak(
-        text="UseRecorded(uint256,uint256,address,bytes32,bytes32,uint32,bytes32,uint32)").hex().removeprefix("0x")
+        text="UseRecorded(uint256,uint256,address,bytes32,bytes32,uint32,bytes32,uint32)"
+    ).hex().removeprefix("0x")
     # drop the last UseRecorded: the replayed use count of that grant falls one short
-    last_use = max(i for i, log in enumerate(logs)
-                   if to_checksum_address(log["address"]) == rights and "0x" + log["topics"][0].hex().removeprefix(
-                       "0x") == use_topic)
-    truncated = logs[:last_use] + logs[last_use + 1:]
+    last_use = max(
+        i
+        for i, log in enumerate(logs)
+        if to_checksum_address(log["address"]) == rights
+        and "0x" + log["topics"][0].hex().removeprefix("0x") == use_topic
+    )
+    truncated = logs[:last_use] + logs[last_use + 1 :]
     replayed = replay(truncated, contracts_of(system), now=now(), block_timestamp=times.__getitem__)
     differences = diff(state_from_views(system, extra_accounts=accounts), replayed)
     assert len(differences) == 1 and "usedCount" in differences[0], differences

@@ -57,7 +57,6 @@ from contract_helpers import (
     time_travel,
 )
 
-
 state_machine = brownie_state_machine()
 
 # Bounded: ~30 examples of up to 25 steps. No shrinking phase: one shrink of a failure here replays
@@ -182,7 +181,10 @@ class GrantLifecycle:
             duration = hours * HOUR + HOUR // 2
             tx = self.s.rights.issueGrant(rid, grantee, 7, h("law"), duration, uses, {"from": owner})
             self._record_grant(tx, request_id=0, classification=self._class_of(rid))
-        for rid, requester, approve in ((by_class[SENSITIVE], self.depts[2], True), (by_class[INTERNAL], self.depts[3], False)):
+        for rid, requester, approve in (
+            (by_class[SENSITIVE], self.depts[2], True),
+            (by_class[INTERNAL], self.depts[3], False),
+        ):
             self._request_use(rid, requester, uses, hours)
             if approve:
                 qid = len(self.requests)
@@ -285,7 +287,7 @@ class GrantLifecycle:
         duration = hours * HOUR + HOUR // 2
         t = now()
         deadline = t + 2 * DAY + HOUR // 2
-        call = lambda: self.s.rights.requestUse(  # noqa: E731
+        call = lambda: self.s.rights.requestUse(
             rid, 7, h("law"), h("fields"), duration, uses, deadline, {"from": requester}
         )
         if requester.address == owner:
@@ -303,7 +305,7 @@ class GrantLifecycle:
         q = self.requests[qid]
         owner = self._owner(q.resource_id)
         if not approve:
-            call = lambda: self.s.rights.denyRequest(qid, h("no"), {"from": owner})  # noqa: E731
+            call = lambda: self.s.rights.denyRequest(qid, h("no"), {"from": owner})
             if q.status not in (REQ_PENDING, REQ_OWNER_APPROVED, REQ_ESCALATED):
                 self._expect_revert(call, "UsageRightsInvalidRequestStatus", (qid, q.status))
                 return
@@ -312,7 +314,7 @@ class GrantLifecycle:
             q.status = REQ_DENIED
             COVERAGE["denied by owner"] += 1
             return
-        call = lambda: self.s.rights.approveRequest(qid, h("ok"), {"from": owner})  # noqa: E731
+        call = lambda: self.s.rights.approveRequest(qid, h("ok"), {"from": owner})
         if q.status not in (REQ_PENDING, REQ_ESCALATED):
             self._expect_revert(call, "UsageRightsInvalidRequestStatus", (qid, q.status))
             return
@@ -362,7 +364,7 @@ class GrantLifecycle:
         if qid is None:
             return
         q = self.requests[qid]
-        call = lambda: self.s.rights.escalateRequest(qid, {"from": self.s.outsider})  # noqa: E731
+        call = lambda: self.s.rights.escalateRequest(qid, {"from": self.s.outsider})
         if q.status != REQ_PENDING:
             self._expect_revert(call, "UsageRightsInvalidRequestStatus", (qid, q.status))
             return
@@ -395,9 +397,7 @@ class GrantLifecycle:
             )
             return
         grantee = self.depts[who % len(self.depts)]
-        call = lambda: self.s.rights.issueGrant(  # noqa: E731
-            rid, grantee, 7, h("law"), duration, uses, {"from": owner}
-        )
+        call = lambda: self.s.rights.issueGrant(rid, grantee, 7, h("law"), duration, uses, {"from": owner})
         if cls > INTERNAL:
             self._expect_revert(call, "UsageRightsCouncilRequired", (rid, cls))
             return
@@ -451,7 +451,7 @@ class GrantLifecycle:
 
     def _approve(self, pid, governor):
         p = self.proposals[pid]
-        call = lambda: self.s.consortium.approve(pid, {"from": governor})  # noqa: E731
+        call = lambda: self.s.consortium.approve(pid, {"from": governor})
         t = now()
         if near(t, p.expires_at):
             return
@@ -558,7 +558,7 @@ class GrantLifecycle:
                 (g.resource_id, caller),
             )
             return
-        call = lambda: self.s.rights.revokeGrant(gid, h("revoke"), {"from": owner})  # noqa: E731
+        call = lambda: self.s.rights.revokeGrant(gid, h("revoke"), {"from": owner})
         if g.revoked:
             self._expect_revert(call, "UsageRightsGrantRevoked", (gid,))
             return
@@ -568,16 +568,15 @@ class GrantLifecycle:
         g.revoked = True
         COVERAGE["revoked by owner"] += 1
 
-
     # ---------------------------------------------------------------- uses
 
     def _use(self, gid, caller, n):
         g = self.grants.get(gid)
         rights = self.s.rights
         if n == 1:
-            call = lambda: rights.recordUse(gid, h("officer"), h("subject"), h("ctx"), {"from": caller})  # noqa: E731
+            call = lambda: rights.recordUse(gid, h("officer"), h("subject"), h("ctx"), {"from": caller})
         else:
-            call = lambda: rights.recordUseBatch(  # noqa: E731
+            call = lambda: rights.recordUseBatch(
                 gid, [h("officer")] * n, [ZERO32] * n, [h(f"ctx{i}") for i in range(n)], {"from": caller}
             )
         if g is None:
@@ -635,7 +634,6 @@ class GrantLifecycle:
             time_travel(self.grants[gid].expires_at - t + 10 * 60)
         else:
             time_travel(hours * HOUR)
-
 
     # ---------------------------------------------------------------- invariants
     # Struct fields by position: Grant (resourceId, grantee, purposeCode, issuedAt, expiresAt, maxUses,

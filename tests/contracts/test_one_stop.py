@@ -26,7 +26,6 @@ from contract_helpers import (
     event,
     event_names,
     h,
-    now,
     time_travel,
 )
 from eth_abi import encode as abi_encode
@@ -51,9 +50,11 @@ def one(system, OneStopServices):
     cat, rights = system.catalog, system.rights
     oss = OneStopServices.deploy(system.consortium, cat, rights, {"from": system.deployer})
     tax_res = cat.registerResource(
-        INTERNAL, h("schema-tax"), h("content-tax"), h("steward-tax"), ZERO32, {"from": d}).return_value
+        INTERNAL, h("schema-tax"), h("content-tax"), h("steward-tax"), ZERO32, {"from": d}
+    ).return_value
     civil_res = cat.registerResource(
-        INTERNAL, h("schema-civil"), h("content-civil"), h("steward-civil"), ZERO32, {"from": b}).return_value
+        INTERNAL, h("schema-civil"), h("content-civil"), h("steward-civil"), ZERO32, {"from": b}
+    ).return_value
     tax_grant = rights.issueGrant(tax_res, a, P_TAX, h("law-tax"), 365 * DAY, 1000, {"from": d}).return_value
     civil_grant = rights.issueGrant(civil_res, a, P_CIVIL, h("law-civil"), 365 * DAY, 1000, {"from": b}).return_value
     requirements = [(tax_res, P_TAX, h("law-tax")), (civil_res, P_CIVIL, h("law-civil"))]
@@ -62,9 +63,20 @@ def one(system, OneStopServices):
     system.council_call(oss, "activateService", (sid,))
     proposed = oss.registerService(h("other-service"), requirements[:1], [(d, 1)], DAY, {"from": a}).return_value
     return SimpleNamespace(
-        oss=oss, sys=system, a=a, b=b, c=c, d=d, tax_res=tax_res, civil_res=civil_res,
-        tax_grant=tax_grant, civil_grant=civil_grant, requirements=requirements, steps=steps,
-        sid=sid, proposed=proposed,
+        oss=oss,
+        sys=system,
+        a=a,
+        b=b,
+        c=c,
+        d=d,
+        tax_res=tax_res,
+        civil_res=civil_res,
+        tax_grant=tax_grant,
+        civil_grant=civil_grant,
+        requirements=requirements,
+        steps=steps,
+        sid=sid,
+        proposed=proposed,
     )
 
 
@@ -107,8 +119,9 @@ def suspend(system, dept):
 
 def test_constructor_rejects_zero_addresses(OneStopServices, system):
     c, cat, r, dep = system.consortium, system.catalog, system.rights, system.deployer
-    assert_custom_error(lambda: OneStopServices.deploy(ZERO_ADDRESS, cat, r, {"from": dep}),
-                        "ConsortiumManagedZeroAddress")
+    assert_custom_error(
+        lambda: OneStopServices.deploy(ZERO_ADDRESS, cat, r, {"from": dep}), "ConsortiumManagedZeroAddress"
+    )
     for args in ((c, ZERO_ADDRESS, r), (c, cat, ZERO_ADDRESS)):
         assert_custom_error(lambda: OneStopServices.deploy(*args, {"from": dep}), "OneStopServicesZeroAddress")
 
@@ -139,7 +152,13 @@ def test_register_service(one):
     assert [tuple(s) for s in ev["steps"]] == [(one.d, 1), (one.b, 2), (one.c, 2), (one.d, 3)]
     s = oss.service(sid)
     assert (s["lead"], s["nameHash"], s["status"], s["stepDeadline"], s["stageCount"], s["registeredAt"]) == (
-        a, h("svc"), SVC_PROPOSED, 2 * DAY, 3, tx.timestamp)
+        a,
+        h("svc"),
+        SVC_PROPOSED,
+        2 * DAY,
+        3,
+        tx.timestamp,
+    )
     assert [tuple(r) for r in s["requirements"]] == [(one.tax_res, 5, h("law-x"))]
     assert [tuple(x) for x in s["steps"]] == [(one.d, 1), (one.b, 2), (one.c, 2), (one.d, 3)]
 
@@ -174,8 +193,7 @@ def test_register_service_validation(one):
     assert_custom_error(reg(r=[reqs[0], (own_res, 1, h("l"))]), "OneStopServicesOwnResource", (1, own_res))
     assert_custom_error(reg(r=[(one.tax_res, 0, h("l"))]), "OneStopServicesInvalidPurpose", (0,))
     assert_custom_error(reg(r=[reqs[0], (one.tax_res, 1, ZERO32)]), "OneStopServicesEmptyLegalBasis", (1,))
-    assert_custom_error(reg(s=[(d, 1), (ZERO_ADDRESS, 1)]), "OneStopServicesInvalidStepDepartment",
-                        (1, ZERO_ADDRESS))
+    assert_custom_error(reg(s=[(d, 1), (ZERO_ADDRESS, 1)]), "OneStopServicesInvalidStepDepartment", (1, ZERO_ADDRESS))
     assert_custom_error(reg(s=[(sysm.outsider, 1)]), "OneStopServicesInvalidStepDepartment", (0, sysm.outsider))
     assert_custom_error(reg(s=[(d, 2)]), "OneStopServicesInvalidStage", (0, 2))
     assert_custom_error(reg(s=[(d, 0)]), "OneStopServicesInvalidStage", (0, 0))
@@ -202,10 +220,14 @@ def test_activate_service_by_council(one):
 
 def test_activate_service_rejections(one):
     oss, sysm = one.oss, one.sys
-    assert_custom_error(lambda: oss.activateService(one.proposed, {"from": one.a}),
-                        "ConsortiumManagedNotCouncil", (one.a,))
-    assert_custom_error(lambda: oss.activateService(one.proposed, {"from": sysm.governors[0]}),
-                        "ConsortiumManagedNotCouncil", (sysm.governors[0],))
+    assert_custom_error(
+        lambda: oss.activateService(one.proposed, {"from": one.a}), "ConsortiumManagedNotCouncil", (one.a,)
+    )
+    assert_custom_error(
+        lambda: oss.activateService(one.proposed, {"from": sysm.governors[0]}),
+        "ConsortiumManagedNotCouncil",
+        (sysm.governors[0],),
+    )
     pid = sysm.propose_call(oss, "activateService", (one.sid,))
     council_fails(sysm, pid, "OneStopServicesInvalidServiceStatus", (one.sid, SVC_ACTIVE))
     pid = sysm.propose_call(oss, "activateService", (99,))
@@ -233,7 +255,10 @@ def test_retire_service_by_council(one):
     oss, sysm = one.oss, one.sys
     tx = sysm.council_call(oss, "retireService", (one.proposed, h("withdrawn")))
     assert event(tx, "ServiceRetired") == {
-        "serviceId": one.proposed, "retiredBy": sysm.consortium, "reasonHash": h("withdrawn")}
+        "serviceId": one.proposed,
+        "retiredBy": sysm.consortium,
+        "reasonHash": h("withdrawn"),
+    }
     assert oss.service(one.proposed)["status"] == SVC_RETIRED
     pid = sysm.propose_call(oss, "activateService", (one.proposed,))
     council_fails(sysm, pid, "OneStopServicesInvalidServiceStatus", (one.proposed, SVC_RETIRED))
@@ -242,15 +267,22 @@ def test_retire_service_by_council(one):
 def test_retire_service_rejections(one):
     oss, sysm = one.oss, one.sys
     assert_custom_error(lambda: oss.retireService(99, h("r"), {"from": one.a}), "OneStopServicesUnknownService", (99,))
-    assert_custom_error(lambda: oss.retireService(one.sid, h("r"), {"from": one.b}),
-                        "OneStopServicesNotServiceLead", (one.sid, one.b))
+    assert_custom_error(
+        lambda: oss.retireService(one.sid, h("r"), {"from": one.b}), "OneStopServicesNotServiceLead", (one.sid, one.b)
+    )
     assert_custom_error(lambda: oss.retireService(one.sid, ZERO32, {"from": one.a}), "OneStopServicesEmptyReason")
     oss.retireService(one.sid, h("r"), {"from": one.a})
-    assert_custom_error(lambda: oss.retireService(one.sid, h("r"), {"from": one.a}),
-                        "OneStopServicesInvalidServiceStatus", (one.sid, SVC_RETIRED))
+    assert_custom_error(
+        lambda: oss.retireService(one.sid, h("r"), {"from": one.a}),
+        "OneStopServicesInvalidServiceStatus",
+        (one.sid, SVC_RETIRED),
+    )
     suspend(sysm, one.a)
-    assert_custom_error(lambda: oss.retireService(one.proposed, h("r"), {"from": one.a}),
-                        "ConsortiumManagedNotActiveDepartment", (one.a,))
+    assert_custom_error(
+        lambda: oss.retireService(one.proposed, h("r"), {"from": one.a}),
+        "ConsortiumManagedNotActiveDepartment",
+        (one.a,),
+    )
 
 
 # --------------------------------------------------------------------------- openCase
@@ -265,15 +297,35 @@ def test_open_case(one):
     assert oss.caseRef(case_id) == ref
     assert event_names(tx) == ["CaseOpened"]
     assert event(tx, "CaseOpened") == {
-        "caseId": case_id, "serviceId": one.sid, "applicantHash": h("citizen-1"), "frontDesk": one.c,
-        "formHash": h("form"), "submittedDocuments": 2, "caseRef": ref}
+        "caseId": case_id,
+        "serviceId": one.sid,
+        "applicantHash": h("citizen-1"),
+        "frontDesk": one.c,
+        "formHash": h("form"),
+        "submittedDocuments": 2,
+        "caseRef": ref,
+    }
     assert oss.caseInfo(case_id).dict() == {
-        "serviceId": one.sid, "applicantHash": h("citizen-1"), "formHash": h("form"), "frontDesk": one.c,
-        "status": CASE_OPEN, "submittedDocuments": 2, "evidenceAttached": 0, "evidenceRequired": 2,
-        "currentStage": 1, "stageCount": 2, "openedAt": tx.timestamp, "stageStartedAt": tx.timestamp,
-        "stageDeadline": tx.timestamp + STEP_DEADLINE, "closedAt": 0}
+        "serviceId": one.sid,
+        "applicantHash": h("citizen-1"),
+        "formHash": h("form"),
+        "frontDesk": one.c,
+        "status": CASE_OPEN,
+        "submittedDocuments": 2,
+        "evidenceAttached": 0,
+        "evidenceRequired": 2,
+        "currentStage": 1,
+        "stageCount": 2,
+        "openedAt": tx.timestamp,
+        "stageStartedAt": tx.timestamp,
+        "stageDeadline": tx.timestamp + STEP_DEADLINE,
+        "closedAt": 0,
+    }
     assert [tuple(s) for s in oss.stepStatuses(case_id)] == [
-        (one.d, 1, STEP_PENDING, False, 0), (one.b, 1, STEP_PENDING, False, 0), (one.a, 2, STEP_PENDING, False, 0)]
+        (one.d, 1, STEP_PENDING, False, 0),
+        (one.b, 1, STEP_PENDING, False, 0),
+        (one.a, 2, STEP_PENDING, False, 0),
+    ]
     assert [tuple(e) for e in oss.evidenceLinks(case_id)] == [(one.tax_res, 0, 0, 0), (one.civil_res, 0, 0, 0)]
 
 
@@ -306,12 +358,19 @@ def test_attach_evidence(one):
     tx = oss.attachEvidence(case_id, CIVIL_REQ, one.civil_grant, use, {"from": one.a})
     assert event_names(tx) == ["EvidenceAttached"]
     assert event(tx, "EvidenceAttached") == {
-        "caseId": case_id, "grantId": one.civil_grant, "resourceId": one.civil_res,
-        "requirementIndex": CIVIL_REQ, "useIndex": use, "attachedBy": one.a}
+        "caseId": case_id,
+        "grantId": one.civil_grant,
+        "resourceId": one.civil_res,
+        "requirementIndex": CIVIL_REQ,
+        "useIndex": use,
+        "attachedBy": one.a,
+    }
     assert oss.caseOfUse(one.civil_grant, use) == case_id
     assert oss.caseOfUse(one.tax_grant, 1) == 0
     assert [tuple(e) for e in oss.evidenceLinks(case_id)] == [
-        (one.tax_res, 0, 0, 0), (one.civil_res, one.civil_grant, use, tx.timestamp)]
+        (one.tax_res, 0, 0, 0),
+        (one.civil_res, one.civil_grant, use, tx.timestamp),
+    ]
     assert oss.caseInfo(case_id)["evidenceAttached"] == 1
 
 
@@ -332,8 +391,9 @@ def test_attach_evidence_rejections(one):
     other = sysm.rights.issueGrant(one.tax_res, one.c, P_TAX, h("law-tax"), DAY, 5, {"from": one.d}).return_value
     assert_custom_error(att(grant=other), "OneStopServicesNotGrantee", (other, a))
     # the lead's grant on another resource
-    assert_custom_error(att(grant=one.civil_grant, use=1), "OneStopServicesWrongResource",
-                        (one.civil_grant, one.tax_res, one.civil_res))
+    assert_custom_error(
+        att(grant=one.civil_grant, use=1), "OneStopServicesWrongResource", (one.civil_grant, one.tax_res, one.civil_res)
+    )
     # the lead's grant on the right resource for another purpose
     wrong_purpose = sysm.rights.issueGrant(one.tax_res, a, 99, h("law-tax"), DAY, 5, {"from": one.d}).return_value
     sysm.rights.recordUse(wrong_purpose, h("officer-a"), h("citizen-1"), oss.caseRef(case_id), {"from": a})
@@ -351,8 +411,7 @@ def test_attach_evidence_rejections(one):
     assert_custom_error(att(case=other_case), "OneStopServicesUseAlreadyAttached", (one.tax_grant, tax_use, case_id))
     # closed cases take no evidence
     oss.rejectStep(other_case, TAX_STEP, h("no"), {"from": one.d})
-    assert_custom_error(att(case=other_case, use=second_use), "OneStopServicesCaseNotOpen",
-                        (other_case, CASE_REJECTED))
+    assert_custom_error(att(case=other_case, use=second_use), "OneStopServicesCaseNotOpen", (other_case, CASE_REJECTED))
     # a suspended lead cannot attach
     suspend(sysm, a)
     assert_custom_error(att(req=CIVIL_REQ, grant=one.civil_grant, use=1), "ConsortiumManagedNotActiveDepartment", (a,))
@@ -379,17 +438,28 @@ def test_approve_step_and_stage_advance(one):
     tx = oss.approveStep(case_id, TAX_STEP, h("tax ok"), {"from": one.d})
     assert event_names(tx) == ["StepApproved"]
     assert event(tx, "StepApproved") == {
-        "caseId": case_id, "stepIndex": TAX_STEP, "department": one.d, "stage": 1, "reasonHash": h("tax ok")}
+        "caseId": case_id,
+        "stepIndex": TAX_STEP,
+        "department": one.d,
+        "stage": 1,
+        "reasonHash": h("tax ok"),
+    }
     assert oss.caseInfo(case_id)["currentStage"] == 1
     tx2 = oss.approveStep(case_id, CIVIL_STEP, h("civil ok"), {"from": one.b})
     assert event_names(tx2) == ["StepApproved", "StageAdvanced"]
     assert event(tx2, "StageAdvanced") == {"caseId": case_id, "stage": 2, "deadline": tx2.timestamp + STEP_DEADLINE}
     info = oss.caseInfo(case_id)
     assert (info["currentStage"], info["stageStartedAt"], info["stageDeadline"], info["status"]) == (
-        2, tx2.timestamp, tx2.timestamp + STEP_DEADLINE, CASE_OPEN)
+        2,
+        tx2.timestamp,
+        tx2.timestamp + STEP_DEADLINE,
+        CASE_OPEN,
+    )
     assert [tuple(s) for s in oss.stepStatuses(case_id)] == [
-        (one.d, 1, STEP_APPROVED, False, tx.timestamp), (one.b, 1, STEP_APPROVED, False, tx2.timestamp),
-        (one.a, 2, STEP_PENDING, False, 0)]
+        (one.d, 1, STEP_APPROVED, False, tx.timestamp),
+        (one.b, 1, STEP_APPROVED, False, tx2.timestamp),
+        (one.a, 2, STEP_PENDING, False, 0),
+    ]
 
 
 def test_decision_rejections(one):
@@ -399,31 +469,50 @@ def test_decision_rejections(one):
 
     for fn in (oss.approveStep, oss.rejectStep):
         assert_custom_error(lambda: fn(99, TAX_STEP, h("r"), {"from": one.d}), "OneStopServicesUnknownCase", (99,))
-        assert_custom_error(lambda: fn(case_id, 3, h("r"), {"from": one.d}), "OneStopServicesUnknownStep",
-                            (case_id, 3))
+        assert_custom_error(lambda: fn(case_id, 3, h("r"), {"from": one.d}), "OneStopServicesUnknownStep", (case_id, 3))
         # a step by the wrong department
-        assert_custom_error(lambda: fn(case_id, TAX_STEP, h("r"), {"from": one.b}),
-                            "OneStopServicesWrongDepartment", (case_id, TAX_STEP, one.b))
-        assert_custom_error(lambda: fn(case_id, TAX_STEP, h("r"), {"from": sysm.outsider}),
-                            "OneStopServicesWrongDepartment", (case_id, TAX_STEP, sysm.outsider))
+        assert_custom_error(
+            lambda: fn(case_id, TAX_STEP, h("r"), {"from": one.b}),
+            "OneStopServicesWrongDepartment",
+            (case_id, TAX_STEP, one.b),
+        )
+        assert_custom_error(
+            lambda: fn(case_id, TAX_STEP, h("r"), {"from": sysm.outsider}),
+            "OneStopServicesWrongDepartment",
+            (case_id, TAX_STEP, sysm.outsider),
+        )
         # stage 2 before stage 1 is done
-        assert_custom_error(lambda: fn(case_id, LAND_STEP, h("r"), {"from": one.a}),
-                            "OneStopServicesStageNotCurrent", (case_id, LAND_STEP, 2, 1))
-    assert_custom_error(lambda: oss.rejectStep(case_id, TAX_STEP, ZERO32, {"from": one.d}),
-                        "OneStopServicesEmptyReason")
+        assert_custom_error(
+            lambda: fn(case_id, LAND_STEP, h("r"), {"from": one.a}),
+            "OneStopServicesStageNotCurrent",
+            (case_id, LAND_STEP, 2, 1),
+        )
+    assert_custom_error(
+        lambda: oss.rejectStep(case_id, TAX_STEP, ZERO32, {"from": one.d}), "OneStopServicesEmptyReason"
+    )
     # approval needs all evidence
-    assert_custom_error(lambda: oss.approveStep(case_id, TAX_STEP, h("r"), {"from": one.d}),
-                        "OneStopServicesEvidenceMissing", (case_id, 1, 2))
+    assert_custom_error(
+        lambda: oss.approveStep(case_id, TAX_STEP, h("r"), {"from": one.d}),
+        "OneStopServicesEvidenceMissing",
+        (case_id, 1, 2),
+    )
     pull(one, case_id, CIVIL_REQ)
-    assert_custom_error(lambda: oss.approveStep(case_id, TAX_STEP, ZERO32, {"from": one.d}),
-                        "OneStopServicesEmptyReason")
+    assert_custom_error(
+        lambda: oss.approveStep(case_id, TAX_STEP, ZERO32, {"from": one.d}), "OneStopServicesEmptyReason"
+    )
     oss.approveStep(case_id, TAX_STEP, h("ok"), {"from": one.d})
     for fn in (oss.approveStep, oss.rejectStep):
-        assert_custom_error(lambda: fn(case_id, TAX_STEP, h("again"), {"from": one.d}),
-                            "OneStopServicesStepAlreadyDecided", (case_id, TAX_STEP, STEP_APPROVED))
+        assert_custom_error(
+            lambda: fn(case_id, TAX_STEP, h("again"), {"from": one.d}),
+            "OneStopServicesStepAlreadyDecided",
+            (case_id, TAX_STEP, STEP_APPROVED),
+        )
     suspend(sysm, one.b)
-    assert_custom_error(lambda: oss.approveStep(case_id, CIVIL_STEP, h("ok"), {"from": one.b}),
-                        "ConsortiumManagedNotActiveDepartment", (one.b,))
+    assert_custom_error(
+        lambda: oss.approveStep(case_id, CIVIL_STEP, h("ok"), {"from": one.b}),
+        "ConsortiumManagedNotActiveDepartment",
+        (one.b,),
+    )
 
 
 def test_reject_step_rejects_case(one):
@@ -433,18 +522,32 @@ def test_reject_step_rejects_case(one):
     tx = oss.rejectStep(case_id, CIVIL_STEP, h("no marriage record"), {"from": one.b})
     assert event_names(tx) == ["StepRejected", "CaseRejected"]
     assert event(tx, "StepRejected") == {
-        "caseId": case_id, "stepIndex": CIVIL_STEP, "department": one.b, "stage": 1,
-        "reasonHash": h("no marriage record")}
+        "caseId": case_id,
+        "stepIndex": CIVIL_STEP,
+        "department": one.b,
+        "stage": 1,
+        "reasonHash": h("no marriage record"),
+    }
     assert event(tx, "CaseRejected") == {
-        "caseId": case_id, "serviceId": one.sid, "applicantHash": h("citizen-1"), "stepIndex": CIVIL_STEP,
-        "department": one.b}
+        "caseId": case_id,
+        "serviceId": one.sid,
+        "applicantHash": h("citizen-1"),
+        "stepIndex": CIVIL_STEP,
+        "department": one.b,
+    }
     info = oss.caseInfo(case_id)
     assert (info["status"], info["closedAt"]) == (CASE_REJECTED, tx.timestamp)
     assert oss.stepStatuses(case_id)[CIVIL_STEP]["status"] == STEP_REJECTED
-    assert_custom_error(lambda: oss.approveStep(case_id, TAX_STEP, h("ok"), {"from": one.d}),
-                        "OneStopServicesCaseNotOpen", (case_id, CASE_REJECTED))
-    assert_custom_error(lambda: oss.escalateStep(case_id, TAX_STEP, {"from": one.c}),
-                        "OneStopServicesCaseNotOpen", (case_id, CASE_REJECTED))
+    assert_custom_error(
+        lambda: oss.approveStep(case_id, TAX_STEP, h("ok"), {"from": one.d}),
+        "OneStopServicesCaseNotOpen",
+        (case_id, CASE_REJECTED),
+    )
+    assert_custom_error(
+        lambda: oss.escalateStep(case_id, TAX_STEP, {"from": one.c}),
+        "OneStopServicesCaseNotOpen",
+        (case_id, CASE_REJECTED),
+    )
 
 
 # --------------------------------------------------------------------------- escalateStep
@@ -454,32 +557,53 @@ def test_escalate_step_before_and_after_deadline(one):
     oss, sysm = one.oss, one.sys
     case_id = open_case(one)
     deadline = oss.caseInfo(case_id)["stageDeadline"]
-    assert_custom_error(lambda: oss.escalateStep(case_id, TAX_STEP, {"from": sysm.outsider}),
-                        "OneStopServicesDeadlineNotReached", (case_id, TAX_STEP, deadline))
+    assert_custom_error(
+        lambda: oss.escalateStep(case_id, TAX_STEP, {"from": sysm.outsider}),
+        "OneStopServicesDeadlineNotReached",
+        (case_id, TAX_STEP, deadline),
+    )
     time_travel(STEP_DEADLINE - 60)
-    assert_custom_error(lambda: oss.escalateStep(case_id, TAX_STEP, {"from": sysm.outsider}),
-                        "OneStopServicesDeadlineNotReached", (case_id, TAX_STEP, deadline))
+    assert_custom_error(
+        lambda: oss.escalateStep(case_id, TAX_STEP, {"from": sysm.outsider}),
+        "OneStopServicesDeadlineNotReached",
+        (case_id, TAX_STEP, deadline),
+    )
     time_travel(61)
-    assert_custom_error(lambda: oss.escalateStep(case_id, 3, {"from": sysm.outsider}),
-                        "OneStopServicesUnknownStep", (case_id, 3))
-    assert_custom_error(lambda: oss.escalateStep(case_id, LAND_STEP, {"from": sysm.outsider}),
-                        "OneStopServicesStageNotCurrent", (case_id, LAND_STEP, 2, 1))
+    assert_custom_error(
+        lambda: oss.escalateStep(case_id, 3, {"from": sysm.outsider}), "OneStopServicesUnknownStep", (case_id, 3)
+    )
+    assert_custom_error(
+        lambda: oss.escalateStep(case_id, LAND_STEP, {"from": sysm.outsider}),
+        "OneStopServicesStageNotCurrent",
+        (case_id, LAND_STEP, 2, 1),
+    )
     tx = oss.escalateStep(case_id, TAX_STEP, {"from": sysm.outsider})  # anyone may escalate
     assert event_names(tx) == ["StepEscalated"]
     assert event(tx, "StepEscalated") == {
-        "caseId": case_id, "stepIndex": TAX_STEP, "department": one.d, "escalatedBy": sysm.outsider,
-        "deadline": deadline}
+        "caseId": case_id,
+        "stepIndex": TAX_STEP,
+        "department": one.d,
+        "escalatedBy": sysm.outsider,
+        "deadline": deadline,
+    }
     assert tuple(oss.stepStatuses(case_id)[TAX_STEP]) == (one.d, 1, STEP_PENDING, True, 0)
-    assert_custom_error(lambda: oss.escalateStep(case_id, TAX_STEP, {"from": sysm.auditor}),
-                        "OneStopServicesStepAlreadyEscalated", (case_id, TAX_STEP))
-    assert_custom_error(lambda: oss.escalateStep(99, TAX_STEP, {"from": sysm.auditor}),
-                        "OneStopServicesUnknownCase", (99,))
+    assert_custom_error(
+        lambda: oss.escalateStep(case_id, TAX_STEP, {"from": sysm.auditor}),
+        "OneStopServicesStepAlreadyEscalated",
+        (case_id, TAX_STEP),
+    )
+    assert_custom_error(
+        lambda: oss.escalateStep(99, TAX_STEP, {"from": sysm.auditor}), "OneStopServicesUnknownCase", (99,)
+    )
     # the escalated step can still be decided by its department; a decided step cannot be escalated
     pull_all(one, case_id)
     tx = oss.approveStep(case_id, TAX_STEP, h("late ok"), {"from": one.d})
     assert tuple(oss.stepStatuses(case_id)[TAX_STEP]) == (one.d, 1, STEP_APPROVED, True, tx.timestamp)
-    assert_custom_error(lambda: oss.escalateStep(case_id, TAX_STEP, {"from": sysm.auditor}),
-                        "OneStopServicesStepAlreadyDecided", (case_id, TAX_STEP, STEP_APPROVED))
+    assert_custom_error(
+        lambda: oss.escalateStep(case_id, TAX_STEP, {"from": sysm.auditor}),
+        "OneStopServicesStepAlreadyDecided",
+        (case_id, TAX_STEP, STEP_APPROVED),
+    )
 
 
 def test_stage_two_deadline_counts_from_stage_start(one):
@@ -490,8 +614,11 @@ def test_stage_two_deadline_counts_from_stage_start(one):
     oss.approveStep(case_id, TAX_STEP, h("ok"), {"from": one.d})
     tx = oss.approveStep(case_id, CIVIL_STEP, h("ok"), {"from": one.b})
     time_travel(120)  # past the stage-1 deadline, not past the stage-2 deadline
-    assert_custom_error(lambda: oss.escalateStep(case_id, LAND_STEP, {"from": one.c}),
-                        "OneStopServicesDeadlineNotReached", (case_id, LAND_STEP, tx.timestamp + STEP_DEADLINE))
+    assert_custom_error(
+        lambda: oss.escalateStep(case_id, LAND_STEP, {"from": one.c}),
+        "OneStopServicesDeadlineNotReached",
+        (case_id, LAND_STEP, tx.timestamp + STEP_DEADLINE),
+    )
 
 
 # --------------------------------------------------------------------------- full flow
@@ -510,14 +637,23 @@ def test_second_hand_house_transfer(one):
     ref = event(tx_open, "CaseOpened")["caseRef"]
 
     uses = {}
-    for req, grant, res, purpose in ((TAX_REQ, one.tax_grant, one.tax_res, P_TAX),
-                                     (CIVIL_REQ, one.civil_grant, one.civil_res, P_CIVIL)):
+    for req, grant, res, purpose in (
+        (TAX_REQ, one.tax_grant, one.tax_res, P_TAX),
+        (CIVIL_REQ, one.civil_grant, one.civil_res, P_CIVIL),
+    ):
         tx_use = rights.recordUse(grant, h("officer-land-7"), applicant, ref, {"from": one.a})
         use = tx_use.return_value
         # the pull is a recorded use, for this citizen and this case
         assert event(tx_use, "UseRecorded") == {
-            "grantId": grant, "resourceId": res, "user": one.a, "officerHash": h("officer-land-7"),
-            "subjectHash": applicant, "purposeCode": purpose, "contextRef": ref, "useIndex": use}
+            "grantId": grant,
+            "resourceId": res,
+            "user": one.a,
+            "officerHash": h("officer-land-7"),
+            "subjectHash": applicant,
+            "purposeCode": purpose,
+            "contextRef": ref,
+            "useIndex": use,
+        }
         oss.attachEvidence(case_id, req, grant, use, {"from": one.a})
         uses[req] = (grant, use)
 
@@ -526,11 +662,20 @@ def test_second_hand_house_transfer(one):
     tx = oss.approveStep(case_id, LAND_STEP, h("title transferred"), {"from": one.a})
     assert event_names(tx) == ["StepApproved", "CaseCompleted"]
     assert event(tx, "CaseCompleted") == {
-        "caseId": case_id, "serviceId": one.sid, "applicantHash": applicant,
-        "documentsSubmitted": 2, "evidencePulled": 2, "departmentsInvolved": 4}
+        "caseId": case_id,
+        "serviceId": one.sid,
+        "applicantHash": applicant,
+        "documentsSubmitted": 2,
+        "evidencePulled": 2,
+        "departmentsInvolved": 4,
+    }
     info = oss.caseInfo(case_id)
     assert (info["status"], info["closedAt"], info["evidenceAttached"], info["currentStage"]) == (
-        CASE_APPROVED, tx.timestamp, 2, 2)
+        CASE_APPROVED,
+        tx.timestamp,
+        2,
+        2,
+    )
     assert [s["status"] for s in oss.stepStatuses(case_id)] == [STEP_APPROVED] * 3
     assert [(e["grantId"], e["useIndex"]) for e in oss.evidenceLinks(case_id)] == [uses[TAX_REQ], uses[CIVIL_REQ]]
     # the chain trail of the case: every UseRecorded of the case's caseRef is attached to it
@@ -538,8 +683,11 @@ def test_second_hand_house_transfer(one):
     of_case = [(l.args.grantId, l.args.useIndex) for l in logs if bytes(l.args.contextRef) == bytes(HexBytes(ref))]
     assert sorted(of_case) == sorted(uses.values())
     assert all(oss.caseOfUse(g, u) == case_id for g, u in of_case)
-    assert_custom_error(lambda: oss.rejectStep(case_id, LAND_STEP, h("late"), {"from": one.a}),
-                        "OneStopServicesCaseNotOpen", (case_id, CASE_APPROVED))
+    assert_custom_error(
+        lambda: oss.rejectStep(case_id, LAND_STEP, h("late"), {"from": one.a}),
+        "OneStopServicesCaseNotOpen",
+        (case_id, CASE_APPROVED),
+    )
 
 
 def test_departments_involved_counts_distinct(one):

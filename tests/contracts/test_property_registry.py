@@ -33,7 +33,9 @@ def suspend(system, dept):
 
 
 def new_unit(reg, registrar, n=1, planned=RESIDENTIAL, area=90):
-    return reg.registerUnit(h(f"parcel-{n}"), h("building-1"), h(f"unit-{n}"), planned, area, {"from": registrar}).return_value
+    return reg.registerUnit(
+        h(f"parcel-{n}"), h("building-1"), h(f"unit-{n}"), planned, area, {"from": registrar}
+    ).return_value
 
 
 def owned_unit(reg, registrar, n=1, owner="owner-1"):
@@ -163,7 +165,8 @@ def test_register_unit_rejections(reg, actors, system):
     for who in (actors["bank"], system.outsider):
         assert_custom_error(lambda: new_unit(reg, who), "PropertyRegistryMissingRole", (who, REGISTRAR))
     assert_custom_error(
-        lambda: reg.registerUnit(ZERO32, h("b"), h("u"), RESIDENTIAL, 90, {"from": a}), "PropertyRegistryEmptyParcelCode"
+        lambda: reg.registerUnit(ZERO32, h("b"), h("u"), RESIDENTIAL, 90, {"from": a}),
+        "PropertyRegistryEmptyParcelCode",
     )
     assert_custom_error(
         lambda: reg.registerUnit(h("p"), h("b"), h("u"), 0, 90, {"from": a}), "PropertyRegistryInvalidUse", (0,)
@@ -219,13 +222,16 @@ def test_register_first_ownership_rejections(reg, actors):
         (bank, REGISTRAR),
     )
     assert_custom_error(
-        lambda: reg.registerFirstOwnership(99, h("o"), h("e"), h("c"), {"from": a}), "PropertyRegistryUnknownUnit", (99,)
+        lambda: reg.registerFirstOwnership(99, h("o"), h("e"), h("c"), {"from": a}),
+        "PropertyRegistryUnknownUnit",
+        (99,),
     )
     assert_custom_error(
         lambda: reg.registerFirstOwnership(uid, ZERO32, h("e"), h("c"), {"from": a}), "PropertyRegistryEmptyOwnerHash"
     )
     assert_custom_error(
-        lambda: reg.registerFirstOwnership(uid, h("o"), ZERO32, h("c"), {"from": a}), "PropertyRegistryEmptyEvidenceHash"
+        lambda: reg.registerFirstOwnership(uid, h("o"), ZERO32, h("c"), {"from": a}),
+        "PropertyRegistryEmptyEvidenceHash",
     )
     assert_custom_error(
         lambda: reg.registerFirstOwnership(uid, h("o"), h("e"), ZERO32, {"from": a}), "PropertyRegistryEmptyCaseRef"
@@ -270,7 +276,11 @@ def test_register_transfer_extends_the_chain(reg, actors):
     assert list(reg.titleChain(uid)) == [1, 3, 4] and list(reg.titleChain(other)) == [2]
     e = reg.titleEntry(3)
     assert (e["unitId"], e["ownerHash"], e["previousEntryId"], e["priorCertificateHash"]) == (
-        uid, h("owner-2"), 1, h("cert-1"))
+        uid,
+        h("owner-2"),
+        1,
+        h("cert-1"),
+    )
     assert reg.titleEntry(4)["previousEntryId"] == 3
     u = reg.unit(uid)
     assert (u["currentOwnerHash"], u["currentEntryId"], u["titleLength"]) == (h("owner-3"), 4, 3)
@@ -435,9 +445,7 @@ def test_mortgage_bank_actions_rejections(system, reg, actors):
     for fn in (reg.consentToTransfer, reg.releaseMortgage):
         assert_custom_error(lambda: fn(mid, {"from": a}), "PropertyRegistryMissingRole", (a, BANK))
         assert_custom_error(lambda: fn(99, {"from": bank}), "PropertyRegistryUnknownMortgage", (99,))
-        assert_custom_error(
-            lambda: fn(mid, {"from": other_bank}), "PropertyRegistryNotMortgagee", (mid, other_bank)
-        )
+        assert_custom_error(lambda: fn(mid, {"from": other_bank}), "PropertyRegistryNotMortgagee", (mid, other_bank))
     reg.consentToTransfer(mid, {"from": bank})
     assert_custom_error(
         lambda: reg.consentToTransfer(mid, {"from": bank}), "PropertyRegistryMortgageAlreadyConsented", (mid, 1)
@@ -445,9 +453,7 @@ def test_mortgage_bank_actions_rejections(system, reg, actors):
     tx = reg.releaseMortgage(mid, {"from": bank})
     released_at = now()
     for fn in (reg.consentToTransfer, reg.releaseMortgage):
-        assert_custom_error(
-            lambda: fn(mid, {"from": bank}), "PropertyRegistryMortgageReleased", (mid, released_at)
-        )
+        assert_custom_error(lambda: fn(mid, {"from": bank}), "PropertyRegistryMortgageReleased", (mid, released_at))
     assert tx.events["MortgageReleased"][0]["mortgageId"] == mid
 
 
@@ -478,7 +484,10 @@ def test_register_and_release_seizure(reg, actors):
     assert sid == 1 and reg.seizureCount() == 1
     assert event_names(tx) == ["SeizureRegistered"]
     assert event(tx, "SeizureRegistered") == {
-        "seizureId": 1, "unitId": uid, "court": court, "courtOrderHash": h("order-1")
+        "seizureId": 1,
+        "unitId": uid,
+        "court": court,
+        "courtOrderHash": h("order-1"),
     }
     seized_at = now()
     assert reg.unit(uid)["activeSeizureCount"] == 1
@@ -509,7 +518,9 @@ def test_register_seizure_rejections(reg, actors):
     for i in range(MAX_SEIZURES):
         reg.registerSeizure(uid, h(f"o{i}"), {"from": court})
     assert_custom_error(
-        lambda: reg.registerSeizure(uid, h("o"), {"from": court}), "PropertyRegistryTooManySeizures", (uid, MAX_SEIZURES)
+        lambda: reg.registerSeizure(uid, h("o"), {"from": court}),
+        "PropertyRegistryTooManySeizures",
+        (uid, MAX_SEIZURES),
     )
     reg.releaseSeizure(1, h("r"), {"from": court})
     assert_custom_error(lambda: transfer(reg, a, uid, "x"), "PropertyRegistryUnitNotOwned", (uid,))
@@ -523,9 +534,7 @@ def test_release_seizure_rejections(system, reg, actors):
     system.council_call(reg, "setRole", (other_court, COURT, True))
     uid = owned_unit(reg, a)
     sid = reg.registerSeizure(uid, h("o"), {"from": court}).return_value
-    assert_custom_error(
-        lambda: reg.releaseSeizure(sid, h("r"), {"from": a}), "PropertyRegistryMissingRole", (a, COURT)
-    )
+    assert_custom_error(lambda: reg.releaseSeizure(sid, h("r"), {"from": a}), "PropertyRegistryMissingRole", (a, COURT))
     assert_custom_error(
         lambda: reg.releaseSeizure(99, h("r"), {"from": court}), "PropertyRegistryUnknownSeizure", (99,)
     )
@@ -551,7 +560,11 @@ def test_report_matching_use(reg, actors):
     tx = reg.reportActualUse(uid, RESIDENTIAL, h("inspection-1"), {"from": insp})
     assert event_names(tx) == ["UseReported"]
     assert event(tx, "UseReported") == {
-        "unitId": uid, "inspector": insp, "reportIndex": 0, "actualUse": RESIDENTIAL, "inspectionHash": h("inspection-1")
+        "unitId": uid,
+        "inspector": insp,
+        "reportIndex": 0,
+        "actualUse": RESIDENTIAL,
+        "inspectionHash": h("inspection-1"),
     }
     u = reg.unit(uid)
     assert (u["useReportCount"], u["lastActualUse"], u["useMismatch"]) == (1, RESIDENTIAL, False)
@@ -579,7 +592,10 @@ def test_report_mismatching_use_flags_and_a_later_match_clears(reg, actors):
     reports = [r.dict() for r in reg.useReports(uid)]
     assert [r["actualUse"] for r in reports] == [RESIDENTIAL, COMMERCIAL, RESIDENTIAL]
     assert reports[1] == {
-        "actualUse": COMMERCIAL, "mismatch": True, "inspector": insp, "reportedAt": flagged_at,
+        "actualUse": COMMERCIAL,
+        "mismatch": True,
+        "inspector": insp,
+        "reportedAt": flagged_at,
         "inspectionHash": h("inspection-2"),
     }
 
@@ -593,9 +609,7 @@ def test_report_actual_use_rejections(reg, actors):
     assert_custom_error(
         lambda: reg.reportActualUse(99, 1, h("i"), {"from": insp}), "PropertyRegistryUnknownUnit", (99,)
     )
-    assert_custom_error(
-        lambda: reg.reportActualUse(uid, 0, h("i"), {"from": insp}), "PropertyRegistryInvalidUse", (0,)
-    )
+    assert_custom_error(lambda: reg.reportActualUse(uid, 0, h("i"), {"from": insp}), "PropertyRegistryInvalidUse", (0,))
     assert_custom_error(
         lambda: reg.reportActualUse(uid, 1, ZERO32, {"from": insp}), "PropertyRegistryEmptyInspectionHash"
     )

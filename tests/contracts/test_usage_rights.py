@@ -47,8 +47,9 @@ def council_fails(system, pid, inner_name, inner_args):
 
 def test_constructor_rejects_zero_addresses(UsageRights, system, accounts):
     c, cat = system.consortium, system.catalog
-    assert_custom_error(lambda: UsageRights.deploy(ZERO_ADDRESS, cat, {"from": accounts[0]}),
-                        "ConsortiumManagedZeroAddress")
+    assert_custom_error(
+        lambda: UsageRights.deploy(ZERO_ADDRESS, cat, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
+    )
     assert_custom_error(lambda: UsageRights.deploy(c, ZERO_ADDRESS, {"from": accounts[0]}), "UsageRightsZeroAddress")
 
 
@@ -98,8 +99,9 @@ def test_request_use_validation(system):
     r, rid, requester, owner = system.rights, system.resources[INTERNAL], system.depts[1], system.depts[0]
     t = now()
 
-    def req(resource=rid, purpose=7, law=h("law"), fields=h("f"), duration=DAY, uses=1, deadline=None,
-            sender=requester):
+    def req(
+        resource=rid, purpose=7, law=h("law"), fields=h("f"), duration=DAY, uses=1, deadline=None, sender=requester
+    ):
         dl = t + DAY if deadline is None else deadline
         return lambda: r.requestUse(resource, purpose, law, fields, duration, uses, dl, {"from": sender})
 
@@ -134,7 +136,11 @@ def test_approve_internal_request_issues_grant(system):
     assert gid == 1
     assert event_names(tx) == ["RequestApproved", "GrantIssued"]
     assert event(tx, "RequestApproved") == {
-        "requestId": qid, "approver": owner, "status": REQ_APPROVED, "reasonHash": h("ok")}
+        "requestId": qid,
+        "approver": owner,
+        "status": REQ_APPROVED,
+        "reasonHash": h("ok"),
+    }
     assert event(tx, "GrantIssued") == {
         "grantId": gid,
         "resourceId": rid,
@@ -172,23 +178,30 @@ def test_approve_request_validation(system):
     r, owner, requester = system.rights, system.depts[0], system.depts[1]
     qid = system.request(system.resources[INTERNAL], requester)
     assert_custom_error(lambda: r.approveRequest(99, h("ok"), {"from": owner}), "UsageRightsUnknownRequest", (99,))
-    assert_custom_error(lambda: r.approveRequest(qid, h("ok"), {"from": requester}), "UsageRightsNotOwner",
-                        (system.resources[INTERNAL], requester))
+    assert_custom_error(
+        lambda: r.approveRequest(qid, h("ok"), {"from": requester}),
+        "UsageRightsNotOwner",
+        (system.resources[INTERNAL], requester),
+    )
     assert_custom_error(lambda: r.approveRequest(qid, ZERO32, {"from": owner}), "UsageRightsEmptyReason")
     suspend(system, requester)
-    assert_custom_error(lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "ConsortiumManagedNotActiveDepartment",
-                        (requester,))
+    assert_custom_error(
+        lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "ConsortiumManagedNotActiveDepartment", (requester,)
+    )
 
 
 def test_suspended_owner_cannot_approve_or_issue(system):
     r, owner = system.rights, system.depts[0]
     qid = system.request(system.resources[INTERNAL], system.depts[1])
     suspend(system, owner)
-    assert_custom_error(lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "ConsortiumManagedNotActiveDepartment",
-                        (owner,))
+    assert_custom_error(
+        lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "ConsortiumManagedNotActiveDepartment", (owner,)
+    )
     assert_custom_error(
         lambda: r.issueGrant(system.resources[INTERNAL], system.depts[1], 5, h("law"), DAY, 1, {"from": owner}),
-        "ConsortiumManagedNotActiveDepartment", (owner,))
+        "ConsortiumManagedNotActiveDepartment",
+        (owner,),
+    )
     # the council still acts on the suspended owner's resources
     r.denyRequest(qid, h("no"), {"from": owner})  # denying only restricts: allowed
     tx = system.council_call(r, "issueGrant", (system.resources[INTERNAL], system.depts[1], 5, h("law"), DAY, 1))
@@ -201,10 +214,12 @@ def test_approve_request_twice_or_after_denial(system):
     q2 = system.request(system.resources[INTERNAL], system.depts[2])
     r.approveRequest(q1, h("ok"), {"from": owner})
     r.denyRequest(q2, h("no"), {"from": owner})
-    assert_custom_error(lambda: r.approveRequest(q1, h("ok"), {"from": owner}), "UsageRightsInvalidRequestStatus",
-                        (q1, REQ_APPROVED))
-    assert_custom_error(lambda: r.approveRequest(q2, h("ok"), {"from": owner}), "UsageRightsInvalidRequestStatus",
-                        (q2, REQ_DENIED))
+    assert_custom_error(
+        lambda: r.approveRequest(q1, h("ok"), {"from": owner}), "UsageRightsInvalidRequestStatus", (q1, REQ_APPROVED)
+    )
+    assert_custom_error(
+        lambda: r.approveRequest(q2, h("ok"), {"from": owner}), "UsageRightsInvalidRequestStatus", (q2, REQ_DENIED)
+    )
 
 
 # --------------------------------------------------------------------------- council approval
@@ -299,27 +314,35 @@ def test_deny_request_validation(system):
     r, owner, requester = system.rights, system.depts[0], system.depts[1]
     qid = system.request(system.resources[INTERNAL], requester)
     assert_custom_error(lambda: r.denyRequest(99, h("no"), {"from": owner}), "UsageRightsUnknownRequest", (99,))
-    assert_custom_error(lambda: r.denyRequest(qid, h("no"), {"from": requester}), "UsageRightsNotOwner",
-                        (system.resources[INTERNAL], requester))
+    assert_custom_error(
+        lambda: r.denyRequest(qid, h("no"), {"from": requester}),
+        "UsageRightsNotOwner",
+        (system.resources[INTERNAL], requester),
+    )
     assert_custom_error(lambda: r.denyRequest(qid, ZERO32, {"from": owner}), "UsageRightsEmptyReason")
     r.approveRequest(qid, h("ok"), {"from": owner})
-    assert_custom_error(lambda: r.denyRequest(qid, h("no"), {"from": owner}), "UsageRightsInvalidRequestStatus",
-                        (qid, REQ_APPROVED))
+    assert_custom_error(
+        lambda: r.denyRequest(qid, h("no"), {"from": owner}), "UsageRightsInvalidRequestStatus", (qid, REQ_APPROVED)
+    )
 
 
 def test_escalate_request_after_deadline(system):
     r, owner = system.rights, system.depts[0]
     qid = system.request(system.resources[INTERNAL], system.depts[1], deadline_in=DAY)
     deadline = r.request(qid)["approvalDeadline"]
-    assert_custom_error(lambda: r.escalateRequest(qid, {"from": system.outsider}), "UsageRightsDeadlineNotReached",
-                        (qid, deadline))
+    assert_custom_error(
+        lambda: r.escalateRequest(qid, {"from": system.outsider}), "UsageRightsDeadlineNotReached", (qid, deadline)
+    )
     time_travel(DAY + 1)
     tx = r.escalateRequest(qid, {"from": system.outsider})  # anyone may escalate
     assert event_names(tx) == ["RequestEscalated"]
     assert event(tx, "RequestEscalated") == {"requestId": qid, "escalatedBy": system.outsider}
     assert r.request(qid)["status"] == REQ_ESCALATED
-    assert_custom_error(lambda: r.escalateRequest(qid, {"from": system.outsider}), "UsageRightsInvalidRequestStatus",
-                        (qid, REQ_ESCALATED))
+    assert_custom_error(
+        lambda: r.escalateRequest(qid, {"from": system.outsider}),
+        "UsageRightsInvalidRequestStatus",
+        (qid, REQ_ESCALATED),
+    )
     assert_custom_error(lambda: r.escalateRequest(99, {"from": system.outsider}), "UsageRightsUnknownRequest", (99,))
 
     # the council decides the escalated request
@@ -375,8 +398,9 @@ def test_council_issues_grants_of_any_class(system):
         assert event(tx, "GrantIssued")["issuer"] == system.consortium
     pid = system.propose_call(r, "issueGrant", (system.resources[SECRET], system.depts[1], 5, h("law"), DAY, 1))
     council_fails(system, pid, "UsageRightsCouncilNotUnanimous", (pid,))
-    tx = system.council_call(r, "issueGrant", (system.resources[SECRET], system.depts[1], 5, h("law"), DAY, 1),
-                             unanimous=True)
+    tx = system.council_call(
+        r, "issueGrant", (system.resources[SECRET], system.depts[1], 5, h("law"), DAY, 1), unanimous=True
+    )
     assert event(tx, "GrantIssued")["resourceId"] == system.resources[SECRET]
 
 
@@ -391,8 +415,9 @@ def test_issue_grant_validation(system):
     assert_custom_error(issue(sender=grantee), "UsageRightsNotOwner", (rid, grantee))
     assert_custom_error(issue(sender=system.governors[0]), "UsageRightsNotOwner", (rid, system.governors[0]))
     for cls in (SENSITIVE, SECRET):
-        assert_custom_error(issue(resource=system.resources[cls]), "UsageRightsCouncilRequired",
-                            (system.resources[cls], cls))
+        assert_custom_error(
+            issue(resource=system.resources[cls]), "UsageRightsCouncilRequired", (system.resources[cls], cls)
+        )
     assert_custom_error(issue(to=owner), "UsageRightsOwnUse", (rid, owner))
     assert_custom_error(issue(to=system.outsider), "ConsortiumManagedNotActiveDepartment", (system.outsider,))
     assert_custom_error(issue(to=ZERO_ADDRESS), "ConsortiumManagedNotActiveDepartment", (ZERO_ADDRESS,))
@@ -414,7 +439,11 @@ def test_revoke_grant_by_owner(system):
     tx = r.revokeGrant(gid, h("misuse"), {"from": owner})
     assert event_names(tx) == ["GrantRevoked"]
     assert event(tx, "GrantRevoked") == {
-        "grantId": gid, "resourceId": system.resources[INTERNAL], "revokedBy": owner, "reasonHash": h("misuse")}
+        "grantId": gid,
+        "resourceId": system.resources[INTERNAL],
+        "revokedBy": owner,
+        "reasonHash": h("misuse"),
+    }
     assert r.grant(gid)["revoked"] and not r.isGrantUsable(gid)
 
 
@@ -429,8 +458,11 @@ def test_revoke_grant_validation(system):
     r, owner, grantee = system.rights, system.depts[0], system.depts[1]
     gid = system.grant()
     assert_custom_error(lambda: r.revokeGrant(99, h("x"), {"from": owner}), "UsageRightsUnknownGrant", (99,))
-    assert_custom_error(lambda: r.revokeGrant(gid, h("x"), {"from": grantee}), "UsageRightsNotOwner",
-                        (system.resources[INTERNAL], grantee))
+    assert_custom_error(
+        lambda: r.revokeGrant(gid, h("x"), {"from": grantee}),
+        "UsageRightsNotOwner",
+        (system.resources[INTERNAL], grantee),
+    )
     assert_custom_error(lambda: r.revokeGrant(gid, ZERO32, {"from": owner}), "UsageRightsEmptyReason")
     r.revokeGrant(gid, h("x"), {"from": owner})
     assert_custom_error(lambda: r.revokeGrant(gid, h("x"), {"from": owner}), "UsageRightsGrantRevoked", (gid,))
@@ -440,8 +472,9 @@ def test_new_owner_controls_existing_grants(system):
     r, old, new = system.rights, system.depts[0], system.depts[2]
     gid = system.grant()
     system.council_call(system.catalog, "transferOwnership", (system.resources[INTERNAL], new))
-    assert_custom_error(lambda: r.revokeGrant(gid, h("x"), {"from": old}), "UsageRightsNotOwner",
-                        (system.resources[INTERNAL], old))
+    assert_custom_error(
+        lambda: r.revokeGrant(gid, h("x"), {"from": old}), "UsageRightsNotOwner", (system.resources[INTERNAL], old)
+    )
     r.revokeGrant(gid, h("x"), {"from": new})
 
 
@@ -472,11 +505,13 @@ def test_record_use_rejects_unknown_and_foreign_grants(system):
     r = system.rights
     gid = system.grant(grantee=system.depts[1])
     other = system.grant(grantee=system.depts[2])
-    assert_custom_error(lambda: r.recordUse(99, h("o"), ZERO32, ZERO32, {"from": system.depts[1]}),
-                        "UsageRightsUnknownGrant", (99,))
+    assert_custom_error(
+        lambda: r.recordUse(99, h("o"), ZERO32, ZERO32, {"from": system.depts[1]}), "UsageRightsUnknownGrant", (99,)
+    )
     for caller in (system.depts[2], system.depts[0], system.outsider):
-        assert_custom_error(lambda: r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": caller}),
-                            "UsageRightsNotGrantee", (gid, caller))
+        assert_custom_error(
+            lambda: r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": caller}), "UsageRightsNotGrantee", (gid, caller)
+        )
     # a use never counts against another grant
     r.recordUse(other, h("o"), ZERO32, ZERO32, {"from": system.depts[2]})
     assert r.grant(gid)["usedCount"] == 0 and r.grant(other)["usedCount"] == 1
@@ -486,8 +521,9 @@ def test_record_use_rejects_revoked_grant(system):
     r, grantee = system.rights, system.depts[1]
     gid = system.grant()
     r.revokeGrant(gid, h("x"), {"from": system.depts[0]})
-    assert_custom_error(lambda: r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": grantee}),
-                        "UsageRightsGrantRevoked", (gid,))
+    assert_custom_error(
+        lambda: r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": grantee}), "UsageRightsGrantRevoked", (gid,)
+    )
 
 
 @pytest.mark.ganache_smoke
@@ -499,8 +535,9 @@ def test_record_use_rejects_expired_grant(system):
     r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": grantee})  # still valid just before expiry
     time_travel(120)
     assert not r.isGrantUsable(gid)
-    assert_custom_error(lambda: r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": grantee}),
-                        "UsageRightsGrantExpired", (gid, expires))
+    assert_custom_error(
+        lambda: r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": grantee}), "UsageRightsGrantExpired", (gid, expires)
+    )
 
 
 def test_record_use_rejects_exhausted_grant(system):
@@ -509,14 +546,17 @@ def test_record_use_rejects_exhausted_grant(system):
     r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": grantee})
     r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": grantee})
     assert not r.isGrantUsable(gid)
-    assert_custom_error(lambda: r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": grantee}),
-                        "UsageRightsGrantExhausted", (gid, 2))
+    assert_custom_error(
+        lambda: r.recordUse(gid, h("o"), ZERO32, ZERO32, {"from": grantee}), "UsageRightsGrantExhausted", (gid, 2)
+    )
 
 
 def test_record_use_requires_officer(system):
     gid = system.grant()
-    assert_custom_error(lambda: system.rights.recordUse(gid, ZERO32, h("s"), h("c"), {"from": system.depts[1]}),
-                        "UsageRightsEmptyOfficerHash")
+    assert_custom_error(
+        lambda: system.rights.recordUse(gid, ZERO32, h("s"), h("c"), {"from": system.depts[1]}),
+        "UsageRightsEmptyOfficerHash",
+    )
 
 
 # --------------------------------------------------------------------------- recordUseBatch
@@ -547,36 +587,53 @@ def test_record_use_batch(system):
     assert r.grant(gid)["usedCount"] == 4
     # exactly the remaining use is fine, one more is not
     r.recordUseBatch(gid, [h("o")], [ZERO32], [ZERO32], {"from": grantee})
-    assert_custom_error(lambda: r.recordUseBatch(gid, [h("o")], [ZERO32], [ZERO32], {"from": grantee}),
-                        "UsageRightsGrantExhausted", (gid, 5))
+    assert_custom_error(
+        lambda: r.recordUseBatch(gid, [h("o")], [ZERO32], [ZERO32], {"from": grantee}),
+        "UsageRightsGrantExhausted",
+        (gid, 5),
+    )
 
 
 def test_record_use_batch_validation(system):
     r, grantee = system.rights, system.depts[1]
     gid = system.grant(max_uses=3, duration=DAY)
     one = [h("x")]
-    assert_custom_error(lambda: r.recordUseBatch(gid, [], [], [], {"from": grantee}), "UsageRightsInvalidBatch",
-                        (0, 0, 0))
-    assert_custom_error(lambda: r.recordUseBatch(gid, one * 2, one, one * 2, {"from": grantee}),
-                        "UsageRightsInvalidBatch", (2, 1, 2))
-    assert_custom_error(lambda: r.recordUseBatch(gid, one, one, [], {"from": grantee}),
-                        "UsageRightsInvalidBatch", (1, 1, 0))
-    assert_custom_error(lambda: r.recordUseBatch(gid, one * 4, one * 4, one * 4, {"from": grantee}),
-                        "UsageRightsGrantExhausted", (gid, 3))
-    assert_custom_error(lambda: r.recordUseBatch(gid, [h("o"), ZERO32], one * 2, one * 2, {"from": grantee}),
-                        "UsageRightsEmptyOfficerHash")
-    assert_custom_error(lambda: r.recordUseBatch(gid, one, one, one, {"from": system.depts[2]}),
-                        "UsageRightsNotGrantee", (gid, system.depts[2]))
-    assert_custom_error(lambda: r.recordUseBatch(99, one, one, one, {"from": grantee}),
-                        "UsageRightsUnknownGrant", (99,))
+    assert_custom_error(
+        lambda: r.recordUseBatch(gid, [], [], [], {"from": grantee}), "UsageRightsInvalidBatch", (0, 0, 0)
+    )
+    assert_custom_error(
+        lambda: r.recordUseBatch(gid, one * 2, one, one * 2, {"from": grantee}), "UsageRightsInvalidBatch", (2, 1, 2)
+    )
+    assert_custom_error(
+        lambda: r.recordUseBatch(gid, one, one, [], {"from": grantee}), "UsageRightsInvalidBatch", (1, 1, 0)
+    )
+    assert_custom_error(
+        lambda: r.recordUseBatch(gid, one * 4, one * 4, one * 4, {"from": grantee}),
+        "UsageRightsGrantExhausted",
+        (gid, 3),
+    )
+    assert_custom_error(
+        lambda: r.recordUseBatch(gid, [h("o"), ZERO32], one * 2, one * 2, {"from": grantee}),
+        "UsageRightsEmptyOfficerHash",
+    )
+    assert_custom_error(
+        lambda: r.recordUseBatch(gid, one, one, one, {"from": system.depts[2]}),
+        "UsageRightsNotGrantee",
+        (gid, system.depts[2]),
+    )
+    assert_custom_error(
+        lambda: r.recordUseBatch(99, one, one, one, {"from": grantee}), "UsageRightsUnknownGrant", (99,)
+    )
     expires = r.grant(gid)["expiresAt"]
     time_travel(DAY + 1)
-    assert_custom_error(lambda: r.recordUseBatch(gid, one, one, one, {"from": grantee}),
-                        "UsageRightsGrantExpired", (gid, expires))
+    assert_custom_error(
+        lambda: r.recordUseBatch(gid, one, one, one, {"from": grantee}), "UsageRightsGrantExpired", (gid, expires)
+    )
     gid2 = system.grant()
     r.revokeGrant(gid2, h("x"), {"from": system.depts[0]})
-    assert_custom_error(lambda: r.recordUseBatch(gid2, one, one, one, {"from": grantee}),
-                        "UsageRightsGrantRevoked", (gid2,))
+    assert_custom_error(
+        lambda: r.recordUseBatch(gid2, one, one, one, {"from": grantee}), "UsageRightsGrantRevoked", (gid2,)
+    )
 
 
 # --------------------------------------------------------------------------- views

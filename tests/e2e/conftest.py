@@ -146,10 +146,20 @@ def driver_factory():
         opts.binary_location = CHROMIUM
         profile = tempfile.mkdtemp(prefix="govchain-e2e-chrome-")
         dirs.append(profile)
-        for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-                     "--disable-background-networking", "--disable-component-update", "--disable-sync",
-                     "--disable-dev-shm-usage", f"--user-data-dir={profile}", "--window-size=1366,1000",
-                     "--lang=zh-CN"):
+        for flag in (
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--disable-quic",
+            "--no-first-run",
+            "--disable-background-networking",
+            "--disable-component-update",
+            "--disable-sync",
+            "--disable-dev-shm-usage",
+            f"--user-data-dir={profile}",
+            "--window-size=1366,1000",
+            "--lang=zh-CN",
+        ):
             opts.add_argument(flag)
         d = webdriver.Chrome(service=Service(CHROMEDRIVER), options=opts)
         d.set_page_load_timeout(60)
@@ -194,6 +204,10 @@ def registry_roles(system):
         pytest.fail("PropertyRegistry not compiled (build/contracts/PropertyRegistry.json): run `brownie compile`")
     reg = system.ctx.services.registry
     for dept, role in (("dept-a", "REGISTRAR"), ("dept-c", "COURT")):
-        council_call(system, lambda g, key, dept=dept, role=role: reg.propose_role(
-            g, system.addr[dept], role, True, f"designate {dept} as {role}", key=key))
+        council_call(
+            system,
+            lambda g, key, dept=dept, role=role: reg.propose_role(
+                g, system.addr[dept], role, True, f"designate {dept} as {role}", key=key
+            ),
+        )
     return {"REGISTRAR": "dept-a", "COURT": "dept-c"}

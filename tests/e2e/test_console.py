@@ -264,11 +264,19 @@ def test_8d_citizen_sees_case_status(console, browsers, system, council, shot):
     source = Actor("department", system.addr["dept-b"], "clerk-b-007")
     approver = Actor("department", system.addr["dept-c"], "clerk-c-003")
     applicant = ctx.services.ops.subject(*CITIZEN_ID)
-    rid = system.register("dept-b", record={"records": [{"subject_hash": "0x" + applicant.hex(), "household": "北京市东城区"}]})["resource_id"]
+    rid = system.register(
+        "dept-b", record={"records": [{"subject_hash": "0x" + applicant.hex(), "household": "北京市东城区"}]}
+    )["resource_id"]
     svc = cases.register_service(
-        lead, "户籍证明开具 / household certificate", None, "generic",
+        lead,
+        "户籍证明开具 / household certificate",
+        None,
+        "generic",
         [{"resource_id": rid, "purpose_code": 301, "legal_basis": "《户口登记条例》第十五条", "label": "户籍记录"}],
-        [{"department": system.addr["dept-c"], "stage": 1, "label": "审核"}], 7 * 86400, key=uuid.uuid4().hex)
+        [{"department": system.addr["dept-c"], "stage": 1, "label": "审核"}],
+        7 * 86400,
+        key=uuid.uuid4().hex,
+    )
     sid = int(svc["service_id"])
     council(lambda g, key: cases.propose_activation(g, sid, "启用户籍证明事项", key=key))
     cases.issue_standing_grants(source, sid, 30 * 86400, 100, key=uuid.uuid4().hex)
@@ -306,8 +314,12 @@ def test_9_error_in_words_when_grant_is_exhausted(console, browsers, system, sho
 
 def test_10_csrf_is_required_on_post(console, browsers):
     cookies = cookies_of(browsers["a"])
-    r = httpx.post(console.url + "/console/resources", data={"record": '{"x": 1}', "csrf": "forged"},
-                   cookies=cookies, follow_redirects=False)
+    r = httpx.post(
+        console.url + "/console/resources",
+        data={"record": '{"x": 1}', "csrf": "forged"},
+        cookies=cookies,
+        follow_redirects=False,
+    )
     assert r.status_code == 403 and "页面已过期" in r.text
     r = httpx.post(console.url + "/console/login", data={"token": "gct_x"}, follow_redirects=False)
     assert r.status_code == 403
@@ -349,7 +361,9 @@ def test_12_council_k_of_n_approval(console, browsers, system, shot):
     assert r.json()["status"] == "Approved" and r.json()["grant_id"]
 
 
-def _issue_certificate(system, council, document: bytes, prefix: str = "MARRIAGE", what: str = "结婚证电子证照") -> dict:
+def _issue_certificate(
+    system, council, document: bytes, prefix: str = "MARRIAGE", what: str = "结婚证电子证照"
+) -> dict:
     """Council registers a certificate type issued by dept-a (2 of 3), dept-a issues one to 张三."""
     from eth_utils import keccak
 
@@ -370,8 +384,10 @@ def test_13_public_certificate_verification(console, driver_factory, system, cou
     wait(d, "main")
     if d.find_elements(By.ID, "verify-unavailable"):
         shot(d, "verify")
-        pytest.fail("certificate verification not available: this deployment has no Certificates contract "
-                    "(build/contracts/Certificates.json missing: run `brownie compile`)")
+        pytest.fail(
+            "certificate verification not available: this deployment has no Certificates contract "
+            "(build/contracts/Certificates.json missing: run `brownie compile`)"
+        )
     document = ("中华人民共和国结婚证 · 持证人 张三 · " + uuid.uuid4().hex).encode()
     issued = _issue_certificate(system, council, document)
     doc = tmp_path / "certificate.pdf"

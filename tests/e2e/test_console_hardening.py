@@ -78,7 +78,7 @@ def test_tampered_cookie_is_signed_out(console, browser, system):
     cookie = browser.sign_in(system.tokens["dept-a"], "clerk").cookies[session.SESSION_COOKIE]
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     i = len(cookie) // 2
-    tampered = cookie[:i] + alphabet[alphabet.index(cookie[i]) ^ 0b100000] + cookie[i + 1:]
+    tampered = cookie[:i] + alphabet[alphabet.index(cookie[i]) ^ 0b100000] + cookie[i + 1 :]
     browser.http.cookies.set(session.SESSION_COOKIE, tampered)
     assert _signed_out(browser.http.get("/console/workspace"))
     browser.http.cookies.set(session.SESSION_COOKIE, cookie)
@@ -171,8 +171,17 @@ def test_bad_form_ids_never_500(console, system):
     aud = _browser_for(console, system, "auditor")
     try:
         for bad in ("-1", str(2**256), str(2**300)):
-            r = dept.post("/console/requests", {"resource_id": bad, "purpose_code": "1", "legal_basis": "x",
-                                                "fields": "a", "duration_days": "1", "max_uses": "1"})
+            r = dept.post(
+                "/console/requests",
+                {
+                    "resource_id": bad,
+                    "purpose_code": "1",
+                    "legal_basis": "x",
+                    "fields": "a",
+                    "duration_days": "1",
+                    "max_uses": "1",
+                },
+            )
             assert r.status_code < 500 and "Traceback" not in r.text, (bad, r.status_code)
             r = aud.post("/console/audit/integrity", {"resource_id": bad})
             assert r.status_code < 500 and 'id="integrity-error"' in r.text, (bad, r.status_code, r.text[:300])
@@ -193,7 +202,9 @@ def _tamper(system, record: dict) -> int:
 
 
 def _tamper_incidents(system, rid: int) -> list[dict]:
-    return [e for e in system.events("Accountability", "IncidentFiled") if e["subjectId"] == rid and e["incidentType"] == 3]
+    return [
+        e for e in system.events("Accountability", "IncidentFiled") if e["subjectId"] == rid and e["incidentType"] == 3
+    ]
 
 
 def test_console_integrity_governor_reports_auditor_files_as_itself(console, system):

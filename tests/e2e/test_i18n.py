@@ -42,7 +42,7 @@ def test_every_contract_error_has_words(name):
     for text in (zh, en):
         used = {f for _, f, _, _ in string.Formatter().parse(text) if f}
         assert used <= set(ERRORS[name]), f"{name}: placeholders {used - set(ERRORS[name])} are not arguments"
-    args = {a: 1 for a in ERRORS[name]}
+    args = dict.fromkeys(ERRORS[name], 1)
     for lang in i18n.LANGS:
         msg = i18n.error_message(lang, name, args)
         assert name not in msg and "{" not in msg and msg.strip()

@@ -13,7 +13,7 @@ the anchored hashes on chain (503 when the node is down).
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Annotated, Any, Literal
 
 from fastapi import Depends, Path, Query
@@ -46,14 +46,26 @@ def trail_filter(
     officer_hash: Annotated[str | None, Query(max_length=66, description="officer hash (0x + 64 hex)")] = None,
     subject: Annotated[str | None, Query(max_length=66, description="data-subject hash (0x + 64 hex)")] = None,
     event: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="event name")] = None,
-    contract: Annotated[str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="contract name")] = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=40, description="unix seconds or ISO-8601, inclusive")] = None,
+    contract: Annotated[
+        str | None, Query(max_length=64, pattern=r"^[A-Za-z0-9_]+$", description="contract name")
+    ] = None,
+    from_: Annotated[
+        str | None, Query(alias="from", max_length=40, description="unix seconds or ISO-8601, inclusive")
+    ] = None,
     to: Annotated[str | None, Query(max_length=40, description="unix seconds or ISO-8601, inclusive")] = None,
 ) -> TrailFilter:
     return TrailFilter.parse(
-        resource_id=resource_id, grant_id=grant_id, request_id=request_id, incident_id=incident_id,
-        department=department, officer_hash=officer_hash, subject=subject, event=event, contract=contract,
-        from_time=from_, to_time=to,
+        resource_id=resource_id,
+        grant_id=grant_id,
+        request_id=request_id,
+        incident_id=incident_id,
+        department=department,
+        officer_hash=officer_hash,
+        subject=subject,
+        event=event,
+        contract=contract,
+        from_time=from_,
+        to_time=to,
     )
 
 
@@ -61,11 +73,14 @@ Filters = Annotated[TrailFilter, Depends(trail_filter)]
 
 
 @router.get(
-    "/trail", response_model=answers.TrailAnswer,
-    summary="The on-chain trail in chain order, filtered and paginated (from the index)"
+    "/trail",
+    response_model=answers.TrailAnswer,
+    summary="The on-chain trail in chain order, filtered and paginated (from the index)",
 )
 def trail(
-    f: Filters, audit: Audit, principal: ReaderPrincipal,
+    f: Filters,
+    audit: Audit,
+    principal: ReaderPrincipal,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> dict[str, Any]:
@@ -76,19 +91,26 @@ def trail(
     "/trail/export",
     summary="The same trail as a CSV or JSON download (streamed)",
     response_class=StreamingResponse,
-    responses={200: {"description": "the trail rows (the items of GET /audit/trail) as a file", "content": {
-        "text/csv": {"schema": {"type": "string"}},
-        "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
-    }}},
+    responses={
+        200: {
+            "description": "the trail rows (the items of GET /audit/trail) as a file",
+            "content": {
+                "text/csv": {"schema": {"type": "string"}},
+                "application/json": {"schema": {"type": "array", "items": {"type": "object"}}},
+            },
+        }
+    },
 )
 def export_trail(
-    f: Filters, audit: Audit, principal: ReaderPrincipal,
-    format: Annotated[Literal["csv", "json"], Query()] = "csv",  # noqa: A002 - the public parameter name
+    f: Filters,
+    audit: Audit,
+    principal: ReaderPrincipal,
+    format: Annotated[Literal["csv", "json"], Query()] = "csv",
     limit: Annotated[int | None, Query(ge=1, le=10**9, description="at most this many rows (default: all)")] = None,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> StreamingResponse:
     body = audit.export(actor(principal), f, format, limit=limit, offset=offset)  # 403 raised here, before streaming
-    stamp = datetime.now(timezone.utc).strftime("%Y%m%dT%H%M%SZ")
+    stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
     media = "text/csv; charset=utf-8" if format == "csv" else "application/json"
     return StreamingResponse(
         (chunk.encode() for chunk in body),
@@ -98,22 +120,28 @@ def export_trail(
 
 
 @router.get(
-    "/resources/{resource_id}/integrity", response_model=answers.IntegrityAnswer,
+    "/resources/{resource_id}/integrity",
+    response_model=answers.IntegrityAnswer,
     summary="Every version's anchored hash vs the stored document (read-only: files nothing)",
 )
 def integrity(
-    resource_id: Annotated[int, Path(ge=1, le=UINT256)], audit: Audit, principal: ReaderPrincipal,
+    resource_id: Annotated[int, Path(ge=1, le=UINT256)],
+    audit: Audit,
+    principal: ReaderPrincipal,
 ) -> dict[str, Any]:
     return audit.integrity(actor(principal), resource_id, file_incidents=False)
 
 
 @router.post(
-    "/resources/{resource_id}/integrity", response_model=answers.IntegrityAndFileAnswer,
+    "/resources/{resource_id}/integrity",
+    response_model=answers.IntegrityAndFileAnswer,
     summary="The same check; each mismatch files one TAMPER incident signed by the caller "
-            "(auditor or owner department; a governor's check only reports)",
+    "(auditor or owner department; a governor's check only reports)",
 )
 def integrity_and_file(
-    resource_id: Annotated[int, Path(ge=1, le=UINT256)], audit: Audit, principal: ReaderPrincipal,
+    resource_id: Annotated[int, Path(ge=1, le=UINT256)],
+    audit: Audit,
+    principal: ReaderPrincipal,
 ) -> dict[str, Any]:
     """Idempotent without an Idempotency-Key: the filing key is derived from the resource,
     the version, what was found and the reporter, so repeating the check answers
@@ -122,14 +150,14 @@ def integrity_and_file(
 
 
 @router.get(
-    "/incidents", response_model=answers.IncidentsAnswer,
-    summary="Incidents with status, type and responsible department (from the index)"
+    "/incidents",
+    response_model=answers.IncidentsAnswer,
+    summary="Incidents with status, type and responsible department (from the index)",
 )
 def incidents(
-    audit: Audit, principal: ReaderPrincipal,
-    status: Annotated[
-        IncidentStatusName | None, Query()
-    ] = None,
+    audit: Audit,
+    principal: ReaderPrincipal,
+    status: Annotated[IncidentStatusName | None, Query()] = None,
     incident_type: Annotated[IncidentTypeName | None, Query()] = None,
     responsible: Annotated[str | None, Query(max_length=42)] = None,
     reporter: Annotated[str | None, Query(max_length=42)] = None,
@@ -137,27 +165,37 @@ def incidents(
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
 ) -> dict[str, Any]:
     return audit.incidents(
-        actor(principal), status=status, incident_type=incident_type, responsible=responsible,
-        reporter=reporter, limit=limit, offset=offset,
+        actor(principal),
+        status=status,
+        incident_type=incident_type,
+        responsible=responsible,
+        reporter=reporter,
+        limit=limit,
+        offset=offset,
     )
 
 
 @router.get(
-    "/departments/{address}/record", response_model=answers.DepartmentRecordAnswer,
-    summary="A department's record: incidents upheld, grants, uses"
+    "/departments/{address}/record",
+    response_model=answers.DepartmentRecordAnswer,
+    summary="A department's record: incidents upheld, grants, uses",
 )
 def department_record(
-    address: Annotated[str, Path(max_length=42)], audit: Audit, principal: ReaderPrincipal,
+    address: Annotated[str, Path(max_length=42)],
+    audit: Audit,
+    principal: ReaderPrincipal,
 ) -> dict[str, Any]:
     return audit.department_record(actor(principal), address)
 
 
 @router.get(
-    "/stats", response_model=answers.StatsAnswer,
-    summary="Counts for charts: uses per day by department, grants by classification, incidents"
+    "/stats",
+    response_model=answers.StatsAnswer,
+    summary="Counts for charts: uses per day by department, grants by classification, incidents",
 )
 def stats(
-    audit: Audit, principal: ReaderPrincipal,
+    audit: Audit,
+    principal: ReaderPrincipal,
     from_: Annotated[str | None, Query(alias="from", max_length=40)] = None,
     to: Annotated[str | None, Query(max_length=40)] = None,
 ) -> dict[str, Any]:
@@ -165,8 +203,9 @@ def stats(
 
 
 @router.get(
-    "/index", response_model=answers.IndexStatusAnswer,
-    summary="Indexer status: indexed block, chain head, lag, follower state"
+    "/index",
+    response_model=answers.IndexStatusAnswer,
+    summary="Indexer status: indexed block, chain head, lag, follower state",
 )
 def index_status(audit: Audit, principal: ReaderPrincipal) -> dict[str, Any]:
     return audit.index_status(actor(principal))

@@ -18,13 +18,20 @@ from fastapi import Depends, Path, Query
 from pydantic import Field, JsonValue
 
 from backend.api.deps import (
-    CitizenPrincipal, CurrentPrincipal, DepartmentPrincipal, GovernorPrincipal, IdemKey, OfficerId, Principal,
-    ReaderPrincipal, Svc, actor,
+    CitizenPrincipal,
+    CurrentPrincipal,
+    DepartmentPrincipal,
+    GovernorPrincipal,
+    IdemKey,
+    OfficerId,
+    Principal,
+    ReaderPrincipal,
+    Svc,
+    actor,
 )
 from backend.api.schemas import UINT32, UINT64, DataSubject, Strict
 from backend.api.schemas import cases as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
-from backend.services import Services
 from backend.services.cases import KINDS, CasesService
 from backend.services.common import hash_or_text
 from backend.services.errors import Forbidden
@@ -68,10 +75,16 @@ class Step(Strict):
 class RegisterService(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["二手房转移登记 / Second-hand house transfer"])
     description: str | None = Field(default=None, max_length=10_000)
-    kind: Literal[KINDS] = Field(default="generic",  # type: ignore[valid-type]
-                                 description="house_transfer cases end with a registry transfer + certificate")
-    certificate_type: str | None = Field(default=None, min_length=1, max_length=66,
-                                         description="certificate issued at finalization (house_transfer: PROPERTY_CERT)")
+    kind: Literal[KINDS] = Field(
+        default="generic",  # type: ignore[valid-type]
+        description="house_transfer cases end with a registry transfer + certificate",
+    )
+    certificate_type: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=66,
+        description="certificate issued at finalization (house_transfer: PROPERTY_CERT)",
+    )
     requirements: list[Requirement] = Field(default_factory=list, max_length=16)
     steps: list[Step] = Field(min_length=1, max_length=16)
     step_deadline_s: int = Field(ge=1, le=90 * 24 * 3600, description="seconds each stage has to be decided")
@@ -94,8 +107,10 @@ class StandingGrantProposal(StandingGrants):
 class OpenCase(Strict):
     service_id: int = Field(ge=1, le=2**64 - 1)
     applicant: DataSubject = Field(description="the identity checked at the desk; reaches the chain as a keyed hash")
-    form: JsonValue = Field(description="the application form (stored encrypted, hashed on chain); house transfer: "
-                                        "{unit_id, prior_certificate_hash, …}")
+    form: JsonValue = Field(
+        description="the application form (stored encrypted, hashed on chain); house transfer: "
+        "{unit_id, prior_certificate_hash, …}"
+    )
 
 
 class Decision(Strict):
@@ -105,15 +120,24 @@ class Decision(Strict):
 
 # -- services ------------------------------------------------------------------------------------------
 @router.post(
-    "/services", response_model=answers.RegisterServiceAnswer,
-    status_code=201, summary="Register a one-stop service (its lead department); Proposed"
+    "/services",
+    response_model=answers.RegisterServiceAnswer,
+    status_code=201,
+    summary="Register a one-stop service (its lead department); Proposed",
 )
-def register_service(body: RegisterService, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId,
-                     key: IdemKey) -> dict[str, Any]:
+def register_service(
+    body: RegisterService, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     return cases.register_service(
-        actor(principal, officer), body.name, body.description, body.kind,
-        [r.model_dump() for r in body.requirements], [s.model_dump() for s in body.steps], body.step_deadline_s,
-        body.certificate_type, key=key,
+        actor(principal, officer),
+        body.name,
+        body.description,
+        body.kind,
+        [r.model_dump() for r in body.requirements],
+        [s.model_dump() for s in body.steps],
+        body.step_deadline_s,
+        body.certificate_type,
+        key=key,
     )
 
 
@@ -123,106 +147,171 @@ def list_services(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, 
 
 
 @router.get(
-    "/services/{service_id}", response_model=answers.GetServiceAnswer,
-    summary="A service: definition, status, requirements with standing grants"
+    "/services/{service_id}",
+    response_model=answers.GetServiceAnswer,
+    summary="A service: definition, status, requirements with standing grants",
 )
 def get_service(service_id: Id, cases: Cases, principal: ReaderPrincipal) -> dict[str, Any]:
     return cases.get_service(service_id)
 
 
-@router.post("/services/{service_id}/activation", response_model=answers.ProposeActivationAnswer, status_code=201,
-             summary="Propose activating a service (governor); others approve via /council/proposals/{id}/approve")
-def propose_activation(service_id: Id, body: Justification, cases: Cases, principal: GovernorPrincipal,
-                       officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+@router.post(
+    "/services/{service_id}/activation",
+    response_model=answers.ProposeActivationAnswer,
+    status_code=201,
+    summary="Propose activating a service (governor); others approve via /council/proposals/{id}/approve",
+)
+def propose_activation(
+    service_id: Id, body: Justification, cases: Cases, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     return cases.propose_activation(actor(principal, officer), service_id, body.justification, key=key)
 
 
 @router.post(
-    "/services/{service_id}/standing-grants", response_model=answers.IssueStandingGrantsAnswer,
+    "/services/{service_id}/standing-grants",
+    response_model=answers.IssueStandingGrantsAnswer,
     status_code=201,
-             summary="Issue the lead's standing grants on my resources (source department; PUBLIC/INTERNAL)")
-def issue_standing_grants(service_id: Id, body: StandingGrants, cases: Cases, principal: DepartmentPrincipal,
-                          officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+    summary="Issue the lead's standing grants on my resources (source department; PUBLIC/INTERNAL)",
+)
+def issue_standing_grants(
+    service_id: Id, body: StandingGrants, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     return cases.issue_standing_grants(actor(principal, officer), service_id, body.duration_s, body.max_uses, key=key)
 
 
 @router.post(
-    "/services/{service_id}/standing-grants/proposals", response_model=answers.ProposeStandingGrantAnswer,
+    "/services/{service_id}/standing-grants/proposals",
+    response_model=answers.ProposeStandingGrantAnswer,
     status_code=201,
-             summary="Propose a council-issued standing grant for a SENSITIVE/SECRET requirement (governor)")
-def propose_standing_grant(service_id: Id, body: StandingGrantProposal, cases: Cases,
-                           principal: GovernorPrincipal, officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+    summary="Propose a council-issued standing grant for a SENSITIVE/SECRET requirement (governor)",
+)
+def propose_standing_grant(
+    service_id: Id,
+    body: StandingGrantProposal,
+    cases: Cases,
+    principal: GovernorPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
+) -> dict[str, Any]:
     return cases.propose_standing_grant(
-        actor(principal, officer), service_id, body.requirement_index, body.duration_s, body.max_uses,
-        body.justification, key=key,
+        actor(principal, officer),
+        service_id,
+        body.requirement_index,
+        body.duration_s,
+        body.max_uses,
+        body.justification,
+        key=key,
     )
 
 
 # -- cases ---------------------------------------------------------------------------------------------
-@router.post("/cases", response_model=answers.OpenCaseAnswer, status_code=201,
-             summary="Open a case at the front desk: only the citizen's identity and the form (2 documents)")
-def open_case(body: OpenCase, svc: Svc, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId,
-              key: IdemKey) -> dict[str, Any]:
+@router.post(
+    "/cases",
+    response_model=answers.OpenCaseAnswer,
+    status_code=201,
+    summary="Open a case at the front desk: only the citizen's identity and the form (2 documents)",
+)
+def open_case(
+    body: OpenCase, svc: Svc, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     applicant = svc.ops.subject(body.applicant.id_type, body.applicant.id_value)
     return cases.open_case(actor(principal, officer), body.service_id, applicant, body.form, key=key)
 
 
 @router.get(
-    "/cases", response_model=answers.ListCasesAnswer,
-    summary="Cases I take part in (auditors/governors: all), newest first"
+    "/cases",
+    response_model=answers.ListCasesAnswer,
+    summary="Cases I take part in (auditors/governors: all), newest first",
 )
 def list_cases(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return cases.list_cases(actor(principal), offset, limit)
 
 
-@router.get("/cases/{case_id}", response_model=answers.GetCaseAnswer,
-            summary="A case: documents submitted vs evidence pulled, steps, departments involved")
+@router.get(
+    "/cases/{case_id}",
+    response_model=answers.GetCaseAnswer,
+    summary="A case: documents submitted vs evidence pulled, steps, departments involved",
+)
 def get_case(case_id: Id, cases: Cases, principal: ReaderPrincipal) -> dict[str, Any]:
     return cases.get_case(actor(principal), case_id)
 
 
 @router.get(
-    "/cases/{case_id}/form", response_model=answers.GetFormAnswer,
-    summary="The application form (the lead and the step departments)"
+    "/cases/{case_id}/form",
+    response_model=answers.GetFormAnswer,
+    summary="The application form (the lead and the step departments)",
 )
 def get_form(case_id: Id, cases: Cases, principal: DepartmentPrincipal) -> dict[str, Any]:
     return cases.form(actor(principal), case_id)
 
 
-@router.post("/cases/{case_id}/evidence/pull", response_model=answers.PullEvidenceAnswer,
-             summary="Pull ALL missing evidence through the standing grants (the lead); per-requirement report")
-def pull_evidence(case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId,
-                  key: IdemKey) -> dict[str, Any]:
+@router.post(
+    "/cases/{case_id}/evidence/pull",
+    response_model=answers.PullEvidenceAnswer,
+    summary="Pull ALL missing evidence through the standing grants (the lead); per-requirement report",
+)
+def pull_evidence(
+    case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     return cases.pull_evidence(actor(principal, officer), case_id, key=key)
 
 
 @router.post(
-    "/cases/{case_id}/steps/{step_index}/approve", response_model=answers.ApproveStepAnswer,
-    summary="Approve a step (the step's department)"
+    "/cases/{case_id}/steps/{step_index}/approve",
+    response_model=answers.ApproveStepAnswer,
+    summary="Approve a step (the step's department)",
 )
-def approve_step(case_id: Id, step_index: StepIndex, body: Decision, cases: Cases, principal: DepartmentPrincipal,
-                 officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+def approve_step(
+    case_id: Id,
+    step_index: StepIndex,
+    body: Decision,
+    cases: Cases,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
+) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
     return cases.decide_step(actor(principal, officer), case_id, step_index, True, reason, key=key)
 
 
-@router.post("/cases/{case_id}/steps/{step_index}/reject", response_model=answers.RejectStepAnswer,
-             summary="Reject a step (the step's department); the case is rejected")
-def reject_step(case_id: Id, step_index: StepIndex, body: Decision, cases: Cases, principal: DepartmentPrincipal,
-                officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+@router.post(
+    "/cases/{case_id}/steps/{step_index}/reject",
+    response_model=answers.RejectStepAnswer,
+    summary="Reject a step (the step's department); the case is rejected",
+)
+def reject_step(
+    case_id: Id,
+    step_index: StepIndex,
+    body: Decision,
+    cases: Cases,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
+) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
     return cases.decide_step(actor(principal, officer), case_id, step_index, False, reason, key=key)
 
 
-@router.post("/cases/{case_id}/steps/{step_index}/escalate", response_model=answers.EscalateStepAnswer,
-             summary="Escalate an undecided step past its stage deadline (any department or governor; auditors read only)")
-def escalate_step(case_id: Id, step_index: StepIndex, cases: Cases,
-                  principal: Annotated[Principal, Depends(require_escalator)], key: IdemKey) -> dict[str, Any]:
+@router.post(
+    "/cases/{case_id}/steps/{step_index}/escalate",
+    response_model=answers.EscalateStepAnswer,
+    summary="Escalate an undecided step past its stage deadline (any department or governor; auditors read only)",
+)
+def escalate_step(
+    case_id: Id,
+    step_index: StepIndex,
+    cases: Cases,
+    principal: Annotated[Principal, Depends(require_escalator)],
+    key: IdemKey,
+) -> dict[str, Any]:
     return cases.escalate_step(actor(principal), case_id, step_index, key=key)
 
 
-@router.post("/cases/{case_id}/finalize", response_model=answers.FinalizeAnswer,
-             summary="Finalize an approved house-transfer case (the lead): registry transfer + new certificate")
+@router.post(
+    "/cases/{case_id}/finalize",
+    response_model=answers.FinalizeAnswer,
+    summary="Finalize an approved house-transfer case (the lead): registry transfer + new certificate",
+)
 def finalize(case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId) -> dict[str, Any]:
     """Idempotent by construction: each part checks the chain first (no Idempotency-Key needed)."""
     return cases.finalize(actor(principal, officer), case_id)
@@ -230,25 +319,31 @@ def finalize(case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer:
 
 # -- the citizen ---------------------------------------------------------------------------------------
 @router.get(
-    "/citizens/me/cases", response_model=answers.MyCasesAnswer,
-    tags=["citizens"], summary="My cases with the status of each step (citizen)"
+    "/citizens/me/cases",
+    response_model=answers.MyCasesAnswer,
+    tags=["citizens"],
+    summary="My cases with the status of each step (citizen)",
 )
 def my_cases(cases: Cases, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return cases.my_cases(actor(principal), offset, limit)
 
 
 @router.get(
-    "/citizens/me/cases/{case_id}", response_model=answers.MyCasesItem,
-    tags=["citizens"], summary="One of my cases (citizen)"
+    "/citizens/me/cases/{case_id}",
+    response_model=answers.MyCasesItem,
+    tags=["citizens"],
+    summary="One of my cases (citizen)",
 )
 def my_case(case_id: Id, cases: Cases, principal: CitizenPrincipal) -> dict[str, Any]:
     return cases.my_case(actor(principal), case_id)
 
 
 @router.get(
-    "/citizens/me/cases/{case_id}/certificate", response_model=answers.MyCertificateAnswer,
+    "/citizens/me/cases/{case_id}/certificate",
+    response_model=answers.MyCertificateAnswer,
     tags=["citizens"],
-            summary="The certificate document my case produced, to present and verify (citizen)")
+    summary="The certificate document my case produced, to present and verify (citizen)",
+)
 def my_certificate(case_id: Id, cases: Cases, principal: CitizenPrincipal) -> dict[str, Any]:
     return cases.my_certificate_document(actor(principal), case_id)
 

@@ -14,7 +14,13 @@ from pydantic import Field
 from starlette.datastructures import UploadFile
 
 from backend.api.deps import (
-    DepartmentPrincipal, GovernorPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor,
+    DepartmentPrincipal,
+    GovernorPrincipal,
+    IdemKey,
+    OfficerId,
+    ReaderPrincipal,
+    Svc,
+    actor,
 )
 from backend.api.schemas import UINT64, DataSubject, Strict
 from backend.api.schemas import certificates as answers
@@ -36,8 +42,12 @@ TypeCode = Annotated[str, Path(min_length=1, max_length=66, description="type co
 
 
 class CertificateTypeProposal(Strict):
-    type_code: str = Field(min_length=1, max_length=66, examples=["PROPERTY_CERT"],
-                           description="text of at most 32 bytes (stored left-aligned) or 0x + 64 hex digits")
+    type_code: str = Field(
+        min_length=1,
+        max_length=66,
+        examples=["PROPERTY_CERT"],
+        description="text of at most 32 bytes (stored left-aligned) or 0x + 64 hex digits",
+    )
     issuer: str = Field(pattern=r"^0x[0-9a-fA-F]{40}$", description="the only department that may issue the type")
     default_validity_s: int = Field(ge=1, le=UINT64, description="validity applied when valid_until is 0")
     justification: str = Field(min_length=1, max_length=10_000)
@@ -45,16 +55,25 @@ class CertificateTypeProposal(Strict):
 
 class IssueCertificate(Strict):
     type_code: str = Field(min_length=1, max_length=66)
-    document_base64: str | None = Field(default=None, min_length=1, max_length=14_000_000,
-                                        description="the document; only its keccak256 reaches the chain")
+    document_base64: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=14_000_000,
+        description="the document; only its keccak256 reaches the chain",
+    )
     document_hash: str | None = Field(default=None, pattern=HEX32, description="keccak256 of the document")
     holder: DataSubject | None = Field(default=None, description="the holder; reaches the chain as a keyed hash")
     holder_hash: str | None = Field(default=None, pattern=HEX32, description="the holder's subject hash")
     valid_from: int = Field(default=0, ge=0, le=UINT64, description="unix time; 0 = now")
-    valid_until: int = Field(default=0, ge=0, le=UINT64,
-                             description="unix time (exclusive); 0 = type default; 2**64-1 = no expiry")
-    case_ref: str | None = Field(default=None, min_length=1, max_length=200,
-                                 description="case reference (0x-32-byte hex, or text hashed); default: direct issue")
+    valid_until: int = Field(
+        default=0, ge=0, le=UINT64, description="unix time (exclusive); 0 = type default; 2**64-1 = no expiry"
+    )
+    case_ref: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="case reference (0x-32-byte hex, or text hashed); default: direct issue",
+    )
 
 
 class RevokeCertificate(Strict):
@@ -91,8 +110,12 @@ def _b64(value: str | None) -> bytes | None:
 
 
 # -- council ----------------------------------------------------------------------------------------
-@router.post("/types", response_model=answers.ProposeTypeAnswer, status_code=201,
-             summary="Propose registering a certificate type (governor); others approve via /council/proposals")
+@router.post(
+    "/types",
+    response_model=answers.ProposeTypeAnswer,
+    status_code=201,
+    summary="Propose registering a certificate type (governor); others approve via /council/proposals",
+)
 def propose_type(
     body: CertificateTypeProposal, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
@@ -108,11 +131,14 @@ def get_type(type_code: TypeCode, svc: Svc, principal: ReaderPrincipal) -> dict[
 
 # -- issuer ------------------------------------------------------------------------------------------
 @router.post(
-    "", response_model=answers.IssueAnswer,
-    status_code=201, summary="Issue a certificate (the type's issuing department)"
+    "",
+    response_model=answers.IssueAnswer,
+    status_code=201,
+    summary="Issue a certificate (the type's issuing department)",
 )
-def issue(body: IssueCertificate, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
-          key: IdemKey) -> dict[str, Any]:
+def issue(
+    body: IssueCertificate, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     doc = document_hash_of(_b64(body.document_base64), body.document_hash)
     holder = subject_of(svc, body.holder, body.holder_hash, "holder")
     case_ref = ref32(body.case_ref, None, "case_ref") if body.case_ref is not None else None
@@ -122,19 +148,22 @@ def issue(body: IssueCertificate, svc: Svc, principal: DepartmentPrincipal, offi
 
 
 @router.get(
-    "/{cert_id}", response_model=answers.GetCertificateAnswer,
-    summary="One certificate with its holder hash (its issuer, auditors, governors)"
+    "/{cert_id}",
+    response_model=answers.GetCertificateAnswer,
+    summary="One certificate with its holder hash (its issuer, auditors, governors)",
 )
 def get_certificate(cert_id: CertId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.certificates.get(actor(principal), cert_id)
 
 
 @router.post(
-    "/{cert_id}/revoke", response_model=answers.RevokeAnswer,
-    summary="Revoke a certificate (the department that issued it)"
+    "/{cert_id}/revoke",
+    response_model=answers.RevokeAnswer,
+    summary="Revoke a certificate (the department that issued it)",
 )
-def revoke(cert_id: CertId, body: RevokeCertificate, svc: Svc, principal: DepartmentPrincipal,
-           officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+def revoke(
+    cert_id: CertId, body: RevokeCertificate, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
     return svc.certificates.revoke(actor(principal, officer), cert_id, reason, key=key)
 
@@ -145,12 +174,19 @@ _VERIFY_BODY = {
         "required": True,
         "content": {
             "multipart/form-data": {
-                "schema": {"type": "object", "required": ["document"],
-                           "properties": {"document": {"type": "string", "format": "binary"}}}
+                "schema": {
+                    "type": "object",
+                    "required": ["document"],
+                    "properties": {"document": {"type": "string", "format": "binary"}},
+                }
             },
             "application/json": {
-                "schema": {"type": "object", "required": ["document_hash"], "additionalProperties": False,
-                           "properties": {"document_hash": {"type": "string", "pattern": HEX32}}}
+                "schema": {
+                    "type": "object",
+                    "required": ["document_hash"],
+                    "additionalProperties": False,
+                    "properties": {"document_hash": {"type": "string", "pattern": HEX32}},
+                }
             },
         },
     }
@@ -158,7 +194,9 @@ _VERIFY_BODY = {
 
 
 @public_router.post(
-    "/certificates/verify", response_model=answers.VerifyAnswer, openapi_extra=_VERIFY_BODY,
+    "/certificates/verify",
+    response_model=answers.VerifyAnswer,
+    openapi_extra=_VERIFY_BODY,
     summary="Verify a presented document (no token): upload it (multipart `document`) or give its hash (JSON)",
 )
 async def verify(request: Request, svc: Svc) -> dict[str, Any]:
@@ -180,7 +218,7 @@ async def verify(request: Request, svc: Svc) -> dict[str, Any]:
             payload = json.loads(await request.body())
             body = VerifyByHash.model_validate(payload)
         except ValueError:  # bad JSON or pydantic ValidationError (a ValueError)
-            raise InvalidInput("JSON body must be {\"document_hash\": \"0x…64 hex\"}", field="document_hash") from None
+            raise InvalidInput('JSON body must be {"document_hash": "0x…64 hex"}', field="document_hash") from None
         doc = document_hash_of(None, body.document_hash)
     else:
         raise InvalidInput("send multipart/form-data with `document`, or JSON with `document_hash`", field="body")
@@ -188,8 +226,9 @@ async def verify(request: Request, svc: Svc) -> dict[str, Any]:
 
 
 @public_router.get(
-    "/certificates/{document_hash}", response_model=answers.VerifyHashAnswer,
-    summary="Status of a document hash (no token)"
+    "/certificates/{document_hash}",
+    response_model=answers.VerifyHashAnswer,
+    summary="Status of a document hash (no token)",
 )
 def verify_hash(document_hash: DocHash, svc: Svc) -> dict[str, Any]:
     return svc.certificates.verify(document_hash_of(None, document_hash))

@@ -31,8 +31,12 @@ class Objection(Strict):
     text: str = Field(min_length=1, max_length=10_000, description="why this use was not legitimate")
 
 
-@router.post("/session", response_model=answers.OpenSessionAnswer, status_code=201,
-             summary="Open a citizen session (front-desk department, after checking the identity in person)")
+@router.post(
+    "/session",
+    response_model=answers.OpenSessionAnswer,
+    status_code=201,
+    summary="Open a citizen session (front-desk department, after checking the identity in person)",
+)
 def open_session(body: OpenSession, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId) -> dict[str, Any]:
     return svc.citizens.open_session(
         actor(principal, officer), body.id_type, body.id_value, timedelta(seconds=body.ttl_s)
@@ -40,21 +44,26 @@ def open_session(body: OpenSession, svc: Svc, principal: DepartmentPrincipal, of
 
 
 @router.get(
-    "/me/uses", response_model=answers.MyUsesAnswer,
-    summary="Who used my data: every recorded use of data about me (citizen)"
+    "/me/uses",
+    response_model=answers.MyUsesAnswer,
+    summary="Who used my data: every recorded use of data about me (citizen)",
 )
 def my_uses(svc: Svc, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return svc.citizens.uses(actor(principal), offset, limit)
 
 
 @router.post(
-    "/me/uses/{grant_id}/{use_index}/objection", response_model=answers.ObjectToUseAnswer,
+    "/me/uses/{grant_id}/{use_index}/objection",
+    response_model=answers.ObjectToUseAnswer,
     status_code=201,
-             summary="Object to a use of my data: files an UNAUTHORIZED_USE incident (citizen)")
+    summary="Object to a use of my data: files an UNAUTHORIZED_USE incident (citizen)",
+)
 def object_to_use(
     grant_id: Annotated[int, Path(ge=1, le=2**256 - 1)],
     use_index: Annotated[int, Path(ge=1, le=UINT32)],
-    body: Objection, svc: Svc, principal: CitizenPrincipal,
+    body: Objection,
+    svc: Svc,
+    principal: CitizenPrincipal,
 ) -> dict[str, Any]:
     """Idempotent by construction: one objection per citizen and use; repeating it answers the
     incident already filed (``already_filed: true``)."""
@@ -62,8 +71,7 @@ def object_to_use(
 
 
 @router.get(
-    "/me/certificates", response_model=answers.MyCertificatesAnswer,
-    summary="My certificates, newest first (citizen)"
+    "/me/certificates", response_model=answers.MyCertificatesAnswer, summary="My certificates, newest first (citizen)"
 )
 def my_certificates(svc: Svc, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return svc.citizens.my_certificates(actor(principal), offset, limit)

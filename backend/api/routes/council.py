@@ -22,12 +22,10 @@ class IncidentRuling(Strict):
     ruling_text: str = Field(min_length=1, max_length=4000)
 
 
-@router.get(
-    "/proposals", response_model=answers.ListProposalsAnswer,
-    summary="Council proposals (pending by default)"
-)
+@router.get("/proposals", response_model=answers.ListProposalsAnswer, summary="Council proposals (pending by default)")
 def list_proposals(
-    svc: Svc, principal: Annotated[Principal, Depends(require_reader)],
+    svc: Svc,
+    principal: Annotated[Principal, Depends(require_reader)],
     pending: Annotated[bool, Query()] = True,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -36,8 +34,9 @@ def list_proposals(
 
 
 @router.post(
-    "/proposals/{proposal_id}/approve", response_model=answers.ApproveProposalAnswer,
-    summary="Approve a proposal (governor); executes at the threshold"
+    "/proposals/{proposal_id}/approve",
+    response_model=answers.ApproveProposalAnswer,
+    summary="Approve a proposal (governor); executes at the threshold",
 )
 def approve_proposal(
     proposal_id: Id, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
@@ -46,22 +45,34 @@ def approve_proposal(
 
 
 @router.post(
-    "/requests/{request_id}/proposals", response_model=answers.ProposeRequestApprovalAnswer, status_code=201,
+    "/requests/{request_id}/proposals",
+    response_model=answers.ProposeRequestApprovalAnswer,
+    status_code=201,
     summary="Propose the council approval of an owner-approved SENSITIVE/SECRET request (governor)",
 )
 def propose_request_approval(
-    request_id: Id, body: CouncilRequestProposal, svc: Svc, principal: GovernorPrincipal,
-    officer: OfficerId, key: IdemKey,
+    request_id: Id,
+    body: CouncilRequestProposal,
+    svc: Svc,
+    principal: GovernorPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     return svc.council.propose_request_approval(actor(principal, officer), request_id, body.justification, key=key)
 
 
-
 @router.post(
-    "/incidents/{incident_id}/ruling", response_model=answers.ProposeRulingAnswer, status_code=201,
+    "/incidents/{incident_id}/ruling",
+    response_model=answers.ProposeRulingAnswer,
+    status_code=201,
     summary="Propose the council's ruling on a Responded or Escalated incident (governor)",
 )
 def propose_ruling(
-    incident_id: Id, body: IncidentRuling, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey,
+    incident_id: Id,
+    body: IncidentRuling,
+    svc: Svc,
+    principal: GovernorPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     return svc.council.propose_ruling(actor(principal, officer), incident_id, body.upheld, body.ruling_text, key=key)

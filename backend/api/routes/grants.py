@@ -37,11 +37,11 @@ def _subject_header(svc: Services, value: str | None) -> bytes | None:
 
 
 @router.get(
-    "", response_model=answers.ListGrantsAnswer,
-    summary="Grants I hold (grantee) or issued on my resources (owner)"
+    "", response_model=answers.ListGrantsAnswer, summary="Grants I hold (grantee) or issued on my resources (owner)"
 )
 def list_grants(
-    svc: Svc, principal: DepartmentPrincipal,
+    svc: Svc,
+    principal: DepartmentPrincipal,
     role: Annotated[Literal["grantee", "owner"], Query()] = "grantee",
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -50,16 +50,16 @@ def list_grants(
 
 
 @router.get(
-    "/{grant_id}", response_model=answers.GetGrantAnswer,
-    summary="One grant (grantee, owner, auditors, governors)"
+    "/{grant_id}", response_model=answers.GetGrantAnswer, summary="One grant (grantee, owner, auditors, governors)"
 )
 def get_grant(grant_id: GrantId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.usage.get_grant(actor(principal), grant_id)
 
 
 @router.post(
-    "/{grant_id}/revoke", response_model=answers.RevokeGrantAnswer,
-    summary="Revoke (owner); deletes the grantee's data keys"
+    "/{grant_id}/revoke",
+    response_model=answers.RevokeGrantAnswer,
+    summary="Revoke (owner); deletes the grantee's data keys",
 )
 def revoke_grant(
     grant_id: GrantId, body: Decision, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
@@ -69,19 +69,22 @@ def revoke_grant(
 
 
 @router.get(
-    "/{grant_id}/data", response_model=answers.FetchDataAnswer,
+    "/{grant_id}/data",
+    response_model=answers.FetchDataAnswer,
     summary="Fetch granted data: the use is recorded on chain (mined) before the data is released",
 )
 def fetch_data(
-    grant_id: GrantId, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey,
+    grant_id: GrantId,
+    svc: Svc,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
     version: Annotated[int | None, Query(ge=1, le=2**32 - 1)] = None,
     context_ref: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     x_data_subject: Annotated[str | None, Header(max_length=200, description="<id_type>:<id_value>")] = None,
 ) -> dict[str, Any]:
     subject = _subject_header(svc, x_data_subject)
-    result = svc.usage.fetch(
-        actor(principal, officer), grant_id, subject, _context_ref(context_ref), version, key=key
-    )
+    result = svc.usage.fetch(actor(principal, officer), grant_id, subject, _context_ref(context_ref), version, key=key)
     return with_content(result)
 
 
@@ -93,7 +96,9 @@ def _prefers_async(prefer: str | None) -> bool:
 
 
 @router.post(
-    "/{grant_id}/uses", response_model=answers.RecordUseAnswer, status_code=201,
+    "/{grant_id}/uses",
+    response_model=answers.RecordUseAnswer,
+    status_code=201,
     summary="Record a use without fetching",
     description=(
         "Concurrent uses of one grant are recorded together in one transaction. By default the answer "
@@ -103,7 +108,12 @@ def _prefers_async(prefer: str | None) -> bool:
     responses={202: {"description": "queued (Prefer: respond-async): durably recorded, not mined yet"}},
 )
 async def record_use(
-    grant_id: GrantId, body: RecordUse, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey,
+    grant_id: GrantId,
+    body: RecordUse,
+    svc: Svc,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
     prefer: Annotated[str | None, Header(max_length=200, description="respond-async: 202 once queued")] = None,
 ) -> Any:
     # async def: with Prefer: respond-async the common case awaits the durable group commit
@@ -119,17 +129,21 @@ async def record_use(
     if want_async and result.get("status") == "queued":
         url = f"/grants/{grant_id}/uses/{key}"
         result["status_url"] = url
-        return JSONResponse(status_code=202, content=result,
-                            headers={"Location": url, "Preference-Applied": "respond-async"})
+        return JSONResponse(
+            status_code=202, content=result, headers={"Location": url, "Preference-Applied": "respond-async"}
+        )
     return result
 
 
 @router.get(
-    "/{grant_id}/uses/{key}", response_model=answers.UseStatusAnswer,
-    summary="Status of a use recorded with this Idempotency-Key"
+    "/{grant_id}/uses/{key}",
+    response_model=answers.UseStatusAnswer,
+    summary="Status of a use recorded with this Idempotency-Key",
 )
 def use_status(
-    grant_id: GrantId, svc: Svc, principal: DepartmentPrincipal,
+    grant_id: GrantId,
+    svc: Svc,
+    principal: DepartmentPrincipal,
     key: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:~-]+$")],
 ) -> dict[str, Any]:
     return svc.usage.use_status(actor(principal), grant_id, key)

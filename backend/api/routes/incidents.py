@@ -5,7 +5,13 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 
 from backend.api.deps import (
-    DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, ReporterPrincipal, Svc, actor,
+    DepartmentPrincipal,
+    IdemKey,
+    OfficerId,
+    ReaderPrincipal,
+    ReporterPrincipal,
+    Svc,
+    actor,
 )
 from backend.api.schemas import FileIncident, RespondIncident
 from backend.api.schemas import incidents as answers
@@ -18,25 +24,35 @@ IncidentId = Annotated[int, Path(ge=1, le=2**256 - 1, description="incident id")
 
 
 @router.post(
-    "", response_model=answers.FileIncidentAnswer,
-    status_code=201, summary="File an incident (departments concerned, auditors)"
+    "",
+    response_model=answers.FileIncidentAnswer,
+    status_code=201,
+    summary="File an incident (departments concerned, auditors)",
 )
 def file_incident(
     body: FileIncident, svc: Svc, principal: ReporterPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
     evidence = hash_or_text(body.evidence, body.evidence_hash, "evidence")
     return svc.incidents.file(
-        actor(principal, officer), body.incident_type, body.subject_kind, body.subject_id, body.use_index,
-        evidence, body.response_window_s, key=key,
+        actor(principal, officer),
+        body.incident_type,
+        body.subject_kind,
+        body.subject_id,
+        body.use_index,
+        evidence,
+        body.response_window_s,
+        key=key,
     )
 
 
 @router.get(
-    "", response_model=answers.ListIncidentsAnswer,
-    summary="Incidents I filed or am held responsible for (auditors/governors: all)"
+    "",
+    response_model=answers.ListIncidentsAnswer,
+    summary="Incidents I filed or am held responsible for (auditors/governors: all)",
 )
 def list_incidents(
-    svc: Svc, principal: ReaderPrincipal,
+    svc: Svc,
+    principal: ReaderPrincipal,
     role: Annotated[Literal["all", "filer", "responsible"], Query()] = "all",
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -45,20 +61,26 @@ def list_incidents(
 
 
 @router.get(
-    "/{incident_id}", response_model=answers.GetIncidentAnswer,
-    summary="One incident (reporter, responsible, auditors, governors)"
+    "/{incident_id}",
+    response_model=answers.GetIncidentAnswer,
+    summary="One incident (reporter, responsible, auditors, governors)",
 )
 def get_incident(incident_id: IncidentId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.incidents.get(actor(principal), incident_id)
 
 
 @router.post(
-    "/{incident_id}/response", response_model=answers.RespondIncidentAnswer,
-    summary="Answer an incident (the responsible department)"
+    "/{incident_id}/response",
+    response_model=answers.RespondIncidentAnswer,
+    summary="Answer an incident (the responsible department)",
 )
 def respond_incident(
-    incident_id: IncidentId, body: RespondIncident, svc: Svc, principal: DepartmentPrincipal,
-    officer: OfficerId, key: IdemKey,
+    incident_id: IncidentId,
+    body: RespondIncident,
+    svc: Svc,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     response = hash_or_text(body.response, body.response_hash, "response")
     return svc.incidents.respond(actor(principal, officer), incident_id, response, key=key)

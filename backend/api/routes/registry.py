@@ -9,7 +9,14 @@ from fastapi import Path
 from pydantic import Field
 
 from backend.api.deps import (
-    CurrentPrincipal, DepartmentPrincipal, GovernorPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor,
+    CurrentPrincipal,
+    DepartmentPrincipal,
+    GovernorPrincipal,
+    IdemKey,
+    OfficerId,
+    ReaderPrincipal,
+    Svc,
+    actor,
 )
 from backend.api.routes.certificates import subject_of
 from backend.api.schemas import UINT32, DataSubject, Strict
@@ -84,42 +91,52 @@ class UseReport(Strict):
 
 
 # -- council ------------------------------------------------------------------------------------------
-@router.post("/roles", response_model=answers.ProposeRoleAnswer, status_code=201,
-             summary="Propose giving/taking a registry role (governor); others approve via /council/proposals")
-def propose_role(body: RoleProposal, svc: Svc, principal: GovernorPrincipal, officer: OfficerId,
-                 key: IdemKey) -> dict[str, Any]:
+@router.post(
+    "/roles",
+    response_model=answers.ProposeRoleAnswer,
+    status_code=201,
+    summary="Propose giving/taking a registry role (governor); others approve via /council/proposals",
+)
+def propose_role(
+    body: RoleProposal, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     return svc.registry.propose_role(
         actor(principal, officer), body.department, body.role, body.enabled, body.justification, key=key
     )
 
 
-@router.get(
-    "/roles/{department}", response_model=answers.RolesOfAnswer,
-    summary="Registry roles a department holds"
-)
+@router.get("/roles/{department}", response_model=answers.RolesOfAnswer, summary="Registry roles a department holds")
 def roles_of(department: Address, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.registry.roles_of(department)
 
 
 # -- registrar ----------------------------------------------------------------------------------------
 @router.post(
-    "/units", response_model=answers.RegisterUnitAnswer,
-    status_code=201, summary="Register a property unit (REGISTRAR)"
+    "/units", response_model=answers.RegisterUnitAnswer, status_code=201, summary="Register a property unit (REGISTRAR)"
 )
-def register_unit(body: RegisterUnit, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
-                  key: IdemKey) -> dict[str, Any]:
+def register_unit(
+    body: RegisterUnit, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     return svc.registry.register_unit(
-        actor(principal, officer), body.parcel_code, body.building_code, body.unit_code, body.planned_use,
-        body.area_m2, key=key,
+        actor(principal, officer),
+        body.parcel_code,
+        body.building_code,
+        body.unit_code,
+        body.planned_use,
+        body.area_m2,
+        key=key,
     )
 
 
 @router.post(
-    "/units/{unit_id}/ownership", response_model=answers.FirstOwnershipAnswer,
-    status_code=201, summary="Register the first ownership (REGISTRAR)"
+    "/units/{unit_id}/ownership",
+    response_model=answers.FirstOwnershipAnswer,
+    status_code=201,
+    summary="Register the first ownership (REGISTRAR)",
 )
-def first_ownership(unit_id: Id, body: FirstOwnership, svc: Svc, principal: DepartmentPrincipal,
-                    officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+def first_ownership(
+    unit_id: Id, body: FirstOwnership, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     owner = subject_of(svc, body.owner, body.owner_hash, "owner")
     evidence = hash_or_text(body.evidence, body.evidence_hash, "evidence")
     return svc.registry.first_ownership(
@@ -127,10 +144,15 @@ def first_ownership(unit_id: Id, body: FirstOwnership, svc: Svc, principal: Depa
     )
 
 
-@router.post("/units/{unit_id}/transfers", response_model=answers.TransferAnswer, status_code=201,
-             summary="Register a transfer (REGISTRAR); the prior certificate must verify VALID for the current owner")
-def transfer(unit_id: Id, body: Transfer, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
-             key: IdemKey) -> dict[str, Any]:
+@router.post(
+    "/units/{unit_id}/transfers",
+    response_model=answers.TransferAnswer,
+    status_code=201,
+    summary="Register a transfer (REGISTRAR); the prior certificate must verify VALID for the current owner",
+)
+def transfer(
+    unit_id: Id, body: Transfer, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     owner = subject_of(svc, body.new_owner, body.new_owner_hash, "new_owner")
     evidence = hash_or_text(body.evidence, body.evidence_hash, "evidence")
     prior = hex32(body.prior_certificate_hash, "prior_certificate_hash")
@@ -141,11 +163,14 @@ def transfer(unit_id: Id, body: Transfer, svc: Svc, principal: DepartmentPrincip
 
 # -- bank ----------------------------------------------------------------------------------------------
 @router.post(
-    "/units/{unit_id}/mortgages", response_model=answers.RegisterMortgageAnswer,
-    status_code=201, summary="Register a mortgage (BANK)"
+    "/units/{unit_id}/mortgages",
+    response_model=answers.RegisterMortgageAnswer,
+    status_code=201,
+    summary="Register a mortgage (BANK)",
 )
-def register_mortgage(unit_id: Id, body: RegisterMortgage, svc: Svc, principal: DepartmentPrincipal,
-                      officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+def register_mortgage(
+    unit_id: Id, body: RegisterMortgage, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     terms = hash_or_text(body.terms, body.terms_hash, "terms")
     return svc.registry.register_mortgage(
         actor(principal, officer), unit_id, ref32(body.creditor_ref, None, "creditor_ref"), terms, key=key
@@ -153,56 +178,73 @@ def register_mortgage(unit_id: Id, body: RegisterMortgage, svc: Svc, principal: 
 
 
 @router.post(
-    "/mortgages/{mortgage_id}/consent", response_model=answers.ConsentMortgageAnswer,
-    summary="Consent to the transfer of the current title (the mortgage's bank)"
+    "/mortgages/{mortgage_id}/consent",
+    response_model=answers.ConsentMortgageAnswer,
+    summary="Consent to the transfer of the current title (the mortgage's bank)",
 )
-def consent_mortgage(mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
-                     key: IdemKey) -> dict[str, Any]:
+def consent_mortgage(
+    mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     return svc.registry.consent_mortgage(actor(principal, officer), mortgage_id, key=key)
 
 
 @router.post(
-    "/mortgages/{mortgage_id}/release", response_model=answers.ReleaseMortgageAnswer,
-    summary="Release a mortgage (the mortgage's bank)"
+    "/mortgages/{mortgage_id}/release",
+    response_model=answers.ReleaseMortgageAnswer,
+    summary="Release a mortgage (the mortgage's bank)",
 )
-def release_mortgage(mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
-                     key: IdemKey) -> dict[str, Any]:
+def release_mortgage(
+    mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     return svc.registry.release_mortgage(actor(principal, officer), mortgage_id, key=key)
 
 
 # -- court ---------------------------------------------------------------------------------------------
 @router.post(
-    "/units/{unit_id}/seizures", response_model=answers.RegisterSeizureAnswer,
-    status_code=201, summary="Seize a unit by court order (COURT)"
+    "/units/{unit_id}/seizures",
+    response_model=answers.RegisterSeizureAnswer,
+    status_code=201,
+    summary="Seize a unit by court order (COURT)",
 )
-def register_seizure(unit_id: Id, body: RegisterSeizure, svc: Svc, principal: DepartmentPrincipal,
-                     officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+def register_seizure(
+    unit_id: Id, body: RegisterSeizure, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     order = hash_or_text(body.court_order, body.court_order_hash, "court_order")
     return svc.registry.register_seizure(actor(principal, officer), unit_id, order, key=key)
 
 
 @router.post(
-    "/seizures/{seizure_id}/release", response_model=answers.ReleaseSeizureAnswer,
-    summary="Release a seizure (the seizing court)"
+    "/seizures/{seizure_id}/release",
+    response_model=answers.ReleaseSeizureAnswer,
+    summary="Release a seizure (the seizing court)",
 )
-def release_seizure(seizure_id: Id, body: ReleaseSeizure, svc: Svc, principal: DepartmentPrincipal,
-                    officer: OfficerId, key: IdemKey) -> dict[str, Any]:
+def release_seizure(
+    seizure_id: Id, body: ReleaseSeizure, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     order = hash_or_text(body.order, body.order_hash, "order")
     return svc.registry.release_seizure(actor(principal, officer), seizure_id, order, key=key)
 
 
 # -- inspector -----------------------------------------------------------------------------------------
-@router.post("/units/{unit_id}/use-reports", response_model=answers.ReportUseAnswer, status_code=201,
-             summary="Report the actual use found by an inspection (INSPECTOR); a mismatch is flagged")
-def report_use(unit_id: Id, body: UseReport, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId,
-               key: IdemKey) -> dict[str, Any]:
+@router.post(
+    "/units/{unit_id}/use-reports",
+    response_model=answers.ReportUseAnswer,
+    status_code=201,
+    summary="Report the actual use found by an inspection (INSPECTOR); a mismatch is flagged",
+)
+def report_use(
+    unit_id: Id, body: UseReport, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+) -> dict[str, Any]:
     inspection = hash_or_text(body.inspection, body.inspection_hash, "inspection")
     return svc.registry.report_use(actor(principal, officer), unit_id, body.actual_use, inspection, key=key)
 
 
 # -- reads ---------------------------------------------------------------------------------------------
-@router.get("/units/{unit_id}/history", response_model=answers.HistoryAnswer,
-            summary="Title chain, mortgages, seizures and use reports (registrar, the unit's banks/courts, "
-                    "auditors, the citizen owner)")
+@router.get(
+    "/units/{unit_id}/history",
+    response_model=answers.HistoryAnswer,
+    summary="Title chain, mortgages, seizures and use reports (registrar, the unit's banks/courts, "
+    "auditors, the citizen owner)",
+)
 def history(unit_id: Id, svc: Svc, principal: CurrentPrincipal) -> dict[str, Any]:
     return svc.registry.history(actor(principal), unit_id)

@@ -17,8 +17,10 @@ RequestId = Annotated[int, Path(ge=1, le=2**256 - 1, description="usage request 
 
 
 @router.post(
-    "", response_model=answers.CreateRequestAnswer,
-    status_code=201, summary="Request the use of another department's resource"
+    "",
+    response_model=answers.CreateRequestAnswer,
+    status_code=201,
+    summary="Request the use of another department's resource",
 )
 def create_request(
     body: CreateRequest, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
@@ -30,17 +32,26 @@ def create_request(
         raise InvalidInput("give either fields or fields_hash, not both", field="fields")
     fh = fields_hash(body.fields) if body.fields is not None else hash_or_text(None, body.fields_hash, "fields")
     return svc.usage.request_use(
-        actor(principal, officer), body.resource_id, body.purpose_code, legal, fh,
-        body.duration_s, body.max_uses, body.approval_deadline, key=key,
+        actor(principal, officer),
+        body.resource_id,
+        body.purpose_code,
+        legal,
+        fh,
+        body.duration_s,
+        body.max_uses,
+        body.approval_deadline,
+        key=key,
     )
 
 
 @router.get(
-    "", response_model=answers.ListRequestsAnswer,
-    summary="My usage requests: incoming (on my resources) or outgoing (mine)"
+    "",
+    response_model=answers.ListRequestsAnswer,
+    summary="My usage requests: incoming (on my resources) or outgoing (mine)",
 )
 def list_requests(
-    svc: Svc, principal: DepartmentPrincipal,
+    svc: Svc,
+    principal: DepartmentPrincipal,
     direction: Annotated[Literal["incoming", "outgoing"], Query()] = "incoming",
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
@@ -49,20 +60,26 @@ def list_requests(
 
 
 @router.get(
-    "/{request_id}", response_model=answers.GetRequestAnswer,
-    summary="One usage request (requester, owner, auditors, governors)"
+    "/{request_id}",
+    response_model=answers.GetRequestAnswer,
+    summary="One usage request (requester, owner, auditors, governors)",
 )
 def get_request(request_id: RequestId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.usage.get_request(actor(principal), request_id)
 
 
 @router.post(
-    "/{request_id}/approve", response_model=answers.ApproveRequestAnswer,
-    summary="Approve (owner); PUBLIC/INTERNAL issue the grant at once"
+    "/{request_id}/approve",
+    response_model=answers.ApproveRequestAnswer,
+    summary="Approve (owner); PUBLIC/INTERNAL issue the grant at once",
 )
 def approve_request(
-    request_id: RequestId, body: Decision, svc: Svc, principal: DepartmentPrincipal,
-    officer: OfficerId, key: IdemKey,
+    request_id: RequestId,
+    body: Decision,
+    svc: Svc,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
     return svc.usage.approve(actor(principal, officer), request_id, reason, key=key)
@@ -70,8 +87,12 @@ def approve_request(
 
 @router.post("/{request_id}/deny", response_model=answers.DenyRequestAnswer, summary="Deny (owner)")
 def deny_request(
-    request_id: RequestId, body: Decision, svc: Svc, principal: DepartmentPrincipal,
-    officer: OfficerId, key: IdemKey,
+    request_id: RequestId,
+    body: Decision,
+    svc: Svc,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
     return svc.usage.deny(actor(principal, officer), request_id, reason, key=key)

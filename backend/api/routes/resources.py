@@ -39,11 +39,13 @@ async def _read_upload(file: UploadFile) -> Content:
 
 
 @router.get(
-    "", response_model=answers.ListResourcesAnswer,
-    summary="Browse the catalog (from the chain's views, newest first)"
+    "", response_model=answers.ListResourcesAnswer, summary="Browse the catalog (from the chain's views, newest first)"
 )
 def list_resources(
-    svc: Svc, principal: ReaderPrincipal, offset: Offset = 0, limit: Limit = 50,
+    svc: Svc,
+    principal: ReaderPrincipal,
+    offset: Offset = 0,
+    limit: Limit = 50,
     owner: Annotated[str | None, Query(description="'me' or an address", pattern=r"^(me|0x[0-9a-fA-F]{40})$")] = None,
 ) -> dict[str, Any]:
     if owner == "me":
@@ -52,8 +54,7 @@ def list_resources(
 
 
 @router.post(
-    "", response_model=answers.RegisterResourceAnswer,
-    status_code=201, summary="Register a resource from a JSON record"
+    "", response_model=answers.RegisterResourceAnswer, status_code=201, summary="Register a resource from a JSON record"
 )
 def register_resource(
     body: RegisterResource, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
@@ -61,14 +62,21 @@ def register_resource(
     a = actor(principal, officer)
     subject = svc.ops.subject(body.data_subject.id_type, body.data_subject.id_value) if body.data_subject else None
     return svc.resources.register(
-        a, Content.from_record(body.record), body.classification, _schema_hash(body.schema_, body.schema_hash),
-        subject=subject, steward_officer_id=body.steward_officer_id, key=key,
+        a,
+        Content.from_record(body.record),
+        body.classification,
+        _schema_hash(body.schema_, body.schema_hash),
+        subject=subject,
+        steward_officer_id=body.steward_officer_id,
+        key=key,
     )
 
 
 @router.post(
-    "/upload", response_model=answers.RegisterUploadAnswer,
-    status_code=201, summary="Register a resource from an uploaded file (multipart)"
+    "/upload",
+    response_model=answers.RegisterUploadAnswer,
+    status_code=201,
+    summary="Register a resource from an uploaded file (multipart)",
 )
 async def register_upload(
     svc: Svc,
@@ -89,47 +97,66 @@ async def register_upload(
         raise InvalidInput("give both subject_id_type and subject_id_value, or neither", field="subject_id_type")
     subject = svc.ops.subject(subject_id_type, subject_id_value) if subject_id_type else None
     return await run_in_threadpool(
-        svc.resources.register, a, content, classification, hex32(schema_hash, "schema_hash"),
-        subject=subject, key=key,
+        svc.resources.register,
+        a,
+        content,
+        classification,
+        hex32(schema_hash, "schema_hash"),
+        subject=subject,
+        key=key,
     )
 
 
-@router.get(
-    "/{resource_id}", response_model=answers.GetResourceAnswer,
-    summary="One resource with all its versions"
-)
+@router.get("/{resource_id}", response_model=answers.GetResourceAnswer, summary="One resource with all its versions")
 def get_resource(resource_id: ResourceId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.resources.get(resource_id)
 
 
 @router.get(
-    "/{resource_id}/content", response_model=answers.GetContentAnswer,
-    summary="The owner reads its own content (others use a grant)"
+    "/{resource_id}/content",
+    response_model=answers.GetContentAnswer,
+    summary="The owner reads its own content (others use a grant)",
 )
 def get_content(
-    resource_id: ResourceId, svc: Svc, principal: DepartmentPrincipal,
+    resource_id: ResourceId,
+    svc: Svc,
+    principal: DepartmentPrincipal,
     version: Annotated[int | None, Query(ge=1, le=2**32 - 1)] = None,
 ) -> dict[str, Any]:
     return with_content(svc.resources.content(actor(principal), resource_id, version))
 
 
 @router.post(
-    "/{resource_id}/versions", response_model=answers.PublishVersionAnswer,
-    status_code=201, summary="Publish a new version (owner only)"
+    "/{resource_id}/versions",
+    response_model=answers.PublishVersionAnswer,
+    status_code=201,
+    summary="Publish a new version (owner only)",
 )
 def publish_version(
-    resource_id: ResourceId, body: PublishVersion, svc: Svc, principal: DepartmentPrincipal,
-    officer: OfficerId, key: IdemKey,
+    resource_id: ResourceId,
+    body: PublishVersion,
+    svc: Svc,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
-    return svc.resources.publish_version(actor(principal, officer), resource_id, Content.from_record(body.record), key=key)
+    return svc.resources.publish_version(
+        actor(principal, officer), resource_id, Content.from_record(body.record), key=key
+    )
 
 
 @router.post(
-    "/{resource_id}/versions/upload", response_model=answers.PublishUploadAnswer,
-    status_code=201, summary="Publish a new version from a file"
+    "/{resource_id}/versions/upload",
+    response_model=answers.PublishUploadAnswer,
+    status_code=201,
+    summary="Publish a new version from a file",
 )
 async def publish_upload(
-    resource_id: ResourceId, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey,
+    resource_id: ResourceId,
+    svc: Svc,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
     file: Annotated[UploadFile, File()],
 ) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
@@ -141,12 +168,19 @@ async def publish_upload(
 
 
 @router.post(
-    "/{resource_id}/anchors", response_model=answers.AnchorRootAnswer,
-    status_code=201, summary="Anchor a Merkle root of a record set (owner only)"
+    "/{resource_id}/anchors",
+    response_model=answers.AnchorRootAnswer,
+    status_code=201,
+    summary="Anchor a Merkle root of a record set (owner only)",
 )
 def anchor_root(
-    resource_id: ResourceId, body: AnchorRoot, svc: Svc, principal: DepartmentPrincipal,
-    officer: OfficerId, key: IdemKey,
+    resource_id: ResourceId,
+    body: AnchorRoot,
+    svc: Svc,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
-    return svc.resources.anchor_root(actor(principal, officer), resource_id, body.merkle_root, body.record_count, key=key)
-
+    return svc.resources.anchor_root(
+        actor(principal, officer), resource_id, body.merkle_root, body.record_count, key=key
+    )

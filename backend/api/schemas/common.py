@@ -58,7 +58,9 @@ class Page(Answer):
     total: int | None = Field(default=None, description="items in the whole list")
     offset: int | None = None
     limit: int | None = None
-    indexed_to_block: int | None = Field(default=None, description="the block the index had read up to (when from the index)")
+    indexed_to_block: int | None = Field(
+        default=None, description="the block the index had read up to (when from the index)"
+    )
 
 
 class ModelRouter(APIRouter):
@@ -88,7 +90,8 @@ class ErrorBody(BaseModel):
     error: str = Field(examples=["UsageRightsNotOwner"])
     args: dict[str, Any] = Field(default_factory=dict)
     incident: dict[str, Any] | None = Field(
-        default=None, description="TamperDetected/DocumentMissing: the TAMPER incident filed")
+        default=None, description="TamperDetected/DocumentMissing: the TAMPER incident filed"
+    )
 
 
 class ValidationErrorBody(ErrorBody):
@@ -123,8 +126,6 @@ def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
         model: type[BaseModel] = PendingBody if code == 202 else ValidationErrorBody if code == 422 else ErrorBody
         out[code] = {"model": model, "description": _ERROR_TEXT[code]}
     return out
-
-
 
 
 class Party(Answer):

@@ -13,7 +13,10 @@ from backend.api.schemas.common import Answer, DataSubject, Page, Strict, TxAnsw
 class RecordUse(Strict):
     data_subject: DataSubject | None = None
     context_ref: str | None = Field(
-        default=None, min_length=1, max_length=200, description="case/process reference (0x-32-byte hex or text, hashed)"
+        default=None,
+        min_length=1,
+        max_length=200,
+        description="case/process reference (0x-32-byte hex or text, hashed)",
     )
 
 

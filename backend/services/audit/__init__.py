@@ -64,7 +64,23 @@ def audit_service(app: Any) -> AuditService:
 
 
 __all__ = [
-    "AuditService", "TrailFilter", "TRAIL_COLUMNS", "audit_service", "csv_header", "csv_line", "iso",
-    "parse_address", "parse_hash", "parse_time", "trail_row", "MAX_PAGE", "EXPORT_CHUNK", "TAMPER_OP",
-    "TAMPER", "RESOURCE_VERSION", "TAMPER_RESPONSE_WINDOW_S", "HEX32_RE", "AuditBase",
+    "EXPORT_CHUNK",
+    "HEX32_RE",
+    "MAX_PAGE",
+    "RESOURCE_VERSION",
+    "TAMPER",
+    "TAMPER_OP",
+    "TAMPER_RESPONSE_WINDOW_S",
+    "TRAIL_COLUMNS",
+    "AuditBase",
+    "AuditService",
+    "TrailFilter",
+    "audit_service",
+    "csv_header",
+    "csv_line",
+    "iso",
+    "parse_address",
+    "parse_hash",
+    "parse_time",
+    "trail_row",
 ]

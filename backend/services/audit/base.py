@@ -43,8 +43,13 @@ class AuditBase:
         try:
             r = self.ops.client.get_receipt(tx_hash)
             if r is not None:
-                receipt = {"status": int(r["status"]), "from": r["from"], "to": r.get("to"),
-                           "block_number": int(r["blockNumber"]), "gas_used": int(r["gasUsed"])}
+                receipt = {
+                    "status": int(r["status"]),
+                    "from": r["from"],
+                    "to": r.get("to"),
+                    "block_number": int(r["blockNumber"]),
+                    "gas_used": int(r["gasUsed"]),
+                }
         except Exception:
             receipt = None  # node down or unknown: the indexed rows still show
         return {"tx_hash": tx_hash.lower(), "rows": rows, "receipt": receipt}

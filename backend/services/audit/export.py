@@ -6,7 +6,8 @@ import csv
 import io
 import json
 import logging
-from typing import Any, Iterator
+from collections.abc import Iterator
+from typing import Any
 
 from backend.indexer.query import event_json
 from backend.services.audit.trail import TrailFilter, TrailMixin
@@ -19,8 +20,22 @@ log = logging.getLogger(__name__)
 
 # Columns of a trail row, in export order (CSV header; "args" is compact JSON there).
 TRAIL_COLUMNS = (
-    "block_number", "block_time", "time", "tx_hash", "log_index", "contract", "address", "event",
-    "resource_id", "grant_id", "request_id", "incident_id", "department", "officer_hash", "subject_hash", "args",
+    "block_number",
+    "block_time",
+    "time",
+    "tx_hash",
+    "log_index",
+    "contract",
+    "address",
+    "event",
+    "resource_id",
+    "grant_id",
+    "request_id",
+    "incident_id",
+    "department",
+    "officer_hash",
+    "subject_hash",
+    "args",
 )
 
 

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import logging
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from eth_utils import is_hex_address, keccak, to_checksum_address
@@ -26,6 +26,7 @@ from backend.services.errors import Forbidden, ServiceError, TxPending
 from backend.store import IntegrityReport, normalise_hash
 
 log = logging.getLogger(__name__)
+
 
 class IntegrityMixin(AuditBase):
     # -- integrity --------------------------------------------------------------------------
@@ -69,7 +70,7 @@ class IntegrityMixin(AuditBase):
             "version_count": len(versions),
             "result": "fail" if failed else "pass",
             "failed_versions": failed,
-            "checked_at": iso(int(datetime.now(timezone.utc).timestamp())),
+            "checked_at": iso(int(datetime.now(UTC).timestamp())),
             "filing": filing,
             "versions": versions,
         }
@@ -78,14 +79,23 @@ class IntegrityMixin(AuditBase):
     def _filing_mode(actor: Actor, file_incidents: bool) -> dict[str, Any]:
         """Whether this check files TAMPER incidents, and as whom (always the caller itself)."""
         if not file_incidents:
-            return {"mode": "report_only", "reporter": None,
-                    "reason": "read-only check: nothing is filed (POST the check to file TAMPER incidents)"}
+            return {
+                "mode": "report_only",
+                "reporter": None,
+                "reason": "read-only check: nothing is filed (POST the check to file TAMPER incidents)",
+            }
         if actor.role == "governor":
-            return {"mode": "report_only", "reporter": None,
-                    "reason": "governors do not file incidents: this check only reports; an auditor "
-                              "or the owner department files the TAMPER incident under its own account"}
-        return {"mode": "file", "reporter": to_checksum_address(actor.address),
-                "reason": "a failing version files one TAMPER incident signed by the caller's own account"}
+            return {
+                "mode": "report_only",
+                "reporter": None,
+                "reason": "governors do not file incidents: this check only reports; an auditor "
+                "or the owner department files the TAMPER incident under its own account",
+            }
+        return {
+            "mode": "file",
+            "reporter": to_checksum_address(actor.address),
+            "reason": "a failing version files one TAMPER incident signed by the caller's own account",
+        }
 
     def _verify(self, onchain: str, owner: str) -> IntegrityReport:
         """Check with the owner's key; if the owner holds none (ownership moved), with the storer's."""
@@ -107,24 +117,30 @@ class IntegrityMixin(AuditBase):
         """Files the TAMPER incident signed by ``reporter`` (the caller: an auditor or the owner
         department, never anyone else); the contract attributes it to the resource's owner."""
         key = self.tamper_key(resource_id, version, rep)
-        evidence = canonical_json({
-            "kind": "TAMPER",
-            "detected_by": "integrity-check",
-            "resource_id": resource_id,
-            "version": version,
-            "expected_hash": rep.expected_hash,
-            "actual_hash": rep.actual_hash,
-            "status": rep.status,
-            "reason": rep.reason,
-        })
+        evidence = canonical_json(
+            {
+                "kind": "TAMPER",
+                "detected_by": "integrity-check",
+                "resource_id": resource_id,
+                "version": version,
+                "expected_hash": rep.expected_hash,
+                "actual_hash": rep.actual_hash,
+                "status": rep.status,
+                "reason": rep.reason,
+            }
+        )
         evidence_hash = text_hash(evidence.decode())
         try:
             account = self.ops.account_for(reporter)  # SignerUnavailable when the backend holds no key
             already = self.ops.sender.outcome(account.address, f"{TAMPER_OP}:{key}") is not None
             outcome = self.ops.write(
-                account, "Accountability", "fileIncident",
+                account,
+                "Accountability",
+                "fileIncident",
                 [TAMPER, RESOURCE_VERSION, resource_id, version, evidence_hash, TAMPER_RESPONSE_WINDOW_S],
-                op=TAMPER_OP, key=key, strict=False,
+                op=TAMPER_OP,
+                key=key,
+                strict=False,
             )
         except TxPending as exc:
             return {"status": "pending", "tx_hash": exc.tx_hash, "idempotency_key": key}

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 from collections import Counter, defaultdict
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from eth_utils import to_checksum_address
@@ -24,13 +24,15 @@ from backend.services.errors import Forbidden, InvalidInput, NotFound
 
 log = logging.getLogger(__name__)
 
+
 class StatsMixin(AuditBase):
     # -- incidents --------------------------------------------------------------------------
     def _incidents(self) -> list[dict[str, Any]]:
         """Every incident, its status replayed from the indexed events (oldest first)."""
         out: dict[str, dict[str, Any]] = {}
         rows = self.index.events(
-            "Accountability", ("IncidentFiled", "IncidentResponded", "IncidentEscalated", "IncidentRuled"),
+            "Accountability",
+            ("IncidentFiled", "IncidentResponded", "IncidentEscalated", "IncidentRuled"),
         )
         for r in rows:
             a = r["args"]
@@ -100,7 +102,10 @@ class StatsMixin(AuditBase):
             items = [i for i in items if i["reporter"].lower() == reporter.lower()]
         items.sort(key=lambda i: i["incident_id"], reverse=True)
         return {
-            "total": len(items), "offset": offset, "limit": limit, "indexed_to_block": self.indexed_to(),
+            "total": len(items),
+            "offset": offset,
+            "limit": limit,
+            "indexed_to_block": self.indexed_to(),
             "items": items[offset : offset + limit],
         }
 
@@ -112,17 +117,25 @@ class StatsMixin(AuditBase):
         if actor.role == "department" and not actor.same(addr):
             raise Forbidden("the record of another department", address=addr)
         low = addr.lower()
-        membership = self.index.select(EventFilter(
-            contract="Consortium", department=low,
-            event=("DepartmentAdmitted", "DepartmentSuspended", "DepartmentReinstated"),
-        ))
+        membership = self.index.select(
+            EventFilter(
+                contract="Consortium",
+                department=low,
+                event=("DepartmentAdmitted", "DepartmentSuspended", "DepartmentReinstated"),
+            )
+        )
         if not membership:
             raise NotFound("no department with this address in the index", address=addr)
         info: dict[str, Any] = {"address": addr}
         for r in membership:
             if r["event"] == "DepartmentAdmitted":
-                info.update(name=r["args"].get("name"), code=r["args"].get("code"),
-                            region_code=r["args"].get("regionCode"), admitted_at=r["block_time"], status="Active")
+                info.update(
+                    name=r["args"].get("name"),
+                    code=r["args"].get("code"),
+                    region_code=r["args"].get("regionCode"),
+                    admitted_at=r["block_time"],
+                    status="Active",
+                )
             elif r["event"] == "DepartmentSuspended":
                 info["status"] = "Suspended"
             else:
@@ -171,7 +184,7 @@ class StatsMixin(AuditBase):
         totals = self.index.event_totals(from_time, to_time)
         uses_per_day = [
             {
-                "day": datetime.fromtimestamp(int(d) * 86400, timezone.utc).date().isoformat(),
+                "day": datetime.fromtimestamp(int(d) * 86400, UTC).date().isoformat(),
                 "department": to_checksum_address(dep) if dep else None,
                 "department_name": names.get(dep) if dep else None,
                 "count": int(n),
@@ -183,8 +196,9 @@ class StatsMixin(AuditBase):
             classes[r["resource_id"]] = CLASSIFICATIONS[int(r["args"]["classification"])]
         grants_by_class = Counter(
             classes.get(r["resource_id"], "UNKNOWN")
-            for r in self.index.select(EventFilter(event="GrantIssued", contract="UsageRights",
-                                                   from_time=from_time, to_time=to_time))
+            for r in self.index.select(
+                EventFilter(event="GrantIssued", contract="UsageRights", from_time=from_time, to_time=to_time)
+            )
         )
         incidents = self._incidents()
         if from_time is not None:
@@ -202,8 +216,11 @@ class StatsMixin(AuditBase):
             "to": to_time,
             "indexed_to_block": self.indexed_to(),
             "uses_per_day": uses_per_day,
-            "grants_by_classification": {k: grants_by_class.get(k, 0) for k in (*CLASSIFICATIONS, "UNKNOWN")
-                                         if k != "UNKNOWN" or grants_by_class.get(k)},
+            "grants_by_classification": {
+                k: grants_by_class.get(k, 0)
+                for k in (*CLASSIFICATIONS, "UNKNOWN")
+                if k != "UNKNOWN" or grants_by_class.get(k)
+            },
             "incidents_by_type": {k: by_type.get(k, 0) for k in INCIDENT_TYPES},
             "incidents_by_outcome": {k: by_outcome.get(k, 0) for k in INCIDENT_STATUS[1:]},
             "incidents_by_type_and_outcome": dict(by_type_outcome),

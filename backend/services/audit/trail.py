@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Iterator
 from dataclasses import dataclass, fields, replace
-from datetime import datetime, timezone
-from typing import Any, Iterator
+from datetime import UTC, datetime
+from typing import Any
 
 from eth_utils import is_hex_address, to_checksum_address
 
@@ -18,6 +19,7 @@ from backend.services.common import (
 from backend.services.errors import Forbidden, InvalidInput
 
 log = logging.getLogger(__name__)
+
 
 # ------------------------------------------------------------------------------------ inputs
 def parse_time(value: str | int | None, field: str) -> int | None:
@@ -32,7 +34,7 @@ def parse_time(value: str | int | None, field: str) -> int | None:
     try:
         dt = datetime.fromisoformat(v.replace("Z", "+00:00"))
         if dt.tzinfo is None:
-            dt = dt.replace(tzinfo=timezone.utc)
+            dt = dt.replace(tzinfo=UTC)
         return int(dt.timestamp())
     except (ValueError, OverflowError):
         raise InvalidInput(f"{field} must be unix seconds or an ISO-8601 date/time", field=field) from None
@@ -85,14 +87,19 @@ class TrailFilter:
         contract: str | None = None,
         from_time: str | int | None = None,
         to_time: str | int | None = None,
-    ) -> "TrailFilter":
+    ) -> TrailFilter:
         f = cls(
-            resource_id=resource_id, grant_id=grant_id, request_id=request_id, incident_id=incident_id,
+            resource_id=resource_id,
+            grant_id=grant_id,
+            request_id=request_id,
+            incident_id=incident_id,
             department=parse_address(department, "department"),
             officer_hash=parse_hash(officer_hash, "officer_hash"),
             subject_hash=parse_hash(subject, "subject"),
-            event=event or None, contract=contract or None,
-            from_time=parse_time(from_time, "from"), to_time=parse_time(to_time, "to"),
+            event=event or None,
+            contract=contract or None,
+            from_time=parse_time(from_time, "from"),
+            to_time=parse_time(to_time, "to"),
         )
         if f.from_time is not None and f.to_time is not None and f.from_time > f.to_time:
             raise InvalidInput("from must not be after to", field="from")
@@ -100,10 +107,17 @@ class TrailFilter:
 
     def to_filter(self) -> EventFilter:
         return EventFilter(
-            resource_id=self.resource_id, grant_id=self.grant_id, request_id=self.request_id,
-            incident_id=self.incident_id, department=self.department, officer_hash=self.officer_hash,
-            subject_hash=self.subject_hash, event=self.event, contract=self.contract,
-            from_time=self.from_time, to_time=self.to_time,
+            resource_id=self.resource_id,
+            grant_id=self.grant_id,
+            request_id=self.request_id,
+            incident_id=self.incident_id,
+            department=self.department,
+            officer_hash=self.officer_hash,
+            subject_hash=self.subject_hash,
+            event=self.event,
+            contract=self.contract,
+            from_time=self.from_time,
+            to_time=self.to_time,
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -143,8 +157,12 @@ class TrailMixin(AuditBase):
         for r in self.index.events("UsageRights", "GrantIssued"):  # one row per grant
             if r["department"] == me.lower() or r["resource_id"] in owned_set:
                 grants.add(r["grant_id"])
-        return {"scoped": True, "scope_department": me, "scope_resources": tuple(owned),
-                "scope_grants": tuple(sorted(grants))}
+        return {
+            "scoped": True,
+            "scope_department": me,
+            "scope_resources": tuple(owned),
+            "scope_grants": tuple(sorted(grants)),
+        }
 
     def _where(self, actor: Actor, f: TrailFilter) -> EventFilter:
         flt = f.to_filter()

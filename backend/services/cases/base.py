@@ -63,8 +63,7 @@ class CaseBase:
         self.chain = chain or certificates.chain
 
     # ================================================================ helpers
-    def _write(self, actor: Actor, contract: str, fn: str, args: list[Any], *, op: str, key: str,
-               strict: bool = True):
+    def _write(self, actor: Actor, contract: str, fn: str, args: list[Any], *, op: str, key: str, strict: bool = True):
         self.chain.require(OSS)
         # "not you" reverts answer 403 by the error table in backend.chain.errors
         return self.ops.write(self.ops.account(actor), contract, fn, args, op=op, key=key, strict=strict)

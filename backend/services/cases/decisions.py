@@ -24,8 +24,9 @@ class DecisionsMixin(CaseBase):
         officer = self.ops.officer(actor)
         self._case(case_id)  # 404 for an unknown case
         fn = "approveStep" if approve else "rejectStep"
-        outcome = self._write(actor, OSS, fn, [case_id, step_index, reason_hash],
-                              op=f"cases.{case_id}.steps.{step_index}.{fn}", key=key)
+        outcome = self._write(
+            actor, OSS, fn, [case_id, step_index, reason_hash], op=f"cases.{case_id}.steps.{step_index}.{fn}", key=key
+        )
         after = self._case(case_id)
         completed = self.ops.event(outcome, "CaseCompleted")
         advanced = self.ops.event(outcome, "StageAdvanced")
@@ -56,9 +57,21 @@ class DecisionsMixin(CaseBase):
     def escalate_step(self, actor: Actor, case_id: int, step_index: int, *, key: str) -> dict[str, Any]:
         actor.require_role("department", "governor")  # auditor tokens are read-only
         self._case(case_id)
-        outcome = self._write(actor, OSS, "escalateStep", [case_id, step_index],
-                              op=f"cases.{case_id}.steps.{step_index}.escalate", key=key, strict=False)
+        outcome = self._write(
+            actor,
+            OSS,
+            "escalateStep",
+            [case_id, step_index],
+            op=f"cases.{case_id}.steps.{step_index}.escalate",
+            key=key,
+            strict=False,
+        )
         ev = self.ops.event(outcome, "StepEscalated") or {}
-        return {"case_id": case_id, "step_index": step_index, "escalated": True,
-                "department": self.chain.party(ev.get("department")), "deadline": ev.get("deadline"),
-                **self.ops.tx(outcome)}
+        return {
+            "case_id": case_id,
+            "step_index": step_index,
+            "escalated": True,
+            "department": self.chain.party(ev.get("department")),
+            "deadline": ev.get("deadline"),
+            **self.ops.tx(outcome),
+        }

@@ -53,8 +53,14 @@ class DefinitionsMixin(CaseBase):
             legal = str(r.get("legal_basis") or "").strip()
             if not legal:
                 raise InvalidInput(f"requirement {i}: legal_basis must not be empty", field="requirements")
-            reqs_doc.append({"resource_id": int(r["resource_id"]), "purpose_code": int(r["purpose_code"]),
-                             "legal_basis": legal, "label": r.get("label")})
+            reqs_doc.append(
+                {
+                    "resource_id": int(r["resource_id"]),
+                    "purpose_code": int(r["purpose_code"]),
+                    "legal_basis": legal,
+                    "label": r.get("label"),
+                }
+            )
             reqs_chain.append((int(r["resource_id"]), int(r["purpose_code"]), text_hash(legal)))
         steps_doc, steps_chain = [], []
         for st in steps:
@@ -74,9 +80,12 @@ class DefinitionsMixin(CaseBase):
         }
         name_hash = self.store.put(canonical_json(doc), actor.address, DEFINITION_MEDIA_TYPE)
         outcome = self._write(
-            actor, OSS, "registerService",
+            actor,
+            OSS,
+            "registerService",
             [bytes.fromhex(name_hash[2:]), reqs_chain, steps_chain, step_deadline_s],
-            op="services.register", key=key,
+            op="services.register",
+            key=key,
         )
         ev = self.ops.event(outcome, "ServiceRegistered") or {}
         sid = ev.get("serviceId")
@@ -89,7 +98,7 @@ class DefinitionsMixin(CaseBase):
             "status": "Proposed",
             "officer_hash": h0x(officer),
             "next": f"a governor proposes POST /services/{sid}/activation; source departments issue standing "
-                    f"grants with POST /services/{sid}/standing-grants",
+            f"grants with POST /services/{sid}/standing-grants",
             **self.ops.tx(outcome),
         }
 
@@ -98,19 +107,31 @@ class DefinitionsMixin(CaseBase):
         self.ops.officer(actor)
         s = self._service(service_id)
         if int(s["status"]) != 1:
-            raise Conflict("only a Proposed service can be activated", service_id=service_id,
-                           status=SERVICE_STATUS[int(s["status"])])
+            raise Conflict(
+                "only a Proposed service can be activated",
+                service_id=service_id,
+                status=SERVICE_STATUS[int(s["status"])],
+            )
         result = self.chain.propose_council_call(
-            actor, OSS, "activateService", [service_id], justification,
-            op=f"services.{service_id}.activation.propose", key=key,
+            actor,
+            OSS,
+            "activateService",
+            [service_id],
+            justification,
+            op=f"services.{service_id}.activation.propose",
+            key=key,
         )
         return {"service_id": service_id, **result}
 
     def list_services(self, offset: int, limit: int) -> dict[str, Any]:
         total = int(self._view("serviceCount"))
         ids = list(range(total - offset, max(total - offset - limit, 0), -1))
-        return {"total": total, "offset": offset, "limit": limit,
-                "items": [self.get_service(i, with_grants=False) for i in ids]}
+        return {
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "items": [self.get_service(i, with_grants=False) for i in ids],
+        }
 
     def get_service(self, service_id: int, *, with_grants: bool = True) -> dict[str, Any]:
         s = self._service(service_id)
@@ -136,8 +157,12 @@ class DefinitionsMixin(CaseBase):
                 item["standing_grant"] = g
             reqs.append(item)
         steps = [
-            {"step_index": i, "department": self.chain.party(st["department"]), "stage": int(st["stage"]),
-             "label": dsteps[i].get("label") if i < len(dsteps) else None}
+            {
+                "step_index": i,
+                "department": self.chain.party(st["department"]),
+                "stage": int(st["stage"]),
+                "label": dsteps[i].get("label") if i < len(dsteps) else None,
+            }
             for i, st in enumerate(s["steps"])
         ]
         return {
@@ -185,8 +210,12 @@ class DefinitionsMixin(CaseBase):
         if found is None:
             return None
         gid, g = found
-        return {"grant_id": gid, "expires_at": int(g["expiresAt"]),
-                "uses_left": int(g["maxUses"]) - int(g["usedCount"]), "usable": True}
+        return {
+            "grant_id": gid,
+            "expires_at": int(g["expiresAt"]),
+            "uses_left": int(g["maxUses"]) - int(g["usedCount"]),
+            "usable": True,
+        }
 
     def issue_standing_grants(
         self, actor: Actor, service_id: int, duration_s: int, max_uses: int, *, key: str
@@ -211,24 +240,48 @@ class DefinitionsMixin(CaseBase):
                 items.append({**item, "status": "exists", **existing})
                 continue
             if cls >= SENSITIVE:
-                items.append({**item, "status": "council_required",
-                              "propose_with": f"/services/{service_id}/standing-grants/proposals"})
+                items.append(
+                    {
+                        **item,
+                        "status": "council_required",
+                        "propose_with": f"/services/{service_id}/standing-grants/proposals",
+                    }
+                )
                 continue
             outcome = self.ops.write(
-                self.ops.account(actor), "UsageRights", "issueGrant",
+                self.ops.account(actor),
+                "UsageRights",
+                "issueGrant",
                 [rid, s["lead"], int(r["purposeCode"]), bytes.fromhex(r["legalBasisHash"][2:]), duration_s, max_uses],
-                op=f"services.{service_id}.grants.{i}", key=key, strict=False,
+                op=f"services.{service_id}.grants.{i}",
+                key=key,
+                strict=False,
             )
             ev = self.ops.event(outcome, "GrantIssued") or {}
-            items.append({**item, "status": "issued", "grant_id": ev.get("grantId"),
-                          "expires_at": ev.get("expiresAt"), "uses_left": ev.get("maxUses"), **self.ops.tx(outcome)})
+            items.append(
+                {
+                    **item,
+                    "status": "issued",
+                    "grant_id": ev.get("grantId"),
+                    "expires_at": ev.get("expiresAt"),
+                    "uses_left": ev.get("maxUses"),
+                    **self.ops.tx(outcome),
+                }
+            )
         if mine == 0:
             raise Forbidden("no requirement of this service is on a resource you own", service_id=service_id)
         return {"service_id": service_id, "lead": self.chain.party(s["lead"]), "items": items}
 
     def propose_standing_grant(
-        self, actor: Actor, service_id: int, requirement_index: int, duration_s: int, max_uses: int,
-        justification: str, *, key: str,
+        self,
+        actor: Actor,
+        service_id: int,
+        requirement_index: int,
+        duration_s: int,
+        max_uses: int,
+        justification: str,
+        *,
+        key: str,
     ) -> dict[str, Any]:
         """A governor proposes the council call issuing the lead's standing grant (SENSITIVE/SECRET;
         unanimous for SECRET)."""
@@ -236,32 +289,53 @@ class DefinitionsMixin(CaseBase):
         self.ops.officer(actor)
         s = self._service(service_id)
         if not 0 <= requirement_index < len(s["requirements"]):
-            raise NotFound("the service has no such requirement", service_id=service_id,
-                           requirement_index=requirement_index)
+            raise NotFound(
+                "the service has no such requirement", service_id=service_id, requirement_index=requirement_index
+            )
         r = s["requirements"][requirement_index]
         rid = int(r["resourceId"])
         existing = self._standing_grant(s["lead"], r)
         if existing is not None:
-            raise Conflict("a usable standing grant exists", service_id=service_id,
-                           requirement_index=requirement_index, grant_id=existing["grant_id"])
+            raise Conflict(
+                "a usable standing grant exists",
+                service_id=service_id,
+                requirement_index=requirement_index,
+                grant_id=existing["grant_id"],
+            )
         cls = int(self.ops.view("DataCatalog", "classificationOf", rid))
         usage = self.ops.client.contract("UsageRights")
-        calldata = usage.encode_abi("issueGrant", args=[
-            rid, s["lead"], int(r["purposeCode"]), bytes.fromhex(r["legalBasisHash"][2:]), duration_s, max_uses,
-        ])
+        calldata = usage.encode_abi(
+            "issueGrant",
+            args=[
+                rid,
+                s["lead"],
+                int(r["purposeCode"]),
+                bytes.fromhex(r["legalBasisHash"][2:]),
+                duration_s,
+                max_uses,
+            ],
+        )
         fn = "proposeUnanimousCouncilCall" if cls == SECRET else "proposeCouncilCall"
         outcome = self.ops.write(
-            self.ops.account(actor), "Consortium", fn,
+            self.ops.account(actor),
+            "Consortium",
+            fn,
             [usage.address, bytes.fromhex(calldata[2:]), text_hash(justification)],
-            op=f"services.{service_id}.grants.{requirement_index}.propose", key=key,
+            op=f"services.{service_id}.grants.{requirement_index}.propose",
+            key=key,
         )
         created = self.ops.event(outcome, "ProposalCreated") or {}
         pid = created.get("proposalId")
         return {
-            "service_id": service_id, "requirement_index": requirement_index, "resource_id": rid,
-            "classification": CLASSIFICATIONS[cls], "proposal_id": pid, "unanimous": cls == SECRET,
+            "service_id": service_id,
+            "requirement_index": requirement_index,
+            "resource_id": rid,
+            "classification": CLASSIFICATIONS[cls],
+            "proposal_id": pid,
+            "unanimous": cls == SECRET,
             "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
-            "approve_with": f"/council/proposals/{pid}/approve", **self.ops.tx(outcome),
+            "approve_with": f"/council/proposals/{pid}/approve",
+            **self.ops.tx(outcome),
         }
 
     # ================================================================ cases

@@ -22,9 +22,7 @@ log = logging.getLogger(__name__)
 
 
 class EvidenceMixin(CaseBase):
-    def open_case(
-        self, actor: Actor, service_id: int, applicant: bytes, form: Any, *, key: str
-    ) -> dict[str, Any]:
+    def open_case(self, actor: Actor, service_id: int, applicant: bytes, form: Any, *, key: str) -> dict[str, Any]:
         actor.require_role("department")
         officer = self.ops.officer(actor)
         s = self._service(service_id)
@@ -45,8 +43,12 @@ class EvidenceMixin(CaseBase):
         for st in s["steps"]:  # the deciding departments read the form too
             self.store.grant_access(form_hash, s["lead"], st["department"])
         outcome = self._write(
-            actor, OSS, "openCase", [service_id, applicant, bytes.fromhex(form_hash[2:]), DOCUMENTS_SUBMITTED],
-            op="cases.open", key=key,
+            actor,
+            OSS,
+            "openCase",
+            [service_id, applicant, bytes.fromhex(form_hash[2:]), DOCUMENTS_SUBMITTED],
+            op="cases.open",
+            key=key,
         )
         ev = self.ops.event(outcome, "CaseOpened") or {}
         cid = ev.get("caseId")
@@ -79,9 +81,15 @@ class EvidenceMixin(CaseBase):
         case_ref = self._view("caseRef", case_id)
         todo = [i for i, link in enumerate(links) if int(link["grantId"]) == 0]
         items: dict[int, dict[str, Any]] = {
-            i: {"requirement_index": i, "resource_id": int(link["resourceId"]), "status": "already_attached",
-                "grant_id": int(link["grantId"]), "use_index": int(link["useIndex"])}
-            for i, link in enumerate(links) if i not in todo
+            i: {
+                "requirement_index": i,
+                "resource_id": int(link["resourceId"]),
+                "status": "already_attached",
+                "grant_id": int(link["grantId"]),
+                "use_index": int(link["useIndex"]),
+            }
+            for i, link in enumerate(links)
+            if i not in todo
         }
 
         def one(i: int) -> dict[str, Any]:
@@ -89,8 +97,13 @@ class EvidenceMixin(CaseBase):
                 return self._pull_one(actor, case_id, c, s, i, case_ref)
             except (ServiceError, ContractRevert) as exc:
                 body = exc.to_dict()
-                return {"requirement_index": i, "resource_id": int(s["requirements"][i]["resourceId"]),
-                        "status": "failed", "http_status": getattr(exc, "http_status", 409), **body}
+                return {
+                    "requirement_index": i,
+                    "resource_id": int(s["requirements"][i]["resourceId"]),
+                    "status": "failed",
+                    "http_status": getattr(exc, "http_status", 409),
+                    **body,
+                }
 
         if todo:
             with ThreadPoolExecutor(max_workers=min(len(todo), 8)) as pool:
@@ -105,8 +118,9 @@ class EvidenceMixin(CaseBase):
             "items": [items[i] for i in sorted(items)],
         }
 
-    def _pull_one(self, actor: Actor, case_id: int, c: dict[str, Any], s: dict[str, Any], i: int,
-                  case_ref: str) -> dict[str, Any]:
+    def _pull_one(
+        self, actor: Actor, case_id: int, c: dict[str, Any], s: dict[str, Any], i: int, case_ref: str
+    ) -> dict[str, Any]:
         r = s["requirements"][i]
         rid = int(r["resourceId"])
         applicant = c["applicantHash"]
@@ -118,21 +132,33 @@ class EvidenceMixin(CaseBase):
         else:
             found = self._usable_grant(s["lead"], r)
             if found is None:
-                raise NoStandingGrant("no usable standing grant covers this requirement", case_id=case_id,
-                                      requirement_index=i, resource_id=rid)
+                raise NoStandingGrant(
+                    "no usable standing grant covers this requirement",
+                    case_id=case_id,
+                    requirement_index=i,
+                    resource_id=rid,
+                )
             gid = found[0]
             officer = self.ops.officer(actor).hex()[:16]
             # 2. the use goes on chain (mined) before the data is decrypted: UsageService.fetch
             fetched = self.usage.fetch(
-                actor, gid, bytes.fromhex(applicant[2:]), bytes.fromhex(case_ref[2:]), None,
+                actor,
+                gid,
+                bytes.fromhex(applicant[2:]),
+                bytes.fromhex(case_ref[2:]),
+                None,
                 key=f"case-{case_id}-req-{i}-{officer}",
             )
             use_index = int(fetched["use"]["use_index"])
             use_tx = fetched["use"]["tx_hash"]
         # 3. link the use to the case
         outcome = self._write(
-            actor, OSS, "attachEvidence", [case_id, i, gid, use_index],
-            op=f"cases.{case_id}.evidence.{i}", key=f"g{gid}-u{use_index}",
+            actor,
+            OSS,
+            "attachEvidence",
+            [case_id, i, gid, use_index],
+            op=f"cases.{case_id}.evidence.{i}",
+            key=f"g{gid}-u{use_index}",
         )
         item = {
             "requirement_index": i,
@@ -152,12 +178,16 @@ class EvidenceMixin(CaseBase):
             item["record_for_applicant"] = _record_for(fetched.get("data"), applicant)
         return item
 
-    def _unattached_use(self, lead: str, r: dict[str, Any], applicant: str, case_ref: str) -> tuple[int, int, str] | None:
+    def _unattached_use(
+        self, lead: str, r: dict[str, Any], applicant: str, case_ref: str
+    ) -> tuple[int, int, str] | None:
         for gid, _g in self._grants_for(lead, r):
             for ev in self.ops.history("UsageRights", "UseRecorded", grantId=gid):
                 a = ev["args"]
-                if (str(a["subjectHash"]).lower() == applicant.lower()
-                        and str(a["contextRef"]).lower() == case_ref.lower()
-                        and int(self._view("caseOfUse", gid, int(a["useIndex"]))) == 0):
+                if (
+                    str(a["subjectHash"]).lower() == applicant.lower()
+                    and str(a["contextRef"]).lower() == case_ref.lower()
+                    and int(self._view("caseOfUse", gid, int(a["useIndex"]))) == 0
+                ):
                     return gid, int(a["useIndex"]), ev["tx_hash"]
         return None

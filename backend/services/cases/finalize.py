@@ -44,24 +44,37 @@ class FinalizeMixin(CaseBase):
             prior = bytes.fromhex(str(form["prior_certificate_hash"])[2:])
             assert len(prior) == 32
         except (KeyError, TypeError, ValueError, AssertionError):
-            raise InvalidInput("the application form must name unit_id and prior_certificate_hash (0x…64 hex)",
-                               field="form") from None
+            raise InvalidInput(
+                "the application form must name unit_id and prior_certificate_hash (0x…64 hex)", field="form"
+            ) from None
         case_ref = self._view("caseRef", case_id)
         applicant = c["applicantHash"]
         links = self._view("evidenceLinks", case_id)
-        evidence_hash = keccak(canonical_json({
-            "case_ref": case_ref,
-            "evidence": [[int(x["resourceId"]), int(x["grantId"]), int(x["useIndex"])] for x in links],
-        }))
+        evidence_hash = keccak(
+            canonical_json(
+                {
+                    "case_ref": case_ref,
+                    "evidence": [[int(x["resourceId"]), int(x["grantId"]), int(x["useIndex"])] for x in links],
+                }
+            )
+        )
         # 1. the registry transfer (skipped when this case already transferred the unit)
         transfer = self._transfer_of_case(unit_id, applicant, case_ref)
         if transfer is None:
             transfer = self.registry.transfer(
-                actor, unit_id, bytes.fromhex(applicant[2:]), evidence_hash, prior,
-                bytes.fromhex(case_ref[2:]), key=f"case-{case_id}",
+                actor,
+                unit_id,
+                bytes.fromhex(applicant[2:]),
+                evidence_hash,
+                prior,
+                bytes.fromhex(case_ref[2:]),
+                key=f"case-{case_id}",
             )
-            transfer = {"entry_id": transfer["entry_id"], "tx_hash": transfer["tx_hash"],
-                        "block_number": transfer["block_number"]}
+            transfer = {
+                "entry_id": transfer["entry_id"],
+                "tx_hash": transfer["tx_hash"],
+                "block_number": transfer["block_number"],
+            }
         entry = self.chain.view("PropertyRegistry", "titleEntry", int(transfer["entry_id"]))
         u = self.chain.view("PropertyRegistry", "unit", unit_id)
         # 2. the new certificate document (deterministic from the chain: safe to regenerate)
@@ -92,22 +105,40 @@ class FinalizeMixin(CaseBase):
         cert = self._certificate_of_case(s["lead"], case_ref)
         if cert is None:
             issued = self.certificates.issue(
-                actor, cert_type, bytes.fromhex(doc_hash[2:]), bytes.fromhex(applicant[2:]), 0, 0,
-                bytes.fromhex(case_ref[2:]), key=f"case-{case_id}",
+                actor,
+                cert_type,
+                bytes.fromhex(doc_hash[2:]),
+                bytes.fromhex(applicant[2:]),
+                0,
+                0,
+                bytes.fromhex(case_ref[2:]),
+                key=f"case-{case_id}",
             )
-            cert = {"cert_id": issued["cert_id"], "document_hash": issued["document_hash"],
-                    "tx_hash": issued["tx_hash"], "block_number": issued["block_number"]}
+            cert = {
+                "cert_id": issued["cert_id"],
+                "document_hash": issued["document_hash"],
+                "tx_hash": issued["tx_hash"],
+                "block_number": issued["block_number"],
+            }
         # 3. the seller's certificate is superseded: revoked when this department issued it
         prior_out = self._revoke_prior(actor, prior, case_id)
         return {
             "case_id": case_id,
             "unit_id": unit_id,
-            "title_entry": {"entry_id": int(entry["entryId"]), "previous_entry_id": int(entry["previousEntryId"]),
-                            "owner_hash": entry["ownerHash"], "case_ref": entry["caseRef"],
-                            "tx_hash": transfer.get("tx_hash")},
-            "certificate": {**cert, "type_code": cert_type, "holder_hash": applicant,
-                            "status": self.certificates.verify(bytes.fromhex(cert["document_hash"][2:]))["status"],
-                            "verify_with": f"/public/certificates/{cert['document_hash']}"},
+            "title_entry": {
+                "entry_id": int(entry["entryId"]),
+                "previous_entry_id": int(entry["previousEntryId"]),
+                "owner_hash": entry["ownerHash"],
+                "case_ref": entry["caseRef"],
+                "tx_hash": transfer.get("tx_hash"),
+            },
+            "certificate": {
+                **cert,
+                "type_code": cert_type,
+                "holder_hash": applicant,
+                "status": self.certificates.verify(bytes.fromhex(cert["document_hash"][2:]))["status"],
+                "verify_with": f"/public/certificates/{cert['document_hash']}",
+            },
             "prior_certificate": prior_out,
             "officer_hash": h0x(officer),
         }
@@ -117,8 +148,11 @@ class FinalizeMixin(CaseBase):
         self.ops.fresh()
         for ev in self.ops.history("PropertyRegistry", "TitleTransferred", unitId=unit_id, newOwnerHash=applicant):
             if str(ev["args"]["caseRef"]).lower() == case_ref.lower():
-                return {"entry_id": int(ev["args"]["entryId"]), "tx_hash": ev["tx_hash"],
-                        "block_number": ev["block_number"]}
+                return {
+                    "entry_id": int(ev["args"]["entryId"]),
+                    "tx_hash": ev["tx_hash"],
+                    "block_number": ev["block_number"],
+                }
         return None
 
     def _certificate_of_case(self, issuer: str, case_ref: str) -> dict[str, Any] | None:
@@ -126,8 +160,12 @@ class FinalizeMixin(CaseBase):
         self.ops.fresh()
         for ev in self.ops.history("Certificates", "CertificateIssued", issuer=issuer):
             if str(ev["args"]["caseRef"]).lower() == case_ref.lower():
-                return {"cert_id": int(ev["args"]["certId"]), "document_hash": ev["args"]["documentHash"],
-                        "tx_hash": ev["tx_hash"], "block_number": ev["block_number"]}
+                return {
+                    "cert_id": int(ev["args"]["certId"]),
+                    "document_hash": ev["args"]["documentHash"],
+                    "tx_hash": ev["tx_hash"],
+                    "block_number": ev["block_number"],
+                }
         return None
 
     def _revoke_prior(self, actor: Actor, prior: bytes, case_id: int) -> dict[str, Any]:
@@ -138,8 +176,9 @@ class FinalizeMixin(CaseBase):
         cert = self.chain.view("Certificates", "certificate", cid)
         status = CERT_STATUS[int(self.chain.view("Certificates", "statusOf", cid))]
         if status == "valid" and actor.same(cert["issuer"]):
-            res = self.certificates.revoke(actor, cid, text_hash(f"superseded by the transfer of case {case_id}"),
-                                           key=f"case-{case_id}-superseded")
+            res = self.certificates.revoke(
+                actor, cid, text_hash(f"superseded by the transfer of case {case_id}"), key=f"case-{case_id}-superseded"
+            )
             return {**out, "status": "revoked", "tx_hash": res["tx_hash"]}
         return {**out, "status": status}
 

@@ -74,7 +74,8 @@ class ReadsMixin(CaseBase):
                 "status": STEP_STATUS[int(st["status"])],
                 "escalated": bool(st["escalated"]),
                 "decided_at": int(st["decidedAt"]) or None,
-                "current": int(c["status"]) == 1 and int(st["stage"]) == int(c["currentStage"])
+                "current": int(c["status"]) == 1
+                and int(st["stage"]) == int(c["currentStage"])
                 and int(st["status"]) == 0,
             }
             for i, st in enumerate(steps)
@@ -83,8 +84,12 @@ class ReadsMixin(CaseBase):
         status = CASE_STATUS[int(c["status"])]
         out: dict[str, Any] = {
             "case_id": case_id,
-            "service": {"service_id": sid, "name": d.get("name"), "kind": d.get("kind", "generic"),
-                        "lead": self.chain.party(s["lead"])},
+            "service": {
+                "service_id": sid,
+                "name": d.get("name"),
+                "kind": d.get("kind", "generic"),
+                "lead": self.chain.party(s["lead"]),
+            },
             "status": status,
             "applicant_hash": c["applicantHash"],
             "case_ref": case_ref,
@@ -97,8 +102,10 @@ class ReadsMixin(CaseBase):
             "stage_deadline": int(c["stageDeadline"]) if status == "Open" else None,
             "documents_submitted": {
                 "count": int(c["submittedDocuments"]),
-                "items": ["identity document (checked at the front desk, not stored)",
-                          "application form (stored encrypted; its hash is on chain)"][: int(c["submittedDocuments"])],
+                "items": [
+                    "identity document (checked at the front desk, not stored)",
+                    "application form (stored encrypted; its hash is on chain)",
+                ][: int(c["submittedDocuments"])],
             },
             "evidence": {
                 "required": int(c["evidenceRequired"]),
@@ -112,9 +119,13 @@ class ReadsMixin(CaseBase):
             cert = self._certificate_of_case(s["lead"], case_ref)
             if cert is not None:
                 v = self.certificates.verify(bytes.fromhex(cert["document_hash"][2:]))
-                out["certificate"] = {"cert_id": cert["cert_id"], "document_hash": cert["document_hash"],
-                                      "status": v["status"], "type_code": v.get("type_code"),
-                                      "verify_with": f"/public/certificates/{cert['document_hash']}"}
+                out["certificate"] = {
+                    "cert_id": cert["cert_id"],
+                    "document_hash": cert["document_hash"],
+                    "status": v["status"],
+                    "type_code": v.get("type_code"),
+                    "verify_with": f"/public/certificates/{cert['document_hash']}",
+                }
             else:
                 out["certificate"] = None
         if citizen:
@@ -135,17 +146,27 @@ class ReadsMixin(CaseBase):
             if self._may_read_case(actor, c, services[sid]):
                 mine.append((cid, c, services[sid]))
         window = mine[offset : offset + limit]
-        return {"total": len(mine), "offset": offset, "limit": limit,
-                "items": [self._summary(cid, c, s) for cid, c, s in window]}
+        return {
+            "total": len(mine),
+            "offset": offset,
+            "limit": limit,
+            "items": [self._summary(cid, c, s) for cid, c, s in window],
+        }
 
     def _summary(self, cid: int, c: dict[str, Any], s: dict[str, Any]) -> dict[str, Any]:
         d = self.definition(int(c["serviceId"]), s) or {}
         return {
-            "case_id": cid, "service_id": int(c["serviceId"]), "service_name": d.get("name"),
-            "status": CASE_STATUS[int(c["status"])], "front_desk": self.chain.party(c["frontDesk"]),
-            "documents_submitted": int(c["submittedDocuments"]), "evidence_required": int(c["evidenceRequired"]),
-            "evidence_pulled": int(c["evidenceAttached"]), "current_stage": int(c["currentStage"]),
-            "stage_count": int(c["stageCount"]), "opened_at": int(c["openedAt"]),
+            "case_id": cid,
+            "service_id": int(c["serviceId"]),
+            "service_name": d.get("name"),
+            "status": CASE_STATUS[int(c["status"])],
+            "front_desk": self.chain.party(c["frontDesk"]),
+            "documents_submitted": int(c["submittedDocuments"]),
+            "evidence_required": int(c["evidenceRequired"]),
+            "evidence_pulled": int(c["evidenceAttached"]),
+            "current_stage": int(c["currentStage"]),
+            "stage_count": int(c["stageCount"]),
+            "opened_at": int(c["openedAt"]),
             "closed_at": int(c["closedAt"]) or None,
         }
 
@@ -180,5 +201,10 @@ class ReadsMixin(CaseBase):
             raise NotFound("this case has not produced a certificate", case_id=case_id)
         lead = view["service"]["lead"]["address"]
         data = self.store.get(cert["document_hash"], lead)  # hash-checked on decrypt
-        return {"case_id": case_id, **cert, "media_type": CERT_MEDIA_TYPE, "document": json.loads(data),
-                "document_text": data.decode()}
+        return {
+            "case_id": case_id,
+            **cert,
+            "media_type": CERT_MEDIA_TYPE,
+            "document": json.loads(data),
+            "document_text": data.decode(),
+        }

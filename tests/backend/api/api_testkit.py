@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[3]
 CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability")
 
 
-def Anvil(block_time: float = 0.2) -> Devnet:  # noqa: N802 - reads like the class it returns
+def Anvil(block_time: float = 0.2) -> Devnet:
     """anvil with interval mining on a free port: the platform's own Devnet."""
     return Devnet(port=free_port(), block_time=block_time).start()
 
@@ -50,7 +50,7 @@ class RpcProxy:
                 # delayed ACK add ~40 ms to every RPC
                 self.connection.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if proxy.down or proxy._blocked(body):
                     self.close_connection = True

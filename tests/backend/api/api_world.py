@@ -20,13 +20,13 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from api_testkit import Anvil, RpcProxy, core_build_dir  # noqa: E402
+from api_testkit import Anvil, RpcProxy, core_build_dir
 
-from backend.api.main import create_app  # noqa: E402
-from backend.composition import AppContext  # noqa: E402
-from backend.core.config import Settings  # noqa: E402
-from backend.core.keystore import Keystore  # noqa: E402
-from backend.ops import deployer  # noqa: E402
+from backend.api.main import create_app
+from backend.composition import AppContext
+from backend.core.config import Settings
+from backend.core.keystore import Keystore
+from backend.ops import deployer
 
 # the api world's System helper (h, granted, events, ...) and names, loaded under their own module name
 _spec = importlib.util.spec_from_file_location("api_world_conftest", Path(__file__).with_name("conftest.py"))
@@ -53,24 +53,38 @@ def build_system(tmp: Path, network: str, database_url: str | None = None) -> It
         deployer.fund(w3, Account.from_key(DEV_FUNDER_KEY), addr.values(), 10**21)
         deployments = tmp / "deployments"
         manifest = deployer.deploy_system(
-            w3, accounts["deployer"], [addr[g] for g in GOVERNORS], 2,
-            network=network, build_dir=core_build_dir(tmp), deployments_dir=deployments, fresh=True,
+            w3,
+            accounts["deployer"],
+            [addr[g] for g in GOVERNORS],
+            2,
+            network=network,
+            build_dir=core_build_dir(tmp),
+            deployments_dir=deployments,
+            fresh=True,
         )
         consortium = deployer.contract_at(w3, manifest, "Consortium", deployments)
         govs = [accounts[g] for g in GOVERNORS]
         for i, d in enumerate(DEPARTMENTS):
             deployer.run_council(
-                w3, consortium, govs,
+                w3,
+                consortium,
+                govs,
                 lambda c, d=d, i=i: c.functions.proposeAdmitDepartment(
                     addr[d], f"DEPT{i}".encode().ljust(32, b"\0"), d, b"110000".ljust(32, b"\0")
                 ),
             )
         deployer.run_council(w3, consortium, govs, lambda c: c.functions.proposeAppointAuditor(addr["auditor"]))
         settings = Settings(
-            env="development", rpc_url=proxy.url, network=network, data_dir=tmp / "data",
-            database_url=database_url or f"sqlite:///{tmp / 'data' / 'govchain.db'}", deployments_dir=deployments,
-            keystore_secret=SECRET, subject_secret=f"{network}-subject-secret",
-            receipt_timeout_s=15, poll_interval_s=0.02,
+            env="development",
+            rpc_url=proxy.url,
+            network=network,
+            data_dir=tmp / "data",
+            database_url=database_url or f"sqlite:///{tmp / 'data' / 'govchain.db'}",
+            deployments_dir=deployments,
+            keystore_secret=SECRET,
+            subject_secret=f"{network}-subject-secret",
+            receipt_timeout_s=15,
+            poll_interval_s=0.02,
         )
         ctx = AppContext.from_settings(settings)
         tokens = {n: ctx.tokens.issue("department", addr[n], n) for n in DEPARTMENTS}

@@ -21,13 +21,13 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from api_testkit import Anvil, RpcProxy, core_build_dir  # noqa: E402
+from api_testkit import Anvil, RpcProxy, core_build_dir
 
-from backend.ops import deployer  # noqa: E402
-from backend.api.main import create_app  # noqa: E402
-from backend.core.config import Settings  # noqa: E402
-from backend.composition import AppContext  # noqa: E402
-from backend.core.keystore import Keystore  # noqa: E402
+from backend.api.main import create_app
+from backend.composition import AppContext
+from backend.core.config import Settings
+from backend.core.keystore import Keystore
+from backend.ops import deployer
 
 DEV_FUNDER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # anvil's public dev key 0
 SECRET = "api-test-secret"
@@ -85,8 +85,13 @@ class System:
 
     def request(self, resource_id: int, who: str = "dept-b", max_uses: int = 10, **extra: Any) -> dict:
         body = {
-            "resource_id": resource_id, "purpose_code": 101, "legal_basis": "Regulation 7 (test)",
-            "fields": ["name", "status"], "duration_s": 3600, "max_uses": max_uses, **extra,
+            "resource_id": resource_id,
+            "purpose_code": 101,
+            "legal_basis": "Regulation 7 (test)",
+            "fields": ["name", "status"],
+            "duration_s": 3600,
+            "max_uses": max_uses,
+            **extra,
         }
         r = self.http.post("/requests", json=body, headers=self.h(who))
         assert r.status_code == 201, r.text
@@ -97,7 +102,9 @@ class System:
         assert r.status_code == 200, r.text
         return r.json()
 
-    def granted(self, owner: str = "dept-a", grantee: str = "dept-b", max_uses: int = 10, **reg: Any) -> tuple[dict, dict]:
+    def granted(
+        self, owner: str = "dept-a", grantee: str = "dept-b", max_uses: int = 10, **reg: Any
+    ) -> tuple[dict, dict]:
         res = self.register(owner, **reg)
         req = self.request(res["resource_id"], grantee, max_uses=max_uses)
         return res, self.approve(req["request_id"], owner)
@@ -117,14 +124,22 @@ def system(tmp_path_factory) -> Iterator[System]:
         deployer.fund(w3, Account.from_key(DEV_FUNDER_KEY), addr.values(), 10**21)
         deployments = tmp / "deployments"
         manifest = deployer.deploy_system(
-            w3, accounts["deployer"], [addr[g] for g in GOVERNORS], 2,
-            network="apitest", build_dir=core_build_dir(tmp), deployments_dir=deployments, fresh=True,
+            w3,
+            accounts["deployer"],
+            [addr[g] for g in GOVERNORS],
+            2,
+            network="apitest",
+            build_dir=core_build_dir(tmp),
+            deployments_dir=deployments,
+            fresh=True,
         )
         consortium = deployer.contract_at(w3, manifest, "Consortium", deployments)
         govs = [accounts[g] for g in GOVERNORS]
         for i, d in enumerate(DEPARTMENTS):
             deployer.run_council(
-                w3, consortium, govs,
+                w3,
+                consortium,
+                govs,
                 lambda c, d=d, i=i: c.functions.proposeAdmitDepartment(
                     addr[d], f"DEPT{i}".encode().ljust(32, b"\0"), d, b"110000".ljust(32, b"\0")
                 ),
@@ -132,10 +147,16 @@ def system(tmp_path_factory) -> Iterator[System]:
         deployer.run_council(w3, consortium, govs, lambda c: c.functions.proposeAppointAuditor(addr["auditor"]))
 
         settings = Settings(
-            env="development", rpc_url=proxy.url, network="apitest", data_dir=tmp / "data",
-            database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}", deployments_dir=deployments,
-            keystore_secret=SECRET, subject_secret="api-test-subject-secret",
-            receipt_timeout_s=15, poll_interval_s=0.02,
+            env="development",
+            rpc_url=proxy.url,
+            network="apitest",
+            data_dir=tmp / "data",
+            database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}",
+            deployments_dir=deployments,
+            keystore_secret=SECRET,
+            subject_secret="api-test-subject-secret",
+            receipt_timeout_s=15,
+            poll_interval_s=0.02,
         )
         ctx = AppContext.from_settings(settings)
         tokens = {n: ctx.tokens.issue("department", addr[n], n) for n in DEPARTMENTS}

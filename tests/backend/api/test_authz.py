@@ -31,12 +31,19 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from authz_world import (  # noqa: E402
-    GOVERNOR, KINDS, STRANGER, Objects, public_routes, request_for, setup_objects, spec_routes,
+from authz_world import (
+    GOVERNOR,
+    KINDS,
+    STRANGER,
+    Objects,
+    public_routes,
+    request_for,
+    setup_objects,
+    spec_routes,
 )
-from cases_testkit import World, boot, demo_tokens  # noqa: E402  (authz_world puts cases/ on sys.path)
+from cases_testkit import World, boot, demo_tokens
 
-from backend.api.main import create_app  # noqa: E402
+from backend.api.main import create_app
 
 D, G, A, C = "department", "governor", "auditor", "citizen"
 READERS = {D, G, A}
@@ -168,8 +175,7 @@ ALLOWED_WRITE: dict[str, tuple[int, str | None]] = {
     "POST /audit/resources/{resource_id}/integrity": (200, None),
 }
 
-PUBLIC = ["GET /healthz", "GET /public/certificates/{document_hash}", "GET /readyz",
-          "POST /public/certificates/verify"]
+PUBLIC = ["GET /healthz", "GET /public/certificates/{document_hash}", "GET /readyz", "POST /public/certificates/verify"]
 
 SPEC_ROUTES = spec_routes(create_app(MagicMock()))  # collection time: the spec needs no running system
 
@@ -188,8 +194,13 @@ def platform(tmp_path_factory) -> Iterator[tuple[World, Objects]]:
 
 
 def _headers(w: World, o: Objects, kind: str, officer: bool) -> dict[str, str]:
-    token = {D: w.tokens[STRANGER], G: w.tokens[GOVERNOR], A: w.tokens["auditor"], C: o.citizen_token,
-             "bad_token": "gct_not-a-real-token"}.get(kind)
+    token = {
+        D: w.tokens[STRANGER],
+        G: w.tokens[GOVERNOR],
+        A: w.tokens["auditor"],
+        C: o.citizen_token,
+        "bad_token": "gct_not-a-real-token",
+    }.get(kind)
     h = {"Idempotency-Key": f"authz-{kind}"}
     if token is not None:
         h["Authorization"] = f"Bearer {token}"
@@ -214,8 +225,10 @@ def test_table_covers_exactly_the_spec(platform):
     w, _o = platform
     live = spec_routes(w.http.app)
     assert live == SPEC_ROUTES
-    assert sorted(ALLOWED) == live, {"not in the table": sorted(set(live) - set(ALLOWED)),
-                                     "not in the spec": sorted(set(ALLOWED) - set(live))}
+    assert sorted(ALLOWED) == live, {
+        "not in the table": sorted(set(live) - set(ALLOWED)),
+        "not in the spec": sorted(set(ALLOWED) - set(live)),
+    }
     assert {r for r, _k in REFUSED} | {r for r, _k in ALLOWED_READ} | set(ALLOWED_WRITE) <= set(live)
     # everything else is public on purpose (and answers without a token)
     assert public_routes(w.http.app) == PUBLIC
@@ -302,9 +315,15 @@ ID_ROUTES = [r for r in SPEC_ROUTES if "{" in r and ALLOWED.get(r)]
 def test_unknown_id(platform, route: str) -> None:
     w, o = platform
     assert route in UNKNOWN, f"{route}: what an unknown id answers is not in the table"
-    ids = {k: 999999 for k in o.ids} | {
-        "type_code": "NO_SUCH_TYPE", "department": "0x" + "12" * 20, "address": "0x" + "12" * 20,
-        "key": "no-such-key", "step_index": 0, "use_index": 1, "cert_hash": o.ids["cert_hash"]}
+    ids = dict.fromkeys(o.ids, 999999) | {
+        "type_code": "NO_SUCH_TYPE",
+        "department": "0x" + "12" * 20,
+        "address": "0x" + "12" * 20,
+        "key": "no-such-key",
+        "step_index": 0,
+        "use_index": 1,
+        "cert_hash": o.ids["cert_hash"],
+    }
     kind = sorted(ALLOWED[route])[0]
     r = w.http.request(**request_for(route, ids), headers=_headers(w, o, kind, officer=True))
     assert (r.status_code, _error(r)) == UNKNOWN[route], r.text
@@ -319,15 +338,18 @@ def test_revoked_token_is_401(system):
     assert system.http.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 401
 
 
-@pytest.mark.parametrize("method,path,body,error", [
-    ("GET", "/resources/999999", None, "DataCatalogUnknownResource"),
-    ("POST", "/resources/999999/versions", {"record": 1}, "DataCatalogUnknownResource"),
-    ("GET", "/grants/999999/data", None, "UsageRightsUnknownGrant"),
-    ("POST", "/grants/999999/revoke", {"reason": "x"}, "UsageRightsUnknownGrant"),
-    ("POST", "/requests/999999/approve", {"reason": "x"}, "UsageRightsUnknownRequest"),
-    ("POST", "/incidents/999999/response", {"response": "x"}, "AccountabilityUnknownIncident"),
-    ("GET", "/incidents/999999", None, "AccountabilityUnknownIncident"),
-])
+@pytest.mark.parametrize(
+    "method,path,body,error",
+    [
+        ("GET", "/resources/999999", None, "DataCatalogUnknownResource"),
+        ("POST", "/resources/999999/versions", {"record": 1}, "DataCatalogUnknownResource"),
+        ("GET", "/grants/999999/data", None, "UsageRightsUnknownGrant"),
+        ("POST", "/grants/999999/revoke", {"reason": "x"}, "UsageRightsUnknownGrant"),
+        ("POST", "/requests/999999/approve", {"reason": "x"}, "UsageRightsUnknownRequest"),
+        ("POST", "/incidents/999999/response", {"response": "x"}, "AccountabilityUnknownIncident"),
+        ("GET", "/incidents/999999", None, "AccountabilityUnknownIncident"),
+    ],
+)
 def test_unknown_ids_are_404_with_contract_error(system, method, path, body, error):
     r = system.http.request(method, path, json=body, headers=system.h("dept-a"))
     assert r.status_code == 404, r.text

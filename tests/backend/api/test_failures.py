@@ -31,8 +31,14 @@ def test_fetch_with_node_down_is_503_and_releases_nothing(node_ok):
     assert "s3cr3t-value" not in r.text
     # writes answer 503 too; the liveness endpoint stays up
     assert s.http.post(f"/grants/{gid}/uses", json={}, headers=s.h("dept-b")).status_code == 503
-    assert s.http.post("/resources", json={"classification": "PUBLIC", "record": 1, "schema_hash": "0x" + "33" * 32},
-                       headers=s.h("dept-a")).status_code == 503
+    assert (
+        s.http.post(
+            "/resources",
+            json={"classification": "PUBLIC", "record": 1, "schema_hash": "0x" + "33" * 32},
+            headers=s.h("dept-a"),
+        ).status_code
+        == 503
+    )
     assert s.http.get("/healthz").status_code == 200
     s.proxy.down = False
     assert len(s.events("UsageRights", "UseRecorded", grantId=gid)) == before
@@ -65,7 +71,11 @@ def test_chain_write_failing_midway_releases_nothing_and_loses_nothing(node_ok):
 
 # -- tampering ---------------------------------------------------------------------------------------
 def _tamper_incidents(s, resource_id):
-    return [e for e in s.events("Accountability", "IncidentFiled") if e["subjectId"] == resource_id and e["incidentType"] == 3]
+    return [
+        e
+        for e in s.events("Accountability", "IncidentFiled")
+        if e["subjectId"] == resource_id and e["incidentType"] == 3
+    ]
 
 
 def test_flipped_byte_in_stored_file_is_409_and_files_tamper_incident(system):
@@ -93,8 +103,9 @@ def test_edited_database_row_is_409_and_files_tamper_incident(system):
     s = system
     res, appr = s.granted("dept-a", "dept-b")
     with s.ctx.engine.begin() as conn:
-        n = conn.execute(text("UPDATE documents SET media_type = 'text/plain' WHERE content_hash = :h"),
-                         {"h": res["content_hash"]}).rowcount
+        n = conn.execute(
+            text("UPDATE documents SET media_type = 'text/plain' WHERE content_hash = :h"), {"h": res["content_hash"]}
+        ).rowcount
     assert n == 1
     r = s.http.get(f"/grants/{appr['grant_id']}/data", headers=s.h("dept-b"))
     assert r.status_code == 409 and r.json()["error"] == "TamperDetected"
@@ -109,8 +120,11 @@ def test_same_key_twice_gives_one_event_and_same_body(system):
     r1 = s.http.post("/resources", json=body, headers=s.h("dept-a", key=key))
     r2 = s.http.post("/resources", json=body, headers=s.h("dept-a", key=key))
     assert r1.status_code == r2.status_code == 201 and r1.json() == r2.json()
-    ev = [e for e in s.events("DataCatalog", "ResourceRegistered", owner=s.addr["dept-a"])
-          if "0x" + e["contentHash"].hex() == r1.json()["content_hash"]]
+    ev = [
+        e
+        for e in s.events("DataCatalog", "ResourceRegistered", owner=s.addr["dept-a"])
+        if "0x" + e["contentHash"].hex() == r1.json()["content_hash"]
+    ]
     assert len(ev) == 1
     # the same key for a different request is refused
     r3 = s.http.post("/resources", json={**body, "record": {"k": "other"}}, headers=s.h("dept-a", key=key))
@@ -174,12 +188,33 @@ def test_state_and_input_reverts(system):
     res = s.register("dept-a")
     rid = res["resource_id"]
     # own resource
-    r = s.http.post("/requests", json={"resource_id": rid, "purpose_code": 1, "legal_basis": "x", "fields": ["a"],
-                                       "duration_s": 60, "max_uses": 1}, headers=s.h("dept-a"))
+    r = s.http.post(
+        "/requests",
+        json={
+            "resource_id": rid,
+            "purpose_code": 1,
+            "legal_basis": "x",
+            "fields": ["a"],
+            "duration_s": 60,
+            "max_uses": 1,
+        },
+        headers=s.h("dept-a"),
+    )
     assert r.status_code == 409 and r.json()["error"] == "UsageRightsOwnUse"
     # deadline in the past → the contract's Invalid… error → 422
-    r = s.http.post("/requests", json={"resource_id": rid, "purpose_code": 1, "legal_basis": "x", "fields": ["a"],
-                                       "duration_s": 60, "max_uses": 1, "approval_deadline": 1000}, headers=s.h("dept-b"))
+    r = s.http.post(
+        "/requests",
+        json={
+            "resource_id": rid,
+            "purpose_code": 1,
+            "legal_basis": "x",
+            "fields": ["a"],
+            "duration_s": 60,
+            "max_uses": 1,
+            "approval_deadline": 1000,
+        },
+        headers=s.h("dept-b"),
+    )
     assert r.status_code == 422 and r.json()["error"] == "UsageRightsInvalidDeadline"
     # deciding twice
     req = s.request(rid, "dept-b")
@@ -197,18 +232,30 @@ def test_state_and_input_reverts(system):
 def test_malformed_input_is_422(system):
     s = system
     h = s.h("dept-a")
-    assert s.http.post("/resources", json={"classification": "TOP", "record": 1}, headers=h).json()["error"] == "ValidationError"
+    assert (
+        s.http.post("/resources", json={"classification": "TOP", "record": 1}, headers=h).json()["error"]
+        == "ValidationError"
+    )
     r = s.http.post("/resources", json={"classification": "PUBLIC", "record": 1}, headers=h)
     assert r.status_code == 422 and r.json()["args"]["field"] == "schema"
-    r = s.http.post("/resources", json={"classification": "PUBLIC", "record": 1, "schema_hash": "0x" + "55" * 32},
-                    headers=s.h("dept-a", officer=None))
+    r = s.http.post(
+        "/resources",
+        json={"classification": "PUBLIC", "record": 1, "schema_hash": "0x" + "55" * 32},
+        headers=s.h("dept-a", officer=None),
+    )
     assert r.status_code == 422 and r.json()["args"]["field"] == "X-Officer-Id"
     assert s.http.get("/grants/0", headers=h).status_code == 422
     assert s.http.get("/grants/abc", headers=h).status_code == 422
     assert s.http.get(f"/grants/{2**256}", headers=h).status_code == 422
-    assert s.http.post("/resources", content=b"{not json", headers={**h, "Content-Type": "application/json"}).status_code == 422
-    r = s.http.post("/resources", json={"classification": "PUBLIC", "record": 1, "schema_hash": "0x" + "55" * 32},
-                    headers=s.h("dept-a", key="bad key with spaces"))
+    assert (
+        s.http.post("/resources", content=b"{not json", headers={**h, "Content-Type": "application/json"}).status_code
+        == 422
+    )
+    r = s.http.post(
+        "/resources",
+        json={"classification": "PUBLIC", "record": 1, "schema_hash": "0x" + "55" * 32},
+        headers=s.h("dept-a", key="bad key with spaces"),
+    )
     assert r.status_code == 422 and r.json()["args"]["field"] == "Idempotency-Key"
     r = s.http.get("/grants/1/data", headers=s.h("dept-b", **{"X-Data-Subject": "no-colon"}))
     assert r.status_code == 422

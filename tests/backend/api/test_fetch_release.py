@@ -7,8 +7,8 @@ import uuid
 
 from sqlalchemy import delete
 
-from backend.ops import deployer
 from backend.chain.outbox import OutboxFetch
+from backend.ops import deployer
 from backend.store.models import DocumentKey
 
 GOVERNORS = ("gov-1", "gov-2", "gov-3")
@@ -58,14 +58,18 @@ def test_fetch_replay_with_another_version_is_409_and_releases_nothing(system):
     key2 = uuid.uuid4().hex
     latest = s.http.get(f"/grants/{gid}/data", headers=s.h("dept-b", key=key2))
     assert latest.status_code == 200 and latest.json()["record"] == {"v": "second-version"}
-    assert s.http.post(f"/resources/{rid}/versions", json={"record": {"v": "third"}},
-                       headers=s.h("dept-a")).status_code == 201
+    assert (
+        s.http.post(f"/resources/{rid}/versions", json={"record": {"v": "third"}}, headers=s.h("dept-a")).status_code
+        == 201
+    )
     replay = s.http.get(f"/grants/{gid}/data", headers=s.h("dept-b", key=key2))
     assert replay.status_code == 200 and replay.json()["record"] == {"v": "second-version"}
     assert s.http.get(f"/grants/{gid}/data?version=3", headers=s.h("dept-b", key=key2)).status_code == 409
     assert _uses(s, gid) == 2
     with s.ctx.sessions() as db:
-        bound = db.query(OutboxFetch).filter_by(signer=s.addr["dept-b"], idempotency_key=f"grants.{gid}.fetch:{key}").one()
+        bound = (
+            db.query(OutboxFetch).filter_by(signer=s.addr["dept-b"], idempotency_key=f"grants.{gid}.fetch:{key}").one()
+        )
     assert (bound.version, bound.content_hash) == (1, res["content_hash"])
 
 

@@ -16,7 +16,9 @@ def test_healthz_needs_no_auth(system):
 
 def test_register_anchors_hash_and_stores_encrypted(system):
     record = {"id": "R-1", "name": "李四", "married_to": "王五"}
-    res = system.register("dept-a", record=record, data_subject={"id_type": "resident_id", "id_value": "1101 0519-9001 01234x"})
+    res = system.register(
+        "dept-a", record=record, data_subject={"id_type": "resident_id", "id_value": "1101 0519-9001 01234x"}
+    )
     expected_hash = "0x" + keccak(canonical_json(record)).hex()
     assert res["content_hash"] == expected_hash
     assert res["owner"] == system.addr["dept-a"] and res["version"] == 1 and res["classification"] == "INTERNAL"
@@ -67,7 +69,8 @@ def test_upload_file_register_and_version(system):
     assert res["content_hash"] == "0x" + keccak(data).hex() and res["media_type"] == "application/pdf"
     r = system.http.post(
         f"/resources/{res['resource_id']}/versions/upload",
-        files={"file": ("deed2.pdf", data + b"v2", "application/pdf")}, headers=system.h("dept-a"),
+        files={"file": ("deed2.pdf", data + b"v2", "application/pdf")},
+        headers=system.h("dept-a"),
     )
     assert r.status_code == 201 and r.json()["version"] == 2
     got = system.http.get(f"/resources/{res['resource_id']}/content?version=1", headers=system.h("dept-a")).json()
@@ -140,7 +143,9 @@ def test_request_approve_fetch_use_revoke(system):
 def test_deny_request(system):
     res = system.register("dept-a")
     req = system.request(res["resource_id"], "dept-c")
-    r = system.http.post(f"/requests/{req['request_id']}/deny", json={"reason": "no legal basis"}, headers=system.h("dept-a"))
+    r = system.http.post(
+        f"/requests/{req['request_id']}/deny", json={"reason": "no legal basis"}, headers=system.h("dept-a")
+    )
     assert r.status_code == 200 and r.json()["status"] == "Denied"
     assert len(system.events("UsageRights", "RequestDenied", requestId=req["request_id"])) == 1
     got = system.http.get(f"/requests/{req['request_id']}", headers=system.h("dept-c")).json()
@@ -151,8 +156,9 @@ def test_sensitive_grant_goes_through_council_and_fetch_wraps_keys(system):
     res, appr = system.granted("dept-a", "dept-c", classification="SENSITIVE")
     assert appr["status"] == "OwnerApproved" and appr["grant_id"] is None and appr["council_required"]
     rq = appr["request_id"]
-    r = system.http.post(f"/council/requests/{rq}/proposals", json={"justification": "public interest"},
-                         headers=system.h("gov-1"))
+    r = system.http.post(
+        f"/council/requests/{rq}/proposals", json={"justification": "public interest"}, headers=system.h("gov-1")
+    )
     assert r.status_code == 201, r.text
     pid = r.json()["proposal_id"]
     pending = system.http.get("/council/proposals", headers=system.h("gov-2")).json()
@@ -170,10 +176,17 @@ def test_sensitive_grant_goes_through_council_and_fetch_wraps_keys(system):
 def test_incident_file_respond_list(system):
     res, appr = system.granted("dept-a", "dept-b")
     gid = appr["grant_id"]
-    r = system.http.post("/incidents", json={
-        "incident_type": "DATA_ERROR", "subject_kind": "RESOURCE_VERSION", "subject_id": res["resource_id"],
-        "use_index": 1, "evidence": "birth date wrong in record P-1",
-    }, headers=system.h("dept-b"))
+    r = system.http.post(
+        "/incidents",
+        json={
+            "incident_type": "DATA_ERROR",
+            "subject_kind": "RESOURCE_VERSION",
+            "subject_id": res["resource_id"],
+            "use_index": 1,
+            "evidence": "birth date wrong in record P-1",
+        },
+        headers=system.h("dept-b"),
+    )
     assert r.status_code == 201, r.text
     inc = r.json()
     assert inc["responsible"] == system.addr["dept-a"] and inc["reporter"] == system.addr["dept-b"]
@@ -185,21 +198,36 @@ def test_incident_file_respond_list(system):
     filed = system.http.get("/incidents?role=filer", headers=system.h("dept-b")).json()
     assert inc["incident_id"] in [i["incident_id"] for i in filed["items"]]
 
-    r = system.http.post(f"/incidents/{inc['incident_id']}/response", json={"response": "corrected in v2"},
-                         headers=system.h("dept-a"))
+    r = system.http.post(
+        f"/incidents/{inc['incident_id']}/response", json={"response": "corrected in v2"}, headers=system.h("dept-a")
+    )
     assert r.status_code == 200 and r.json()["status"] == "Responded"
     assert len(system.events("Accountability", "IncidentResponded", incidentId=inc["incident_id"])) == 1
     got = system.http.get(f"/incidents/{inc['incident_id']}", headers=system.h("auditor")).json()
     assert got["status"] == "Responded"
 
     # the owner reports a leak by the grantee; the auditor may file too
-    r = system.http.post("/incidents", json={
-        "incident_type": "LEAK", "subject_kind": "GRANT", "subject_id": gid, "evidence": "seen on a forum",
-    }, headers=system.h("dept-a"))
+    r = system.http.post(
+        "/incidents",
+        json={
+            "incident_type": "LEAK",
+            "subject_kind": "GRANT",
+            "subject_id": gid,
+            "evidence": "seen on a forum",
+        },
+        headers=system.h("dept-a"),
+    )
     assert r.status_code == 201 and r.json()["responsible"] == system.addr["dept-b"]
-    r = system.http.post("/incidents", json={
-        "incident_type": "UNAUTHORIZED_USE", "subject_kind": "GRANT", "subject_id": gid, "evidence": "audit finding",
-    }, headers=system.h("auditor"))
+    r = system.http.post(
+        "/incidents",
+        json={
+            "incident_type": "UNAUTHORIZED_USE",
+            "subject_kind": "GRANT",
+            "subject_id": gid,
+            "evidence": "audit finding",
+        },
+        headers=system.h("auditor"),
+    )
     assert r.status_code == 201 and r.json()["reporter"] == system.addr["auditor"]
 
 

@@ -13,7 +13,6 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-
 from api_world import System, build_system
 
 DURATION_S = 600
@@ -59,16 +58,24 @@ def expired(system: System) -> dict:
 
     head = _advance(s, DURATION_S + 60)
     assert head > expires_at
-    return {"gid": gid, "expires_at": expires_at, "fetch_key": fetch_key, "first": first.json(),
-            "use_key": use_key, "used": used.json()}
+    return {
+        "gid": gid,
+        "expires_at": expires_at,
+        "fetch_key": fetch_key,
+        "first": first.json(),
+        "use_key": use_key,
+        "used": used.json(),
+    }
 
 
 def test_fetch_after_expiry_is_409_grant_expired_and_releases_nothing(system, expired):
     s, gid = system, expired["gid"]
     r = s.http.get(f"/grants/{gid}/data", headers=s.h("dept-b"))
     assert r.status_code == 409, r.text
-    assert r.json() == {"error": "UsageRightsGrantExpired",
-                        "args": {"grantId": gid, "expiresAt": expired["expires_at"]}}
+    assert r.json() == {
+        "error": "UsageRightsGrantExpired",
+        "args": {"grantId": gid, "expiresAt": expired["expires_at"]},
+    }
     assert SECRET_VALUE not in r.text
     assert _uses(s, gid) == 2
 
@@ -77,8 +84,10 @@ def test_record_use_after_expiry_is_409_grant_expired(system, expired):
     s, gid = system, expired["gid"]
     r = s.http.post(f"/grants/{gid}/uses", json={}, headers=s.h("dept-b"))
     assert r.status_code == 409, r.text
-    assert r.json() == {"error": "UsageRightsGrantExpired",
-                        "args": {"grantId": gid, "expiresAt": expired["expires_at"]}}
+    assert r.json() == {
+        "error": "UsageRightsGrantExpired",
+        "args": {"grantId": gid, "expiresAt": expired["expires_at"]},
+    }
     assert _uses(s, gid) == 2
 
 
@@ -105,6 +114,8 @@ def test_replayed_fetch_key_after_expiry_is_refused(system, expired):
     r = s.http.get(f"/grants/{gid}/data", headers=s.h("dept-b", key=expired["fetch_key"]))
     assert SECRET_VALUE not in r.text
     assert r.status_code == 409, r.text
-    assert r.json() == {"error": "UsageRightsGrantExpired",
-                        "args": {"grantId": gid, "expiresAt": expired["expires_at"]}}
+    assert r.json() == {
+        "error": "UsageRightsGrantExpired",
+        "args": {"grantId": gid, "expiresAt": expired["expires_at"]},
+    }
     assert _uses(s, gid) == 2

@@ -21,9 +21,18 @@ def test_a_write_then_an_immediate_list_sees_it(system):
     assert res["resource_id"] in [i["resource_id"] for i in page["items"]]
     assert page["indexed_to_block"] >= res["block_number"]
 
-    r = system.http.post("/requests", json={"resource_id": res["resource_id"], "purpose_code": 7,
-                                            "legal_basis": "read-your-write test", "fields": ["x"],
-                                            "duration_s": 3600, "max_uses": 2}, headers=system.h("dept-b"))
+    r = system.http.post(
+        "/requests",
+        json={
+            "resource_id": res["resource_id"],
+            "purpose_code": 7,
+            "legal_basis": "read-your-write test",
+            "fields": ["x"],
+            "duration_s": 3600,
+            "max_uses": 2,
+        },
+        headers=system.h("dept-b"),
+    )
     assert r.status_code == 201, r.text
     req = r.json()
     out = system.http.get("/requests", params={"direction": "outgoing"}, headers=system.h("dept-b")).json()

@@ -45,10 +45,13 @@ def chain_events(system, to_block: int) -> list[dict[str, Any]]:
     for name in CORE:
         c = system.contract(name)
         by_addr[c.address.lower()] = (name, c)
-    logs = system.w3.eth.get_logs({
-        "fromBlock": int(system.manifest["deploy_block"]), "toBlock": to_block,
-        "address": [c.address for _n, c in by_addr.values()],
-    })
+    logs = system.w3.eth.get_logs(
+        {
+            "fromBlock": int(system.manifest["deploy_block"]),
+            "toBlock": to_block,
+            "address": [c.address for _n, c in by_addr.values()],
+        }
+    )
     out = []
     times: dict[int, int] = {}
     for log in logs:
@@ -67,16 +70,18 @@ def chain_events(system, to_block: int) -> list[dict[str, Any]]:
         bn = int(log["blockNumber"])
         if bn not in times:
             times[bn] = int(system.w3.eth.get_block(bn)["timestamp"])
-        out.append({
-            "block_number": bn,
-            "block_time": times[bn],
-            "tx_hash": "0x" + bytes(log["transactionHash"]).hex(),
-            "log_index": int(log["logIndex"]),
-            "contract": name,
-            "address": Web3.to_checksum_address(log["address"]),
-            "event": ev["event"],
-            "args": {i["name"]: _norm(i, ev["args"][i["name"]]) for i in inputs},
-        })
+        out.append(
+            {
+                "block_number": bn,
+                "block_time": times[bn],
+                "tx_hash": "0x" + bytes(log["transactionHash"]).hex(),
+                "log_index": int(log["logIndex"]),
+                "contract": name,
+                "address": Web3.to_checksum_address(log["address"]),
+                "event": ev["event"],
+                "args": {i["name"]: _norm(i, ev["args"][i["name"]]) for i in inputs},
+            }
+        )
     return out
 
 

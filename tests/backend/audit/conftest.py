@@ -22,7 +22,7 @@ _api = importlib.util.module_from_spec(_spec)
 sys.modules[_spec.name] = _api
 _spec.loader.exec_module(_api)
 
-system = _api.system  # noqa: F811 - re-exported fixtures
+system = _api.system
 node_ok = _api.node_ok
 
 sys.path.insert(0, str(Path(__file__).parent))

@@ -38,8 +38,9 @@ def _flip_byte(s, content_hash):
 def _two_versions(s):
     res = s.register("dept-a", record={"deed": uuid.uuid4().hex})
     rid = res["resource_id"]
-    r = s.http.post(f"/resources/{rid}/versions", json={"record": {"deed": uuid.uuid4().hex, "v": 2}},
-                    headers=s.h("dept-a"))
+    r = s.http.post(
+        f"/resources/{rid}/versions", json={"record": {"deed": uuid.uuid4().hex, "v": 2}}, headers=s.h("dept-a")
+    )
     assert r.status_code == 201, r.text
     return rid, res["content_hash"], r.json()["content_hash"]
 
@@ -72,7 +73,9 @@ def test_untouched_resource_passes(audit):
     rep = _integrity(s, rid)
     assert rep["result"] == "pass" and rep["failed_versions"] == [] and rep["owner"] == s.addr["dept-a"]
     assert [(v["version"], v["onchain_hash"], v["result"], v["status"], v["incident"]) for v in rep["versions"]] == [
-        (1, h1, "pass", "ok", None), (2, h2, "pass", "ok", None)]
+        (1, h1, "pass", "ok", None),
+        (2, h2, "pass", "ok", None),
+    ]
     assert rep["versions"][0]["actual_hash"] == h1
     # the owner may check its own resource
     assert _integrity(s, rid, "dept-a")["result"] == "pass"
@@ -105,8 +108,9 @@ def test_flipped_byte_in_stored_file_fails_and_files_one_incident(audit):
 
     # the auditor's incident list shows it, from the index
     sync(s)
-    items = s.http.get("/audit/incidents", params={"incident_type": "TAMPER", "status": "Open"},
-                       headers=s.h("auditor")).json()["items"]
+    items = s.http.get(
+        "/audit/incidents", params={"incident_type": "TAMPER", "status": "Open"}, headers=s.h("auditor")
+    ).json()["items"]
     listed = next(i for i in items if i["incident_id"] == inc["incident_id"])
     assert listed["responsible"] == s.addr["dept-a"] and listed["subject_id"] == rid and listed["use_index"] == 2
 
@@ -118,7 +122,9 @@ def test_edited_database_row_fails_and_files_incident(audit):
     rid, h = res["resource_id"], res["content_hash"]
     assert h == "0x" + keccak(canonical_json(record)).hex()
     with s.ctx.engine.begin() as conn:
-        n = conn.execute(text("UPDATE documents SET media_type = 'text/plain' WHERE content_hash = :h"), {"h": h}).rowcount
+        n = conn.execute(
+            text("UPDATE documents SET media_type = 'text/plain' WHERE content_hash = :h"), {"h": h}
+        ).rowcount
     assert n == 1
 
     rep = _integrity(s, rid)
@@ -130,7 +136,9 @@ def test_edited_database_row_fails_and_files_incident(audit):
 
     # a second, different edit (the row re-keyed under another hash) is a new finding
     with s.ctx.engine.begin() as conn:
-        conn.execute(text("UPDATE documents SET content_hash = :x WHERE content_hash = :h"), {"x": "0x" + "ab" * 32, "h": h})
+        conn.execute(
+            text("UPDATE documents SET content_hash = :x WHERE content_hash = :h"), {"x": "0x" + "ab" * 32, "h": h}
+        )
     v = _integrity(s, rid)["versions"][0]
     assert v["status"] == "tampered" and "documents row" in v["reason"]
     assert v["incident"]["status"] == "filed"

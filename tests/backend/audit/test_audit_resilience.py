@@ -16,9 +16,9 @@ from sqlalchemy import select
 from typer.testing import CliRunner
 
 from backend.core.db import make_engine, session_factory
-from backend.migrations import init_db
 from backend.indexer import chain_events as chain_events_table
 from backend.indexer.runtime import IndexerThread
+from backend.migrations import init_db
 
 
 def _wait(pred, timeout=15.0):
@@ -41,18 +41,29 @@ def test_node_down_indexed_reads_work_writes_503_follower_catches_up(audit_ok):
         s.proxy.down = True
         r = s.http.get("/audit/trail", params={"resource_id": res["resource_id"]}, headers=s.h("auditor"))
         assert r.status_code == 200 and r.json()["items"] == before["items"]
-        assert s.http.get("/audit/trail", params={"resource_id": res["resource_id"]},
-                          headers=s.h("dept-a")).status_code == 200  # ownership from the index
-        for path in ("/audit/incidents", "/audit/stats", f"/audit/departments/{s.addr['dept-a']}/record",
-                     "/audit/trail/export?format=csv"):
+        assert (
+            s.http.get("/audit/trail", params={"resource_id": res["resource_id"]}, headers=s.h("dept-a")).status_code
+            == 200
+        )  # ownership from the index
+        for path in (
+            "/audit/incidents",
+            "/audit/stats",
+            f"/audit/departments/{s.addr['dept-a']}/record",
+            "/audit/trail/export?format=csv",
+        ):
             assert s.http.get(path, headers=s.h("auditor")).status_code == 200, path
         idx = s.http.get("/audit/index", headers=s.h("auditor")).json()
         assert idx["node_reachable"] is False and idx["indexed_to_block"] >= res["block_number"]
-        r = s.http.post("/resources", json={"classification": "PUBLIC", "record": {"x": 1}, "schema_hash": "0x" + "22" * 32},
-                        headers=s.h("dept-a"))
+        r = s.http.post(
+            "/resources",
+            json={"classification": "PUBLIC", "record": {"x": 1}, "schema_hash": "0x" + "22" * 32},
+            headers=s.h("dept-a"),
+        )
         assert r.status_code == 503 and r.json()["error"] == "ChainUnavailable"
         assert s.http.get(f"/audit/resources/{res['resource_id']}/integrity", headers=s.h("auditor")).status_code == 503
-        assert s.http.post(f"/audit/resources/{res['resource_id']}/integrity", headers=s.h("auditor")).status_code == 503
+        assert (
+            s.http.post(f"/audit/resources/{res['resource_id']}/integrity", headers=s.h("auditor")).status_code == 503
+        )
         assert _wait(lambda: thread.status()["failures"] >= 2)
         assert thread.is_alive() and thread.status()["last_error"]
 
@@ -74,9 +85,15 @@ def test_indexer_killed_mid_sync_restarts_and_rows_equal_getlogs(audit, tmp_path
     head = s.w3.eth.block_number
     db = tmp_path / "crash.db"
     spec = {
-        "rpc_url": s.proxy.upstream, "database_url": f"sqlite:///{db}",
-        "start_block": int(s.manifest["deploy_block"]), "to_block": head, "chunk": 1, "progress": True,
-        "contracts": {n: {"address": c.address, "abi": c.abi} for n, c in s.ctx.manifest.contracts.items() if n in CORE},
+        "rpc_url": s.proxy.upstream,
+        "database_url": f"sqlite:///{db}",
+        "start_block": int(s.manifest["deploy_block"]),
+        "to_block": head,
+        "chunk": 1,
+        "progress": True,
+        "contracts": {
+            n: {"address": c.address, "abi": c.abi} for n, c in s.ctx.manifest.contracts.items() if n in CORE
+        },
     }
     (tmp_path / "spec.json").write_text(json.dumps(spec))
     cmd = [sys.executable, "-m", "backend.indexer", str(tmp_path / "spec.json")]
@@ -99,9 +116,14 @@ def test_indexer_killed_mid_sync_restarts_and_rows_equal_getlogs(audit, tmp_path
     init_db(engine)
     c = chain_events_table.c
     with session_factory(engine)() as sess:
-        rows = [dict(r._mapping) for r in sess.execute(
-            select(c.block_number, c.block_time, c.tx_hash, c.log_index, c.contract, c.address, c.event, c.args)
-            .order_by(c.block_number, c.log_index))]
+        rows = [
+            dict(r._mapping)
+            for r in sess.execute(
+                select(
+                    c.block_number, c.block_time, c.tx_hash, c.log_index, c.contract, c.address, c.event, c.args
+                ).order_by(c.block_number, c.log_index)
+            )
+        ]
     engine.dispose()
     for r in rows:
         r["address"] = s.w3.to_checksum_address(r["address"])
@@ -118,9 +140,15 @@ def test_cli_trail_integrity_incidents(audit, monkeypatch, tmp_path):
     from backend.cli.audit import audit_app
 
     st = s.ctx.settings
-    for k, v in {"RPC_URL": st.rpc_url, "NETWORK": st.network, "DATA_DIR": str(st.data_dir),
-                 "DATABASE_URL": st.database_url, "DEPLOYMENTS_DIR": str(st.deployments_dir),
-                 "KEYSTORE_SECRET": st.keystore_secret, "SUBJECT_SECRET": st.subject_secret}.items():
+    for k, v in {
+        "RPC_URL": st.rpc_url,
+        "NETWORK": st.network,
+        "DATA_DIR": str(st.data_dir),
+        "DATABASE_URL": st.database_url,
+        "DEPLOYMENTS_DIR": str(st.deployments_dir),
+        "KEYSTORE_SECRET": st.keystore_secret,
+        "SUBJECT_SECRET": st.subject_secret,
+    }.items():
         monkeypatch.setenv(f"GOVCHAIN_{k}", v)
     runner = CliRunner()
     # trail as JSON to stdout (index synced first) equals the API's export
@@ -131,8 +159,9 @@ def test_cli_trail_integrity_incidents(audit, monkeypatch, tmp_path):
     assert out == api and essentials(out)[0]["event"] == "ResourceRegistered"
     # csv to a file
     f = tmp_path / "t.csv"
-    r = runner.invoke(audit_app, ["trail", "--resource-id", str(res["resource_id"]), "--format", "csv",
-                                  "--out", str(f), "--no-sync"])
+    r = runner.invoke(
+        audit_app, ["trail", "--resource-id", str(res["resource_id"]), "--format", "csv", "--out", str(f), "--no-sync"]
+    )
     assert r.exit_code == 0, r.output
     assert f.read_text().splitlines()[1].split(",")[3] == res["tx_hash"]
     r = runner.invoke(audit_app, ["trail", "--resource-id", str(res["resource_id"]), "--no-sync"])

@@ -18,8 +18,9 @@ from backend.core.identity import subject_hash
 def flow(audit):
     s = audit
     person = ("resident_id", "AUDIT" + uuid.uuid4().hex[:10].upper())
-    res = s.register("dept-a", record={"name": "王五", "id": person[1]},
-                     data_subject={"id_type": person[0], "id_value": person[1]})
+    res = s.register(
+        "dept-a", record={"name": "王五", "id": person[1]}, data_subject={"id_type": person[0], "id_value": person[1]}
+    )
     rid = res["resource_id"]
     req = s.request(rid, "dept-b")
     appr = s.approve(req["request_id"], "dept-a")
@@ -30,8 +31,17 @@ def flow(audit):
     last = sync(s)
     assert last >= fetched["use"]["block_number"]
     subj = "0x" + subject_hash(s.ctx.settings.subject_secret, *person).hex()
-    return {"rid": rid, "gid": gid, "rqid": req["request_id"], "subject": subj, "fetch": fetched,
-            "register": res, "approve": appr, "last": last, "chain": chain_events(s, last)}
+    return {
+        "rid": rid,
+        "gid": gid,
+        "rqid": req["request_id"],
+        "subject": subj,
+        "fetch": fetched,
+        "register": res,
+        "approve": appr,
+        "last": last,
+        "chain": chain_events(s, last),
+    }
 
 
 def _trail(s, who="auditor", **params):
@@ -81,7 +91,7 @@ def test_filters(audit, flow):
     assert essentials(window) == [e for e in everything if e["block_time"] == used_at]
     iso = _trail(s, resource_id=rid, **{"from": window[0]["time"]})["items"]
     assert essentials(iso) == [e for e in everything if e["block_time"] >= used_at]
-    assert _trail(s, resource_id=rid, **{"to": used_at - 10**6})["items"] == []
+    assert _trail(s, resource_id=rid, to=used_at - 10**6)["items"] == []
 
     ev = _trail(s, resource_id=rid, event="UseRecorded")["items"]
     assert essentials(ev) == [e for e in everything if e["event"] == "UseRecorded"]
@@ -135,8 +145,17 @@ def test_auditor_token_cannot_write(audit, flow):
     s = audit
     writes = (
         ("/resources", {"classification": "PUBLIC", "record": {"a": 1}, "schema_hash": "0x" + "11" * 32}),
-        ("/requests", {"resource_id": flow["rid"], "purpose_code": 1, "legal_basis": "x", "fields": ["a"],
-                       "duration_s": 60, "max_uses": 1}),
+        (
+            "/requests",
+            {
+                "resource_id": flow["rid"],
+                "purpose_code": 1,
+                "legal_basis": "x",
+                "fields": ["a"],
+                "duration_s": 60,
+                "max_uses": 1,
+            },
+        ),
         (f"/requests/{flow['rqid']}/approve", {"reason": "x"}),
         (f"/grants/{flow['gid']}/revoke", {"reason": "x"}),
         (f"/grants/{flow['gid']}/uses", {}),
@@ -191,9 +210,17 @@ def test_export_csv_and_json_exact(audit, flow):
 def test_incidents_record_and_stats(audit, flow):
     s = audit
     # dept-b reports a LEAK on its own use... the grantee self-reports: responsible = dept-b
-    r = s.http.post("/incidents", json={"incident_type": "LEAK", "subject_kind": "USE", "subject_id": flow["gid"],
-                                        "use_index": 1, "evidence": "mail sent to the wrong address"},
-                    headers=s.h("dept-b"))
+    r = s.http.post(
+        "/incidents",
+        json={
+            "incident_type": "LEAK",
+            "subject_kind": "USE",
+            "subject_id": flow["gid"],
+            "use_index": 1,
+            "evidence": "mail sent to the wrong address",
+        },
+        headers=s.h("dept-b"),
+    )
     assert r.status_code == 201, r.text
     filed = r.json()
     sync(s)
@@ -204,8 +231,12 @@ def test_incidents_record_and_stats(audit, flow):
     assert mine["responsible"] == s.addr["dept-b"] == onchain[6] and mine["reporter"] == s.addr["dept-b"]
     assert mine["filed_tx"] == filed["tx_hash"] and mine["evidence_hash"] == filed["evidence_hash"]
     # departments see only incidents they filed or answer for
-    assert filed["incident_id"] not in [i["incident_id"] for i in s.http.get("/audit/incidents", headers=s.h("dept-c")).json()["items"]]
-    assert filed["incident_id"] in [i["incident_id"] for i in s.http.get("/audit/incidents", headers=s.h("dept-b")).json()["items"]]
+    assert filed["incident_id"] not in [
+        i["incident_id"] for i in s.http.get("/audit/incidents", headers=s.h("dept-c")).json()["items"]
+    ]
+    assert filed["incident_id"] in [
+        i["incident_id"] for i in s.http.get("/audit/incidents", headers=s.h("dept-b")).json()["items"]
+    ]
 
     rec = s.http.get(f"/audit/departments/{s.addr['dept-b']}/record", headers=s.h("auditor")).json()
     assert rec["name"] == "dept-b" and rec["status"] == "Active"

@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from backend.core.config import Settings  # noqa: E402
-from backend.composition import AppContext  # noqa: E402
-from backend.services.common import Actor  # noqa: E402
+from backend.composition import AppContext
+from backend.core.config import Settings
+from backend.services.common import Actor
 
 
 def main(settings_json: str, mode: str, grant_id: int, n: int) -> None:

@@ -51,8 +51,11 @@ def test_every_202_is_durable_when_answered_and_duplicates_in_one_group_are_one_
     keys += keys[:6]  # the same keys again, concurrently: they land in the same commit groups
 
     def one(key):
-        r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": key[:20]},
-                        headers=s.h("dept-b", key=key, Prefer="respond-async"))
+        r = s.http.post(
+            f"/grants/{gid}/uses",
+            json={"context_ref": key[:20]},
+            headers=s.h("dept-b", key=key, Prefer="respond-async"),
+        )
         # the answer comes only after the COMMIT: the row is there when the client sees it
         full = f"grants.{gid}.use:{key}"
         row = _rows_for(s, [full]).get(key)
@@ -101,15 +104,21 @@ def test_async_path_on_a_cached_grant_still_checks_the_grantee_and_answers_repla
     _, appr = system.granted("dept-a", "dept-b", max_uses=20)
     gid = appr["grant_id"]
     key = f"ap-{uuid.uuid4().hex}"
-    r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": "one"}, headers=s.h("dept-b", key=key, Prefer="respond-async"))
+    r = s.http.post(
+        f"/grants/{gid}/uses", json={"context_ref": "one"}, headers=s.h("dept-b", key=key, Prefer="respond-async")
+    )
     assert r.status_code in (201, 202), r.text  # the grant view is cached from here on
     r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": "x"}, headers=s.h("dept-c", Prefer="respond-async"))
     assert r.status_code == 403 and r.json()["error"] == "Forbidden", r.text
     # the same key, another use: refused; the same use again: one row, one on-chain use
-    r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": "two"}, headers=s.h("dept-b", key=key, Prefer="respond-async"))
+    r = s.http.post(
+        f"/grants/{gid}/uses", json={"context_ref": "two"}, headers=s.h("dept-b", key=key, Prefer="respond-async")
+    )
     assert r.status_code == 409 and r.json()["error"] == "IdempotencyKeyReused", r.text
     for _ in range(2):
-        r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": "one"}, headers=s.h("dept-b", key=key, Prefer="respond-async"))
+        r = s.http.post(
+            f"/grants/{gid}/uses", json={"context_ref": "one"}, headers=s.h("dept-b", key=key, Prefer="respond-async")
+        )
         assert r.status_code in (200, 201, 202), r.text
     assert len(_rows_for(s, [f"grants.{gid}.use:{key}"])) == 1
     deadline = time.monotonic() + 15

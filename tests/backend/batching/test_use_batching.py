@@ -102,8 +102,9 @@ def test_respond_async_is_202_then_status_shows_mined(system):
     s = system
     _, appr = s.granted("dept-a", "dept-b", max_uses=5)
     gid, key = appr["grant_id"], "async-" + uuid.uuid4().hex
-    r = s.http.post(f"/grants/{gid}/uses", json={"context_ref": "case-a"},
-                    headers=s.h("dept-b", key=key, Prefer="respond-async"))
+    r = s.http.post(
+        f"/grants/{gid}/uses", json={"context_ref": "case-a"}, headers=s.h("dept-b", key=key, Prefer="respond-async")
+    )
     assert r.status_code == 202, r.text
     body = r.json()
     assert body["status"] == "queued" and body["idempotency_key"] == key
@@ -161,10 +162,16 @@ def test_crash_during_batch_then_reconcile_records_each_use_exactly_once(system,
     data.mkdir()
     (data / "keystore").symlink_to(s.ctx.settings.keystore_dir, target_is_directory=True)
     cfg = {
-        "env": "development", "rpc_url": s.w3.provider.endpoint_uri, "network": "apitest",
-        "data_dir": str(data), "database_url": f"sqlite:///{data / 'child.db'}",
-        "deployments_dir": str(s.deployments), "keystore_secret": s.ctx.settings.keystore_secret,
-        "subject_secret": s.ctx.settings.subject_secret, "receipt_timeout_s": 20, "poll_interval_s": 0.005,
+        "env": "development",
+        "rpc_url": s.w3.provider.endpoint_uri,
+        "network": "apitest",
+        "data_dir": str(data),
+        "database_url": f"sqlite:///{data / 'child.db'}",
+        "deployments_dir": str(s.deployments),
+        "keystore_secret": s.ctx.settings.keystore_secret,
+        "subject_secret": s.ctx.settings.subject_secret,
+        "receipt_timeout_s": 20,
+        "poll_interval_s": 0.005,
     }
     env = {**os.environ, "CRASH_SIGNER": "dept-b"}
     cmd = [sys.executable, str(HERE / "crash_uses.py"), json.dumps(cfg)]
@@ -173,8 +180,7 @@ def test_crash_during_batch_then_reconcile_records_each_use_exactly_once(system,
     if mode == "before_broadcast":
         time.sleep(0.6)
         assert len(_uses(s, gid)) == 0  # signed and stored, never sent
-    second = subprocess.run([*cmd, "recover", str(gid), str(n)], env=env, capture_output=True, text=True,
-                            timeout=120)
+    second = subprocess.run([*cmd, "recover", str(gid), str(n)], env=env, capture_output=True, text=True, timeout=120)
     # the child signed for dept-b with its own outbox: this process re-reads dept-b's nonce
     # (one backend process per signer is the deployment assumption)
     s.ctx.client.nonces.for_address(s.addr["dept-b"]).resync()

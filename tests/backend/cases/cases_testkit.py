@@ -9,19 +9,17 @@ temporary data dir.
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
-
-from dataclasses import dataclass
-from pathlib import Path
-
 from web3 import Web3
 
+from backend.composition import AppContext
+from backend.core.config import Settings
 from backend.ops import roster
 from backend.ops.bootstrap import bootstrap
-from backend.core.config import Settings
-from backend.composition import AppContext
 from backend.ops.deployer import wait_for_node
 from backend.ops.devnet import Devnet, free_port
 
@@ -52,9 +50,16 @@ def boot(tmp: Path, network: str = "casestest") -> Platform:
     net.start(log_file=tmp / "anvil.log")
     try:
         settings = Settings(
-            env="development", rpc_url=net.rpc_url, network=network, data_dir=tmp / "data",
-            database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}", deployments_dir=tmp / "deployments",
-            keystore_secret=SECRET, subject_secret=SUBJECT_SECRET, receipt_timeout_s=20, poll_interval_s=0.02,
+            env="development",
+            rpc_url=net.rpc_url,
+            network=network,
+            data_dir=tmp / "data",
+            database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}",
+            deployments_dir=tmp / "deployments",
+            keystore_secret=SECRET,
+            subject_secret=SUBJECT_SECRET,
+            receipt_timeout_s=20,
+            poll_interval_s=0.02,
         )
         w3 = Web3(Web3.HTTPProvider(net.rpc_url))
         wait_for_node(w3)

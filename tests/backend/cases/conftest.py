@@ -15,9 +15,10 @@ from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from cases_testkit import World, boot, demo_tokens  # noqa: E402
+from cases_testkit import World, boot, demo_tokens
 
-from backend.api.main import create_app  # noqa: E402
+from backend.api.main import create_app
+
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory) -> Iterator[World]:
@@ -28,11 +29,24 @@ def world(tmp_path_factory) -> Iterator[World]:
         app = create_app(p.ctx)
         with TestClient(app, raise_server_exceptions=False) as http:
             w = World(http, p, tokens)
-            w.council("/registry/roles", {"department": p.address("dept-nr"), "role": "REGISTRAR", "enabled": True,
-                                          "justification": "NR keeps the real-estate register"})
-            w.council("/certificates/types", {"type_code": "PROPERTY_CERT", "issuer": p.address("dept-nr"),
-                                              "default_validity_s": 30 * 365 * 24 * 3600,
-                                              "justification": "property certificates are issued by NR"})
+            w.council(
+                "/registry/roles",
+                {
+                    "department": p.address("dept-nr"),
+                    "role": "REGISTRAR",
+                    "enabled": True,
+                    "justification": "NR keeps the real-estate register",
+                },
+            )
+            w.council(
+                "/certificates/types",
+                {
+                    "type_code": "PROPERTY_CERT",
+                    "issuer": p.address("dept-nr"),
+                    "default_validity_s": 30 * 365 * 24 * 3600,
+                    "justification": "property certificates are issued by NR",
+                },
+            )
             yield w
     finally:
         p.close()

@@ -12,7 +12,6 @@ import pytest
 from cases_testkit import BUYER, OTHER, SELLER, World
 from eth_utils import keccak
 
-
 TAX_PURPOSE, CA_PURPOSE = 31, 32
 TAX_LEGAL = "《契税法》第十条 / Deed Tax Law art. 10"
 CA_LEGAL = "《不动产登记暂行条例》第十六条 / Real Estate Registration Regulation art. 16"
@@ -24,14 +23,22 @@ def house(world: World) -> dict[str, Any]:
     a unit owned by SELLER with a valid PROPERTY_CERT."""
     w = world
     buyer, seller = w.subject(BUYER), w.subject(SELLER)
-    tax_res = w.register("dept-tax", {"records": [
-        {"subject_hash": buyer, "tax_clearance": "cleared", "year": 2024},
-        {"subject_hash": seller, "tax_clearance": "cleared", "year": 2024},
-    ]}, title="tax clearance")
-    ca_res = w.register("dept-ca", {"records": [{"subject_hash": buyer, "marital_status": "married"}]},
-                        title="marriage records")
+    tax_res = w.register(
+        "dept-tax",
+        {
+            "records": [
+                {"subject_hash": buyer, "tax_clearance": "cleared", "year": 2024},
+                {"subject_hash": seller, "tax_clearance": "cleared", "year": 2024},
+            ]
+        },
+        title="tax clearance",
+    )
+    ca_res = w.register(
+        "dept-ca", {"records": [{"subject_hash": buyer, "marital_status": "married"}]}, title="marriage records"
+    )
     body = {
-        "name": "二手房转移登记 / Second-hand house transfer", "kind": "house_transfer",
+        "name": "二手房转移登记 / Second-hand house transfer",
+        "kind": "house_transfer",
         "requirements": [
             {"resource_id": tax_res, "purpose_code": TAX_PURPOSE, "legal_basis": TAX_LEGAL, "label": "tax clearance"},
             {"resource_id": ca_res, "purpose_code": CA_PURPOSE, "legal_basis": CA_LEGAL, "label": "marital status"},
@@ -62,21 +69,41 @@ def house(world: World) -> dict[str, Any]:
     again = w.post(f"/services/{sid}/standing-grants", {"max_uses": 50}, "dept-tax")
     assert again["items"][0]["status"] == "exists"
     # the unit and the seller's certificate
-    unit = w.post("/registry/units", {"parcel_code": "110101-001-0042", "building_code": "B3", "unit_code": "1502",
-                                      "planned_use": 1, "area_m2": 89}, "dept-nr")
-    w.post(f"/registry/units/{unit['unit_id']}/ownership",
-           {"owner": SELLER, "evidence": "purchase contract 2015-0042", "case_ref": "first-registration-42"}, "dept-nr")
+    unit = w.post(
+        "/registry/units",
+        {"parcel_code": "110101-001-0042", "building_code": "B3", "unit_code": "1502", "planned_use": 1, "area_m2": 89},
+        "dept-nr",
+    )
+    w.post(
+        f"/registry/units/{unit['unit_id']}/ownership",
+        {"owner": SELLER, "evidence": "purchase contract 2015-0042", "case_ref": "first-registration-42"},
+        "dept-nr",
+    )
     prior_doc = b"PROPERTY_CERT seller unit 42 (2015)"
-    prior = w.post("/certificates", {"type_code": "PROPERTY_CERT", "holder": SELLER,
-                                     "document_hash": "0x" + keccak(prior_doc).hex()}, "dept-nr")
-    return {"service_id": sid, "tax_res": tax_res, "ca_res": ca_res, "unit_id": unit["unit_id"],
-            "prior_hash": prior["document_hash"], "prior_cert_id": prior["cert_id"],
-            "grants": {"tax": g_tax["items"][0]["grant_id"], "ca": g_ca["items"][0]["grant_id"]}}
+    prior = w.post(
+        "/certificates",
+        {"type_code": "PROPERTY_CERT", "holder": SELLER, "document_hash": "0x" + keccak(prior_doc).hex()},
+        "dept-nr",
+    )
+    return {
+        "service_id": sid,
+        "tax_res": tax_res,
+        "ca_res": ca_res,
+        "unit_id": unit["unit_id"],
+        "prior_hash": prior["document_hash"],
+        "prior_cert_id": prior["cert_id"],
+        "grants": {"tax": g_tax["items"][0]["grant_id"], "ca": g_ca["items"][0]["grant_id"]},
+    }
 
 
 def open_case(w: World, house: dict, person: dict = BUYER, desk: str = "dept-psb", key: str | None = None) -> dict:
-    form = {"unit_id": house["unit_id"], "prior_certificate_hash": house["prior_hash"], "price_cny": 3_200_000,
-            "buyer_name": "王芳", "seller_name": "李强"}
+    form = {
+        "unit_id": house["unit_id"],
+        "prior_certificate_hash": house["prior_hash"],
+        "price_cny": 3_200_000,
+        "buyer_name": "王芳",
+        "seller_name": "李强",
+    }
     return w.post("/cases", {"service_id": house["service_id"], "applicant": person, "form": form}, desk, key=key)
 
 
@@ -87,9 +114,15 @@ def test_service_view_shows_definition_and_standing_grants(world: World, house: 
     assert s["status"] == "Active" and s["kind"] == "house_transfer" and s["definition_verified"] is True
     assert s["lead"]["address"] == world.addr("dept-nr")
     assert [q["legal_basis"] for q in s["requirements"]] == [TAX_LEGAL, CA_LEGAL]
-    assert [q["standing_grant"]["grant_id"] for q in s["requirements"]] == [house["grants"]["tax"], house["grants"]["ca"]]
+    assert [q["standing_grant"]["grant_id"] for q in s["requirements"]] == [
+        house["grants"]["tax"],
+        house["grants"]["ca"],
+    ]
     assert [(st["stage"], st["department"]["address"]) for st in s["steps"]] == [
-        (1, world.addr("dept-tax")), (1, world.addr("dept-ca")), (2, world.addr("dept-nr"))]
+        (1, world.addr("dept-tax")),
+        (1, world.addr("dept-ca")),
+        (2, world.addr("dept-nr")),
+    ]
     listed = world.http.get("/services", headers=world.h("auditor")).json()
     assert house["service_id"] in [i["service_id"] for i in listed["items"]]
 
@@ -113,8 +146,10 @@ def test_refusals_before_evidence(world: World, house: dict) -> None:
     # approving before the evidence is attached: the contract's error, 409
     r = w.http.post(f"/cases/{cid}/steps/0/approve", json={"reason": "ok"}, headers=w.h("dept-tax"))
     assert r.status_code == 409, r.text
-    assert r.json() == {"error": "OneStopServicesEvidenceMissing",
-                        "args": {"caseId": cid, "attached": 0, "required": 2}}
+    assert r.json() == {
+        "error": "OneStopServicesEvidenceMissing",
+        "args": {"caseId": cid, "attached": 0, "required": 2},
+    }
     # a step by the wrong department: 403 with the contract's error
     r = w.http.post(f"/cases/{cid}/steps/0/approve", json={"reason": "ok"}, headers=w.h("dept-ca"))
     assert r.status_code == 403, r.text
@@ -162,8 +197,10 @@ def test_house_transfer_end_to_end(world: World, house: dict) -> None:
     ops = w.ctx.services.ops
     ops.fresh()
     for it in items:
-        uses = [e["args"] for e in ops.history("UsageRights", "UseRecorded", grantId=it["grant_id"],
-                                               useIndex=it["use_index"])]
+        uses = [
+            e["args"]
+            for e in ops.history("UsageRights", "UseRecorded", grantId=it["grant_id"], useIndex=it["use_index"])
+        ]
         assert len(uses) == 1
         assert uses[0]["subjectHash"] == w.subject(BUYER) and uses[0]["contextRef"] == case_ref
         assert uses[0]["user"] == w.addr("dept-nr")
@@ -246,11 +283,17 @@ def test_house_transfer_end_to_end(world: World, house: dict) -> None:
 def test_escalation_after_deadline(world: World, house: dict) -> None:
     w = world
     tax_res = house["tax_res"]
-    svc = w.post("/services", {
-        "name": "快速核验 / Quick check", "kind": "generic",
-        "requirements": [{"resource_id": tax_res, "purpose_code": 33, "legal_basis": "test basis"}],
-        "steps": [{"department": w.addr("dept-samr"), "stage": 1}], "step_deadline_s": 1,
-    }, "dept-samr")
+    svc = w.post(
+        "/services",
+        {
+            "name": "快速核验 / Quick check",
+            "kind": "generic",
+            "requirements": [{"resource_id": tax_res, "purpose_code": 33, "legal_basis": "test basis"}],
+            "steps": [{"department": w.addr("dept-samr"), "stage": 1}],
+            "step_deadline_s": 1,
+        },
+        "dept-samr",
+    )
     sid = svc["service_id"]
     w.council(f"/services/{sid}/activation", {"justification": "test"})
     case = w.post("/cases", {"service_id": sid, "applicant": OTHER, "form": {"q": 1}}, "dept-ca")
@@ -276,22 +319,39 @@ def test_escalation_after_deadline(world: World, house: dict) -> None:
 
 def test_sensitive_standing_grant_needs_the_council(world: World) -> None:
     w = world
-    hh = w.register("dept-psb", {"records": [{"subject_hash": w.subject(OTHER), "household": "Dongcheng 12"}]},
-                    classification="SENSITIVE", title="household registration")
-    svc = w.post("/services", {
-        "name": "营业执照变更 / Business licence change", "kind": "business_licence_change",
-        "requirements": [{"resource_id": hh, "purpose_code": 41, "legal_basis": "Company Registration Reg. art. 9"}],
-        "steps": [{"department": w.addr("dept-samr"), "stage": 1}], "step_deadline_s": 86400,
-    }, "dept-samr")
+    hh = w.register(
+        "dept-psb",
+        {"records": [{"subject_hash": w.subject(OTHER), "household": "Dongcheng 12"}]},
+        classification="SENSITIVE",
+        title="household registration",
+    )
+    svc = w.post(
+        "/services",
+        {
+            "name": "营业执照变更 / Business licence change",
+            "kind": "business_licence_change",
+            "requirements": [
+                {"resource_id": hh, "purpose_code": 41, "legal_basis": "Company Registration Reg. art. 9"}
+            ],
+            "steps": [{"department": w.addr("dept-samr"), "stage": 1}],
+            "step_deadline_s": 86400,
+        },
+        "dept-samr",
+    )
     sid = svc["service_id"]
     res = w.post(f"/services/{sid}/standing-grants", {}, "dept-psb")
     assert res["items"][0]["status"] == "council_required"
     # a department cannot propose; a governor proposes, another approves
-    r = w.http.post(f"/services/{sid}/standing-grants/proposals",
-                    json={"requirement_index": 0, "justification": "x"}, headers=w.h("dept-psb"))
+    r = w.http.post(
+        f"/services/{sid}/standing-grants/proposals",
+        json={"requirement_index": 0, "justification": "x"},
+        headers=w.h("dept-psb"),
+    )
     assert r.status_code == 403
-    prop = w.council(f"/services/{sid}/standing-grants/proposals",
-                     {"requirement_index": 0, "max_uses": 1000, "justification": "licence changes need the household"})
+    prop = w.council(
+        f"/services/{sid}/standing-grants/proposals",
+        {"requirement_index": 0, "max_uses": 1000, "justification": "licence changes need the household"},
+    )
     assert prop["unanimous"] is False
     s = w.http.get(f"/services/{sid}", headers=w.h("dept-samr")).json()
     g = s["requirements"][0]["standing_grant"]
@@ -299,27 +359,45 @@ def test_sensitive_standing_grant_needs_the_council(world: World) -> None:
     w.ctx.services.ops.fresh()
     issued = [e["args"] for e in w.ctx.services.ops.history("UsageRights", "GrantIssued", grantId=g["grant_id"])]
     assert issued[0]["issuer"] == w.ctx.manifest.contract("Consortium").address
-    r = w.http.post(f"/services/{sid}/standing-grants/proposals",
-                    json={"requirement_index": 0, "justification": "again"}, headers=w.h("gov-bdb"))
+    r = w.http.post(
+        f"/services/{sid}/standing-grants/proposals",
+        json={"requirement_index": 0, "justification": "again"},
+        headers=w.h("gov-bdb"),
+    )
     assert r.status_code == 409
 
 
 def test_register_service_refusals(world: World, house: dict) -> None:
     w = world
     # the lead's own resource needs no grant: the contract refuses it
-    r = w.http.post("/services", json={
-        "name": "x", "requirements": [{"resource_id": house["tax_res"], "purpose_code": 1, "legal_basis": "b"}],
-        "steps": [{"department": w.addr("dept-tax"), "stage": 1}], "step_deadline_s": 60,
-    }, headers=w.h("dept-tax"))
+    r = w.http.post(
+        "/services",
+        json={
+            "name": "x",
+            "requirements": [{"resource_id": house["tax_res"], "purpose_code": 1, "legal_basis": "b"}],
+            "steps": [{"department": w.addr("dept-tax"), "stage": 1}],
+            "step_deadline_s": 60,
+        },
+        headers=w.h("dept-tax"),
+    )
     assert r.status_code == 409 and r.json()["error"] == "OneStopServicesOwnResource", r.text
-    r = w.http.post("/services", json={
-        "name": "x", "steps": [{"department": w.addr("dept-tax"), "stage": 2}], "step_deadline_s": 60,
-    }, headers=w.h("dept-nr"))
+    r = w.http.post(
+        "/services",
+        json={
+            "name": "x",
+            "steps": [{"department": w.addr("dept-tax"), "stage": 2}],
+            "step_deadline_s": 60,
+        },
+        headers=w.h("dept-nr"),
+    )
     assert r.status_code == 422 and r.json()["error"] == "OneStopServicesInvalidStage", r.text
     r = w.http.post("/services", json={"name": "x", "steps": [], "step_deadline_s": 60}, headers=w.h("dept-nr"))
     assert r.status_code == 422
-    r = w.http.post("/services", json={"name": "x", "steps": [{"department": w.addr("dept-nr"), "stage": 1}],
-                                       "step_deadline_s": 60}, headers=w.h("gov-bdb"))
+    r = w.http.post(
+        "/services",
+        json={"name": "x", "steps": [{"department": w.addr("dept-nr"), "stage": 1}], "step_deadline_s": 60},
+        headers=w.h("gov-bdb"),
+    )
     assert r.status_code == 403
 
 
@@ -327,9 +405,17 @@ def test_openapi_lists_the_one_stop_endpoints(world: World) -> None:
     spec = world.http.get("/openapi.json")
     assert spec.status_code == 200
     paths = spec.json()["paths"]
-    for path in ("/services", "/services/{service_id}/activation", "/services/{service_id}/standing-grants",
-                 "/cases", "/cases/{case_id}/evidence/pull", "/cases/{case_id}/steps/{step_index}/approve",
-                 "/cases/{case_id}/finalize", "/citizens/me/cases", "/citizens/me/cases/{case_id}/certificate"):
+    for path in (
+        "/services",
+        "/services/{service_id}/activation",
+        "/services/{service_id}/standing-grants",
+        "/cases",
+        "/cases/{case_id}/evidence/pull",
+        "/cases/{case_id}/steps/{step_index}/approve",
+        "/cases/{case_id}/finalize",
+        "/citizens/me/cases",
+        "/citizens/me/cases/{case_id}/certificate",
+    ):
         assert path in paths, path
     # no token: 401 everywhere, never 500
     for path in ("/services", "/cases", "/cases/1", "/citizens/me/cases"):

@@ -41,7 +41,6 @@ def _anvil_binary() -> str:
         pytest.fail(str(exc))
 
 
-
 @dataclass
 class Anvil:
     port: int
@@ -52,10 +51,11 @@ class Anvil:
     def url(self) -> str:
         return f"http://127.0.0.1:{self.port}"
 
-    def start(self) -> "Anvil":
+    def start(self) -> Anvil:
         self.proc = subprocess.Popen(
             [_anvil_binary(), "--port", str(self.port), *self.args],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         w3 = Web3(Web3.HTTPProvider(self.url))
         deadline = time.monotonic() + 15
@@ -91,8 +91,11 @@ def deploy_probe(url: str, artifact: dict, tmp_dir: Path, *, mine: bool = False)
     deployer = Account.from_key(DEV_KEYS[0])
     factory = w3.eth.contract(abi=artifact["abi"], bytecode=artifact["bytecode"])
     tx = factory.constructor().build_transaction(
-        {"from": deployer.address, "nonce": w3.eth.get_transaction_count(deployer.address, "pending"),
-         "chainId": w3.eth.chain_id}
+        {
+            "from": deployer.address,
+            "nonce": w3.eth.get_transaction_count(deployer.address, "pending"),
+            "chainId": w3.eth.chain_id,
+        }
     )
     tx_hash = w3.eth.send_raw_transaction(deployer.sign_transaction(tx).raw_transaction)
     if mine:
@@ -101,10 +104,17 @@ def deploy_probe(url: str, artifact: dict, tmp_dir: Path, *, mine: bool = False)
     (tmp_dir / "abi").mkdir(parents=True, exist_ok=True)
     (tmp_dir / "abi" / "ChainProbe.json").write_text(json.dumps(artifact["abi"]))
     manifest = {
-        "network": "test", "chain_id": w3.eth.chain_id, "deploy_block": receipt["blockNumber"],
+        "network": "test",
+        "chain_id": w3.eth.chain_id,
+        "deploy_block": receipt["blockNumber"],
         "compiler": {"version": "0.8.37", "evm_version": "shanghai"},
-        "contracts": {"ChainProbe": {"address": receipt["contractAddress"], "abi": "abi/ChainProbe.json",
-                                     "block": receipt["blockNumber"]}},
+        "contracts": {
+            "ChainProbe": {
+                "address": receipt["contractAddress"],
+                "abi": "abi/ChainProbe.json",
+                "block": receipt["blockNumber"],
+            }
+        },
     }
     path = tmp_dir / "test.json"
     path.write_text(json.dumps(manifest))
@@ -141,5 +151,3 @@ def build_stack(url: str, manifest_path: Path, db_url: str, **settings_overrides
 
 def account(i: int):
     return Account.from_key(DEV_KEYS[i])
-
-

@@ -9,11 +9,10 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-
 from chain_testkit import PROBE_ARTIFACT, PROBE_SOURCE, ROOT, Anvil, Stack, build_stack, deploy_probe
+from postgres_testkit import DATABASES, create_database, drop_database
 
 from backend.ops.devnet import free_port
-from postgres_testkit import DATABASES, create_database, drop_database
 
 
 @pytest.fixture
@@ -44,9 +43,7 @@ def probe_artifact(tmp_path_factory) -> dict:
     if PROBE_ARTIFACT.exists():
         art = json.loads(PROBE_ARTIFACT.read_text())
         return {"abi": art["abi"], "bytecode": art["bytecode"]}
-    solc = next(
-        (p for p in (ROOT / "node_modules/solc",) if p.exists()), None
-    )
+    solc = next((p for p in (ROOT / "node_modules/solc",) if p.exists()), None)
     if solc is None or not shutil.which("node"):
         pytest.fail("no compiled ChainProbe and no solc-js to build it: run `make setup`")
     script = (
@@ -100,5 +97,3 @@ def stack_factory(request, outbox_db, tmp_path) -> Iterator[Callable[..., Stack]
         s.close()
     for db_url in databases:
         drop_database(server, db_url)
-
-

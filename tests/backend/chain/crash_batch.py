@@ -13,14 +13,14 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[3]))
 
-from eth_account import Account  # noqa: E402
+from eth_account import Account
 
-from backend.chain.client import ChainClient  # noqa: E402
-from backend.chain.manifest import load_manifest  # noqa: E402
-from backend.chain.outbox import OutboxTx  # noqa: E402
-from backend.chain.sender import TxSender  # noqa: E402
-from backend.core.config import Settings  # noqa: E402
-from backend.core.db import Base, make_engine, session_factory  # noqa: E402
+from backend.chain.client import ChainClient
+from backend.chain.manifest import load_manifest
+from backend.chain.outbox import OutboxTx
+from backend.chain.sender import TxSender
+from backend.core.config import Settings
+from backend.core.db import Base, make_engine, session_factory
 
 
 def main(url: str, manifest: str, db_url: str, key: str, n: int) -> None:

@@ -13,13 +13,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
+from chain_testkit import DEV_KEYS, account, deploy_probe, load_manifest, make_sessions
 from sqlalchemy import select
 from web3 import Web3
 
 from backend.chain.errors import ChainUnavailable, ContractRevert
 from backend.chain.outbox import OutboxTx
-
-from chain_testkit import DEV_KEYS, account, deploy_probe, load_manifest, make_sessions
 
 HERE = Path(__file__).resolve().parent
 
@@ -43,7 +42,10 @@ def test_revert_is_decoded_exactly_and_consumes_no_nonce(anvil, probe_manifest_p
     with pytest.raises(ContractRevert) as exc:
         st.sender.send(acct, "ChainProbe", "reject", [7], "rej-1")
     assert (exc.value.name, exc.value.args_dict, exc.value.http_status) == (
-        "ProbeRejected", {"code": 7, "who": acct.address}, 409)
+        "ProbeRejected",
+        {"code": 7, "who": acct.address},
+        409,
+    )
     assert rows(st) == []
     assert st.client.w3.eth.get_transaction_count(acct.address, "pending") == before
 
@@ -72,7 +74,8 @@ def test_fifty_concurrent_sends_by_one_account(anvil, probe_manifest_path, stack
     assert sorted(o.nonce for o in outcomes) == list(range(first, first + 50))
     for i, o in enumerate(outcomes):
         assert [(e["contract"], e["event"], e["args"]["tag"], e["args"]["by"]) for e in o.events] == [
-            ("ChainProbe", "Bumped", i, acct.address)]
+            ("ChainProbe", "Bumped", i, acct.address)
+        ]
     assert st.client.w3.eth.get_transaction_count(acct.address, "latest") == first + 50
     assert [(r.status, r.nonce) for r in rows(st)] == [("mined", first + i) for i in range(50)]
     assert bumped_tags(st.client.w3, st.manifest, acct.address) == Counter(range(50))
@@ -95,7 +98,12 @@ def test_same_idempotency_key_twice_has_one_effect(anvil, probe_manifest_path, s
     assert a.status == "mined"
     assert (a.tx_hash, a.nonce, a.block_number, a.events) == (b.tx_hash, b.nonce, b.block_number, b.events)
     assert (a.tx_hash, a.nonce, a.block_number, a.events, a.gas_used) == (
-        c.tx_hash, c.nonce, c.block_number, c.events, c.gas_used)
+        c.tx_hash,
+        c.nonce,
+        c.block_number,
+        c.events,
+        c.gas_used,
+    )
     assert len(rows(st)) == 1
     assert bumped_tags(st.client.w3, st.manifest, acct.address) == Counter({4242: 1})
 
@@ -131,7 +139,9 @@ def test_reverted_on_chain_is_recorded_with_decoded_error(anvil_factory, probe_a
     node = anvil_factory("--no-mining")
     manifest_path = deploy_probe(node.url, probe_artifact, tmp_path / "dep", mine=True)
     ours = stack_factory(node.url, manifest_path, receipt_timeout_s=0.2, gas_price_wei=2 * 10**9)
-    theirs = stack_factory(node.url, manifest_path, db_name="theirs.db", receipt_timeout_s=0.2, gas_price_wei=50 * 10**9)
+    theirs = stack_factory(
+        node.url, manifest_path, db_name="theirs.db", receipt_timeout_s=0.2, gas_price_wei=50 * 10**9
+    )
     acct = account(2)
     assert ours.sender.send(acct, "ChainProbe", "bumpUnlessCode", [1, 1], "will-revert").pending
     assert theirs.sender.send(account(3), "ChainProbe", "bump", [0], "goes-first").pending
@@ -143,7 +153,10 @@ def test_reverted_on_chain_is_recorded_with_decoded_error(anvil_factory, probe_a
     assert row.revert == {"error": "ProbeRejected", "args": {"code": 1, "who": acct.address}}
     again = ours.sender.send(acct, "ChainProbe", "bumpUnlessCode", [1, 1], "will-revert")
     assert (again.status, again.revert.name, again.revert.args_dict) == (
-        "reverted", "ProbeRejected", {"code": 1, "who": acct.address})
+        "reverted",
+        "ProbeRejected",
+        {"code": 1, "who": acct.address},
+    )
 
 
 def test_node_down_write_stays_queued_and_is_sent_after_restart(anvil_factory, probe_artifact, stack_factory, tmp_path):
@@ -193,8 +206,6 @@ def test_crash_at_random_points_loses_and_duplicates_nothing(anvil, probe_manife
     assert final.returncode == 0, final.stderr[-2000:]
     assert final.stdout.splitlines()[-1] == "done " + ",".join(["mined"] * n), f"seed={seed}"
 
-
-
     engine, sessions = make_sessions(db_url)
     with sessions() as s:
         stored = list(s.scalars(select(OutboxTx).order_by(OutboxTx.nonce)))
@@ -204,6 +215,6 @@ def test_crash_at_random_points_loses_and_duplicates_nothing(anvil, probe_manife
     assert [(r.nonce, r.status) for r in stored] == [(first + i, "mined") for i in range(n)], f"seed={seed}"
     addr = Web3.to_checksum_address(account(4).address)
 
-
     assert bumped_tags(Web3(Web3.HTTPProvider(anvil.url)), load_manifest(probe_manifest_path), addr) == Counter(
-        range(n)), f"seed={seed}"
+        range(n)
+    ), f"seed={seed}"

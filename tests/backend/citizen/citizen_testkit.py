@@ -17,15 +17,15 @@ from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from web3 import Web3
 
-from backend.ops import deployer
 from backend.composition import AppContext
+from backend.ops import deployer
 from backend.ops.devnet import Devnet, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS = ("Consortium", "DataCatalog", "UsageRights", "Accountability", "Certificates", "PropertyRegistry")
 
 
-def Anvil(block_time: float = 0.2) -> Devnet:  # noqa: N802 - reads like the class it returns
+def Anvil(block_time: float = 0.2) -> Devnet:
     """anvil with interval mining on a free port: the platform's own Devnet."""
     return Devnet(port=free_port(), block_time=block_time).start()
 

@@ -18,17 +18,25 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from citizen_testkit import (  # noqa: E402
-    DEPARTMENTS, DEV_FUNDER_KEY, GOVERNORS, PROPERTY_CERT, ROLES, SECRET, SUBJECT_SECRET, World,
+from citizen_testkit import (
+    DEPARTMENTS,
+    DEV_FUNDER_KEY,
+    GOVERNORS,
+    PROPERTY_CERT,
+    ROLES,
+    SECRET,
+    SUBJECT_SECRET,
     Anvil,
+    World,
     citizen_build_dir,
 )
 
-from backend.ops import deployer  # noqa: E402
-from backend.api.main import create_app  # noqa: E402
-from backend.core.config import Settings  # noqa: E402
-from backend.composition import AppContext  # noqa: E402
-from backend.core.keystore import Keystore  # noqa: E402
+from backend.api.main import create_app
+from backend.composition import AppContext
+from backend.core.config import Settings
+from backend.core.keystore import Keystore
+from backend.ops import deployer
+
 
 @pytest.fixture(scope="session")
 def world(tmp_path_factory) -> Iterator[World]:
@@ -43,15 +51,23 @@ def world(tmp_path_factory) -> Iterator[World]:
         deployer.fund(w3, Account.from_key(DEV_FUNDER_KEY), addr.values(), 10**20)
         deployments = tmp / "deployments"
         manifest = deployer.deploy_system(
-            w3, accounts["deployer"], [addr[g] for g in GOVERNORS], 2,
-            network="citizentest", build_dir=citizen_build_dir(tmp), deployments_dir=deployments, fresh=True,
+            w3,
+            accounts["deployer"],
+            [addr[g] for g in GOVERNORS],
+            2,
+            network="citizentest",
+            build_dir=citizen_build_dir(tmp),
+            deployments_dir=deployments,
+            fresh=True,
         )
         assert {"Certificates", "PropertyRegistry"} <= set(manifest["contracts"])
         consortium = deployer.contract_at(w3, manifest, "Consortium", deployments)
         govs = [accounts[g] for g in GOVERNORS]
         for i, (d, display) in enumerate(DEPARTMENTS.items()):
             deployer.run_council(
-                w3, consortium, govs,
+                w3,
+                consortium,
+                govs,
                 lambda c, d=d, i=i, display=display: c.functions.proposeAdmitDepartment(
                     addr[d], f"D{i}-{d}".encode().ljust(32, b"\0"), display, b"110000".ljust(32, b"\0")
                 ),
@@ -59,9 +75,16 @@ def world(tmp_path_factory) -> Iterator[World]:
         deployer.run_council(w3, consortium, govs, lambda c: c.functions.proposeAppointAuditor(addr["auditor"]))
 
         settings = Settings(
-            env="development", rpc_url=node.rpc_url, network="citizentest", data_dir=tmp / "data",
-            database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}", deployments_dir=deployments,
-            keystore_secret=SECRET, subject_secret=SUBJECT_SECRET, receipt_timeout_s=15, poll_interval_s=0.02,
+            env="development",
+            rpc_url=node.rpc_url,
+            network="citizentest",
+            data_dir=tmp / "data",
+            database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}",
+            deployments_dir=deployments,
+            keystore_secret=SECRET,
+            subject_secret=SUBJECT_SECRET,
+            receipt_timeout_s=15,
+            poll_interval_s=0.02,
         )
         ctx = AppContext.from_settings(settings)
         tokens = {n: ctx.tokens.issue("department", addr[n], n) for n in DEPARTMENTS}
@@ -71,11 +94,24 @@ def world(tmp_path_factory) -> Iterator[World]:
         with TestClient(app, raise_server_exceptions=False) as http:
             world = World(http, ctx, w3, tokens, addr, accounts, manifest, deployments)
             for dept, role in ROLES.items():
-                world.council("/registry/roles", {"department": addr[dept], "role": role, "enabled": True,
-                                                  "justification": f"designate {dept} as {role}"})
-            world.council("/certificates/types", {"type_code": PROPERTY_CERT, "issuer": addr["nr"],
-                                                  "default_validity_s": 10 * 365 * 24 * 3600,
-                                                  "justification": "property certificates are issued by NR"})
+                world.council(
+                    "/registry/roles",
+                    {
+                        "department": addr[dept],
+                        "role": role,
+                        "enabled": True,
+                        "justification": f"designate {dept} as {role}",
+                    },
+                )
+            world.council(
+                "/certificates/types",
+                {
+                    "type_code": PROPERTY_CERT,
+                    "issuer": addr["nr"],
+                    "default_validity_s": 10 * 365 * 24 * 3600,
+                    "justification": "property certificates are issued by NR",
+                },
+            )
             yield world
         ctx.close()
     finally:

@@ -6,9 +6,8 @@ from __future__ import annotations
 import base64
 import os
 
-from eth_utils import keccak
-
 from citizen_testkit import CITIZEN_A, CITIZEN_B, PROPERTY_CERT, World
+from eth_utils import keccak
 
 
 def _doc() -> bytes:
@@ -43,8 +42,11 @@ def test_issue_and_public_verify_without_token(world: World) -> None:
     assert cert["document_hash"] == doc_hash
     assert cert["holder_hash"] == world.subject(CITIZEN_A)
     assert cert["case_ref"] == "0x" + keccak(b"case-2024-0001").hex()
-    ev = world.contract("Certificates").events.CertificateIssued().get_logs(
-        from_block=0, argument_filters={"certId": cert["cert_id"]})
+    ev = (
+        world.contract("Certificates")
+        .events.CertificateIssued()
+        .get_logs(from_block=0, argument_filters={"certId": cert["cert_id"]})
+    )
     assert len(ev) == 1 and "0x" + ev[0]["args"]["holderHash"].hex() == world.subject(CITIZEN_A)
 
     # multipart upload, no token at all
@@ -68,8 +70,18 @@ def test_verify_unknown_and_malformed(world: World) -> None:
     r = world.http.post("/public/certificates/verify", files={"document": ("x.pdf", b"forged", "application/pdf")})
     assert r.status_code == 200 and r.json()["status"] == "unknown"
     assert world.http.post("/public/certificates/verify", json={"document_hash": "0x12"}).status_code == 422
-    assert world.http.post("/public/certificates/verify", content=b"{", headers={"content-type": "application/json"}).status_code == 422
-    assert world.http.post("/public/certificates/verify", content=b"abc", headers={"content-type": "text/plain"}).status_code == 422
+    assert (
+        world.http.post(
+            "/public/certificates/verify", content=b"{", headers={"content-type": "application/json"}
+        ).status_code
+        == 422
+    )
+    assert (
+        world.http.post(
+            "/public/certificates/verify", content=b"abc", headers={"content-type": "text/plain"}
+        ).status_code
+        == 422
+    )
     assert world.http.post("/public/certificates/verify", files={"other": ("x", b"1")}).status_code == 422
     assert world.http.get("/public/certificates/0xnothex").status_code == 422
 
@@ -77,13 +89,17 @@ def test_verify_unknown_and_malformed(world: World) -> None:
 def test_wrong_department_cannot_issue_or_revoke(world: World) -> None:
     r = _issue(world, _doc(), who="bank")
     assert r.status_code == 403, r.text
-    assert r.json() == {"error": "CertificatesNotTypeIssuer",
-                        "args": {"typeCode": "0x" + PROPERTY_CERT.encode().ljust(32, b"\0").hex(),
-                                 "account": world.addr["bank"]}}
+    assert r.json() == {
+        "error": "CertificatesNotTypeIssuer",
+        "args": {"typeCode": "0x" + PROPERTY_CERT.encode().ljust(32, b"\0").hex(), "account": world.addr["bank"]},
+    }
     cert = _issue(world, _doc()).json()
     r = world.http.post(f"/certificates/{cert['cert_id']}/revoke", json={"reason": "x"}, headers=world.h("court"))
     assert r.status_code == 403
-    assert r.json() == {"error": "CertificatesNotIssuer", "args": {"certId": cert["cert_id"], "account": world.addr["court"]}}
+    assert r.json() == {
+        "error": "CertificatesNotIssuer",
+        "args": {"certId": cert["cert_id"], "account": world.addr["court"]},
+    }
     # and the holder hash is only for the issuer / auditors
     assert world.http.get(f"/certificates/{cert['cert_id']}", headers=world.h("court")).status_code == 403
     r = world.http.get(f"/certificates/{cert['cert_id']}", headers=world.h("auditor"))
@@ -95,11 +111,15 @@ def test_wrong_department_cannot_issue_or_revoke(world: World) -> None:
 def test_revoked_certificate_verifies_revoked(world: World) -> None:
     doc = _doc()
     cert = _issue(world, doc).json()
-    r = world.http.post(f"/certificates/{cert['cert_id']}/revoke", json={"reason": "issued in error"},
-                        headers=world.h("nr"))
+    r = world.http.post(
+        f"/certificates/{cert['cert_id']}/revoke", json={"reason": "issued in error"}, headers=world.h("nr")
+    )
     assert r.status_code == 200, r.text
-    ev = world.contract("Certificates").events.CertificateRevoked().get_logs(
-        from_block=0, argument_filters={"certId": cert["cert_id"]})
+    ev = (
+        world.contract("Certificates")
+        .events.CertificateRevoked()
+        .get_logs(from_block=0, argument_filters={"certId": cert["cert_id"]})
+    )
     assert "0x" + ev[0]["args"]["reasonHash"].hex() == "0x" + keccak(b"issued in error").hex()
     v = world.http.get(f"/public/certificates/{cert['document_hash']}").json()
     assert v["status"] == "revoked" and v["revoked_at"] > 0
@@ -122,7 +142,9 @@ def test_not_yet_valid_and_expired(world: World) -> None:
     # an already-over window is refused by the contract with its arguments
     r = _issue(world, _doc(), valid_from=now - 100, valid_until=now - 50)
     assert r.status_code == 422 and r.json() == {
-        "error": "CertificatesInvalidValidity", "args": {"validFrom": now - 100, "validUntil": now - 50}}
+        "error": "CertificatesInvalidValidity",
+        "args": {"validFrom": now - 100, "validUntil": now - 50},
+    }
 
 
 def test_citizen_lists_own_certificates(world: World) -> None:

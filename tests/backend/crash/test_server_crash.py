@@ -63,8 +63,12 @@ class Write:
 
 
 def _headers(live: LiveSystem, who: str, key: str, **extra: str) -> dict[str, str]:
-    return {"Authorization": f"Bearer {live.tokens[who]}", "X-Officer-Id": "crash-officer", "Idempotency-Key": key,
-            **extra}
+    return {
+        "Authorization": f"Bearer {live.tokens[who]}",
+        "X-Officer-Id": "crash-officer",
+        "Idempotency-Key": key,
+        **extra,
+    }
 
 
 def _send(live: LiveSystem, w: Write, *, sync: bool = False, timeout: float = 20) -> None:
@@ -93,8 +97,18 @@ def _setup_grant(live: LiveSystem) -> int:
         return r.json()
 
     res = post(OWNER, "/resources", {"classification": "INTERNAL", "record": {"crash": "granted"}, "schema": SCHEMA})
-    req = post(USER, "/requests", {"resource_id": res["resource_id"], "purpose_code": 7, "legal_basis": "crash test",
-                                   "fields": ["crash"], "duration_s": 86400, "max_uses": 1000})
+    req = post(
+        USER,
+        "/requests",
+        {
+            "resource_id": res["resource_id"],
+            "purpose_code": 7,
+            "legal_basis": "crash test",
+            "fields": ["crash"],
+            "duration_s": 86400,
+            "max_uses": 1000,
+        },
+    )
     return int(post(OWNER, f"/requests/{req['request_id']}/approve", {"reason": "crash test"})["grant_id"])
 
 
@@ -102,13 +116,26 @@ def _writes(grant_id: int, run_id: str) -> list[Write]:
     out = []
     for i in range(N_USES):
         ref = "0x" + keccak(text=f"crash-use-{run_id}-{i}").hex()
-        out.append(Write(f"crash-use-{i}", f"/grants/{grant_id}/uses", {"context_ref": ref}, ref,
-                         {"Prefer": "respond-async"} if i % 2 else {}))
+        out.append(
+            Write(
+                f"crash-use-{i}",
+                f"/grants/{grant_id}/uses",
+                {"context_ref": ref},
+                ref,
+                {"Prefer": "respond-async"} if i % 2 else {},
+            )
+        )
     for i in range(N_RESOURCES):
         record = {"crash": i, "run": run_id}
         content_hash = "0x" + keccak(canonical_json(record)).hex()
-        out.append(Write(f"crash-res-{i}", "/resources", {"classification": "INTERNAL", "record": record,
-                                                          "schema": SCHEMA}, content_hash))
+        out.append(
+            Write(
+                f"crash-res-{i}",
+                "/resources",
+                {"classification": "INTERNAL", "record": record, "schema": SCHEMA},
+                content_hash,
+            )
+        )
     return out
 
 
@@ -167,7 +194,8 @@ def test_server_killed_during_writes_loses_and_duplicates_nothing(crash_system: 
         deadline = time.monotonic() + FINAL_DEADLINE_S
         while any(not w.done for w in writes):
             assert time.monotonic() < deadline, "writes without a final answer: " + "; ".join(
-                f"{w.key}: {w.answers}" for w in writes if not w.done)
+                f"{w.key}: {w.answers}" for w in writes if not w.done
+            )
             wait([pool.submit(_send, live, w, sync=True) for w in writes if not w.done], timeout=30)
             if any(not w.done for w in writes):
                 time.sleep(0.3)
@@ -177,8 +205,10 @@ def test_server_killed_during_writes_loses_and_duplicates_nothing(crash_system: 
 
         def replay(w: Write) -> None:
             r = requests.post(live.base_url + w.path, json=w.body, headers=_headers(live, USER, w.key), timeout=30)
-            replay_answers[w.key] = (r.status_code, r.json() if r.headers.get("content-type", "").startswith(
-                "application/json") else r.text)
+            replay_answers[w.key] = (
+                r.status_code,
+                r.json() if r.headers.get("content-type", "").startswith("application/json") else r.text,
+            )
 
         wait([pool.submit(replay, w) for w in writes], timeout=60)
     finally:
@@ -188,10 +218,12 @@ def test_server_killed_during_writes_loses_and_duplicates_nothing(crash_system: 
     elapsed = time.monotonic() - t0
     in_flight_kills = [k for k in kills if k["in_flight"]]
     answers = Counter(a for w in writes for a in w.answers)
-    print(f"\n{len(writes)} writes, {len(kills)} kills ({len(in_flight_kills)} with requests in flight, "
-          f"{sum(k['in_flight'] for k in kills)} requests cut), {sum(w.attempts for w in writes)} attempts, "
-          f"{done_under_fire} answered before the last kill, {live.starts} server starts, {elapsed:.1f}s; "
-          f"answers {dict(answers)}")
+    print(
+        f"\n{len(writes)} writes, {len(kills)} kills ({len(in_flight_kills)} with requests in flight, "
+        f"{sum(k['in_flight'] for k in kills)} requests cut), {sum(w.attempts for w in writes)} attempts, "
+        f"{done_under_fire} answered before the last kill, {live.starts} server starts, {elapsed:.1f}s; "
+        f"answers {dict(answers)}"
+    )
     assert len(in_flight_kills) >= 10, kills
 
     # Every write answered 201 (a valid write must not end as "failed" either).
@@ -202,8 +234,11 @@ def test_server_killed_during_writes_loses_and_duplicates_nothing(crash_system: 
 
     # -- on chain: exactly once each ---------------------------------------------------------------
     deploy_block = int(live.manifest["deploy_block"])
-    uses = live.contract("UsageRights").events.UseRecorded().get_logs(
-        from_block=deploy_block, argument_filters={"grantId": grant_id})
+    uses = (
+        live.contract("UsageRights")
+        .events.UseRecorded()
+        .get_logs(from_block=deploy_block, argument_filters={"grantId": grant_id})
+    )
     by_ref = Counter(_h(e["args"]["contextRef"]) for e in uses)
     use_writes = [w for w in writes if w.path.endswith("/uses")]
     lost = [w.key for w in use_writes if by_ref[w.expect] == 0]
@@ -214,8 +249,11 @@ def test_server_killed_during_writes_loses_and_duplicates_nothing(crash_system: 
     for w in use_writes:
         assert w.final.get("use_index") == index_of[w.expect], (w.key, w.final, index_of[w.expect])
 
-    regs = live.contract("DataCatalog").events.ResourceRegistered().get_logs(
-        from_block=deploy_block, argument_filters={"owner": live.addresses[USER]})
+    regs = (
+        live.contract("DataCatalog")
+        .events.ResourceRegistered()
+        .get_logs(from_block=deploy_block, argument_filters={"owner": live.addresses[USER]})
+    )
     by_hash = Counter(_h(e["args"]["contentHash"]) for e in regs)
     res_writes = [w for w in writes if w.path == "/resources"]
     lost = [w.key for w in res_writes if by_hash[w.expect] == 0]
@@ -241,7 +279,8 @@ def test_server_killed_during_writes_loses_and_duplicates_nothing(crash_system: 
         rows = Counter(dict(db.execute("SELECT status, COUNT(*) FROM outbox GROUP BY status").fetchall()))
         assert set(rows) <= {"mined", "reverted", "failed"}, f"outbox rows not final: {dict(rows)}"
         res_rows = db.execute(
-            "SELECT idempotency_key, status FROM outbox WHERE idempotency_key LIKE '%crash-res-%'").fetchall()
+            "SELECT idempotency_key, status FROM outbox WHERE idempotency_key LIKE '%crash-res-%'"
+        ).fetchall()
         assert len(res_rows) == N_RESOURCES and {s for _, s in res_rows} == {"mined"}, res_rows
         if "outbox_uses" in tables:  # uses coalesced into recordUseBatch transactions
             use_rows = Counter(dict(db.execute("SELECT status, COUNT(*) FROM outbox_uses GROUP BY status").fetchall()))

@@ -28,7 +28,12 @@ OTHER_DEPARTMENT = "dept-ca"
 def schemathesis_cli() -> Path:
     """The `st` executable of .venv-fuzz; installs it (PyPI, pinned) when missing."""
     proc = subprocess.run(
-        ["bash", str(ROOT / "tools" / "setup_fuzz.sh")], check=False, cwd=ROOT, capture_output=True, text=True, timeout=600
+        ["bash", str(ROOT / "tools" / "setup_fuzz.sh")],
+        check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
     if proc.returncode != 0 or not ST.exists():
         pytest.fail(f"tools/setup_fuzz.sh failed ({proc.returncode}):\n{proc.stdout[-3000:]}\n{proc.stderr[-3000:]}")

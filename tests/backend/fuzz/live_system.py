@@ -31,9 +31,9 @@ from web3 import Web3
 ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
+from backend.core.config import Settings
 from backend.ops import roster
 from backend.ops.bootstrap import bootstrap
-from backend.core.config import Settings
 from backend.ops.devnet import Devnet
 
 KEYSTORE_SECRET = "live-test-keystore-secret"
@@ -89,27 +89,35 @@ class LiveSystem:
 
     def settings(self) -> Settings:
         return Settings(
-            env="development", rpc_url=self.devnet.rpc_url, network=self.network, data_dir=self.data_dir,
-            database_url=self.db_url, deployments_dir=self.deployments_dir,
-            keystore_secret=KEYSTORE_SECRET, subject_secret=SUBJECT_SECRET,
-            receipt_timeout_s=self.receipt_timeout_s, poll_interval_s=0.02,
+            env="development",
+            rpc_url=self.devnet.rpc_url,
+            network=self.network,
+            data_dir=self.data_dir,
+            database_url=self.db_url,
+            deployments_dir=self.deployments_dir,
+            keystore_secret=KEYSTORE_SECRET,
+            subject_secret=SUBJECT_SECRET,
+            receipt_timeout_s=self.receipt_timeout_s,
+            poll_interval_s=0.02,
         )
 
     def env(self) -> dict[str, str]:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GOVCHAIN_")}
-        env.update({
-            "GOVCHAIN_ENV": "development",
-            "GOVCHAIN_RPC_URL": self.devnet.rpc_url,
-            "GOVCHAIN_NETWORK": self.network,
-            "GOVCHAIN_DATA_DIR": str(self.data_dir),
-            "GOVCHAIN_DATABASE_URL": self.db_url,
-            "GOVCHAIN_DEPLOYMENTS_DIR": str(self.deployments_dir),
-            "GOVCHAIN_KEYSTORE_SECRET": KEYSTORE_SECRET,
-            "GOVCHAIN_SUBJECT_SECRET": SUBJECT_SECRET,
-            "GOVCHAIN_RECEIPT_TIMEOUT_S": str(self.receipt_timeout_s),
-            "GOVCHAIN_POLL_INTERVAL_S": "0.02",
-            "PYTHONUNBUFFERED": "1",
-        })
+        env.update(
+            {
+                "GOVCHAIN_ENV": "development",
+                "GOVCHAIN_RPC_URL": self.devnet.rpc_url,
+                "GOVCHAIN_NETWORK": self.network,
+                "GOVCHAIN_DATA_DIR": str(self.data_dir),
+                "GOVCHAIN_DATABASE_URL": self.db_url,
+                "GOVCHAIN_DEPLOYMENTS_DIR": str(self.deployments_dir),
+                "GOVCHAIN_KEYSTORE_SECRET": KEYSTORE_SECRET,
+                "GOVCHAIN_SUBJECT_SECRET": SUBJECT_SECRET,
+                "GOVCHAIN_RECEIPT_TIMEOUT_S": str(self.receipt_timeout_s),
+                "GOVCHAIN_POLL_INTERVAL_S": "0.02",
+                "PYTHONUNBUFFERED": "1",
+            }
+        )
         return env
 
     # -- chain + consortium ---------------------------------------------------------------------
@@ -126,8 +134,8 @@ class LiveSystem:
         self.addresses = {m.key: ks.address_of(m.key) for m in roster.ALL}
 
     def issue_tokens(self, keys: list[str]) -> dict[str, str]:
-        from backend.core.tokens import TokenService
         from backend.core.db import make_engine, session_factory
+        from backend.core.tokens import TokenService
         from backend.migrations import init_db
 
         engine = make_engine(self.db_url)

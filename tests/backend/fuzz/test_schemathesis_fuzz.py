@@ -49,9 +49,12 @@ def _server_errors(log_text: str) -> list[str]:
     for i, line in enumerate(lines):
         if UNHANDLED in line:
             block = [line]
-            for nxt in lines[i + 1:]:
-                if nxt and not nxt.startswith((" ", "\t", "Traceback", "During handling", "The above")) \
-                        and not re.match(r"^[A-Za-z_.]+(Error|Exception|Exit)\b", nxt):
+            for nxt in lines[i + 1 :]:
+                if (
+                    nxt
+                    and not nxt.startswith((" ", "\t", "Traceback", "During handling", "The above"))
+                    and not re.match(r"^[A-Za-z_.]+(Error|Exception|Exit)\b", nxt)
+                ):
                     break
                 block.append(nxt)
                 if re.match(r"^[A-Za-z_.]+(Error|Exception)\b", nxt):
@@ -98,18 +101,30 @@ def test_no_server_errors(run: str, fuzz_system: LiveSystem, schemathesis_cli: P
     log_offset = live.log_file.stat().st_size if live.log_file.exists() else 0
 
     cmd = [
-        str(schemathesis_cli), "--no-color", "run", f"{live.base_url}/openapi.json",
-        "--checks", "not_a_server_error",
-        "--max-examples", str(MAX_EXAMPLES),
+        str(schemathesis_cli),
+        "--no-color",
+        "run",
+        f"{live.base_url}/openapi.json",
+        "--checks",
+        "not_a_server_error",
+        "--max-examples",
+        str(MAX_EXAMPLES),
         "--continue-on-failure",
-        "--workers", str(WORKERS),
-        "--seed", str(SEED),
-        "--request-timeout", "30",
-        "-H", f"Authorization: Bearer {live.tokens[ACTORS[actor]]}",
+        "--workers",
+        str(WORKERS),
+        "--seed",
+        str(SEED),
+        "--request-timeout",
+        "30",
+        "-H",
+        f"Authorization: Bearer {live.tokens[ACTORS[actor]]}",
         *[a for k, v in extra_headers.items() for a in ("-H", f"{k}: {v}")],
-        "--report", "json,junit",
-        "--report-json-path", str(json_path),
-        "--report-junit-path", str(junit_path),
+        "--report",
+        "json,junit",
+        "--report-json-path",
+        str(json_path),
+        "--report-junit-path",
+        str(junit_path),
     ]
     started = time.monotonic()
     first = _budget.setdefault("start", started)
@@ -135,8 +150,10 @@ def test_no_server_errors(run: str, fuzz_system: LiveSystem, schemathesis_cli: P
     report = json.loads(json_path.read_text())
     cases = report.get("test_cases") or {}
     ops = report.get("operations") or {}
-    summary = (f"{run}: {cases.get('generated')} cases over {ops.get('tested')}/{ops.get('total')} operations "
-               f"in {elapsed:.0f}s, exit {rc}")
+    summary = (
+        f"{run}: {cases.get('generated')} cases over {ops.get('tested')}/{ops.get('total')} operations "
+        f"in {elapsed:.0f}s, exit {rc}"
+    )
     print(summary)
 
     assert not report.get("failures") and not cases.get("with_failures"), (

@@ -8,10 +8,10 @@ from web3 import Web3
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from chain_helpers import anvil, deploy_event_source  # noqa: E402
+from chain_helpers import anvil, deploy_event_source
 
-from backend.core.db import make_engine, session_factory  # noqa: E402
-from backend.migrations import init_db  # noqa: E402
+from backend.core.db import make_engine, session_factory
+from backend.migrations import init_db
 
 
 @pytest.fixture(scope="session")
@@ -26,13 +26,13 @@ def w3(anvil_url):
     return Web3(Web3.HTTPProvider(anvil_url))
 
 
-@pytest.fixture()
+@pytest.fixture
 def event_source(w3):
     """A fresh EventSource per test, so each test owns its address's logs."""
     return deploy_event_source(w3)
 
 
-@pytest.fixture()
+@pytest.fixture
 def db(tmp_path):
     engine = make_engine(f"sqlite:///{tmp_path / 'idx.db'}")
     init_db(engine)

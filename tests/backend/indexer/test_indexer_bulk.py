@@ -24,8 +24,11 @@ def _rows(db, address):
     with db() as s:
         return {
             (r.tx_hash, r.log_index, r.block_hash)
-            for r in s.execute(select(chain_events.c.tx_hash, chain_events.c.log_index, chain_events.c.block_hash)
-                               .where(chain_events.c.address == address.lower()))
+            for r in s.execute(
+                select(chain_events.c.tx_hash, chain_events.c.log_index, chain_events.c.block_hash).where(
+                    chain_events.c.address == address.lower()
+                )
+            )
         }
 
 
@@ -53,22 +56,29 @@ def test_crash_during_bulk_load_the_next_indexer_rebuilds_missing_indexes(w3, ev
 
 
 def test_fast_word_decoder_equals_eth_abi_and_falls_back_on_bad_padding():
-    entry = {"type": "event", "name": "E", "anonymous": False, "inputs": [
-        {"name": "grantId", "type": "uint256", "indexed": True},
-        {"name": "who", "type": "address", "indexed": False},
-        {"name": "h", "type": "bytes32", "indexed": False},
-        {"name": "n", "type": "uint32", "indexed": False},
-        {"name": "big", "type": "uint256", "indexed": False},
-        {"name": "ok", "type": "bool", "indexed": False},
-        {"name": "b4", "type": "bytes4", "indexed": False},
-    ]}
+    entry = {
+        "type": "event",
+        "name": "E",
+        "anonymous": False,
+        "inputs": [
+            {"name": "grantId", "type": "uint256", "indexed": True},
+            {"name": "who", "type": "address", "indexed": False},
+            {"name": "h", "type": "bytes32", "indexed": False},
+            {"name": "n", "type": "uint32", "indexed": False},
+            {"name": "big", "type": "uint256", "indexed": False},
+            {"name": "ok", "type": "bool", "indexed": False},
+            {"name": "b4", "type": "bytes4", "indexed": False},
+        ],
+    }
     fast = EventDecoder.from_abi("C", entry)
     slow = EventDecoder.from_abi("C", entry)
     slow.fast_data = None
     assert fast.fast_data is not None
     topics = [b"\x00" * 32, (7).to_bytes(32, "big")]
-    data = eth_abi.encode(["address", "bytes32", "uint32", "uint256", "bool", "bytes4"],
-                          ["0x" + "ab" * 20, b"\x11" * 32, 4_000_000_000, 2**200 + 3, True, b"\xde\xad\xbe\xef"])
+    data = eth_abi.encode(
+        ["address", "bytes32", "uint32", "uint256", "bool", "bytes4"],
+        ["0x" + "ab" * 20, b"\x11" * 32, 4_000_000_000, 2**200 + 3, True, b"\xde\xad\xbe\xef"],
+    )
     assert fast.decode(topics, data) == slow.decode(topics, data)
     assert list(fast.decode(topics, data)) == ["grantId", "who", "h", "n", "big", "ok", "b4"]
     bad = bytearray(data)
@@ -80,7 +90,14 @@ def test_fast_word_decoder_equals_eth_abi_and_falls_back_on_bad_padding():
             assert type(exc).__name__  # both refuse
         else:  # pragma: no cover
             raise AssertionError("malformed padding accepted")
-    raw = {"address": "0x" + "cd" * 20, "topics": ["0x" + t.hex() for t in topics], "data": "0x" + bytes(bad).hex(),
-           "blockNumber": "0x1", "blockHash": "0x" + "00" * 32, "transactionHash": "0x" + "11" * 32, "logIndex": "0x0"}
+    raw = {
+        "address": "0x" + "cd" * 20,
+        "topics": ["0x" + t.hex() for t in topics],
+        "data": "0x" + bytes(bad).hex(),
+        "blockNumber": "0x1",
+        "blockHash": "0x" + "00" * 32,
+        "transactionHash": "0x" + "11" * 32,
+        "logIndex": "0x0",
+    }
     row = log_to_row(raw, {("0x" + "cd" * 20, topics[0]): fast}, {}, 1)
     assert row["event"] == "UnknownEvent"  # still one row per log

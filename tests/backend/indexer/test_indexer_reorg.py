@@ -32,9 +32,7 @@ def test_reorg_detected_and_replaced_rows(db, reorg_depth):
 
         old_last = emit_uses(w3, address, abi, batches=[(1, 1, 40)])
         old_last = max(old_last, emit_uses(w3, address, abi, batches=[(1, 1, 10)]))
-        idx = Indexer(
-            w3, {"EventSource": (address, abi)}, db, start_block=deploy_block, reorg_depth=reorg_depth
-        )
+        idx = Indexer(w3, {"EventSource": (address, abi)}, db, start_block=deploy_block, reorg_depth=reorg_depth)
         assert idx.sync(to_block=old_last) == 50
         old_rows = _rows(db)
 

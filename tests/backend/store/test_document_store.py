@@ -2,11 +2,11 @@ from __future__ import annotations
 
 import pytest
 from eth_utils import keccak, to_checksum_address
+from postgres_testkit import DATABASES, database_url
 from sqlalchemy import select, update
 
 from backend.core.db import make_engine, session_factory
 from backend.migrations import init_db
-from postgres_testkit import DATABASES, database_url
 from backend.store import AccessDenied, CannotRevokeOwner, DocumentMissing, DocumentStore, TamperDetected
 from backend.store.models import Document, DocumentKey
 
@@ -25,7 +25,7 @@ def sessions(request, tmp_path):
     engine.dispose()
 
 
-@pytest.fixture()
+@pytest.fixture
 def store(tmp_path, sessions):
     return DocumentStore(tmp_path / "docs", "kek-secret", sessions)
 
@@ -135,7 +135,13 @@ def test_verify_ok_and_onchain_mismatch(store):
 
 @pytest.mark.parametrize(
     "column, value",
-    [("resource_id", "8"), ("version", 2), ("media_type", "text/html"), ("size", 1), ("owner", to_checksum_address(OTHER))],
+    [
+        ("resource_id", "8"),
+        ("version", 2),
+        ("media_type", "text/html"),
+        ("size", 1),
+        ("owner", to_checksum_address(OTHER)),
+    ],
 )
 def test_edited_documents_row_is_detected(store, sessions, column, value):
     """A DBA re-points the row at another resource/version (or edits any field)."""
