@@ -43,7 +43,7 @@ test-crash: setup ## the API server SIGKILLed during a batch of writes
 	$(PYTEST_BACKEND) tests/backend/crash
 
 .PHONY: openapi
-openapi: ## write docs/openapi.json (the API's OpenAPI document, built without a chain; tests fail when stale)
+openapi: setup ## write docs/openapi.json (the API's OpenAPI document, built without a chain; tests fail when stale)
 	$(PY) tools/gen_openapi.py
 
 slither: compile ## static analysis: no high or medium findings allowed

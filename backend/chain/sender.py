@@ -1,6 +1,6 @@
 """Signed writes: simulate, reserve a nonce, sign, persist, broadcast, await.
 
-Guarantees (see DESIGN.md §5 "Writes are idempotent…"):
+Guarantees (docs/architecture.md, "The backend, layer by layer"):
 * a revert found by simulation raises ``ContractRevert`` and consumes no nonce;
 * the outbox row (raw tx + hash) is committed before the broadcast, so a crash
   at any point loses nothing and ``reconcile()`` finishes the job;

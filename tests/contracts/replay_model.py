@@ -1,4 +1,4 @@
-"""Pure-Python event replayer for the core GovChain contracts (DESIGN.md reliability scenario 4).
+"""Pure-Python event replayer for the core GovChain contracts (replaying all events rebuilds the views).
 
 Given the raw logs of Consortium, DataCatalog, UsageRights and Accountability (as ``eth_getLogs``
 returns them) and those contracts' ABIs, :func:`replay` rebuilds the state that the contracts' views

@@ -1,4 +1,4 @@
-"""Hypothesis stateful test of the grant lifecycle (DESIGN.md §5, reliability scenario 3).
+"""Hypothesis stateful test of the grant lifecycle (revoked, expired or exhausted grants are never usable).
 
 A brownie state machine drives UsageRights through random sequences of requests, owner and council
 decisions, direct grants, revocations, uses (single and batch) and the passing of time, next to a pure
