@@ -135,18 +135,4 @@ class RequestStatus(ContractEnum):
     ESCALATED = 5
 
 
-__all__ = [
-    "CaseStatus",
-    "CertificateStatus",
-    "Classification",
-    "ContractEnum",
-    "DepartmentStatus",
-    "IncidentStatus",
-    "IncidentType",
-    "ProposalKind",
-    "RequestStatus",
-    "Role",
-    "ServiceStatus",
-    "StepStatus",
-    "SubjectKind",
-]
+__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "Role", "ServiceStatus", "StepStatus", "SubjectKind"]

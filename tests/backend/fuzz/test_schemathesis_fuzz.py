@@ -15,7 +15,9 @@ logged there with its traceback as "unhandled error").
 
 Knobs (environment): GOVCHAIN_FUZZ_MAX_EXAMPLES (default 8),
 GOVCHAIN_FUZZ_CAP_S (per run, default 200), GOVCHAIN_FUZZ_TOTAL_CAP_S (all runs,
-default 480), GOVCHAIN_FUZZ_SEED (default 2026), GOVCHAIN_FUZZ_WORKERS (default 2).
+default 480), GOVCHAIN_FUZZ_SEED (default 2026), GOVCHAIN_FUZZ_WORKERS (default 1: with
+2 threads schemathesis/hypothesis on Python 3.11 sometimes fail inside the generator itself,
+"AST constructor recursion depth mismatch", a fuzzer error that says nothing of the server).
 A run cut by a cap fails the test (never a silent pass).
 """
 
@@ -39,7 +41,7 @@ CAP_S = float(os.environ.get("GOVCHAIN_FUZZ_CAP_S", "200"))  # one run
 TOTAL_CAP_S = float(os.environ.get("GOVCHAIN_FUZZ_TOTAL_CAP_S", "480"))  # all runs together
 _budget: dict[str, float] = {}
 SEED = int(os.environ.get("GOVCHAIN_FUZZ_SEED", "2026"))
-WORKERS = int(os.environ.get("GOVCHAIN_FUZZ_WORKERS", "2"))
+WORKERS = int(os.environ.get("GOVCHAIN_FUZZ_WORKERS", "1"))
 UNHANDLED = "unhandled error"  # what backend.api.main logs (with the traceback) before answering 500
 
 
