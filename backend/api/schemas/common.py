@@ -3,7 +3,7 @@ permissive answers, the error body and the contract enums as string literals."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Generic, Literal, TypeVar
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -51,16 +51,27 @@ class TxAnswer(Answer):
     replayed: bool | None = None
 
 
-class Page(Answer):
-    """One page of a list, newest first unless said otherwise."""
+ItemT = TypeVar("ItemT")
 
-    items: list[dict[str, Any]] = Field(default_factory=list)
+
+class Page(Answer, Generic[ItemT]):
+    """One page of a list, newest first unless said otherwise; a list answer is
+    ``class XAnswer(Page[XItem])``."""
+
+    items: list[ItemT] | None = None
     total: int | None = Field(default=None, description="items in the whole list")
     offset: int | None = None
     limit: int | None = None
     indexed_to_block: int | None = Field(
         default=None, description="the block the index had read up to (when from the index)"
     )
+
+
+class TxRef(Answer):
+    """Where something was written: a mined transaction."""
+
+    tx_hash: str | None = None
+    block_number: int | None = None
 
 
 class ModelRouter(APIRouter):
