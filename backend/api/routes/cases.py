@@ -148,7 +148,7 @@ def list_services(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, 
 
 @router.get(
     "/services/{service_id}",
-    response_model=answers.GetServiceAnswer,
+    response_model=answers.ServiceDetail,
     summary="A service: definition, status, requirements with standing grants",
 )
 def get_service(service_id: Id, cases: Cases, principal: ReaderPrincipal) -> dict[str, Any]:
@@ -229,7 +229,7 @@ def list_cases(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, lim
 
 @router.get(
     "/cases/{case_id}",
-    response_model=answers.GetCaseAnswer,
+    response_model=answers.CaseDetail,
     summary="A case: documents submitted vs evidence pulled, steps, departments involved",
 )
 def get_case(case_id: Id, cases: Cases, principal: ReaderPrincipal) -> dict[str, Any]:
@@ -276,7 +276,7 @@ def approve_step(
 
 @router.post(
     "/cases/{case_id}/steps/{step_index}/reject",
-    response_model=answers.RejectStepAnswer,
+    response_model=answers.StepDecisionAnswer,
     summary="Reject a step (the step's department); the case is rejected",
 )
 def reject_step(
@@ -330,7 +330,7 @@ def my_cases(cases: Cases, principal: CitizenPrincipal, offset: Offset = 0, limi
 
 @router.get(
     "/citizens/me/cases/{case_id}",
-    response_model=answers.MyCasesItem,
+    response_model=answers.CaseView,
     tags=["citizens"],
     summary="One of my cases (citizen)",
 )

@@ -149,7 +149,7 @@ def issue(
 
 @router.get(
     "/{cert_id}",
-    response_model=answers.GetCertificateAnswer,
+    response_model=answers.CertificateDetail,
     summary="One certificate with its holder hash (its issuer, auditors, governors)",
 )
 def get_certificate(cert_id: CertId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
@@ -195,7 +195,7 @@ _VERIFY_BODY = {
 
 @public_router.post(
     "/certificates/verify",
-    response_model=answers.VerifyAnswer,
+    response_model=answers.CertificateCheck,
     openapi_extra=_VERIFY_BODY,
     summary="Verify a presented document (no token): upload it (multipart `document`) or give its hash (JSON)",
 )
@@ -227,7 +227,7 @@ async def verify(request: Request, svc: Svc) -> dict[str, Any]:
 
 @public_router.get(
     "/certificates/{document_hash}",
-    response_model=answers.VerifyHashAnswer,
+    response_model=answers.CertificateCheck,
     summary="Status of a document hash (no token)",
 )
 def verify_hash(document_hash: DocHash, svc: Svc) -> dict[str, Any]:

@@ -49,9 +49,7 @@ def list_grants(
     return svc.usage.list_grants(actor(principal), role, offset, limit)
 
 
-@router.get(
-    "/{grant_id}", response_model=answers.GetGrantAnswer, summary="One grant (grantee, owner, auditors, governors)"
-)
+@router.get("/{grant_id}", response_model=answers.GrantView, summary="One grant (grantee, owner, auditors, governors)")
 def get_grant(grant_id: GrantId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.usage.get_grant(actor(principal), grant_id)
 

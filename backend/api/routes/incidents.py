@@ -62,7 +62,7 @@ def list_incidents(
 
 @router.get(
     "/{incident_id}",
-    response_model=answers.GetIncidentAnswer,
+    response_model=answers.IncidentView,
     summary="One incident (reporter, responsible, auditors, governors)",
 )
 def get_incident(incident_id: IncidentId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:

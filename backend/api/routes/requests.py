@@ -61,7 +61,7 @@ def list_requests(
 
 @router.get(
     "/{request_id}",
-    response_model=answers.GetRequestAnswer,
+    response_model=answers.RequestView,
     summary="One usage request (requester, owner, auditors, governors)",
 )
 def get_request(request_id: RequestId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:

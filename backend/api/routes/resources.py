@@ -54,7 +54,7 @@ def list_resources(
 
 
 @router.post(
-    "", response_model=answers.RegisterResourceAnswer, status_code=201, summary="Register a resource from a JSON record"
+    "", response_model=answers.RegisteredResource, status_code=201, summary="Register a resource from a JSON record"
 )
 def register_resource(
     body: RegisterResource, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
@@ -74,7 +74,7 @@ def register_resource(
 
 @router.post(
     "/upload",
-    response_model=answers.RegisterUploadAnswer,
+    response_model=answers.RegisteredResource,
     status_code=201,
     summary="Register a resource from an uploaded file (multipart)",
 )
@@ -107,7 +107,7 @@ async def register_upload(
     )
 
 
-@router.get("/{resource_id}", response_model=answers.GetResourceAnswer, summary="One resource with all its versions")
+@router.get("/{resource_id}", response_model=answers.ResourceDetail, summary="One resource with all its versions")
 def get_resource(resource_id: ResourceId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
     return svc.resources.get(resource_id)
 
@@ -128,7 +128,7 @@ def get_content(
 
 @router.post(
     "/{resource_id}/versions",
-    response_model=answers.PublishVersionAnswer,
+    response_model=answers.PublishedVersion,
     status_code=201,
     summary="Publish a new version (owner only)",
 )
@@ -147,7 +147,7 @@ def publish_version(
 
 @router.post(
     "/{resource_id}/versions/upload",
-    response_model=answers.PublishUploadAnswer,
+    response_model=answers.PublishedVersion,
     status_code=201,
     summary="Publish a new version from a file",
 )

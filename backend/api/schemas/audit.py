@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from backend.api.schemas.common import Answer, IncidentTypeName, Page, SubjectKindName
+from backend.api.schemas.common import Answer, Page, TxRef
+from backend.api.schemas.incidents import IncidentView
 
 
 # -- answers ------------------------------------------------------------------------------------------
@@ -38,28 +39,16 @@ class DepartmentRecordAnswer(Answer):
     indexed_to_block: int | None = None
 
 
-class IncidentsItem(Answer):
-    incident_id: int | None = None
-    incident_type: IncidentTypeName | None = None
-    subject_kind: SubjectKindName | None = None
-    subject_id: int | None = None
-    use_index: int | None = None
-    status: str | None = None
-    reporter: str | None = None
-    responsible: str | None = None
-    responsible_officer_hash: str | None = None
-    evidence_hash: str | None = None
-    response_hash: str | None = None
-    ruling_hash: str | None = None
-    response_deadline: int | None = None
-    filed_at: int | None = None
+class IndexedIncident(IncidentView):
+    """An incident as the index read it: with the transaction that filed it."""
+
     filed_tx: str | None = None
     filed_block: int | None = None
     updated_at: int | None = None
 
 
-class IncidentsAnswer(Page):
-    items: list[IncidentsItem] | None = None
+class IncidentsAnswer(Page[IndexedIncident]):
+    pass
 
 
 class IndexStatusAnswer(Answer):
@@ -75,17 +64,16 @@ class IndexStatusAnswer(Answer):
 
 
 class IntegrityFiling(Answer):
+    """How a failed integrity check is filed as a TAMPER incident."""
+
     mode: str | None = None
     reporter: str | None = None
     reason: str | None = None
 
 
-class IntegrityVersionItemAnchor(Answer):
-    tx_hash: str | None = None
-    block_number: int | None = None
+class IntegrityVersion(Answer):
+    """One version's check: the on-chain hash against the stored content."""
 
-
-class IntegrityVersionItem(Answer):
     version: int | None = None
     onchain_hash: str | None = None
     published_at: int | None = None
@@ -93,7 +81,7 @@ class IntegrityVersionItem(Answer):
     status: str | None = None
     reason: str | None = None
     actual_hash: str | None = None
-    anchor: IntegrityVersionItemAnchor | None = None
+    anchor: TxRef | None = None
     incident: dict[str, Any] | None = None
 
 
@@ -105,7 +93,7 @@ class IntegrityAnswer(Answer):
     failed_versions: list[int] | None = None
     checked_at: str | None = None
     filing: IntegrityFiling | None = None
-    versions: list[IntegrityVersionItem] | None = None
+    versions: list[IntegrityVersion] | None = None
 
 
 class StatsUsesPerDayItem(Answer):
@@ -160,18 +148,9 @@ class TrailAnswer(Page):
     items: list[TrailItem] | None = None
 
 
-class IntegrityAndFileFiling(Answer):
-    mode: str | None = None
-    reporter: str | None = None
-    reason: str | None = None
+class FiledIncident(Answer):
+    """The TAMPER incident filed for a failed version."""
 
-
-class IntegrityAndFileVersionItemAnchor(Answer):
-    tx_hash: str | None = None
-    block_number: int | None = None
-
-
-class IntegrityAndFileVersionItemIncident(Answer):
     status: str | None = None
     incident_id: int | None = None
     reporter: str | None = None
@@ -182,24 +161,9 @@ class IntegrityAndFileVersionItemIncident(Answer):
     block_number: int | None = None
 
 
-class IntegrityAndFileVersionItem(Answer):
-    version: int | None = None
-    onchain_hash: str | None = None
-    published_at: int | None = None
-    result: str | None = None
-    status: str | None = None
-    reason: str | None = None
-    actual_hash: str | None = None
-    anchor: IntegrityAndFileVersionItemAnchor | None = None
-    incident: IntegrityAndFileVersionItemIncident | None = None
+class IntegrityVersionFiled(IntegrityVersion):
+    incident: FiledIncident | None = None  # type: ignore[assignment]  # the incident filed
 
 
-class IntegrityAndFileAnswer(Answer):
-    resource_id: int | None = None
-    owner: str | None = None
-    version_count: int | None = None
-    result: str | None = None
-    failed_versions: list[int] | None = None
-    checked_at: str | None = None
-    filing: IntegrityAndFileFiling | None = None
-    versions: list[IntegrityAndFileVersionItem] | None = None
+class IntegrityAndFileAnswer(IntegrityAnswer):
+    versions: list[IntegrityVersionFiled] | None = None  # type: ignore[assignment]  # with the incidents filed

@@ -11,7 +11,9 @@ from backend.api.schemas.common import Answer, Classification, Page, Party, TxAn
 
 
 # -- answers ------------------------------------------------------------------------------------------
-class ListCasesItem(Answer):
+class CaseSummary(Answer):
+    """A case in a list: counts instead of the documents, evidence and steps."""
+
     case_id: int | None = None
     service_id: int | None = None
     service_name: str | None = None
@@ -26,23 +28,29 @@ class ListCasesItem(Answer):
     closed_at: int | None = None
 
 
-class ListCasesAnswer(Page):
-    items: list[ListCasesItem] | None = None
+class ListCasesAnswer(Page[CaseSummary]):
+    pass
 
 
-class GetCaseService(Answer):
+class ServiceRef(Answer):
+    """The service a case is opened under."""
+
     service_id: int | None = None
     name: str | None = None
     kind: str | None = None
     lead: Party | None = None
 
 
-class GetCaseDocumentsSubmitted(Answer):
+class DocumentsSubmitted(Answer):
+    """The documents the applicant handed in at the front desk (their hashes)."""
+
     count: int | None = None
     items: list[str] | None = None
 
 
-class GetCaseEvidenceItem(Answer):
+class EvidenceItem(Answer):
+    """One required piece of evidence and how it was pulled (grant and use)."""
+
     requirement_index: int | None = None
     label: str | None = None
     resource_id: int | None = None
@@ -55,13 +63,17 @@ class GetCaseEvidenceItem(Answer):
     attached_at: int | None = None
 
 
-class GetCaseEvidence(Answer):
+class Evidence(Answer):
+    """The evidence a case requires and has pulled."""
+
     required: int | None = None
     pulled: int | None = None
-    items: list[GetCaseEvidenceItem] | None = None
+    items: list[EvidenceItem] | None = None
 
 
-class GetCaseStepItem(Answer):
+class StepView(Answer):
+    """One approval step of a case."""
+
     step_index: int | None = None
     label: str | None = None
     department: Party | None = None
@@ -72,18 +84,22 @@ class GetCaseStepItem(Answer):
     current: bool | None = None
 
 
-class GetCaseDepartmentsInvolvedItem(Answer):
+class DepartmentInvolved(Answer):
+    """A department that took part in a case, with its roles in it."""
+
     address: str | None = None
     name: str | None = None
     roles: list[str] | None = None
 
 
-class GetCaseDepartmentsInvolved(Answer):
+class DepartmentsInvolved(Answer):
     count: int | None = None
-    items: list[GetCaseDepartmentsInvolvedItem] | None = None
+    items: list[DepartmentInvolved] | None = None
 
 
-class GetCaseCertificate(Answer):
+class CaseCertificate(Answer):
+    """The certificate a finished case issued."""
+
     cert_id: int | None = None
     document_hash: str | None = None
     status: str | None = None
@@ -91,24 +107,32 @@ class GetCaseCertificate(Answer):
     verify_with: str | None = None
 
 
-class GetCaseAnswer(Answer):
+class CaseView(Answer):
+    """A case: documents submitted vs evidence pulled, steps, departments involved
+    (as the citizen sees it: without the form's hash)."""
+
     case_id: int | None = None
-    service: GetCaseService | None = None
+    service: ServiceRef | None = None
     status: str | None = None
     applicant_hash: str | None = None
     case_ref: str | None = None
-    form_hash: str | None = None
     front_desk: Party | None = None
     opened_at: int | None = None
     closed_at: int | None = None
     current_stage: int | None = None
     stage_count: int | None = None
     stage_deadline: int | None = None
-    documents_submitted: GetCaseDocumentsSubmitted | None = None
-    evidence: GetCaseEvidence | None = None
-    steps: list[GetCaseStepItem] | None = None
-    departments_involved: GetCaseDepartmentsInvolved | None = None
-    certificate: GetCaseCertificate | None = None
+    documents_submitted: DocumentsSubmitted | None = None
+    evidence: Evidence | None = None
+    steps: list[StepView] | None = None
+    departments_involved: DepartmentsInvolved | None = None
+    certificate: CaseCertificate | None = None
+
+
+class CaseDetail(CaseView):
+    """A case as its departments see it: with the hash of the application form."""
+
+    form_hash: str | None = None
 
 
 class GetFormAnswer(Answer):
@@ -117,88 +141,8 @@ class GetFormAnswer(Answer):
     form: dict[str, Any] | None = None
 
 
-class MyCasesItemItemService(Answer):
-    service_id: int | None = None
-    name: str | None = None
-    kind: str | None = None
-    lead: Party | None = None
-
-
-class MyCasesItemItemDocumentsSubmitted(Answer):
-    count: int | None = None
-    items: list[str] | None = None
-
-
-class MyCasesItemItemEvidenceItem(Answer):
-    requirement_index: int | None = None
-    label: str | None = None
-    resource_id: int | None = None
-    source: Party | None = None
-    purpose_code: int | None = None
-    legal_basis: str | None = None
-    status: str | None = None
-    grant_id: int | None = None
-    use_index: int | None = None
-    attached_at: int | None = None
-
-
-class MyCasesItemItemEvidence(Answer):
-    required: int | None = None
-    pulled: int | None = None
-    items: list[MyCasesItemItemEvidenceItem] | None = None
-
-
-class MyCasesItemItemStepItem(Answer):
-    step_index: int | None = None
-    label: str | None = None
-    department: Party | None = None
-    stage: int | None = None
-    status: str | None = None
-    escalated: bool | None = None
-    decided_at: int | None = None
-    current: bool | None = None
-
-
-class MyCasesItemItemDepartmentsInvolvedItem(Answer):
-    address: str | None = None
-    name: str | None = None
-    roles: list[str] | None = None
-
-
-class MyCasesItemItemDepartmentsInvolved(Answer):
-    count: int | None = None
-    items: list[MyCasesItemItemDepartmentsInvolvedItem] | None = None
-
-
-class MyCasesItemItemCertificate(Answer):
-    cert_id: int | None = None
-    document_hash: str | None = None
-    status: str | None = None
-    type_code: str | None = None
-    verify_with: str | None = None
-
-
-class MyCasesItem(Answer):
-    case_id: int | None = None
-    service: MyCasesItemItemService | None = None
-    status: str | None = None
-    applicant_hash: str | None = None
-    case_ref: str | None = None
-    front_desk: Party | None = None
-    opened_at: int | None = None
-    closed_at: int | None = None
-    current_stage: int | None = None
-    stage_count: int | None = None
-    stage_deadline: int | None = None
-    documents_submitted: MyCasesItemItemDocumentsSubmitted | None = None
-    evidence: MyCasesItemItemEvidence | None = None
-    steps: list[MyCasesItemItemStepItem] | None = None
-    departments_involved: MyCasesItemItemDepartmentsInvolved | None = None
-    certificate: MyCasesItemItemCertificate | None = None
-
-
-class MyCasesAnswer(Page):
-    items: list[MyCasesItem] | None = None
+class MyCasesAnswer(Page[CaseView]):
+    pass
 
 
 class MyCertificateDocumentUnit(Answer):
@@ -237,7 +181,9 @@ class MyCertificateAnswer(Answer):
     document_text: str | None = None
 
 
-class ListServicesItemItemRequirementItem(Answer):
+class ServiceRequirement(Answer):
+    """A piece of evidence a service requires: whose resource, for which purpose, on which basis."""
+
     requirement_index: int | None = None
     resource_id: int | None = None
     label: str | None = None
@@ -248,61 +194,31 @@ class ListServicesItemItemRequirementItem(Answer):
     legal_basis_hash: str | None = None
 
 
-class ListServicesItemItemStepItem(Answer):
-    step_index: int | None = None
-    department: Party | None = None
-    stage: int | None = None
-    label: str | None = None
+class StandingGrantRef(Answer):
+    """The standing grant that serves a requirement."""
 
-
-class ListServicesItem(Answer):
-    service_id: int | None = None
-    name: str | None = None
-    description: str | None = None
-    kind: str | None = None
-    certificate_type: str | None = None
-    lead: Party | None = None
-    status: str | None = None
-    name_hash: str | None = None
-    definition_verified: bool | None = None
-    step_deadline_s: int | None = None
-    stage_count: int | None = None
-    registered_at: int | None = None
-    requirements: list[ListServicesItemItemRequirementItem] | None = None
-    steps: list[ListServicesItemItemStepItem] | None = None
-
-
-class ListServicesAnswer(Page):
-    items: list[ListServicesItem] | None = None
-
-
-class GetServiceRequirementItemStandingGrant(Answer):
     grant_id: int | None = None
     expires_at: int | None = None
     uses_left: int | None = None
     usable: bool | None = None
 
 
-class GetServiceRequirementItem(Answer):
-    requirement_index: int | None = None
-    resource_id: int | None = None
-    label: str | None = None
-    source: Party | None = None
-    classification: Classification | None = None
-    purpose_code: int | None = None
-    legal_basis: str | None = None
-    legal_basis_hash: str | None = None
-    standing_grant: GetServiceRequirementItemStandingGrant | None = None
+class ServiceRequirementDetail(ServiceRequirement):
+    standing_grant: StandingGrantRef | None = None
 
 
-class GetServiceStepItem(Answer):
+class ServiceStep(Answer):
+    """A step of a service's definition: which department approves at which stage."""
+
     step_index: int | None = None
     department: Party | None = None
     stage: int | None = None
     label: str | None = None
 
 
-class GetServiceAnswer(Answer):
+class ServiceView(Answer):
+    """A one-stop service: definition, status, requirements, steps."""
+
     service_id: int | None = None
     name: str | None = None
     description: str | None = None
@@ -315,8 +231,18 @@ class GetServiceAnswer(Answer):
     step_deadline_s: int | None = None
     stage_count: int | None = None
     registered_at: int | None = None
-    requirements: list[GetServiceRequirementItem] | None = None
-    steps: list[GetServiceStepItem] | None = None
+    requirements: list[ServiceRequirement] | None = None
+    steps: list[ServiceStep] | None = None
+
+
+class ListServicesAnswer(Page[ServiceView]):
+    pass
+
+
+class ServiceDetail(ServiceView):
+    """A service with the standing grant of each requirement."""
+
+    requirements: list[ServiceRequirementDetail] | None = None  # type: ignore[assignment]  # the detailed items
 
 
 class OpenCaseAnswer(TxAnswer):
@@ -408,7 +334,9 @@ class ApproveStepCompleted(Answer):
     departments_involved: int | None = None
 
 
-class ApproveStepAnswer(TxAnswer):
+class StepDecisionAnswer(TxAnswer):
+    """A step approved or rejected."""
+
     case_id: int | None = None
     step_index: int | None = None
     decision: str | None = None
@@ -418,6 +346,9 @@ class ApproveStepAnswer(TxAnswer):
     current_stage: int | None = None
     stage_advanced_to: int | None = None
     events: list[str] | None = None
+
+
+class ApproveStepAnswer(StepDecisionAnswer):
     completed: ApproveStepCompleted | None = None
     next: str | None = None
 
@@ -428,18 +359,6 @@ class EscalateStepAnswer(TxAnswer):
     escalated: bool | None = None
     department: Party | None = None
     deadline: int | None = None
-
-
-class RejectStepAnswer(TxAnswer):
-    case_id: int | None = None
-    step_index: int | None = None
-    decision: str | None = None
-    reason_hash: str | None = None
-    officer_hash: str | None = None
-    case_status: str | None = None
-    current_stage: int | None = None
-    stage_advanced_to: int | None = None
-    events: list[str] | None = None
 
 
 class RegisterServiceAnswer(TxAnswer):

@@ -16,7 +16,9 @@ class GetTypeAnswer(Answer):
     registered_at: int | None = None
 
 
-class GetCertificateAnswer(Answer):
+class CertificateView(Answer):
+    """An e-certificate: type, document hash, issuer, validity, revocation."""
+
     cert_id: int | None = None
     status: str | None = None
     type_code: str | None = None
@@ -26,10 +28,17 @@ class GetCertificateAnswer(Answer):
     valid_from: int | None = None
     valid_until: int | None = None
     revoked_at: int | None = None
+
+
+class CertificateDetail(CertificateView):
+    """A certificate with its holder (a keyed hash)."""
+
     holder_hash: str | None = None
 
 
-class VerifyHashAnswer(Answer):
+class CertificateCheck(Answer):
+    """Public verification of a document: is it a certificate, and is it valid."""
+
     document_hash: str | None = None
     status: str | None = None
     cert_id: int | None = None
@@ -69,15 +78,3 @@ class RevokeAnswer(TxAnswer):
     status: str | None = None
     reason_hash: str | None = None
     officer_hash: str | None = None
-
-
-class VerifyAnswer(Answer):
-    document_hash: str | None = None
-    status: str | None = None
-    cert_id: int | None = None
-    issuer: Party | None = None
-    type_code: str | None = None
-    issued_at: int | None = None
-    valid_from: int | None = None
-    valid_until: int | None = None
-    revoked_at: int | None = None

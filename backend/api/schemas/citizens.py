@@ -5,6 +5,7 @@ out on some path); answers may carry more fields, passed through unchanged."""
 
 from __future__ import annotations
 
+from backend.api.schemas.certificates import CertificateView
 from backend.api.schemas.common import (
     Answer,
     IncidentTypeName,
@@ -16,20 +17,8 @@ from backend.api.schemas.common import (
 
 
 # -- answers ------------------------------------------------------------------------------------------
-class MyCertificatesItem(Answer):
-    cert_id: int | None = None
-    status: str | None = None
-    type_code: str | None = None
-    document_hash: str | None = None
-    issuer: Party | None = None
-    issued_at: int | None = None
-    valid_from: int | None = None
-    valid_until: int | None = None
-    revoked_at: int | None = None
-
-
-class MyCertificatesAnswer(Page):
-    items: list[MyCertificatesItem] | None = None
+class MyCertificatesAnswer(Page[CertificateView]):
+    pass
 
 
 class MyUsesItem(Answer):

@@ -3,7 +3,7 @@ permissive answers, the error body and the contract enums as string literals."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -15,10 +15,17 @@ UINT32 = 2**32 - 1
 UINT64 = 2**64 - 1
 
 # The contract enums as the API spells them (backend/chain/enums.py is generated from the contracts).
-Classification = Literal[tuple(m.name for m in enums.Classification)]  # type: ignore[valid-type]  # PUBLIC … SECRET
-IncidentTypeName = Literal[tuple(m.name for m in enums.IncidentType)]  # type: ignore[valid-type]  # DATA_ERROR … TAMPER
-SubjectKindName = Literal[tuple(m.name for m in enums.SubjectKind)]  # type: ignore[valid-type]  # RESOURCE_VERSION …
-IncidentStatusName = Literal[tuple(m.solidity for m in enums.IncidentStatus if m.value)]  # type: ignore[valid-type]
+# Built at run time, so a type checker sees plain strings; pydantic and the OpenAPI document see the names.
+if TYPE_CHECKING:
+    Classification: TypeAlias = str
+    IncidentTypeName: TypeAlias = str
+    SubjectKindName: TypeAlias = str
+    IncidentStatusName: TypeAlias = str
+else:
+    Classification = Literal[tuple(m.name for m in enums.Classification)]  # PUBLIC … SECRET
+    IncidentTypeName = Literal[tuple(m.name for m in enums.IncidentType)]  # DATA_ERROR … TAMPER
+    SubjectKindName = Literal[tuple(m.name for m in enums.SubjectKind)]  # RESOURCE_VERSION …
+    IncidentStatusName = Literal[tuple(m.solidity for m in enums.IncidentStatus if m.value)]
 
 
 class Strict(BaseModel):
@@ -51,16 +58,27 @@ class TxAnswer(Answer):
     replayed: bool | None = None
 
 
-class Page(Answer):
-    """One page of a list, newest first unless said otherwise."""
+ItemT = TypeVar("ItemT")
 
-    items: list[dict[str, Any]] = Field(default_factory=list)
+
+class Page(Answer, Generic[ItemT]):
+    """One page of a list, newest first unless said otherwise; a list answer is
+    ``class XAnswer(Page[XItem])``."""
+
+    items: list[ItemT] | None = None
     total: int | None = Field(default=None, description="items in the whole list")
     offset: int | None = None
     limit: int | None = None
     indexed_to_block: int | None = Field(
         default=None, description="the block the index had read up to (when from the index)"
     )
+
+
+class TxRef(Answer):
+    """Where something was written: a mined transaction."""
+
+    tx_hash: str | None = None
+    block_number: int | None = None
 
 
 class ModelRouter(APIRouter):

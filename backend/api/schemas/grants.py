@@ -6,7 +6,7 @@ from typing import Any
 
 from pydantic import Field, JsonValue
 
-from backend.api.schemas.common import Answer, DataSubject, Page, Strict, TxAnswer
+from backend.api.schemas.common import Answer, DataSubject, Page, Strict, TxAnswer, TxRef
 
 
 # -- request bodies --------------------------------------------------------------------------------
@@ -21,7 +21,9 @@ class RecordUse(Strict):
 
 
 # -- answers ------------------------------------------------------------------------------------------
-class ListGrantsItem(Answer):
+class GrantView(Answer):
+    """A usage grant: whose resource, to whom, for what, how long, how many uses."""
+
     grant_id: int | None = None
     resource_id: int | None = None
     owner: str | None = None
@@ -35,30 +37,13 @@ class ListGrantsItem(Answer):
     usable: bool | None = None
 
 
-class ListGrantsAnswer(Page):
-    items: list[ListGrantsItem] | None = None
+class ListGrantsAnswer(Page[GrantView]):
+    pass
 
 
-class GetGrantAnswer(Answer):
-    grant_id: int | None = None
-    resource_id: int | None = None
-    owner: str | None = None
-    grantee: str | None = None
-    purpose_code: int | None = None
-    issued_at: int | None = None
-    expires_at: int | None = None
-    max_uses: int | None = None
-    used_count: int | None = None
-    revoked: bool | None = None
-    usable: bool | None = None
+class UseRef(Answer):
+    """A recorded use: its index and the transaction that recorded it."""
 
-
-class FetchDataAnchor(Answer):
-    tx_hash: str | None = None
-    block_number: int | None = None
-
-
-class FetchDataUse(Answer):
     use_index: int | None = None
     tx_hash: str | None = None
     block_number: int | None = None
@@ -70,8 +55,8 @@ class FetchDataAnswer(Answer):
     version: int | None = None
     content_hash: str | None = None
     media_type: str | None = None
-    anchor: FetchDataAnchor | None = None
-    use: FetchDataUse | None = None
+    anchor: TxRef | None = None
+    use: UseRef | None = None
     record: JsonValue = None
 
 

@@ -33,7 +33,9 @@ class RespondIncident(Strict):
 
 
 # -- answers ------------------------------------------------------------------------------------------
-class ListIncidentsItem(Answer):
+class IncidentView(Answer):
+    """An incident: what was filed against whom, and where it stands."""
+
     incident_id: int | None = None
     incident_type: IncidentTypeName | None = None
     subject_kind: SubjectKindName | None = None
@@ -50,25 +52,8 @@ class ListIncidentsItem(Answer):
     response_deadline: int | None = None
 
 
-class ListIncidentsAnswer(Page):
-    items: list[ListIncidentsItem] | None = None
-
-
-class GetIncidentAnswer(Answer):
-    incident_id: int | None = None
-    incident_type: IncidentTypeName | None = None
-    subject_kind: SubjectKindName | None = None
-    subject_id: int | None = None
-    use_index: int | None = None
-    status: str | None = None
-    reporter: str | None = None
-    responsible: str | None = None
-    responsible_officer_hash: str | None = None
-    evidence_hash: str | None = None
-    response_hash: str | None = None
-    ruling_hash: str | None = None
-    filed_at: int | None = None
-    response_deadline: int | None = None
+class ListIncidentsAnswer(Page[IncidentView]):
+    pass
 
 
 class FileIncidentAnswer(TxAnswer):

@@ -14,6 +14,18 @@ class RolesOfAnswer(Answer):
     roles: list[str] | None = None
 
 
+class UnitRecord(Answer):
+    """A property unit as registered: where it is, what it is for, who registered it."""
+
+    unit_id: int | None = None
+    parcel_code: str | None = None
+    building_code: str | None = None
+    unit_code: str | None = None
+    planned_use: int | None = None
+    area_m2: int | None = None
+    registrar: Party | None = None
+
+
 class HistoryTitleChainItem(Answer):
     entry_id: int | None = None
     previous_entry_id: int | None = None
@@ -61,14 +73,7 @@ class HistoryUseReportItem(Answer):
     inspection_hash: str | None = None
 
 
-class HistoryAnswer(Answer):
-    unit_id: int | None = None
-    parcel_code: str | None = None
-    building_code: str | None = None
-    unit_code: str | None = None
-    planned_use: int | None = None
-    area_m2: int | None = None
-    registrar: Party | None = None
+class HistoryAnswer(UnitRecord):
     registered_at: int | None = None
     current_owner_hash: str | None = None
     current_entry_id: int | None = None
@@ -110,14 +115,7 @@ class ReleaseSeizureAnswer(TxAnswer):
     officer_hash: str | None = None
 
 
-class RegisterUnitAnswer(TxAnswer):
-    unit_id: int | None = None
-    parcel_code: str | None = None
-    building_code: str | None = None
-    unit_code: str | None = None
-    planned_use: int | None = None
-    area_m2: int | None = None
-    registrar: Party | None = None
+class RegisterUnitAnswer(UnitRecord, TxAnswer):
     officer_hash: str | None = None
 
 

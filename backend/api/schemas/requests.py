@@ -28,7 +28,9 @@ class Decision(Strict):
 
 
 # -- answers ------------------------------------------------------------------------------------------
-class ListRequestsItem(Answer):
+class RequestTerms(Answer):
+    """A usage request: who asks whose resource for what, and where it stands."""
+
     request_id: int | None = None
     resource_id: int | None = None
     owner: str | None = None
@@ -40,40 +42,20 @@ class ListRequestsItem(Answer):
     max_uses: int | None = None
     approval_deadline: int | None = None
     status: str | None = None
+
+
+class RequestView(RequestTerms):
+    """A usage request with the grant it led to."""
+
     grant_id: int | None = None
 
 
-class ListRequestsAnswer(Page):
-    items: list[ListRequestsItem] | None = None
+class ListRequestsAnswer(Page[RequestView]):
+    pass
 
 
-class GetRequestAnswer(Answer):
-    request_id: int | None = None
-    resource_id: int | None = None
-    owner: str | None = None
-    requester: str | None = None
-    purpose_code: int | None = None
-    legal_basis_hash: str | None = None
-    fields_hash: str | None = None
-    duration_s: int | None = None
-    max_uses: int | None = None
-    approval_deadline: int | None = None
-    status: str | None = None
-    grant_id: int | None = None
-
-
-class CreateRequestAnswer(TxAnswer):
-    request_id: int | None = None
-    resource_id: int | None = None
-    owner: str | None = None
-    requester: str | None = None
-    purpose_code: int | None = None
-    legal_basis_hash: str | None = None
-    fields_hash: str | None = None
-    duration_s: int | None = None
-    max_uses: int | None = None
-    approval_deadline: int | None = None
-    status: str | None = None
+class CreateRequestAnswer(RequestTerms, TxAnswer):
+    """The request filed (the transaction's fields first)."""
 
 
 class ApproveRequestAnswer(TxAnswer):

@@ -41,7 +41,9 @@ class AnchorRoot(Strict):
 
 
 # -- answers ------------------------------------------------------------------------------------------
-class ListResourcesItem(Answer):
+class ResourceView(Answer):
+    """A registered resource: owner, classification, how many versions and anchors."""
+
     resource_id: int | None = None
     owner: str | None = None
     classification: Classification | None = None
@@ -51,11 +53,13 @@ class ListResourcesItem(Answer):
     content_hash: str | None = None
 
 
-class ListResourcesAnswer(Page):
-    items: list[ListResourcesItem] | None = None
+class ListResourcesAnswer(Page[ResourceView]):
+    pass
 
 
-class GetResourceVersionItem(Answer):
+class VersionView(Answer):
+    """One published version of a resource."""
+
     version: int | None = None
     content_hash: str | None = None
     published_at: int | None = None
@@ -64,15 +68,10 @@ class GetResourceVersionItem(Answer):
     stored: bool | None = None
 
 
-class GetResourceAnswer(Answer):
-    resource_id: int | None = None
-    owner: str | None = None
-    classification: Classification | None = None
-    version_count: int | None = None
-    anchor_count: int | None = None
-    registered_at: int | None = None
-    content_hash: str | None = None
-    versions: list[GetResourceVersionItem] | None = None
+class ResourceDetail(ResourceView):
+    """A resource with its versions."""
+
+    versions: list[VersionView] | None = None
 
 
 class GetContentAnswer(Answer):
@@ -84,7 +83,9 @@ class GetContentAnswer(Answer):
     content_base64: str | None = None
 
 
-class RegisterResourceAnswer(TxAnswer):
+class RegisteredResource(TxAnswer):
+    """A resource registered (from a JSON record or an uploaded file): its first version."""
+
     resource_id: int | None = None
     version: int | None = None
     owner: str | None = None
@@ -97,29 +98,9 @@ class RegisterResourceAnswer(TxAnswer):
     size: int | None = None
 
 
-class RegisterUploadAnswer(TxAnswer):
-    resource_id: int | None = None
-    version: int | None = None
-    owner: str | None = None
-    classification: Classification | None = None
-    content_hash: str | None = None
-    schema_hash: str | None = None
-    steward_hash: str | None = None
-    subject_hash: str | None = None
-    media_type: str | None = None
-    size: int | None = None
+class PublishedVersion(TxAnswer):
+    """A new version published (from a JSON record or an uploaded file)."""
 
-
-class PublishVersionAnswer(TxAnswer):
-    resource_id: int | None = None
-    version: int | None = None
-    content_hash: str | None = None
-    officer_hash: str | None = None
-    media_type: str | None = None
-    size: int | None = None
-
-
-class PublishUploadAnswer(TxAnswer):
     resource_id: int | None = None
     version: int | None = None
     content_hash: str | None = None
