@@ -3,7 +3,7 @@ permissive answers, the error body and the contract enums as string literals."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -15,10 +15,20 @@ UINT32 = 2**32 - 1
 UINT64 = 2**64 - 1
 
 # The contract enums as the API spells them (backend/chain/enums.py is generated from the contracts).
-Classification = Literal[tuple(m.name for m in enums.Classification)]  # type: ignore[valid-type]  # PUBLIC … SECRET
-IncidentTypeName = Literal[tuple(m.name for m in enums.IncidentType)]  # type: ignore[valid-type]  # DATA_ERROR … TAMPER
-SubjectKindName = Literal[tuple(m.name for m in enums.SubjectKind)]  # type: ignore[valid-type]  # RESOURCE_VERSION …
-IncidentStatusName = Literal[tuple(m.solidity for m in enums.IncidentStatus if m.value)]  # type: ignore[valid-type]
+# Spelled out so that type checkers see them; checked against the generated enums at import.
+Classification = Literal["PUBLIC", "INTERNAL", "SENSITIVE", "SECRET"]
+IncidentTypeName = Literal["DATA_ERROR", "UNAUTHORIZED_USE", "LEAK", "TAMPER"]
+SubjectKindName = Literal["RESOURCE_VERSION", "GRANT", "USE"]
+IncidentStatusName = Literal["Open", "Responded", "Escalated", "Upheld", "Dismissed"]  # (not None = 0)
+
+for _literal, _names in (
+    (Classification, tuple(m.name for m in enums.Classification)),
+    (IncidentTypeName, tuple(m.name for m in enums.IncidentType)),
+    (SubjectKindName, tuple(m.name for m in enums.SubjectKind)),
+    (IncidentStatusName, tuple(m.solidity for m in enums.IncidentStatus if m.value)),
+):
+    if get_args(_literal) != _names:  # pragma: no cover - the contracts' enums changed
+        raise RuntimeError(f"backend/api/schemas/common.py: {get_args(_literal)} != {_names} (the enums changed)")
 
 
 class Strict(BaseModel):
@@ -54,7 +64,8 @@ class TxAnswer(Answer):
 class Page(Answer):
     """One page of a list, newest first unless said otherwise."""
 
-    items: list[dict[str, Any]] = Field(default_factory=list)
+    # (each list answer declares its own item model; Page itself is not a response model)
+    items: list[Any] | None = Field(default_factory=list)
     total: int | None = Field(default=None, description="items in the whole list")
     offset: int | None = None
     limit: int | None = None

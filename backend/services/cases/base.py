@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any
+from typing import Any, Literal, get_args
 
 from eth_utils import to_checksum_address
 
@@ -30,7 +30,8 @@ DEFINITION_MEDIA_TYPE = "application/vnd.govchain.service+json"
 FORM_MEDIA_TYPE = "application/vnd.govchain.form+json"
 CERT_MEDIA_TYPE = "application/vnd.govchain.certificate+json"
 DOCUMENTS_SUBMITTED = 2  # the identity document shown at the desk + the application form
-KINDS = ("generic", "house_transfer", "newborn_registration", "business_licence_change")
+CaseKind = Literal["generic", "house_transfer", "newborn_registration", "business_licence_change"]
+KINDS: tuple[str, ...] = get_args(CaseKind)
 DEFAULT_CERT_TYPE = {"house_transfer": "PROPERTY_CERT"}
 
 
