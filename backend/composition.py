@@ -22,8 +22,8 @@ from backend.core.config import Settings, load_settings
 from backend.core.db import make_engine, session_factory
 from backend.core.keystore import Keystore, KeystoreError
 from backend.core.tokens import TokenService
-from backend.indexer.query import EventIndex
 from backend.indexer.indexer import Indexer
+from backend.indexer.query import EventIndex
 from backend.indexer.runtime import IndexerThread, make_indexer, start_indexer_thread
 from backend.migrations import init_db
 from backend.services import ChainOps, Services

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from eth_utils import to_checksum_address
 
@@ -62,6 +62,16 @@ class CaseBase:
         self.certificates = certificates
         self.registry = registry
         self.chain = chain or certificates.chain
+
+    if TYPE_CHECKING:  # provided by the mixins that make up CasesService (declared here for the type checker)
+
+        def form(self, actor: Actor, case_id: int, _checked: tuple[Any, ...] | None = None) -> dict[str, Any]: ...
+
+        def _grants_for(self, lead: str, r: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]: ...
+
+        def _usable_grant(self, lead: str, r: dict[str, Any]) -> tuple[int, dict[str, Any]] | None: ...
+
+        def _certificate_of_case(self, issuer: str, case_ref: str) -> dict[str, Any] | None: ...
 
     # ================================================================ helpers
     def _write(self, actor: Actor, contract: str, fn: str, args: list[Any], *, op: str, key: str, strict: bool = True):
