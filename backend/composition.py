@@ -22,8 +22,9 @@ from backend.core.config import Settings, load_settings
 from backend.core.db import make_engine, session_factory
 from backend.core.keystore import Keystore, KeystoreError
 from backend.core.tokens import TokenService
+from backend.indexer.indexer import Indexer
 from backend.indexer.query import EventIndex
-from backend.indexer.runtime import make_indexer, start_indexer_thread
+from backend.indexer.runtime import IndexerThread, make_indexer, start_indexer_thread
 from backend.migrations import init_db
 from backend.services import ChainOps, Services
 from backend.services.errors import SignerUnavailable
@@ -37,7 +38,7 @@ RECONCILE_INTERVAL_S = 5.0
 class AppContext:
     def __init__(self, settings: Settings, *, manifest: Manifest | None = None) -> None:
         self.settings = settings
-        self.indexer_thread = None
+        self.indexer_thread: IndexerThread | None = None
         if settings.database_url.startswith("sqlite:///"):
             Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
         self.engine = make_engine(settings.database_url)
@@ -54,7 +55,7 @@ class AppContext:
         self.index = EventIndex(self.sessions, wait_s=settings.index_wait_s)
         self.index.catch_up = self._catch_up
         self._catch_up_lock = threading.Lock()
-        self._inline_indexer = None
+        self._inline_indexer: Indexer | None = None
         self.ops = ChainOps(
             self.client, self.sender, self.manifest, self.index, self.account_for, settings.subject_secret
         )

@@ -31,7 +31,7 @@ log = logging.getLogger(__name__)
 
 ErrorAnswer = tuple[int, dict[str, Any], dict[str, str] | None]
 
-KNOWN_ERRORS: tuple[type[BaseException], ...] = (
+KNOWN_ERRORS: tuple[type[Exception], ...] = (
     ContractRevert,
     ServiceError,
     TxPending,

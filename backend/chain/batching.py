@@ -40,6 +40,7 @@ from typing import TYPE_CHECKING, Any
 
 from sqlalchemy import insert, select
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
 from backend.chain.idempotency import KeyReused, TxPending
@@ -81,7 +82,7 @@ class UseEntry:
     officer: bytes
     subject: bytes
     context: bytes
-    future: Future = field(default_factory=Future)
+    future: Future[Any] = field(default_factory=Future)
     tx_hash: str | None = None
 
 
@@ -202,7 +203,7 @@ class _Lane:
         st.sim_exhausted = 0
         ids = [e.id for e in take]
 
-        def link(session, row_id: int) -> None:
+        def link(session: Session, row_id: int) -> None:
             if outbox.link_uses(session, row_id, ids) != len(ids):
                 raise RuntimeError("a use is already in another batch")
 
@@ -253,10 +254,11 @@ class _Lane:
             )
         if not fits:
             return None
-        return self.b.sender.sized_gas("UsageRights", "recordUseBatch", len(take))
+        gas: int | None = self.b.sender.sized_gas("UsageRights", "recordUseBatch", len(take))
+        return gas
 
-    def watch(self, batch: _Batch, fut: Future) -> None:
-        def done(f: Future) -> None:
+    def watch(self, batch: _Batch, fut: Future[Any]) -> None:
+        def done(f: Future[Any]) -> None:
             try:
                 result = f.result()
             except Exception as exc:  # pragma: no cover - the watcher only sets results
@@ -314,7 +316,9 @@ class _Lane:
             return
         results: dict[int, dict[str, Any]] = {}
 
-        def settle(s, out) -> None:  # in the row's final transaction: no second session for the results
+        def settle(
+            s: Session, out: TxOutcome
+        ) -> None:  # in the row's final transaction: no second session for the results
             results.update(b.settle_rows(s, batch.row_id, out))
 
         outcome = b.sender.finish(batch.row_id, batch.nonce, receipt, with_outcome=settle)
@@ -362,7 +366,7 @@ class _GroupCommitter:
     def __init__(self, batcher: UseBatcher) -> None:
         self.b = batcher
         self._cond = threading.Condition()
-        self._waiting: list[tuple[dict[str, Any], UseEntry, Future]] = []
+        self._waiting: list[tuple[dict[str, Any], UseEntry, Future[bool]]] = []
         self._stopped = False
         self._thread: threading.Thread | None = None
 
@@ -376,8 +380,8 @@ class _GroupCommitter:
         answer still comes only once the group's transaction is COMMITTED."""
         return await asyncio.wrap_future(self._put(values, entry))
 
-    def _put(self, values: dict[str, Any], entry: UseEntry) -> Future:
-        fut: Future = Future()
+    def _put(self, values: dict[str, Any], entry: UseEntry) -> Future[bool]:
+        fut: Future[bool] = Future()
         with self._cond:
             self._stopped = False  # like the lanes: a submit after stop() starts it again
             self._waiting.append((values, entry, fut))
@@ -412,9 +416,9 @@ class _GroupCommitter:
                     if not fut.done():
                         fut.set_exception(exc)
 
-    def _commit_group(self, group: list[tuple[dict[str, Any], UseEntry, Future]]) -> None:
+    def _commit_group(self, group: list[tuple[dict[str, Any], UseEntry, Future[bool]]]) -> None:
         sessions = self.b._sessions
-        ok: list[tuple[UseEntry, Future]] = []
+        ok: list[tuple[UseEntry, Future[bool]]] = []
         try:
             with sessions.begin() as s:  # ONE COMMIT for the whole group
                 # Core INSERT … RETURNING id (ids in parameter order): no ORM unit of work
@@ -455,7 +459,7 @@ class UseBatcher:
         *,
         on_grant_change: Callable[[int], None] | None = None,
         on_mined: Callable[[int], None] | None = None,
-        key_reused: type[Exception] = KeyReused,
+        key_reused: type[KeyReused] = KeyReused,
     ) -> None:
         """``sender``/``client``: the chain's TxSender and ChainClient; ``account_for``: signer
         address → its account; ``ops.view(contract, fn, *args)``: contract views;
@@ -526,9 +530,10 @@ class UseBatcher:
             timeout = self.client.settings.receipt_timeout_s
         fut = entry.future
         try:
-            return fut.result(timeout=timeout)
+            result: dict[str, Any] = fut.result(timeout=timeout)
         except FutureTimeout:
             raise TxPending(entry.tx_hash, entry.key.partition(":")[2] or entry.key) from None
+        return result
 
     def status(self, signer: str, key: str) -> dict[str, Any] | None:
         with self._sessions() as s:
@@ -552,7 +557,8 @@ class UseBatcher:
                     st.used, st.revoked = None, None
 
     def account(self, signer: str) -> LocalAccount:
-        return self._account_for(signer)
+        account: LocalAccount = self._account_for(signer)
+        return account
 
     def stop(self) -> None:
         self._committer.stop()
@@ -577,6 +583,8 @@ class UseBatcher:
             }
         by_batch: dict[int, list[OutboxUse]] = {}
         for u in batched:
+            if u.batch_tx_id is None:  # (no outbox row: skipped below as well)
+                continue
             by_batch.setdefault(u.batch_tx_id, []).append(u)
         for row_id, uses in by_batch.items():
             row = rows.get(row_id)
@@ -658,7 +666,9 @@ class UseBatcher:
                 self._known[u.id] = e
             return e
 
-    def _replay(self, account, grant_id, officer, subject, context, key) -> UseEntry | dict[str, Any]:
+    def _replay(
+        self, account: LocalAccount, grant_id: int, officer: bytes, subject: bytes, context: bytes, key: str
+    ) -> UseEntry | dict[str, Any]:
         with self._sessions() as s:
             row = outbox.find_use(s, account.address, key)
             if row is None:  # pragma: no cover - IntegrityError without a row
@@ -713,7 +723,7 @@ class UseBatcher:
             else:
                 e.future.set_result(result)
 
-    def settle_rows(self, s, row_id: int, out) -> dict[int, dict[str, Any]]:
+    def settle_rows(self, s: Session, row_id: int, out: TxOutcome) -> dict[int, dict[str, Any]]:
         """In the batch row's final transaction: mark its uses mined (useIndex from the
         batch's UseRecorded events, by position), re-queue them, or fail them. Returns
         the views of the uses mined by this row, by outbox_uses id."""
@@ -766,7 +776,7 @@ class UseBatcher:
             return {u.id: self.row_view(s, u) for u in outbox.uses_of_batch(s, row_id) if u.status == USE_MINED}
 
     @staticmethod
-    def row_view(_s, row: OutboxUse) -> dict[str, Any]:
+    def row_view(_s: Session, row: OutboxUse) -> dict[str, Any]:
         ev = row.event or {}
         return {
             "status": {USE_QUEUED: "queued", USE_BATCHED: "pending"}.get(row.status, row.status),
@@ -782,7 +792,7 @@ class UseBatcher:
         }
 
 
-def _result_or_error(view: dict[str, Any]) -> Any:
+def _result_or_error(view: dict[str, Any]) -> dict[str, Any] | Exception:
     if view["status"] == USE_MINED:
         return view
     if view.get("revert"):

@@ -227,7 +227,7 @@ def _rpc_error_dict(exc: BaseException) -> dict[str, Any] | None:
 def rpc_error_message(exc: BaseException) -> str:
     err = _rpc_error_dict(exc)
     if err and isinstance(err.get("message"), str):
-        return err["message"]
+        return str(err["message"])
     return str(getattr(exc, "message", None) or exc)
 
 

@@ -22,7 +22,7 @@ class TxPending(Exception):
 
     http_status = 202
 
-    def __init__(self, tx_hash: str, idempotency_key: str) -> None:
+    def __init__(self, tx_hash: str | None, idempotency_key: str) -> None:
         super().__init__(f"transaction {tx_hash} pending")
         self.tx_hash = tx_hash
         self.idempotency_key = idempotency_key

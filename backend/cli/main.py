@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import json
 import signal
+from collections.abc import Callable
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 from rich.console import Console
@@ -61,6 +62,7 @@ def devnet(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
     console.print(f"devnet on {net.rpc_url} (block time {block_time}s, state {state}); Ctrl-C stops it")
+    assert net.process is not None  # (start() succeeded)
     try:
         net.process.wait()
     except KeyboardInterrupt:
@@ -325,6 +327,7 @@ def up(
         from backend.composition import AppContext
 
         ctx = AppContext.from_settings(settings)
+        seed: Callable[..., dict[str, Any]] | None
         try:
             from backend.ops.demo import seed
         except ImportError:

@@ -20,10 +20,13 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import eth_abi
 from eth_utils import event_abi_to_log_topic, to_checksum_address
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eth_typing import ABIEvent
 
 UNKNOWN_EVENT = "UnknownEvent"
 
@@ -59,9 +62,9 @@ def _canon(name: str) -> str:
     return name.replace("_", "").lower()
 
 
-def abi_type(inp: dict) -> str:
+def abi_type(inp: dict[str, Any]) -> str:
     """ABI input → canonical type string, expanding tuples."""
-    t = inp["type"]
+    t: str = inp["type"]
     if t.startswith("tuple"):
         inner = ",".join(abi_type(c) for c in inp["components"])
         return f"({inner}){t[len('tuple') :]}"
@@ -76,7 +79,7 @@ def _int_bits(t: str) -> int | None:
     return None
 
 
-def to_json(inp: dict, value: Any) -> Any:
+def to_json(inp: dict[str, Any], value: Any) -> Any:
     t = inp["type"]
     if t.endswith("]"):
         elem = dict(inp, type=t[: t.rindex("[")])
@@ -103,7 +106,7 @@ class _NotFast(Exception):
     """A word the fast path will not judge: eth_abi decides (and raises if malformed)."""
 
 
-def _word_decoder(inp: dict) -> Callable[[bytes], Any] | None:
+def _word_decoder(inp: dict[str, Any]) -> Callable[[bytes], Any] | None:
     """Converter of one 32-byte ABI word for a static single-word type, with the same
     result and the same strictness (padding) as ``to_json(eth_abi.decode(...))``;
     None for types that need eth_abi."""
@@ -167,7 +170,7 @@ def _is_dynamic(t: str) -> bool:
     return t in ("string", "bytes") or t.endswith("]") or t.startswith("tuple")
 
 
-def _topic_decoder(inp: dict) -> Callable[[bytes], Any]:
+def _topic_decoder(inp: dict[str, Any]) -> Callable[[bytes], Any]:
     """Fast converters for the static types that appear as indexed args."""
     t = inp["type"]
     if _is_dynamic(t):
@@ -190,9 +193,9 @@ def _topic_decoder(inp: dict) -> Callable[[bytes], Any]:
 class EventDecoder:
     contract: str
     name: str
-    inputs: list[dict]
+    inputs: list[dict[str, Any]]
     topic_decoders: list[tuple[str, Callable[[bytes], Any]]] = field(default_factory=list)
-    data_inputs: list[dict] = field(default_factory=list)
+    data_inputs: list[dict[str, Any]] = field(default_factory=list)
     data_types: list[str] = field(default_factory=list)
     # one converter per data word when every data arg is a static one-word type (the
     # usual case); None: eth_abi.decode
@@ -202,7 +205,7 @@ class EventDecoder:
     department_arg: str | None = None
 
     @classmethod
-    def from_abi(cls, contract: str, entry: dict) -> EventDecoder:
+    def from_abi(cls, contract: str, entry: dict[str, Any]) -> EventDecoder:
         dec = cls(contract=contract, name=entry["name"], inputs=entry["inputs"])
         for inp in entry["inputs"]:
             if inp.get("indexed"):
@@ -265,14 +268,16 @@ class EventDecoder:
         return cols
 
 
-def build_decoders(contracts: dict[str, tuple[str, list[dict]]]) -> dict[tuple[str, bytes], EventDecoder]:
+def build_decoders(contracts: dict[str, tuple[str, list[dict[str, Any]]]]) -> dict[tuple[str, bytes], EventDecoder]:
     """(lowercase address, topic0) → decoder, for every non-anonymous event."""
     table: dict[tuple[str, bytes], EventDecoder] = {}
     for name, (address, abi) in contracts.items():
         for entry in abi:
             if entry.get("type") != "event" or entry.get("anonymous"):
                 continue
-            table[(address.lower(), event_abi_to_log_topic(entry))] = EventDecoder.from_abi(name, entry)
+            table[(address.lower(), event_abi_to_log_topic(cast("ABIEvent", entry)))] = EventDecoder.from_abi(
+                name, entry
+            )
     return table
 
 
@@ -282,7 +287,7 @@ _EMPTY_COLUMNS = dict.fromkeys(
 
 
 def log_to_row(
-    raw: dict,
+    raw: dict[str, Any],
     decoders: dict[tuple[str, bytes], EventDecoder],
     names: dict[str, str],
     block_time: int | None,

@@ -28,7 +28,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import Index, delete, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -62,7 +62,7 @@ class Indexer:
     def __init__(
         self,
         w3: Any,
-        contracts: dict[str, tuple[str, list[dict]]],
+        contracts: dict[str, tuple[str, list[dict[str, Any]]]],
         session_factory: Callable[[], Session],
         start_block: int,
         chunk: int = 2000,
@@ -148,8 +148,8 @@ class Indexer:
 
     # Secondary indexes of chain_events (the unique (tx_hash, log_index) constraint stays:
     # it is what makes every insert idempotent).
-    def _secondary_indexes(self) -> list:
-        return sorted(chain_events.indexes, key=lambda ix: ix.name)
+    def _secondary_indexes(self) -> list[Index]:
+        return sorted(chain_events.indexes, key=lambda ix: str(ix.name))
 
     def _drop_secondary_indexes(self) -> None:
         with self.sessions() as s, s.begin():
@@ -188,7 +188,7 @@ class Indexer:
         return Cursor(row[0], row[1]) if row else None
 
     # -- reading the chain -----------------------------------------------------
-    def _rpc(self, method: str, params: list) -> Any:
+    def _rpc(self, method: str, params: list[Any]) -> Any:
         resp = self.w3.provider.make_request(method, params)
         if resp.get("error"):
             raise RpcError(method, resp["error"])
@@ -197,14 +197,15 @@ class Indexer:
     def _head(self) -> int:
         return int(self._rpc("eth_blockNumber", []), 16)
 
-    def _block(self, number: int) -> dict | None:
-        return self._rpc("eth_getBlockByNumber", [hex(number), False])
+    def _block(self, number: int) -> dict[str, Any] | None:
+        blk: dict[str, Any] | None = self._rpc("eth_getBlockByNumber", [hex(number), False])
+        return blk
 
     def _block_hash(self, number: int) -> str | None:
         blk = self._block(number)
         return blk["hash"].lower() if blk else None
 
-    def _read_range(self, start: int, end: int, cursor: Cursor | None) -> tuple[list[dict], str]:
+    def _read_range(self, start: int, end: int, cursor: Cursor | None) -> tuple[list[dict[str, Any]], str]:
         before = self._block_hash(end)
         if before is None:
             raise ChainChanged(f"block {end} vanished")
@@ -313,7 +314,7 @@ class Indexer:
         )
         s.execute(stmt)
 
-    def _insert(self, s: Session, rows: list[dict]) -> None:
+    def _insert(self, s: Session, rows: list[dict[str, Any]]) -> None:
         if not rows:
             return
         if s.get_bind().dialect.name == "sqlite":
@@ -332,9 +333,10 @@ class Indexer:
 
     def count_rows(self) -> int:
         with self.sessions() as s:
-            return s.scalar(
+            n = s.scalar(
                 select(func.count()).select_from(chain_events).where(chain_events.c.address.in_(self.addresses))
             )
+        return n or 0  # count(*) always returns a row
 
 
 _INSERT_COLUMNS = (
@@ -362,7 +364,7 @@ _SQLITE_INSERT = (
 )
 
 
-def _dialect_insert(s: Session) -> Callable:
+def _dialect_insert(s: Session) -> Callable[..., Any]:
     name = s.get_bind().dialect.name
     if name == "sqlite":
         return sqlite.insert

@@ -222,7 +222,7 @@ def _same(a: Any, b: Any) -> bool:
     if isinstance(a, str) and isinstance(b, str):
         return a.lower() == b.lower()
     if isinstance(b, bool) or isinstance(a, bool):
-        return a == b
+        return bool(a == b)
     try:
         return int(a) == int(b)
     except (TypeError, ValueError):

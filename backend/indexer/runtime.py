@@ -34,10 +34,16 @@ from backend.indexer.query import EventIndex
 class IndexSource(Protocol):
     """What the indexer needs from the application (the composition root provides it)."""
 
-    settings: Settings
-    manifest: Manifest
-    sessions: Callable[[], Session]
-    index: EventIndex
+    # read-only members (properties), so that e.g. a ``sessionmaker`` satisfies ``sessions``
+    @property
+    def settings(self) -> Settings: ...
+    @property
+    def manifest(self) -> Manifest: ...
+    @property
+    def sessions(self) -> Callable[[], Session]: ...
+    @property
+    def index(self) -> EventIndex: ...
+
     indexer_thread: Any
 
 
@@ -203,7 +209,7 @@ def start_indexer_thread(ctx: IndexSource, interval_s: float = DEFAULT_INTERVAL_
     if isinstance(existing, IndexerThread) and existing.is_alive():
         return existing
     t = IndexerThread(ctx, interval_s).start()
-    ctx.indexer_thread = t  # type: ignore[attr-defined]
+    ctx.indexer_thread = t
     ctx.index.follower = t  # readers wake it and wait for it
     return t
 

@@ -55,6 +55,7 @@ from typing import Any
 
 import rlp
 from eth_keys import keys
+from eth_keys.datatypes import PrivateKey
 from eth_utils import keccak, to_checksum_address
 
 MIN_VALIDATORS = 4
@@ -227,9 +228,8 @@ def validator_addresses(genesis: Mapping[str, Any] | str | Path) -> list[str]:
 
     ``genesis`` is the parsed genesis dict, or a path to ``genesis.json``.
     """
-    if not isinstance(genesis, Mapping):
-        genesis = json.loads(Path(genesis).read_text())
-    extra = next((v for k, v in genesis.items() if k.lower() == "extradata"), None)
+    data: Mapping[str, Any] = genesis if isinstance(genesis, Mapping) else json.loads(Path(genesis).read_text())
+    extra = next((v for k, v in data.items() if k.lower() == "extradata"), None)
     if not extra:
         raise BesuConfigError("genesis has no extraData")
     return decode_qbft_extra_data(extra).validators
@@ -281,7 +281,7 @@ def generate_network(
     # and node-1 … node-N, extraData and static-nodes.json all agree.
     entries = sorted(((k.public_key.to_checksum_address(), k) for k in private_keys), key=lambda e: e[0].lower())
     nodes: list[NodeLayout] = []
-    node_keys: dict[str, keys.PrivateKey] = {}
+    node_keys: dict[str, PrivateKey] = {}
     for i, (address, pk) in enumerate(entries, start=1):
         node = NodeLayout(
             index=i,
@@ -564,8 +564,8 @@ def _normalise_alloc(alloc: Mapping[str, int]) -> dict[str, int]:
     return dict(sorted(out.items(), key=lambda e: e[0].lower()))
 
 
-def _node_keys(count: int, seed: bytes | None) -> list[keys.PrivateKey]:
-    result: list[keys.PrivateKey] = []
+def _node_keys(count: int, seed: bytes | None) -> list[PrivateKey]:
+    result: list[PrivateKey] = []
     for i in range(count):
         counter = 0
         while True:

@@ -63,19 +63,20 @@ def bootstrap(
         addr = addresses[m.key]
         if consortium.functions.isActiveDepartment(addr).call():
             continue
-        deployer.run_council(
-            w3,
-            consortium,
-            governors,
-            lambda c, m=m, addr=addr: c.functions.proposeAdmitDepartment(
-                addr, roster.bytes32(m.code), m.name, roster.bytes32(m.region)
-            ),
-        )
+
+        def admit(c: Any, m: roster.Member = m, addr: str = addr) -> Any:
+            return c.functions.proposeAdmitDepartment(addr, roster.bytes32(m.code), m.name, roster.bytes32(m.region))
+
+        deployer.run_council(w3, consortium, governors, admit)
         log(f"admitted {m.code} {m.name}")
     for m in roster.AUDITORS:
         addr = addresses[m.key]
         if consortium.functions.isAuditor(addr).call():
             continue
-        deployer.run_council(w3, consortium, governors, lambda c, addr=addr: c.functions.proposeAppointAuditor(addr))
+
+        def appoint(c: Any, addr: str = addr) -> Any:
+            return c.functions.proposeAppointAuditor(addr)
+
+        deployer.run_council(w3, consortium, governors, appoint)
         log(f"appointed auditor {m.name}")
     return manifest

@@ -12,11 +12,16 @@ import time
 from collections.abc import Callable, Iterable
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 from eth_account.signers.local import LocalAccount
 from web3 import Web3
 from web3.logs import DISCARD
+from web3.types import Wei
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eth_typing import ChecksumAddress
+    from web3.types import TxParams
 
 from backend.core.config import PROJECT_ROOT
 
@@ -58,7 +63,7 @@ def send_tx(w3: Web3, account: LocalAccount, tx: dict[str, Any], timeout: float 
     tx.setdefault("nonce", w3.eth.get_transaction_count(account.address, "pending"))
     tx.update(fee_fields(w3))
     if "gas" not in tx:
-        tx["gas"] = int(w3.eth.estimate_gas(tx) * 1.2) + 10_000
+        tx["gas"] = int(w3.eth.estimate_gas(cast("TxParams", tx)) * 1.2) + 10_000
     signed = account.sign_transaction(tx)
     tx_hash = w3.eth.send_raw_transaction(signed.raw_transaction)
     receipt = w3.eth.wait_for_transaction_receipt(tx_hash, timeout=timeout, poll_latency=0.05)
@@ -87,10 +92,10 @@ def transact(w3: Web3, account: LocalAccount, fn: Any) -> Any:
 def fund(w3: Web3, funder: LocalAccount | str, addresses: Iterable[str], wei: int) -> None:
     """Give each address ``wei`` (devnet only). ``funder`` may be an unlocked node account."""
     for addr in addresses:
-        if w3.eth.get_balance(addr) >= wei:
+        if w3.eth.get_balance(cast("ChecksumAddress", addr)) >= wei:
             continue
         if isinstance(funder, str):
-            h = w3.eth.send_transaction({"from": funder, "to": addr, "value": wei})
+            h = w3.eth.send_transaction({"from": funder, "to": addr, "value": Wei(wei)})
             w3.eth.wait_for_transaction_receipt(h, timeout=60, poll_latency=0.05)
         else:
             send_tx(w3, funder, {"to": addr, "value": wei, "gas": 21_000})

@@ -119,6 +119,7 @@ class Devnet:
 
     def _signal_group(self, sig: int) -> None:
         try:
+            assert self.process is not None  # (only called while anvil runs)
             os.killpg(self.process.pid, sig)  # started with start_new_session=True
         except ProcessLookupError:
             pass

@@ -6,9 +6,7 @@ its constructor; ``Services`` bundles one instance of each (backend.composition 
 
 from __future__ import annotations
 
-from collections.abc import Callable
-
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from backend.core.tokens import TokenService
 from backend.services.audit import AuditService
@@ -45,7 +43,7 @@ class Services:
         ops: ChainOps,
         store: DocumentStore,
         tokens: TokenService,
-        sessions: Callable[[], Session],
+        sessions: sessionmaker[Session],
         *,
         subject_secret: str,
     ) -> None:

@@ -13,13 +13,12 @@ import functools
 import logging
 import threading
 import time
-from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
 from backend.chain.batching import UseBatcher, UseEntry, result_or_raise
@@ -61,7 +60,7 @@ def fields_hash(fields: list[str]) -> bytes:
 
 class UsageService:
     def __init__(
-        self, ops: ChainOps, store: DocumentStore, sessions: Callable[[], Session], resources: ResourceService
+        self, ops: ChainOps, store: DocumentStore, sessions: sessionmaker[Session], resources: ResourceService
     ) -> None:
         self.ops = ops
         self.store = store
@@ -360,6 +359,7 @@ class UsageService:
         v, content_hash = self._fetch_content(actor, resource_id, version, f"{op}:{key}", key)
         # 2. a key to unwrap from must exist BEFORE the use is spent (after an ownership
         #    transfer the current owner holds none: any holder will do)
+        source: str | None
         if self.store.has_access(content_hash, actor.address):
             source = actor.address
         else:
@@ -549,7 +549,13 @@ class UsageService:
         return removed
 
     def _file_tamper(
-        self, actor: Actor, resource_id: int, version: int, content_hash: str, exc: Exception, use_tx: str
+        self,
+        actor: Actor,
+        resource_id: int,
+        version: int,
+        content_hash: str,
+        exc: TamperDetected | DocumentMissing,
+        use_tx: str,
     ) -> None:
         evidence = canonical_json(
             {

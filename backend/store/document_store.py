@@ -34,7 +34,8 @@ from backend.store.models import Document, DocumentKey
 
 
 class StoreError(Exception):
-    pass
+    # set by the service that filed a TAMPER incident for it (answered with the error)
+    incident: dict[str, Any]
 
 
 class AccessDenied(StoreError):

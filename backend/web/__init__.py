@@ -14,7 +14,7 @@ from pathlib import Path
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import RedirectResponse
+from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
@@ -43,17 +43,21 @@ def mount_web(app: FastAPI) -> None:
     app.include_router(router)
     app.mount("/console/static", StaticFiles(directory=str(STATIC_DIR)), name="console-static")
 
-    async def need_signin(request: Request, exc: NeedSignIn):
+    # (Starlette types handlers for any Exception; each is registered for its own class only)
+    async def need_signin(request: Request, exc: Exception) -> Response:
         from urllib.parse import quote
+
+        if not isinstance(exc, NeedSignIn):  # pragma: no cover - registered for NeedSignIn only
+            raise exc
 
         return RedirectResponse(f"/console/login?next={quote(exc.next_url, safe='/')}", status_code=303)
 
-    async def wrong_role(request: Request, exc: WrongRole):
+    async def wrong_role(request: Request, exc: Exception) -> Response:
         return render(
             request, "error.html", {"message": i18n.t(lang_of(request), "wrong_role"), "status": 403}, status_code=403
         )
 
-    async def csrf_failed(request: Request, exc: CsrfFailed):
+    async def csrf_failed(request: Request, exc: Exception) -> Response:
         return render(
             request, "error.html", {"message": i18n.t(lang_of(request), "csrf_failed"), "status": 403}, status_code=403
         )

@@ -81,7 +81,7 @@ def stacked_bars(
     step = max(1, len(categories) // 10)
     for i, cat in enumerate(categories):
         x = left + i * slot + (slot - bar_w) / 2
-        y = top + plot_h
+        y: float = top + plot_h
         for j, name in enumerate(names):
             v = series[name][i]
             if not v:

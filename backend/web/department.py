@@ -29,7 +29,7 @@ def _svc(request: Request):
 def _json_field(lang: str, text: str, field: str) -> Any:
     try:
         return json.loads(text)
-    except ValueError as exc:
+    except json.JSONDecodeError as exc:  # (the ValueError json.loads raises for a str)
         raise InvalidInput(
             i18n.t(lang, "bad_json", detail=f"{field}: {exc.msg} (line {exc.lineno})"), field=field
         ) from None

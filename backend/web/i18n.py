@@ -489,8 +489,8 @@ def _format_args(lang: str, name: str, args: Mapping[str, Any], names: Callable[
             table = INCIDENT_STATUS if "Incident" in name else REQUEST_STATUS
             label = table[v] if 0 <= v < len(table) else str(v)
             out[k] = t(lang, f"st_{label}") if f"st_{label}" in LABELS else label
-        elif k in ENUMS and ENUMS[k] and isinstance(v, int) and 0 <= v < len(ENUMS[k]):
-            label = ENUMS[k][v]
+        elif k in ENUMS and (labels := ENUMS[k]) and isinstance(v, int) and 0 <= v < len(labels):
+            label = labels[v]
             out[k] = (
                 t(lang, f"cls_{label}")
                 if k == "classification"

@@ -12,7 +12,7 @@ department; SENSITIVE/SECRET: ``POST /services/{id}/standing-grants/proposals`` 
 
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any
 
 from fastapi import Depends, Path, Query
 from pydantic import Field, JsonValue
@@ -32,7 +32,7 @@ from backend.api.deps import (
 from backend.api.schemas import UINT32, UINT64, DataSubject, Strict
 from backend.api.schemas import cases as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
-from backend.services.cases import KINDS, CasesService
+from backend.services.cases import CaseKind, CasesService
 from backend.services.common import hash_or_text
 from backend.services.errors import Forbidden
 
@@ -75,8 +75,8 @@ class Step(Strict):
 class RegisterService(Strict):
     name: str = Field(min_length=1, max_length=200, examples=["二手房转移登记 / Second-hand house transfer"])
     description: str | None = Field(default=None, max_length=10_000)
-    kind: Literal[KINDS] = Field(
-        default="generic",  # type: ignore[valid-type]
+    kind: CaseKind = Field(
+        default="generic",
         description="house_transfer cases end with a registry transfer + certificate",
     )
     certificate_type: str | None = Field(

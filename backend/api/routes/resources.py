@@ -95,7 +95,10 @@ async def register_upload(
     content = await _read_upload(file)
     if (subject_id_type is None) != (subject_id_value is None):
         raise InvalidInput("give both subject_id_type and subject_id_value, or neither", field="subject_id_type")
-    subject = svc.ops.subject(subject_id_type, subject_id_value) if subject_id_type else None
+    # (both or neither, checked above)
+    subject = (
+        svc.ops.subject(subject_id_type, subject_id_value) if subject_id_type and subject_id_value is not None else None
+    )
     return await run_in_threadpool(
         svc.resources.register,
         a,

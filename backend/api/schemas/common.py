@@ -3,7 +3,7 @@ permissive answers, the error body and the contract enums as string literals."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Generic, Literal, TypeAlias, TypeVar
+from typing import Any, Generic, Literal, TypeVar, get_args
 
 from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
@@ -15,17 +15,20 @@ UINT32 = 2**32 - 1
 UINT64 = 2**64 - 1
 
 # The contract enums as the API spells them (backend/chain/enums.py is generated from the contracts).
-# Built at run time, so a type checker sees plain strings; pydantic and the OpenAPI document see the names.
-if TYPE_CHECKING:
-    Classification: TypeAlias = str
-    IncidentTypeName: TypeAlias = str
-    SubjectKindName: TypeAlias = str
-    IncidentStatusName: TypeAlias = str
-else:
-    Classification = Literal[tuple(m.name for m in enums.Classification)]  # PUBLIC … SECRET
-    IncidentTypeName = Literal[tuple(m.name for m in enums.IncidentType)]  # DATA_ERROR … TAMPER
-    SubjectKindName = Literal[tuple(m.name for m in enums.SubjectKind)]  # RESOURCE_VERSION …
-    IncidentStatusName = Literal[tuple(m.solidity for m in enums.IncidentStatus if m.value)]
+# Spelled out so that type checkers see them; checked against the generated enums at import.
+Classification = Literal["PUBLIC", "INTERNAL", "SENSITIVE", "SECRET"]
+IncidentTypeName = Literal["DATA_ERROR", "UNAUTHORIZED_USE", "LEAK", "TAMPER"]
+SubjectKindName = Literal["RESOURCE_VERSION", "GRANT", "USE"]
+IncidentStatusName = Literal["Open", "Responded", "Escalated", "Upheld", "Dismissed"]  # (not None = 0)
+
+for _literal, _names in (
+    (Classification, tuple(m.name for m in enums.Classification)),
+    (IncidentTypeName, tuple(m.name for m in enums.IncidentType)),
+    (SubjectKindName, tuple(m.name for m in enums.SubjectKind)),
+    (IncidentStatusName, tuple(m.solidity for m in enums.IncidentStatus if m.value)),
+):
+    if get_args(_literal) != _names:  # pragma: no cover - the contracts' enums changed
+        raise RuntimeError(f"backend/api/schemas/common.py: {get_args(_literal)} != {_names} (the enums changed)")
 
 
 class Strict(BaseModel):

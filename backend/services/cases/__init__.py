@@ -71,6 +71,7 @@ from backend.services.cases.base import (
     SERVICE_STATUS,
     STEP_STATUS,
     CaseBase,
+    CaseKind,
     CaseNotApproved,
     NoStandingGrant,
 )
@@ -100,6 +101,7 @@ __all__ = [
     "SERVICE_STATUS",
     "STEP_STATUS",
     "CaseBase",
+    "CaseKind",
     "CaseNotApproved",
     "CasesService",
     "NoStandingGrant",

@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from eth_utils import to_checksum_address
 
@@ -30,7 +30,8 @@ DEFINITION_MEDIA_TYPE = "application/vnd.govchain.service+json"
 FORM_MEDIA_TYPE = "application/vnd.govchain.form+json"
 CERT_MEDIA_TYPE = "application/vnd.govchain.certificate+json"
 DOCUMENTS_SUBMITTED = 2  # the identity document shown at the desk + the application form
-KINDS = ("generic", "house_transfer", "newborn_registration", "business_licence_change")
+CaseKind = Literal["generic", "house_transfer", "newborn_registration", "business_licence_change"]
+KINDS: tuple[str, ...] = get_args(CaseKind)
 DEFAULT_CERT_TYPE = {"house_transfer": "PROPERTY_CERT"}
 
 
@@ -61,6 +62,16 @@ class CaseBase:
         self.certificates = certificates
         self.registry = registry
         self.chain = chain or certificates.chain
+
+    if TYPE_CHECKING:  # provided by the mixins that make up CasesService (declared here for the type checker)
+
+        def form(self, actor: Actor, case_id: int, _checked: tuple[Any, ...] | None = None) -> dict[str, Any]: ...
+
+        def _grants_for(self, lead: str, r: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]: ...
+
+        def _usable_grant(self, lead: str, r: dict[str, Any]) -> tuple[int, dict[str, Any]] | None: ...
+
+        def _certificate_of_case(self, issuer: str, case_ref: str) -> dict[str, Any] | None: ...
 
     # ================================================================ helpers
     def _write(self, actor: Actor, contract: str, fn: str, args: list[Any], *, op: str, key: str, strict: bool = True):
