@@ -35,6 +35,7 @@ from backend.api.routes import (
     resources,
 )
 from backend.composition import AppContext
+from backend.web import mount_web
 
 log = logging.getLogger(__name__)
 
@@ -102,8 +103,6 @@ def build_app(lifespan: Any = None) -> FastAPI:
     ):
         app.include_router(module.router)
     app.include_router(certificates.public_router)  # /public/…: no token
-    from backend.web import mount_web
-
     mount_web(app)
     app.add_middleware(BodySizeLimit)
     return app

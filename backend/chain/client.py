@@ -15,7 +15,7 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any, cast
 
 import requests
 from eth_typing import ABI, ChecksumAddress, HexStr
@@ -39,10 +39,9 @@ from backend.chain.errors import (
 from backend.chain.events import EventDecoder
 from backend.chain.manifest import Manifest
 from backend.chain.nonces import NonceRegistry
+from backend.chain.outbox import next_nonce as outbox_next_nonce
+from backend.chain.receipts import ReceiptWatcher
 from backend.core.config import Settings
-
-if TYPE_CHECKING:
-    from backend.chain.receipts import ReceiptWatcher
 
 DEFAULT_PRIORITY_FEE_WEI = 10**9  # used when the node has no eth_maxPriorityFeePerGas
 HTTP_POOL_SIZE = 64  # enough keep-alive connections for many concurrent senders
@@ -317,18 +316,14 @@ class ChainClient:
     def _outbox_next_nonce(self, address: str) -> int:
         if self.session_factory is None:
             return 0
-        from backend.chain import outbox
-
         with self.session_factory() as session:
-            return outbox.next_nonce(session, address)
+            return outbox_next_nonce(session, address)
 
     # -- receipt watcher ----------------------------------------------------------
     @property
-    def watcher(self) -> ReceiptWatcher:  # imported late: import cycle avoided
+    def watcher(self) -> ReceiptWatcher:
         with self._lock:
             if self._watcher is None:
-                from backend.chain.receipts import ReceiptWatcher
-
                 self._watcher = ReceiptWatcher(self, poll_interval_s=self.settings.poll_interval_s)
             return self._watcher
 

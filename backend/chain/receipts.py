@@ -13,10 +13,18 @@ from __future__ import annotations
 import logging
 import threading
 from concurrent.futures import Future
-from typing import TYPE_CHECKING, Any
+from typing import Any, Protocol
 
-if TYPE_CHECKING:
-    from backend.chain.client import ChainClient
+
+class ReceiptSource(Protocol):
+    """What the watcher reads from a node (the chain client provides it)."""
+
+    def head_number(self) -> int: ...
+
+    def get_receipt(self, tx_hash: str) -> Any | None: ...
+
+    def block_tx_hashes(self, number: int) -> list[str]: ...
+
 
 log = logging.getLogger(__name__)
 
@@ -24,7 +32,7 @@ MAX_BLOCK_WALK = 64  # further behind than this, look every hash up directly ins
 
 
 class ReceiptWatcher:
-    def __init__(self, client: ChainClient, poll_interval_s: float = 0.02) -> None:
+    def __init__(self, client: ReceiptSource, poll_interval_s: float = 0.02) -> None:
         self._client = client
         self._poll = max(0.001, float(poll_interval_s))
         self._cond = threading.Condition()

@@ -9,6 +9,7 @@ from backend.api.schemas import CreateRequest, Decision
 from backend.api.schemas import requests as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services.common import hash_or_text
+from backend.services.errors import InvalidInput
 from backend.services.usage import fields_hash
 
 router = ModelRouter(prefix="/requests", tags=["usage requests"], responses=API_ERRORS)
@@ -27,8 +28,6 @@ def create_request(
 ) -> dict[str, Any]:
     legal = hash_or_text(body.legal_basis, body.legal_basis_hash, "legal_basis")
     if body.fields is not None and body.fields_hash is not None:
-        from backend.services.errors import InvalidInput
-
         raise InvalidInput("give either fields or fields_hash, not both", field="fields")
     fh = fields_hash(body.fields) if body.fields is not None else hash_or_text(None, body.fields_hash, "fields")
     return svc.usage.request_use(
