@@ -4,7 +4,7 @@
 #   1. contract tests (brownie, anvil)      3. slither (no high/medium)
 #   2. ganache smoke run of contract tests  4. backend tests (pytest, real anvil)
 #   5. console tests in headless Chromium (screenshots in reports/screenshots/)
-#   6. the console's dictionary checks (tests/e2e/test_i18n.py, no browser)
+#   6. the console's dictionary and template checks (test_i18n.py, test_console_macros.py; no browser)
 # Every stage runs even if an earlier one failed; the exit code and the
 # closing "N passed, N failed" line cover all of them; the lines before it give
 # each counted stage's numbers.
@@ -54,8 +54,9 @@ stage "browser set-up (Debian chromium, chromedriver, CJK font)" reports/test-e2
 stage "console tests in headless Chromium" reports/test-e2e.log "$PY" -m pytest -p no:pytest-brownie \
   tests/e2e/test_console.py tests/e2e/test_console_hardening.py
 count reports/test-e2e.log "browser tests (headless Chromium)"
-stage "console dictionary checks (no browser)" reports/test-i18n.log "$PY" -m pytest -p no:pytest-brownie tests/e2e/test_i18n.py
-count reports/test-i18n.log "console dictionary checks"
+stage "console dictionary and template checks (no browser)" reports/test-i18n.log "$PY" -m pytest -p no:pytest-brownie \
+  tests/e2e/test_i18n.py tests/e2e/test_console_macros.py
+count reports/test-i18n.log "console dictionary + template checks"
 
 echo
 printf '%s\n' "${summary[@]}"
