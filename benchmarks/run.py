@@ -85,7 +85,7 @@ def _profile(quick: bool) -> dict[str, Any]:
         "bulk_uses": 52_000,
         "audit_rounds": 8,
         "lists_large": 100_000,
-        "lists_rounds": 40,
+        "lists_rounds": 80,
         "lists_warmup": 10,
     }
 
