@@ -122,8 +122,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.alarm(RUNTIME_LIMIT_S)
 
     clock = Clock()
+    machine = machine_info(anvil_binary())  # before the work directory: no anvil, nothing left behind
     tmp = Path(tempfile.mkdtemp(prefix="govchain-bench-"))
-    machine = machine_info(anvil_binary())
     rss: RssSampler | None = None
     results: dict[str, Any] = {}
     try:
