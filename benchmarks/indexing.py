@@ -48,20 +48,24 @@ def emit_uses(
     total: int,
     settings: Settings,
     timeout_s: float = 120,
+    *,
+    subjects: list[bytes] | None = None,
+    seed: int = 3,
 ) -> dict[str, Any]:
     """Record ``total`` uses of ``grant_id`` in batches of USES_PER_TX, pipelined
-    (all transactions signed with consecutive nonces, then sent, then awaited)."""
-    rng = random.Random(3)
+    (all transactions signed with consecutive nonces, then sent, then awaited).
+    ``subjects``: the data subjects drawn from (default: SUBJECTS synthetic residents)."""
+    rng = random.Random(seed)
     officers = officer_hashes(settings, grantee.address)
-    subjects = subject_hashes(settings)
+    subjects = subjects or subject_hashes(settings)
     zero = b"\x00" * 32
     n_tx = (total + USES_PER_TX - 1) // USES_PER_TX
 
     def batch_args(b: int) -> list:
         size = min(USES_PER_TX, total - b * USES_PER_TX)
         offs = [officers[rng.randrange(OFFICERS)] for _ in range(size)]
-        subs = [subjects[rng.randrange(SUBJECTS)] if rng.random() < 0.8 else zero for _ in range(size)]
-        ctxs = [keccak(f"case-{b}-{i}".encode()) if rng.random() < 0.5 else zero for i in range(size)]
+        subs = [subjects[rng.randrange(len(subjects))] if rng.random() < 0.8 else zero for _ in range(size)]
+        ctxs = [keccak(f"case-{seed}-{b}-{i}".encode()) if rng.random() < 0.5 else zero for i in range(size)]
         return [grant_id, offs, subs, ctxs]
 
     args = [batch_args(b) for b in range(n_tx)]

@@ -1,7 +1,7 @@
 """``make bench``: throughput and latency of the platform, with baselines from
 the same run, written to reports/bench.json (progress on stderr).
 
-One run, one chain: anvil started exactly as the run command starts it
+One run, one chain for phases 1–7 (phase 8 starts a fresh one): anvil started exactly as the run command starts it
 (backend.ops.devnet.Devnet, interval mining, 0.2 s blocks), the consortium
 bootstrapped with the demo roster (backend.ops.bootstrap), the API served by
 ``govchain serve`` in a subprocess. Everything listens on 127.0.0.1 and is
@@ -14,6 +14,7 @@ stopped (by pid) at the end, also on error or Ctrl-C. Phases:
 5. latency — GET /grants/{id}/data end to end, and raw broadcast-to-receipt in the same period;
 6. ≥50,000 uses on one resource (recordUseBatch), indexer rebuild (baseline: eth_getLogs alone);
 7. auditor trail queries (baseline: a 100-row primary-key read);
+8. list endpoints at ~1,000 and ~100,000 indexed events (own chain; `--only lists` runs it alone);
 throughout: the node's resident memory.
 
 See docs/benchmarks.md for the meaning of every key and what the figures say.
@@ -30,6 +31,7 @@ import tempfile
 import threading
 import time
 from collections import Counter
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
@@ -42,12 +44,12 @@ from backend.core.keystore import Keystore
 from backend.ops import deployer
 from backend.ops.bootstrap import bootstrap
 from backend.ops.devnet import DEV_FUNDER_KEY, Devnet, anvil_binary, free_port
-from benchmarks import api, indexing, node
+from benchmarks import api, indexing, lists, node
 from benchmarks.common import Clock, RssSampler, console, descendants, log, machine_info, p50_p95, reap, rnd
 
 BLOCK_TIME = 0.2
 CONCURRENCY = 16
-RUNTIME_LIMIT_S = 330  # the whole bench, set-up included; `make bench` stays under ~6 min
+RUNTIME_LIMIT_S = 480  # the whole bench, set-up and the lists phase's own chain included
 
 OWNER, API_GRANTEE, BULK_GRANTEE = "dept-psb", "dept-ca", "dept-bank"
 
@@ -68,6 +70,9 @@ def _profile(quick: bool) -> dict[str, Any]:
             "latency_s": 4.0,
             "bulk_uses": 6_000,
             "audit_rounds": 2,
+            "lists_large": 20_000,
+            "lists_rounds": 15,
+            "lists_warmup": 3,
         }
     return {
         "ceiling_accounts": 10,
@@ -79,6 +84,9 @@ def _profile(quick: bool) -> dict[str, Any]:
         "latency_s": 15.0,
         "bulk_uses": 52_000,
         "audit_rounds": 8,
+        "lists_large": 100_000,
+        "lists_rounds": 80,
+        "lists_warmup": 10,
     }
 
 
@@ -87,8 +95,21 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--out", type=Path, default=PROJECT_ROOT / "reports" / "bench.json")
     ap.add_argument("--quick", action="store_true", help="small smoke run (figures not comparable)")
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
+    ap.add_argument(
+        "--only",
+        choices=("lists",),
+        help="run one phase alone on its own chain (lists: list endpoints at ~1k and ~100k indexed events)",
+    )
+    ap.add_argument(
+        "--lists-large",
+        type=int,
+        default=None,
+        help="indexed events of the lists phase's large size (default 100,000; --quick: 20,000)",
+    )
     args = ap.parse_args(argv)
     prof = _profile(args.quick)
+    if args.lists_large is not None:
+        prof["lists_large"] = args.lists_large
 
     def on_alarm(_sig, _frm):
         raise BenchTimeout(f"benchmark exceeded {RUNTIME_LIMIT_S}s")
@@ -101,27 +122,61 @@ def main(argv: list[str] | None = None) -> int:
     signal.alarm(RUNTIME_LIMIT_S)
 
     clock = Clock()
+    machine = machine_info(anvil_binary())  # before the work directory: no anvil, nothing left behind
     tmp = Path(tempfile.mkdtemp(prefix="govchain-bench-"))
-    machine = machine_info(anvil_binary())
+    rss: RssSampler | None = None
+    results: dict[str, Any] = {}
+    try:
+        if args.only is None:
+            results, rss = on_chain(
+                tmp / "main", lambda net, work: run_phases(net, work, prof, clock, lambda s: setattr_server(s))
+            )
+        t = time.monotonic()
+        results["lists"], _ = on_chain(
+            tmp / "lists", lambda net, work: run_lists(net, work, prof, lambda s: setattr_server(s))
+        )
+        clock.phases["lists_s"] = rnd(time.monotonic() - t, 1)
+    except BaseException as exc:
+        console.print(f"[red]benchmark failed:[/red] {type(exc).__name__}: {exc}")
+        raise
+    finally:
+        signal.alarm(0)
+        if args.keep:
+            log(f"kept {tmp}")
+        else:
+            shutil.rmtree(tmp, ignore_errors=True)
+
+    machine["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
+    if args.only is None:
+        report = build_report(results, rss, machine, clock, args.quick)
+    else:
+        report = build_lists_report(results["lists"], machine, clock, args.quick)
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
+    print_summary(report, args.out)
+    return 0
+
+
+def on_chain(work: Path, fn: Callable[[Devnet, Path], dict[str, Any]]) -> tuple[dict[str, Any], RssSampler | None]:
+    """Start anvil (as the run command does), run ``fn``, and stop by pid everything started:
+    the API server, the RSS sampler, anvil (npm shim and native binary)."""
+    work.mkdir(parents=True, exist_ok=True)
     net = Devnet(port=free_port(), block_time=BLOCK_TIME)  # as the run command starts it (no state file)
     rss: RssSampler | None = None
     anvil_tree: list = []
-    results: dict[str, Any] = {}
     try:
-        log(f"[bold]GovChain bench[/bold] — anvil {net.rpc_url}, block time {BLOCK_TIME}s, work dir {tmp}")
-        net.start(log_file=tmp / "anvil.log")
+        log(f"[bold]GovChain bench[/bold] — anvil {net.rpc_url}, block time {BLOCK_TIME}s, work dir {work}")
+        net.start(log_file=work / "anvil.log")
         time.sleep(0.3)
         anvil_tree = descendants(net.process.pid)
         rss = RssSampler(net.process.pid).start()
-        results = run_phases(net, tmp, prof, clock, lambda s: setattr_server(s))
-    except BaseException as exc:
-        console.print(f"[red]benchmark failed:[/red] {type(exc).__name__}: {exc}")
+        return fn(net, work), rss
+    except BaseException:
         srv = _server_ref.get("server")
         if srv is not None:
             console.print(f"[dim]API server log (tail):\n{srv.tail()}[/dim]")
         raise
     finally:
-        signal.alarm(0)
         srv = _server_ref.pop("server", None)
         if srv is not None:
             srv.stop()
@@ -129,17 +184,6 @@ def main(argv: list[str] | None = None) -> int:
             rss.stop()
         net.stop()
         reap(anvil_tree)
-        if args.keep:
-            log(f"kept {tmp}")
-        else:
-            shutil.rmtree(tmp, ignore_errors=True)
-
-    machine["load_avg_at_end"] = [round(x, 2) for x in os.getloadavg()]
-    report = build_report(results, rss, machine, clock, args.quick)
-    args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
-    print_summary(report, args.out)
-    return 0
 
 
 _server_ref: dict[str, api.Server] = {}
@@ -152,10 +196,9 @@ def setattr_server(s: api.Server | None) -> None:
         _server_ref["server"] = s
 
 
-def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track_server) -> dict[str, Any]:
-    out: dict[str, Any] = {}
+def bench_settings(net: Devnet, tmp: Path) -> Settings:
     suffix = os.urandom(6).hex()
-    settings = Settings(
+    return Settings(
         env="development",
         rpc_url=net.rpc_url,
         network="govchain-bench",
@@ -165,6 +208,80 @@ def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track
         keystore_secret=f"bench-keystore-{suffix}",
         subject_secret=f"bench-subject-{suffix}",
     )
+
+
+def run_lists(net: Devnet, tmp: Path, prof: dict[str, Any], track_server) -> dict[str, Any]:
+    """Phase 8 (own chain): p95 of the main list endpoints at ~1,000 and ~100,000 indexed events."""
+    from backend.composition import AppContext
+    from backend.ops import demo, roster
+
+    settings = bench_settings(net, tmp)
+    w3 = build_web3(settings.rpc_url)
+    deployer.wait_for_node(w3)
+    t = time.monotonic()
+    log("[bold]8/8 list endpoints[/bold]: bootstrap + demo data (as `govchain up`) …")
+    manifest = bootstrap(settings, w3, fresh=True, log=lambda _m: None)
+    ctx = AppContext.from_settings(settings)
+    try:
+        demo.seed(ctx, log=lambda _m: None)
+        keystore = Keystore(settings.keystore_dir, settings.keystore_secret)
+        citizen = ctx.services.ops.subject(demo.CITIZEN["id_type"], demo.CITIZEN["id_value"])
+        who = {
+            "governor": ("governor", keystore.address_of(roster.GOVERNORS[0].key)),
+            "lead": ("department", keystore.address_of("dept-nr")),  # lead of the house-transfer service
+            "grantee": ("department", keystore.address_of(BULK_GRANTEE)),
+            "owner": ("department", keystore.address_of(OWNER)),
+            "citizen": ("citizen", "0x" + citizen.hex()),
+            API_GRANTEE: ("department", keystore.address_of(API_GRANTEE)),
+        }
+        tokens = {k: ctx.tokens.issue(role, p, f"bench:lists:{k}") for k, (role, p) in who.items()}
+    finally:
+        ctx.close()
+    tokens[OWNER], tokens[BULK_GRANTEE] = tokens["owner"], tokens["grantee"]
+    actors = api.ApiActors(tokens)
+    server = api.Server(settings, free_port(), tmp / "api.log")
+    track_server(server)
+    server.start()
+    scen = api.setup_scenario(server.url, actors, OWNER, API_GRANTEE, BULK_GRANTEE, max_uses=4_000_000_000)
+    setup_s = rnd(time.monotonic() - t, 1)
+    log(f"  set up in {setup_s}s; server {server.url}, bulk grant {scen.grant_bulk} on resource {scen.resource_id}")
+
+    ur = deployer.contract_at(w3, manifest, "UsageRights", settings.deployments_dir)
+    bulk_acct = keystore.load(BULK_GRANTEE)
+    synthetic = indexing.subject_hashes(settings)
+    # small: the demo citizen is the subject of ~1 in 4 new uses (fills a 50-item page);
+    # large: one subject among 401 (400 synthetic residents + the citizen).
+    pools = {"small": [citizen, *synthetic[:3]], "large": [*synthetic, citizen]}
+    sizes = {"small": 1_000, "large": prof["lists_large"]}
+    out: dict[str, Any] = {"setup_s": setup_s, "sizes": {}, "by_size": {}}
+    for n, (size, target) in enumerate(sizes.items()):
+
+        def emit(k: int, _target: int, size: str = size, n: int = n) -> dict[str, Any]:
+            return indexing.emit_uses(
+                w3, ur, bulk_acct, scen.grant_bulk, k, settings, timeout_s=180, subjects=pools[size], seed=11 + n
+            )
+
+        up = lists.top_up(w3, emit, settings.database_url, target, server.url, tokens["grantee"])
+        log(
+            f"  {size}: {up['events_after']:,} indexed events (+{up['uses_emitted']:,} uses on chain, "
+            f"index caught up in {up['index_wait_s']}s); {prof['lists_rounds']} rounds …"
+        )
+        out["sizes"][size] = up
+        out["by_size"][size] = lists.measure(server.url, tokens, prof["lists_rounds"], prof["lists_warmup"])
+        log(
+            "  p95 ms: "
+            + ", ".join(f"{k} {v['p95']} ({v['items']}/{v['total']})" for k, v in out["by_size"][size].items())
+        )
+    server.stop()
+    track_server(None)
+    out["growth"] = lists.growth(out["by_size"]["small"], out["by_size"]["large"])
+    log(f"  growth p95 large/small: max [bold]{out['growth']['max']}[/bold] ({out['growth']['worst_endpoint']})")
+    return out
+
+
+def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track_server) -> dict[str, Any]:
+    out: dict[str, Any] = {}
+    settings = bench_settings(net, tmp)
     w3 = build_web3(settings.rpc_url)
     deployer.wait_for_node(w3)
 
@@ -424,6 +541,8 @@ def build_report(
             "met": rss_max is not None and rss_max <= 2048,
         },
     }
+    lk = list_keys(r["lists"])
+    targets["list_growth"] = lk.pop("target")
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": quick,
@@ -440,6 +559,7 @@ def build_report(
         "indexer_events_per_s": r["indexer"]["events_per_s"],
         "audit_query_ms_p95": r["audit"]["p95_ms"],
         "node_rss_mb_max": rss_max,
+        **lk,
         "ratios": ratios,
         "targets": targets,
         "targets_met": sum(1 for t in targets.values() if t["met"]),
@@ -463,6 +583,7 @@ def build_report(
             "bulk_uses": r["bulk"],
             "indexer": r["indexer"],
             "audit": r["audit"],
+            "lists": r["lists"],
             "node_rss": {
                 "tree_max_mb": rss_max,
                 "native_anvil_max_mb": rnd(rss.max_native_mb, 1) if rss else None,
@@ -470,6 +591,51 @@ def build_report(
             },
             "phases_s": clock.phases,
         },
+        "machine": machine,
+        "runtime_s": rnd(clock.elapsed(), 1),
+    }
+
+
+LIST_GROWTH_MAX = 1.5
+
+
+def list_keys(li: dict[str, Any]) -> dict[str, Any]:
+    """The lists phase's top-level keys (per-endpoint p95 dicts, the worst ratio) and its target."""
+    small, large = li["by_size"]["small"], li["by_size"]["large"]
+    g = li["growth"]
+    return {
+        "list_p95_ms_small": {k: v["p95"] for k, v in small.items()},
+        "list_p95_ms_large": {k: v["p95"] for k, v in large.items()},
+        "list_growth_ratio": g["max"],
+        "list_indexed_events": {k: v["events_after"] for k, v in li["sizes"].items()},
+        "target": {
+            "target": "list_growth_ratio = max over list endpoints of p95 at ~100,000 / p95 at ~1,000 "
+            "indexed events ≤ 1.5",
+            "value": g["max"],
+            "threshold": LIST_GROWTH_MAX,
+            "met": g["max"] <= LIST_GROWTH_MAX and li["sizes"]["large"]["events_after"] >= 100_000,
+        },
+    }
+
+
+def build_lists_report(li: dict[str, Any], machine: dict[str, Any], clock: Clock, quick: bool) -> dict[str, Any]:
+    """``--only lists``: the lists keys alone (the other figures need the full run)."""
+    lk = list_keys(li)
+    targets = {"list_growth": lk.pop("target")}
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "only": "lists",
+        **lk,
+        "targets": targets,
+        "targets_met": sum(1 for t in targets.values() if t["met"]),
+        "targets_total": len(targets),
+        "conditions": {
+            "chain": "anvil, interval mining (backend.ops.devnet.Devnet, as the run command), 127.0.0.1",
+            "block_time_s": BLOCK_TIME,
+            "list_calls": {k: f"GET {p} ({w})" for k, (w, p) in lists.ENDPOINTS.items()},
+        },
+        "details": {"lists": li, "phases_s": clock.phases},
         "machine": machine,
         "runtime_s": rnd(clock.elapsed(), 1),
     }
@@ -495,9 +661,15 @@ def print_summary(rep: dict[str, Any], path: Path) -> None:
         "indexer_events_per_s",
         "audit_query_ms_p95",
         "node_rss_mb_max",
+        "list_growth_ratio",
     ):
+        if k not in rep:
+            continue
         v = rep[k]
         t.add_row(k, f"p50 {v['p50']} / p95 {v['p95']}" if isinstance(v, dict) else f"{v:,}")
+    for k in ("list_p95_ms_small", "list_p95_ms_large"):
+        if k in rep:
+            t.add_row(k, ", ".join(f"{e} {ms}" for e, ms in rep[k].items()))
     console.print(t)
     tt = Table(title=f"targets: {rep['targets_met']}/{rep['targets_total']} met")
     tt.add_column("target")
