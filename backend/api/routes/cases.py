@@ -18,6 +18,7 @@ from fastapi import Depends, Path, Query
 from pydantic import Field, JsonValue
 
 from backend.api.deps import (
+    CasesDep,
     CitizenPrincipal,
     CurrentPrincipal,
     DepartmentPrincipal,
@@ -32,7 +33,7 @@ from backend.api.deps import (
 from backend.api.schemas import UINT32, UINT64, DataSubject, Strict
 from backend.api.schemas import cases as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
-from backend.services.cases import CaseKind, CasesService
+from backend.services.cases import CaseKind
 from backend.services.common import hash_or_text
 from backend.services.errors import Forbidden
 
@@ -42,13 +43,6 @@ Id = Annotated[int, Path(ge=1, le=2**64 - 1)]
 StepIndex = Annotated[int, Path(ge=0, le=255, description="index of the step in the service definition")]
 Offset = Annotated[int, Query(ge=0, le=10**9)]
 Limit = Annotated[int, Query(ge=1, le=100)]
-
-
-def get_cases(svc: Svc) -> CasesService:
-    return svc.cases
-
-
-Cases = Annotated[CasesService, Depends(get_cases)]
 
 
 def require_escalator(principal: CurrentPrincipal) -> Principal:
@@ -126,7 +120,7 @@ class Decision(Strict):
     summary="Register a one-stop service (its lead department); Proposed",
 )
 def register_service(
-    body: RegisterService, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    body: RegisterService, cases: CasesDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
     return cases.register_service(
         actor(principal, officer),
@@ -142,7 +136,7 @@ def register_service(
 
 
 @router.get("/services", response_model=answers.ListServicesAnswer, summary="One-stop services, newest first")
-def list_services(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+def list_services(cases: CasesDep, principal: ReaderPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return cases.list_services(offset, limit)
 
 
@@ -151,7 +145,7 @@ def list_services(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, 
     response_model=answers.ServiceDetail,
     summary="A service: definition, status, requirements with standing grants",
 )
-def get_service(service_id: Id, cases: Cases, principal: ReaderPrincipal) -> dict[str, Any]:
+def get_service(service_id: Id, cases: CasesDep, principal: ReaderPrincipal) -> dict[str, Any]:
     return cases.get_service(service_id)
 
 
@@ -162,7 +156,7 @@ def get_service(service_id: Id, cases: Cases, principal: ReaderPrincipal) -> dic
     summary="Propose activating a service (governor); others approve via /council/proposals/{id}/approve",
 )
 def propose_activation(
-    service_id: Id, body: Justification, cases: Cases, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
+    service_id: Id, body: Justification, cases: CasesDep, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
     return cases.propose_activation(actor(principal, officer), service_id, body.justification, key=key)
 
@@ -174,7 +168,12 @@ def propose_activation(
     summary="Issue the lead's standing grants on my resources (source department; PUBLIC/INTERNAL)",
 )
 def issue_standing_grants(
-    service_id: Id, body: StandingGrants, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    service_id: Id,
+    body: StandingGrants,
+    cases: CasesDep,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     return cases.issue_standing_grants(actor(principal, officer), service_id, body.duration_s, body.max_uses, key=key)
 
@@ -188,7 +187,7 @@ def issue_standing_grants(
 def propose_standing_grant(
     service_id: Id,
     body: StandingGrantProposal,
-    cases: Cases,
+    cases: CasesDep,
     principal: GovernorPrincipal,
     officer: OfficerId,
     key: IdemKey,
@@ -212,7 +211,7 @@ def propose_standing_grant(
     summary="Open a case at the front desk: only the citizen's identity and the form (2 documents)",
 )
 def open_case(
-    body: OpenCase, svc: Svc, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    body: OpenCase, svc: Svc, cases: CasesDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
     applicant = svc.ops.subject(body.applicant.id_type, body.applicant.id_value)
     return cases.open_case(actor(principal, officer), body.service_id, applicant, body.form, key=key)
@@ -223,7 +222,7 @@ def open_case(
     response_model=answers.ListCasesAnswer,
     summary="Cases I take part in (auditors/governors: all), newest first",
 )
-def list_cases(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+def list_cases(cases: CasesDep, principal: ReaderPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return cases.list_cases(actor(principal), offset, limit)
 
 
@@ -232,7 +231,7 @@ def list_cases(cases: Cases, principal: ReaderPrincipal, offset: Offset = 0, lim
     response_model=answers.CaseDetail,
     summary="A case: documents submitted vs evidence pulled, steps, departments involved",
 )
-def get_case(case_id: Id, cases: Cases, principal: ReaderPrincipal) -> dict[str, Any]:
+def get_case(case_id: Id, cases: CasesDep, principal: ReaderPrincipal) -> dict[str, Any]:
     return cases.get_case(actor(principal), case_id)
 
 
@@ -241,7 +240,7 @@ def get_case(case_id: Id, cases: Cases, principal: ReaderPrincipal) -> dict[str,
     response_model=answers.GetFormAnswer,
     summary="The application form (the lead and the step departments)",
 )
-def get_form(case_id: Id, cases: Cases, principal: DepartmentPrincipal) -> dict[str, Any]:
+def get_form(case_id: Id, cases: CasesDep, principal: DepartmentPrincipal) -> dict[str, Any]:
     return cases.form(actor(principal), case_id)
 
 
@@ -251,7 +250,7 @@ def get_form(case_id: Id, cases: Cases, principal: DepartmentPrincipal) -> dict[
     summary="Pull ALL missing evidence through the standing grants (the lead); per-requirement report",
 )
 def pull_evidence(
-    case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    case_id: Id, cases: CasesDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
     return cases.pull_evidence(actor(principal, officer), case_id, key=key)
 
@@ -265,7 +264,7 @@ def approve_step(
     case_id: Id,
     step_index: StepIndex,
     body: Decision,
-    cases: Cases,
+    cases: CasesDep,
     principal: DepartmentPrincipal,
     officer: OfficerId,
     key: IdemKey,
@@ -283,7 +282,7 @@ def reject_step(
     case_id: Id,
     step_index: StepIndex,
     body: Decision,
-    cases: Cases,
+    cases: CasesDep,
     principal: DepartmentPrincipal,
     officer: OfficerId,
     key: IdemKey,
@@ -300,7 +299,7 @@ def reject_step(
 def escalate_step(
     case_id: Id,
     step_index: StepIndex,
-    cases: Cases,
+    cases: CasesDep,
     principal: Annotated[Principal, Depends(require_escalator)],
     key: IdemKey,
 ) -> dict[str, Any]:
@@ -312,7 +311,7 @@ def escalate_step(
     response_model=answers.FinalizeAnswer,
     summary="Finalize an approved house-transfer case (the lead): registry transfer + new certificate",
 )
-def finalize(case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer: OfficerId) -> dict[str, Any]:
+def finalize(case_id: Id, cases: CasesDep, principal: DepartmentPrincipal, officer: OfficerId) -> dict[str, Any]:
     """Idempotent by construction: each part checks the chain first (no Idempotency-Key needed)."""
     return cases.finalize(actor(principal, officer), case_id)
 
@@ -324,7 +323,7 @@ def finalize(case_id: Id, cases: Cases, principal: DepartmentPrincipal, officer:
     tags=["citizens"],
     summary="My cases with the status of each step (citizen)",
 )
-def my_cases(cases: Cases, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
+def my_cases(cases: CasesDep, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
     return cases.my_cases(actor(principal), offset, limit)
 
 
@@ -334,7 +333,7 @@ def my_cases(cases: Cases, principal: CitizenPrincipal, offset: Offset = 0, limi
     tags=["citizens"],
     summary="One of my cases (citizen)",
 )
-def my_case(case_id: Id, cases: Cases, principal: CitizenPrincipal) -> dict[str, Any]:
+def my_case(case_id: Id, cases: CasesDep, principal: CitizenPrincipal) -> dict[str, Any]:
     return cases.my_case(actor(principal), case_id)
 
 
@@ -344,7 +343,7 @@ def my_case(case_id: Id, cases: Cases, principal: CitizenPrincipal) -> dict[str,
     tags=["citizens"],
     summary="The certificate document my case produced, to present and verify (citizen)",
 )
-def my_certificate(case_id: Id, cases: Cases, principal: CitizenPrincipal) -> dict[str, Any]:
+def my_certificate(case_id: Id, cases: CasesDep, principal: CitizenPrincipal) -> dict[str, Any]:
     return cases.my_certificate_document(actor(principal), case_id)
 
 

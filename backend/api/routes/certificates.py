@@ -14,6 +14,7 @@ from pydantic import Field
 from starlette.datastructures import UploadFile
 
 from backend.api.deps import (
+    CertificatesDep,
     DepartmentPrincipal,
     GovernorPrincipal,
     IdemKey,
@@ -117,16 +118,20 @@ def _b64(value: str | None) -> bytes | None:
     summary="Propose registering a certificate type (governor); others approve via /council/proposals",
 )
 def propose_type(
-    body: CertificateTypeProposal, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
+    body: CertificateTypeProposal,
+    certificates: CertificatesDep,
+    principal: GovernorPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
-    return svc.certificates.propose_type(
+    return certificates.propose_type(
         actor(principal, officer), body.type_code, body.issuer, body.default_validity_s, body.justification, key=key
     )
 
 
 @router.get("/types/{type_code}", response_model=answers.GetTypeAnswer, summary="A registered certificate type")
-def get_type(type_code: TypeCode, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
-    return svc.certificates.get_type(type_code)
+def get_type(type_code: TypeCode, certificates: CertificatesDep, principal: ReaderPrincipal) -> dict[str, Any]:
+    return certificates.get_type(type_code)
 
 
 # -- issuer ------------------------------------------------------------------------------------------
@@ -152,8 +157,8 @@ def issue(
     response_model=answers.CertificateDetail,
     summary="One certificate with its holder hash (its issuer, auditors, governors)",
 )
-def get_certificate(cert_id: CertId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
-    return svc.certificates.get(actor(principal), cert_id)
+def get_certificate(cert_id: CertId, certificates: CertificatesDep, principal: ReaderPrincipal) -> dict[str, Any]:
+    return certificates.get(actor(principal), cert_id)
 
 
 @router.post(
@@ -162,10 +167,15 @@ def get_certificate(cert_id: CertId, svc: Svc, principal: ReaderPrincipal) -> di
     summary="Revoke a certificate (the department that issued it)",
 )
 def revoke(
-    cert_id: CertId, body: RevokeCertificate, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    cert_id: CertId,
+    body: RevokeCertificate,
+    certificates: CertificatesDep,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return svc.certificates.revoke(actor(principal, officer), cert_id, reason, key=key)
+    return certificates.revoke(actor(principal, officer), cert_id, reason, key=key)
 
 
 # -- public ------------------------------------------------------------------------------------------
@@ -199,7 +209,7 @@ _VERIFY_BODY = {
     openapi_extra=_VERIFY_BODY,
     summary="Verify a presented document (no token): upload it (multipart `document`) or give its hash (JSON)",
 )
-async def verify(request: Request, svc: Svc) -> dict[str, Any]:
+async def verify(request: Request, certificates: CertificatesDep) -> dict[str, Any]:
     ctype = request.headers.get("content-type", "").lower()
     if ctype.startswith("multipart/form-data"):
         try:
@@ -222,7 +232,7 @@ async def verify(request: Request, svc: Svc) -> dict[str, Any]:
         doc = document_hash_of(None, body.document_hash)
     else:
         raise InvalidInput("send multipart/form-data with `document`, or JSON with `document_hash`", field="body")
-    return await run_in_threadpool(svc.certificates.verify, doc)
+    return await run_in_threadpool(certificates.verify, doc)
 
 
 @public_router.get(
@@ -230,5 +240,5 @@ async def verify(request: Request, svc: Svc) -> dict[str, Any]:
     response_model=answers.CertificateCheck,
     summary="Status of a document hash (no token)",
 )
-def verify_hash(document_hash: DocHash, svc: Svc) -> dict[str, Any]:
-    return svc.certificates.verify(document_hash_of(None, document_hash))
+def verify_hash(document_hash: DocHash, certificates: CertificatesDep) -> dict[str, Any]:
+    return certificates.verify(document_hash_of(None, document_hash))

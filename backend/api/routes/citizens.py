@@ -9,7 +9,7 @@ from typing import Annotated, Any
 from fastapi import Path, Query
 from pydantic import Field
 
-from backend.api.deps import CitizenPrincipal, DepartmentPrincipal, OfficerId, Svc, actor
+from backend.api.deps import CitizenPrincipal, CitizensDep, DepartmentPrincipal, OfficerId, actor
 from backend.api.schemas import UINT32, DataSubject, Strict
 from backend.api.schemas import citizens as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
@@ -37,10 +37,10 @@ class Objection(Strict):
     status_code=201,
     summary="Open a citizen session (front-desk department, after checking the identity in person)",
 )
-def open_session(body: OpenSession, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId) -> dict[str, Any]:
-    return svc.citizens.open_session(
-        actor(principal, officer), body.id_type, body.id_value, timedelta(seconds=body.ttl_s)
-    )
+def open_session(
+    body: OpenSession, citizens: CitizensDep, principal: DepartmentPrincipal, officer: OfficerId
+) -> dict[str, Any]:
+    return citizens.open_session(actor(principal, officer), body.id_type, body.id_value, timedelta(seconds=body.ttl_s))
 
 
 @router.get(
@@ -48,8 +48,10 @@ def open_session(body: OpenSession, svc: Svc, principal: DepartmentPrincipal, of
     response_model=answers.MyUsesAnswer,
     summary="Who used my data: every recorded use of data about me (citizen)",
 )
-def my_uses(svc: Svc, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-    return svc.citizens.uses(actor(principal), offset, limit)
+def my_uses(
+    citizens: CitizensDep, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50
+) -> dict[str, Any]:
+    return citizens.uses(actor(principal), offset, limit)
 
 
 @router.post(
@@ -62,16 +64,18 @@ def object_to_use(
     grant_id: Annotated[int, Path(ge=1, le=2**256 - 1)],
     use_index: Annotated[int, Path(ge=1, le=UINT32)],
     body: Objection,
-    svc: Svc,
+    citizens: CitizensDep,
     principal: CitizenPrincipal,
 ) -> dict[str, Any]:
     """Idempotent by construction: one objection per citizen and use; repeating it answers the
     incident already filed (``already_filed: true``)."""
-    return svc.citizens.object_to_use(actor(principal), grant_id, use_index, body.text)
+    return citizens.object_to_use(actor(principal), grant_id, use_index, body.text)
 
 
 @router.get(
     "/me/certificates", response_model=answers.MyCertificatesAnswer, summary="My certificates, newest first (citizen)"
 )
-def my_certificates(svc: Svc, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50) -> dict[str, Any]:
-    return svc.citizens.my_certificates(actor(principal), offset, limit)
+def my_certificates(
+    citizens: CitizensDep, principal: CitizenPrincipal, offset: Offset = 0, limit: Limit = 50
+) -> dict[str, Any]:
+    return citizens.my_certificates(actor(principal), offset, limit)

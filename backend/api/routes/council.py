@@ -5,7 +5,7 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query
 from pydantic import Field
 
-from backend.api.deps import GovernorPrincipal, IdemKey, OfficerId, Principal, Svc, actor, require_reader
+from backend.api.deps import CouncilDep, GovernorPrincipal, IdemKey, OfficerId, Principal, actor, require_reader
 from backend.api.schemas import CouncilRequestProposal, Strict
 from backend.api.schemas import council as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
@@ -24,13 +24,13 @@ class IncidentRuling(Strict):
 
 @router.get("/proposals", response_model=answers.ListProposalsAnswer, summary="Council proposals (pending by default)")
 def list_proposals(
-    svc: Svc,
+    council: CouncilDep,
     principal: Annotated[Principal, Depends(require_reader)],
     pending: Annotated[bool, Query()] = True,
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, Any]:
-    return svc.council.list_proposals(actor(principal), pending, offset, limit)
+    return council.list_proposals(actor(principal), pending, offset, limit)
 
 
 @router.post(
@@ -39,9 +39,9 @@ def list_proposals(
     summary="Approve a proposal (governor); executes at the threshold",
 )
 def approve_proposal(
-    proposal_id: Id, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
+    proposal_id: Id, council: CouncilDep, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
-    return svc.council.approve_proposal(actor(principal, officer), proposal_id, key=key)
+    return council.approve_proposal(actor(principal, officer), proposal_id, key=key)
 
 
 @router.post(
@@ -53,12 +53,12 @@ def approve_proposal(
 def propose_request_approval(
     request_id: Id,
     body: CouncilRequestProposal,
-    svc: Svc,
+    council: CouncilDep,
     principal: GovernorPrincipal,
     officer: OfficerId,
     key: IdemKey,
 ) -> dict[str, Any]:
-    return svc.council.propose_request_approval(actor(principal, officer), request_id, body.justification, key=key)
+    return council.propose_request_approval(actor(principal, officer), request_id, body.justification, key=key)
 
 
 @router.post(
@@ -70,9 +70,9 @@ def propose_request_approval(
 def propose_ruling(
     incident_id: Id,
     body: IncidentRuling,
-    svc: Svc,
+    council: CouncilDep,
     principal: GovernorPrincipal,
     officer: OfficerId,
     key: IdemKey,
 ) -> dict[str, Any]:
-    return svc.council.propose_ruling(actor(principal, officer), incident_id, body.upheld, body.ruling_text, key=key)
+    return council.propose_ruling(actor(principal, officer), incident_id, body.upheld, body.ruling_text, key=key)

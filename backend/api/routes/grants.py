@@ -6,7 +6,7 @@ from fastapi import Header, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
+from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, UsageDep, actor
 from backend.api.responses import with_content
 from backend.api.schemas import Decision, RecordUse
 from backend.api.schemas import grants as answers
@@ -40,18 +40,18 @@ def _subject_header(svc: Services, value: str | None) -> bytes | None:
     "", response_model=answers.ListGrantsAnswer, summary="Grants I hold (grantee) or issued on my resources (owner)"
 )
 def list_grants(
-    svc: Svc,
+    usage: UsageDep,
     principal: DepartmentPrincipal,
     role: Annotated[Literal["grantee", "owner"], Query()] = "grantee",
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, Any]:
-    return svc.usage.list_grants(actor(principal), role, offset, limit)
+    return usage.list_grants(actor(principal), role, offset, limit)
 
 
 @router.get("/{grant_id}", response_model=answers.GrantView, summary="One grant (grantee, owner, auditors, governors)")
-def get_grant(grant_id: GrantId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
-    return svc.usage.get_grant(actor(principal), grant_id)
+def get_grant(grant_id: GrantId, usage: UsageDep, principal: ReaderPrincipal) -> dict[str, Any]:
+    return usage.get_grant(actor(principal), grant_id)
 
 
 @router.post(
@@ -60,10 +60,10 @@ def get_grant(grant_id: GrantId, svc: Svc, principal: ReaderPrincipal) -> dict[s
     summary="Revoke (owner); deletes the grantee's data keys",
 )
 def revoke_grant(
-    grant_id: GrantId, body: Decision, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    grant_id: GrantId, body: Decision, usage: UsageDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return svc.usage.revoke(actor(principal, officer), grant_id, reason, key=key)
+    return usage.revoke(actor(principal, officer), grant_id, reason, key=key)
 
 
 @router.get(
@@ -140,8 +140,8 @@ async def record_use(
 )
 def use_status(
     grant_id: GrantId,
-    svc: Svc,
+    usage: UsageDep,
     principal: DepartmentPrincipal,
     key: Annotated[str, Path(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:~-]+$")],
 ) -> dict[str, Any]:
-    return svc.usage.use_status(actor(principal), grant_id, key)
+    return usage.use_status(actor(principal), grant_id, key)

@@ -7,10 +7,10 @@ from fastapi import Path, Query
 from backend.api.deps import (
     DepartmentPrincipal,
     IdemKey,
+    IncidentsDep,
     OfficerId,
     ReaderPrincipal,
     ReporterPrincipal,
-    Svc,
     actor,
 )
 from backend.api.schemas import FileIncident, RespondIncident
@@ -30,10 +30,10 @@ IncidentId = Annotated[int, Path(ge=1, le=2**256 - 1, description="incident id")
     summary="File an incident (departments concerned, auditors)",
 )
 def file_incident(
-    body: FileIncident, svc: Svc, principal: ReporterPrincipal, officer: OfficerId, key: IdemKey
+    body: FileIncident, incidents: IncidentsDep, principal: ReporterPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
     evidence = hash_or_text(body.evidence, body.evidence_hash, "evidence")
-    return svc.incidents.file(
+    return incidents.file(
         actor(principal, officer),
         body.incident_type,
         body.subject_kind,
@@ -51,13 +51,13 @@ def file_incident(
     summary="Incidents I filed or am held responsible for (auditors/governors: all)",
 )
 def list_incidents(
-    svc: Svc,
+    incidents: IncidentsDep,
     principal: ReaderPrincipal,
     role: Annotated[Literal["all", "filer", "responsible"], Query()] = "all",
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, Any]:
-    return svc.incidents.list(actor(principal), role, offset, limit)
+    return incidents.list(actor(principal), role, offset, limit)
 
 
 @router.get(
@@ -65,8 +65,8 @@ def list_incidents(
     response_model=answers.IncidentView,
     summary="One incident (reporter, responsible, auditors, governors)",
 )
-def get_incident(incident_id: IncidentId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
-    return svc.incidents.get(actor(principal), incident_id)
+def get_incident(incident_id: IncidentId, incidents: IncidentsDep, principal: ReaderPrincipal) -> dict[str, Any]:
+    return incidents.get(actor(principal), incident_id)
 
 
 @router.post(
@@ -77,10 +77,10 @@ def get_incident(incident_id: IncidentId, svc: Svc, principal: ReaderPrincipal) 
 def respond_incident(
     incident_id: IncidentId,
     body: RespondIncident,
-    svc: Svc,
+    incidents: IncidentsDep,
     principal: DepartmentPrincipal,
     officer: OfficerId,
     key: IdemKey,
 ) -> dict[str, Any]:
     response = hash_or_text(body.response, body.response_hash, "response")
-    return svc.incidents.respond(actor(principal, officer), incident_id, response, key=key)
+    return incidents.respond(actor(principal, officer), incident_id, response, key=key)

@@ -15,6 +15,7 @@ from backend.api.deps import (
     IdemKey,
     OfficerId,
     ReaderPrincipal,
+    RegistryDep,
     Svc,
     actor,
 )
@@ -98,16 +99,16 @@ class UseReport(Strict):
     summary="Propose giving/taking a registry role (governor); others approve via /council/proposals",
 )
 def propose_role(
-    body: RoleProposal, svc: Svc, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
+    body: RoleProposal, registry: RegistryDep, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
-    return svc.registry.propose_role(
+    return registry.propose_role(
         actor(principal, officer), body.department, body.role, body.enabled, body.justification, key=key
     )
 
 
 @router.get("/roles/{department}", response_model=answers.RolesOfAnswer, summary="Registry roles a department holds")
-def roles_of(department: Address, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
-    return svc.registry.roles_of(department)
+def roles_of(department: Address, registry: RegistryDep, principal: ReaderPrincipal) -> dict[str, Any]:
+    return registry.roles_of(department)
 
 
 # -- registrar ----------------------------------------------------------------------------------------
@@ -115,9 +116,9 @@ def roles_of(department: Address, svc: Svc, principal: ReaderPrincipal) -> dict[
     "/units", response_model=answers.RegisterUnitAnswer, status_code=201, summary="Register a property unit (REGISTRAR)"
 )
 def register_unit(
-    body: RegisterUnit, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    body: RegisterUnit, registry: RegistryDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
-    return svc.registry.register_unit(
+    return registry.register_unit(
         actor(principal, officer),
         body.parcel_code,
         body.building_code,
@@ -169,10 +170,15 @@ def transfer(
     summary="Register a mortgage (BANK)",
 )
 def register_mortgage(
-    unit_id: Id, body: RegisterMortgage, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    unit_id: Id,
+    body: RegisterMortgage,
+    registry: RegistryDep,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     terms = hash_or_text(body.terms, body.terms_hash, "terms")
-    return svc.registry.register_mortgage(
+    return registry.register_mortgage(
         actor(principal, officer), unit_id, ref32(body.creditor_ref, None, "creditor_ref"), terms, key=key
     )
 
@@ -183,9 +189,9 @@ def register_mortgage(
     summary="Consent to the transfer of the current title (the mortgage's bank)",
 )
 def consent_mortgage(
-    mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    mortgage_id: Id, registry: RegistryDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
-    return svc.registry.consent_mortgage(actor(principal, officer), mortgage_id, key=key)
+    return registry.consent_mortgage(actor(principal, officer), mortgage_id, key=key)
 
 
 @router.post(
@@ -194,9 +200,9 @@ def consent_mortgage(
     summary="Release a mortgage (the mortgage's bank)",
 )
 def release_mortgage(
-    mortgage_id: Id, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    mortgage_id: Id, registry: RegistryDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
-    return svc.registry.release_mortgage(actor(principal, officer), mortgage_id, key=key)
+    return registry.release_mortgage(actor(principal, officer), mortgage_id, key=key)
 
 
 # -- court ---------------------------------------------------------------------------------------------
@@ -207,10 +213,15 @@ def release_mortgage(
     summary="Seize a unit by court order (COURT)",
 )
 def register_seizure(
-    unit_id: Id, body: RegisterSeizure, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    unit_id: Id,
+    body: RegisterSeizure,
+    registry: RegistryDep,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     order = hash_or_text(body.court_order, body.court_order_hash, "court_order")
-    return svc.registry.register_seizure(actor(principal, officer), unit_id, order, key=key)
+    return registry.register_seizure(actor(principal, officer), unit_id, order, key=key)
 
 
 @router.post(
@@ -219,10 +230,15 @@ def register_seizure(
     summary="Release a seizure (the seizing court)",
 )
 def release_seizure(
-    seizure_id: Id, body: ReleaseSeizure, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    seizure_id: Id,
+    body: ReleaseSeizure,
+    registry: RegistryDep,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     order = hash_or_text(body.order, body.order_hash, "order")
-    return svc.registry.release_seizure(actor(principal, officer), seizure_id, order, key=key)
+    return registry.release_seizure(actor(principal, officer), seizure_id, order, key=key)
 
 
 # -- inspector -----------------------------------------------------------------------------------------
@@ -233,10 +249,15 @@ def release_seizure(
     summary="Report the actual use found by an inspection (INSPECTOR); a mismatch is flagged",
 )
 def report_use(
-    unit_id: Id, body: UseReport, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    unit_id: Id,
+    body: UseReport,
+    registry: RegistryDep,
+    principal: DepartmentPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
 ) -> dict[str, Any]:
     inspection = hash_or_text(body.inspection, body.inspection_hash, "inspection")
-    return svc.registry.report_use(actor(principal, officer), unit_id, body.actual_use, inspection, key=key)
+    return registry.report_use(actor(principal, officer), unit_id, body.actual_use, inspection, key=key)
 
 
 # -- reads ---------------------------------------------------------------------------------------------
@@ -246,5 +267,5 @@ def report_use(
     summary="Title chain, mortgages, seizures and use reports (registrar, the unit's banks/courts, "
     "auditors, the citizen owner)",
 )
-def history(unit_id: Id, svc: Svc, principal: CurrentPrincipal) -> dict[str, Any]:
-    return svc.registry.history(actor(principal), unit_id)
+def history(unit_id: Id, registry: RegistryDep, principal: CurrentPrincipal) -> dict[str, Any]:
+    return registry.history(actor(principal), unit_id)

@@ -4,7 +4,7 @@ from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
 
-from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
+from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, UsageDep, actor
 from backend.api.schemas import CreateRequest, Decision
 from backend.api.schemas import requests as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
@@ -24,13 +24,13 @@ RequestId = Annotated[int, Path(ge=1, le=2**256 - 1, description="usage request 
     summary="Request the use of another department's resource",
 )
 def create_request(
-    body: CreateRequest, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    body: CreateRequest, usage: UsageDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
 ) -> dict[str, Any]:
     legal = hash_or_text(body.legal_basis, body.legal_basis_hash, "legal_basis")
     if body.fields is not None and body.fields_hash is not None:
         raise InvalidInput("give either fields or fields_hash, not both", field="fields")
     fh = fields_hash(body.fields) if body.fields is not None else hash_or_text(None, body.fields_hash, "fields")
-    return svc.usage.request_use(
+    return usage.request_use(
         actor(principal, officer),
         body.resource_id,
         body.purpose_code,
@@ -49,13 +49,13 @@ def create_request(
     summary="My usage requests: incoming (on my resources) or outgoing (mine)",
 )
 def list_requests(
-    svc: Svc,
+    usage: UsageDep,
     principal: DepartmentPrincipal,
     direction: Annotated[Literal["incoming", "outgoing"], Query()] = "incoming",
     offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
 ) -> dict[str, Any]:
-    return svc.usage.list_requests(actor(principal), direction, offset, limit)
+    return usage.list_requests(actor(principal), direction, offset, limit)
 
 
 @router.get(
@@ -63,8 +63,8 @@ def list_requests(
     response_model=answers.RequestView,
     summary="One usage request (requester, owner, auditors, governors)",
 )
-def get_request(request_id: RequestId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
-    return svc.usage.get_request(actor(principal), request_id)
+def get_request(request_id: RequestId, usage: UsageDep, principal: ReaderPrincipal) -> dict[str, Any]:
+    return usage.get_request(actor(principal), request_id)
 
 
 @router.post(
@@ -75,23 +75,23 @@ def get_request(request_id: RequestId, svc: Svc, principal: ReaderPrincipal) -> 
 def approve_request(
     request_id: RequestId,
     body: Decision,
-    svc: Svc,
+    usage: UsageDep,
     principal: DepartmentPrincipal,
     officer: OfficerId,
     key: IdemKey,
 ) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return svc.usage.approve(actor(principal, officer), request_id, reason, key=key)
+    return usage.approve(actor(principal, officer), request_id, reason, key=key)
 
 
 @router.post("/{request_id}/deny", response_model=answers.DenyRequestAnswer, summary="Deny (owner)")
 def deny_request(
     request_id: RequestId,
     body: Decision,
-    svc: Svc,
+    usage: UsageDep,
     principal: DepartmentPrincipal,
     officer: OfficerId,
     key: IdemKey,
 ) -> dict[str, Any]:
     reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return svc.usage.deny(actor(principal, officer), request_id, reason, key=key)
+    return usage.deny(actor(principal, officer), request_id, reason, key=key)

@@ -4,7 +4,7 @@ from typing import Annotated, Any
 
 from fastapi import File, Form, Path, Query, UploadFile
 
-from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, actor
+from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, ResourcesDep, Svc, actor
 from backend.api.responses import with_content
 from backend.api.schemas import AnchorRoot, Classification, PublishVersion, RegisterResource
 from backend.api.schemas import resources as answers
@@ -42,7 +42,7 @@ async def _read_upload(file: UploadFile) -> Content:
     "", response_model=answers.ListResourcesAnswer, summary="Browse the catalog (from the chain's views, newest first)"
 )
 def list_resources(
-    svc: Svc,
+    resources: ResourcesDep,
     principal: ReaderPrincipal,
     offset: Offset = 0,
     limit: Limit = 50,
@@ -50,7 +50,7 @@ def list_resources(
 ) -> dict[str, Any]:
     if owner == "me":
         owner = principal.address
-    return svc.resources.list(offset, limit, owner)
+    return resources.list(offset, limit, owner)
 
 
 @router.post(
@@ -111,8 +111,8 @@ async def register_upload(
 
 
 @router.get("/{resource_id}", response_model=answers.ResourceDetail, summary="One resource with all its versions")
-def get_resource(resource_id: ResourceId, svc: Svc, principal: ReaderPrincipal) -> dict[str, Any]:
-    return svc.resources.get(resource_id)
+def get_resource(resource_id: ResourceId, resources: ResourcesDep, principal: ReaderPrincipal) -> dict[str, Any]:
+    return resources.get(resource_id)
 
 
 @router.get(
@@ -122,11 +122,11 @@ def get_resource(resource_id: ResourceId, svc: Svc, principal: ReaderPrincipal) 
 )
 def get_content(
     resource_id: ResourceId,
-    svc: Svc,
+    resources: ResourcesDep,
     principal: DepartmentPrincipal,
     version: Annotated[int | None, Query(ge=1, le=2**32 - 1)] = None,
 ) -> dict[str, Any]:
-    return with_content(svc.resources.content(actor(principal), resource_id, version))
+    return with_content(resources.content(actor(principal), resource_id, version))
 
 
 @router.post(
@@ -138,14 +138,12 @@ def get_content(
 def publish_version(
     resource_id: ResourceId,
     body: PublishVersion,
-    svc: Svc,
+    resources: ResourcesDep,
     principal: DepartmentPrincipal,
     officer: OfficerId,
     key: IdemKey,
 ) -> dict[str, Any]:
-    return svc.resources.publish_version(
-        actor(principal, officer), resource_id, Content.from_record(body.record), key=key
-    )
+    return resources.publish_version(actor(principal, officer), resource_id, Content.from_record(body.record), key=key)
 
 
 @router.post(
@@ -156,7 +154,7 @@ def publish_version(
 )
 async def publish_upload(
     resource_id: ResourceId,
-    svc: Svc,
+    resources: ResourcesDep,
     principal: DepartmentPrincipal,
     officer: OfficerId,
     key: IdemKey,
@@ -165,9 +163,7 @@ async def publish_upload(
     from starlette.concurrency import run_in_threadpool
 
     content = await _read_upload(file)
-    return await run_in_threadpool(
-        svc.resources.publish_version, actor(principal, officer), resource_id, content, key=key
-    )
+    return await run_in_threadpool(resources.publish_version, actor(principal, officer), resource_id, content, key=key)
 
 
 @router.post(
@@ -179,11 +175,9 @@ async def publish_upload(
 def anchor_root(
     resource_id: ResourceId,
     body: AnchorRoot,
-    svc: Svc,
+    resources: ResourcesDep,
     principal: DepartmentPrincipal,
     officer: OfficerId,
     key: IdemKey,
 ) -> dict[str, Any]:
-    return svc.resources.anchor_root(
-        actor(principal, officer), resource_id, body.merkle_root, body.record_count, key=key
-    )
+    return resources.anchor_root(actor(principal, officer), resource_id, body.merkle_root, body.record_count, key=key)
