@@ -9,6 +9,7 @@ from __future__ import annotations
 import sys
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -110,9 +111,10 @@ class System:
         return res, self.approve(req["request_id"], owner)
 
 
-@pytest.fixture(scope="session")
-def system(tmp_path_factory) -> Iterator[System]:
-    tmp = tmp_path_factory.mktemp("api")
+@contextmanager
+def build_system(tmp: Path, network: str, database_url: str | None = None) -> Iterator[System]:
+    """Anvil (0.2 s blocks) + the core contracts + 3 departments + the auditor + the app;
+    ``database_url`` defaults to a SQLite file in ``tmp``."""
     node = Anvil(block_time=0.2)
     proxy = RpcProxy(node.rpc_url)
     try:
@@ -128,7 +130,7 @@ def system(tmp_path_factory) -> Iterator[System]:
             accounts["deployer"],
             [addr[g] for g in GOVERNORS],
             2,
-            network="apitest",
+            network=network,
             build_dir=core_build_dir(tmp),
             deployments_dir=deployments,
             fresh=True,
@@ -145,16 +147,15 @@ def system(tmp_path_factory) -> Iterator[System]:
                 ),
             )
         deployer.run_council(w3, consortium, govs, lambda c: c.functions.proposeAppointAuditor(addr["auditor"]))
-
         settings = Settings(
             env="development",
             rpc_url=proxy.url,
-            network="apitest",
+            network=network,
             data_dir=tmp / "data",
-            database_url=f"sqlite:///{tmp / 'data' / 'govchain.db'}",
+            database_url=database_url or f"sqlite:///{tmp / 'data' / 'govchain.db'}",
             deployments_dir=deployments,
             keystore_secret=SECRET,
-            subject_secret="api-test-subject-secret",
+            subject_secret=f"{network}-subject-secret",
             receipt_timeout_s=15,
             poll_interval_s=0.02,
         )
@@ -163,12 +164,20 @@ def system(tmp_path_factory) -> Iterator[System]:
         tokens |= {g: ctx.tokens.issue("governor", addr[g], g) for g in GOVERNORS}
         tokens["auditor"] = ctx.tokens.issue("auditor", addr["auditor"], "auditor")
         app = create_app(ctx)
-        with TestClient(app, raise_server_exceptions=False) as http:
-            yield System(http, ctx, w3, proxy, tokens, addr, accounts, manifest, deployments, app)
-        ctx.close()
+        try:
+            with TestClient(app, raise_server_exceptions=False) as http:
+                yield System(http, ctx, w3, proxy, tokens, addr, accounts, manifest, deployments, app)
+        finally:
+            ctx.close()
     finally:
         proxy.stop()
         node.stop()
+
+
+@pytest.fixture(scope="session")
+def system(tmp_path_factory) -> Iterator[System]:
+    with build_system(tmp_path_factory.mktemp("api"), "apitest") as s:
+        yield s
 
 
 @pytest.fixture
