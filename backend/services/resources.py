@@ -153,7 +153,10 @@ class ResourceService:
         else:
             total = int(self.ops.client.call("DataCatalog", "resourceCount"))
             window = list(range(total - offset, max(total - offset - limit, 0), -1))
-        items = [self._summary(i, self.ops.view("DataCatalog", "resource", i)) for i in window]
+        views = [(i, self.ops.view("DataCatalog", "resource", i)) for i in window]
+        if owner is not None:  # the index only finds candidates; the contract says who owns what
+            views = [(i, r) for i, r in views if r["owner"].lower() == owner.lower()]
+        items = [self._summary(i, r) for i, r in views]
         out = {"total": total, "offset": offset, "limit": limit, "items": items}
         if owner is not None:
             out["indexed_to_block"] = seen

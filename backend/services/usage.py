@@ -189,10 +189,12 @@ class UsageService:
         window = ids[offset : offset + limit]
         items = []
         for rid in window:
+            # The index only finds candidates; the contract's views decide what the caller sees
+            # (a row edited in the database grants nothing). Incoming: ownership may also have moved.
             req = self.ops.view("UsageRights", "request", rid)
             owner = self.ops.view("DataCatalog", "ownerOf", int(req["resourceId"]))
-            if direction == "incoming" and not actor.same(owner):
-                continue  # ownership moved after the request
+            if not actor.same(owner if direction == "incoming" else req["requester"]):
+                continue
             items.append(self._request_view(rid, req, owner))
         return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
@@ -219,6 +221,9 @@ class UsageService:
         for gid in ids[offset : offset + limit]:
             g = self.ops.view("UsageRights", "grant", gid)
             owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
+            # the index only finds candidates; the contract's views decide (an edited row grants nothing)
+            if not actor.same(g["grantee"] if role == "grantee" else owner):
+                continue
             items.append(self._grant_view(gid, g, owner, now))
         return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 

@@ -179,6 +179,8 @@ class ReadsMixin(CaseBase):
         items = []
         for cid in ids[offset : offset + limit]:
             c = self._case(cid)
+            if c["applicantHash"].lower() != citizen.address.lower():
+                continue  # the index only finds candidates; the contract says whose case it is
             items.append(self._case_view(cid, c, self._service(int(c["serviceId"])), citizen=True))
         return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 

@@ -11,6 +11,9 @@ from typing import Any
 import pytest
 from cases_testkit import BUYER, OTHER, SELLER, World
 from eth_utils import keccak
+from sqlalchemy import insert, select
+
+from backend.indexer.models import chain_events
 
 TAX_PURPOSE, CA_PURPOSE = 31, 32
 TAX_LEGAL = "《契税法》第十条 / Deed Tax Law art. 10"
@@ -276,6 +279,18 @@ def test_house_transfer_end_to_end(world: World, house: dict) -> None:
     assert w.http.get(f"/citizens/me/cases/{cid}/certificate", headers=w.bearer(other)).status_code == 403
     assert w.http.get(f"/cases/{cid}", headers=w.bearer(other)).status_code == 403
     assert all(i["case_id"] != cid for i in w.http.get("/citizens/me/cases", headers=w.bearer(other)).json()["items"])
+    # a row forged in the index (a DBA naming the other citizen as applicant) shows them nothing
+    c = chain_events.c
+    with w.ctx.sessions() as db:
+        row = db.execute(select(chain_events).where(c.event == "CaseOpened")).mappings().all()
+        row = next(r for r in row if int(r["args"]["caseId"]) == cid)
+        forged = {k: v for k, v in row.items() if k != "id"}
+        forged |= {"args": {**row["args"], "applicantHash": w.subject(OTHER)}, "subject_hash": w.subject(OTHER)}
+        forged |= {"tx_hash": "0x" + "ab" * 32, "log_index": 999}
+        db.execute(insert(chain_events).values(**forged))
+        db.commit()
+    mine_now = w.http.get("/citizens/me/cases", headers=w.bearer(other)).json()["items"]
+    assert all(i["case_id"] != cid for i in mine_now)
     # a department token is not a citizen token
     assert w.http.get("/citizens/me/cases", headers=w.h("dept-nr")).status_code == 403
 
