@@ -13,6 +13,8 @@ from rich.console import Console
 from rich.table import Table
 
 from backend.cli.audit import audit_app
+from backend.cli.common import token_service
+from backend.cli.node import node_app
 from backend.core.config import Settings, SettingsError, load_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -21,6 +23,7 @@ tokens_app = typer.Typer(help="API bearer tokens (stored hashed; shown once).", 
 app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
+app.add_typer(node_app, name="node")
 console = Console()
 err = Console(stderr=True)
 
@@ -162,20 +165,8 @@ def tokens_issue(
     from datetime import timedelta
 
     ttl = timedelta(hours=ttl_hours) if ttl_hours else None
-    token = _token_service(settings).issue(role, addr, label or key, ttl=ttl)
+    token = token_service(settings).issue(role, addr, label or key, ttl=ttl)
     print(token)
-
-
-def _token_service(settings: Settings):
-    from backend.core.db import make_engine, session_factory
-    from backend.core.tokens import TokenService
-    from backend.migrations import init_db
-
-    if settings.database_url.startswith("sqlite:///"):
-        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
-    engine = make_engine(settings.database_url)
-    init_db(engine)
-    return TokenService(session_factory(engine))
 
 
 @tokens_app.command("list")
@@ -184,7 +175,7 @@ def tokens_list(
 ) -> None:
     """List tokens (id, role, principal, label, created, expires, revoked); never the secrets."""
     table = Table("id", "role", "principal", "label", "created", "expires", "revoked")
-    for t in _token_service(_settings()).list(principal=principal):
+    for t in token_service(_settings()).list(principal=principal):
         table.add_row(
             str(t.id),
             t.role,
@@ -203,7 +194,7 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="id from `govchai
     from backend.core.tokens import TokenNotFound
 
     try:
-        _token_service(_settings()).revoke(token_id)
+        token_service(_settings()).revoke(token_id)
     except TokenNotFound:
         err.print(f"[red]no token with id {token_id}[/red]")
         raise typer.Exit(1) from None
@@ -216,7 +207,7 @@ def tokens_rotate(token_id: Annotated[int, typer.Argument(help="id from `govchai
     from backend.core.tokens import TokenNotFound, TokenRevoked
 
     try:
-        print(_token_service(_settings()).rotate(token_id))
+        print(token_service(_settings()).rotate(token_id))
     except (TokenNotFound, TokenRevoked) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None

@@ -1,0 +1,140 @@
+"""``govchain node …`` — set up and run one party's node on its own machine.
+
+    govchain node init var/nodes/psb --name dept-psb --role department --host 127.0.0.2 --port 8000
+    govchain node show var/nodes/psb              # address to send to the council for admission
+    govchain node manifest var/nodes/psb deployments/govchain-devnet.json
+    govchain node token var/nodes/psb --label "front desk"
+    govchain node run var/nodes/psb
+
+The key is generated on this machine and never leaves it; only the address (and
+later the node's public keys) are exchanged. See docs/deployment.md.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict
+from datetime import timedelta
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from rich.console import Console
+
+from backend.chain.manifest import ManifestError
+from backend.cli.common import token_service
+from backend.core.config import SettingsError
+from backend.ops.node import NodeConfig, NodeError, check_single_key, init_node, install_manifest, load_config
+from backend.ops.node import node_settings as _node_settings
+
+node_app = typer.Typer(help="One party's node: its own key, database, documents and API.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True, soft_wrap=True)  # an error line is never broken: scripts grep it
+
+DataDir = Annotated[Path, typer.Argument(help="the node's data directory (one per party)")]
+TOKEN_ROLES = {"department": "department", "governor": "governor", "auditor": "auditor"}
+
+
+def _load(data_dir: Path) -> NodeConfig:
+    try:
+        return load_config(data_dir)
+    except NodeError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+
+
+@node_app.command("init")
+def init(
+    data_dir: DataDir,
+    name: Annotated[str, typer.Option(help="name of the node's key, e.g. dept-psb")],
+    role: Annotated[str, typer.Option(help="department | governor | auditor | deployer")] = "department",
+    network: Annotated[str, typer.Option(help="deployment name (manifest file name)")] = "govchain-devnet",
+    rpc_url: Annotated[str, typer.Option(help="this node's own chain RPC endpoint")] = "http://127.0.0.1:8545",
+    host: Annotated[str, typer.Option(help="address the node's API listens on")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(help="port the node's API listens on")] = 8000,
+) -> None:
+    """Create a node directory and generate its key here; prints the node as JSON."""
+    try:
+        config = init_node(data_dir, name=name, role=role, network=network, rpc_url=rpc_url, host=host, port=port)
+    except NodeError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    print(json.dumps({**asdict(config), "url": config.url, "data_dir": str(data_dir)}))
+
+
+@node_app.command("show")
+def show(data_dir: DataDir) -> None:
+    """Print who the node is and where it listens (no secret needed)."""
+    config = _load(data_dir)
+    print(json.dumps({**asdict(config), "url": config.url, "data_dir": str(data_dir)}))
+
+
+@node_app.command("manifest")
+def manifest(
+    data_dir: DataDir,
+    manifest_file: Annotated[Path, typer.Argument(help="the deployment manifest the consortium published")],
+) -> None:
+    """Install the deployment manifest (contract addresses; public) into the node."""
+    config = _load(data_dir)
+    if not manifest_file.is_file():
+        err.print(f"[red]no manifest at {manifest_file}[/red]")
+        raise typer.Exit(2)
+    try:
+        target = install_manifest(data_dir, manifest_file, config.network)
+    except (ManifestError, OSError, ValueError) as exc:
+        err.print(f"[red]cannot install {manifest_file}: {exc}[/red]")
+        raise typer.Exit(2) from None
+    console.print(f"installed {target}")
+
+
+@node_app.command("token")
+def token(
+    data_dir: DataDir,
+    label: Annotated[str, typer.Option(help="what the token is for")] = "",
+    ttl_hours: Annotated[float | None, typer.Option(help="expire after this many hours (default: never)")] = None,
+) -> None:
+    """Issue an API token for this node's own party; printed once (only its hash is stored)."""
+    config = _load(data_dir)
+    role = TOKEN_ROLES.get(config.role)
+    if role is None:
+        err.print(f"[red]a {config.role} node serves no API tokens[/red]")
+        raise typer.Exit(2)
+    ttl = timedelta(hours=ttl_hours) if ttl_hours else None
+    print(token_service(_settings(data_dir, config)).issue(role, config.address, label or config.name, ttl=ttl))
+
+
+@node_app.command("run")
+def run(
+    data_dir: DataDir,
+    follow_index: Annotated[bool, typer.Option(help="run the event indexer in the background")] = True,
+) -> None:
+    """Serve this node's API and console with its one key (refuses a keystore with any other key)."""
+    import uvicorn
+
+    from backend.api.main import create_app
+    from backend.composition import AppContext
+
+    config = _load(data_dir)
+    try:
+        check_single_key(data_dir, config)
+    except NodeError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    settings = _settings(data_dir, config)
+    if not (settings.deployments_dir / f"{config.network}.json").is_file():
+        err.print(f"[red]no deployment manifest yet: run `govchain node manifest {data_dir} <manifest.json>`[/red]")
+        raise typer.Exit(2)
+    ctx = AppContext.from_settings(settings)
+    ctx.start()
+    if follow_index:
+        ctx.start_indexer()
+    console.print(f"{config.name} ({config.role}, {config.address}) serving on {config.url}")
+    uvicorn.run(create_app(ctx), host=config.host, port=config.port, log_level="warning")
+
+
+def _settings(data_dir: Path, config: NodeConfig):
+    try:
+        return _node_settings(data_dir, config)
+    except (NodeError, SettingsError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
