@@ -25,6 +25,7 @@ from backend.services import (
     CitizenService,
     CouncilService,
     IncidentService,
+    MembershipService,
     RegistryService,
     ResourceService,
     Services,
@@ -77,6 +78,10 @@ async def get_council(svc: Svc) -> CouncilService:
     return svc.council
 
 
+async def get_membership(svc: Svc) -> MembershipService:
+    return svc.membership
+
+
 async def get_audit(svc: Svc) -> AuditService:
     return svc.audit
 
@@ -101,6 +106,7 @@ ResourcesDep = Annotated[ResourceService, Depends(get_resources)]
 UsageDep = Annotated[UsageService, Depends(get_usage)]
 IncidentsDep = Annotated[IncidentService, Depends(get_incidents)]
 CouncilDep = Annotated[CouncilService, Depends(get_council)]
+MembershipDep = Annotated[MembershipService, Depends(get_membership)]
 AuditDep = Annotated[AuditService, Depends(get_audit)]
 CertificatesDep = Annotated[CertificateService, Depends(get_certificates)]
 RegistryDep = Annotated[RegistryService, Depends(get_registry)]

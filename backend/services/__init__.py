@@ -29,6 +29,7 @@ from backend.services.errors import (
     Unauthorized,
 )
 from backend.services.incidents import IncidentService
+from backend.services.membership import MembershipService
 from backend.services.registry import RegistryService
 from backend.services.resources import Content, ResourceService
 from backend.services.usage import UsageService
@@ -52,6 +53,7 @@ class Services:
         self.usage = UsageService(ops, store, sessions, self.resources)
         self.incidents = IncidentService(ops)
         self.council = CouncilService(ops)
+        self.membership = MembershipService(ops)
         self.audit = AuditService(ops, store)
         self.citizen_chain = CitizenChain(ops)
         self.certificates = CertificateService(ops, self.citizen_chain)
@@ -78,6 +80,7 @@ __all__ = [
     "IncidentService",
     "IndexLagging",
     "InvalidInput",
+    "MembershipService",
     "NotFound",
     "RegistryService",
     "ResourceService",

@@ -5,7 +5,16 @@ from typing import Annotated, Any
 from fastapi import Depends, Path, Query
 from pydantic import Field
 
-from backend.api.deps import CouncilDep, GovernorPrincipal, IdemKey, OfficerId, Principal, actor, require_reader
+from backend.api.deps import (
+    CouncilDep,
+    GovernorPrincipal,
+    IdemKey,
+    MembershipDep,
+    OfficerId,
+    Principal,
+    actor,
+    require_reader,
+)
 from backend.api.schemas import CouncilRequestProposal, Strict
 from backend.api.schemas import council as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
@@ -76,3 +85,37 @@ def propose_ruling(
     key: IdemKey,
 ) -> dict[str, Any]:
     return council.propose_ruling(actor(principal, officer), incident_id, body.upheld, body.ruling_text, key=key)
+
+
+@router.post(
+    "/departments",
+    response_model=answers.MembershipProposalAnswer,
+    status_code=201,
+    summary="Propose admitting a department's node address (governor); executes at the threshold",
+)
+def propose_admit_department(
+    body: answers.AdmitDepartmentBody,
+    membership: MembershipDep,
+    principal: GovernorPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
+) -> dict[str, Any]:
+    return membership.propose_admit_department(
+        actor(principal, officer), body.address, body.code, body.name, body.region, key=key
+    )
+
+
+@router.post(
+    "/auditors",
+    response_model=answers.MembershipProposalAnswer,
+    status_code=201,
+    summary="Propose appointing an auditor's node address (governor); executes at the threshold",
+)
+def propose_appoint_auditor(
+    body: answers.AppointAuditorBody,
+    membership: MembershipDep,
+    principal: GovernorPrincipal,
+    officer: OfficerId,
+    key: IdemKey,
+) -> dict[str, Any]:
+    return membership.propose_appoint_auditor(actor(principal, officer), body.address, key=key)

@@ -53,3 +53,24 @@ class ProposeRulingAnswer(TxAnswer):
     responsible: str | None = None
     executed: bool | None = None
     approve_with: str | None = Field(default=None, description="where the other governors approve")
+
+
+# -- membership ----------------------------------------------------------------------------------
+class AdmitDepartmentBody(Strict):
+    """A department's node address (generated on its own machine) and how it is listed."""
+
+    address: str = Field(min_length=42, max_length=42, examples=["0x5B38Da6a701c568545dCfcB03FcB875f56beddC4"])
+    code: str = Field(min_length=1, max_length=32, examples=["PSB"])
+    name: str = Field(min_length=1, max_length=200, examples=["公安局 / Public Security"])
+    region: str = Field(min_length=6, max_length=6, examples=["110000"])
+
+
+class AppointAuditorBody(Strict):
+    address: str = Field(min_length=42, max_length=42)
+
+
+class MembershipProposalAnswer(TxAnswer):
+    proposal_id: int | None = None
+    address: str | None = None
+    executed: bool | None = None
+    approve_with: str | None = None

@@ -189,6 +189,8 @@ BODIES: dict[str, Any] = {
     "POST /incidents/{incident_id}/response": {"response": "x"},
     "POST /council/requests/{request_id}/proposals": {"justification": "x"},
     "POST /council/incidents/{incident_id}/ruling": {"upheld": True, "ruling_text": "x"},
+    "POST /council/departments": {"address": "0x" + "ab" * 20, "code": "NEW", "name": "x", "region": "110000"},
+    "POST /council/auditors": {"address": "0x" + "ab" * 20},
     "POST /certificates/types": {
         "type_code": "OTHER_CERT",
         "issuer": "{department}",
