@@ -160,3 +160,13 @@ class AppContext:
         self.services.usage.batcher.stop()
         self.client.close()
         self.engine.dispose()
+
+
+def open_tokens(settings: Settings) -> TokenService:
+    """The token table of ``settings``' database alone (created or migrated first), for
+    the CLI and set-up scripts that issue tokens without building a whole node."""
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    return TokenService(session_factory(engine))

@@ -13,8 +13,9 @@ from rich.console import Console
 from rich.table import Table
 
 from backend.cli.audit import audit_app
-from backend.cli.common import token_service
+from backend.cli.federation import federation_app
 from backend.cli.node import node_app
+from backend.composition import open_tokens
 from backend.core.config import Settings, SettingsError, load_settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
@@ -24,6 +25,7 @@ app.add_typer(keys_app, name="keys")
 app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(node_app, name="node")
+app.add_typer(federation_app, name="federation")
 console = Console()
 err = Console(stderr=True)
 
@@ -165,7 +167,7 @@ def tokens_issue(
     from datetime import timedelta
 
     ttl = timedelta(hours=ttl_hours) if ttl_hours else None
-    token = token_service(settings).issue(role, addr, label or key, ttl=ttl)
+    token = open_tokens(settings).issue(role, addr, label or key, ttl=ttl)
     print(token)
 
 
@@ -175,7 +177,7 @@ def tokens_list(
 ) -> None:
     """List tokens (id, role, principal, label, created, expires, revoked); never the secrets."""
     table = Table("id", "role", "principal", "label", "created", "expires", "revoked")
-    for t in token_service(_settings()).list(principal=principal):
+    for t in open_tokens(_settings()).list(principal=principal):
         table.add_row(
             str(t.id),
             t.role,
@@ -194,7 +196,7 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="id from `govchai
     from backend.core.tokens import TokenNotFound
 
     try:
-        token_service(_settings()).revoke(token_id)
+        open_tokens(_settings()).revoke(token_id)
     except TokenNotFound:
         err.print(f"[red]no token with id {token_id}[/red]")
         raise typer.Exit(1) from None
@@ -207,7 +209,7 @@ def tokens_rotate(token_id: Annotated[int, typer.Argument(help="id from `govchai
     from backend.core.tokens import TokenNotFound, TokenRevoked
 
     try:
-        print(token_service(_settings()).rotate(token_id))
+        print(open_tokens(_settings()).rotate(token_id))
     except (TokenNotFound, TokenRevoked) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None

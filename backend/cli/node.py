@@ -22,7 +22,7 @@ import typer
 from rich.console import Console
 
 from backend.chain.manifest import ManifestError
-from backend.cli.common import token_service
+from backend.composition import open_tokens
 from backend.core.config import SettingsError
 from backend.ops.node import NodeConfig, NodeError, check_single_key, init_node, install_manifest, load_config
 from backend.ops.node import node_settings as _node_settings
@@ -100,7 +100,7 @@ def token(
         err.print(f"[red]a {config.role} node serves no API tokens[/red]")
         raise typer.Exit(2)
     ttl = timedelta(hours=ttl_hours) if ttl_hours else None
-    print(token_service(_settings(data_dir, config)).issue(role, config.address, label or config.name, ttl=ttl))
+    print(open_tokens(_settings(data_dir, config)).issue(role, config.address, label or config.name, ttl=ttl))
 
 
 @node_app.command("run")
@@ -115,6 +115,9 @@ def run(
     from backend.composition import AppContext
 
     config = _load(data_dir)
+    if config.role not in TOKEN_ROLES or config.port == 0:
+        err.print(f"[red]a {config.role} node with port {config.port} serves no API[/red]")
+        raise typer.Exit(2)
     try:
         check_single_key(data_dir, config)
     except NodeError as exc:

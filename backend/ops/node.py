@@ -69,8 +69,8 @@ def init_node(
     a node's key is never replaced by accident."""
     if role not in ROLES:
         raise NodeError(f"role must be one of {', '.join(ROLES)}, not {role!r}")
-    if not 1 <= port <= 65535:
-        raise NodeError(f"port must be 1..65535, not {port}")
+    if not 0 <= port <= 65535:
+        raise NodeError(f"port must be 0..65535 (0: a node that serves no API), not {port}")
     if (data_dir / CONFIG_FILE).exists():
         raise NodeError(f"{data_dir} is already a node ({CONFIG_FILE} exists)")
     data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)

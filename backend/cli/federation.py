@@ -1,0 +1,110 @@
+"""``govchain federation up`` — the whole demo consortium as separate node processes.
+
+One process per governor, department and the Audit Office, each with its own
+data directory under ``var/nodes/<name>`` (its own key, secret, database and
+documents) and its own port; the chain is a local anvil. Membership is voted
+through the governors' own nodes. ``var/federation.json`` lists the nodes.
+"""
+
+from __future__ import annotations
+
+import shutil
+import signal
+import time
+from dataclasses import replace
+from typing import Annotated
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from backend.core.config import Settings, SettingsError, load_settings
+from backend.ops import federation as fed_ops
+from backend.ops.deployer import DeployError, wait_for_node
+from backend.ops.devnet import DEV_FUNDER_KEY, Devnet, DevnetError, port_open
+from backend.ops.node import NodeError
+
+federation_app = typer.Typer(help="Run the demo consortium as one node process per party.", no_args_is_help=True)
+console = Console()
+err = Console(stderr=True, soft_wrap=True)
+
+
+def _settings() -> Settings:
+    try:
+        return load_settings()
+    except SettingsError as exc:
+        err.print(f"[red]configuration error:[/red] {exc}")
+        raise typer.Exit(2) from None
+
+
+@federation_app.command("up")
+def up(
+    chain_port: Annotated[int, typer.Option(help="devnet JSON-RPC port")] = 8545,
+    first_port: Annotated[int, typer.Option(help="the first node's API port; the others follow")] = 8001,
+    fresh: Annotated[bool, typer.Option(help="wipe the nodes' data and the devnet state first")] = False,
+) -> None:
+    """Chain + contracts + one node process per party, admitted through the governors' nodes (Ctrl-C stops)."""
+    settings = _settings()
+    settings = replace(settings, rpc_url=f"http://127.0.0.1:{chain_port}")
+    base = settings.data_dir / "nodes"
+    signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
+    if fresh:
+        shutil.rmtree(base, ignore_errors=True)
+        (settings.data_dir / "devnet" / "state.json").unlink(missing_ok=True)
+    net = None
+    fed = None
+    try:
+        if port_open("127.0.0.1", chain_port):
+            console.print(f"using the chain already running on port {chain_port}")
+        else:
+            net = Devnet(port=chain_port, state_file=settings.data_dir / "devnet" / "state.json")
+            net.start(log_file=settings.data_dir / "devnet" / "anvil.log")
+            console.print(f"devnet: anvil on {net.rpc_url}")
+        from backend.chain.client import build_web3
+
+        w3 = build_web3(settings.rpc_url)
+        wait_for_node(w3)
+        fed = fed_ops.prepare(
+            base, rpc_url=settings.rpc_url, network=settings.network, first_port=first_port, log=console.print
+        )
+        busy = [n.url for n in fed.served() if port_open(n.config.host, n.config.port)]
+        if busy:
+            err.print(f"[red]ports already in use: {', '.join(busy)} (another federation running?)[/red]")
+            raise typer.Exit(1)
+        manifest = fed_ops.deploy(fed, w3, DEV_FUNDER_KEY, log=console.print)
+        fed_ops.start(fed, log=console.print)
+        tokens = fed_ops.issue_tokens(fed)
+        fed_ops.admit_members(fed, w3, manifest, log=console.print)
+        description = settings.data_dir / "federation.json"
+        fed.write_description(description)
+        _print_nodes(fed, tokens)
+        console.print(
+            f"\n[bold]GovChain federation is up[/bold]: {len(fed.served())} node processes; see {description}"
+        )
+        console.print("Ctrl-C stops every node and the chain (data and chain state are kept).")
+        while True:
+            dead = [n for n in fed.served() if n.process is not None and n.process.poll() is not None]
+            if dead:
+                err.print(f"[red]node {dead[0].member.key} exited; see {dead[0].data_dir / 'node.log'}[/red]")
+                raise typer.Exit(1)
+            time.sleep(1)
+    except (DevnetError, DeployError, NodeError, fed_ops.FederationError) as exc:
+        err.print(f"[red]federation failed:[/red] {exc}")
+        raise typer.Exit(1) from None
+    except KeyboardInterrupt:
+        console.print("stopping")
+    finally:
+        if fed is not None:
+            fed.stop()
+        if net is not None:
+            net.stop()
+
+
+def _print_nodes(fed: fed_ops.Federation, tokens: dict[str, str]) -> None:
+    table = Table("node", "role", "address", "console", title="nodes (each its own process and data directory)")
+    for n in fed.served():
+        table.add_row(n.member.name, n.member.role, n.config.address, f"{n.url}/console/login")
+    console.print(table)
+    console.print("tokens (each valid only on its own node; paste into your shell):")
+    for key, token in tokens.items():
+        print(f"export {key.upper().replace('-', '_')}={token}", flush=True)

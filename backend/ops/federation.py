@@ -1,0 +1,261 @@
+"""Bring up a whole consortium on one laptop as separate nodes: the development federation.
+
+Every party of the demo roster (each governor, each department, the Audit Office)
+gets its own node directory under ``<base>/<key>`` — its own key generated there,
+its own secret, database and documents — and runs as its own OS process
+(``govchain node run``) on its own port. The deployer is a directory too, used
+once to deploy the contracts and never served.
+
+Membership goes through the nodes themselves: the first governor's node proposes
+each admission over its API and the other governors' nodes approve it, each
+signing with its own key. The result is written to ``<base>/../federation.json``.
+
+Each step is idempotent (existing node directories, deployments and admissions
+are reused), so re-running after a crash converges.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import uuid
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import httpx
+from eth_account import Account
+from web3 import Web3
+
+from backend.composition import open_tokens
+from backend.core.config import PROJECT_ROOT
+from backend.core.keystore import Keystore
+from backend.ops import deployer, roster
+from backend.ops.devnet import free_port
+from backend.ops.node import NodeConfig, init_node, install_manifest, load_config, node_secret, node_settings
+
+Log = Callable[[str], None]
+SERVED_ROLES = ("governor", "department", "auditor")
+READY_TIMEOUT_S = 90.0
+DEV_FUNDS_WEI = 10**20
+
+
+class FederationError(RuntimeError):
+    """A node did not start, or the council could not admit a member."""
+
+
+@dataclass
+class FederationNode:
+    member: roster.Member
+    data_dir: Path
+    config: NodeConfig
+    process: subprocess.Popen | None = None
+    token: str = ""
+
+    @property
+    def url(self) -> str:
+        return self.config.url
+
+    def describe(self) -> dict[str, Any]:
+        return {
+            "name": self.member.key,
+            "role": self.member.role,
+            "address": self.config.address,
+            "url": self.url if self.member.role in SERVED_ROLES else None,
+            "pid": self.process.pid if self.process else None,
+            "data_dir": str(self.data_dir),
+        }
+
+
+@dataclass
+class Federation:
+    base_dir: Path
+    rpc_url: str
+    network: str
+    nodes: dict[str, FederationNode] = field(default_factory=dict)
+
+    def served(self) -> list[FederationNode]:
+        return [n for n in self.nodes.values() if n.member.role in SERVED_ROLES]
+
+    def of_role(self, role: str) -> list[FederationNode]:
+        return [n for n in self.nodes.values() if n.member.role == role]
+
+    def write_description(self, path: Path) -> None:
+        doc = {
+            "chain": {"rpc": self.rpc_url, "network": self.network},
+            "nodes": [n.describe() for n in self.nodes.values()],
+        }
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
+        os.replace(tmp, path)
+
+    def stop(self, timeout: float = 10) -> None:
+        for n in self.nodes.values():
+            if n.process is not None and n.process.poll() is None:
+                n.process.terminate()
+        for n in self.nodes.values():
+            if n.process is not None:
+                try:
+                    n.process.wait(timeout)
+                except subprocess.TimeoutExpired:
+                    n.process.kill()
+                    n.process.wait()
+
+
+def prepare(
+    base_dir: Path,
+    *,
+    rpc_url: str,
+    network: str,
+    host: str = "127.0.0.1",
+    first_port: int | None = 8001,
+    members: Iterable[roster.Member] = roster.ALL,
+    log: Log = print,
+) -> Federation:
+    """One node directory per member (created once; the key is generated inside it). The
+    members must include the deployer and the governors. Ports run from ``first_port``;
+    None takes any free port for each node (tests)."""
+    fed = Federation(base_dir, rpc_url, network)
+    port = first_port or 0
+    for member in members:
+        data_dir = base_dir / member.key
+        if (data_dir / "node.json").exists():
+            config = load_config(data_dir)
+        else:
+            served = member.role in SERVED_ROLES
+            config = init_node(
+                data_dir,
+                name=member.key,
+                role=member.role,
+                network=network,
+                rpc_url=rpc_url,
+                host=host,
+                port=(port if first_port else free_port()) if served else 0,
+                secret=None,
+            )
+            log(f"node {member.key}: key generated in {data_dir} ({config.address})")
+        if member.role in SERVED_ROLES:
+            port = max(port, config.port) + 1
+        fed.nodes[member.key] = FederationNode(member, data_dir, config)
+    return fed
+
+
+def deploy(fed: Federation, w3: Web3, funder_key: str | None, *, fresh: bool = False, log: Log = print) -> Path:
+    """Fund (devnet), deploy with the deployer's own directory, install the manifest in every node."""
+    if funder_key is not None:
+        deployer.fund(w3, Account.from_key(funder_key), [n.config.address for n in fed.nodes.values()], DEV_FUNDS_WEI)
+    dep = fed.nodes[roster.DEPLOYER.key]
+    account = Keystore(dep.data_dir / "keystore", node_secret(dep.data_dir)).load(dep.member.key)
+    governors = [n.config.address for n in fed.of_role("governor")]
+    deployments = dep.data_dir / "deployments"
+    deployer.deploy_system(
+        w3, account, governors, roster.THRESHOLD, network=fed.network, deployments_dir=deployments, fresh=fresh, log=log
+    )
+    manifest = deployments / f"{fed.network}.json"
+    for n in fed.served():
+        install_manifest(n.data_dir, manifest, fed.network)
+    return manifest
+
+
+def start(fed: Federation, *, log: Log = print) -> None:
+    """Start every served node as its own process (logs in ``<data_dir>/node.log``) and wait until ready."""
+    env = {k: v for k, v in os.environ.items() if k != "GOVCHAIN_KEYSTORE_SECRET"}  # each node reads its own
+    env["PYTHONPATH"] = str(PROJECT_ROOT)
+    for n in fed.served():
+        logf = open(n.data_dir / "node.log", "ab")  # noqa: SIM115 - held by the child for its life
+        n.process = subprocess.Popen(
+            [sys.executable, "-m", "backend.cli", "node", "run", str(n.data_dir)],
+            cwd=PROJECT_ROOT,
+            env=env,
+            stdout=logf,
+            stderr=subprocess.STDOUT,
+        )
+    for n in fed.served():
+        _wait_ready(n)
+        log(f"node {n.member.key} ready on {n.url} (pid {n.process.pid if n.process else '?'})")
+
+
+def issue_tokens(fed: Federation, label: str = "demo") -> dict[str, str]:
+    """A fresh token per served node, issued by that node's own database (older ones of
+    this label revoked). Development only: the operator of every demo node is you."""
+    out = {}
+    for n in fed.served():
+        tokens = open_tokens(node_settings(n.data_dir, n.config))
+        for old in tokens.list(principal=n.config.address):
+            if old.label == f"{label}:{n.member.key}" and old.revoked_at is None:
+                tokens.revoke(old.id)
+        n.token = tokens.issue(n.member.role, n.config.address, f"{label}:{n.member.key}")
+        out[n.member.key] = n.token
+    return out
+
+
+def admit_members(fed: Federation, w3: Web3, manifest_file: Path, *, log: Log = print) -> int:
+    """Admit every department and appoint every auditor through the governors' own nodes."""
+    consortium = _consortium(w3, manifest_file)
+    governors = fed.of_role("governor")
+    admitted = 0
+    for n in fed.nodes.values():
+        m = n.member
+        if m.role == "department" and not consortium.functions.isActiveDepartment(n.config.address).call():
+            body = {"address": n.config.address, "code": m.code, "name": m.name, "region": m.region}
+            _council(governors, "/council/departments", body)
+        elif m.role == "auditor" and not consortium.functions.isAuditor(n.config.address).call():
+            _council(governors, "/council/auditors", {"address": n.config.address})
+        else:
+            continue
+        admitted += 1
+        log(f"admitted {m.key} ({n.config.address}) by the governors' nodes")
+    return admitted
+
+
+def _council(governors: Iterable[FederationNode], path: str, body: dict[str, Any]) -> None:
+    first, *others = list(governors)
+    proposal = _post(first, path, body)
+    if proposal.get("executed"):
+        return
+    for gov in others:
+        if _post(gov, proposal["approve_with"], None).get("executed"):
+            return
+    raise FederationError(f"{path}: proposal {proposal.get('proposal_id')} did not reach the threshold")
+
+
+def _post(node: FederationNode, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
+    headers = {
+        "Authorization": f"Bearer {node.token}",
+        "X-Officer-Id": "federation-setup",
+        "Idempotency-Key": uuid.uuid4().hex,
+    }
+    r = httpx.post(node.url + path, json=body, headers=headers, timeout=120)
+    if r.status_code >= 300:
+        raise FederationError(f"{node.member.key} {path}: HTTP {r.status_code} {r.text[:300]}")
+    answer: dict[str, Any] = r.json()
+    return answer
+
+
+def _consortium(w3: Web3, manifest_file: Path) -> Any:
+    raw = json.loads(manifest_file.read_text())
+    entry = raw["contracts"]["Consortium"]
+    abi = entry["abi"]
+    if isinstance(abi, str):
+        loaded = json.loads((manifest_file.parent / abi).read_text())
+        abi = loaded["abi"] if isinstance(loaded, dict) else loaded
+    return w3.eth.contract(address=entry["address"], abi=abi)
+
+
+def _wait_ready(n: FederationNode, timeout: float = READY_TIMEOUT_S) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if n.process is not None and n.process.poll() is not None:
+            tail = (n.data_dir / "node.log").read_text(errors="replace")[-2000:]
+            raise FederationError(f"node {n.member.key} exited with code {n.process.returncode}:\n{tail}")
+        try:
+            if httpx.get(n.url + "/readyz", timeout=2).status_code == 200:
+                return
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    raise FederationError(f"node {n.member.key} not ready on {n.url} after {timeout:.0f}s")
