@@ -30,6 +30,7 @@ from backend.api.routes import (
     grants,
     health,
     incidents,
+    peer,
     registry,
     requests,
     resources,
@@ -100,6 +101,7 @@ def build_app(lifespan: Any = None) -> FastAPI:
         registry,
         citizens,
         cases,
+        peer,
     ):
         app.include_router(module.router)
     app.include_router(certificates.public_router)  # /public/…: no token

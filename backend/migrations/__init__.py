@@ -32,6 +32,7 @@ from sqlalchemy import Connection, Engine, inspect, text
 
 import backend.chain.outbox
 import backend.core.tokens
+import backend.federation.models
 import backend.indexer.models
 import backend.store.models
 from backend.core.db import Base
@@ -44,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 TABLE_MODULES = (
     backend.chain.outbox,  # outbox, outbox_uses, outbox_fetches
     backend.core.tokens,  # api_tokens
+    backend.federation.models,  # peer_release_nonces, peer_releases, peer_uses
     backend.indexer.models,  # chain_events, indexer_cursor
     backend.store.models,  # documents, document_keys
 )

@@ -88,8 +88,13 @@ def test_upgrading_twice_is_a_no_op(engine: Engine) -> None:
     assert _diffs(engine) == []
 
 
+def _baseline_tables() -> list:
+    """The tables ``create_all`` made before migrations existed (later revisions add others)."""
+    return [t for t in Base.metadata.sorted_tables if t.name in BASELINE_TABLES]
+
+
 def test_database_made_by_create_all_is_stamped(engine: Engine) -> None:
-    Base.metadata.create_all(engine)  # how databases were made before migrations
+    Base.metadata.create_all(engine, tables=_baseline_tables())  # how databases were made before migrations
     assert _revision(engine) is None
     init_db(engine)
     assert _revision(engine) == head_revision()
@@ -206,7 +211,7 @@ def test_postgresql_fresh_twice_and_matching(pg_engine: Engine) -> None:
 
 
 def test_postgresql_create_all_database_is_stamped(pg_engine: Engine) -> None:
-    Base.metadata.create_all(pg_engine)
+    Base.metadata.create_all(pg_engine, tables=_baseline_tables())
     init_db(pg_engine)
     assert _revision(pg_engine) == head_revision()
     assert _diffs(pg_engine) == []

@@ -174,7 +174,15 @@ ALLOWED_WRITE: dict[str, tuple[int, str | None]] = {
     "POST /audit/resources/{resource_id}/integrity": (200, None),
 }
 
-PUBLIC = ["GET /healthz", "GET /public/certificates/{document_hash}", "GET /readyz", "POST /public/certificates/verify"]
+# No bearer token on purpose. POST /peer/v1/releases: another department's node calls it, and the
+# grantee's EIP-712 signature is the authentication (tests/backend/federation covers its refusals).
+PUBLIC = [
+    "GET /healthz",
+    "GET /public/certificates/{document_hash}",
+    "GET /readyz",
+    "POST /peer/v1/releases",
+    "POST /public/certificates/verify",
+]
 
 SPEC_ROUTES = spec_routes(create_app(MagicMock()))  # collection time: the spec needs no running system
 

@@ -1,0 +1,234 @@
+"""Requester side of a peer release.
+
+``PeerClient.fetch`` records the use on chain through the usual idempotent write
+(``ChainOps.write`` of ``UsageRights.recordUse``, awaited until mined), notes it in
+this node's ``peer_uses`` table, then :meth:`deliver` asks the owner's node for it.
+``deliver`` may be called again for the same use at any time (owner down, answer
+lost): it signs a fresh request for the SAME use index and transaction, never
+records a new use, and the owner's ledger answers the same envelope.
+
+What comes back is accepted only when it verifies: the receipt is signed by the
+resource's current owner (by the chain's view), the envelope hashes to the receipt's
+``envelopeHash``, opens with this node's key, and its plaintext hashes to the
+receipt's ``contentHash`` and names this grant, use, subject and field list.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import logging
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.federation.directory import PeerDirectory
+from backend.federation.envelope import EnvelopeError, NodeEncryptionKey, envelope_hash
+from backend.federation.errors import PeerRefused, PeerUnavailable, ReleaseNotVerified
+from backend.federation.messages import BadSignature, ReleaseReceipt, ReleaseRequest, recover, sign
+from backend.federation.models import PeerUse
+from backend.federation.release import ZERO32, domain_of
+from backend.services.caller import Caller
+from backend.services.common import ChainOps, h0x
+from backend.services.errors import NotFound
+from backend.services.usage import fields_hash
+
+log = logging.getLogger(__name__)
+
+RELEASE_PATH = "/peer/v1/releases"
+DEFAULT_TIMEOUT_S = 10.0
+REQUEST_TTL_S = 120  # well inside the owner's MAX_REQUEST_TTL_S
+
+
+@dataclass(frozen=True)
+class Released:
+    content: dict[str, Any]  # the released plaintext, parsed (backend.federation.dataset RELEASE_FORMAT)
+    plaintext: bytes
+    receipt: ReleaseReceipt
+    signature: bytes  # the owner's signature of ``receipt``
+    owner: str
+    use_tx: str
+    replayed: bool  # the owner answered from its ledger (this use had been released before)
+
+
+class PeerClient:
+    def __init__(
+        self,
+        ops: ChainOps,
+        sessions: sessionmaker[Session],
+        directory: PeerDirectory,
+        encryption_key: NodeEncryptionKey,
+        department: str,
+        *,
+        http: httpx.Client | None = None,
+        timeout_s: float = DEFAULT_TIMEOUT_S,
+    ) -> None:
+        self.ops = ops
+        self.sessions = sessions
+        self.directory = directory
+        self.key = encryption_key
+        self.department = department
+        self.http = http or httpx.Client(timeout=httpx.Timeout(timeout_s))
+        self.domain = domain_of(ops)
+
+    # -- one use, then its release ----------------------------------------------------------------
+    def fetch(
+        self,
+        grant_id: int,
+        subject_hash: bytes | None,
+        fields: list[str],
+        officer_id: str,
+        *,
+        key: str,
+        context_ref: bytes | None = None,
+    ) -> Released:
+        """Record a use of ``grant_id`` (idempotent by ``key``: the same key is the same use)
+        and fetch its release from the owner's node."""
+        fields_hash(fields)  # 422 for an empty list, before any chain write
+        g = self.ops.view("UsageRights", "grant", grant_id)
+        owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
+        officer = self.ops.officer(Caller("department", self.department, officer_id))
+        outcome = self.ops.write(
+            self.ops.account_for(self.department),
+            "UsageRights",
+            "recordUse",
+            [grant_id, officer, subject_hash or ZERO32, context_ref or ZERO32],
+            op="peer.use",
+            key=key,
+        )
+        ev = self.ops.event(outcome, "UseRecorded") or {}
+        use_index = int(ev["useIndex"])
+        self._note_use(grant_id, use_index, outcome.tx_hash, owner, subject_hash or ZERO32, fields)
+        return self.deliver(grant_id, use_index)
+
+    def deliver(self, grant_id: int, use_index: int) -> Released:
+        """Ask the owner's node for a use this node recorded (first time or a retry)."""
+        use = self.use(grant_id, use_index)
+        if use is None:
+            raise NotFound("this node recorded no such use", grant_id=grant_id, use_index=use_index)
+        fields: list[str] = json.loads(use.fields_json)
+        request = ReleaseRequest(
+            grant_id=grant_id,
+            use_index=use_index,
+            use_tx=bytes.fromhex(use.use_tx[2:]),
+            subject_hash=bytes.fromhex(use.subject_hash[2:]),
+            fields_hash=fields_hash(fields),
+            expires_at=self.ops.chain_time() + REQUEST_TTL_S,
+            nonce=ReleaseRequest.fresh_nonce(),
+        )
+        signature = sign(self.domain, request, self.ops.account_for(self.department))
+        answer = self._post(use.owner, {"request": request.to_json(), "signature": h0x(signature), "fields": fields})
+        released = self._verify(request, fields, answer, use.use_tx)
+        self._note_release(released)
+        return released
+
+    def use(self, grant_id: int, use_index: int) -> PeerUse | None:
+        with self.sessions() as s:
+            return s.scalar(select(PeerUse).where(PeerUse.grant_id == str(grant_id), PeerUse.use_index == use_index))
+
+    # -- internals ------------------------------------------------------------------------------------
+    def _post(self, owner: str, body: dict[str, Any]) -> dict[str, Any]:
+        node = self.directory.resolve(owner)
+        url = node.endpoint.rstrip("/") + RELEASE_PATH
+        try:
+            r = self.http.post(url, json=body)
+        except httpx.TransportError as exc:  # refused, unreachable, timed out
+            raise PeerUnavailable("the owner's node did not answer", owner=owner, cause=type(exc).__name__) from None
+        if r.status_code >= 500:
+            raise PeerUnavailable("the owner's node is unavailable", owner=owner, peer_status=r.status_code)
+        try:
+            payload = r.json()
+        except ValueError:
+            payload = {}
+        if r.status_code != 200:
+            err = payload if isinstance(payload, dict) else {}
+            raise PeerRefused(
+                "the owner's node refused the release",
+                owner=owner,
+                peer_status=r.status_code,
+                peer_error=err.get("error"),
+                peer_args=err.get("args"),
+            )
+        if not isinstance(payload, dict):
+            raise ReleaseNotVerified("the owner's answer is not a JSON object", owner=owner)
+        return payload
+
+    def _verify(self, request: ReleaseRequest, fields: list[str], answer: dict[str, Any], use_tx: str) -> Released:
+        args = {"grant_id": request.grant_id, "use_index": request.use_index}
+        try:
+            envelope = base64.b64decode(answer["envelope"], validate=True)
+            receipt = ReleaseReceipt.from_json(answer["receipt"])
+            signature = bytes.fromhex(str(answer["signature"]).removeprefix("0x"))
+        except (KeyError, TypeError, ValueError):
+            raise ReleaseNotVerified("the owner's answer is malformed", **args) from None
+        g = self.ops.view("UsageRights", "grant", request.grant_id)
+        owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
+        try:
+            signer = recover(self.domain, receipt, signature)
+        except BadSignature:
+            raise ReleaseNotVerified("the receipt signature does not recover", **args) from None
+        if signer.lower() != str(owner).lower():
+            raise ReleaseNotVerified("the receipt is not signed by the resource's owner", signer=signer, **args)
+        if (receipt.grant_id, receipt.use_index) != (request.grant_id, request.use_index):
+            raise ReleaseNotVerified("the receipt names another use", **args)
+        if envelope_hash(envelope) != receipt.envelope_hash:
+            raise ReleaseNotVerified("the envelope does not match the receipt", **args)
+        try:
+            plaintext = self.key.open(envelope)
+        except EnvelopeError:
+            raise ReleaseNotVerified("the envelope does not open with this node's key", **args) from None
+        if hashlib.sha256(plaintext).digest() != receipt.content_hash:
+            raise ReleaseNotVerified("the content does not match the receipt", **args)
+        content = json.loads(plaintext)
+        allowed = set(fields)
+        if (
+            content.get("grant_id") != request.grant_id
+            or content.get("use_index") != request.use_index
+            or content.get("subject_hash") != h0x(request.subject_hash)
+            or not set(content.get("fields") or ()) <= allowed
+            or any(not set(rec) <= allowed for rec in content.get("records") or ())
+        ):
+            raise ReleaseNotVerified("the content names another use, subject or fields", **args)
+        return Released(content, plaintext, receipt, signature, signer, use_tx, bool(answer.get("replayed")))
+
+    def _note_use(
+        self, grant_id: int, use_index: int, tx_hash: str, owner: str, subject: bytes, fields: list[str]
+    ) -> None:
+        clean = sorted({f.strip() for f in fields if f.strip()})
+        try:
+            with self.sessions.begin() as s:
+                s.add(
+                    PeerUse(
+                        grant_id=str(grant_id),
+                        use_index=use_index,
+                        use_tx=tx_hash.lower(),
+                        owner=owner,
+                        subject_hash=h0x(subject),
+                        fields_json=json.dumps(clean),
+                        status="recorded",
+                        recorded_at=datetime.now(UTC),
+                    )
+                )
+        except IntegrityError:  # the same use again (a replayed key): already noted
+            pass
+
+    def _note_release(self, r: Released) -> None:
+        with self.sessions.begin() as s:
+            use = s.scalar(
+                select(PeerUse).where(
+                    PeerUse.grant_id == str(r.receipt.grant_id), PeerUse.use_index == r.receipt.use_index
+                )
+            )
+            if use is None:  # pragma: no cover - deliver() read it just before
+                return
+            use.status = "released"
+            use.content_hash = h0x(r.receipt.content_hash)
+            use.envelope_hash = h0x(r.receipt.envelope_hash)
+            use.released_at = r.receipt.released_at
+            use.receipt_signature = h0x(r.signature)

@@ -1,0 +1,61 @@
+"""Where a department's node is and the keys its peers need: the port the federation
+code resolves peers through. The contract-backed implementation (NodeDirectory on
+chain) is wired by the node process; :class:`InMemoryPeerDirectory` serves tests."""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+from typing import Protocol
+
+from eth_utils import is_hex_address, to_checksum_address
+
+from backend.federation.errors import PeerNotInDirectory
+
+ENCRYPTION_KEY_LEN = 32  # an X25519 public key
+
+
+@dataclass(frozen=True)
+class PeerNode:
+    endpoint: str  # base URL of the node's API, e.g. https://node.dept-a.example:8443
+    encryption_key: bytes  # X25519 public key releases to this department are sealed to
+    transport_key_hash: bytes  # hash of the node's TLS key (pinning; not checked by this module)
+
+    def __post_init__(self) -> None:
+        if len(self.encryption_key) != ENCRYPTION_KEY_LEN:
+            raise ValueError("encryption_key must be a 32-byte X25519 public key")
+
+
+class PeerDirectory(Protocol):
+    def resolve(self, department: str) -> PeerNode:
+        """The active node of ``department`` (an address); raises PeerNotInDirectory."""
+        ...
+
+
+class InMemoryPeerDirectory:
+    """A directory held in memory (tests, and a node started with a static peer list)."""
+
+    def __init__(self) -> None:
+        self._nodes: dict[str, PeerNode] = {}
+        self._lock = threading.Lock()
+
+    def publish(self, department: str, node: PeerNode) -> None:
+        with self._lock:
+            self._nodes[_key(department)] = node
+
+    def withdraw(self, department: str) -> None:
+        with self._lock:
+            self._nodes.pop(_key(department), None)
+
+    def resolve(self, department: str) -> PeerNode:
+        with self._lock:
+            node = self._nodes.get(_key(department))
+        if node is None:
+            raise PeerNotInDirectory("no active node for this department", department=department)
+        return node
+
+
+def _key(department: str) -> str:
+    if not is_hex_address(department):
+        raise PeerNotInDirectory("not a department address", department=department)
+    return to_checksum_address(department)

@@ -1,0 +1,145 @@
+"""The refusals of the peer release protocol. Each is a ``ServiceError``, so the one
+error table (backend/api/errors.py) answers it: ``{"error": name, "args": {...}}``
+with the class's ``http_status``. None of them is 401: the peer route has no bearer
+token (its EIP-712 signature is the authentication), and the table adds a
+``WWW-Authenticate: Bearer`` header to every 401."""
+
+from __future__ import annotations
+
+from backend.services.errors import ServiceError
+
+__all__ = [
+    "PeerNotInDirectory",
+    "PeerRefused",
+    "PeerUnavailable",
+    "ReleaseAggregateNotPermitted",
+    "ReleaseDatasetInvalid",
+    "ReleaseFieldsNotApproved",
+    "ReleaseGrantRevoked",
+    "ReleaseNonceReused",
+    "ReleaseNotGrantee",
+    "ReleaseNotOwnedHere",
+    "ReleaseNotVerified",
+    "ReleaseRequestExpired",
+    "ReleaseServiceOff",
+    "ReleaseSignatureInvalid",
+    "ReleaseSubjectNotInDataset",
+    "ReleaseUseNotRecorded",
+]
+
+
+# -- owner side: why a release request is refused (nothing leaves) ----------------------------------
+class ReleaseSignatureInvalid(ServiceError):
+    """The signature does not recover an address over the typed request."""
+
+    http_status = 403
+    name = "ReleaseSignatureInvalid"
+
+
+class ReleaseRequestExpired(ServiceError):
+    """``expiresAt`` is not after the chain's time, or lies further ahead than allowed."""
+
+    http_status = 403
+    name = "ReleaseRequestExpired"
+
+
+class ReleaseNonceReused(ServiceError):
+    """This nonce was seen before (a replayed request)."""
+
+    http_status = 409
+    name = "ReleaseNonceReused"
+
+
+class ReleaseNotGrantee(ServiceError):
+    """The signer is not the grant's grantee."""
+
+    http_status = 403
+    name = "ReleaseNotGrantee"
+
+
+class ReleaseNotOwnedHere(ServiceError):
+    """The grant's resource is not owned by this node's department: ask its owner's node."""
+
+    http_status = 404
+    name = "ReleaseNotOwnedHere"
+
+
+class ReleaseGrantRevoked(ServiceError):
+    """The grant was revoked: no release, not even of a use recorded before (fail closed)."""
+
+    http_status = 409
+    name = "ReleaseGrantRevoked"
+
+
+class ReleaseUseNotRecorded(ServiceError):
+    """``useTx`` is not a mined transaction that recorded this use of this grant by the signer
+    for this subject."""
+
+    http_status = 409
+    name = "ReleaseUseNotRecorded"
+
+
+class ReleaseFieldsNotApproved(ServiceError):
+    """The field list is not the one approved on chain (or the grant has none: a direct grant)."""
+
+    http_status = 403
+    name = "ReleaseFieldsNotApproved"
+
+
+class ReleaseAggregateNotPermitted(ServiceError):
+    """A use without a subject, on a resource whose classification does not permit aggregate release."""
+
+    http_status = 403
+    name = "ReleaseAggregateNotPermitted"
+
+
+class ReleaseSubjectNotInDataset(ServiceError):
+    """The resource holds no record of the named subject."""
+
+    http_status = 404
+    name = "ReleaseSubjectNotInDataset"
+
+
+class ReleaseDatasetInvalid(ServiceError):
+    """The resource's current version is not a dataset this protocol can project."""
+
+    http_status = 409
+    name = "ReleaseDatasetInvalid"
+
+
+class ReleaseServiceOff(ServiceError):
+    """This node serves no releases (no peer directory or encryption key configured)."""
+
+    http_status = 503
+    name = "ReleaseServiceOff"
+
+
+class PeerNotInDirectory(ServiceError):
+    """The department has no active node in the peer directory."""
+
+    http_status = 409
+    name = "PeerNotInDirectory"
+
+
+# -- requester side -------------------------------------------------------------------------------------
+class PeerUnavailable(ServiceError):
+    """The owner's node did not answer (down, unreachable, timed out, or itself unavailable).
+    The use stays recorded on chain; retry the same use later (never record a new one)."""
+
+    http_status = 503
+    name = "PeerUnavailable"
+
+
+class PeerRefused(ServiceError):
+    """The owner's node refused the request; ``peer_status``/``peer_error`` say why."""
+
+    http_status = 502
+    name = "PeerRefused"
+
+
+class ReleaseNotVerified(ServiceError):
+    """The owner's answer does not verify (receipt signature, content or envelope hash, or
+    the released content names another grant, use or subject): nothing is accepted."""
+
+    http_status = 502
+    name = "ReleaseNotVerified"

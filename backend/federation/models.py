@@ -1,0 +1,79 @@
+"""Tables of the peer release protocol.
+
+Owner side:
+- ``peer_release_nonces``: every nonce of an accepted request (unique: a replay is refused);
+- ``peer_releases``: THE release ledger, one row per recorded use ``(grant_id, use_index)``
+  (unique): the sealed envelope and the owner's signed receipt, written in the same
+  transaction as the nonce before the answer leaves. A later valid request for the
+  same use gets these very bytes back: at most one release per recorded use.
+
+Requester side:
+- ``peer_uses``: each use this node recorded to fetch from a peer, and, once released,
+  the owner's receipt (``status`` recorded → released). A use stuck at ``recorded`` is
+  what "recorded, not released" means for the requester.
+
+Grant ids are uint256, kept as decimal strings (as ``documents.resource_id``).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.core.db import Base
+
+
+class PeerReleaseNonce(Base):
+    __tablename__ = "peer_release_nonces"
+
+    nonce: Mapped[str] = mapped_column(String(66), primary_key=True)  # 0x + 64 hex
+    signer: Mapped[str] = mapped_column(String(42), nullable=False)
+    grant_id: Mapped[str] = mapped_column(String(80), nullable=False)
+    use_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False)  # the request's, chain seconds
+    seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+
+
+class PeerRelease(Base):
+    __tablename__ = "peer_releases"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grant_id: Mapped[str] = mapped_column(String(80), nullable=False)
+    use_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    use_tx: Mapped[str] = mapped_column(String(66), nullable=False)
+    grantee: Mapped[str] = mapped_column(String(42), nullable=False, index=True)
+    resource_id: Mapped[str] = mapped_column(String(80), nullable=False, index=True)
+    version: Mapped[int] = mapped_column(Integer, nullable=False)
+    subject_hash: Mapped[str] = mapped_column(String(66), nullable=False)  # zero: an aggregate use
+    fields_hash: Mapped[str] = mapped_column(String(66), nullable=False)
+    record_count: Mapped[int] = mapped_column(Integer, nullable=False)
+    content_hash: Mapped[str] = mapped_column(String(66), nullable=False)  # sha256 of the plaintext
+    envelope: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    envelope_hash: Mapped[str] = mapped_column(String(66), nullable=False)
+    released_at: Mapped[int] = mapped_column(BigInteger, nullable=False)  # chain seconds
+    receipt_signature: Mapped[str] = mapped_column(String(132), nullable=False)
+    first_nonce: Mapped[str] = mapped_column(String(66), nullable=False)
+
+    __table_args__ = (UniqueConstraint("grant_id", "use_index", name="uq_peer_releases_use"),)
+
+
+class PeerUse(Base):
+    __tablename__ = "peer_uses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grant_id: Mapped[str] = mapped_column(String(80), nullable=False)
+    use_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    use_tx: Mapped[str] = mapped_column(String(66), nullable=False)
+    owner: Mapped[str] = mapped_column(String(42), nullable=False, index=True)
+    subject_hash: Mapped[str] = mapped_column(String(66), nullable=False)
+    fields_json: Mapped[str] = mapped_column(Text, nullable=False)  # the approved field list, sorted
+    status: Mapped[str] = mapped_column(String(16), nullable=False)  # recorded | released
+    recorded_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    content_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    envelope_hash: Mapped[str | None] = mapped_column(String(66), nullable=True)
+    released_at: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
+    receipt_signature: Mapped[str | None] = mapped_column(String(132), nullable=True)
+
+    __table_args__ = (UniqueConstraint("grant_id", "use_index", name="uq_peer_uses_use"),)
