@@ -32,6 +32,7 @@ from backend.api.routes import (
     incidents,
     peer,
     registry,
+    releases,
     requests,
     resources,
 )
@@ -102,6 +103,7 @@ def build_app(lifespan: Any = None) -> FastAPI:
         citizens,
         cases,
         peer,
+        releases,
     ):
         app.include_router(module.router)
     app.include_router(certificates.public_router)  # /public/…: no token

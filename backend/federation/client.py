@@ -105,7 +105,12 @@ class PeerClient:
         ev = self.ops.event(outcome, "UseRecorded") or {}
         use_index = int(ev["useIndex"])
         self._note_use(grant_id, use_index, outcome.tx_hash, owner, subject_hash or ZERO32, fields)
-        return self.deliver(grant_id, use_index)
+        try:
+            return self.deliver(grant_id, use_index)
+        except (PeerUnavailable, PeerRefused) as exc:
+            # The use is spent on chain either way: say which one, so the caller retries it.
+            exc.args_dict |= {"grant_id": grant_id, "use_index": use_index, "use_tx": outcome.tx_hash}
+            raise
 
     def deliver(self, grant_id: int, use_index: int) -> Released:
         """Ask the owner's node for a use this node recorded (first time or a retry)."""
@@ -127,6 +132,15 @@ class PeerClient:
         released = self._verify(request, fields, answer, use.use_tx)
         self._note_release(released)
         return released
+
+    def uses(self, *, status: str | None = None, offset: int = 0, limit: int = 50) -> tuple[int, list[PeerUse]]:
+        """Uses this node recorded as a grantee, newest first: (total, one page)."""
+        q = select(PeerUse)
+        if status is not None:
+            q = q.where(PeerUse.status == status)
+        with self.sessions() as s:
+            rows = list(s.scalars(q.order_by(PeerUse.id.desc())))
+        return len(rows), rows[offset : offset + limit]
 
     def use(self, grant_id: int, use_index: int) -> PeerUse | None:
         with self.sessions() as s:

@@ -74,6 +74,10 @@ ALLOWED: dict[str, set[str]] = {
     "GET /grants/{grant_id}/data": set(),  # the grantee
     "POST /grants/{grant_id}/uses": set(),
     "GET /grants/{grant_id}/uses/{key}": set(),
+    # peer releases, grantee side (the node's own department)
+    "POST /releases": {D},
+    "POST /releases/{grant_id}/{use_index}/retry": {D},
+    "GET /releases": {D},
     # accountability
     "POST /incidents": {A},  # + departments concerned
     "GET /incidents": READERS,
@@ -162,6 +166,8 @@ REFUSED: dict[tuple[str, str], tuple[int, str]] = {
 ALLOWED_READ: dict[tuple[str, str], tuple[int, str]] = {
     # the case has produced no certificate (yet)
     ("GET /citizens/me/cases/{case_id}/certificate", C): (404, "NotFound"),
+    # this matrix runs one process with every key, not a node: it takes part in no federation
+    ("GET /releases", D): (503, "ReleaseServiceOff"),
 }
 
 # Allowed writes that take no X-Officer-Id: what they answer past authorization.
@@ -172,6 +178,8 @@ ALLOWED_WRITE: dict[str, tuple[int, str | None]] = {
     "POST /citizens/me/uses/{grant_id}/{use_index}/objection": (422, "ValidationError"),
     # the check itself (read-only while every version matches)
     "POST /audit/resources/{resource_id}/integrity": (200, None),
+    # a retry records nothing (no officer); this process is not a federation node
+    "POST /releases/{grant_id}/{use_index}/retry": (503, "ReleaseServiceOff"),
 }
 
 # No bearer token on purpose. POST /peer/v1/releases: another department's node calls it, and the
@@ -242,7 +250,7 @@ def test_table_covers_exactly_the_spec(platform):
 
 
 def test_matrix_size():
-    assert len(SPEC_ROUTES) == 77 and len(KINDS) == 6  # 462 cells
+    assert len(SPEC_ROUTES) == 80 and len(KINDS) == 6  # 480 cells
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -292,6 +300,8 @@ def test_authorization(platform, route: str, kind: str) -> None:
 # 404 with the contract's Unknown… error; a citizen's routes answer 403 (they never
 # tell whether someone else's case or use exists); a role lookup is a plain view.
 UNKNOWN: dict[str, tuple[int, str | None]] = {
+    # not a federation node: the node's state is checked before the id (a node answers 404 NotFound)
+    "POST /releases/{grant_id}/{use_index}/retry": (503, "ReleaseServiceOff"),
     "GET /resources/{resource_id}": (404, "DataCatalogUnknownResource"),
     "GET /requests/{request_id}": (404, "UsageRightsUnknownRequest"),
     "GET /grants/{grant_id}": (404, "UsageRightsUnknownGrant"),

@@ -1,0 +1,43 @@
+"""A node's share of the federation, built once by the node process: its encryption
+key, the peer directory, the owner-side release service and the requester-side client."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from sqlalchemy.orm import Session, sessionmaker
+
+from backend.federation.client import PeerClient
+from backend.federation.directory import PeerDirectory
+from backend.federation.envelope import NodeEncryptionKey
+from backend.federation.release import ReleaseService
+from backend.services.common import ChainOps
+from backend.store import DocumentStore
+
+
+@dataclass(frozen=True)
+class NodeFederation:
+    key: NodeEncryptionKey
+    directory: PeerDirectory
+    release: ReleaseService
+    client: PeerClient
+
+
+def build_node_federation(
+    ops: ChainOps,
+    store: DocumentStore,
+    sessions: sessionmaker[Session],
+    directory: PeerDirectory,
+    *,
+    data_dir: Path,
+    secret: str,
+    department: str,
+) -> NodeFederation:
+    key = NodeEncryptionKey.load_or_create(data_dir, secret)
+    return NodeFederation(
+        key=key,
+        directory=directory,
+        release=ReleaseService(ops, store, sessions, directory, department),
+        client=PeerClient(ops, sessions, directory, key, department),
+    )
