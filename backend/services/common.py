@@ -19,6 +19,7 @@ from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from backend.chain import ChainClient, ContractRevert, Manifest, TxOutcome, TxRejected, TxSender, outbox
+from backend.chain.bindings import Call, Contracts
 from backend.chain.enums import Classification, IncidentStatus, IncidentType, ProposalKind, RequestStatus, SubjectKind
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
@@ -102,6 +103,7 @@ class ChainOps:
         self._cache_lock = threading.Lock()
         self._accounts: dict[str, LocalAccount] = {}  # actor address -> its (decrypted, cached) keystore account
         self._officers: dict[tuple[str, str], bytes] = {}  # (department, officer id) -> officer hash
+        self.contracts = Contracts(self)  # typed views and writes (backend.chain.bindings), through view/write
 
     # identity ---------------------------------------------------------------------------------
     def account(self, actor: Actor) -> LocalAccount:
@@ -139,7 +141,9 @@ class ChainOps:
 
     # reads ------------------------------------------------------------------------------------
     def view(self, contract: str, fn: str, *args: Any) -> Any:
-        """A view call, its result made JSON-safe (structs become dicts keyed by field name)."""
+        """A view call, its result made JSON-safe (structs become dicts keyed by field name).
+
+        The use cases call views through :attr:`contracts`, which types the result."""
         value = self.client.call(contract, fn, *args)
         outputs = self._fn_abi(contract, fn).get("outputs") or []
         if len(outputs) == 1:
@@ -198,32 +202,27 @@ class ChainOps:
         key: str,
         strict: bool = True,
     ) -> TxOutcome:
-        """Send one transaction idempotently and return its mined outcome.
+        """Send one transaction idempotently and return its mined outcome (the use cases call it
+        through :attr:`contracts`).
 
         Raises ContractRevert (simulation or on-chain revert), ChainUnavailable,
         TxRejected, IdempotencyKeyReused, or TxPending (receipt timeout).
         """
-        return self.write_ex(account, contract, fn, args, op=op, key=key, strict=strict)[0]
+        return self.write_ex(account, Call(contract, fn, tuple(args)), op=op, key=key, strict=strict)[0]
 
     def write_ex(
-        self,
-        account: LocalAccount,
-        contract: str,
-        fn: str,
-        args: Sequence[Any],
-        *,
-        op: str,
-        key: str,
-        strict: bool = True,
+        self, account: LocalAccount, call: Call, *, op: str, key: str, strict: bool = True
     ) -> tuple[TxOutcome, bool]:
-        """As :meth:`write`, also telling whether the key had been used before (a replay)."""
+        """As :meth:`write` for a built call (``contracts.<name>.calls.<fn>(...)``), also telling
+        whether the key had been used before (a replay)."""
+        contract, fn, args = call.contract, call.fn, list(call.args)
         full_key = f"{op}:{key}"
         sender = self.sender
         with sender.sessions() as s:
             row = outbox.find_by_key(s, account.address, full_key)
         if row is not None:
             same_fn = (row.contract_name, row.fn_name) == (contract, fn)
-            same_data = row.data.lower() == self.client.contract(contract).encode_abi(fn, args=list(args)).lower()
+            same_data = row.data.lower() == self.client.contract(contract).encode_abi(fn, args=args).lower()
             if not same_fn or (strict and not same_data):
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request", key=key)
         outcome = sender.send(account, contract, fn, args, full_key)
@@ -235,6 +234,11 @@ class ChainOps:
             raise TxPending(outcome.tx_hash, key)
         self.index.note_write(outcome.block_number)
         return outcome, row is not None
+
+    def calldata(self, call: Call) -> tuple[str, bytes]:
+        """The deployed address and ABI-encoded calldata of ``call`` (what a council call proposal carries)."""
+        target = self.client.contract(call.contract)
+        return target.address, bytes.fromhex(target.encode_abi(call.fn, args=list(call.args))[2:])
 
     @staticmethod
     def event(outcome: TxOutcome, name: str) -> dict[str, Any] | None:
