@@ -7,8 +7,8 @@ from the compiled ABIs (build/contracts/<Name>.json; run ``brownie compile`` fir
 
 One class per contract, one method per function, snake_case names. A view returns its result
 typed (structs become frozen dataclasses with snake_case fields); a write takes the signing
-account first and ``op``/``key``/``strict`` last and goes through the port's idempotent write
-(ChainOps.write: outbox, Idempotency-Key, error decoding). ``<Contract>Calls`` builds the same
+account first and ``op``/``key``/``strict`` last and goes through the port's idempotent send
+(ChainOps.send: outbox, Idempotency-Key, error decoding). ``<Contract>Calls`` builds the same
 writes as unsent :class:`Call` values (council proposals carry them as calldata).
 """
 
@@ -179,13 +179,14 @@ def render_view(contract: str, fn: dict[str, Any], structs: Structs) -> str:
 def render_write(contract: str, fn: dict[str, Any]) -> str:
     names = param_names(fn["inputs"], WRITE_RESERVED)
     params = "".join(f", {n}: {in_type(p)}" for n, p in zip(names, fn["inputs"]))
-    args = "[" + ", ".join(names) + "]"
+    args = "(" + "".join(f"{n}, " for n in names).rstrip(" ") + ")"
     return (
         f"\n    def {snake(fn['name'])}(\n"
         f"        self, signer: LocalAccount{params}, *, op: str, key: str, strict: bool = True\n"
         f"    ) -> TxOutcome:\n"
         f'        """{signature(fn)}"""\n'
-        f'        return self._port.write(signer, "{contract}", "{fn["name"]}", {args}, op=op, key=key, strict=strict)\n'
+        f'        call = Call("{contract}", "{fn["name"]}", {args})\n'
+        f"        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]\n"
     )
 
 
@@ -223,7 +224,7 @@ contracts, ``brownie compile``, then ``python tools/gen_bindings.py``).
 Views return typed values: ints, bools, and str for addresses (checksummed) and bytes
 (0x-hex), as the port's JSON-safe view gives them; structs become frozen dataclasses with
 snake_case fields. Writes take the signing account first and ``op``/``key``/``strict`` last,
-and go through the port's idempotent write (the outbox, the Idempotency-Key namespaced by
+and go through the port's idempotent send (the outbox, the Idempotency-Key namespaced by
 ``op``, error decoding). ``<Contract>.calls`` builds the same writes as unsent :class:`Call`
 values.
 """
@@ -239,24 +240,6 @@ from eth_account.signers.local import LocalAccount
 from backend.chain.sender import TxOutcome
 
 
-class ChainPort(Protocol):
-    """What the bindings need: a view by name and the idempotent write (ChainOps provides both)."""
-
-    def view(self, contract: str, fn: str, *args: Any) -> Any: ...
-
-    def write(
-        self,
-        account: LocalAccount,
-        contract: str,
-        fn: str,
-        args: Sequence[Any],
-        *,
-        op: str,
-        key: str,
-        strict: bool = True,
-    ) -> TxOutcome: ...
-
-
 @dataclass(frozen=True)
 class Call:
     """A contract write, not sent: its contract, function name and arguments."""
@@ -264,6 +247,17 @@ class Call:
     contract: str
     fn: str
     args: tuple[Any, ...]
+
+
+class ChainPort(Protocol):
+    """What the bindings need (ChainOps provides it): a view by name, and the idempotent send
+    of a call, which answers its mined outcome and whether the key had been used before."""
+
+    def view(self, contract: str, fn: str, *args: Any) -> Any: ...
+
+    def send(
+        self, account: LocalAccount, call: Call, *, op: str, key: str, strict: bool = True
+    ) -> tuple[TxOutcome, bool]: ...
 '''
 
 
@@ -276,7 +270,7 @@ def render(root: Path = ROOT) -> str:
         methods = "".join(render_view(contract, f, structs) if is_view(f) else render_write(contract, f) for f in fns)
         classes.append(
             f'\n\nclass {contract}Calls:\n    """The writes of {contract} as unsent calls."""\n{calls}'
-            f'\n\nclass {contract}:\n    """{contract}: views return typed values, writes go through the idempotent write."""\n\n'
+            f'\n\nclass {contract}:\n    """{contract}: views return typed values, writes go through the idempotent send."""\n\n'
             f"    calls = {contract}Calls()\n\n"
             f"    def __init__(self, port: ChainPort) -> None:\n        self._port = port\n{methods}"
         )

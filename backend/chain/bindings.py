@@ -6,7 +6,7 @@ contracts, ``brownie compile``, then ``python tools/gen_bindings.py``).
 Views return typed values: ints, bools, and str for addresses (checksummed) and bytes
 (0x-hex), as the port's JSON-safe view gives them; structs become frozen dataclasses with
 snake_case fields. Writes take the signing account first and ``op``/``key``/``strict`` last,
-and go through the port's idempotent write (the outbox, the Idempotency-Key namespaced by
+and go through the port's idempotent send (the outbox, the Idempotency-Key namespaced by
 ``op``, error decoding). ``<Contract>.calls`` builds the same writes as unsent :class:`Call`
 values.
 """
@@ -22,24 +22,6 @@ from eth_account.signers.local import LocalAccount
 from backend.chain.sender import TxOutcome
 
 
-class ChainPort(Protocol):
-    """What the bindings need: a view by name and the idempotent write (ChainOps provides both)."""
-
-    def view(self, contract: str, fn: str, *args: Any) -> Any: ...
-
-    def write(
-        self,
-        account: LocalAccount,
-        contract: str,
-        fn: str,
-        args: Sequence[Any],
-        *,
-        op: str,
-        key: str,
-        strict: bool = True,
-    ) -> TxOutcome: ...
-
-
 @dataclass(frozen=True)
 class Call:
     """A contract write, not sent: its contract, function name and arguments."""
@@ -47,6 +29,17 @@ class Call:
     contract: str
     fn: str
     args: tuple[Any, ...]
+
+
+class ChainPort(Protocol):
+    """What the bindings need (ChainOps provides it): a view by name, and the idempotent send
+    of a call, which answers its mined outcome and whether the key had been used before."""
+
+    def view(self, contract: str, fn: str, *args: Any) -> Any: ...
+
+    def send(
+        self, account: LocalAccount, call: Call, *, op: str, key: str, strict: bool = True
+    ) -> tuple[TxOutcome, bool]: ...
 
 
 @dataclass(frozen=True)
@@ -679,7 +672,7 @@ class ConsortiumCalls:
 
 
 class Consortium:
-    """Consortium: views return typed values, writes go through the idempotent write."""
+    """Consortium: views return typed values, writes go through the idempotent send."""
 
     calls = ConsortiumCalls()
 
@@ -688,7 +681,8 @@ class Consortium:
 
     def approve(self, signer: LocalAccount, proposal_id: int, *, op: str, key: str, strict: bool = True) -> TxOutcome:
         """approve(uint256)"""
-        return self._port.write(signer, "Consortium", "approve", [proposal_id], op=op, key=key, strict=strict)
+        call = Call("Consortium", "approve", (proposal_id,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def auditors(self) -> list[str]:
         """auditors()"""
@@ -710,7 +704,8 @@ class Consortium:
         self, signer: LocalAccount, proposal_id: int, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """executeProposal(uint256)"""
-        return self._port.write(signer, "Consortium", "executeProposal", [proposal_id], op=op, key=key, strict=strict)
+        call = Call("Consortium", "executeProposal", (proposal_id,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def executing_proposal(self) -> tuple[int, bool]:
         """executingProposal()"""
@@ -783,21 +778,25 @@ class Consortium:
         strict: bool = True,
     ) -> TxOutcome:
         """propose(uint8,address,bytes,bytes32,uint64)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "Consortium",
             "propose",
-            [kind, target, data, description_hash, lifetime],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                kind,
+                target,
+                data,
+                description_hash,
+                lifetime,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_add_governor(
         self, signer: LocalAccount, account: str, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """proposeAddGovernor(address)"""
-        return self._port.write(signer, "Consortium", "proposeAddGovernor", [account], op=op, key=key, strict=strict)
+        call = Call("Consortium", "proposeAddGovernor", (account,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_admit_department(
         self,
@@ -812,29 +811,31 @@ class Consortium:
         strict: bool = True,
     ) -> TxOutcome:
         """proposeAdmitDepartment(address,bytes32,string,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "Consortium",
             "proposeAdmitDepartment",
-            [account, code, name, region_code],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                account,
+                code,
+                name,
+                region_code,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_appoint_auditor(
         self, signer: LocalAccount, account: str, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """proposeAppointAuditor(address)"""
-        return self._port.write(signer, "Consortium", "proposeAppointAuditor", [account], op=op, key=key, strict=strict)
+        call = Call("Consortium", "proposeAppointAuditor", (account,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_change_threshold(
         self, signer: LocalAccount, new_threshold: int, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """proposeChangeThreshold(uint8)"""
-        return self._port.write(
-            signer, "Consortium", "proposeChangeThreshold", [new_threshold], op=op, key=key, strict=strict
-        )
+        call = Call("Consortium", "proposeChangeThreshold", (new_threshold,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_council_call(
         self,
@@ -848,37 +849,44 @@ class Consortium:
         strict: bool = True,
     ) -> TxOutcome:
         """proposeCouncilCall(address,bytes,bytes32)"""
-        return self._port.write(
-            signer, "Consortium", "proposeCouncilCall", [target, data, description_hash], op=op, key=key, strict=strict
+        call = Call(
+            "Consortium",
+            "proposeCouncilCall",
+            (
+                target,
+                data,
+                description_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_reinstate_department(
         self, signer: LocalAccount, account: str, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """proposeReinstateDepartment(address)"""
-        return self._port.write(
-            signer, "Consortium", "proposeReinstateDepartment", [account], op=op, key=key, strict=strict
-        )
+        call = Call("Consortium", "proposeReinstateDepartment", (account,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_remove_auditor(
         self, signer: LocalAccount, account: str, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """proposeRemoveAuditor(address)"""
-        return self._port.write(signer, "Consortium", "proposeRemoveAuditor", [account], op=op, key=key, strict=strict)
+        call = Call("Consortium", "proposeRemoveAuditor", (account,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_remove_governor(
         self, signer: LocalAccount, account: str, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """proposeRemoveGovernor(address)"""
-        return self._port.write(signer, "Consortium", "proposeRemoveGovernor", [account], op=op, key=key, strict=strict)
+        call = Call("Consortium", "proposeRemoveGovernor", (account,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_suspend_department(
         self, signer: LocalAccount, account: str, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """proposeSuspendDepartment(address)"""
-        return self._port.write(
-            signer, "Consortium", "proposeSuspendDepartment", [account], op=op, key=key, strict=strict
-        )
+        call = Call("Consortium", "proposeSuspendDepartment", (account,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_unanimous_council_call(
         self,
@@ -892,15 +900,16 @@ class Consortium:
         strict: bool = True,
     ) -> TxOutcome:
         """proposeUnanimousCouncilCall(address,bytes,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "Consortium",
             "proposeUnanimousCouncilCall",
-            [target, data, description_hash],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                target,
+                data,
+                description_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def threshold(self) -> int:
         """threshold()"""
@@ -963,7 +972,7 @@ class DataCatalogCalls:
 
 
 class DataCatalog:
-    """DataCatalog: views return typed values, writes go through the idempotent write."""
+    """DataCatalog: views return typed values, writes go through the idempotent send."""
 
     calls = DataCatalogCalls()
 
@@ -986,9 +995,16 @@ class DataCatalog:
         strict: bool = True,
     ) -> TxOutcome:
         """anchorRoot(uint256,bytes32,uint32)"""
-        return self._port.write(
-            signer, "DataCatalog", "anchorRoot", [resource_id, merkle_root, record_count], op=op, key=key, strict=strict
+        call = Call(
+            "DataCatalog",
+            "anchorRoot",
+            (
+                resource_id,
+                merkle_root,
+                record_count,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def classification_of(self, resource_id: int) -> int:
         """classificationOf(uint256)"""
@@ -1019,15 +1035,16 @@ class DataCatalog:
         strict: bool = True,
     ) -> TxOutcome:
         """publishVersion(uint256,bytes32,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "DataCatalog",
             "publishVersion",
-            [resource_id, content_hash, officer_hash],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                resource_id,
+                content_hash,
+                officer_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def register_resource(
         self,
@@ -1043,15 +1060,18 @@ class DataCatalog:
         strict: bool = True,
     ) -> TxOutcome:
         """registerResource(uint8,bytes32,bytes32,bytes32,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "DataCatalog",
             "registerResource",
-            [classification, schema_hash, content_hash, steward_hash, subject_hash],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                classification,
+                schema_hash,
+                content_hash,
+                steward_hash,
+                subject_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def resource(self, resource_id: int) -> Resource:
         """resource(uint256)"""
@@ -1065,9 +1085,15 @@ class DataCatalog:
         self, signer: LocalAccount, resource_id: int, new_owner: str, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """transferOwnership(uint256,address)"""
-        return self._port.write(
-            signer, "DataCatalog", "transferOwnership", [resource_id, new_owner], op=op, key=key, strict=strict
+        call = Call(
+            "DataCatalog",
+            "transferOwnership",
+            (
+                resource_id,
+                new_owner,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def verify_record(self, anchor_id: int, leaf: bytes, proof: Sequence[bytes]) -> bool:
         """verifyRecord(uint256,bytes32,bytes32[])"""
@@ -1199,7 +1225,7 @@ class UsageRightsCalls:
 
 
 class UsageRights:
-    """UsageRights: views return typed values, writes go through the idempotent write."""
+    """UsageRights: views return typed values, writes go through the idempotent send."""
 
     calls = UsageRightsCalls()
 
@@ -1210,9 +1236,15 @@ class UsageRights:
         self, signer: LocalAccount, request_id: int, reason_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """approveRequest(uint256,bytes32)"""
-        return self._port.write(
-            signer, "UsageRights", "approveRequest", [request_id, reason_hash], op=op, key=key, strict=strict
+        call = Call(
+            "UsageRights",
+            "approveRequest",
+            (
+                request_id,
+                reason_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def catalog(self) -> str:
         """catalog()"""
@@ -1226,21 +1258,29 @@ class UsageRights:
         self, signer: LocalAccount, request_id: int, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """councilApprove(uint256)"""
-        return self._port.write(signer, "UsageRights", "councilApprove", [request_id], op=op, key=key, strict=strict)
+        call = Call("UsageRights", "councilApprove", (request_id,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def deny_request(
         self, signer: LocalAccount, request_id: int, reason_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """denyRequest(uint256,bytes32)"""
-        return self._port.write(
-            signer, "UsageRights", "denyRequest", [request_id, reason_hash], op=op, key=key, strict=strict
+        call = Call(
+            "UsageRights",
+            "denyRequest",
+            (
+                request_id,
+                reason_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def escalate_request(
         self, signer: LocalAccount, request_id: int, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """escalateRequest(uint256)"""
-        return self._port.write(signer, "UsageRights", "escalateRequest", [request_id], op=op, key=key, strict=strict)
+        call = Call("UsageRights", "escalateRequest", (request_id,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def grant(self, grant_id: int) -> Grant:
         """grant(uint256)"""
@@ -1269,15 +1309,19 @@ class UsageRights:
         strict: bool = True,
     ) -> TxOutcome:
         """issueGrant(uint256,address,uint32,bytes32,uint64,uint32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "UsageRights",
             "issueGrant",
-            [resource_id, grantee, purpose_code, legal_basis_hash, duration, max_uses],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                resource_id,
+                grantee,
+                purpose_code,
+                legal_basis_hash,
+                duration,
+                max_uses,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def max_approval_window(self) -> int:
         """MAX_APPROVAL_WINDOW()"""
@@ -1300,15 +1344,17 @@ class UsageRights:
         strict: bool = True,
     ) -> TxOutcome:
         """recordUse(uint256,bytes32,bytes32,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "UsageRights",
             "recordUse",
-            [grant_id, officer_hash, subject_hash, context_ref],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                grant_id,
+                officer_hash,
+                subject_hash,
+                context_ref,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def record_use_batch(
         self,
@@ -1323,15 +1369,17 @@ class UsageRights:
         strict: bool = True,
     ) -> TxOutcome:
         """recordUseBatch(uint256,bytes32[],bytes32[],bytes32[])"""
-        return self._port.write(
-            signer,
+        call = Call(
             "UsageRights",
             "recordUseBatch",
-            [grant_id, officer_hashes, subject_hashes, context_refs],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                grant_id,
+                officer_hashes,
+                subject_hashes,
+                context_refs,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def request(self, request_id: int) -> Request:
         """request(uint256)"""
@@ -1357,23 +1405,34 @@ class UsageRights:
         strict: bool = True,
     ) -> TxOutcome:
         """requestUse(uint256,uint32,bytes32,bytes32,uint64,uint32,uint64)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "UsageRights",
             "requestUse",
-            [resource_id, purpose_code, legal_basis_hash, fields_hash, duration, max_uses, approval_deadline],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                resource_id,
+                purpose_code,
+                legal_basis_hash,
+                fields_hash,
+                duration,
+                max_uses,
+                approval_deadline,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def revoke_grant(
         self, signer: LocalAccount, grant_id: int, reason_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """revokeGrant(uint256,bytes32)"""
-        return self._port.write(
-            signer, "UsageRights", "revokeGrant", [grant_id, reason_hash], op=op, key=key, strict=strict
+        call = Call(
+            "UsageRights",
+            "revokeGrant",
+            (
+                grant_id,
+                reason_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
 
 class AccountabilityCalls:
@@ -1453,7 +1512,7 @@ class AccountabilityCalls:
 
 
 class Accountability:
-    """Accountability: views return typed values, writes go through the idempotent write."""
+    """Accountability: views return typed values, writes go through the idempotent send."""
 
     calls = AccountabilityCalls()
 
@@ -1464,17 +1523,29 @@ class Accountability:
         self, signer: LocalAccount, grant_id: int, officer_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """assignGrantOfficer(uint256,bytes32)"""
-        return self._port.write(
-            signer, "Accountability", "assignGrantOfficer", [grant_id, officer_hash], op=op, key=key, strict=strict
+        call = Call(
+            "Accountability",
+            "assignGrantOfficer",
+            (
+                grant_id,
+                officer_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def assign_steward(
         self, signer: LocalAccount, resource_id: int, officer_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """assignSteward(uint256,bytes32)"""
-        return self._port.write(
-            signer, "Accountability", "assignSteward", [resource_id, officer_hash], op=op, key=key, strict=strict
+        call = Call(
+            "Accountability",
+            "assignSteward",
+            (
+                resource_id,
+                officer_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def catalog(self) -> str:
         """catalog()"""
@@ -1486,7 +1557,8 @@ class Accountability:
 
     def escalate(self, signer: LocalAccount, incident_id: int, *, op: str, key: str, strict: bool = True) -> TxOutcome:
         """escalate(uint256)"""
-        return self._port.write(signer, "Accountability", "escalate", [incident_id], op=op, key=key, strict=strict)
+        call = Call("Accountability", "escalate", (incident_id,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def file_incident(
         self,
@@ -1503,15 +1575,19 @@ class Accountability:
         strict: bool = True,
     ) -> TxOutcome:
         """fileIncident(uint8,uint8,uint256,uint32,bytes32,uint64)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "Accountability",
             "fileIncident",
-            [incident_type, subject_kind, subject_id, use_index, evidence_hash, response_window],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                incident_type,
+                subject_kind,
+                subject_id,
+                use_index,
+                evidence_hash,
+                response_window,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def grant_officer_of(self, grant_id: int) -> str:
         """grantOfficerOf(uint256)"""
@@ -1537,9 +1613,15 @@ class Accountability:
         self, signer: LocalAccount, incident_id: int, response_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """respond(uint256,bytes32)"""
-        return self._port.write(
-            signer, "Accountability", "respond", [incident_id, response_hash], op=op, key=key, strict=strict
+        call = Call(
+            "Accountability",
+            "respond",
+            (
+                incident_id,
+                response_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def rule(
         self,
@@ -1553,9 +1635,16 @@ class Accountability:
         strict: bool = True,
     ) -> TxOutcome:
         """rule(uint256,bool,bytes32)"""
-        return self._port.write(
-            signer, "Accountability", "rule", [incident_id, upheld, ruling_hash], op=op, key=key, strict=strict
+        call = Call(
+            "Accountability",
+            "rule",
+            (
+                incident_id,
+                upheld,
+                ruling_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def steward_of(self, resource_id: int) -> str:
         """stewardOf(uint256)"""
@@ -1670,7 +1759,7 @@ class OneStopServicesCalls:
 
 
 class OneStopServices:
-    """OneStopServices: views return typed values, writes go through the idempotent write."""
+    """OneStopServices: views return typed values, writes go through the idempotent send."""
 
     calls = OneStopServicesCalls()
 
@@ -1681,9 +1770,8 @@ class OneStopServices:
         self, signer: LocalAccount, service_id: int, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """activateService(uint256)"""
-        return self._port.write(
-            signer, "OneStopServices", "activateService", [service_id], op=op, key=key, strict=strict
-        )
+        call = Call("OneStopServices", "activateService", (service_id,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def approve_step(
         self,
@@ -1697,9 +1785,16 @@ class OneStopServices:
         strict: bool = True,
     ) -> TxOutcome:
         """approveStep(uint256,uint256,bytes32)"""
-        return self._port.write(
-            signer, "OneStopServices", "approveStep", [case_id, step_index, reason_hash], op=op, key=key, strict=strict
+        call = Call(
+            "OneStopServices",
+            "approveStep",
+            (
+                case_id,
+                step_index,
+                reason_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def attach_evidence(
         self,
@@ -1714,15 +1809,17 @@ class OneStopServices:
         strict: bool = True,
     ) -> TxOutcome:
         """attachEvidence(uint256,uint256,uint256,uint32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "OneStopServices",
             "attachEvidence",
-            [case_id, requirement_index, grant_id, use_index],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                case_id,
+                requirement_index,
+                grant_id,
+                use_index,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def case_count(self) -> int:
         """caseCount()"""
@@ -1752,9 +1849,15 @@ class OneStopServices:
         self, signer: LocalAccount, case_id: int, step_index: int, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """escalateStep(uint256,uint256)"""
-        return self._port.write(
-            signer, "OneStopServices", "escalateStep", [case_id, step_index], op=op, key=key, strict=strict
+        call = Call(
+            "OneStopServices",
+            "escalateStep",
+            (
+                case_id,
+                step_index,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def evidence_links(self, case_id: int) -> list[EvidenceLink]:
         """evidenceLinks(uint256)"""
@@ -1785,15 +1888,17 @@ class OneStopServices:
         strict: bool = True,
     ) -> TxOutcome:
         """openCase(uint256,bytes32,bytes32,uint8)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "OneStopServices",
             "openCase",
-            [service_id, applicant_hash, form_hash, submitted_documents],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                service_id,
+                applicant_hash,
+                form_hash,
+                submitted_documents,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def register_service(
         self,
@@ -1808,15 +1913,17 @@ class OneStopServices:
         strict: bool = True,
     ) -> TxOutcome:
         """registerService(bytes32,(uint256,uint32,bytes32)[],(address,uint8)[],uint64)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "OneStopServices",
             "registerService",
-            [name_hash, requirements, steps, step_deadline],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                name_hash,
+                requirements,
+                steps,
+                step_deadline,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def reject_step(
         self,
@@ -1830,17 +1937,30 @@ class OneStopServices:
         strict: bool = True,
     ) -> TxOutcome:
         """rejectStep(uint256,uint256,bytes32)"""
-        return self._port.write(
-            signer, "OneStopServices", "rejectStep", [case_id, step_index, reason_hash], op=op, key=key, strict=strict
+        call = Call(
+            "OneStopServices",
+            "rejectStep",
+            (
+                case_id,
+                step_index,
+                reason_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def retire_service(
         self, signer: LocalAccount, service_id: int, reason_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """retireService(uint256,bytes32)"""
-        return self._port.write(
-            signer, "OneStopServices", "retireService", [service_id, reason_hash], op=op, key=key, strict=strict
+        call = Call(
+            "OneStopServices",
+            "retireService",
+            (
+                service_id,
+                reason_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def service(self, service_id: int) -> Service:
         """service(uint256)"""
@@ -1910,7 +2030,7 @@ class CertificatesCalls:
 
 
 class Certificates:
-    """Certificates: views return typed values, writes go through the idempotent write."""
+    """Certificates: views return typed values, writes go through the idempotent send."""
 
     calls = CertificatesCalls()
 
@@ -1956,15 +2076,19 @@ class Certificates:
         strict: bool = True,
     ) -> TxOutcome:
         """issue(bytes32,bytes32,bytes32,uint64,uint64,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "Certificates",
             "issue",
-            [type_code, document_hash, holder_hash, valid_from, valid_until, case_ref],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                type_code,
+                document_hash,
+                holder_hash,
+                valid_from,
+                valid_until,
+                case_ref,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def register_certificate_type(
         self,
@@ -1978,21 +2102,30 @@ class Certificates:
         strict: bool = True,
     ) -> TxOutcome:
         """registerCertificateType(bytes32,address,uint64)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "Certificates",
             "registerCertificateType",
-            [type_code, issuer, default_validity],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                type_code,
+                issuer,
+                default_validity,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def revoke(
         self, signer: LocalAccount, cert_id: int, reason_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """revoke(uint256,bytes32)"""
-        return self._port.write(signer, "Certificates", "revoke", [cert_id, reason_hash], op=op, key=key, strict=strict)
+        call = Call(
+            "Certificates",
+            "revoke",
+            (
+                cert_id,
+                reason_hash,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def status_of(self, cert_id: int) -> int:
         """statusOf(uint256)"""
@@ -2120,7 +2253,7 @@ class PropertyRegistryCalls:
 
 
 class PropertyRegistry:
-    """PropertyRegistry: views return typed values, writes go through the idempotent write."""
+    """PropertyRegistry: views return typed values, writes go through the idempotent send."""
 
     calls = PropertyRegistryCalls()
 
@@ -2131,9 +2264,8 @@ class PropertyRegistry:
         self, signer: LocalAccount, mortgage_id: int, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """consentToTransfer(uint256)"""
-        return self._port.write(
-            signer, "PropertyRegistry", "consentToTransfer", [mortgage_id], op=op, key=key, strict=strict
-        )
+        call = Call("PropertyRegistry", "consentToTransfer", (mortgage_id,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def consortium(self) -> str:
         """consortium()"""
@@ -2176,15 +2308,17 @@ class PropertyRegistry:
         strict: bool = True,
     ) -> TxOutcome:
         """registerFirstOwnership(uint256,bytes32,bytes32,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "PropertyRegistry",
             "registerFirstOwnership",
-            [unit_id, owner_hash, evidence_hash, case_ref],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                unit_id,
+                owner_hash,
+                evidence_hash,
+                case_ref,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def register_mortgage(
         self,
@@ -2198,23 +2332,30 @@ class PropertyRegistry:
         strict: bool = True,
     ) -> TxOutcome:
         """registerMortgage(uint256,bytes32,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "PropertyRegistry",
             "registerMortgage",
-            [unit_id, creditor_ref, terms_hash],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                unit_id,
+                creditor_ref,
+                terms_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def register_seizure(
         self, signer: LocalAccount, unit_id: int, court_order_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """registerSeizure(uint256,bytes32)"""
-        return self._port.write(
-            signer, "PropertyRegistry", "registerSeizure", [unit_id, court_order_hash], op=op, key=key, strict=strict
+        call = Call(
+            "PropertyRegistry",
+            "registerSeizure",
+            (
+                unit_id,
+                court_order_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def register_transfer(
         self,
@@ -2230,15 +2371,18 @@ class PropertyRegistry:
         strict: bool = True,
     ) -> TxOutcome:
         """registerTransfer(uint256,bytes32,bytes32,bytes32,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "PropertyRegistry",
             "registerTransfer",
-            [unit_id, new_owner_hash, evidence_hash, prior_certificate_hash, case_ref],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                unit_id,
+                new_owner_hash,
+                evidence_hash,
+                prior_certificate_hash,
+                case_ref,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def register_unit(
         self,
@@ -2254,31 +2398,39 @@ class PropertyRegistry:
         strict: bool = True,
     ) -> TxOutcome:
         """registerUnit(bytes32,bytes32,bytes32,uint8,uint32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "PropertyRegistry",
             "registerUnit",
-            [parcel_code, building_code, unit_code, planned_use, area_m2],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                parcel_code,
+                building_code,
+                unit_code,
+                planned_use,
+                area_m2,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def release_mortgage(
         self, signer: LocalAccount, mortgage_id: int, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """releaseMortgage(uint256)"""
-        return self._port.write(
-            signer, "PropertyRegistry", "releaseMortgage", [mortgage_id], op=op, key=key, strict=strict
-        )
+        call = Call("PropertyRegistry", "releaseMortgage", (mortgage_id,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def release_seizure(
         self, signer: LocalAccount, seizure_id: int, order_hash: bytes, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """releaseSeizure(uint256,bytes32)"""
-        return self._port.write(
-            signer, "PropertyRegistry", "releaseSeizure", [seizure_id, order_hash], op=op, key=key, strict=strict
+        call = Call(
+            "PropertyRegistry",
+            "releaseSeizure",
+            (
+                seizure_id,
+                order_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def report_actual_use(
         self,
@@ -2292,15 +2444,16 @@ class PropertyRegistry:
         strict: bool = True,
     ) -> TxOutcome:
         """reportActualUse(uint256,uint8,bytes32)"""
-        return self._port.write(
-            signer,
+        call = Call(
             "PropertyRegistry",
             "reportActualUse",
-            [unit_id, actual_use, inspection_hash],
-            op=op,
-            key=key,
-            strict=strict,
+            (
+                unit_id,
+                actual_use,
+                inspection_hash,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def seizure(self, seizure_id: int) -> Seizure:
         """seizure(uint256)"""
@@ -2318,9 +2471,16 @@ class PropertyRegistry:
         self, signer: LocalAccount, department: str, role: int, enabled: bool, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
         """setRole(address,uint8,bool)"""
-        return self._port.write(
-            signer, "PropertyRegistry", "setRole", [department, role, enabled], op=op, key=key, strict=strict
+        call = Call(
+            "PropertyRegistry",
+            "setRole",
+            (
+                department,
+                role,
+                enabled,
+            ),
         )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def title_chain(self, unit_id: int) -> list[int]:
         """titleChain(uint256)"""

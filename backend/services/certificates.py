@@ -17,7 +17,6 @@ or not the certificate's issuer, gets the contract's custom error
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from eth_utils import is_hex_address, to_checksum_address
@@ -135,21 +134,13 @@ class CitizenChain:
         self.require(contract)
         return self.ops.view(contract, fn, *args)
 
-    def write(
-        self,
-        account: LocalAccount,
-        contract: str,
-        fn: str,
-        args: Sequence[Any],
-        *,
-        op: str,
-        key: str,
-        strict: bool = True,
-    ) -> TxOutcome:
-        """ChainOps.write to a deployed contract (the port of :attr:`contracts`)."""
-        self.require(contract)
+    def send(
+        self, account: LocalAccount, call: Call, *, op: str, key: str, strict: bool = True
+    ) -> tuple[TxOutcome, bool]:
+        """ChainOps.send to a deployed contract (the port of :attr:`contracts`)."""
+        self.require(call.contract)
         # "not you" reverts answer 403 by the table in backend.chain.errors
-        return self.ops.write(account, contract, fn, args, op=op, key=key, strict=strict)
+        return self.ops.send(account, call, op=op, key=key, strict=strict)
 
     def department_name(self, address: str | None) -> str | None:
         """The consortium's display name of a department (None for non-departments); cached."""

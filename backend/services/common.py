@@ -1,6 +1,6 @@
 """Shared plumbing of the use cases: who acts, hashing, chain writes and reads.
 
-Every write goes through :func:`ChainOps.write`: the Idempotency-Key is
+Every write goes through :func:`ChainOps.send` (called by the typed bindings, ``ops.contracts``): the Idempotency-Key is
 namespaced by operation (one key cannot be mistaken for another use case), a
 key already used for *different* calldata is refused, a revert or a refused
 transaction is raised, and a receipt that did not arrive in time becomes
@@ -12,7 +12,7 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -191,30 +191,16 @@ class ChainOps:
         return found
 
     # writes -----------------------------------------------------------------------------------
-    def write(
-        self,
-        account: LocalAccount,
-        contract: str,
-        fn: str,
-        args: Sequence[Any],
-        *,
-        op: str,
-        key: str,
-        strict: bool = True,
-    ) -> TxOutcome:
-        """Send one transaction idempotently and return its mined outcome (the use cases call it
-        through :attr:`contracts`).
+    def send(
+        self, account: LocalAccount, call: Call, *, op: str, key: str, strict: bool = True
+    ) -> tuple[TxOutcome, bool]:
+        """Send one transaction idempotently: its mined outcome, and whether the key had been
+        used before (a replay). The use cases send through :attr:`contracts`
+        (``contracts.<name>.<fn>(account, ...)``, or ``calls.<fn>(...)`` to build a call).
 
         Raises ContractRevert (simulation or on-chain revert), ChainUnavailable,
         TxRejected, IdempotencyKeyReused, or TxPending (receipt timeout).
         """
-        return self.write_ex(account, Call(contract, fn, tuple(args)), op=op, key=key, strict=strict)[0]
-
-    def write_ex(
-        self, account: LocalAccount, call: Call, *, op: str, key: str, strict: bool = True
-    ) -> tuple[TxOutcome, bool]:
-        """As :meth:`write` for a built call (``contracts.<name>.calls.<fn>(...)``), also telling
-        whether the key had been used before (a replay)."""
         contract, fn, args = call.contract, call.fn, list(call.args)
         full_key = f"{op}:{key}"
         sender = self.sender

@@ -499,7 +499,7 @@ class UsageService:
         call = self.ops.contracts.usage_rights.calls.record_use(
             grant_id, officer, subject or ZERO32, context_ref or ZERO32
         )
-        outcome, replay = self.ops.write_ex(self.ops.account(actor), call, op=op, key=key)
+        outcome, replay = self.ops.send(self.ops.account(actor), call, op=op, key=key)
         if replay:
             self._check_still_usable(grant_id)
         return outcome

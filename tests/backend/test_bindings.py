@@ -45,19 +45,26 @@ class _Port:
         self.calls.append(("view", contract, fn, args))
         return self.answer
 
-    def write(self, account, contract, fn, args, *, op, key, strict=True):
-        self.calls.append(("write", account, contract, fn, list(args), op, key, strict))
-        return "outcome"
+    def send(self, account, call, *, op, key, strict=True):
+        self.calls.append(("send", account, call, op, key, strict))
+        return "outcome", False
 
 
-def test_write_goes_through_the_idempotent_write_with_op_and_key():
+def test_write_goes_through_the_idempotent_send_with_op_and_key():
     port = _Port()
     out = bindings.Contracts(port).data_catalog.transfer_ownership(
         "acct", 7, "0x" + "11" * 20, op="resources.transfer", key="k1", strict=False
     )
     assert out == "outcome"
     assert port.calls == [
-        ("write", "acct", "DataCatalog", "transferOwnership", [7, "0x" + "11" * 20], "resources.transfer", "k1", False)
+        (
+            "send",
+            "acct",
+            bindings.Call("DataCatalog", "transferOwnership", (7, "0x" + "11" * 20)),
+            "resources.transfer",
+            "k1",
+            False,
+        )
     ]
 
 
