@@ -168,21 +168,17 @@ class CitizenChain:
     def propose_council_call(
         self, actor: Actor, call: Call, justification: str, *, op: str, key: str
     ) -> dict[str, Any]:
-        """A governor proposes ``call`` as a council call (the proposer's approval counts)."""
+        """A governor proposes ``call`` to a citizen-service contract as a council call."""
         actor.require_role("governor")
         self.require(call.contract)
-        target, calldata = self.ops.calldata(call)
-        outcome = self.contracts.consortium.propose_council_call(
-            self.ops.account(actor), target, calldata, text_hash(justification), op=op, key=key
-        )
-        created = self.ops.event(outcome, "ProposalCreated") or {}
+        p = self.ops.propose(self.ops.account(actor), call, text_hash(justification), op=op, key=key)
         return {
-            "proposal_id": created.get("proposalId"),
-            "target": target,
+            "proposal_id": p.proposal_id,
+            "target": p.target,
             "call": call.fn,
-            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
-            "approve_with": f"/council/proposals/{created.get('proposalId')}/approve",
-            **self.ops.tx(outcome),
+            "executed": p.executed,
+            "approve_with": p.approve_with,
+            **p.tx,
         }
 
 

@@ -13,6 +13,7 @@ import json
 import re
 import threading
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
@@ -80,6 +81,21 @@ def h0x(b: bytes) -> str:
 
 
 # -- the chain, for the use cases -------------------------------------------------------------
+@dataclass(frozen=True)
+class Proposed:
+    """A council call proposed: its proposal, target, whether the proposer's approval already
+    executed it (a threshold of one), and the transaction."""
+
+    proposal_id: int | None
+    target: str
+    executed: bool
+    tx: dict[str, Any]
+
+    @property
+    def approve_with(self) -> str:
+        return f"/council/proposals/{self.proposal_id}/approve"
+
+
 class ChainOps:
     """The chain port of the use cases: contract views, idempotent writes, signing accounts,
     identity hashing, and the event index for everything in the past."""
@@ -221,10 +237,19 @@ class ChainOps:
         self.index.note_write(outcome.block_number)
         return outcome, row is not None
 
-    def calldata(self, call: Call) -> tuple[str, bytes]:
-        """The deployed address and ABI-encoded calldata of ``call`` (what a council call proposal carries)."""
-        target = self.client.contract(call.contract)
-        return target.address, bytes.fromhex(target.encode_abi(call.fn, args=list(call.args))[2:])
+    def propose(
+        self, account: LocalAccount, call: Call, description_hash: bytes, *, unanimous: bool = False, op: str, key: str
+    ) -> Proposed:
+        """Propose ``call`` as a council call (``unanimous``: every governor must approve); the
+        proposer's approval counts."""
+        contract = self.client.contract(call.contract)
+        calldata = bytes.fromhex(contract.encode_abi(call.fn, args=list(call.args))[2:])
+        consortium = self.contracts.consortium
+        propose = consortium.propose_unanimous_council_call if unanimous else consortium.propose_council_call
+        outcome = propose(account, contract.address, calldata, description_hash, op=op, key=key)
+        created = self.event(outcome, "ProposalCreated") or {}
+        executed = self.event(outcome, "ProposalExecuted") is not None
+        return Proposed(created.get("proposalId"), contract.address, executed, self.tx(outcome))
 
     @staticmethod
     def event(outcome: TxOutcome, name: str) -> dict[str, Any] | None:

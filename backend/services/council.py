@@ -123,24 +123,20 @@ class CouncilService:
         if req.status not in (2, 5):  # OwnerApproved, Escalated
             raise Conflict("the request does not await the council", request_id=request_id, status=req.status)
         cls = self.ops.contracts.data_catalog.classification_of(req.resource_id)
-        target, calldata = self.ops.calldata(UsageRights.calls.council_approve(request_id))
-        consortium = self.ops.contracts.consortium
-        propose = consortium.propose_unanimous_council_call if cls == SECRET else consortium.propose_council_call
-        outcome = propose(
+        p = self.ops.propose(
             self.ops.account(actor),
-            target,
-            calldata,
+            UsageRights.calls.council_approve(request_id),
             text_hash(justification),
+            unanimous=cls == SECRET,
             op=f"council.requests.{request_id}.propose",
             key=key,
         )
-        created = self.ops.event(outcome, "ProposalCreated") or {}
         return {
-            "proposal_id": created.get("proposalId"),
+            "proposal_id": p.proposal_id,
             "request_id": request_id,
             "unanimous": cls == SECRET,
-            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
-            **self.ops.tx(outcome),
+            "executed": p.executed,
+            **p.tx,
         }
 
     def propose_ruling(
@@ -170,25 +166,22 @@ class CouncilService:
             )
         self.ops.officer(actor)
         ruling_hash = text_hash(text)
-        target, calldata = self.ops.calldata(Accountability.calls.rule(incident_id, upheld, ruling_hash))
-        outcome = self.ops.contracts.consortium.propose_council_call(
+        p = self.ops.propose(
             self.ops.account(actor),
-            target,
-            calldata,
+            Accountability.calls.rule(incident_id, upheld, ruling_hash),
             text_hash(f"ruling on incident {incident_id}: {text}"),
             op=f"council.incidents.{incident_id}.ruling",
             key=key,
         )
-        created = self.ops.event(outcome, "ProposalCreated") or {}
         return {
-            "proposal_id": created.get("proposalId"),
+            "proposal_id": p.proposal_id,
             "incident_id": incident_id,
             "upheld": upheld,
             "ruling_hash": "0x" + ruling_hash.hex(),
             "responsible": inc.responsible,
-            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
-            "approve_with": f"/council/proposals/{created.get('proposalId')}/approve",
-            **self.ops.tx(outcome),
+            "executed": p.executed,
+            "approve_with": p.approve_with,
+            **p.tx,
         }
 
     def _view(self, pid: int, p: Proposal, actor: Actor) -> dict[str, Any]:

@@ -306,33 +306,26 @@ class DefinitionsMixin(CaseBase):
                 grant_id=existing["grant_id"],
             )
         cls = int(self.ops.contracts.data_catalog.classification_of(rid))
-        target, calldata = self.ops.calldata(
+        p = self.ops.propose(
+            self.ops.account(actor),
             UsageRights.calls.issue_grant(
                 rid, s.lead, r.purpose_code, bytes.fromhex(r.legal_basis_hash[2:]), duration_s, max_uses
-            )
-        )
-        consortium = self.ops.contracts.consortium
-        propose = consortium.propose_unanimous_council_call if cls == SECRET else consortium.propose_council_call
-        outcome = propose(
-            self.ops.account(actor),
-            target,
-            calldata,
+            ),
             text_hash(justification),
+            unanimous=cls == SECRET,
             op=f"services.{service_id}.grants.{requirement_index}.propose",
             key=key,
         )
-        created = self.ops.event(outcome, "ProposalCreated") or {}
-        pid = created.get("proposalId")
         return {
             "service_id": service_id,
             "requirement_index": requirement_index,
             "resource_id": rid,
             "classification": CLASSIFICATIONS[cls],
-            "proposal_id": pid,
+            "proposal_id": p.proposal_id,
             "unanimous": cls == SECRET,
-            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
-            "approve_with": f"/council/proposals/{pid}/approve",
-            **self.ops.tx(outcome),
+            "executed": p.executed,
+            "approve_with": p.approve_with,
+            **p.tx,
         }
 
     # ================================================================ cases
