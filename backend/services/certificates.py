@@ -25,7 +25,7 @@ from backend.chain import ChainUnavailable, ContractRevert, TxOutcome
 from backend.chain.bindings import Call, Certificate, Certificates, Contracts
 from backend.chain.enums import CertificateStatus
 from backend.core.identity import keccak_content_hash
-from backend.services.common import HEX32_RE, ZERO32, Actor, ChainOps, h0x, hex32, text_hash
+from backend.services.common import HEX32_RE, ZERO32, Actor, ChainOps, h0x, hex32, text_hash, text_or_hex
 from backend.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -91,18 +91,11 @@ def code_text(value: str | bytes | None) -> str | None:
 
 def ref32(text: str | None, hash_hex: str | None, field: str, *, default: bytes | None = None) -> bytes:
     """A reference given as 0x-hex (taken as is) or as text (hashed with keccak256)."""
-    if text is not None and hash_hex is not None:
-        raise InvalidInput(f"give either {field} or {field}_hash, not both", field=field)
-    if hash_hex is not None:
-        b = hex32(hash_hex, f"{field}_hash")
-    elif text is not None:
-        if not text.strip():
-            raise InvalidInput(f"{field} must not be empty", field=field)
-        b = bytes.fromhex(text[2:]) if HEX32_RE.match(text) else text_hash(text)
-    elif default is not None:
+    b = text_or_hex(text, hash_hex, field, lambda t: bytes.fromhex(t[2:]) if HEX32_RE.match(t) else text_hash(t))
+    if b is None:
+        if default is None:
+            raise InvalidInput(f"{field} or {field}_hash is required", field=field)
         b = default
-    else:
-        raise InvalidInput(f"{field} or {field}_hash is required", field=field)
     if b == ZERO32:
         raise InvalidInput(f"{field} must not be zero", field=field)
     return b

@@ -57,19 +57,28 @@ def hex32(value: str, field: str) -> bytes:
     return bytes.fromhex(value[2:])
 
 
-def hash_or_text(text: str | None, hash_hex: str | None, field: str, *, required: bool = True) -> bytes:
-    """``<field>`` (text, hashed with keccak256) or ``<field>_hash`` (given as hex)."""
+def text_or_hex(
+    text: str | None, hash_hex: str | None, field: str, of_text: Callable[[str], bytes] = text_hash
+) -> bytes | None:
+    """The 32 bytes given as ``<field>`` (text, turned into bytes by ``of_text``) or as
+    ``<field>_hash`` (0x-hex); None when neither is given, 422 when both are or the text is blank."""
     if text is not None and hash_hex is not None:
         raise InvalidInput(f"give either {field} or {field}_hash, not both", field=field)
     if hash_hex is not None:
-        h = hex32(hash_hex, f"{field}_hash")
-    elif text is not None:
+        return hex32(hash_hex, f"{field}_hash")
+    if text is not None:
         if not text.strip():
             raise InvalidInput(f"{field} must not be empty", field=field)
-        h = text_hash(text)
-    elif required:
-        raise InvalidInput(f"{field} or {field}_hash is required", field=field)
-    else:
+        return of_text(text)
+    return None
+
+
+def hash_or_text(text: str | None, hash_hex: str | None, field: str, *, required: bool = True) -> bytes:
+    """``<field>`` (text, hashed with keccak256) or ``<field>_hash`` (given as hex)."""
+    h = text_or_hex(text, hash_hex, field)
+    if h is None:
+        if required:
+            raise InvalidInput(f"{field} or {field}_hash is required", field=field)
         return ZERO32
     if h == ZERO32 and required:
         raise InvalidInput(f"{field} hash must not be zero", field=field)

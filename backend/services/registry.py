@@ -18,13 +18,18 @@ hash is the owner of one of the unit's title entries. Everyone else: 403.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from backend.chain import TxOutcome
 from backend.chain.bindings import Mortgage, PropertyRegistry, Seizure, TitleEntry, Unit
 from backend.chain.enums import Role
 from backend.services.certificates import STATUS, CitizenChain, checksum, code32, code_text
 from backend.services.common import Actor, ChainOps, h0x
 from backend.services.errors import Conflict, Forbidden, InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eth_account.signers.local import LocalAccount
 
 ROLES = tuple(m.name for m in Role)  # IPropertyRegistry.Role: REGISTRAR, BANK, COURT, INSPECTOR
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
@@ -54,6 +59,18 @@ class RegistryService:
         self.ops = ops
         self.chain = chain or CitizenChain(ops)
         self.reg = self.chain.contracts.property_registry  # checks PropertyRegistry is deployed (503)
+
+    def _department_write(
+        self, actor: Actor, check: Callable[[], object], send: Callable[[LocalAccount], TxOutcome], event: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What the registry's role writes share: a department acts for its named officer, ``check``
+        reads what the write is about (404 before anything is signed), ``send`` writes as the
+        department. Answers the args of ``event`` and the fields every answer ends with."""
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        check()
+        outcome = send(self.ops.account(actor))
+        return self.ops.event(outcome, event) or {}, {"officer_hash": h0x(officer), **self.ops.tx(outcome)}
 
     # -- council ---------------------------------------------------------------------------------
     def propose_role(
@@ -141,19 +158,14 @@ class RegistryService:
     def first_ownership(
         self, actor: Actor, unit_id: int, owner_hash: bytes, evidence_hash: bytes, case_ref: bytes, *, key: str
     ) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.reg.unit(unit_id)  # 404 PropertyRegistryUnknownUnit
-        outcome = self.reg.register_first_ownership(
-            self.ops.account(actor),
-            unit_id,
-            owner_hash,
-            evidence_hash,
-            case_ref,
-            op=f"registry.units.{unit_id}.ownership",
-            key=key,
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.unit(unit_id),  # 404 PropertyRegistryUnknownUnit
+            lambda signer: self.reg.register_first_ownership(
+                signer, unit_id, owner_hash, evidence_hash, case_ref, op=f"registry.units.{unit_id}.ownership", key=key
+            ),
+            "FirstOwnershipRegistered",
         )
-        ev = self.ops.event(outcome, "FirstOwnershipRegistered") or {}
         return {
             "unit_id": unit_id,
             "entry_id": ev.get("entryId"),
@@ -162,8 +174,7 @@ class RegistryService:
             "evidence_hash": h0x(evidence_hash),
             "case_ref": h0x(case_ref),
             "registrar": self.chain.party(actor.address),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     def transfer(
@@ -177,21 +188,22 @@ class RegistryService:
         *,
         key: str,
     ) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        u = self.reg.unit(unit_id)  # 404 PropertyRegistryUnknownUnit
-        self._check_prior_certificate(unit_id, u, prior_certificate_hash)
-        outcome = self.reg.register_transfer(
-            self.ops.account(actor),
-            unit_id,
-            new_owner_hash,
-            evidence_hash,
-            prior_certificate_hash,
-            case_ref,
-            op=f"registry.units.{unit_id}.transfer",
-            key=key,
+        ev, done = self._department_write(
+            actor,
+            # 404 PropertyRegistryUnknownUnit, then the presented certificate
+            lambda: self._check_prior_certificate(unit_id, self.reg.unit(unit_id), prior_certificate_hash),
+            lambda signer: self.reg.register_transfer(
+                signer,
+                unit_id,
+                new_owner_hash,
+                evidence_hash,
+                prior_certificate_hash,
+                case_ref,
+                op=f"registry.units.{unit_id}.transfer",
+                key=key,
+            ),
+            "TitleTransferred",
         )
-        ev = self.ops.event(outcome, "TitleTransferred") or {}
         return {
             "unit_id": unit_id,
             "entry_id": ev.get("entryId"),
@@ -202,8 +214,7 @@ class RegistryService:
             "case_ref": h0x(case_ref),
             "carried_mortgages": ev.get("carriedMortgages"),
             "registrar": self.chain.party(actor.address),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     def _check_prior_certificate(self, unit_id: int, u: Unit, cert_hash: bytes) -> None:
@@ -232,18 +243,14 @@ class RegistryService:
     def register_mortgage(
         self, actor: Actor, unit_id: int, creditor_ref: bytes, terms_hash: bytes, *, key: str
     ) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.reg.unit(unit_id)
-        outcome = self.reg.register_mortgage(
-            self.ops.account(actor),
-            unit_id,
-            creditor_ref,
-            terms_hash,
-            op=f"registry.units.{unit_id}.mortgages",
-            key=key,
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.unit(unit_id),
+            lambda signer: self.reg.register_mortgage(
+                signer, unit_id, creditor_ref, terms_hash, op=f"registry.units.{unit_id}.mortgages", key=key
+            ),
+            "MortgageRegistered",
         )
-        ev = self.ops.event(outcome, "MortgageRegistered") or {}
         return {
             "mortgage_id": ev.get("mortgageId"),
             "unit_id": unit_id,
@@ -251,75 +258,69 @@ class RegistryService:
             "creditor_ref": h0x(creditor_ref),
             "terms_hash": h0x(terms_hash),
             "bank": self.chain.party(actor.address),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     def consent_mortgage(self, actor: Actor, mortgage_id: int, *, key: str) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.reg.mortgage(mortgage_id)  # 404 PropertyRegistryUnknownMortgage
-        outcome = self.reg.consent_to_transfer(
-            self.ops.account(actor), mortgage_id, op=f"registry.mortgages.{mortgage_id}.consent", key=key
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.mortgage(mortgage_id),  # 404 PropertyRegistryUnknownMortgage
+            lambda signer: self.reg.consent_to_transfer(
+                signer, mortgage_id, op=f"registry.mortgages.{mortgage_id}.consent", key=key
+            ),
+            "MortgageTransferConsented",
         )
-        ev = self.ops.event(outcome, "MortgageTransferConsented") or {}
         return {
             "mortgage_id": mortgage_id,
             "unit_id": ev.get("unitId"),
             "consented_entry_id": ev.get("titleEntryId"),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     def release_mortgage(self, actor: Actor, mortgage_id: int, *, key: str) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.reg.mortgage(mortgage_id)
-        outcome = self.reg.release_mortgage(
-            self.ops.account(actor), mortgage_id, op=f"registry.mortgages.{mortgage_id}.release", key=key
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.mortgage(mortgage_id),
+            lambda signer: self.reg.release_mortgage(
+                signer, mortgage_id, op=f"registry.mortgages.{mortgage_id}.release", key=key
+            ),
+            "MortgageReleased",
         )
-        ev = self.ops.event(outcome, "MortgageReleased") or {}
-        return {
-            "mortgage_id": mortgage_id,
-            "unit_id": ev.get("unitId"),
-            "released": True,
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
-        }
+        return {"mortgage_id": mortgage_id, "unit_id": ev.get("unitId"), "released": True, **done}
 
     # -- court -------------------------------------------------------------------------------------
     def register_seizure(self, actor: Actor, unit_id: int, court_order_hash: bytes, *, key: str) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.reg.unit(unit_id)
-        outcome = self.reg.register_seizure(
-            self.ops.account(actor), unit_id, court_order_hash, op=f"registry.units.{unit_id}.seizures", key=key
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.unit(unit_id),
+            lambda signer: self.reg.register_seizure(
+                signer, unit_id, court_order_hash, op=f"registry.units.{unit_id}.seizures", key=key
+            ),
+            "SeizureRegistered",
         )
-        ev = self.ops.event(outcome, "SeizureRegistered") or {}
         return {
             "seizure_id": ev.get("seizureId"),
             "unit_id": unit_id,
             "court_order_hash": h0x(court_order_hash),
             "court": self.chain.party(actor.address),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     def release_seizure(self, actor: Actor, seizure_id: int, order_hash: bytes, *, key: str) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.reg.seizure(seizure_id)  # 404 PropertyRegistryUnknownSeizure
-        outcome = self.reg.release_seizure(
-            self.ops.account(actor), seizure_id, order_hash, op=f"registry.seizures.{seizure_id}.release", key=key
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.seizure(seizure_id),  # 404 PropertyRegistryUnknownSeizure
+            lambda signer: self.reg.release_seizure(
+                signer, seizure_id, order_hash, op=f"registry.seizures.{seizure_id}.release", key=key
+            ),
+            "SeizureReleased",
         )
-        ev = self.ops.event(outcome, "SeizureReleased") or {}
         return {
             "seizure_id": seizure_id,
             "unit_id": ev.get("unitId"),
             "release_order_hash": h0x(order_hash),
             "released": True,
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     # -- inspector ---------------------------------------------------------------------------------

@@ -13,6 +13,7 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
@@ -182,24 +183,9 @@ class UsageService:
         return self._request_view(request_id, req, owner)
 
     def list_requests(self, actor: Actor, direction: str, offset: int, limit: int) -> dict[str, Any]:
-        actor.require_role("department")
-        seen = self.ops.fresh()
-        if direction == "outgoing":
-            ids = self.ops.index.ids("UsageRights", "UseRequested", "requestId", requester=actor.address)
-        else:
-            owned = self.ops.owned_resources(actor.address)
-            ids = self.ops.index.ids("UsageRights", "UseRequested", "requestId", resourceId=owned) if owned else []
-        window = ids[offset : offset + limit]
-        items = []
-        for rid in window:
-            # The index only finds candidates; the contract's views decide what the caller sees
-            # (a row edited in the database grants nothing). Incoming: ownership may also have moved.
-            req = self.ops.contracts.usage_rights.request(rid)
-            owner = self.ops.contracts.data_catalog.owner_of(req.resource_id)
-            if not actor.same(owner if direction == "incoming" else req.requester):
-                continue
-            items.append(self._request_view(rid, req, owner))
-        return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
+        party = "requester" if direction == "outgoing" else None
+        read = self.ops.contracts.usage_rights.request
+        return self._page_of_party(actor, "UseRequested", "requestId", party, offset, limit, read, self._request_view)
 
     # -- grants -------------------------------------------------------------------------------
     def get_grant(self, actor: Actor, grant_id: int) -> dict[str, Any]:
@@ -210,22 +196,44 @@ class UsageService:
         return self._grant_view(grant_id, g, owner, self.ops.chain_time())
 
     def list_grants(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
+        party = "grantee" if role == "grantee" else None
+        now = functools.cache(self.ops.chain_time)  # asked once, and only when the page has items
+
+        def shape(gid: int, g: Grant, owner: str) -> dict[str, Any]:
+            return self._grant_view(gid, g, owner, now())
+
+        read = self.ops.contracts.usage_rights.grant
+        return self._page_of_party(actor, "GrantIssued", "grantId", party, offset, limit, read, shape)
+
+    def _page_of_party(
+        self,
+        actor: Actor,
+        event: str,
+        id_arg: str,
+        party: str | None,
+        offset: int,
+        limit: int,
+        read: Callable[[int], Any],
+        shape: Callable[[int, Any, str], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """A page of the requests or grants whose ``party`` (``requester`` / ``grantee``: the
+        event's argument and the struct's field) is the caller; None: whose resource it owns.
+
+        The index only finds candidates; the contract's views (``read``) decide what the caller
+        sees: a row edited in the database grants nothing, and ownership may have moved."""
         actor.require_role("department")
         seen = self.ops.fresh()
-        if role == "grantee":
-            ids = self.ops.index.ids("UsageRights", "GrantIssued", "grantId", grantee=actor.address)
+        if party is not None:
+            ids = self.ops.index.ids("UsageRights", event, id_arg, **{party: actor.address})
         else:
             owned = self.ops.owned_resources(actor.address)
-            ids = self.ops.index.ids("UsageRights", "GrantIssued", "grantId", resourceId=owned) if owned else []
+            ids = self.ops.index.ids("UsageRights", event, id_arg, resourceId=owned) if owned else []
         items = []
-        now = self.ops.chain_time() if ids[offset : offset + limit] else 0
-        for gid in ids[offset : offset + limit]:
-            g = self.ops.contracts.usage_rights.grant(gid)
-            owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
-            # the index only finds candidates; the contract's views decide (an edited row grants nothing)
-            if not actor.same(g.grantee if role == "grantee" else owner):
-                continue
-            items.append(self._grant_view(gid, g, owner, now))
+        for item_id in ids[offset : offset + limit]:
+            item = read(item_id)
+            owner = self.ops.contracts.data_catalog.owner_of(item.resource_id)
+            if actor.same(getattr(item, party) if party is not None else owner):
+                items.append(shape(item_id, item, owner))
         return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     def revoke(self, actor: Actor, grant_id: int, reason_hash: bytes, *, key: str) -> dict[str, Any]:
