@@ -35,18 +35,6 @@ if TYPE_CHECKING:  # pragma: no cover
 UINT64_MAX = 2**64 - 1
 STATUS = tuple(m.name.lower() for m in CertificateStatus)  # "unknown", "valid", … "not_yet_valid"
 
-# Contract errors that mean "this caller may not do this" (the chain layer's default
-# mapping would answer 409 for them): answered 403 with the contract's name and args.
-AUTHZ_REVERTS = (
-    "MissingRole",
-    "NotTypeIssuer",
-    "NotIssuer",
-    "NotMortgagee",
-    "NotSeizingCourt",
-    "NotActiveDepartment",
-    "NotReporter",
-)
-
 
 class ContractNotDeployed(ServiceError):
     """The deployment has no such contract (citizen-service contracts deploy only when compiled)."""
@@ -371,7 +359,6 @@ def _until(value: Any) -> int | None:
 
 
 __all__ = [
-    "AUTHZ_REVERTS",
     "STATUS",
     "CertificateService",
     "CitizenChain",

@@ -70,11 +70,7 @@ class FinalizeMixin(CaseBase):
                 bytes.fromhex(case_ref[2:]),
                 key=f"case-{case_id}",
             )
-            transfer = {
-                "entry_id": transfer["entry_id"],
-                "tx_hash": transfer["tx_hash"],
-                "block_number": transfer["block_number"],
-            }
+            transfer = _only(transfer, "entry_id", "tx_hash", "block_number")
         entry = self.chain.contracts.property_registry.title_entry(int(transfer["entry_id"]))
         u = self.chain.contracts.property_registry.unit(unit_id)
         # 2. the new certificate document (deterministic from the chain: safe to regenerate)
@@ -114,12 +110,7 @@ class FinalizeMixin(CaseBase):
                 bytes.fromhex(case_ref[2:]),
                 key=f"case-{case_id}",
             )
-            cert = {
-                "cert_id": issued["cert_id"],
-                "document_hash": issued["document_hash"],
-                "tx_hash": issued["tx_hash"],
-                "block_number": issued["block_number"],
-            }
+            cert = _only(issued, "cert_id", "document_hash", "tx_hash", "block_number")
         # 3. the seller's certificate is superseded: revoked when this department issued it
         prior_out = self._revoke_prior(actor, prior, case_id)
         return {
@@ -183,3 +174,8 @@ class FinalizeMixin(CaseBase):
         return {**out, "status": status}
 
     # ================================================================ reads
+
+
+def _only(answer: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """The fields of a use case's answer that this case keeps (and shows again on a replay)."""
+    return {f: answer[f] for f in fields}
