@@ -42,6 +42,11 @@ test-fuzz: setup ## schemathesis over the OpenAPI spec (separate venv .venv-fuzz
 test-crash: setup ## the API server SIGKILLed during a batch of writes
 	$(PYTEST_BACKEND) tests/backend/crash
 
+.PHONY: bindings
+bindings: compile ## write backend/chain/enums.py and bindings.py (typed contract calls) from the contracts; tests fail when stale
+	$(PY) tools/gen_enums.py
+	$(PY) tools/gen_bindings.py
+
 .PHONY: openapi
 openapi: setup ## write docs/openapi.json (the API's OpenAPI document, built without a chain; tests fail when stale)
 	$(PY) tools/gen_openapi.py

@@ -228,7 +228,7 @@ def integrity(
             who = _auditor()
             if file_as is not None:
                 file_as = parse_address(file_as, "file_as")
-                if not file_as or not _service(ctx).ops.view("Consortium", "isAuditor", file_as):
+                if not file_as or not _service(ctx).ops.contracts.consortium.is_auditor(file_as):
                     raise InvalidInput("--file-as must be an auditor's address", field="file_as")
                 who = Actor(role="auditor", address=file_as)
             with console.status(f"checking resource {resource_id}…"):

@@ -122,10 +122,10 @@ def _save_marker(ctx: AppContext, tag: str, summary: dict[str, Any]) -> None:
 def _confirmed(ctx: AppContext, summary: dict[str, Any]) -> bool:
     """The chain still holds what the marker describes."""
     try:
-        c = ctx.services.ops.view("OneStopServices", "caseInfo", int(summary["cases"]["house_transfer"]))
+        c = ctx.services.ops.contracts.one_stop_services.case_info(int(summary["cases"]["house_transfer"]))
         doc = bytes.fromhex(summary["certificate"]["document_hash"][2:])
         v = ctx.services.certificates.verify(doc)
-        return int(c["status"]) == 2 and v["status"] == "valid"
+        return c.status == 2 and v["status"] == "valid"
     except (ContractRevert, KeyError, TypeError, ValueError):
         return False
 
@@ -181,7 +181,7 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
 
     def propose_role(dept_actor: Actor, role: str) -> int | None:
         code = Role[role]
-        if ops.view("PropertyRegistry", "hasRole", dept_actor.address, code):
+        if ops.contracts.property_registry.has_role(dept_actor.address, code):
             return None
         r = svc.registry.propose_role(
             bdb, dept_actor.address, role, True, f"demo: designate {role}", key=k(f"role-{role}")
@@ -416,7 +416,7 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
 
     # ---- 3. activation proposals; standing grants; request approvals; the unit ----------------
     def propose_activation(sid: int) -> int | None:
-        if int(ops.view("OneStopServices", "service", sid)["status"]) != 1:
+        if ops.contracts.one_stop_services.service(sid).status != 1:
             return None
         return int(
             cases.propose_activation(bdb, sid, "demo: approved by the council", key=k(f"activate-{sid}"))["proposal_id"]
@@ -424,8 +424,8 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
 
     def propose_household_grant() -> int | None:
         sid = services["business_licence_change"]
-        s = ops.view("OneStopServices", "service", sid)
-        if cases._standing_grant(s["lead"], s["requirements"][1]) is not None:
+        s = ops.contracts.one_stop_services.service(sid)
+        if cases._standing_grant(s.lead, s.requirements[1]) is not None:
             return None
         return int(
             cases.propose_standing_grant(
@@ -469,8 +469,8 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
 
     # ---- 4. council approvals (activations, household grant); fetches; first ownership ----------
     def fetch(actor: Actor, gid: int, person: dict[str, str], ref: str, name: str) -> dict[str, Any]:
-        g = ops.view("UsageRights", "grant", gid)
-        if g["revoked"]:  # a re-run after the revocation: the fetch happened already
+        g = ops.contracts.usage_rights.grant(gid)
+        if g.revoked:  # a re-run after the revocation: the fetch happened already
             return {"grant_id": gid, "skipped": True}
         r = svc.usage.fetch(
             actor, gid, ops.subject(person["id_type"], person["id_value"]), text_hash(ref), None, key=k(f"fetch-{name}")
@@ -478,8 +478,8 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
         return {"grant_id": gid, "use_index": r["use"]["use_index"]}
 
     def first_ownership() -> None:
-        u = ops.view("PropertyRegistry", "unit", unit_id)
-        if int(u["currentEntryId"]) != 0:
+        u = ops.contracts.property_registry.unit(unit_id)
+        if u.current_entry_id != 0:
             return
         svc.registry.first_ownership(
             nr,
@@ -514,7 +514,7 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
     prior_hash = ctx.store.put(prior_doc, nr.address, "application/vnd.govchain.certificate+json")
 
     def revoke_notary() -> None:
-        if not ops.view("UsageRights", "grant", grant_notary_ca)["revoked"]:
+        if not ops.contracts.usage_rights.grant(grant_notary_ca).revoked:
             svc.usage.revoke(
                 ca, grant_notary_ca, text_hash("demo: the notarial matter is closed"), key=k("revoke-notary")
             )
@@ -533,7 +533,7 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
         return int(r["incident_id"])
 
     def seller_certificate() -> int:
-        cid = int(ops.view("Certificates", "certificateIdOf", bytes.fromhex(prior_hash[2:])))
+        cid = int(ops.contracts.certificates.certificate_id_of(bytes.fromhex(prior_hash[2:])))
         if cid:
             return cid
         r = svc.certificates.issue(
@@ -546,7 +546,7 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
 
     # ---- 6. the incident answered; the citizen applies at the PSB desk (and at the CA desk) ---
     def respond() -> None:
-        if int(ops.view("Accountability", "incident", incident_id)["status"]) == 1:
+        if ops.contracts.accountability.incident(incident_id).status == 1:
             svc.incidents.respond(
                 nr, incident_id, text_hash("demo: re-measured 2024-03; 89 m2 is correct"), key=k("incident-response")
             )
@@ -584,13 +584,13 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
 
     # ---- 7. evidence pulled through the standing grants ---------------------------------------
     def pull(lead: Actor, cid: int, name: str) -> dict[str, Any]:
-        c = ops.view("OneStopServices", "caseInfo", cid)
-        if int(c["status"]) != 1 or int(c["evidenceAttached"]) == int(c["evidenceRequired"]):
+        c = ops.contracts.one_stop_services.case_info(cid)
+        if c.status != 1 or c.evidence_attached == c.evidence_required:
             return {
                 "case_id": cid,
                 "complete": True,
-                "evidence_attached": int(c["evidenceAttached"]),
-                "evidence_required": int(c["evidenceRequired"]),
+                "evidence_attached": c.evidence_attached,
+                "evidence_required": c.evidence_required,
                 "items": [],
             }
         return cases.pull_evidence(lead, cid, key=k(f"pull-{name}"))
@@ -606,8 +606,8 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
 
     # ---- 8./9. approvals: TAX and CA in parallel, then NR -------------------------------------
     def decide(actor: Actor, step: int, reason: str) -> dict[str, Any] | None:
-        st = ops.view("OneStopServices", "stepStatuses", hc)[step]
-        if int(st["status"]) != 0:
+        st = ops.contracts.one_stop_services.step_statuses(hc)[step]
+        if st.status != 0:
             return None
         return cases.decide_step(actor, hc, step, True, text_hash(reason), key=k(f"case-house-step-{step}"))
 
@@ -617,7 +617,7 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
 
     # ---- 10. finalize: registry transfer + the new property certificate ----------------------
     fin = cases.finalize(nr, hc)
-    info = ops.view("OneStopServices", "caseInfo", hc)
+    info = ops.contracts.one_stop_services.case_info(hc)
     involved = cases.get_case(Actor("auditor", ks.address_of(roster.AUDITORS[0].key)), hc)["departments_involved"]
     summary = {
         "deployment": tag,
@@ -647,9 +647,9 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
             "status": fin["prior_certificate"]["status"],
         },
         "counts": {
-            "documents_submitted": int(info["submittedDocuments"]),
-            "evidence_required": int(info["evidenceRequired"]),
-            "evidence_pulled": int(info["evidenceAttached"]),
+            "documents_submitted": info.submitted_documents,
+            "evidence_required": info.evidence_required,
+            "evidence_pulled": info.evidence_attached,
             "departments_involved": involved["count"],
         },
         "seconds": round(time.monotonic() - t0, 1),

@@ -17,15 +17,15 @@ or not the certificate's issuer, gets the contract's custom error
 from __future__ import annotations
 
 import threading
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 from eth_utils import is_hex_address, to_checksum_address
 
 from backend.chain import ChainUnavailable, ContractRevert, TxOutcome
+from backend.chain.bindings import Call, Certificate, Certificates, Contracts
 from backend.chain.enums import CertificateStatus
 from backend.core.identity import keccak_content_hash
-from backend.services.common import HEX32_RE, ZERO32, Actor, ChainOps, h0x, hex32, text_hash
+from backend.services.common import HEX32_RE, ZERO32, Actor, ChainOps, h0x, hex32, text_hash, text_or_hex
 from backend.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -34,18 +34,6 @@ if TYPE_CHECKING:  # pragma: no cover
 
 UINT64_MAX = 2**64 - 1
 STATUS = tuple(m.name.lower() for m in CertificateStatus)  # "unknown", "valid", … "not_yet_valid"
-
-# Contract errors that mean "this caller may not do this" (the chain layer's default
-# mapping would answer 409 for them): answered 403 with the contract's name and args.
-AUTHZ_REVERTS = (
-    "MissingRole",
-    "NotTypeIssuer",
-    "NotIssuer",
-    "NotMortgagee",
-    "NotSeizingCourt",
-    "NotActiveDepartment",
-    "NotReporter",
-)
 
 
 class ContractNotDeployed(ServiceError):
@@ -91,18 +79,11 @@ def code_text(value: str | bytes | None) -> str | None:
 
 def ref32(text: str | None, hash_hex: str | None, field: str, *, default: bytes | None = None) -> bytes:
     """A reference given as 0x-hex (taken as is) or as text (hashed with keccak256)."""
-    if text is not None and hash_hex is not None:
-        raise InvalidInput(f"give either {field} or {field}_hash, not both", field=field)
-    if hash_hex is not None:
-        b = hex32(hash_hex, f"{field}_hash")
-    elif text is not None:
-        if not text.strip():
-            raise InvalidInput(f"{field} must not be empty", field=field)
-        b = bytes.fromhex(text[2:]) if HEX32_RE.match(text) else text_hash(text)
-    elif default is not None:
+    b = text_or_hex(text, hash_hex, field, lambda t: bytes.fromhex(t[2:]) if HEX32_RE.match(t) else text_hash(t))
+    if b is None:
+        if default is None:
+            raise InvalidInput(f"{field} or {field}_hash is required", field=field)
         b = default
-    else:
-        raise InvalidInput(f"{field} or {field}_hash is required", field=field)
     if b == ZERO32:
         raise InvalidInput(f"{field} must not be zero", field=field)
     return b
@@ -122,29 +103,25 @@ class CitizenChain:
         self.ops = ops
         self._names: dict[str, str | None] = {}
         self._lock = threading.Lock()
+        # typed views and writes that first check the contract is deployed (ContractNotDeployed, 503)
+        self.contracts = Contracts(self)
 
     def require(self, contract: str) -> None:
         if contract not in self.ops.manifest.contracts:
             raise ContractNotDeployed(f"{contract} is not deployed on {self.ops.manifest.network}", contract=contract)
 
     def view(self, contract: str, fn: str, *args: Any) -> Any:
+        """ChainOps.view of a deployed contract (the port of :attr:`contracts`)."""
         self.require(contract)
         return self.ops.view(contract, fn, *args)
 
-    def write(
-        self,
-        account: LocalAccount,
-        contract: str,
-        fn: str,
-        args: Sequence[Any],
-        *,
-        op: str,
-        key: str,
-        strict: bool = True,
-    ) -> TxOutcome:
-        self.require(contract)
+    def send(
+        self, account: LocalAccount, call: Call, *, op: str, key: str, strict: bool = True
+    ) -> tuple[TxOutcome, bool]:
+        """ChainOps.send to a deployed contract (the port of :attr:`contracts`)."""
+        self.require(call.contract)
         # "not you" reverts answer 403 by the table in backend.chain.errors
-        return self.ops.write(account, contract, fn, args, op=op, key=key, strict=strict)
+        return self.ops.send(account, call, op=op, key=key, strict=strict)
 
     def department_name(self, address: str | None) -> str | None:
         """The consortium's display name of a department (None for non-departments); cached."""
@@ -155,7 +132,7 @@ class CitizenChain:
             if addr in self._names:
                 return self._names[addr]
         try:
-            name = self.ops.view("Consortium", "department", addr)["name"]
+            name = self.ops.contracts.consortium.department(addr).name
         except ContractRevert:
             name = None  # not a department (an auditor, the consortium itself)
         except ChainUnavailable:
@@ -170,29 +147,19 @@ class CitizenChain:
         return {"address": to_checksum_address(address), "name": self.department_name(address)}
 
     def propose_council_call(
-        self, actor: Actor, contract: str, fn: str, args: list[Any], justification: str, *, op: str, key: str
+        self, actor: Actor, call: Call, justification: str, *, op: str, key: str
     ) -> dict[str, Any]:
-        """A governor proposes ``contract.fn(args)`` as a council call (the proposer's approval counts)."""
+        """A governor proposes ``call`` to a citizen-service contract as a council call."""
         actor.require_role("governor")
-        self.require(contract)
-        target = self.ops.client.contract(contract)
-        calldata = target.encode_abi(fn, args=args)
-        outcome = self.write(
-            self.ops.account(actor),
-            "Consortium",
-            "proposeCouncilCall",
-            [target.address, bytes.fromhex(calldata[2:]), text_hash(justification)],
-            op=op,
-            key=key,
-        )
-        created = self.ops.event(outcome, "ProposalCreated") or {}
+        self.require(call.contract)
+        p = self.ops.propose(self.ops.account(actor), call, text_hash(justification), op=op, key=key)
         return {
-            "proposal_id": created.get("proposalId"),
-            "target": target.address,
-            "call": fn,
-            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
-            "approve_with": f"/council/proposals/{created.get('proposalId')}/approve",
-            **self.ops.tx(outcome),
+            "proposal_id": p.proposal_id,
+            "target": p.target,
+            "call": call.fn,
+            "executed": p.executed,
+            "approve_with": p.approve_with,
+            **p.tx,
         }
 
 
@@ -209,10 +176,10 @@ class CertificateService:
         code = code32(type_code, "type_code")
         issuer = checksum(issuer, "issuer")
         self.ops.officer(actor)
-        if not self.chain.view("Consortium", "isActiveDepartment", issuer):
+        if not self.chain.contracts.consortium.is_active_department(issuer):
             raise Conflict("the issuer is not an active department", issuer=issuer)
         try:
-            self.chain.view("Certificates", "certificateType", code)
+            self.chain.contracts.certificates.certificate_type(code)
         except ContractRevert as exc:
             if exc.name != "CertificatesUnknownType":
                 raise
@@ -220,9 +187,7 @@ class CertificateService:
             raise Conflict("the certificate type is already registered", type_code=code_text(code))
         result = self.chain.propose_council_call(
             actor,
-            "Certificates",
-            "registerCertificateType",
-            [code, issuer, default_validity_s],
+            Certificates.calls.register_certificate_type(code, issuer, default_validity_s),
             justification,
             op=f"certificates.types.{h0x(code)}.propose",
             key=key,
@@ -231,12 +196,12 @@ class CertificateService:
 
     def get_type(self, type_code: str) -> dict[str, Any]:
         code = code32(type_code, "type_code")
-        t = self.chain.view("Certificates", "certificateType", code)  # 404 CertificatesUnknownType
+        t = self.chain.contracts.certificates.certificate_type(code)  # 404 CertificatesUnknownType
         return {
             "type_code": code_text(code),
-            "issuer": self.chain.party(t["issuer"]),
-            "default_validity_s": int(t["defaultValidity"]),
-            "registered_at": int(t["registeredAt"]),
+            "issuer": self.chain.party(t.issuer),
+            "default_validity_s": t.default_validity,
+            "registered_at": t.registered_at,
         }
 
     # -- issuer ----------------------------------------------------------------------------------
@@ -259,11 +224,14 @@ class CertificateService:
         officer = self.ops.officer(actor)
         if case_ref is None:
             case_ref = text_hash("direct:" + h0x(document_hash))
-        outcome = self.chain.write(
+        outcome = self.chain.contracts.certificates.issue(
             self.ops.account(actor),
-            "Certificates",
-            "issue",
-            [code, document_hash, holder_hash, valid_from, valid_until, case_ref],
+            code,
+            document_hash,
+            holder_hash,
+            valid_from,
+            valid_until,
+            case_ref,
             op="certificates.issue",
             key=key,
         )
@@ -284,12 +252,11 @@ class CertificateService:
     def revoke(self, actor: Actor, cert_id: int, reason_hash: bytes, *, key: str) -> dict[str, Any]:
         actor.require_role("department")
         officer = self.ops.officer(actor)
-        self.chain.view("Certificates", "certificate", cert_id)  # 404 CertificatesUnknownCertificate
-        outcome = self.chain.write(
+        self.chain.contracts.certificates.certificate(cert_id)  # 404 CertificatesUnknownCertificate
+        outcome = self.chain.contracts.certificates.revoke(
             self.ops.account(actor),
-            "Certificates",
-            "revoke",
-            [cert_id, reason_hash],
+            cert_id,
+            reason_hash,
             op=f"certificates.{cert_id}.revoke",
             key=key,
         )
@@ -304,16 +271,16 @@ class CertificateService:
     def get(self, actor: Actor, cert_id: int) -> dict[str, Any]:
         """A certificate with its holder hash: its issuer, auditors and governors only."""
         actor.require_role("department", "auditor", "governor")
-        c = self.chain.view("Certificates", "certificate", cert_id)
-        if actor.role == "department" and not actor.same(c["issuer"]):
+        c = self.chain.contracts.certificates.certificate(cert_id)
+        if actor.role == "department" and not actor.same(c.issuer):
             raise Forbidden("certificate issued by another department", cert_id=cert_id)
         return self._cert_view(cert_id, c, include_holder=True)
 
     # -- public ----------------------------------------------------------------------------------
     def verify(self, document_hash: bytes) -> dict[str, Any]:
         """The answer a notary or bank gets for a presented document (no holder data)."""
-        status, cert_id, issuer, type_code, issued_at, valid_from, valid_until = self.chain.view(
-            "Certificates", "verify", document_hash
+        status, cert_id, issuer, type_code, issued_at, valid_from, valid_until = (
+            self.chain.contracts.certificates.verify(document_hash)
         )
         out: dict[str, Any] = {"document_hash": h0x(document_hash), "status": STATUS[int(status)]}
         if int(cert_id) == 0:
@@ -329,7 +296,7 @@ class CertificateService:
             return out
         revoked_at = None
         if out["status"] == "revoked":
-            revoked_at = int(self.chain.view("Certificates", "certificate", int(cert_id))["revokedAt"])
+            revoked_at = self.chain.contracts.certificates.certificate(cert_id).revoked_at
         out.update(
             cert_id=int(cert_id),
             issuer=self.chain.party(issuer),
@@ -343,29 +310,29 @@ class CertificateService:
 
     # -- holder ----------------------------------------------------------------------------------
     def of_holder(self, holder_hash: bytes, offset: int, limit: int) -> dict[str, Any]:
-        ids = [int(i) for i in self.chain.view("Certificates", "certificatesOf", holder_hash)]
+        ids = [int(i) for i in self.chain.contracts.certificates.certificates_of(holder_hash)]
         ids.reverse()  # newest first
         items = []
         for cid in ids[offset : offset + limit]:
-            c = self.chain.view("Certificates", "certificate", cid)
+            c = self.chain.contracts.certificates.certificate(cid)
             items.append(self._cert_view(cid, c, include_holder=False))
         return {"total": len(ids), "offset": offset, "limit": limit, "items": items}
 
-    def _cert_view(self, cert_id: int, c: dict[str, Any], *, include_holder: bool) -> dict[str, Any]:
-        status = STATUS[int(self.chain.view("Certificates", "statusOf", cert_id))]
+    def _cert_view(self, cert_id: int, c: Certificate, *, include_holder: bool) -> dict[str, Any]:
+        status = STATUS[int(self.chain.contracts.certificates.status_of(cert_id))]
         out = {
             "cert_id": cert_id,
             "status": status,
-            "type_code": code_text(c["typeCode"]),
-            "document_hash": c["documentHash"],
-            "issuer": self.chain.party(c["issuer"]),
-            "issued_at": int(c["issuedAt"]),
-            "valid_from": int(c["validFrom"]),
-            "valid_until": _until(c["validUntil"]),
-            "revoked_at": int(c["revokedAt"]) or None,
+            "type_code": code_text(c.type_code),
+            "document_hash": c.document_hash,
+            "issuer": self.chain.party(c.issuer),
+            "issued_at": c.issued_at,
+            "valid_from": c.valid_from,
+            "valid_until": _until(c.valid_until),
+            "revoked_at": c.revoked_at or None,
         }
         if include_holder:
-            out["holder_hash"] = c["holderHash"]
+            out["holder_hash"] = c.holder_hash
         return out
 
 
@@ -392,7 +359,6 @@ def _until(value: Any) -> int | None:
 
 
 __all__ = [
-    "AUTHZ_REVERTS",
     "STATUS",
     "CertificateService",
     "CitizenChain",

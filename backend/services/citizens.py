@@ -72,7 +72,7 @@ class CitizenService:
         """A citizen token for the person the desk officer has identified (``desk.officer_id``)."""
         desk.require_role("department")
         officer = self.ops.officer(desk)
-        if not self.ops.view("Consortium", "isActiveDepartment", desk.address):
+        if not self.ops.contracts.consortium.is_active_department(desk.address):
             raise Forbidden("only an active department may open citizen sessions", department=desk.address)
         if not timedelta(minutes=1) <= ttl <= SESSION_TTL:
             raise InvalidInput("a citizen session lasts 1 to 30 minutes", field="ttl_s")
@@ -156,11 +156,14 @@ class CitizenService:
         document = h0x(keccak_content_hash(text.encode()))
         if not already:
             document = self.store.put(text.encode(), auditor.address, OBJECTION_MEDIA_TYPE)
-        outcome = self.chain.write(
+        outcome = self.chain.contracts.accountability.file_incident(
             auditor,
-            "Accountability",
-            "fileIncident",
-            [UNAUTHORIZED_USE, USE, grant_id, use_index, evidence, OBJECTION_WINDOW_S],
+            UNAUTHORIZED_USE,
+            USE,
+            grant_id,
+            use_index,
+            evidence,
+            OBJECTION_WINDOW_S,
             op=op,
             key=obj_key,
             strict=False,
@@ -195,7 +198,7 @@ class CitizenService:
         """The first auditor of the consortium whose key this backend holds."""
         if self._auditor is not None:
             return self.ops.account_for(self._auditor)
-        for addr in self.ops.view("Consortium", "auditors"):
+        for addr in self.ops.contracts.consortium.auditors():
             try:
                 acct = self.ops.account_for(addr)
             except SignerUnavailable:

@@ -1,6 +1,6 @@
 """Shared plumbing of the use cases: who acts, hashing, chain writes and reads.
 
-Every write goes through :func:`ChainOps.write`: the Idempotency-Key is
+Every write goes through :func:`ChainOps.send` (called by the typed bindings, ``ops.contracts``): the Idempotency-Key is
 namespaced by operation (one key cannot be mistaken for another use case), a
 key already used for *different* calldata is refused, a revert or a refused
 transaction is raised, and a receipt that did not arrive in time becomes
@@ -12,13 +12,15 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
 
 from backend.chain import ChainClient, ContractRevert, Manifest, TxOutcome, TxRejected, TxSender, outbox
+from backend.chain.bindings import Call, Contracts
 from backend.chain.enums import Classification, IncidentStatus, IncidentType, ProposalKind, RequestStatus, SubjectKind
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
@@ -55,19 +57,28 @@ def hex32(value: str, field: str) -> bytes:
     return bytes.fromhex(value[2:])
 
 
-def hash_or_text(text: str | None, hash_hex: str | None, field: str, *, required: bool = True) -> bytes:
-    """``<field>`` (text, hashed with keccak256) or ``<field>_hash`` (given as hex)."""
+def text_or_hex(
+    text: str | None, hash_hex: str | None, field: str, of_text: Callable[[str], bytes] = text_hash
+) -> bytes | None:
+    """The 32 bytes given as ``<field>`` (text, turned into bytes by ``of_text``) or as
+    ``<field>_hash`` (0x-hex); None when neither is given, 422 when both are or the text is blank."""
     if text is not None and hash_hex is not None:
         raise InvalidInput(f"give either {field} or {field}_hash, not both", field=field)
     if hash_hex is not None:
-        h = hex32(hash_hex, f"{field}_hash")
-    elif text is not None:
+        return hex32(hash_hex, f"{field}_hash")
+    if text is not None:
         if not text.strip():
             raise InvalidInput(f"{field} must not be empty", field=field)
-        h = text_hash(text)
-    elif required:
-        raise InvalidInput(f"{field} or {field}_hash is required", field=field)
-    else:
+        return of_text(text)
+    return None
+
+
+def hash_or_text(text: str | None, hash_hex: str | None, field: str, *, required: bool = True) -> bytes:
+    """``<field>`` (text, hashed with keccak256) or ``<field>_hash`` (given as hex)."""
+    h = text_or_hex(text, hash_hex, field)
+    if h is None:
+        if required:
+            raise InvalidInput(f"{field} or {field}_hash is required", field=field)
         return ZERO32
     if h == ZERO32 and required:
         raise InvalidInput(f"{field} hash must not be zero", field=field)
@@ -79,6 +90,21 @@ def h0x(b: bytes) -> str:
 
 
 # -- the chain, for the use cases -------------------------------------------------------------
+@dataclass(frozen=True)
+class Proposed:
+    """A council call proposed: its proposal, target, whether the proposer's approval already
+    executed it (a threshold of one), and the transaction."""
+
+    proposal_id: int | None
+    target: str
+    executed: bool
+    tx: dict[str, Any]
+
+    @property
+    def approve_with(self) -> str:
+        return f"/council/proposals/{self.proposal_id}/approve"
+
+
 class ChainOps:
     """The chain port of the use cases: contract views, idempotent writes, signing accounts,
     identity hashing, and the event index for everything in the past."""
@@ -102,6 +128,7 @@ class ChainOps:
         self._cache_lock = threading.Lock()
         self._accounts: dict[str, LocalAccount] = {}  # actor address -> its (decrypted, cached) keystore account
         self._officers: dict[tuple[str, str], bytes] = {}  # (department, officer id) -> officer hash
+        self.contracts = Contracts(self)  # typed views and writes (backend.chain.bindings), through view/write
 
     # identity ---------------------------------------------------------------------------------
     def account(self, actor: Actor) -> LocalAccount:
@@ -139,7 +166,9 @@ class ChainOps:
 
     # reads ------------------------------------------------------------------------------------
     def view(self, contract: str, fn: str, *args: Any) -> Any:
-        """A view call, its result made JSON-safe (structs become dicts keyed by field name)."""
+        """A view call, its result made JSON-safe (structs become dicts keyed by field name).
+
+        The use cases call views through :attr:`contracts`, which types the result."""
         value = self.client.call(contract, fn, *args)
         outputs = self._fn_abi(contract, fn).get("outputs") or []
         if len(outputs) == 1:
@@ -187,43 +216,24 @@ class ChainOps:
         return found
 
     # writes -----------------------------------------------------------------------------------
-    def write(
-        self,
-        account: LocalAccount,
-        contract: str,
-        fn: str,
-        args: Sequence[Any],
-        *,
-        op: str,
-        key: str,
-        strict: bool = True,
-    ) -> TxOutcome:
-        """Send one transaction idempotently and return its mined outcome.
+    def send(
+        self, account: LocalAccount, call: Call, *, op: str, key: str, strict: bool = True
+    ) -> tuple[TxOutcome, bool]:
+        """Send one transaction idempotently: its mined outcome, and whether the key had been
+        used before (a replay). The use cases send through :attr:`contracts`
+        (``contracts.<name>.<fn>(account, ...)``, or ``calls.<fn>(...)`` to build a call).
 
         Raises ContractRevert (simulation or on-chain revert), ChainUnavailable,
         TxRejected, IdempotencyKeyReused, or TxPending (receipt timeout).
         """
-        return self.write_ex(account, contract, fn, args, op=op, key=key, strict=strict)[0]
-
-    def write_ex(
-        self,
-        account: LocalAccount,
-        contract: str,
-        fn: str,
-        args: Sequence[Any],
-        *,
-        op: str,
-        key: str,
-        strict: bool = True,
-    ) -> tuple[TxOutcome, bool]:
-        """As :meth:`write`, also telling whether the key had been used before (a replay)."""
+        contract, fn, args = call.contract, call.fn, list(call.args)
         full_key = f"{op}:{key}"
         sender = self.sender
         with sender.sessions() as s:
             row = outbox.find_by_key(s, account.address, full_key)
         if row is not None:
             same_fn = (row.contract_name, row.fn_name) == (contract, fn)
-            same_data = row.data.lower() == self.client.contract(contract).encode_abi(fn, args=list(args)).lower()
+            same_data = row.data.lower() == self.client.contract(contract).encode_abi(fn, args=args).lower()
             if not same_fn or (strict and not same_data):
                 raise IdempotencyKeyReused("this Idempotency-Key was used for a different request", key=key)
         outcome = sender.send(account, contract, fn, args, full_key)
@@ -235,6 +245,20 @@ class ChainOps:
             raise TxPending(outcome.tx_hash, key)
         self.index.note_write(outcome.block_number)
         return outcome, row is not None
+
+    def propose(
+        self, account: LocalAccount, call: Call, description_hash: bytes, *, unanimous: bool = False, op: str, key: str
+    ) -> Proposed:
+        """Propose ``call`` as a council call (``unanimous``: every governor must approve); the
+        proposer's approval counts."""
+        contract = self.client.contract(call.contract)
+        calldata = bytes.fromhex(contract.encode_abi(call.fn, args=list(call.args))[2:])
+        consortium = self.contracts.consortium
+        propose = consortium.propose_unanimous_council_call if unanimous else consortium.propose_council_call
+        outcome = propose(account, contract.address, calldata, description_hash, op=op, key=key)
+        created = self.event(outcome, "ProposalCreated") or {}
+        executed = self.event(outcome, "ProposalExecuted") is not None
+        return Proposed(created.get("proposalId"), contract.address, executed, self.tx(outcome))
 
     @staticmethod
     def event(outcome: TxOutcome, name: str) -> dict[str, Any] | None:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
+from backend.chain.bindings import Accountability, Proposal, UsageRights
 from backend.services.common import (
     CLASSIFICATIONS,
     INCIDENT_STATUS,
@@ -35,19 +36,19 @@ class CouncilService:
 
     def list_proposals(self, actor: Actor, pending_only: bool, offset: int, limit: int) -> dict[str, Any]:
         actor.require_role("governor", "auditor")
-        count = int(self.ops.client.call("Consortium", "proposalCount"))
+        count = self.ops.contracts.consortium.proposal_count()
         now = int(time.time())
         items = []
         for pid in range(count, 0, -1):
-            p = self.ops.view("Consortium", "proposal", pid)
-            if pending_only and (p["executed"] or int(p["expiresAt"]) <= now):
+            p = self.ops.contracts.consortium.proposal(pid)
+            if pending_only and (p.executed or p.expires_at <= now):
                 continue
             items.append(self._view(pid, p, actor))
         return {"total": len(items), "offset": offset, "limit": limit, "items": items[offset : offset + limit]}
 
     def thresholds(self) -> tuple[int, int]:
         """(approvals a council call needs, governors): a unanimous call needs all of them."""
-        return int(self.ops.view("Consortium", "threshold")), int(self.ops.view("Consortium", "governorCount"))
+        return self.ops.contracts.consortium.threshold(), self.ops.contracts.consortium.governor_count()
 
     def describe_call(self, p: dict[str, Any]) -> str:
         """What a council call does, decoded from its calldata when the target is one of ours
@@ -75,34 +76,32 @@ class CouncilService:
         ids = set(self.ops.index.ids("UsageRights", ("RequestApproved", "RequestEscalated"), "requestId"))
         out = []
         for rid in sorted(ids, reverse=True):
-            req = self.ops.view("UsageRights", "request", rid)
-            status = REQUEST_STATUS[int(req["status"])]
+            req = self.ops.contracts.usage_rights.request(rid)
+            status = REQUEST_STATUS[req.status]
             if status not in ("OwnerApproved", "Escalated"):
                 continue
-            rid_res = int(req["resourceId"])
+            rid_res = req.resource_id
             out.append(
                 {
                     "request_id": rid,
                     "resource_id": rid_res,
                     "status": status,
-                    "requester": req["requester"],
-                    "owner": self.ops.view("DataCatalog", "ownerOf", rid_res),
-                    "classification": CLASSIFICATIONS[int(self.ops.view("DataCatalog", "classificationOf", rid_res))],
-                    "purpose_code": int(req["purposeCode"]),
-                    "max_uses": int(req["maxUses"]),
-                    "duration_s": int(req["duration"]),
+                    "requester": req.requester,
+                    "owner": self.ops.contracts.data_catalog.owner_of(rid_res),
+                    "classification": CLASSIFICATIONS[self.ops.contracts.data_catalog.classification_of(rid_res)],
+                    "purpose_code": req.purpose_code,
+                    "max_uses": req.max_uses,
+                    "duration_s": req.duration,
                 }
             )
         return out
 
     def approve_proposal(self, actor: Actor, proposal_id: int, *, key: str) -> dict[str, Any]:
         actor.require_role("governor")
-        self.ops.view("Consortium", "proposal", proposal_id)  # 404 when unknown
-        outcome = self.ops.write(
+        self.ops.contracts.consortium.proposal(proposal_id)  # 404 when unknown
+        outcome = self.ops.contracts.consortium.approve(
             self.ops.account(actor),
-            "Consortium",
-            "approve",
-            [proposal_id],
+            proposal_id,
             op=f"proposals.{proposal_id}.approve",
             key=key,
         )
@@ -120,28 +119,24 @@ class CouncilService:
     ) -> dict[str, Any]:
         """Propose ``councilApprove(request_id)``; unanimous when the resource is SECRET."""
         actor.require_role("governor")
-        req = self.ops.view("UsageRights", "request", request_id)  # 404 when unknown
-        if int(req["status"]) not in (2, 5):  # OwnerApproved, Escalated
-            raise Conflict("the request does not await the council", request_id=request_id, status=int(req["status"]))
-        cls = int(self.ops.view("DataCatalog", "classificationOf", int(req["resourceId"])))
-        usage = self.ops.client.contract("UsageRights")
-        calldata = usage.encode_abi("councilApprove", args=[request_id])
-        fn = "proposeUnanimousCouncilCall" if cls == SECRET else "proposeCouncilCall"
-        outcome = self.ops.write(
+        req = self.ops.contracts.usage_rights.request(request_id)  # 404 when unknown
+        if req.status not in (2, 5):  # OwnerApproved, Escalated
+            raise Conflict("the request does not await the council", request_id=request_id, status=req.status)
+        cls = self.ops.contracts.data_catalog.classification_of(req.resource_id)
+        p = self.ops.propose(
             self.ops.account(actor),
-            "Consortium",
-            fn,
-            [usage.address, bytes.fromhex(calldata[2:]), text_hash(justification)],
+            UsageRights.calls.council_approve(request_id),
+            text_hash(justification),
+            unanimous=cls == SECRET,
             op=f"council.requests.{request_id}.propose",
             key=key,
         )
-        created = self.ops.event(outcome, "ProposalCreated") or {}
         return {
-            "proposal_id": created.get("proposalId"),
+            "proposal_id": p.proposal_id,
             "request_id": request_id,
             "unanimous": cls == SECRET,
-            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
-            **self.ops.tx(outcome),
+            "executed": p.executed,
+            **p.tx,
         }
 
     def propose_ruling(
@@ -161,8 +156,8 @@ class CouncilService:
             raise InvalidInput("the ruling text must not be empty", field="ruling_text")
         if len(text) > MAX_RULING_CHARS:
             raise InvalidInput(f"the ruling text is longer than {MAX_RULING_CHARS} characters", field="ruling_text")
-        inc = self.ops.view("Accountability", "incident", incident_id)  # 404 when unknown
-        status = int(inc["status"])
+        inc = self.ops.contracts.accountability.incident(incident_id)  # 404 when unknown
+        status = inc.status
         if status not in RULABLE:
             raise Conflict(
                 "only an answered or escalated incident can be ruled on",
@@ -171,43 +166,35 @@ class CouncilService:
             )
         self.ops.officer(actor)
         ruling_hash = text_hash(text)
-        accountability = self.ops.client.contract("Accountability")
-        calldata = accountability.encode_abi("rule", args=[incident_id, upheld, ruling_hash])
-        outcome = self.ops.write(
+        p = self.ops.propose(
             self.ops.account(actor),
-            "Consortium",
-            "proposeCouncilCall",
-            [
-                accountability.address,
-                bytes.fromhex(calldata[2:]),
-                text_hash(f"ruling on incident {incident_id}: {text}"),
-            ],
+            Accountability.calls.rule(incident_id, upheld, ruling_hash),
+            text_hash(f"ruling on incident {incident_id}: {text}"),
             op=f"council.incidents.{incident_id}.ruling",
             key=key,
         )
-        created = self.ops.event(outcome, "ProposalCreated") or {}
         return {
-            "proposal_id": created.get("proposalId"),
+            "proposal_id": p.proposal_id,
             "incident_id": incident_id,
             "upheld": upheld,
             "ruling_hash": "0x" + ruling_hash.hex(),
-            "responsible": inc["responsible"],
-            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
-            "approve_with": f"/council/proposals/{created.get('proposalId')}/approve",
-            **self.ops.tx(outcome),
+            "responsible": inc.responsible,
+            "executed": p.executed,
+            "approve_with": p.approve_with,
+            **p.tx,
         }
 
-    def _view(self, pid: int, p: dict[str, Any], actor: Actor) -> dict[str, Any]:
+    def _view(self, pid: int, p: Proposal, actor: Actor) -> dict[str, Any]:
         return {
             "proposal_id": pid,
-            "kind": PROPOSAL_KINDS[int(p["kind"])],
-            "proposer": p["proposer"],
-            "target": p["target"],
-            "data": p["data"],
-            "description_hash": p["descriptionHash"],
-            "approvals": int(p["approvals"]),
-            "created_at": int(p["createdAt"]),
-            "expires_at": int(p["expiresAt"]),
-            "executed": bool(p["executed"]),
-            "approved_by_me": bool(self.ops.client.call("Consortium", "hasApproved", pid, actor.address)),
+            "kind": PROPOSAL_KINDS[p.kind],
+            "proposer": p.proposer,
+            "target": p.target,
+            "data": p.data,
+            "description_hash": p.description_hash,
+            "approvals": p.approvals,
+            "created_at": p.created_at,
+            "expires_at": p.expires_at,
+            "executed": p.executed,
+            "approved_by_me": self.ops.contracts.consortium.has_approved(pid, actor.address),
         }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend.chain.bindings import Incident
 from backend.services.common import (
     INCIDENT_STATUS,
     INCIDENT_TYPES,
@@ -55,11 +56,14 @@ class IncidentService:
         self.ops.officer(actor)
         if actor.role == "department":
             self._check_may_file(actor, kind, subject_id)
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.accountability.file_incident(
             self.ops.account(actor),
-            "Accountability",
-            "fileIncident",
-            [itype, kind, subject_id, use_index, evidence_hash, response_window_s],
+            itype,
+            kind,
+            subject_id,
+            use_index,
+            evidence_hash,
+            response_window_s,
             op="incidents.file",
             key=key,
         )
@@ -81,15 +85,14 @@ class IncidentService:
 
     def respond(self, actor: Actor, incident_id: int, response_hash: bytes, *, key: str) -> dict[str, Any]:
         actor.require_role("department")
-        inc = self.ops.view("Accountability", "incident", incident_id)  # 404 when unknown
-        if not actor.same(inc["responsible"]):
+        inc = self.ops.contracts.accountability.incident(incident_id)  # 404 when unknown
+        if not actor.same(inc.responsible):
             raise Forbidden("only the department held responsible answers this incident", incident_id=incident_id)
         self.ops.officer(actor)
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.accountability.respond(
             self.ops.account(actor),
-            "Accountability",
-            "respond",
-            [incident_id, response_hash],
+            incident_id,
+            response_hash,
             op=f"incidents.{incident_id}.respond",
             key=key,
         )
@@ -101,9 +104,9 @@ class IncidentService:
         }
 
     def get(self, actor: Actor, incident_id: int) -> dict[str, Any]:
-        inc = self.ops.view("Accountability", "incident", incident_id)
+        inc = self.ops.contracts.accountability.incident(incident_id)
         if actor.role == "citizen" or (
-            actor.role == "department" and not (actor.same(inc["reporter"]) or actor.same(inc["responsible"]))
+            actor.role == "department" and not (actor.same(inc.reporter) or actor.same(inc.responsible))
         ):
             raise Forbidden("incident concerns other departments", incident_id=incident_id)
         return self._view(incident_id, inc)
@@ -121,13 +124,13 @@ class IncidentService:
             if role in ("all", "filer"):
                 found |= set(ids_of("Accountability", "IncidentFiled", "incidentId", reporter=actor.address))
             ids = sorted(found, reverse=True)
-        items = [self._view(i, self.ops.view("Accountability", "incident", i)) for i in ids[offset : offset + limit]]
+        items = [self._view(i, self.ops.contracts.accountability.incident(i)) for i in ids[offset : offset + limit]]
         return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     # -- internals -----------------------------------------------------------------------------
     def _check_may_file(self, actor: Actor, kind: int, subject_id: int) -> None:
         if kind == 0:  # RESOURCE_VERSION: subject is a resource
-            owner = self.ops.view("DataCatalog", "ownerOf", subject_id)  # 404 unknown resource
+            owner = self.ops.contracts.data_catalog.owner_of(subject_id)  # 404 unknown resource
             if actor.same(owner):
                 return  # the owner may report a defect in its own data
             self.ops.fresh()
@@ -135,26 +138,26 @@ class IncidentService:
             if not held:
                 raise Forbidden("no grant of yours covers this resource", resource_id=subject_id)
             return
-        g = self.ops.view("UsageRights", "grant", subject_id)  # 404 unknown grant
-        owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
-        if not (actor.same(owner) or actor.same(g["grantee"])):
+        g = self.ops.contracts.usage_rights.grant(subject_id)  # 404 unknown grant
+        owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
+        if not (actor.same(owner) or actor.same(g.grantee)):
             raise Forbidden("grant concerns other departments", grant_id=subject_id)
 
     @staticmethod
-    def _view(incident_id: int, inc: dict[str, Any]) -> dict[str, Any]:
+    def _view(incident_id: int, inc: Incident) -> dict[str, Any]:
         return {
             "incident_id": incident_id,
-            "incident_type": INCIDENT_TYPES[int(inc["incidentType"])],
-            "subject_kind": SUBJECT_KINDS[int(inc["subjectKind"])],
-            "subject_id": int(inc["subjectId"]),
-            "use_index": int(inc["useIndex"]),
-            "status": INCIDENT_STATUS[int(inc["status"])],
-            "reporter": inc["reporter"],
-            "responsible": inc["responsible"],
-            "responsible_officer_hash": inc["responsibleOfficerHash"],
-            "evidence_hash": inc["evidenceHash"],
-            "response_hash": inc["responseHash"],
-            "ruling_hash": inc["rulingHash"],
-            "filed_at": int(inc["filedAt"]),
-            "response_deadline": int(inc["responseDeadline"]),
+            "incident_type": INCIDENT_TYPES[inc.incident_type],
+            "subject_kind": SUBJECT_KINDS[inc.subject_kind],
+            "subject_id": inc.subject_id,
+            "use_index": inc.use_index,
+            "status": INCIDENT_STATUS[inc.status],
+            "reporter": inc.reporter,
+            "responsible": inc.responsible,
+            "responsible_officer_hash": inc.responsible_officer_hash,
+            "evidence_hash": inc.evidence_hash,
+            "response_hash": inc.response_hash,
+            "ruling_hash": inc.ruling_hash,
+            "filed_at": inc.filed_at,
+            "response_deadline": inc.response_deadline,
         }

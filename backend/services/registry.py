@@ -18,12 +18,18 @@ hash is the owner of one of the unit's title entries. Everyone else: 403.
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
+from backend.chain import TxOutcome
+from backend.chain.bindings import Mortgage, PropertyRegistry, Seizure, TitleEntry, Unit
 from backend.chain.enums import Role
 from backend.services.certificates import STATUS, CitizenChain, checksum, code32, code_text
 from backend.services.common import Actor, ChainOps, h0x
 from backend.services.errors import Conflict, Forbidden, InvalidInput
+
+if TYPE_CHECKING:  # pragma: no cover
+    from eth_account.signers.local import LocalAccount
 
 ROLES = tuple(m.name for m in Role)  # IPropertyRegistry.Role: REGISTRAR, BANK, COURT, INSPECTOR
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
@@ -52,9 +58,19 @@ class RegistryService:
     def __init__(self, ops: ChainOps, chain: CitizenChain | None = None) -> None:
         self.ops = ops
         self.chain = chain or CitizenChain(ops)
+        self.reg = self.chain.contracts.property_registry  # checks PropertyRegistry is deployed (503)
 
-    def _write(self, actor: Actor, fn: str, args: list[Any], *, op: str, key: str) -> Any:
-        return self.chain.write(self.ops.account(actor), REG, fn, args, op=op, key=key)
+    def _department_write(
+        self, actor: Actor, check: Callable[[], object], send: Callable[[LocalAccount], TxOutcome], event: str
+    ) -> tuple[dict[str, Any], dict[str, Any]]:
+        """What the registry's role writes share: a department acts for its named officer, ``check``
+        reads what the write is about (404 before anything is signed), ``send`` writes as the
+        department. Answers the args of ``event`` and the fields every answer ends with."""
+        actor.require_role("department")
+        officer = self.ops.officer(actor)
+        check()
+        outcome = send(self.ops.account(actor))
+        return self.ops.event(outcome, event) or {}, {"officer_hash": h0x(officer), **self.ops.tx(outcome)}
 
     # -- council ---------------------------------------------------------------------------------
     def propose_role(
@@ -64,17 +80,15 @@ class RegistryService:
         dept = checksum(department, "department")
         code = role_code(role)
         self.ops.officer(actor)
-        if bool(self.chain.view(REG, "hasRole", dept, code)) == enabled:
+        if bool(self.reg.has_role(dept, code)) == enabled:
             raise Conflict(
                 "the department already has this role setting", department=dept, role=ROLES[code], enabled=enabled
             )
-        if enabled and not self.chain.view("Consortium", "isActiveDepartment", dept):
+        if enabled and not self.chain.contracts.consortium.is_active_department(dept):
             raise Conflict("the department is not an active department", department=dept)
         result = self.chain.propose_council_call(
             actor,
-            REG,
-            "setRole",
-            [dept, code, enabled],
+            PropertyRegistry.calls.set_role(dept, code, enabled),
             justification,
             op=f"registry.roles.{dept}.{code}.{int(enabled)}.propose",
             key=key,
@@ -85,7 +99,7 @@ class RegistryService:
         dept = checksum(department, "department")
         return {
             "department": self.chain.party(dept),
-            "roles": [r for i, r in enumerate(ROLES) if self.chain.view(REG, "hasRole", dept, i)],
+            "roles": [r for i, r in enumerate(ROLES) if self.reg.has_role(dept, i)],
         }
 
     # -- registrar ---------------------------------------------------------------------------------
@@ -125,8 +139,8 @@ class RegistryService:
         parcel = code32(parcel_code, "parcel_code")
         building = code32(building_code, "building_code") if building_code else b"\0" * 32
         unit = code32(unit_code, "unit_code") if unit_code else b"\0" * 32
-        outcome = self._write(
-            actor, "registerUnit", [parcel, building, unit, planned_use, area_m2], op="registry.units.register", key=key
+        outcome = self.reg.register_unit(
+            self.ops.account(actor), parcel, building, unit, planned_use, area_m2, op="registry.units.register", key=key
         )
         ev = self.ops.event(outcome, "UnitRegistered") or {}
         return {
@@ -144,17 +158,14 @@ class RegistryService:
     def first_ownership(
         self, actor: Actor, unit_id: int, owner_hash: bytes, evidence_hash: bytes, case_ref: bytes, *, key: str
     ) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.chain.view(REG, "unit", unit_id)  # 404 PropertyRegistryUnknownUnit
-        outcome = self._write(
+        ev, done = self._department_write(
             actor,
-            "registerFirstOwnership",
-            [unit_id, owner_hash, evidence_hash, case_ref],
-            op=f"registry.units.{unit_id}.ownership",
-            key=key,
+            lambda: self.reg.unit(unit_id),  # 404 PropertyRegistryUnknownUnit
+            lambda signer: self.reg.register_first_ownership(
+                signer, unit_id, owner_hash, evidence_hash, case_ref, op=f"registry.units.{unit_id}.ownership", key=key
+            ),
+            "FirstOwnershipRegistered",
         )
-        ev = self.ops.event(outcome, "FirstOwnershipRegistered") or {}
         return {
             "unit_id": unit_id,
             "entry_id": ev.get("entryId"),
@@ -163,8 +174,7 @@ class RegistryService:
             "evidence_hash": h0x(evidence_hash),
             "case_ref": h0x(case_ref),
             "registrar": self.chain.party(actor.address),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     def transfer(
@@ -178,18 +188,22 @@ class RegistryService:
         *,
         key: str,
     ) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        u = self.chain.view(REG, "unit", unit_id)  # 404 PropertyRegistryUnknownUnit
-        self._check_prior_certificate(unit_id, u, prior_certificate_hash)
-        outcome = self._write(
+        ev, done = self._department_write(
             actor,
-            "registerTransfer",
-            [unit_id, new_owner_hash, evidence_hash, prior_certificate_hash, case_ref],
-            op=f"registry.units.{unit_id}.transfer",
-            key=key,
+            # 404 PropertyRegistryUnknownUnit, then the presented certificate
+            lambda: self._check_prior_certificate(unit_id, self.reg.unit(unit_id), prior_certificate_hash),
+            lambda signer: self.reg.register_transfer(
+                signer,
+                unit_id,
+                new_owner_hash,
+                evidence_hash,
+                prior_certificate_hash,
+                case_ref,
+                op=f"registry.units.{unit_id}.transfer",
+                key=key,
+            ),
+            "TitleTransferred",
         )
-        ev = self.ops.event(outcome, "TitleTransferred") or {}
         return {
             "unit_id": unit_id,
             "entry_id": ev.get("entryId"),
@@ -200,15 +214,14 @@ class RegistryService:
             "case_ref": h0x(case_ref),
             "carried_mortgages": ev.get("carriedMortgages"),
             "registrar": self.chain.party(actor.address),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
-    def _check_prior_certificate(self, unit_id: int, u: dict[str, Any], cert_hash: bytes) -> None:
+    def _check_prior_certificate(self, unit_id: int, u: Unit, cert_hash: bytes) -> None:
         """The presented certificate must verify VALID and be held by the current owner."""
-        if int(u["currentEntryId"]) == 0:
+        if u.current_entry_id == 0:
             return  # the contract answers PropertyRegistryUnitNotOwned
-        status, cert_id, *_ = self.chain.view("Certificates", "verify", cert_hash)
+        status, cert_id, *_ = self.chain.contracts.certificates.verify(cert_hash)
         status_name = STATUS[int(status)]
         if status_name != "valid":
             raise PriorCertificateNotValid(
@@ -217,8 +230,8 @@ class RegistryService:
                 status=status_name,
                 unit_id=unit_id,
             )
-        holder = self.chain.view("Certificates", "certificate", int(cert_id))["holderHash"]
-        if holder.lower() != u["currentOwnerHash"].lower():
+        holder = self.chain.contracts.certificates.certificate(cert_id).holder_hash
+        if holder.lower() != u.current_owner_hash.lower():
             raise PriorCertificateNotCurrentOwner(
                 "the prior certificate is not held by the unit's current owner",
                 prior_certificate_hash=h0x(cert_hash),
@@ -230,17 +243,14 @@ class RegistryService:
     def register_mortgage(
         self, actor: Actor, unit_id: int, creditor_ref: bytes, terms_hash: bytes, *, key: str
     ) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.chain.view(REG, "unit", unit_id)
-        outcome = self._write(
+        ev, done = self._department_write(
             actor,
-            "registerMortgage",
-            [unit_id, creditor_ref, terms_hash],
-            op=f"registry.units.{unit_id}.mortgages",
-            key=key,
+            lambda: self.reg.unit(unit_id),
+            lambda signer: self.reg.register_mortgage(
+                signer, unit_id, creditor_ref, terms_hash, op=f"registry.units.{unit_id}.mortgages", key=key
+            ),
+            "MortgageRegistered",
         )
-        ev = self.ops.event(outcome, "MortgageRegistered") or {}
         return {
             "mortgage_id": ev.get("mortgageId"),
             "unit_id": unit_id,
@@ -248,75 +258,69 @@ class RegistryService:
             "creditor_ref": h0x(creditor_ref),
             "terms_hash": h0x(terms_hash),
             "bank": self.chain.party(actor.address),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     def consent_mortgage(self, actor: Actor, mortgage_id: int, *, key: str) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.chain.view(REG, "mortgage", mortgage_id)  # 404 PropertyRegistryUnknownMortgage
-        outcome = self._write(
-            actor, "consentToTransfer", [mortgage_id], op=f"registry.mortgages.{mortgage_id}.consent", key=key
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.mortgage(mortgage_id),  # 404 PropertyRegistryUnknownMortgage
+            lambda signer: self.reg.consent_to_transfer(
+                signer, mortgage_id, op=f"registry.mortgages.{mortgage_id}.consent", key=key
+            ),
+            "MortgageTransferConsented",
         )
-        ev = self.ops.event(outcome, "MortgageTransferConsented") or {}
         return {
             "mortgage_id": mortgage_id,
             "unit_id": ev.get("unitId"),
             "consented_entry_id": ev.get("titleEntryId"),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     def release_mortgage(self, actor: Actor, mortgage_id: int, *, key: str) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.chain.view(REG, "mortgage", mortgage_id)
-        outcome = self._write(
-            actor, "releaseMortgage", [mortgage_id], op=f"registry.mortgages.{mortgage_id}.release", key=key
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.mortgage(mortgage_id),
+            lambda signer: self.reg.release_mortgage(
+                signer, mortgage_id, op=f"registry.mortgages.{mortgage_id}.release", key=key
+            ),
+            "MortgageReleased",
         )
-        ev = self.ops.event(outcome, "MortgageReleased") or {}
-        return {
-            "mortgage_id": mortgage_id,
-            "unit_id": ev.get("unitId"),
-            "released": True,
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
-        }
+        return {"mortgage_id": mortgage_id, "unit_id": ev.get("unitId"), "released": True, **done}
 
     # -- court -------------------------------------------------------------------------------------
     def register_seizure(self, actor: Actor, unit_id: int, court_order_hash: bytes, *, key: str) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.chain.view(REG, "unit", unit_id)
-        outcome = self._write(
-            actor, "registerSeizure", [unit_id, court_order_hash], op=f"registry.units.{unit_id}.seizures", key=key
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.unit(unit_id),
+            lambda signer: self.reg.register_seizure(
+                signer, unit_id, court_order_hash, op=f"registry.units.{unit_id}.seizures", key=key
+            ),
+            "SeizureRegistered",
         )
-        ev = self.ops.event(outcome, "SeizureRegistered") or {}
         return {
             "seizure_id": ev.get("seizureId"),
             "unit_id": unit_id,
             "court_order_hash": h0x(court_order_hash),
             "court": self.chain.party(actor.address),
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     def release_seizure(self, actor: Actor, seizure_id: int, order_hash: bytes, *, key: str) -> dict[str, Any]:
-        actor.require_role("department")
-        officer = self.ops.officer(actor)
-        self.chain.view(REG, "seizure", seizure_id)  # 404 PropertyRegistryUnknownSeizure
-        outcome = self._write(
-            actor, "releaseSeizure", [seizure_id, order_hash], op=f"registry.seizures.{seizure_id}.release", key=key
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.seizure(seizure_id),  # 404 PropertyRegistryUnknownSeizure
+            lambda signer: self.reg.release_seizure(
+                signer, seizure_id, order_hash, op=f"registry.seizures.{seizure_id}.release", key=key
+            ),
+            "SeizureReleased",
         )
-        ev = self.ops.event(outcome, "SeizureReleased") or {}
         return {
             "seizure_id": seizure_id,
             "unit_id": ev.get("unitId"),
             "release_order_hash": h0x(order_hash),
             "released": True,
-            "officer_hash": h0x(officer),
-            **self.ops.tx(outcome),
+            **done,
         }
 
     # -- inspector ---------------------------------------------------------------------------------
@@ -325,11 +329,12 @@ class RegistryService:
     ) -> dict[str, Any]:
         actor.require_role("department")
         officer = self.ops.officer(actor)
-        self.chain.view(REG, "unit", unit_id)
-        outcome = self._write(
-            actor,
-            "reportActualUse",
-            [unit_id, actual_use, inspection_hash],
+        self.reg.unit(unit_id)
+        outcome = self.reg.report_actual_use(
+            self.ops.account(actor),
+            unit_id,
+            actual_use,
+            inspection_hash,
             op=f"registry.units.{unit_id}.use-reports",
             key=key,
         )
@@ -351,105 +356,103 @@ class RegistryService:
     # -- reads -------------------------------------------------------------------------------------
     def history(self, actor: Actor, unit_id: int) -> dict[str, Any]:
         """The unit with its chain of title, mortgages, seizures and use reports (entitled readers)."""
-        u = self.chain.view(REG, "unit", unit_id)  # 404 PropertyRegistryUnknownUnit
-        entry_ids = [int(i) for i in self.chain.view(REG, "titleChain", unit_id)]
-        entries = [self.chain.view(REG, "titleEntry", i) for i in entry_ids]
-        mortgages = self.chain.view(REG, "mortgages", unit_id)
-        seizures = self.chain.view(REG, "seizures", unit_id)
+        u = self.reg.unit(unit_id)  # 404 PropertyRegistryUnknownUnit
+        entry_ids = [int(i) for i in self.reg.title_chain(unit_id)]
+        entries = [self.reg.title_entry(i) for i in entry_ids]
+        mortgages = self.reg.mortgages(unit_id)
+        seizures = self.reg.seizures(unit_id)
         self._check_reader(actor, unit_id, entries, mortgages, seizures)
-        reports = self.chain.view(REG, "useReports", unit_id)
+        reports = self.reg.use_reports(unit_id)
         txs = self._title_txs(unit_id)
-        planned = int(u["plannedUse"])
+        planned = u.planned_use
         return {
             "unit_id": unit_id,
-            "parcel_code": code_text(u["parcelCode"]),
-            "building_code": code_text(u["buildingCode"]),
-            "unit_code": code_text(u["unitCode"]),
+            "parcel_code": code_text(u.parcel_code),
+            "building_code": code_text(u.building_code),
+            "unit_code": code_text(u.unit_code),
             "planned_use": planned,
-            "area_m2": int(u["areaM2"]),
-            "registrar": self.chain.party(u["registrar"]),
-            "registered_at": int(u["registeredAt"]),
-            "current_owner_hash": u["currentOwnerHash"] if int(u["currentEntryId"]) else None,
-            "current_entry_id": int(u["currentEntryId"]) or None,
-            "active_seizures": int(u["activeSeizureCount"]),
-            "active_mortgages": int(u["activeMortgageCount"]),
-            "outstanding_mortgages": int(u["outstandingMortgageCount"]),
-            "transferable": int(u["currentEntryId"]) != 0
-            and int(u["activeSeizureCount"]) == 0
-            and int(u["outstandingMortgageCount"]) == 0,
-            "use_mismatch": bool(u["useMismatch"]),
-            "last_actual_use": int(u["lastActualUse"]) or None,
+            "area_m2": u.area_m2,
+            "registrar": self.chain.party(u.registrar),
+            "registered_at": u.registered_at,
+            "current_owner_hash": u.current_owner_hash if u.current_entry_id else None,
+            "current_entry_id": u.current_entry_id or None,
+            "active_seizures": u.active_seizure_count,
+            "active_mortgages": u.active_mortgage_count,
+            "outstanding_mortgages": u.outstanding_mortgage_count,
+            "transferable": u.current_entry_id != 0
+            and u.active_seizure_count == 0
+            and u.outstanding_mortgage_count == 0,
+            "use_mismatch": u.use_mismatch,
+            "last_actual_use": u.last_actual_use or None,
             "title_chain": [
                 {
-                    "entry_id": int(e["entryId"]),
-                    "previous_entry_id": int(e["previousEntryId"]) or None,
-                    "kind": "first_registration" if int(e["previousEntryId"]) == 0 else "transfer",
-                    "owner_hash": e["ownerHash"],
-                    "current": int(e["entryId"]) == int(u["currentEntryId"]),
-                    "evidence_hash": e["evidenceHash"],
-                    "prior_certificate_hash": _nz(e["priorCertificateHash"]),
-                    "case_ref": e["caseRef"],
-                    "registrar": self.chain.party(e["registrar"]),
-                    "registered_at": int(e["registeredAt"]),
-                    "tx_hash": txs.get(int(e["entryId"])),
+                    "entry_id": e.entry_id,
+                    "previous_entry_id": e.previous_entry_id or None,
+                    "kind": "first_registration" if e.previous_entry_id == 0 else "transfer",
+                    "owner_hash": e.owner_hash,
+                    "current": e.entry_id == u.current_entry_id,
+                    "evidence_hash": e.evidence_hash,
+                    "prior_certificate_hash": _nz(e.prior_certificate_hash),
+                    "case_ref": e.case_ref,
+                    "registrar": self.chain.party(e.registrar),
+                    "registered_at": e.registered_at,
+                    "tx_hash": txs.get(e.entry_id),
                 }
                 for e in entries
             ],
             "mortgages": [
                 {
-                    "mortgage_id": int(m["mortgageId"]),
-                    "bank": self.chain.party(m["bank"]),
-                    "creditor_ref": m["creditorRef"],
-                    "terms_hash": m["termsHash"],
-                    "title_entry_id": int(m["titleEntryId"]),
-                    "consented_entry_id": int(m["consentedEntryId"]) or None,
-                    "registered_at": int(m["registeredAt"]),
-                    "released_at": int(m["releasedAt"]) or None,
-                    "outstanding": bool(m["outstanding"]),
-                    "status": "released"
-                    if int(m["releasedAt"])
-                    else ("outstanding" if m["outstanding"] else "consented"),
+                    "mortgage_id": m.mortgage_id,
+                    "bank": self.chain.party(m.bank),
+                    "creditor_ref": m.creditor_ref,
+                    "terms_hash": m.terms_hash,
+                    "title_entry_id": m.title_entry_id,
+                    "consented_entry_id": m.consented_entry_id or None,
+                    "registered_at": m.registered_at,
+                    "released_at": m.released_at or None,
+                    "outstanding": m.outstanding,
+                    "status": "released" if m.released_at else ("outstanding" if m.outstanding else "consented"),
                 }
                 for m in mortgages
             ],
             "seizures": [
                 {
-                    "seizure_id": int(s["seizureId"]),
-                    "court": self.chain.party(s["court"]),
-                    "court_order_hash": s["courtOrderHash"],
-                    "release_order_hash": _nz(s["releaseOrderHash"]),
-                    "registered_at": int(s["registeredAt"]),
-                    "released_at": int(s["releasedAt"]) or None,
-                    "active": int(s["releasedAt"]) == 0,
+                    "seizure_id": s.seizure_id,
+                    "court": self.chain.party(s.court),
+                    "court_order_hash": s.court_order_hash,
+                    "release_order_hash": _nz(s.release_order_hash),
+                    "registered_at": s.registered_at,
+                    "released_at": s.released_at or None,
+                    "active": s.released_at == 0,
                 }
                 for s in seizures
             ],
             "use_reports": [
                 {
                     "report_index": i,
-                    "actual_use": int(r["actualUse"]),
+                    "actual_use": r.actual_use,
                     "planned_use": planned,
-                    "mismatch": bool(r["mismatch"]),
-                    "inspector": self.chain.party(r["inspector"]),
-                    "reported_at": int(r["reportedAt"]),
-                    "inspection_hash": r["inspectionHash"],
+                    "mismatch": r.mismatch,
+                    "inspector": self.chain.party(r.inspector),
+                    "reported_at": r.reported_at,
+                    "inspection_hash": r.inspection_hash,
                 }
                 for i, r in enumerate(reports)
             ],
         }
 
     def _check_reader(
-        self, actor: Actor, unit_id: int, entries: list[dict], mortgages: list[dict], seizures: list[dict]
+        self, actor: Actor, unit_id: int, entries: list[TitleEntry], mortgages: list[Mortgage], seizures: list[Seizure]
     ) -> None:
         if actor.role == "auditor":
             return
         if actor.role == "citizen":
-            if any(e["ownerHash"].lower() == actor.address.lower() for e in entries):
+            if any(e.owner_hash.lower() == actor.address.lower() for e in entries):
                 return
         elif actor.role == "department":
-            if self.chain.view(REG, "hasRole", actor.address, REGISTRAR):
+            if self.reg.has_role(actor.address, REGISTRAR):
                 return
-            if any(actor.same(m["bank"]) for m in mortgages) or any(actor.same(s["court"]) for s in seizures):
+            if any(actor.same(m.bank) for m in mortgages) or any(actor.same(s.court) for s in seizures):
                 return
         raise Forbidden("not a party entitled to this unit's history", unit_id=unit_id)
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from backend.chain.bindings import Resource
 from backend.services.common import (
     CLASSIFICATIONS,
     ZERO32,
@@ -69,11 +70,13 @@ class ResourceService:
         steward = self.ops.officer(actor, steward_officer_id)
         account = self.ops.account(actor)
         content_hash = self.store.put(content.data, actor.address, content.media_type)
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.data_catalog.register_resource(
             account,
-            "DataCatalog",
-            "registerResource",
-            [cls, schema_hash, bytes.fromhex(content_hash[2:]), steward, subject or ZERO32],
+            cls,
+            schema_hash,
+            bytes.fromhex(content_hash[2:]),
+            steward,
+            subject or ZERO32,
             op="resources.register",
             key=key,
         )
@@ -99,11 +102,11 @@ class ResourceService:
         officer = self.ops.officer(actor)
         account = self.ops.account(actor)
         content_hash = self.store.put(content.data, actor.address, content.media_type, resource_id=resource_id)
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.data_catalog.publish_version(
             account,
-            "DataCatalog",
-            "publishVersion",
-            [resource_id, bytes.fromhex(content_hash[2:]), officer],
+            resource_id,
+            bytes.fromhex(content_hash[2:]),
+            officer,
             op=f"resources.{resource_id}.publish",
             key=key,
         )
@@ -124,13 +127,8 @@ class ResourceService:
         actor.require_role("department")
         root = hex32(merkle_root, "merkle_root")
         self._require_owner(actor, resource_id)
-        outcome = self.ops.write(
-            self.ops.account(actor),
-            "DataCatalog",
-            "anchorRoot",
-            [resource_id, root, record_count],
-            op=f"resources.{resource_id}.anchor",
-            key=key,
+        outcome = self.ops.contracts.data_catalog.anchor_root(
+            self.ops.account(actor), resource_id, root, record_count, op=f"resources.{resource_id}.anchor", key=key
         )
         ev = self.ops.event(outcome, "RootAnchored") or {}
         return {
@@ -151,11 +149,11 @@ class ResourceService:
             total = len(ids)
             window = ids[offset : offset + limit]
         else:
-            total = int(self.ops.client.call("DataCatalog", "resourceCount"))
+            total = self.ops.contracts.data_catalog.resource_count()
             window = list(range(total - offset, max(total - offset - limit, 0), -1))
-        views = [(i, self.ops.view("DataCatalog", "resource", i)) for i in window]
+        views = [(i, self.ops.contracts.data_catalog.resource(i)) for i in window]
         if owner is not None:  # the index only finds candidates; the contract says who owns what
-            views = [(i, r) for i, r in views if r["owner"].lower() == owner.lower()]
+            views = [(i, r) for i, r in views if r.owner.lower() == owner.lower()]
         items = [self._summary(i, r) for i, r in views]
         out = {"total": total, "offset": offset, "limit": limit, "items": items}
         if owner is not None:
@@ -163,11 +161,11 @@ class ResourceService:
         return out
 
     def get(self, resource_id: int) -> dict[str, Any]:
-        r = self.ops.view("DataCatalog", "resource", resource_id)
+        r = self.ops.contracts.data_catalog.resource(resource_id)
         out = self._summary(resource_id, r)
         versions = []
-        for v in range(1, int(r["versionCount"]) + 1):
-            content_hash, published_at = self.ops.view("DataCatalog", "versionHash", resource_id, v)
+        for v in range(1, r.version_count + 1):
+            content_hash, published_at = self.ops.contracts.data_catalog.version_hash(resource_id, v)
             meta = self.store.metadata(content_hash)
             versions.append(
                 {
@@ -198,18 +196,18 @@ class ResourceService:
         }
 
     # -- helpers ------------------------------------------------------------------------------
-    def version_hash(self, resource_id: int, r: dict[str, Any], version: int | None) -> tuple[int, str]:
-        count = int(r["versionCount"])
+    def version_hash(self, resource_id: int, r: Resource, version: int | None) -> tuple[int, str]:
+        count = r.version_count
         if version is None or version == count:
-            return count, normalise_hash(r["contentHash"])
+            return count, normalise_hash(r.content_hash)
         if not 1 <= version <= count:
             raise NotFound(f"resource {resource_id} has no version {version}", resource_id=resource_id, version=version)
-        content_hash, _ = self.ops.view("DataCatalog", "versionHash", resource_id, version)
+        content_hash, _ = self.ops.contracts.data_catalog.version_hash(resource_id, version)
         return version, normalise_hash(content_hash)
 
-    def _require_owner(self, actor: Actor, resource_id: int) -> dict[str, Any]:
-        r = self.ops.view("DataCatalog", "resource", resource_id)  # unknown -> DataCatalogUnknownResource (404)
-        if not actor.same(r["owner"]):
+    def _require_owner(self, actor: Actor, resource_id: int) -> Resource:
+        r = self.ops.contracts.data_catalog.resource(resource_id)  # unknown -> DataCatalogUnknownResource (404)
+        if not actor.same(r.owner):
             raise Forbidden("resource belongs to another department", resource_id=resource_id)
         return r
 
@@ -221,15 +219,15 @@ class ResourceService:
             raise InvalidInput(f"content larger than {MAX_CONTENT_BYTES} bytes", field="content")
 
     @staticmethod
-    def _summary(resource_id: int, r: dict[str, Any]) -> dict[str, Any]:
+    def _summary(resource_id: int, r: Resource) -> dict[str, Any]:
         return {
             "resource_id": resource_id,
-            "owner": r["owner"],
-            "classification": CLASSIFICATIONS[int(r["classification"])],
-            "version_count": int(r["versionCount"]),
-            "anchor_count": int(r["anchorCount"]),
-            "registered_at": int(r["registeredAt"]),
-            "content_hash": r["contentHash"],
+            "owner": r.owner,
+            "classification": CLASSIFICATIONS[r.classification],
+            "version_count": r.version_count,
+            "anchor_count": r.anchor_count,
+            "registered_at": r.registered_at,
+            "content_hash": r.content_hash,
         }
 
 

@@ -13,6 +13,7 @@ import functools
 import logging
 import threading
 import time
+from collections.abc import Callable
 from typing import Any
 
 import anyio.to_thread
@@ -22,6 +23,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected, outbox
 from backend.chain.batching import UseBatcher, UseEntry, result_or_raise
+from backend.chain.bindings import Grant, Request
 from backend.chain.outbox import OutboxTx
 from backend.services.common import (
     REQUEST_STATUS,
@@ -70,7 +72,7 @@ class UsageService:
         # expiry and maxUses never change; a revoke, a revert or the count reaching
         # maxUses drops the entry. The contract checks everything again, so a stale
         # entry can only lead to a revert (fail closed), never to an unauthorised use.
-        self._grants: dict[int, dict[str, Any]] = {}
+        self._grants: dict[int, Grant] = {}
         self._grants_lock = threading.Lock()
         self._legacy: dict[str, bool] = {}  # signer -> has single recordUse rows (pre-batcher keys)
         self.batcher = UseBatcher(
@@ -99,15 +101,19 @@ class UsageService:
     ) -> dict[str, Any]:
         actor.require_role("department")
         self.ops.officer(actor)  # the request names its officer (422 without one)
-        owner = self.ops.view("DataCatalog", "ownerOf", resource_id)  # 404 for an unknown resource
+        owner = self.ops.contracts.data_catalog.owner_of(resource_id)  # 404 for an unknown resource
         strict = approval_deadline is not None
         if approval_deadline is None:
             approval_deadline = self.ops.chain_time() + DEFAULT_APPROVAL_WINDOW_S
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.usage_rights.request_use(
             self.ops.account(actor),
-            "UsageRights",
-            "requestUse",
-            [resource_id, purpose_code, legal_basis_hash, fields_hash_, duration_s, max_uses, approval_deadline],
+            resource_id,
+            purpose_code,
+            legal_basis_hash,
+            fields_hash_,
+            duration_s,
+            max_uses,
+            approval_deadline,
             op="requests.create",
             key=key,
             strict=strict,
@@ -132,11 +138,10 @@ class UsageService:
         actor.require_role("department")
         req = self._request_as_owner(actor, request_id)
         self.ops.officer(actor)
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.usage_rights.approve_request(
             self.ops.account(actor),
-            "UsageRights",
-            "approveRequest",
-            [request_id, reason_hash],
+            request_id,
+            reason_hash,
             op=f"requests.{request_id}.approve",
             key=key,
         )
@@ -144,7 +149,7 @@ class UsageService:
         issued = self.ops.event(outcome, "GrantIssued")
         keys_wrapped = False
         if issued is not None:
-            keys_wrapped = self._wrap_current(int(req["resourceId"]), req["requester"])
+            keys_wrapped = self._wrap_current(req.resource_id, req.requester)
         return {
             "request_id": request_id,
             "status": REQUEST_STATUS[int(approved.get("status", 0))],
@@ -159,97 +164,100 @@ class UsageService:
         actor.require_role("department")
         self._request_as_owner(actor, request_id)
         self.ops.officer(actor)
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.usage_rights.deny_request(
             self.ops.account(actor),
-            "UsageRights",
-            "denyRequest",
-            [request_id, reason_hash],
+            request_id,
+            reason_hash,
             op=f"requests.{request_id}.deny",
             key=key,
         )
         return {"request_id": request_id, "status": "Denied", **self.ops.tx(outcome)}
 
     def get_request(self, actor: Actor, request_id: int) -> dict[str, Any]:
-        req = self.ops.view("UsageRights", "request", request_id)  # 404 when unknown
-        owner = self.ops.view("DataCatalog", "ownerOf", int(req["resourceId"]))
-        if actor.role == "department" and not (actor.same(req["requester"]) or actor.same(owner)):
+        req = self.ops.contracts.usage_rights.request(request_id)  # 404 when unknown
+        owner = self.ops.contracts.data_catalog.owner_of(req.resource_id)
+        if actor.role == "department" and not (actor.same(req.requester) or actor.same(owner)):
             raise Forbidden("request concerns other departments", request_id=request_id)
         if actor.role == "citizen":
             raise Forbidden("citizens cannot read requests", request_id=request_id)
         return self._request_view(request_id, req, owner)
 
     def list_requests(self, actor: Actor, direction: str, offset: int, limit: int) -> dict[str, Any]:
-        actor.require_role("department")
-        seen = self.ops.fresh()
-        if direction == "outgoing":
-            ids = self.ops.index.ids("UsageRights", "UseRequested", "requestId", requester=actor.address)
-        else:
-            owned = self.ops.owned_resources(actor.address)
-            ids = self.ops.index.ids("UsageRights", "UseRequested", "requestId", resourceId=owned) if owned else []
-        window = ids[offset : offset + limit]
-        items = []
-        for rid in window:
-            # The index only finds candidates; the contract's views decide what the caller sees
-            # (a row edited in the database grants nothing). Incoming: ownership may also have moved.
-            req = self.ops.view("UsageRights", "request", rid)
-            owner = self.ops.view("DataCatalog", "ownerOf", int(req["resourceId"]))
-            if not actor.same(owner if direction == "incoming" else req["requester"]):
-                continue
-            items.append(self._request_view(rid, req, owner))
-        return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
+        party = "requester" if direction == "outgoing" else None
+        read = self.ops.contracts.usage_rights.request
+        return self._page_of_party(actor, "UseRequested", "requestId", party, offset, limit, read, self._request_view)
 
     # -- grants -------------------------------------------------------------------------------
     def get_grant(self, actor: Actor, grant_id: int) -> dict[str, Any]:
-        g = self.ops.view("UsageRights", "grant", grant_id)  # 404 when unknown
-        owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
-        if actor.role == "citizen" or (
-            actor.role == "department" and not (actor.same(g["grantee"]) or actor.same(owner))
-        ):
+        g = self.ops.contracts.usage_rights.grant(grant_id)  # 404 when unknown
+        owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
+        if actor.role == "citizen" or (actor.role == "department" and not (actor.same(g.grantee) or actor.same(owner))):
             raise Forbidden("grant concerns other departments", grant_id=grant_id)
         return self._grant_view(grant_id, g, owner, self.ops.chain_time())
 
     def list_grants(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
+        party = "grantee" if role == "grantee" else None
+        now = functools.cache(self.ops.chain_time)  # asked once, and only when the page has items
+
+        def shape(gid: int, g: Grant, owner: str) -> dict[str, Any]:
+            return self._grant_view(gid, g, owner, now())
+
+        read = self.ops.contracts.usage_rights.grant
+        return self._page_of_party(actor, "GrantIssued", "grantId", party, offset, limit, read, shape)
+
+    def _page_of_party(
+        self,
+        actor: Actor,
+        event: str,
+        id_arg: str,
+        party: str | None,
+        offset: int,
+        limit: int,
+        read: Callable[[int], Any],
+        shape: Callable[[int, Any, str], dict[str, Any]],
+    ) -> dict[str, Any]:
+        """A page of the requests or grants whose ``party`` (``requester`` / ``grantee``: the
+        event's argument and the struct's field) is the caller; None: whose resource it owns.
+
+        The index only finds candidates; the contract's views (``read``) decide what the caller
+        sees: a row edited in the database grants nothing, and ownership may have moved."""
         actor.require_role("department")
         seen = self.ops.fresh()
-        if role == "grantee":
-            ids = self.ops.index.ids("UsageRights", "GrantIssued", "grantId", grantee=actor.address)
+        if party is not None:
+            ids = self.ops.index.ids("UsageRights", event, id_arg, **{party: actor.address})
         else:
             owned = self.ops.owned_resources(actor.address)
-            ids = self.ops.index.ids("UsageRights", "GrantIssued", "grantId", resourceId=owned) if owned else []
+            ids = self.ops.index.ids("UsageRights", event, id_arg, resourceId=owned) if owned else []
         items = []
-        now = self.ops.chain_time() if ids[offset : offset + limit] else 0
-        for gid in ids[offset : offset + limit]:
-            g = self.ops.view("UsageRights", "grant", gid)
-            owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
-            # the index only finds candidates; the contract's views decide (an edited row grants nothing)
-            if not actor.same(g["grantee"] if role == "grantee" else owner):
-                continue
-            items.append(self._grant_view(gid, g, owner, now))
+        for item_id in ids[offset : offset + limit]:
+            item = read(item_id)
+            owner = self.ops.contracts.data_catalog.owner_of(item.resource_id)
+            if actor.same(getattr(item, party) if party is not None else owner):
+                items.append(shape(item_id, item, owner))
         return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     def revoke(self, actor: Actor, grant_id: int, reason_hash: bytes, *, key: str) -> dict[str, Any]:
         actor.require_role("department")
-        g = self.ops.view("UsageRights", "grant", grant_id)
-        resource_id = int(g["resourceId"])
-        owner = self.ops.view("DataCatalog", "ownerOf", resource_id)
+        g = self.ops.contracts.usage_rights.grant(grant_id)
+        resource_id = g.resource_id
+        owner = self.ops.contracts.data_catalog.owner_of(resource_id)
         if not actor.same(owner):
             raise Forbidden("only the owner of the resource revokes its grants", grant_id=grant_id)
         self.ops.officer(actor)
         self.forget_grant(grant_id)
         self.batcher.invalidate_grant(grant_id)
         try:
-            outcome = self.ops.write(
+            outcome = self.ops.contracts.usage_rights.revoke_grant(
                 self.ops.account(actor),
-                "UsageRights",
-                "revokeGrant",
-                [grant_id, reason_hash],
+                grant_id,
+                reason_hash,
                 op=f"grants.{grant_id}.revoke",
                 key=key,
             )
         finally:
             self.forget_grant(grant_id)
             self.batcher.invalidate_grant(grant_id)
-        removed = self._delete_keys(resource_id, g["grantee"])
+        removed = self._delete_keys(resource_id, g.grantee)
         return {"grant_id": grant_id, "revoked": True, "keys_deleted": removed, **self.ops.tx(outcome)}
 
     # -- uses ---------------------------------------------------------------------------------
@@ -273,11 +281,11 @@ class UsageService:
             return {
                 "status": "queued",
                 "grant_id": grant_id,
-                "resource_id": int(g["resourceId"]),
+                "resource_id": g.resource_id,
                 "idempotency_key": key,
             }
         use = self._use_result(submitted, key, grant_id)
-        return self._use_body(grant_id, int(g["resourceId"]), use)
+        return self._use_body(grant_id, g.resource_id, use)
 
     async def record_use_async(
         self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, *, key: str
@@ -294,7 +302,7 @@ class UsageService:
             return await anyio.to_thread.run_sync(
                 functools.partial(self.record_use, actor, grant_id, subject, context_ref, key=key, respond_async=True)
             )
-        if not actor.same(g["grantee"]):
+        if not actor.same(g.grantee):
             raise Forbidden("grant belongs to another department", grant_id=grant_id)
         officer = self.ops.officer(actor)
         entry = await self.batcher.submit_async(
@@ -304,15 +312,15 @@ class UsageService:
             return await anyio.to_thread.run_sync(
                 functools.partial(self.record_use, actor, grant_id, subject, context_ref, key=key, respond_async=True)
             )
-        return {"status": "queued", "grant_id": grant_id, "resource_id": int(g["resourceId"]), "idempotency_key": key}
+        return {"status": "queued", "grant_id": grant_id, "resource_id": g.resource_id, "idempotency_key": key}
 
-    def _cached_grant(self, grant_id: int) -> dict[str, Any] | None:
+    def _cached_grant(self, grant_id: int) -> Grant | None:
         """The cached grant view if it is still within its expiry (the same rule as
         :meth:`_grant_as_grantee`), else None. The wall clock only ages the cache here:
         the contract judges expiry by block time when the use is recorded."""
         with self._grants_lock:
             g = self._grants.get(int(grant_id))
-        if g is None or int(g["expiresAt"]) <= int(time.time()):
+        if g is None or g.expires_at <= int(time.time()):
             return None
         return g
 
@@ -323,7 +331,7 @@ class UsageService:
         view = self.batcher.status(actor.address, f"grants.{grant_id}.use:{key}")
         if view is None:
             raise NotFound("no use with this Idempotency-Key on this grant", grant_id=grant_id, key=key)
-        body = self._use_body(grant_id, int(g["resourceId"]), view)
+        body = self._use_body(grant_id, g.resource_id, view)
         body["status"] = view["status"]
         body["idempotency_key"] = key
         if view["status"] == "failed":
@@ -358,7 +366,7 @@ class UsageService:
         cannot be released."""
         actor.require_role("department")
         g = self._grant_as_grantee(actor, grant_id)
-        resource_id = int(g["resourceId"])
+        resource_id = g.resource_id
         op = f"grants.{grant_id}.fetch"
         # 1. the content this key releases: bound on its first use, the same on every replay
         v, content_hash = self._fetch_content(actor, resource_id, version, f"{op}:{key}", key)
@@ -368,7 +376,7 @@ class UsageService:
         if self.store.has_access(content_hash, actor.address):
             source = actor.address
         else:
-            owner = self.ops.view("DataCatalog", "ownerOf", resource_id)
+            owner = self.ops.contracts.data_catalog.owner_of(resource_id)
             source = self.store.key_holder(content_hash, owner)
             if source is None:
                 raise DocumentMissing(content_hash, "no department holds a key to this version; no use recorded")
@@ -418,7 +426,7 @@ class UsageService:
         with self.sessions() as s:
             bound = outbox.find_fetch(s, signer, full_key)
         if bound is None:
-            r = self.ops.view("DataCatalog", "resource", resource_id)
+            r = self.ops.contracts.data_catalog.resource(resource_id)
             v, content_hash = self.resources.version_hash(resource_id, r, version)  # 404: no use recorded
             try:
                 with self.sessions.begin() as s:
@@ -486,67 +494,58 @@ class UsageService:
 
     def _check_still_usable(self, grant_id: int) -> None:
         # A replayed request must not release data under a grant revoked or expired since.
-        g = self.ops.view("UsageRights", "grant", grant_id)
-        if g["revoked"]:
+        g = self.ops.contracts.usage_rights.grant(grant_id)
+        if g.revoked:
             raise ContractRevert("UsageRightsGrantRevoked", {"grantId": grant_id})
-        if int(g["expiresAt"]) <= self.ops.chain_time():
-            raise ContractRevert("UsageRightsGrantExpired", {"grantId": grant_id, "expiresAt": int(g["expiresAt"])})
+        if g.expires_at <= self.ops.chain_time():
+            raise ContractRevert("UsageRightsGrantExpired", {"grantId": grant_id, "expiresAt": g.expires_at})
 
     def _record(
         self, actor: Actor, grant_id: int, subject: bytes | None, context_ref: bytes | None, key: str, *, op: str
     ):
         officer = self.ops.officer(actor)
-        outcome, replay = self.ops.write_ex(
-            self.ops.account(actor),
-            "UsageRights",
-            "recordUse",
-            [grant_id, officer, subject or ZERO32, context_ref or ZERO32],
-            op=op,
-            key=key,
+        call = self.ops.contracts.usage_rights.calls.record_use(
+            grant_id, officer, subject or ZERO32, context_ref or ZERO32
         )
+        outcome, replay = self.ops.send(self.ops.account(actor), call, op=op, key=key)
         if replay:
-            # A replayed request must not release data under a grant revoked or expired since.
-            g = self.ops.view("UsageRights", "grant", grant_id)
-            if g["revoked"]:
-                raise ContractRevert("UsageRightsGrantRevoked", {"grantId": grant_id})
-            if int(g["expiresAt"]) <= self.ops.chain_time():
-                raise ContractRevert("UsageRightsGrantExpired", {"grantId": grant_id, "expiresAt": int(g["expiresAt"])})
+            self._check_still_usable(grant_id)
         return outcome
 
-    def _grant_as_grantee(self, actor: Actor, grant_id: int) -> dict[str, Any]:
+    def _grant_as_grantee(self, actor: Actor, grant_id: int) -> Grant:
         with self._grants_lock:
             g = self._grants.get(int(grant_id))
-        if g is None or int(g["expiresAt"]) <= int(time.time()):
-            g = self.ops.view("UsageRights", "grant", grant_id)  # UsageRightsUnknownGrant -> 404
-            if not g["revoked"] and int(g["usedCount"]) < int(g["maxUses"]):
+        if g is None or g.expires_at <= int(time.time()):
+            g = self.ops.contracts.usage_rights.grant(grant_id)  # UsageRightsUnknownGrant -> 404
+            if not g.revoked and g.used_count < g.max_uses:
                 with self._grants_lock:
                     self._grants[int(grant_id)] = g
-        if not actor.same(g["grantee"]):
+        if not actor.same(g.grantee):
             raise Forbidden("grant belongs to another department", grant_id=grant_id)
         return g
 
-    def _request_as_owner(self, actor: Actor, request_id: int) -> dict[str, Any]:
-        req = self.ops.view("UsageRights", "request", request_id)  # UsageRightsUnknownRequest -> 404
-        owner = self.ops.view("DataCatalog", "ownerOf", int(req["resourceId"]))
+    def _request_as_owner(self, actor: Actor, request_id: int) -> Request:
+        req = self.ops.contracts.usage_rights.request(request_id)  # UsageRightsUnknownRequest -> 404
+        owner = self.ops.contracts.data_catalog.owner_of(req.resource_id)
         if not actor.same(owner):
             raise Forbidden("only the owner of the resource decides this request", request_id=request_id)
         return req
 
     def _wrap_current(self, resource_id: int, grantee: str) -> bool:
         """Wrap the current version's data key for the grantee; False if the owner holds none."""
-        r = self.ops.view("DataCatalog", "resource", resource_id)
+        r = self.ops.contracts.data_catalog.resource(resource_id)
         try:
-            self.store.grant_access(r["contentHash"], r["owner"], grantee)
+            self.store.grant_access(r.content_hash, r.owner, grantee)
             return True
         except Exception as exc:  # missing/tampered data surfaces at fetch time, with an incident
             log.warning("could not wrap keys of resource %s for %s: %s", resource_id, grantee, exc)
             return False
 
     def _delete_keys(self, resource_id: int, grantee: str) -> int:
-        r = self.ops.view("DataCatalog", "resource", resource_id)
+        r = self.ops.contracts.data_catalog.resource(resource_id)
         removed = 0
-        for v in range(1, int(r["versionCount"]) + 1):
-            content_hash, _ = self.ops.view("DataCatalog", "versionHash", resource_id, v)
+        for v in range(1, r.version_count + 1):
+            content_hash, _ = self.ops.contracts.data_catalog.version_hash(resource_id, v)
             try:
                 removed += int(self.store.revoke_access(content_hash, grantee))
             except CannotRevokeOwner:
@@ -575,19 +574,14 @@ class UsageService:
             }
         )
         try:
-            outcome = self.ops.write(
+            outcome = self.ops.contracts.accountability.file_incident(
                 self.ops.account(actor),
-                "Accountability",
-                "fileIncident",
-                [
-                    TAMPER,
-                    RESOURCE_VERSION,
-                    resource_id,
-                    version,
-                    text_hash(evidence.decode()),
-                    DEFAULT_INCIDENT_WINDOW_S,
-                ],
-                # one TAMPER incident per department and resource version, however often it is fetched
+                TAMPER,
+                RESOURCE_VERSION,
+                resource_id,
+                version,
+                text_hash(evidence.decode()),
+                DEFAULT_INCIDENT_WINDOW_S,  # one TAMPER incident per department and resource version, however often it is fetched
                 op="incidents.tamper",
                 key=f"{resource_id}:{version}",
                 strict=False,
@@ -599,37 +593,37 @@ class UsageService:
             exc.incident = {"error": type(err).__name__}
 
     @staticmethod
-    def _request_view(request_id: int, req: dict[str, Any], owner: str) -> dict[str, Any]:
+    def _request_view(request_id: int, req: Request, owner: str) -> dict[str, Any]:
         return {
             "request_id": request_id,
-            "resource_id": int(req["resourceId"]),
+            "resource_id": req.resource_id,
             "owner": owner,
-            "requester": req["requester"],
-            "purpose_code": int(req["purposeCode"]),
-            "legal_basis_hash": req["legalBasisHash"],
-            "fields_hash": req["fieldsHash"],
-            "duration_s": int(req["duration"]),
-            "max_uses": int(req["maxUses"]),
-            "approval_deadline": int(req["approvalDeadline"]),
-            "status": REQUEST_STATUS[int(req["status"])],
-            "grant_id": int(req["grantId"]) or None,
+            "requester": req.requester,
+            "purpose_code": req.purpose_code,
+            "legal_basis_hash": req.legal_basis_hash,
+            "fields_hash": req.fields_hash,
+            "duration_s": req.duration,
+            "max_uses": req.max_uses,
+            "approval_deadline": req.approval_deadline,
+            "status": REQUEST_STATUS[req.status],
+            "grant_id": req.grant_id or None,
         }
 
     @staticmethod
-    def _grant_view(grant_id: int, g: dict[str, Any], owner: str, now: int) -> dict[str, Any]:
+    def _grant_view(grant_id: int, g: Grant, owner: str, now: int) -> dict[str, Any]:
         """``now`` is the chain's time: a grant is usable by the contract's clock, not ours."""
-        usable = (not g["revoked"]) and int(g["expiresAt"]) > now and int(g["usedCount"]) < int(g["maxUses"])
+        usable = (not g.revoked) and g.expires_at > now and g.used_count < g.max_uses
         return {
             "grant_id": grant_id,
-            "resource_id": int(g["resourceId"]),
+            "resource_id": g.resource_id,
             "owner": owner,
-            "grantee": g["grantee"],
-            "purpose_code": int(g["purposeCode"]),
-            "issued_at": int(g["issuedAt"]),
-            "expires_at": int(g["expiresAt"]),
-            "max_uses": int(g["maxUses"]),
-            "used_count": int(g["usedCount"]),
-            "revoked": bool(g["revoked"]),
+            "grantee": g.grantee,
+            "purpose_code": g.purpose_code,
+            "issued_at": g.issued_at,
+            "expires_at": g.expires_at,
+            "max_uses": g.max_uses,
+            "used_count": g.used_count,
+            "revoked": g.revoked,
             "usable": usable,
         }
 

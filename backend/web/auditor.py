@@ -89,7 +89,7 @@ def _filter(request: Request) -> tuple[TrailFilter, dict[str, str]]:
 def _departments(request: Request) -> list[tuple[str, str]]:
     ops = ctx_of(request).services.ops
     try:
-        return [(a, name_of(request, a)) for a in ops.view("Consortium", "departments")]
+        return [(a, name_of(request, a)) for a in ops.contracts.consortium.departments()]
     except Exception:
         return []
 

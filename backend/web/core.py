@@ -131,12 +131,12 @@ def _name_table(request: Request) -> dict[str, str]:
         table: dict[str, str] = {}
         ops = ctx_of(request).services.ops
         try:
-            for addr in ops.view("Consortium", "departments"):
-                d = ops.view("Consortium", "department", addr)
-                table[addr.lower()] = d.get("name") or addr
-            for i, addr in enumerate(ops.view("Consortium", "governors"), 1):
+            for addr in ops.contracts.consortium.departments():
+                d = ops.contracts.consortium.department(addr)
+                table[addr.lower()] = d.name or addr
+            for i, addr in enumerate(ops.contracts.consortium.governors(), 1):
                 table.setdefault(addr.lower(), f"@governor {i}")
-            for i, addr in enumerate(ops.view("Consortium", "auditors"), 1):
+            for i, addr in enumerate(ops.contracts.consortium.auditors(), 1):
                 table.setdefault(addr.lower(), f"@auditor {i}")
             for cname, c in ctx_of(request).manifest.contracts.items():
                 table.setdefault(c.address.lower(), f"@contract {cname}")

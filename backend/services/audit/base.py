@@ -67,7 +67,7 @@ class AuditBase:
         A resource's first event is its registration; transfers are rare."""
         first = self.index.first_with("resource_id", resource_id)
         if first is None or first["event"] != "ResourceRegistered":
-            return to_checksum_address(self.ops.view("DataCatalog", "ownerOf", resource_id))  # 404 / 503
+            return to_checksum_address(self.ops.contracts.data_catalog.owner_of(resource_id))  # 404 / 503
         owner = first["args"]["owner"]
         for r in self.index.transfers_of(resource_id):
             owner = r["args"]["newOwner"]
@@ -79,5 +79,5 @@ class AuditBase:
         if first is not None and first["event"] == "GrantIssued":
             a = first["args"]
             return a["grantee"], int(a["resourceId"])
-        g = self.ops.view("UsageRights", "grant", grant_id)  # UsageRightsUnknownGrant → 404
-        return to_checksum_address(g["grantee"]), int(g["resourceId"])
+        g = self.ops.contracts.usage_rights.grant(grant_id)  # UsageRightsUnknownGrant → 404
+        return to_checksum_address(g.grantee), g.resource_id

@@ -39,14 +39,14 @@ class IntegrityMixin(AuditBase):
         however often the check runs. Nothing is ever signed in another account's
         name; a governor's check only reports (``filing.mode == "report_only"``)."""
         actor.require_role("department", "auditor", "governor")
-        r = self.ops.view("DataCatalog", "resource", resource_id)  # DataCatalogUnknownResource → 404
-        owner = to_checksum_address(r["owner"])
+        r = self.ops.contracts.data_catalog.resource(resource_id)  # DataCatalogUnknownResource → 404
+        owner = to_checksum_address(r.owner)
         if actor.role == "department" and not actor.same(owner):
             raise Forbidden("integrity of another department's resource", resource_id=resource_id)
         filing = self._filing_mode(actor, file_incidents)
         versions = []
-        for v in range(1, int(r["versionCount"]) + 1):
-            onchain, published_at = self.ops.view("DataCatalog", "versionHash", resource_id, v)
+        for v in range(1, r.version_count + 1):
+            onchain, published_at = self.ops.contracts.data_catalog.version_hash(resource_id, v)
             onchain = normalise_hash(onchain)
             rep = self._verify(onchain, owner)
             item: dict[str, Any] = {
@@ -133,11 +133,14 @@ class IntegrityMixin(AuditBase):
         try:
             account = self.ops.account_for(reporter)  # SignerUnavailable when the backend holds no key
             already = self.ops.sender.outcome(account.address, f"{TAMPER_OP}:{key}") is not None
-            outcome = self.ops.write(
+            outcome = self.ops.contracts.accountability.file_incident(
                 account,
-                "Accountability",
-                "fileIncident",
-                [TAMPER, RESOURCE_VERSION, resource_id, version, evidence_hash, TAMPER_RESPONSE_WINDOW_S],
+                TAMPER,
+                RESOURCE_VERSION,
+                resource_id,
+                version,
+                evidence_hash,
+                TAMPER_RESPONSE_WINDOW_S,
                 op=TAMPER_OP,
                 key=key,
                 strict=False,

@@ -152,7 +152,7 @@ class StatsMixin(AuditBase):
         uses_of_data = count(EventFilter(event="UseRecorded", resource_id=tuple(owned))) if owned else 0
         onchain_upheld: int | None
         try:
-            onchain_upheld = int(self.ops.view("Accountability", "upheldCount", addr))
+            onchain_upheld = int(self.ops.contracts.accountability.upheld_count(addr))
         except (ChainUnavailable, ContractRevert):
             onchain_upheld = None  # node down: the index answers alone
         return {

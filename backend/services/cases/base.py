@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from eth_utils import to_checksum_address
 
+from backend.chain.bindings import Case, EvidenceRequirement, Grant, Service
 from backend.chain.enums import CaseStatus, Classification, ServiceStatus, StepStatus
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.common import Actor, ChainOps
@@ -62,37 +63,30 @@ class CaseBase:
         self.certificates = certificates
         self.registry = registry
         self.chain = chain or certificates.chain
+        self.oss = self.chain.contracts.one_stop_services  # checks OneStopServices is deployed (503)
 
     if TYPE_CHECKING:  # provided by the mixins that make up CasesService (declared here for the type checker)
 
         def form(self, actor: Actor, case_id: int, _checked: tuple[Any, ...] | None = None) -> dict[str, Any]: ...
 
-        def _grants_for(self, lead: str, r: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]: ...
+        def _grants_for(self, lead: str, r: EvidenceRequirement) -> list[tuple[int, Grant]]: ...
 
-        def _usable_grant(self, lead: str, r: dict[str, Any]) -> tuple[int, dict[str, Any]] | None: ...
+        def _usable_grant(self, lead: str, r: EvidenceRequirement) -> tuple[int, Grant] | None: ...
 
         def _certificate_of_case(self, issuer: str, case_ref: str) -> dict[str, Any] | None: ...
 
     # ================================================================ helpers
-    def _write(self, actor: Actor, contract: str, fn: str, args: list[Any], *, op: str, key: str, strict: bool = True):
-        self.chain.require(OSS)
-        # "not you" reverts answer 403 by the error table in backend.chain.errors
-        return self.ops.write(self.ops.account(actor), contract, fn, args, op=op, key=key, strict=strict)
+    def _service(self, service_id: int) -> Service:
+        return self.oss.service(service_id)  # 404 OneStopServicesUnknownService
 
-    def _view(self, fn: str, *args: Any) -> Any:
-        return self.chain.view(OSS, fn, *args)
+    def _case(self, case_id: int) -> Case:
+        return self.oss.case_info(case_id)  # 404 OneStopServicesUnknownCase
 
-    def _service(self, service_id: int) -> dict[str, Any]:
-        return self._view("service", service_id)  # 404 OneStopServicesUnknownService
-
-    def _case(self, case_id: int) -> dict[str, Any]:
-        return self._view("caseInfo", case_id)  # 404 OneStopServicesUnknownCase
-
-    def definition(self, service_id: int, s: dict[str, Any] | None = None) -> dict[str, Any] | None:
+    def definition(self, service_id: int, s: Service | None = None) -> dict[str, Any] | None:
         """The published definition document (None when the service was registered without one)."""
         s = s or self._service(service_id)
         try:
-            return json.loads(self.store.get(s["nameHash"], s["lead"]))
+            return json.loads(self.store.get(s.name_hash, s.lead))
         except (AccessDenied, DocumentMissing, ValueError):
             return None
         except Exception as exc:  # tampered definition: shown as missing, logged
@@ -108,7 +102,7 @@ class CaseBase:
         msg = b"govchain/certificate-serial/v1\x00" + case_ref.lower().encode()
         return hmac.new(self.subject_secret.encode(), msg, hashlib.sha256).hexdigest()[:32]
 
-    def _involved(self, c: dict[str, Any], s: dict[str, Any]) -> list[dict[str, Any]]:
+    def _involved(self, c: Case, s: Service) -> list[dict[str, Any]]:
         """Distinct departments of a case, as the contract counts them, with their roles."""
         roles: dict[str, list[str]] = {}
 
@@ -118,26 +112,26 @@ class CaseBase:
             if role not in roles[a]:
                 roles[a].append(role)
 
-        add(c["frontDesk"], "front_desk")
-        add(s["lead"], "lead")
-        for r in s["requirements"]:
-            add(self.ops.view("DataCatalog", "ownerOf", int(r["resourceId"])), "evidence_source")
-        for st in s["steps"]:
-            add(st["department"], "approver")
+        add(c.front_desk, "front_desk")
+        add(s.lead, "lead")
+        for r in s.requirements:
+            add(self.ops.contracts.data_catalog.owner_of(r.resource_id), "evidence_source")
+        for st in s.steps:
+            add(st.department, "approver")
         return [{**(self.chain.party(a) or {}), "roles": rs} for a, rs in roles.items()]
 
-    def _may_read_case(self, actor: Actor, c: dict[str, Any], s: dict[str, Any]) -> bool:
+    def _may_read_case(self, actor: Actor, c: Case, s: Service) -> bool:
         if actor.role in ("auditor", "governor"):
             return True
         if actor.role == "citizen":
-            return actor.address.lower() == c["applicantHash"].lower()
+            return actor.address.lower() == c.applicant_hash.lower()
         if actor.role != "department":
             return False
-        if actor.same(c["frontDesk"]) or actor.same(s["lead"]):
+        if actor.same(c.front_desk) or actor.same(s.lead):
             return True
-        if any(actor.same(st["department"]) for st in s["steps"]):
+        if any(actor.same(st.department) for st in s.steps):
             return True
-        return any(actor.same(self.ops.view("DataCatalog", "ownerOf", int(r["resourceId"]))) for r in s["requirements"])
+        return any(actor.same(self.ops.contracts.data_catalog.owner_of(r.resource_id)) for r in s.requirements)
 
     # ================================================================ services
 

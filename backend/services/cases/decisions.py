@@ -7,7 +7,6 @@ from typing import Any
 
 from backend.services.cases.base import (
     CASE_STATUS,
-    OSS,
     CaseBase,
 )
 from backend.services.common import Actor, h0x
@@ -23,9 +22,15 @@ class DecisionsMixin(CaseBase):
         actor.require_role("department")
         officer = self.ops.officer(actor)
         self._case(case_id)  # 404 for an unknown case
-        fn = "approveStep" if approve else "rejectStep"
-        outcome = self._write(
-            actor, OSS, fn, [case_id, step_index, reason_hash], op=f"cases.{case_id}.steps.{step_index}.{fn}", key=key
+        fn = "approveStep" if approve else "rejectStep"  # names the key's namespace, as before
+        decide = self.oss.approve_step if approve else self.oss.reject_step
+        outcome = decide(
+            self.ops.account(actor),
+            case_id,
+            step_index,
+            reason_hash,
+            op=f"cases.{case_id}.steps.{step_index}.{fn}",
+            key=key,
         )
         after = self._case(case_id)
         completed = self.ops.event(outcome, "CaseCompleted")
@@ -36,8 +41,8 @@ class DecisionsMixin(CaseBase):
             "decision": "approved" if approve else "rejected",
             "reason_hash": h0x(reason_hash),
             "officer_hash": h0x(officer),
-            "case_status": CASE_STATUS[int(after["status"])],
-            "current_stage": int(after["currentStage"]),
+            "case_status": CASE_STATUS[after.status],
+            "current_stage": after.current_stage,
             "stage_advanced_to": advanced.get("stage") if advanced else None,
             "events": [e["event"] for e in outcome.events],
             **self.ops.tx(outcome),
@@ -48,8 +53,8 @@ class DecisionsMixin(CaseBase):
                 "evidence_pulled": completed.get("evidencePulled"),
                 "departments_involved": completed.get("departmentsInvolved"),
             }
-            s = self._service(int(after["serviceId"]))
-            d = self.definition(int(after["serviceId"]), s) or {}
+            s = self._service(after.service_id)
+            d = self.definition(after.service_id, s) or {}
             if d.get("kind") == "house_transfer":
                 out["next"] = f"the lead finalizes: POST /cases/{case_id}/finalize"
         return out
@@ -57,11 +62,10 @@ class DecisionsMixin(CaseBase):
     def escalate_step(self, actor: Actor, case_id: int, step_index: int, *, key: str) -> dict[str, Any]:
         actor.require_role("department", "governor")  # auditor tokens are read-only
         self._case(case_id)
-        outcome = self._write(
-            actor,
-            OSS,
-            "escalateStep",
-            [case_id, step_index],
+        outcome = self.oss.escalate_step(
+            self.ops.account(actor),
+            case_id,
+            step_index,
             op=f"cases.{case_id}.steps.{step_index}.escalate",
             key=key,
             strict=False,

@@ -6,6 +6,7 @@ import logging
 import time
 from typing import Any
 
+from backend.chain.bindings import EvidenceRequirement, Grant, OneStopServices, UsageRights
 from backend.services.cases.base import (
     CLASSIFICATIONS,
     DEFAULT_CERT_TYPE,
@@ -79,11 +80,12 @@ class DefinitionsMixin(CaseBase):
             "step_deadline_s": step_deadline_s,
         }
         name_hash = self.store.put(canonical_json(doc), actor.address, DEFINITION_MEDIA_TYPE)
-        outcome = self._write(
-            actor,
-            OSS,
-            "registerService",
-            [bytes.fromhex(name_hash[2:]), reqs_chain, steps_chain, step_deadline_s],
+        outcome = self.oss.register_service(
+            self.ops.account(actor),
+            bytes.fromhex(name_hash[2:]),
+            reqs_chain,
+            steps_chain,
+            step_deadline_s,
             op="services.register",
             key=key,
         )
@@ -106,17 +108,15 @@ class DefinitionsMixin(CaseBase):
         actor.require_role("governor")
         self.ops.officer(actor)
         s = self._service(service_id)
-        if int(s["status"]) != 1:
+        if s.status != 1:
             raise Conflict(
                 "only a Proposed service can be activated",
                 service_id=service_id,
-                status=SERVICE_STATUS[int(s["status"])],
+                status=SERVICE_STATUS[s.status],
             )
         result = self.chain.propose_council_call(
             actor,
-            OSS,
-            "activateService",
-            [service_id],
+            OneStopServices.calls.activate_service(service_id),
             justification,
             op=f"services.{service_id}.activation.propose",
             key=key,
@@ -124,7 +124,7 @@ class DefinitionsMixin(CaseBase):
         return {"service_id": service_id, **result}
 
     def list_services(self, offset: int, limit: int) -> dict[str, Any]:
-        total = int(self._view("serviceCount"))
+        total = int(self.oss.service_count())
         ids = list(range(total - offset, max(total - offset - limit, 0), -1))
         return {
             "total": total,
@@ -139,31 +139,31 @@ class DefinitionsMixin(CaseBase):
         dreqs = d.get("requirements") or []
         dsteps = d.get("steps") or []
         reqs = []
-        for i, r in enumerate(s["requirements"]):
-            rid = int(r["resourceId"])
-            owner = self.ops.view("DataCatalog", "ownerOf", rid)
+        for i, r in enumerate(s.requirements):
+            rid = r.resource_id
+            owner = self.ops.contracts.data_catalog.owner_of(rid)
             item = {
                 "requirement_index": i,
                 "resource_id": rid,
                 "label": dreqs[i].get("label") if i < len(dreqs) else None,
                 "source": self.chain.party(owner),
-                "classification": CLASSIFICATIONS[int(self.ops.view("DataCatalog", "classificationOf", rid))],
-                "purpose_code": int(r["purposeCode"]),
+                "classification": CLASSIFICATIONS[int(self.ops.contracts.data_catalog.classification_of(rid))],
+                "purpose_code": r.purpose_code,
                 "legal_basis": dreqs[i].get("legal_basis") if i < len(dreqs) else None,
-                "legal_basis_hash": r["legalBasisHash"],
+                "legal_basis_hash": r.legal_basis_hash,
             }
             if with_grants:
-                g = self._standing_grant(s["lead"], r)
+                g = self._standing_grant(s.lead, r)
                 item["standing_grant"] = g
             reqs.append(item)
         steps = [
             {
                 "step_index": i,
-                "department": self.chain.party(st["department"]),
-                "stage": int(st["stage"]),
+                "department": self.chain.party(st.department),
+                "stage": st.stage,
                 "label": dsteps[i].get("label") if i < len(dsteps) else None,
             }
-            for i, st in enumerate(s["steps"])
+            for i, st in enumerate(s.steps)
         ]
         return {
             "service_id": service_id,
@@ -171,49 +171,49 @@ class DefinitionsMixin(CaseBase):
             "description": d.get("description"),
             "kind": d.get("kind", "generic"),
             "certificate_type": d.get("certificate_type"),
-            "lead": self.chain.party(s["lead"]),
-            "status": SERVICE_STATUS[int(s["status"])],
-            "name_hash": s["nameHash"],
+            "lead": self.chain.party(s.lead),
+            "status": SERVICE_STATUS[s.status],
+            "name_hash": s.name_hash,
             "definition_verified": bool(d),
-            "step_deadline_s": int(s["stepDeadline"]),
-            "stage_count": int(s["stageCount"]),
-            "registered_at": int(s["registeredAt"]),
+            "step_deadline_s": s.step_deadline,
+            "stage_count": s.stage_count,
+            "registered_at": s.registered_at,
             "requirements": reqs,
             "steps": steps,
         }
 
     # -- standing grants ------------------------------------------------------------------------
-    def _grants_for(self, lead: str, r: dict[str, Any]) -> list[tuple[int, dict[str, Any]]]:
+    def _grants_for(self, lead: str, r: EvidenceRequirement) -> list[tuple[int, Grant]]:
         """Grants to ``lead`` matching requirement ``r`` (resource, purpose, legal basis), newest first."""
-        rid = int(r["resourceId"])
+        rid = r.resource_id
         out = []
         self.ops.fresh()
         for ev in reversed(self.ops.history("UsageRights", "GrantIssued", resourceId=rid, grantee=lead)):
             a = ev["args"]
-            if int(a["purposeCode"]) != int(r["purposeCode"]):
+            if int(a["purposeCode"]) != r.purpose_code:
                 continue
-            if str(a["legalBasisHash"]).lower() != str(r["legalBasisHash"]).lower():
+            if str(a["legalBasisHash"]).lower() != r.legal_basis_hash.lower():
                 continue
             gid = int(a["grantId"])
-            out.append((gid, self.ops.view("UsageRights", "grant", gid)))
+            out.append((gid, self.ops.contracts.usage_rights.grant(gid)))
         return out
 
-    def _usable_grant(self, lead: str, r: dict[str, Any]) -> tuple[int, dict[str, Any]] | None:
+    def _usable_grant(self, lead: str, r: EvidenceRequirement) -> tuple[int, Grant] | None:
         now = int(time.time())
         for gid, g in self._grants_for(lead, r):
-            if not g["revoked"] and int(g["expiresAt"]) > now and int(g["usedCount"]) < int(g["maxUses"]):
+            if not g.revoked and g.expires_at > now and g.used_count < g.max_uses:
                 return gid, g
         return None
 
-    def _standing_grant(self, lead: str, r: dict[str, Any]) -> dict[str, Any] | None:
+    def _standing_grant(self, lead: str, r: EvidenceRequirement) -> dict[str, Any] | None:
         found = self._usable_grant(lead, r)
         if found is None:
             return None
         gid, g = found
         return {
             "grant_id": gid,
-            "expires_at": int(g["expiresAt"]),
-            "uses_left": int(g["maxUses"]) - int(g["usedCount"]),
+            "expires_at": g.expires_at,
+            "uses_left": g.max_uses - g.used_count,
             "usable": True,
         }
 
@@ -224,17 +224,17 @@ class DefinitionsMixin(CaseBase):
         actor.require_role("department")
         self.ops.officer(actor)
         s = self._service(service_id)
-        if int(s["status"]) not in (1, 2):
+        if s.status not in (1, 2):
             raise Conflict("the service is retired", service_id=service_id)
         items, mine = [], 0
-        for i, r in enumerate(s["requirements"]):
-            rid = int(r["resourceId"])
-            owner = self.ops.view("DataCatalog", "ownerOf", rid)
+        for i, r in enumerate(s.requirements):
+            rid = r.resource_id
+            owner = self.ops.contracts.data_catalog.owner_of(rid)
             if not actor.same(owner):
                 continue
             mine += 1
-            existing = self._standing_grant(s["lead"], r)
-            cls = int(self.ops.view("DataCatalog", "classificationOf", rid))
+            existing = self._standing_grant(s.lead, r)
+            cls = int(self.ops.contracts.data_catalog.classification_of(rid))
             item = {"requirement_index": i, "resource_id": rid, "classification": CLASSIFICATIONS[cls]}
             if existing is not None:
                 items.append({**item, "status": "exists", **existing})
@@ -248,11 +248,14 @@ class DefinitionsMixin(CaseBase):
                     }
                 )
                 continue
-            outcome = self.ops.write(
+            outcome = self.ops.contracts.usage_rights.issue_grant(
                 self.ops.account(actor),
-                "UsageRights",
-                "issueGrant",
-                [rid, s["lead"], int(r["purposeCode"]), bytes.fromhex(r["legalBasisHash"][2:]), duration_s, max_uses],
+                rid,
+                s.lead,
+                r.purpose_code,
+                bytes.fromhex(r.legal_basis_hash[2:]),
+                duration_s,
+                max_uses,
                 op=f"services.{service_id}.grants.{i}",
                 key=key,
                 strict=False,
@@ -270,7 +273,7 @@ class DefinitionsMixin(CaseBase):
             )
         if mine == 0:
             raise Forbidden("no requirement of this service is on a resource you own", service_id=service_id)
-        return {"service_id": service_id, "lead": self.chain.party(s["lead"]), "items": items}
+        return {"service_id": service_id, "lead": self.chain.party(s.lead), "items": items}
 
     def propose_standing_grant(
         self,
@@ -288,13 +291,13 @@ class DefinitionsMixin(CaseBase):
         actor.require_role("governor")
         self.ops.officer(actor)
         s = self._service(service_id)
-        if not 0 <= requirement_index < len(s["requirements"]):
+        if not 0 <= requirement_index < len(s.requirements):
             raise NotFound(
                 "the service has no such requirement", service_id=service_id, requirement_index=requirement_index
             )
-        r = s["requirements"][requirement_index]
-        rid = int(r["resourceId"])
-        existing = self._standing_grant(s["lead"], r)
+        r = s.requirements[requirement_index]
+        rid = r.resource_id
+        existing = self._standing_grant(s.lead, r)
         if existing is not None:
             raise Conflict(
                 "a usable standing grant exists",
@@ -302,40 +305,27 @@ class DefinitionsMixin(CaseBase):
                 requirement_index=requirement_index,
                 grant_id=existing["grant_id"],
             )
-        cls = int(self.ops.view("DataCatalog", "classificationOf", rid))
-        usage = self.ops.client.contract("UsageRights")
-        calldata = usage.encode_abi(
-            "issueGrant",
-            args=[
-                rid,
-                s["lead"],
-                int(r["purposeCode"]),
-                bytes.fromhex(r["legalBasisHash"][2:]),
-                duration_s,
-                max_uses,
-            ],
-        )
-        fn = "proposeUnanimousCouncilCall" if cls == SECRET else "proposeCouncilCall"
-        outcome = self.ops.write(
+        cls = int(self.ops.contracts.data_catalog.classification_of(rid))
+        p = self.ops.propose(
             self.ops.account(actor),
-            "Consortium",
-            fn,
-            [usage.address, bytes.fromhex(calldata[2:]), text_hash(justification)],
+            UsageRights.calls.issue_grant(
+                rid, s.lead, r.purpose_code, bytes.fromhex(r.legal_basis_hash[2:]), duration_s, max_uses
+            ),
+            text_hash(justification),
+            unanimous=cls == SECRET,
             op=f"services.{service_id}.grants.{requirement_index}.propose",
             key=key,
         )
-        created = self.ops.event(outcome, "ProposalCreated") or {}
-        pid = created.get("proposalId")
         return {
             "service_id": service_id,
             "requirement_index": requirement_index,
             "resource_id": rid,
             "classification": CLASSIFICATIONS[cls],
-            "proposal_id": pid,
+            "proposal_id": p.proposal_id,
             "unanimous": cls == SECRET,
-            "executed": self.ops.event(outcome, "ProposalExecuted") is not None,
-            "approve_with": f"/council/proposals/{pid}/approve",
-            **self.ops.tx(outcome),
+            "executed": p.executed,
+            "approve_with": p.approve_with,
+            **p.tx,
         }
 
     # ================================================================ cases

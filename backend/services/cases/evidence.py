@@ -7,10 +7,10 @@ from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from backend.chain import ContractRevert
+from backend.chain.bindings import Case, EvidenceRequirement, Service
 from backend.services.cases.base import (
     DOCUMENTS_SUBMITTED,
     FORM_MEDIA_TYPE,
-    OSS,
     CaseBase,
     NoStandingGrant,
     _record_for,
@@ -26,7 +26,7 @@ class EvidenceMixin(CaseBase):
         actor.require_role("department")
         officer = self.ops.officer(actor)
         s = self._service(service_id)
-        if int(s["status"]) != 2:
+        if s.status != 2:
             raise ContractRevert("OneStopServicesServiceNotActive", {"serviceId": service_id})
         if applicant == ZERO32:
             raise InvalidInput("the applicant identity is required", field="applicant")
@@ -39,14 +39,15 @@ class EvidenceMixin(CaseBase):
             "form": form,
         }
         data = canonical_json(doc)
-        form_hash = self.store.put(data, s["lead"], FORM_MEDIA_TYPE)
-        for st in s["steps"]:  # the deciding departments read the form too
-            self.store.grant_access(form_hash, s["lead"], st["department"])
-        outcome = self._write(
-            actor,
-            OSS,
-            "openCase",
-            [service_id, applicant, bytes.fromhex(form_hash[2:]), DOCUMENTS_SUBMITTED],
+        form_hash = self.store.put(data, s.lead, FORM_MEDIA_TYPE)
+        for st in s.steps:  # the deciding departments read the form too
+            self.store.grant_access(form_hash, s.lead, st.department)
+        outcome = self.oss.open_case(
+            self.ops.account(actor),
+            service_id,
+            applicant,
+            bytes.fromhex(form_hash[2:]),
+            DOCUMENTS_SUBMITTED,
             op="cases.open",
             key=key,
         )
@@ -59,7 +60,7 @@ class EvidenceMixin(CaseBase):
             "applicant_hash": h0x(applicant),
             "form_hash": form_hash,
             "documents_submitted": DOCUMENTS_SUBMITTED,
-            "evidence_required": len(s["requirements"]),
+            "evidence_required": len(s.requirements),
             "case_ref": ev.get("caseRef"),
             "front_desk": self.chain.party(actor.address),
             "officer_hash": h0x(officer),
@@ -72,21 +73,21 @@ class EvidenceMixin(CaseBase):
         actor.require_role("department")
         self.ops.officer(actor)
         c = self._case(case_id)
-        s = self._service(int(c["serviceId"]))
-        if not actor.same(s["lead"]):
+        s = self._service(c.service_id)
+        if not actor.same(s.lead):
             raise Forbidden("only the service's lead department pulls the evidence", case_id=case_id)
-        if int(c["status"]) != 1:
-            raise ContractRevert("OneStopServicesCaseNotOpen", {"caseId": case_id, "status": int(c["status"])})
-        links = self._view("evidenceLinks", case_id)
-        case_ref = self._view("caseRef", case_id)
-        todo = [i for i, link in enumerate(links) if int(link["grantId"]) == 0]
+        if c.status != 1:
+            raise ContractRevert("OneStopServicesCaseNotOpen", {"caseId": case_id, "status": c.status})
+        links = self.oss.evidence_links(case_id)
+        case_ref = self.oss.case_ref(case_id)
+        todo = [i for i, link in enumerate(links) if link.grant_id == 0]
         items: dict[int, dict[str, Any]] = {
             i: {
                 "requirement_index": i,
-                "resource_id": int(link["resourceId"]),
+                "resource_id": link.resource_id,
                 "status": "already_attached",
-                "grant_id": int(link["grantId"]),
-                "use_index": int(link["useIndex"]),
+                "grant_id": link.grant_id,
+                "use_index": link.use_index,
             }
             for i, link in enumerate(links)
             if i not in todo
@@ -99,7 +100,7 @@ class EvidenceMixin(CaseBase):
                 body = exc.to_dict()
                 return {
                     "requirement_index": i,
-                    "resource_id": int(s["requirements"][i]["resourceId"]),
+                    "resource_id": s.requirements[i].resource_id,
                     "status": "failed",
                     "http_status": getattr(exc, "http_status", 409),
                     **body,
@@ -112,25 +113,23 @@ class EvidenceMixin(CaseBase):
         after = self._case(case_id)
         return {
             "case_id": case_id,
-            "evidence_required": int(after["evidenceRequired"]),
-            "evidence_attached": int(after["evidenceAttached"]),
-            "complete": int(after["evidenceAttached"]) == int(after["evidenceRequired"]),
+            "evidence_required": after.evidence_required,
+            "evidence_attached": after.evidence_attached,
+            "complete": after.evidence_attached == after.evidence_required,
             "items": [items[i] for i in sorted(items)],
         }
 
-    def _pull_one(
-        self, actor: Actor, case_id: int, c: dict[str, Any], s: dict[str, Any], i: int, case_ref: str
-    ) -> dict[str, Any]:
-        r = s["requirements"][i]
-        rid = int(r["resourceId"])
-        applicant = c["applicantHash"]
+    def _pull_one(self, actor: Actor, case_id: int, c: Case, s: Service, i: int, case_ref: str) -> dict[str, Any]:
+        r = s.requirements[i]
+        rid = r.resource_id
+        applicant = c.applicant_hash
         # 1. a use already recorded for this case and citizen but never attached (crash in between)?
-        recovered = self._unattached_use(s["lead"], r, applicant, case_ref)
+        recovered = self._unattached_use(s.lead, r, applicant, case_ref)
         fetched: dict[str, Any] | None = None
         if recovered is not None:
             gid, use_index, use_tx = recovered
         else:
-            found = self._usable_grant(s["lead"], r)
+            found = self._usable_grant(s.lead, r)
             if found is None:
                 raise NoStandingGrant(
                     "no usable standing grant covers this requirement",
@@ -152,18 +151,19 @@ class EvidenceMixin(CaseBase):
             use_index = int(fetched["use"]["use_index"])
             use_tx = fetched["use"]["tx_hash"]
         # 3. link the use to the case
-        outcome = self._write(
-            actor,
-            OSS,
-            "attachEvidence",
-            [case_id, i, gid, use_index],
+        outcome = self.oss.attach_evidence(
+            self.ops.account(actor),
+            case_id,
+            i,
+            gid,
+            use_index,
             op=f"cases.{case_id}.evidence.{i}",
             key=f"g{gid}-u{use_index}",
         )
         item = {
             "requirement_index": i,
             "resource_id": rid,
-            "source": self.chain.party(self.ops.view("DataCatalog", "ownerOf", rid)),
+            "source": self.chain.party(self.ops.contracts.data_catalog.owner_of(rid)),
             "status": "attached",
             "grant_id": gid,
             "use_index": use_index,
@@ -179,7 +179,7 @@ class EvidenceMixin(CaseBase):
         return item
 
     def _unattached_use(
-        self, lead: str, r: dict[str, Any], applicant: str, case_ref: str
+        self, lead: str, r: EvidenceRequirement, applicant: str, case_ref: str
     ) -> tuple[int, int, str] | None:
         for gid, _g in self._grants_for(lead, r):
             for ev in self.ops.history("UsageRights", "UseRecorded", grantId=gid):
@@ -187,7 +187,7 @@ class EvidenceMixin(CaseBase):
                 if (
                     str(a["subjectHash"]).lower() == applicant.lower()
                     and str(a["contextRef"]).lower() == case_ref.lower()
-                    and int(self._view("caseOfUse", gid, int(a["useIndex"]))) == 0
+                    and self.oss.case_of_use(gid, int(a["useIndex"])) == 0
                 ):
                     return gid, int(a["useIndex"]), ev["tx_hash"]
         return None

@@ -29,12 +29,12 @@ class FinalizeMixin(CaseBase):
         actor.require_role("department")
         officer = self.ops.officer(actor)
         c = self._case(case_id)
-        sid = int(c["serviceId"])
+        sid = c.service_id
         s = self._service(sid)
-        if not actor.same(s["lead"]):
+        if not actor.same(s.lead):
             raise Forbidden("only the service's lead department finalizes its cases", case_id=case_id)
-        if int(c["status"]) != 2:
-            raise CaseNotApproved("the case is not approved", case_id=case_id, status=CASE_STATUS[int(c["status"])])
+        if c.status != 2:
+            raise CaseNotApproved("the case is not approved", case_id=case_id, status=CASE_STATUS[c.status])
         d = self.definition(sid, s) or {}
         if d.get("kind") != "house_transfer":
             raise Conflict("this service has no finalization step", case_id=case_id, kind=d.get("kind"))
@@ -47,14 +47,14 @@ class FinalizeMixin(CaseBase):
             raise InvalidInput(
                 "the application form must name unit_id and prior_certificate_hash (0x…64 hex)", field="form"
             ) from None
-        case_ref = self._view("caseRef", case_id)
-        applicant = c["applicantHash"]
-        links = self._view("evidenceLinks", case_id)
+        case_ref = self.oss.case_ref(case_id)
+        applicant = c.applicant_hash
+        links = self.oss.evidence_links(case_id)
         evidence_hash = keccak(
             canonical_json(
                 {
                     "case_ref": case_ref,
-                    "evidence": [[int(x["resourceId"]), int(x["grantId"]), int(x["useIndex"])] for x in links],
+                    "evidence": [[x.resource_id, x.grant_id, x.use_index] for x in links],
                 }
             )
         )
@@ -70,13 +70,9 @@ class FinalizeMixin(CaseBase):
                 bytes.fromhex(case_ref[2:]),
                 key=f"case-{case_id}",
             )
-            transfer = {
-                "entry_id": transfer["entry_id"],
-                "tx_hash": transfer["tx_hash"],
-                "block_number": transfer["block_number"],
-            }
-        entry = self.chain.view("PropertyRegistry", "titleEntry", int(transfer["entry_id"]))
-        u = self.chain.view("PropertyRegistry", "unit", unit_id)
+            transfer = _only(transfer, "entry_id", "tx_hash", "block_number")
+        entry = self.chain.contracts.property_registry.title_entry(int(transfer["entry_id"]))
+        u = self.chain.contracts.property_registry.unit(unit_id)
         # 2. the new certificate document (deterministic from the chain: safe to regenerate)
         cert_type = d.get("certificate_type") or "PROPERTY_CERT"
         doc = {
@@ -87,22 +83,22 @@ class FinalizeMixin(CaseBase):
             "holder_hash": applicant,
             "unit": {
                 "unit_id": unit_id,
-                "parcel_code": code_text(u["parcelCode"]),
-                "building_code": code_text(u["buildingCode"]),
-                "unit_code": code_text(u["unitCode"]),
-                "planned_use": int(u["plannedUse"]),
-                "area_m2": int(u["areaM2"]),
+                "parcel_code": code_text(u.parcel_code),
+                "building_code": code_text(u.building_code),
+                "unit_code": code_text(u.unit_code),
+                "planned_use": u.planned_use,
+                "area_m2": u.area_m2,
             },
-            "title_entry_id": int(entry["entryId"]),
-            "previous_entry_id": int(entry["previousEntryId"]),
-            "registered_at": int(entry["registeredAt"]),
-            "issuer": to_checksum_address(s["lead"]),
+            "title_entry_id": entry.entry_id,
+            "previous_entry_id": entry.previous_entry_id,
+            "registered_at": entry.registered_at,
+            "issuer": to_checksum_address(s.lead),
             "case_id": case_id,
             "case_ref": case_ref,
         }
         doc_bytes = canonical_json(doc)
-        doc_hash = self.store.put(doc_bytes, s["lead"], CERT_MEDIA_TYPE)
-        cert = self._certificate_of_case(s["lead"], case_ref)
+        doc_hash = self.store.put(doc_bytes, s.lead, CERT_MEDIA_TYPE)
+        cert = self._certificate_of_case(s.lead, case_ref)
         if cert is None:
             issued = self.certificates.issue(
                 actor,
@@ -114,22 +110,17 @@ class FinalizeMixin(CaseBase):
                 bytes.fromhex(case_ref[2:]),
                 key=f"case-{case_id}",
             )
-            cert = {
-                "cert_id": issued["cert_id"],
-                "document_hash": issued["document_hash"],
-                "tx_hash": issued["tx_hash"],
-                "block_number": issued["block_number"],
-            }
+            cert = _only(issued, "cert_id", "document_hash", "tx_hash", "block_number")
         # 3. the seller's certificate is superseded: revoked when this department issued it
         prior_out = self._revoke_prior(actor, prior, case_id)
         return {
             "case_id": case_id,
             "unit_id": unit_id,
             "title_entry": {
-                "entry_id": int(entry["entryId"]),
-                "previous_entry_id": int(entry["previousEntryId"]),
-                "owner_hash": entry["ownerHash"],
-                "case_ref": entry["caseRef"],
+                "entry_id": entry.entry_id,
+                "previous_entry_id": entry.previous_entry_id,
+                "owner_hash": entry.owner_hash,
+                "case_ref": entry.case_ref,
                 "tx_hash": transfer.get("tx_hash"),
             },
             "certificate": {
@@ -169,13 +160,13 @@ class FinalizeMixin(CaseBase):
         return None
 
     def _revoke_prior(self, actor: Actor, prior: bytes, case_id: int) -> dict[str, Any]:
-        cid = int(self.chain.view("Certificates", "certificateIdOf", prior))
+        cid = int(self.chain.contracts.certificates.certificate_id_of(prior))
         out: dict[str, Any] = {"document_hash": h0x(prior), "cert_id": cid or None}
         if cid == 0:
             return {**out, "status": "unknown"}
-        cert = self.chain.view("Certificates", "certificate", cid)
-        status = CERT_STATUS[int(self.chain.view("Certificates", "statusOf", cid))]
-        if status == "valid" and actor.same(cert["issuer"]):
+        cert = self.chain.contracts.certificates.certificate(cid)
+        status = CERT_STATUS[int(self.chain.contracts.certificates.status_of(cid))]
+        if status == "valid" and actor.same(cert.issuer):
             res = self.certificates.revoke(
                 actor, cid, text_hash(f"superseded by the transfer of case {case_id}"), key=f"case-{case_id}-superseded"
             )
@@ -183,3 +174,8 @@ class FinalizeMixin(CaseBase):
         return {**out, "status": status}
 
     # ================================================================ reads
+
+
+def _only(answer: dict[str, Any], *fields: str) -> dict[str, Any]:
+    """The fields of a use case's answer that this case keeps (and shows again on a replay)."""
+    return {f: answer[f] for f in fields}
