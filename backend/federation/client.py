@@ -91,14 +91,15 @@ class PeerClient:
         """Record a use of ``grant_id`` (idempotent by ``key``: the same key is the same use)
         and fetch its release from the owner's node."""
         fields_hash(fields)  # 422 for an empty list, before any chain write
-        g = self.ops.view("UsageRights", "grant", grant_id)
-        owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
+        g = self.ops.contracts.usage_rights.grant(grant_id)
+        owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
         officer = self.ops.officer(Caller("department", self.department, officer_id))
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.usage_rights.record_use(
             self.ops.account_for(self.department),
-            "UsageRights",
-            "recordUse",
-            [grant_id, officer, subject_hash or ZERO32, context_ref or ZERO32],
+            grant_id,
+            officer,
+            subject_hash or ZERO32,
+            context_ref or ZERO32,
             op="peer.use",
             key=key,
         )
@@ -181,8 +182,8 @@ class PeerClient:
             signature = bytes.fromhex(str(answer["signature"]).removeprefix("0x"))
         except (KeyError, TypeError, ValueError):
             raise ReleaseNotVerified("the owner's answer is malformed", **args) from None
-        g = self.ops.view("UsageRights", "grant", request.grant_id)
-        owner = self.ops.view("DataCatalog", "ownerOf", int(g["resourceId"]))
+        g = self.ops.contracts.usage_rights.grant(request.grant_id)
+        owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
         try:
             signer = recover(self.domain, receipt, signature)
         except BadSignature:

@@ -42,6 +42,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.chain.bindings import Resource
 from backend.chain.enums import Classification
 from backend.core.identity import subject_hash
 from backend.federation import dataset as ds
@@ -92,7 +93,7 @@ class ReleaseAnswer:
 class _Checked:
     signer: str
     resource_id: int
-    resource: dict[str, Any]
+    resource: Resource
     fields: list[str]
 
 
@@ -130,18 +131,18 @@ class ReleaseService:
             )
         if self._nonce_seen(request.nonce):
             raise ReleaseNonceReused("this nonce was used before", nonce=h0x(request.nonce))
-        g = self.ops.view("UsageRights", "grant", request.grant_id)  # unknown: UsageRightsUnknownGrant (404)
-        if str(g["grantee"]).lower() != signer.lower():
+        g = self.ops.contracts.usage_rights.grant(request.grant_id)  # unknown: UsageRightsUnknownGrant (404)
+        if g.grantee.lower() != signer.lower():
             raise ReleaseNotGrantee("the signer is not the grantee", grant_id=request.grant_id, signer=signer)
-        resource_id = int(g["resourceId"])
-        resource = self.ops.view("DataCatalog", "resource", resource_id)
-        if str(resource["owner"]).lower() != self.department.lower():
+        resource_id = g.resource_id
+        resource = self.ops.contracts.data_catalog.resource(resource_id)
+        if resource.owner.lower() != self.department.lower():
             raise ReleaseNotOwnedHere("this node's department does not own the resource", resource_id=resource_id)
-        if g["revoked"]:
+        if g.revoked:
             raise ReleaseGrantRevoked("the grant was revoked", grant_id=request.grant_id)
         use_block = self._use_on_chain(request, signer)
         approved = self._approved_fields(request, fields, use_block)
-        if request.subject_hash == ZERO32 and int(resource["classification"]) not in AGGREGATE_ALLOWED:
+        if request.subject_hash == ZERO32 and resource.classification not in AGGREGATE_ALLOWED:
             raise ReleaseAggregateNotPermitted(
                 "a use without a subject needs a PUBLIC or INTERNAL resource", resource_id=resource_id
             )
@@ -204,8 +205,8 @@ class ReleaseService:
             raise ReleaseFieldsNotApproved(
                 "a direct grant has no approved field list on chain", grant_id=request.grant_id
             )
-        req = self.ops.view("UsageRights", "request", request_id)
-        if int(req["grantId"]) != request.grant_id or str(req["fieldsHash"]).lower() != h0x(given):
+        req = self.ops.contracts.usage_rights.request(request_id)
+        if req.grant_id != request.grant_id or req.fields_hash.lower() != h0x(given):
             raise ReleaseFieldsNotApproved(
                 "the fields are not those approved for the grant", grant_id=request.grant_id, request_id=request_id
             )
@@ -219,8 +220,8 @@ class ReleaseService:
             return b""
 
     def _build(self, request: ReleaseRequest, c: _Checked) -> dict[str, Any]:
-        version = int(c.resource["versionCount"])
-        source_hash = str(c.resource["contentHash"]).lower()
+        version = c.resource.version_count
+        source_hash = c.resource.content_hash.lower()
         data = ds.parse_dataset(self.store.get(source_hash, self.department))
         aggregate = request.subject_hash == ZERO32
         records = list(data.records) if aggregate else data.of_subject(request.subject_hash, self._hash_id)

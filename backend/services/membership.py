@@ -43,18 +43,19 @@ class MembershipService:
         if not CODE_RE.match(code or ""):
             raise InvalidInput("code: 1-32 of A-Z, 0-9, _ and -", field="code")
         clean_name = (name or "").strip()
-        max_name = int(self.ops.view("Consortium", "MAX_NAME_LENGTH"))
+        max_name = self.ops.contracts.consortium.max_name_length()
         if not clean_name or len(clean_name.encode()) > max_name:
             raise InvalidInput(f"name: 1-{max_name} bytes", field="name")
         if not REGION_RE.match(region or ""):
             raise InvalidInput("region: a 6-digit administrative division code", field="region")
-        if self.ops.view("Consortium", "isActiveDepartment", account):
+        if self.ops.contracts.consortium.is_active_department(account):
             raise Conflict("already an active department", address=account)
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.consortium.propose_admit_department(
             self.ops.account(actor),
-            "Consortium",
-            "proposeAdmitDepartment",
-            [account, _bytes32(code), clean_name, _bytes32(region)],
+            account,
+            _bytes32(code),
+            clean_name,
+            _bytes32(region),
             op=f"council.departments.{account}.admit",
             key=key,
         )
@@ -63,13 +64,11 @@ class MembershipService:
     def propose_appoint_auditor(self, actor: Actor, address: str, *, key: str) -> dict[str, Any]:
         actor.require_role("governor")
         account = _address(address, "address")
-        if self.ops.view("Consortium", "isAuditor", account):
+        if self.ops.contracts.consortium.is_auditor(account):
             raise Conflict("already an auditor", address=account)
-        outcome = self.ops.write(
+        outcome = self.ops.contracts.consortium.propose_appoint_auditor(
             self.ops.account(actor),
-            "Consortium",
-            "proposeAppointAuditor",
-            [account],
+            account,
             op=f"council.auditors.{account}.appoint",
             key=key,
         )

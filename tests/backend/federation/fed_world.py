@@ -171,11 +171,12 @@ class Federation:
     def record_use(self, grant_id: int, subject: bytes | None) -> tuple[int, str]:
         """A use recorded by the grantee's node without asking the owner: (use index, tx hash)."""
         ops = self.grantee.ctx.ops
-        outcome = ops.write(
+        outcome = ops.contracts.usage_rights.record_use(
             ops.account_for(self.grantee.address),
-            "UsageRights",
-            "recordUse",
-            [grant_id, ops.officer(self.grantee.actor), subject or b"\0" * 32, b"\0" * 32],
+            grant_id,
+            ops.officer(self.grantee.actor),
+            subject or b"\0" * 32,
+            b"\0" * 32,
             op="test.use",
             key=uuid.uuid4().hex,
         )

@@ -72,7 +72,7 @@ def test_each_node_holds_only_its_own_key_and_documents(fed: Federation):
     assert sorted(p.name for p in (fed.owner.data_dir / "keystore").iterdir()) == ["dept-a.json"]
     assert sorted(p.name for p in (fed.grantee.data_dir / "keystore").iterdir()) == ["dept-b.json"]
     rid = fed.register()
-    content_hash = fed.owner.ctx.ops.view("DataCatalog", "resource", rid)["contentHash"]
+    content_hash = fed.owner.ctx.ops.contracts.data_catalog.resource(rid).content_hash
     with pytest.raises(AccessDenied):  # the grantee's node has no row, no file, no key for it
         fed.grantee.ctx.store.get(content_hash, fed.grantee.address)
     assert fed.owner.key.public_key != fed.grantee.key.public_key
@@ -269,11 +269,14 @@ def test_use_tx_of_another_grant(fed: Federation):
 def test_direct_grant_has_no_approved_fields(fed: Federation):
     rid = fed.register()
     ops = fed.owner.ctx.ops
-    outcome = ops.write(
+    outcome = ops.contracts.usage_rights.issue_grant(
         ops.account_for(fed.owner.address),
-        "UsageRights",
-        "issueGrant",
-        [rid, fed.grantee.address, 101, keccak(b"Regulation 7"), 3600, 5],
+        rid,
+        fed.grantee.address,
+        101,
+        keccak(b"Regulation 7"),
+        3600,
+        5,
         op="test.issue",
         key=uuid.uuid4().hex,
     )
@@ -299,7 +302,7 @@ def _council_grant(fed: Federation, classification: str) -> int:
     assert r.status_code == 201, r.text
     r = sys_.http.post(f"/council/proposals/{r.json()['proposal_id']}/approve", headers=sys_.h("gov-2"))
     assert r.status_code == 200 and r.json()["executed"] is True, r.text
-    return int(fed.owner.ctx.ops.view("UsageRights", "request", rq)["grantId"])
+    return fed.owner.ctx.ops.contracts.usage_rights.request(rq).grant_id
 
 
 def test_aggregate_use_of_a_sensitive_resource_is_refused(fed: Federation):
@@ -343,7 +346,7 @@ def test_owner_down_then_retry_releases_once(fed: Federation):
         assert exc.value.to_dict()["args"]["cause"] == "ConnectError"
         use = fed.client.use(grant_id, 1)
         assert use is not None and use.status == "recorded"  # recorded, not released
-        assert fed.owner.ctx.ops.view("UsageRights", "grant", grant_id)["usedCount"] == 1
+        assert fed.owner.ctx.ops.contracts.usage_rights.grant(grant_id).used_count == 1
         assert ledger_rows(fed, grant_id) == []
     finally:
         fed.server.start()
@@ -351,7 +354,7 @@ def test_owner_down_then_retry_releases_once(fed: Federation):
     assert got.replayed is False
     again = fed.client.fetch(grant_id, fed.subject(), APPROVED, "officer-7", key=key)  # same key: same use
     assert again.replayed is True and again.receipt == got.receipt and again.signature == got.signature
-    assert fed.owner.ctx.ops.view("UsageRights", "grant", grant_id)["usedCount"] == 1
+    assert fed.owner.ctx.ops.contracts.usage_rights.grant(grant_id).used_count == 1
     assert len(ledger_rows(fed, grant_id)) == 1
     with fed.grantee.ctx.sessions() as s:
         assert s.scalar(select(func.count()).select_from(PeerUse).where(PeerUse.grant_id == str(grant_id))) == 1
