@@ -141,8 +141,7 @@ contract Consortium is IConsortium {
         onlyGovernor
         returns (uint256)
     {
-        _checkCall(ProposalKind.CouncilCall, target, data, descriptionHash);
-        return _create(ProposalKind.CouncilCall, target, data, descriptionHash, DEFAULT_PROPOSAL_LIFETIME);
+        return _proposeCall(ProposalKind.CouncilCall, target, data, descriptionHash);
     }
 
     /// @inheritdoc IConsortium
@@ -151,8 +150,7 @@ contract Consortium is IConsortium {
         onlyGovernor
         returns (uint256)
     {
-        _checkCall(ProposalKind.UnanimousCouncilCall, target, data, descriptionHash);
-        return _create(ProposalKind.UnanimousCouncilCall, target, data, descriptionHash, DEFAULT_PROPOSAL_LIFETIME);
+        return _proposeCall(ProposalKind.UnanimousCouncilCall, target, data, descriptionHash);
     }
 
     /// @inheritdoc IConsortium
@@ -429,6 +427,15 @@ contract Consortium is IConsortium {
         if (newThreshold < MIN_THRESHOLD || newThreshold > count) {
             revert ConsortiumInvalidThreshold(newThreshold, count);
         }
+    }
+
+    /// @dev A checked council call (plain or unanimous) with the default lifetime.
+    function _proposeCall(ProposalKind kind, address target, bytes calldata data, bytes32 descriptionHash)
+        private
+        returns (uint256)
+    {
+        _checkCall(kind, target, data, descriptionHash);
+        return _create(kind, target, data, descriptionHash, DEFAULT_PROPOSAL_LIFETIME);
     }
 
     function _checkCall(ProposalKind kind, address target, bytes calldata data, bytes32 descriptionHash)

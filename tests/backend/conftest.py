@@ -1,17 +1,15 @@
 """Fixtures shared by every backend test folder: a throw-away PostgreSQL server (one
 per session, i.e. per xdist worker; started only when a test asks for it) and a
-fresh database per test (tests/backend/postgres_testkit.py)."""
+fresh database per test (tests/backend/postgres_testkit.py).
+
+postgres_testkit imports as a top-level module because pytest (default "prepend" import mode)
+puts the folder of this conftest, which is in no package, on sys.path before importing it."""
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from postgres_testkit import create_database, drop_database, pg_server_process
 
 

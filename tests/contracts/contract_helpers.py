@@ -181,6 +181,25 @@ class System:
         fn = self.consortium.proposeUnanimousCouncilCall if unanimous else self.consortium.proposeCouncilCall
         return fn(target, data, h("council decision"), {"from": self.governors[0]}).return_value
 
+    def council_refuses(self, pid: int, error_name: str, error_args: Sequence[Any] = ()) -> None:
+        """Assert that governor 1's approval, which would execute proposal ``pid``, reverts with
+        ``ConsortiumCallFailed(pid, error_name(error_args))``: the council call itself was refused."""
+        inner = encode_error(error_name, error_args)
+        assert_custom_error(
+            lambda: self.consortium.approve(pid, {"from": self.governors[1]}), "ConsortiumCallFailed", (pid, inner)
+        )
+
+    def council_call_refused(
+        self, target, fn_name: str, args: Sequence[Any], error_name: str, error_args: Sequence[Any] = ()
+    ) -> None:
+        """Propose the council call ``target.fn_name(args)`` and assert its execution is refused."""
+        self.council_refuses(self.propose_call(target, fn_name, args), error_name, error_args)
+
+    def suspend(self, dept) -> None:
+        """Suspend department ``dept`` by a council decision (governors 0 and 1)."""
+        pid = self.consortium.proposeSuspendDepartment(dept, {"from": self.governors[0]}).return_value
+        self.consortium.approve(pid, {"from": self.governors[1]})
+
     # ---------------------------------------------------------------- usage helpers
 
     def request(self, resource_id, requester, *, purpose=7, duration=30 * DAY, max_uses=10, deadline_in=2 * DAY):

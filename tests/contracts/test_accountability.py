@@ -23,18 +23,11 @@ from contract_helpers import (
     ZERO32,
     ZERO_ADDRESS,
     assert_custom_error,
-    encode_error,
     event,
     event_names,
     h,
     time_travel,
 )
-
-
-def suspend(system, dept):
-    c, g = system.consortium, system.governors
-    pid = c.proposeSuspendDepartment(dept, {"from": g[0]}).return_value
-    c.approve(pid, {"from": g[1]})
 
 
 @pytest.fixture
@@ -209,7 +202,7 @@ def test_file_incident_validation(system, used_grant):
     ):
         assert_custom_error(f(t=LEAK, k=k, sid=sid, idx=idx), "AccountabilityUnknownSubject", (k, sid, idx))
     # a suspended department can no longer file
-    suspend(system, system.depts[2])
+    system.suspend(system.depts[2])
     assert_custom_error(f(sender=system.depts[2]), "AccountabilityNotReporter", (system.depts[2],))
 
 
@@ -311,12 +304,8 @@ def test_rule_validation(system):
             lambda: a.rule(iid, True, h("r"), {"from": caller}), "ConsortiumManagedNotCouncil", (caller,)
         )
 
-    def council_fails(args, inner_name, inner_args):
-        pid = system.propose_call(a, "rule", args)
-        inner = encode_error(inner_name, inner_args)
-        assert_custom_error(
-            lambda: system.consortium.approve(pid, {"from": system.governors[1]}), "ConsortiumCallFailed", (pid, inner)
-        )
+    def council_fails(args, error, error_args):
+        system.council_call_refused(a, "rule", args, error, error_args)
 
     council_fails((99, True, h("r")), "AccountabilityUnknownIncident", (99,))
     council_fails((iid, True, h("r")), "AccountabilityInvalidIncidentStatus", (iid, INC_OPEN))  # not answered yet

@@ -8,7 +8,6 @@ from contract_helpers import (
     ZERO32,
     ZERO_ADDRESS,
     assert_custom_error,
-    encode_error,
     event,
     event_names,
     h,
@@ -34,12 +33,6 @@ def certs(system, Certificates):
 
 def issue(certs, issuer, doc="doc-1", holder="holder-1", valid_from=0, valid_until=0, type_code=T_LICENCE):
     return certs.issue(type_code, h(doc), h(holder), valid_from, valid_until, h("case-1"), {"from": issuer})
-
-
-def suspend(system, dept):
-    c, g = system.consortium, system.governors
-    pid = c.proposeSuspendDepartment(dept, {"from": g[0]}).return_value
-    c.approve(pid, {"from": g[1]})
 
 
 # --------------------------------------------------------------------------- deployment and types
@@ -80,20 +73,25 @@ def test_register_type_only_council(system, certs):
     )
 
 
-def test_register_type_rejections(system, certs):
-    def council_fails(args, inner_name, inner_args):
-        pid = system.propose_call(certs, "registerCertificateType", args)
-        inner = encode_error(inner_name, inner_args)
-        assert_custom_error(
-            lambda: system.consortium.approve(pid, {"from": system.governors[1]}), "ConsortiumCallFailed", (pid, inner)
-        )
+# Each case: the council's registerCertificateType arguments and the error refusing them, given the system.
+REGISTER_TYPE_REFUSALS = [
+    pytest.param(lambda s: ((ZERO32, s.depts[0], YEAR), "CertificatesEmptyTypeCode", ()), id="type-code-non-zero"),
+    pytest.param(
+        lambda s: ((T_LICENCE, s.depts[0], YEAR), "CertificatesTypeExists", (T_LICENCE,)), id="type-code-unique"
+    ),
+    pytest.param(lambda s: ((h("t"), ZERO_ADDRESS, YEAR), "CertificatesZeroAddress", ()), id="issuer-non-zero"),
+    pytest.param(
+        lambda s: ((h("t"), s.outsider, YEAR), "ConsortiumManagedNotActiveDepartment", (s.outsider,)),
+        id="issuer-active-department",
+    ),
+    pytest.param(lambda s: ((h("t"), s.depts[0], 0), "CertificatesZeroValidity", ()), id="validity-non-zero"),
+]
 
-    a = system.depts[0]
-    council_fails((ZERO32, a, YEAR), "CertificatesEmptyTypeCode", ())
-    council_fails((T_LICENCE, a, YEAR), "CertificatesTypeExists", (T_LICENCE,))
-    council_fails((h("t"), ZERO_ADDRESS, YEAR), "CertificatesZeroAddress", ())
-    council_fails((h("t"), system.outsider, YEAR), "ConsortiumManagedNotActiveDepartment", (system.outsider,))
-    council_fails((h("t"), a, 0), "CertificatesZeroValidity", ())
+
+@pytest.mark.parametrize("case", REGISTER_TYPE_REFUSALS)
+def test_register_type_refused(system, certs, case):
+    args, error, error_args = case(system)
+    system.council_call_refused(certs, "registerCertificateType", args, error, error_args)
 
 
 def test_unknown_type_view(certs):
@@ -184,7 +182,7 @@ def test_issue_rejections(system, certs):
 def test_suspended_issuer_cannot_issue_or_revoke(system, certs):
     b = system.depts[1]
     cid = issue(certs, b).return_value
-    suspend(system, b)
+    system.suspend(b)
     assert_custom_error(lambda: issue(certs, b, doc="d2"), "ConsortiumManagedNotActiveDepartment", (b,))
     assert_custom_error(lambda: certs.revoke(cid, h("r"), {"from": b}), "ConsortiumManagedNotActiveDepartment", (b,))
 

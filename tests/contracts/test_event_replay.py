@@ -218,6 +218,24 @@ def _b32(value) -> str:
     return str(value).lower() if str(value).startswith("0x") else "0x" + str(value)
 
 
+def _plain(view, *args) -> dict:
+    """The struct ``view(*args)`` returns, field by field in the replay model's plain form (addresses as
+    checksummed strings, bytes as lower-case hex, numbers and flags as they are), named by the view's ABI."""
+    value = view(*args)
+    fields = view.abi["outputs"][0]["components"]
+    return {f["name"]: _plain_field(value[i], f["type"]) for i, f in enumerate(fields)}
+
+
+def _plain_field(value, abi_type: str):
+    if abi_type == "address":
+        return str(value)
+    if abi_type == "bytes":
+        return _b32(value) if value else "0x"
+    if abi_type.startswith("bytes"):
+        return _b32(value)
+    return value
+
+
 def state_from_views(system, extra_accounts) -> dict:
     """The same tree as replay_model builds, read through the contracts' views only."""
     c, cat, r, acc = system.consortium, system.catalog, system.rights, system.accountability
@@ -241,18 +259,7 @@ def state_from_views(system, extra_accounts) -> dict:
     cs["proposalCount"] = c.proposalCount()
     everyone = sorted({str(a) for a in list(brownie.accounts) + list(extra_accounts)})
     for pid in range(1, cs["proposalCount"] + 1):
-        p = c.proposal(pid)
-        cs["proposals"][pid] = {
-            "kind": p["kind"],
-            "proposer": str(p["proposer"]),
-            "target": str(p["target"]),
-            "data": _b32(p["data"]) if p["data"] else "0x",
-            "descriptionHash": _b32(p["descriptionHash"]),
-            "approvals": p["approvals"],
-            "createdAt": p["createdAt"],
-            "expiresAt": p["expiresAt"],
-            "executed": p["executed"],
-        }
+        cs["proposals"][pid] = _plain(c.proposal, pid)
         cs["approvedBy"][pid] = [a for a in everyone if c.hasApproved(pid, a)]
 
     ct = s["catalog"]
@@ -283,54 +290,17 @@ def state_from_views(system, extra_accounts) -> dict:
     rs = s["rights"]
     rs["requestCount"] = r.requestCount()
     for qid in range(1, rs["requestCount"] + 1):
-        q = r.request(qid)
-        rs["requests"][qid] = {
-            "resourceId": q["resourceId"],
-            "requester": str(q["requester"]),
-            "purposeCode": q["purposeCode"],
-            "legalBasisHash": _b32(q["legalBasisHash"]),
-            "fieldsHash": _b32(q["fieldsHash"]),
-            "duration": q["duration"],
-            "maxUses": q["maxUses"],
-            "approvalDeadline": q["approvalDeadline"],
-            "status": q["status"],
-            "grantId": q["grantId"],
-        }
+        rs["requests"][qid] = _plain(r.request, qid)
     rs["grantCount"] = r.grantCount()
     for gid in range(1, rs["grantCount"] + 1):
-        g = r.grant(gid)
-        rs["grants"][gid] = {
-            "resourceId": g["resourceId"],
-            "grantee": str(g["grantee"]),
-            "purposeCode": g["purposeCode"],
-            "issuedAt": g["issuedAt"],
-            "expiresAt": g["expiresAt"],
-            "maxUses": g["maxUses"],
-            "usedCount": g["usedCount"],
-            "revoked": g["revoked"],
-        }
+        rs["grants"][gid] = _plain(r.grant, gid)
         rs["usable"][gid] = r.isGrantUsable(gid)
         s["accountability"]["grantOfficers"][gid] = _b32(acc.grantOfficerOf(gid))
 
     ac = s["accountability"]
     ac["incidentCount"] = acc.incidentCount()
     for iid in range(1, ac["incidentCount"] + 1):
-        i = acc.incident(iid)
-        ac["incidents"][iid] = {
-            "incidentType": i["incidentType"],
-            "subjectKind": i["subjectKind"],
-            "status": i["status"],
-            "subjectId": i["subjectId"],
-            "useIndex": i["useIndex"],
-            "reporter": str(i["reporter"]),
-            "responsible": str(i["responsible"]),
-            "responsibleOfficerHash": _b32(i["responsibleOfficerHash"]),
-            "evidenceHash": _b32(i["evidenceHash"]),
-            "responseHash": _b32(i["responseHash"]),
-            "rulingHash": _b32(i["rulingHash"]),
-            "filedAt": i["filedAt"],
-            "responseDeadline": i["responseDeadline"],
-        }
+        ac["incidents"][iid] = _plain(acc.incident, iid)
     for account in cs["departmentList"]:
         ac["upheld"][account] = acc.upheldCount(account)
     return s

@@ -22,7 +22,6 @@ from contract_helpers import (
     ZERO32,
     ZERO_ADDRESS,
     assert_custom_error,
-    encode_error,
     event,
     event_names,
     h,
@@ -100,18 +99,6 @@ def pull(one, case_id, req_index, applicant="citizen-1"):
 def pull_all(one, case_id):
     pull(one, case_id, TAX_REQ)
     pull(one, case_id, CIVIL_REQ)
-
-
-def council_fails(system, pid, inner_name, inner_args):
-    inner = encode_error(inner_name, inner_args)
-    assert_custom_error(
-        lambda: system.consortium.approve(pid, {"from": system.governors[1]}), "ConsortiumCallFailed", (pid, inner)
-    )
-
-
-def suspend(system, dept):
-    pid = system.consortium.proposeSuspendDepartment(dept, {"from": system.governors[0]}).return_value
-    system.consortium.approve(pid, {"from": system.governors[1]})
 
 
 # --------------------------------------------------------------------------- deployment
@@ -200,9 +187,9 @@ def test_register_service_validation(one):
     assert_custom_error(reg(s=[(d, 1), (b, 3)]), "OneStopServicesInvalidStage", (1, 3))
     assert_custom_error(reg(s=[(d, 1), (b, 2), (a, 1)]), "OneStopServicesInvalidStage", (2, 1))
     assert_custom_error(reg(s=[(d, 1), (b, 1), (d, 1)]), "OneStopServicesDuplicateStep", (2, d))
-    suspend(sysm, b)
+    sysm.suspend(b)
     assert_custom_error(reg(), "OneStopServicesInvalidStepDepartment", (1, b))
-    suspend(sysm, a)
+    sysm.suspend(a)
     assert_custom_error(reg(), "ConsortiumManagedNotActiveDepartment", (a,))
 
 
@@ -229,9 +216,9 @@ def test_activate_service_rejections(one):
         (sysm.governors[0],),
     )
     pid = sysm.propose_call(oss, "activateService", (one.sid,))
-    council_fails(sysm, pid, "OneStopServicesInvalidServiceStatus", (one.sid, SVC_ACTIVE))
+    sysm.council_refuses(pid, "OneStopServicesInvalidServiceStatus", (one.sid, SVC_ACTIVE))
     pid = sysm.propose_call(oss, "activateService", (99,))
-    council_fails(sysm, pid, "OneStopServicesUnknownService", (99,))
+    sysm.council_refuses(pid, "OneStopServicesUnknownService", (99,))
 
 
 # --------------------------------------------------------------------------- retireService
@@ -261,7 +248,7 @@ def test_retire_service_by_council(one):
     }
     assert oss.service(one.proposed)["status"] == SVC_RETIRED
     pid = sysm.propose_call(oss, "activateService", (one.proposed,))
-    council_fails(sysm, pid, "OneStopServicesInvalidServiceStatus", (one.proposed, SVC_RETIRED))
+    sysm.council_refuses(pid, "OneStopServicesInvalidServiceStatus", (one.proposed, SVC_RETIRED))
 
 
 def test_retire_service_rejections(one):
@@ -277,7 +264,7 @@ def test_retire_service_rejections(one):
         "OneStopServicesInvalidServiceStatus",
         (one.sid, SVC_RETIRED),
     )
-    suspend(sysm, one.a)
+    sysm.suspend(one.a)
     assert_custom_error(
         lambda: oss.retireService(one.proposed, h("r"), {"from": one.a}),
         "ConsortiumManagedNotActiveDepartment",
@@ -413,7 +400,7 @@ def test_attach_evidence_rejections(one):
     oss.rejectStep(other_case, TAX_STEP, h("no"), {"from": one.d})
     assert_custom_error(att(case=other_case, use=second_use), "OneStopServicesCaseNotOpen", (other_case, CASE_REJECTED))
     # a suspended lead cannot attach
-    suspend(sysm, a)
+    sysm.suspend(a)
     assert_custom_error(att(req=CIVIL_REQ, grant=one.civil_grant, use=1), "ConsortiumManagedNotActiveDepartment", (a,))
 
 
@@ -507,7 +494,7 @@ def test_decision_rejections(one):
             "OneStopServicesStepAlreadyDecided",
             (case_id, TAX_STEP, STEP_APPROVED),
         )
-    suspend(sysm, one.b)
+    sysm.suspend(one.b)
     assert_custom_error(
         lambda: oss.approveStep(case_id, CIVIL_STEP, h("ok"), {"from": one.b}),
         "ConsortiumManagedNotActiveDepartment",

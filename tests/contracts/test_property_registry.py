@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from contract_helpers import ZERO32, ZERO_ADDRESS, assert_custom_error, encode_error, event, event_names, h, now
+from contract_helpers import ZERO32, ZERO_ADDRESS, assert_custom_error, event, event_names, h, now
 
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
 RESIDENTIAL, COMMERCIAL, INDUSTRIAL = 7, 5, 6
@@ -24,12 +24,6 @@ def reg(system, PropertyRegistry):
 def actors(system):
     a, b, c, d = system.depts
     return {"registrar": a, "bank": b, "court": c, "inspector": d}
-
-
-def suspend(system, dept):
-    c, g = system.consortium, system.governors
-    pid = c.proposeSuspendDepartment(dept, {"from": g[0]}).return_value
-    c.approve(pid, {"from": g[1]})
 
 
 def new_unit(reg, registrar, n=1, planned=RESIDENTIAL, area=90):
@@ -86,19 +80,28 @@ def test_set_role_only_council(system, reg):
     )
 
 
-def test_set_role_rejections(system, reg):
-    def council_fails(args, inner_name, inner_args):
-        pid = system.propose_call(reg, "setRole", args)
-        inner = encode_error(inner_name, inner_args)
-        assert_custom_error(
-            lambda: system.consortium.approve(pid, {"from": system.governors[1]}), "ConsortiumCallFailed", (pid, inner)
-        )
+# Each case: the council's setRole arguments and the error refusing them, given the system.
+SET_ROLE_REFUSALS = [
+    pytest.param(lambda s: ((ZERO_ADDRESS, BANK, True), "PropertyRegistryZeroAddress", ()), id="holder-non-zero"),
+    pytest.param(
+        lambda s: ((s.outsider, BANK, True), "ConsortiumManagedNotActiveDepartment", (s.outsider,)),
+        id="holder-active-department",
+    ),
+    pytest.param(
+        lambda s: ((s.depts[0], REGISTRAR, True), "PropertyRegistryRoleUnchanged", (s.depts[0], REGISTRAR, True)),
+        id="grant-changes-the-role",
+    ),
+    pytest.param(
+        lambda s: ((s.depts[0], BANK, False), "PropertyRegistryRoleUnchanged", (s.depts[0], BANK, False)),
+        id="removal-changes-the-role",
+    ),
+]
 
-    council_fails((ZERO_ADDRESS, BANK, True), "PropertyRegistryZeroAddress", ())
-    council_fails((system.outsider, BANK, True), "ConsortiumManagedNotActiveDepartment", (system.outsider,))
-    a = system.depts[0]
-    council_fails((a, REGISTRAR, True), "PropertyRegistryRoleUnchanged", (a, REGISTRAR, True))
-    council_fails((a, BANK, False), "PropertyRegistryRoleUnchanged", (a, BANK, False))
+
+@pytest.mark.parametrize("case", SET_ROLE_REFUSALS)
+def test_set_role_refused(system, reg, case):
+    args, error, error_args = case(system)
+    system.council_call_refused(reg, "setRole", args, error, error_args)
 
 
 def test_role_removed_cannot_act(system, reg, actors):
@@ -109,7 +112,7 @@ def test_role_removed_cannot_act(system, reg, actors):
 
 def test_suspended_department_with_role_cannot_act(system, reg, actors):
     a = actors["registrar"]
-    suspend(system, a)
+    system.suspend(a)
     assert_custom_error(lambda: new_unit(reg, a), "ConsortiumManagedNotActiveDepartment", (a,))
 
 

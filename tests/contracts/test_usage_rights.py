@@ -17,7 +17,6 @@ from contract_helpers import (
     ZERO32,
     ZERO_ADDRESS,
     assert_custom_error,
-    encode_error,
     event,
     event_names,
     h,
@@ -27,19 +26,6 @@ from contract_helpers import (
 
 MAX_DURATION = 5 * 365 * DAY
 MAX_WINDOW = 90 * DAY
-
-
-def suspend(system, dept):
-    c, g = system.consortium, system.governors
-    pid = c.proposeSuspendDepartment(dept, {"from": g[0]}).return_value
-    c.approve(pid, {"from": g[1]})
-
-
-def council_fails(system, pid, inner_name, inner_args):
-    inner = encode_error(inner_name, inner_args)
-    assert_custom_error(
-        lambda: system.consortium.approve(pid, {"from": system.governors[1]}), "ConsortiumCallFailed", (pid, inner)
-    )
 
 
 # --------------------------------------------------------------------------- deployment
@@ -69,8 +55,8 @@ def test_request_use(system):
     qid = tx.return_value
     assert qid == 1 and r.requestCount() == 1
     assert event_names(tx) == ["UseRequested"]
-    assert event(tx, "UseRequested") == {
-        "requestId": qid,
+    # the request as asked: in the event and, with its status and grant, in the view
+    asked = {
         "resourceId": rid,
         "requester": requester,
         "purposeCode": 7,
@@ -80,47 +66,86 @@ def test_request_use(system):
         "maxUses": 10,
         "approvalDeadline": deadline,
     }
-    q = r.request(qid)
-    assert dict(q.dict()) == {
-        "resourceId": rid,
-        "requester": requester,
-        "purposeCode": 7,
-        "legalBasisHash": h("law"),
-        "fieldsHash": h("fields"),
-        "duration": 30 * DAY,
-        "maxUses": 10,
-        "approvalDeadline": deadline,
-        "status": REQ_PENDING,
-        "grantId": 0,
-    }
+    assert event(tx, "UseRequested") == {"requestId": qid, **asked}
+    assert dict(r.request(qid).dict()) == {**asked, "status": REQ_PENDING, "grantId": 0}
 
 
-def test_request_use_validation(system):
-    r, rid, requester, owner = system.rights, system.resources[INTERNAL], system.depts[1], system.depts[0]
+# rule -> (system, now) -> (overrides of a valid requestUse by department B, error, error args)
+REQUEST_USE_REFUSALS = {
+    "outsider-is-no-department": lambda s, t: (
+        {"sender": s.outsider},
+        "ConsortiumManagedNotActiveDepartment",
+        (s.outsider,),
+    ),
+    "auditor-is-no-department": lambda s, t: (
+        {"sender": s.auditor},
+        "ConsortiumManagedNotActiveDepartment",
+        (s.auditor,),
+    ),
+    "resource-zero-unknown": lambda s, t: ({"resource": 0}, "UsageRightsUnknownResource", (0,)),
+    "resource-unknown": lambda s, t: ({"resource": 99}, "UsageRightsUnknownResource", (99,)),
+    "owner-may-not-request": lambda s, t: (
+        {"sender": s.depts[0]},
+        "UsageRightsOwnUse",
+        (s.resources[INTERNAL], s.depts[0]),
+    ),
+    "purpose-non-zero": lambda s, t: ({"purpose": 0}, "UsageRightsInvalidPurpose", ()),
+    "legal-basis-non-zero": lambda s, t: ({"law": ZERO32}, "UsageRightsEmptyLegalBasis", ()),
+    "fields-non-zero": lambda s, t: ({"fields": ZERO32}, "UsageRightsEmptyFieldsHash", ()),
+    "duration-non-zero": lambda s, t: ({"duration": 0}, "UsageRightsInvalidDuration", (0,)),
+    "duration-at-most-max": lambda s, t: (
+        {"duration": MAX_DURATION + 1},
+        "UsageRightsInvalidDuration",
+        (MAX_DURATION + 1,),
+    ),
+    "max-uses-non-zero": lambda s, t: ({"uses": 0}, "UsageRightsInvalidMaxUses", (0,)),
+    "deadline-in-future": lambda s, t: ({"deadline": t - 1}, "UsageRightsInvalidDeadline", (t - 1,)),
+    "deadline-within-window": lambda s, t: (
+        {"deadline": t + MAX_WINDOW + 3600},
+        "UsageRightsInvalidDeadline",
+        (t + MAX_WINDOW + 3600,),
+    ),
+}
+
+
+@pytest.mark.parametrize("rule", REQUEST_USE_REFUSALS)
+def test_request_use_refused(system, rule):
     t = now()
+    overrides, error, error_args = REQUEST_USE_REFUSALS[rule](system, t)
+    req = {
+        "resource": system.resources[INTERNAL],
+        "purpose": 7,
+        "law": h("law"),
+        "fields": h("f"),
+        "duration": DAY,
+        "uses": 1,
+        "deadline": t + DAY,
+        "sender": system.depts[1],
+    } | overrides
+    assert_custom_error(
+        lambda: system.rights.requestUse(
+            req["resource"],
+            req["purpose"],
+            req["law"],
+            req["fields"],
+            req["duration"],
+            req["uses"],
+            req["deadline"],
+            {"from": req["sender"]},
+        ),
+        error,
+        error_args,
+    )
 
-    def req(
-        resource=rid, purpose=7, law=h("law"), fields=h("f"), duration=DAY, uses=1, deadline=None, sender=requester
-    ):
-        dl = t + DAY if deadline is None else deadline
-        return lambda: r.requestUse(resource, purpose, law, fields, duration, uses, dl, {"from": sender})
 
-    assert_custom_error(req(sender=system.outsider), "ConsortiumManagedNotActiveDepartment", (system.outsider,))
-    assert_custom_error(req(sender=system.auditor), "ConsortiumManagedNotActiveDepartment", (system.auditor,))
-    assert_custom_error(req(resource=0), "UsageRightsUnknownResource", (0,))
-    assert_custom_error(req(resource=99), "UsageRightsUnknownResource", (99,))
-    assert_custom_error(req(sender=owner), "UsageRightsOwnUse", (rid, owner))
-    assert_custom_error(req(purpose=0), "UsageRightsInvalidPurpose")
-    assert_custom_error(req(law=ZERO32), "UsageRightsEmptyLegalBasis")
-    assert_custom_error(req(fields=ZERO32), "UsageRightsEmptyFieldsHash")
-    assert_custom_error(req(duration=0), "UsageRightsInvalidDuration", (0,))
-    assert_custom_error(req(duration=MAX_DURATION + 1), "UsageRightsInvalidDuration", (MAX_DURATION + 1,))
-    assert_custom_error(req(uses=0), "UsageRightsInvalidMaxUses", (0,))
-    assert_custom_error(req(deadline=t - 1), "UsageRightsInvalidDeadline", (t - 1,))
-    far = t + MAX_WINDOW + 3600
-    assert_custom_error(req(deadline=far), "UsageRightsInvalidDeadline", (far,))
-    suspend(system, requester)
-    assert_custom_error(req(), "ConsortiumManagedNotActiveDepartment", (requester,))
+def test_request_use_refused_once_the_requester_is_suspended(system):
+    requester = system.depts[1]
+    system.suspend(requester)
+    assert_custom_error(
+        lambda: system.request(system.resources[INTERNAL], requester),
+        "ConsortiumManagedNotActiveDepartment",
+        (requester,),
+    )
 
 
 # --------------------------------------------------------------------------- owner approval
@@ -174,17 +199,29 @@ def test_approve_public_request_issues_grant(system):
     assert event(tx, "GrantIssued")["grantee"] == system.depts[2]
 
 
-def test_approve_request_validation(system):
+def _owner_decision_refusal(rule: str, system, qid: int):
+    """(requestId, reason, caller), error, error_args of an owner decision on ``qid`` breaking ``rule``."""
+    owner, requester, rid = system.depts[0], system.depts[1], system.resources[INTERNAL]
+    return {
+        "request-exists": ((99, h("reason"), owner), "UsageRightsUnknownRequest", (99,)),
+        "caller-is-owner": ((qid, h("reason"), requester), "UsageRightsNotOwner", (rid, requester)),
+        "reason-non-zero": ((qid, ZERO32, owner), "UsageRightsEmptyReason", ()),
+    }[rule]
+
+
+@pytest.mark.parametrize("decision", ["approveRequest", "denyRequest"])
+@pytest.mark.parametrize("rule", ["request-exists", "caller-is-owner", "reason-non-zero"])
+def test_owner_decision_refused(system, decision, rule):
+    qid = system.request(system.resources[INTERNAL], system.depts[1])
+    (request_id, reason, caller), error, error_args = _owner_decision_refusal(rule, system, qid)
+    decide = getattr(system.rights, decision)
+    assert_custom_error(lambda: decide(request_id, reason, {"from": caller}), error, error_args)
+
+
+def test_approve_refused_once_the_requester_is_suspended(system):
     r, owner, requester = system.rights, system.depts[0], system.depts[1]
     qid = system.request(system.resources[INTERNAL], requester)
-    assert_custom_error(lambda: r.approveRequest(99, h("ok"), {"from": owner}), "UsageRightsUnknownRequest", (99,))
-    assert_custom_error(
-        lambda: r.approveRequest(qid, h("ok"), {"from": requester}),
-        "UsageRightsNotOwner",
-        (system.resources[INTERNAL], requester),
-    )
-    assert_custom_error(lambda: r.approveRequest(qid, ZERO32, {"from": owner}), "UsageRightsEmptyReason")
-    suspend(system, requester)
+    system.suspend(requester)
     assert_custom_error(
         lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "ConsortiumManagedNotActiveDepartment", (requester,)
     )
@@ -193,7 +230,7 @@ def test_approve_request_validation(system):
 def test_suspended_owner_cannot_approve_or_issue(system):
     r, owner = system.rights, system.depts[0]
     qid = system.request(system.resources[INTERNAL], system.depts[1])
-    suspend(system, owner)
+    system.suspend(owner)
     assert_custom_error(
         lambda: r.approveRequest(qid, h("ok"), {"from": owner}), "ConsortiumManagedNotActiveDepartment", (owner,)
     )
@@ -246,7 +283,7 @@ def test_sensitive_request_needs_owner_then_council(system):
 def test_council_cannot_approve_sensitive_before_the_owner(system):
     qid = system.request(system.resources[SENSITIVE], system.depts[1])
     pid = system.propose_call(system.rights, "councilApprove", (qid,))
-    council_fails(system, pid, "UsageRightsInvalidRequestStatus", (qid, REQ_PENDING))
+    system.council_refuses(pid, "UsageRightsInvalidRequestStatus", (qid, REQ_PENDING))
 
 
 def test_council_approve_only_from_consortium(system):
@@ -259,7 +296,7 @@ def test_council_approve_only_from_consortium(system):
 
 def test_council_approve_unknown_request(system):
     pid = system.propose_call(system.rights, "councilApprove", (42,))
-    council_fails(system, pid, "UsageRightsUnknownRequest", (42,))
+    system.council_refuses(pid, "UsageRightsUnknownRequest", (42,))
 
 
 @pytest.mark.ganache_smoke
@@ -270,7 +307,7 @@ def test_secret_request_needs_unanimous_council(system):
 
     # a threshold council call (2 of 3) is not enough for SECRET
     pid = system.propose_call(r, "councilApprove", (qid,))
-    council_fails(system, pid, "UsageRightsCouncilNotUnanimous", (pid,))
+    system.council_refuses(pid, "UsageRightsCouncilNotUnanimous", (pid,))
 
     # a unanimous council call executes only at 3 of 3 and then grants
     pid = system.propose_call(r, "councilApprove", (qid,), unanimous=True)
@@ -310,16 +347,9 @@ def test_deny_request_by_owner_and_by_council(system):
     assert r.request(q2)["status"] == REQ_DENIED
 
 
-def test_deny_request_validation(system):
-    r, owner, requester = system.rights, system.depts[0], system.depts[1]
-    qid = system.request(system.resources[INTERNAL], requester)
-    assert_custom_error(lambda: r.denyRequest(99, h("no"), {"from": owner}), "UsageRightsUnknownRequest", (99,))
-    assert_custom_error(
-        lambda: r.denyRequest(qid, h("no"), {"from": requester}),
-        "UsageRightsNotOwner",
-        (system.resources[INTERNAL], requester),
-    )
-    assert_custom_error(lambda: r.denyRequest(qid, ZERO32, {"from": owner}), "UsageRightsEmptyReason")
+def test_deny_refused_once_approved(system):
+    r, owner = system.rights, system.depts[0]
+    qid = system.request(system.resources[INTERNAL], system.depts[1])
     r.approveRequest(qid, h("ok"), {"from": owner})
     assert_custom_error(
         lambda: r.denyRequest(qid, h("no"), {"from": owner}), "UsageRightsInvalidRequestStatus", (qid, REQ_APPROVED)
@@ -364,7 +394,7 @@ def test_owner_may_still_decide_an_escalated_request(system):
 def test_council_cannot_approve_a_pending_internal_request(system):
     qid = system.request(system.resources[INTERNAL], system.depts[1])
     pid = system.propose_call(system.rights, "councilApprove", (qid,))
-    council_fails(system, pid, "UsageRightsInvalidRequestStatus", (qid, REQ_PENDING))
+    system.council_refuses(pid, "UsageRightsInvalidRequestStatus", (qid, REQ_PENDING))
 
 
 # --------------------------------------------------------------------------- issueGrant
@@ -397,7 +427,7 @@ def test_council_issues_grants_of_any_class(system):
         tx = system.council_call(r, "issueGrant", (system.resources[cls], system.depts[1], 5, h("law"), DAY, 1))
         assert event(tx, "GrantIssued")["issuer"] == system.consortium
     pid = system.propose_call(r, "issueGrant", (system.resources[SECRET], system.depts[1], 5, h("law"), DAY, 1))
-    council_fails(system, pid, "UsageRightsCouncilNotUnanimous", (pid,))
+    system.council_refuses(pid, "UsageRightsCouncilNotUnanimous", (pid,))
     tx = system.council_call(
         r, "issueGrant", (system.resources[SECRET], system.depts[1], 5, h("law"), DAY, 1), unanimous=True
     )
@@ -426,7 +456,7 @@ def test_issue_grant_validation(system):
     assert_custom_error(issue(duration=0), "UsageRightsInvalidDuration", (0,))
     assert_custom_error(issue(duration=MAX_DURATION + 1), "UsageRightsInvalidDuration", (MAX_DURATION + 1,))
     assert_custom_error(issue(uses=0), "UsageRightsInvalidMaxUses", (0,))
-    suspend(system, grantee)
+    system.suspend(grantee)
     assert_custom_error(issue(), "ConsortiumManagedNotActiveDepartment", (grantee,))
 
 

@@ -1,6 +1,5 @@
 """Audit tests reuse the API tests' consortium (real anvil with interval mining, real
-contracts, the real app over HTTP): the fixtures of tests/backend/api/conftest.py are
-loaded here under another module name and re-exported.
+contracts, the real app over HTTP): its session fixtures come from tests/backend/api_world.py.
 
 ``audit`` adds the /audit router to that app if create_app does not register it yet,
 and ``sync(system)`` brings the event index up to the chain head (the tests index
@@ -9,23 +8,10 @@ explicitly, so that what they compare is deterministic).
 
 from __future__ import annotations
 
-import importlib.util
-import sys
-from pathlib import Path
-
 import pytest
+from api_world import node_ok, system
 
-_API_CONFTEST = Path(__file__).resolve().parents[1] / "api" / "conftest.py"
-_spec = importlib.util.spec_from_file_location("govchain_api_conftest_for_audit", _API_CONFTEST)
-assert _spec and _spec.loader
-_api = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = _api
-_spec.loader.exec_module(_api)
-
-system = _api.system
-node_ok = _api.node_ok
-
-sys.path.insert(0, str(Path(__file__).parent))
+__all__ = ["audit", "audit_ok", "node_ok", "system"]
 
 
 @pytest.fixture(scope="session")

@@ -1,7 +1,7 @@
 """Group commit of the per-use outbox rows and unsimulated batches: real anvil, real
 contracts, the real app through TestClient (the `system` consortium), with the
 app's database on SQLite (the session's consortium) and on a real PostgreSQL (a
-consortium of this module's own, tests/backend/api/api_world.py)."""
+consortium of this module's own, tests/backend/api_world.py)."""
 
 from __future__ import annotations
 

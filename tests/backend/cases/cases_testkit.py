@@ -8,13 +8,13 @@ temporary data dir.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from fastapi.testclient import TestClient
 from web3 import Web3
+from world_testkit import caller_headers
 
 from backend.composition import AppContext
 from backend.core.config import Settings
@@ -100,12 +100,7 @@ class World:
         return self.p.address(key)
 
     def h(self, who: str | None, officer: str | None = "officer-1", key: str | None = None) -> dict[str, str]:
-        headers = {"Idempotency-Key": key or uuid.uuid4().hex}
-        if who is not None:
-            headers["Authorization"] = f"Bearer {self.tokens[who]}"
-        if officer is not None:
-            headers["X-Officer-Id"] = officer
-        return headers
+        return caller_headers(self.tokens, who, officer, key)
 
     def bearer(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}"}

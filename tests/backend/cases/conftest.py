@@ -6,16 +6,11 @@ through the API's own council endpoints (propose + approve).
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
-from pathlib import Path
 
 import pytest
-from fastapi.testclient import TestClient
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from cases_testkit import World, boot, demo_tokens
+from fastapi.testclient import TestClient
 
 from backend.api.main import create_app
 

@@ -7,7 +7,6 @@ PropertyRegistry (so these tests do not depend on other service contracts).
 
 from __future__ import annotations
 
-import shutil
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -16,12 +15,12 @@ from typing import Any
 from eth_account.signers.local import LocalAccount
 from fastapi.testclient import TestClient
 from web3 import Web3
+from world_testkit import caller_headers
 
 from backend.composition import AppContext
 from backend.ops import deployer
 from backend.ops.devnet import Devnet, free_port
 
-ROOT = Path(__file__).resolve().parents[3]
 CONTRACTS = ("Consortium", "DataCatalog", "UsageRights", "Accountability", "Certificates", "PropertyRegistry")
 
 
@@ -30,21 +29,8 @@ def Anvil(block_time: float = 0.2) -> Devnet:
     return Devnet(port=free_port(), block_time=block_time).start()
 
 
-def citizen_build_dir(tmp: Path) -> Path:
-    out = tmp / "build"
-    (out / "contracts").mkdir(parents=True, exist_ok=True)
-    for name in CONTRACTS:
-        src = ROOT / "build" / "contracts" / f"{name}.json"
-        if not src.exists():
-            raise RuntimeError(f"{src} missing: run `brownie compile`")
-        shutil.copy(src, out / "contracts" / f"{name}.json")
-    return out
-
-
-DEV_FUNDER_KEY = "0xac0974bec39a17e36ba4a6b4d238ff944bacb478cbed5efcae784d7bf4f2ff80"  # anvil's public dev key 0
 SECRET = "citizen-test-secret"
 SUBJECT_SECRET = "citizen-test-subject-secret"
-GOVERNORS = ("gov-1", "gov-2", "gov-3")
 # name -> display name on chain
 DEPARTMENTS = {
     "nr": "自然资源局 / Natural Resources",
@@ -76,12 +62,7 @@ class World:
     _contracts: dict[str, Any] = field(default_factory=dict)
 
     def h(self, who: str | None, officer: str | None = "officer-1", key: str | None = None) -> dict[str, str]:
-        headers: dict[str, str] = {"Idempotency-Key": key or uuid.uuid4().hex}
-        if who is not None:
-            headers["Authorization"] = f"Bearer {self.tokens[who]}"
-        if officer is not None:
-            headers["X-Officer-Id"] = officer
-        return headers
+        return caller_headers(self.tokens, who, officer, key)
 
     def bearer(self, token: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex}

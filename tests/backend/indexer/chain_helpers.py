@@ -15,7 +15,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
 
+from sqlalchemy import select
 from web3 import Web3
+
+from backend.indexer import chain_events
 
 ROOT = Path(__file__).resolve().parents[3]
 EVENT_SOURCE = ROOT / "contracts" / "test" / "EventSource.sol"
@@ -160,3 +163,16 @@ def raw_logs(w3: Web3, address: str, from_block: int, to_block: int) -> set[tupl
         "eth_getLogs", [{"fromBlock": hex(from_block), "toBlock": hex(to_block), "address": address}]
     )
     return {(lg["transactionHash"].lower(), int(lg["logIndex"], 16), lg["blockHash"].lower()) for lg in resp["result"]}
+
+
+def indexed_rows(db, address: str) -> set[tuple[str, int, str]]:
+    """(tx_hash, log_index, block_hash) of every indexed event of ``address``: compared with :func:`raw_logs`."""
+    with db() as s:
+        return {
+            (r.tx_hash, r.log_index, r.block_hash)
+            for r in s.execute(
+                select(chain_events.c.tx_hash, chain_events.c.log_index, chain_events.c.block_hash).where(
+                    chain_events.c.address == address.lower()
+                )
+            )
+        }

@@ -1,14 +1,8 @@
 from __future__ import annotations
 
-import sys
-from pathlib import Path
-
 import pytest
-from web3 import Web3
-
-sys.path.insert(0, str(Path(__file__).parent))
-
 from chain_helpers import anvil, deploy_event_source
+from web3 import Web3
 
 from backend.core.db import make_engine, session_factory
 from backend.migrations import init_db

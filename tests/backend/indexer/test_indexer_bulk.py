@@ -4,8 +4,8 @@ word decoder (same rows as eth_abi)."""
 from __future__ import annotations
 
 import eth_abi
-from chain_helpers import emit_uses, raw_logs
-from sqlalchemy import inspect, select
+from chain_helpers import emit_uses, indexed_rows, raw_logs
+from sqlalchemy import inspect
 
 from backend.indexer import Indexer, chain_events
 from backend.indexer.decoder import EventDecoder, log_to_row
@@ -20,24 +20,12 @@ def _expected_indexes():
     return {ix.name for ix in chain_events.indexes}
 
 
-def _rows(db, address):
-    with db() as s:
-        return {
-            (r.tx_hash, r.log_index, r.block_hash)
-            for r in s.execute(
-                select(chain_events.c.tx_hash, chain_events.c.log_index, chain_events.c.block_hash).where(
-                    chain_events.c.address == address.lower()
-                )
-            )
-        }
-
-
 def test_rebuild_bulk_load_rows_equal_getlogs_and_indexes_are_back(w3, event_source, db):
     address, abi, deploy_block = event_source
     emit_uses(w3, address, abi, batches=[(3, 1, 90), (4, 2, 60)])
     idx = Indexer(w3, {"EventSource": (address, abi)}, db, start_block=deploy_block, chunk=2)
     assert idx.rebuild() >= 150
-    assert _rows(db, address) == raw_logs(w3, address, deploy_block, idx.cursor().block_number)
+    assert indexed_rows(db, address) == raw_logs(w3, address, deploy_block, idx.cursor().block_number)
     assert _expected_indexes() <= _index_names(db)
     assert idx.sync() == 0  # idempotent after the bulk load
 
@@ -52,7 +40,7 @@ def test_crash_during_bulk_load_the_next_indexer_rebuilds_missing_indexes(w3, ev
     fresh = Indexer(w3, {"EventSource": (address, abi)}, db, start_block=deploy_block)  # "restart"
     fresh.sync(to_block=last)
     assert _expected_indexes() <= _index_names(db)
-    assert _rows(db, address) == raw_logs(w3, address, deploy_block, last)
+    assert indexed_rows(db, address) == raw_logs(w3, address, deploy_block, last)
 
 
 def test_fast_word_decoder_equals_eth_abi_and_falls_back_on_bad_padding():

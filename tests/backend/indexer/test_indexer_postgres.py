@@ -12,7 +12,7 @@ cannot be had fails with the reason.
 from __future__ import annotations
 
 import pytest
-from chain_helpers import deploy_event_source, emit_uses, raw_logs
+from chain_helpers import deploy_event_source, emit_uses, indexed_rows, raw_logs
 from postgres_testkit import create_database, drop_database
 from sqlalchemy import delete, func, inspect, select
 
@@ -45,18 +45,6 @@ def pg(pg_engine):
 # -- helpers ------------------------------------------------------------------------
 
 
-def _rows(db, address):
-    with db() as s:
-        return {
-            (r.tx_hash, r.log_index, r.block_hash)
-            for r in s.execute(
-                select(chain_events.c.tx_hash, chain_events.c.log_index, chain_events.c.block_hash).where(
-                    chain_events.c.address == address.lower()
-                )
-            )
-        }
-
-
 def _count(db):
     with db() as s:
         return s.scalar(select(func.count()).select_from(chain_events))
@@ -82,7 +70,7 @@ def test_pg_sync_rows_equal_eth_getlogs_each_log_once(w3, event_source, pg):
 
     truth = raw_logs(w3, address, deploy_block, last)
     assert len(truth) == 250
-    assert _rows(pg, address) == truth
+    assert indexed_rows(pg, address) == truth
     assert _count(pg) == 250  # each log exactly once
     assert idx.cursor().block_number == last
     with pg() as s:  # the cursor's hash is the chain's hash of its block
@@ -104,7 +92,7 @@ def test_pg_resync_is_idempotent_on_conflict_do_nothing(w3, event_source, pg):
         s.execute(delete(indexer_cursor))
     assert again.sync(to_block=last) == 60  # rows offered to the database
     assert _count(pg) == 60
-    assert _rows(pg, address) == raw_logs(w3, address, deploy_block, last)
+    assert indexed_rows(pg, address) == raw_logs(w3, address, deploy_block, last)
     assert again.cursor().block_number == last
 
     # A rolled-back chunk leaves neither its rows nor its cursor (one transaction).
@@ -117,7 +105,7 @@ def test_pg_resync_is_idempotent_on_conflict_do_nothing(w3, event_source, pg):
         raise RuntimeError("boom")
     assert _count(pg) == 60 and again.cursor().block_number == last
     assert again.sync(to_block=more) == 10
-    assert _rows(pg, address) == raw_logs(w3, address, deploy_block, more)
+    assert indexed_rows(pg, address) == raw_logs(w3, address, deploy_block, more)
 
 
 def test_pg_rebuild_bulk_load_drops_then_recreates_indexes(w3, event_source, pg, pg_engine):
@@ -134,16 +122,16 @@ def test_pg_rebuild_bulk_load_drops_then_recreates_indexes(w3, event_source, pg,
     with pg_engine.connect() as c:
         uniques = {u["name"] for u in inspect(c).get_unique_constraints("chain_events")}
     assert "uq_chain_events_tx_log" in uniques  # never dropped: it is what makes inserts idempotent
-    assert _rows(pg, address) == raw_logs(w3, address, deploy_block, idx.cursor().block_number)
-    assert _count(pg) == len(_rows(pg, address))
+    assert indexed_rows(pg, address) == raw_logs(w3, address, deploy_block, idx.cursor().block_number)
+    assert _count(pg) == len(indexed_rows(pg, address))
     assert idx.sync() == 0  # idempotent after the bulk load (new blocks carry no events)
 
     # A second rebuild over the same rows gives the same rows (and the indexes again).
-    before = _rows(pg, address)
+    before = indexed_rows(pg, address)
     cursor = idx.cursor().block_number
     again = Indexer(w3, {"EventSource": (address, abi)}, pg, start_block=deploy_block, chunk=50)
     again.rebuild()
-    assert _rows(pg, address) == before == raw_logs(w3, address, deploy_block, again.cursor().block_number)
+    assert indexed_rows(pg, address) == before == raw_logs(w3, address, deploy_block, again.cursor().block_number)
     assert again.cursor().block_number >= cursor
     assert _index_names(pg_engine) >= _SECONDARY
 
@@ -160,8 +148,8 @@ def test_pg_rebuild_with_other_rows_keeps_indexes(w3, event_source, pg, pg_engin
     during: list[set[str]] = []
     idx.rebuild(progress=lambda *_: during.append(_index_names(pg_engine)))
     assert during and all(names >= _SECONDARY for names in during)
-    assert _rows(pg, address) == raw_logs(w3, address, deploy_block, idx.cursor().block_number)
-    assert _rows(pg, other_address) == raw_logs(w3, other_address, other_block, last)
+    assert indexed_rows(pg, address) == raw_logs(w3, address, deploy_block, idx.cursor().block_number)
+    assert indexed_rows(pg, other_address) == raw_logs(w3, other_address, other_block, last)
 
 
 def test_pg_query_events_equal_sqlite_for_the_same_chain(w3, event_source, pg, db):

@@ -1,22 +1,10 @@
 from __future__ import annotations
 
 import pytest
-from chain_helpers import emit_uses, raw_logs
+from chain_helpers import emit_uses, indexed_rows, raw_logs
 from sqlalchemy import func, select
 
 from backend.indexer import Indexer, chain_events, query_events
-
-
-def _rows(db, address):
-    with db() as s:
-        return {
-            (r.tx_hash, r.log_index, r.block_hash)
-            for r in s.execute(
-                select(chain_events.c.tx_hash, chain_events.c.log_index, chain_events.c.block_hash).where(
-                    chain_events.c.address == address.lower()
-                )
-            )
-        }
 
 
 def test_rows_equal_eth_getlogs_each_log_once(w3, event_source, db):
@@ -28,7 +16,7 @@ def test_rows_equal_eth_getlogs_each_log_once(w3, event_source, db):
 
     truth = raw_logs(w3, address, deploy_block, last)
     assert inserted == 250 == len(truth)
-    assert _rows(db, address) == truth
+    assert indexed_rows(db, address) == truth
     with db() as s:
         total = s.scalar(select(func.count()).select_from(chain_events))
     assert total == 250  # each log exactly once
@@ -45,7 +33,7 @@ def test_resync_is_idempotent(w3, event_source, db):
     again = Indexer(w3, {"EventSource": (address, abi)}, db, start_block=deploy_block)
     assert again.sync(to_block=last) == 0
     assert again.rebuild() >= 30  # rebuild drops and re-reads everything up to head
-    assert _rows(db, address) == raw_logs(w3, address, deploy_block, again.cursor().block_number)
+    assert indexed_rows(db, address) == raw_logs(w3, address, deploy_block, again.cursor().block_number)
 
 
 def test_decoded_args_and_denormalised_columns(w3, event_source, db):

@@ -7,17 +7,14 @@
 from __future__ import annotations
 
 import json
-import shutil
 import socket
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from pathlib import Path
 
 import requests
 
 from backend.ops.devnet import Devnet, free_port
 
-ROOT = Path(__file__).resolve().parents[3]
 CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability")
 
 
@@ -88,16 +85,3 @@ class RpcProxy:
     def stop(self) -> None:
         self.server.shutdown()
         self.server.server_close()
-
-
-def core_build_dir(tmp: Path) -> Path:
-    """A build dir holding only the core contracts, so the tests do not depend on
-    the citizen-service contracts being deployable."""
-    out = tmp / "build"
-    (out / "contracts").mkdir(parents=True, exist_ok=True)
-    for name in CORE:
-        src = ROOT / "build" / "contracts" / f"{name}.json"
-        if not src.exists():
-            raise RuntimeError(f"{src} missing: run `brownie compile`")
-        shutil.copy(src, out / "contracts" / f"{name}.json")
-    return out
