@@ -15,10 +15,9 @@ from starlette.datastructures import UploadFile
 
 from backend.api.deps import (
     CertificatesDep,
-    DepartmentPrincipal,
-    GovernorPrincipal,
+    DepartmentWriter,
+    GovernorWriter,
     IdemKey,
-    OfficerId,
     ReaderPrincipal,
     Svc,
     actor,
@@ -28,7 +27,7 @@ from backend.api.schemas import certificates as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter, error_responses
 from backend.services import Services
 from backend.services.certificates import document_hash_of, ref32
-from backend.services.common import hash_or_text, hex32
+from backend.services.common import hex32
 from backend.services.errors import InvalidInput
 
 router = ModelRouter(prefix="/certificates", tags=["certificates"], responses=API_ERRORS)
@@ -118,14 +117,10 @@ def _b64(value: str | None) -> bytes | None:
     summary="Propose registering a certificate type (governor); others approve via /council/proposals",
 )
 def propose_type(
-    body: CertificateTypeProposal,
-    certificates: CertificatesDep,
-    principal: GovernorPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    body: CertificateTypeProposal, certificates: CertificatesDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
     return certificates.propose_type(
-        actor(principal, officer), body.type_code, body.issuer, body.default_validity_s, body.justification, key=key
+        who, body.type_code, body.issuer, body.default_validity_s, body.justification, key=key
     )
 
 
@@ -141,14 +136,12 @@ def get_type(type_code: TypeCode, certificates: CertificatesDep, principal: Read
     status_code=201,
     summary="Issue a certificate (the type's issuing department)",
 )
-def issue(
-    body: IssueCertificate, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
+def issue(body: IssueCertificate, svc: Svc, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     doc = document_hash_of(_b64(body.document_base64), body.document_hash)
     holder = subject_of(svc, body.holder, body.holder_hash, "holder")
     case_ref = ref32(body.case_ref, None, "case_ref") if body.case_ref is not None else None
     return svc.certificates.issue(
-        actor(principal, officer), body.type_code, doc, holder, body.valid_from, body.valid_until, case_ref, key=key
+        who, body.type_code, doc, holder, body.valid_from, body.valid_until, case_ref, key=key
     )
 
 
@@ -167,15 +160,9 @@ def get_certificate(cert_id: CertId, certificates: CertificatesDep, principal: R
     summary="Revoke a certificate (the department that issued it)",
 )
 def revoke(
-    cert_id: CertId,
-    body: RevokeCertificate,
-    certificates: CertificatesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    cert_id: CertId, body: RevokeCertificate, certificates: CertificatesDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return certificates.revoke(actor(principal, officer), cert_id, reason, key=key)
+    return certificates.revoke(who, cert_id, body.hashed("reason"), key=key)
 
 
 # -- public ------------------------------------------------------------------------------------------

@@ -4,7 +4,16 @@ from typing import Annotated, Any
 
 from fastapi import File, Form, Path, Query, UploadFile
 
-from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, ResourcesDep, Svc, actor
+from backend.api.deps import (
+    DepartmentPrincipal,
+    DepartmentWriter,
+    IdemKey,
+    ReaderPrincipal,
+    ResourcesDep,
+    Svc,
+    actor,
+)
+from backend.api.params import Limit, Offset
 from backend.api.responses import with_content
 from backend.api.schemas import AnchorRoot, Classification, PublishVersion, RegisterResource
 from backend.api.schemas import resources as answers
@@ -17,8 +26,6 @@ from backend.services.resources import MAX_CONTENT_BYTES
 router = ModelRouter(prefix="/resources", tags=["resources"], responses=API_ERRORS)
 
 ResourceId = Annotated[int, Path(ge=1, le=2**256 - 1, description="resource id")]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 def _schema_hash(schema: dict | None, schema_hash: str | None) -> bytes:
@@ -56,13 +63,10 @@ def list_resources(
 @router.post(
     "", response_model=answers.RegisteredResource, status_code=201, summary="Register a resource from a JSON record"
 )
-def register_resource(
-    body: RegisterResource, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
-    a = actor(principal, officer)
+def register_resource(body: RegisterResource, svc: Svc, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     subject = svc.ops.subject(body.data_subject.id_type, body.data_subject.id_value) if body.data_subject else None
     return svc.resources.register(
-        a,
+        who,
         Content.from_record(body.record),
         body.classification,
         _schema_hash(body.schema_, body.schema_hash),
@@ -80,8 +84,7 @@ def register_resource(
 )
 async def register_upload(
     svc: Svc,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
+    who: DepartmentWriter,
     key: IdemKey,
     file: Annotated[UploadFile, File(description="the content")],
     classification: Annotated[Classification, Form()],
@@ -91,7 +94,6 @@ async def register_upload(
 ) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
 
-    a = actor(principal, officer)
     content = await _read_upload(file)
     if (subject_id_type is None) != (subject_id_value is None):
         raise InvalidInput("give both subject_id_type and subject_id_value, or neither", field="subject_id_type")
@@ -101,7 +103,7 @@ async def register_upload(
     )
     return await run_in_threadpool(
         svc.resources.register,
-        a,
+        who,
         content,
         classification,
         hex32(schema_hash, "schema_hash"),
@@ -136,14 +138,9 @@ def get_content(
     summary="Publish a new version (owner only)",
 )
 def publish_version(
-    resource_id: ResourceId,
-    body: PublishVersion,
-    resources: ResourcesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    resource_id: ResourceId, body: PublishVersion, resources: ResourcesDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return resources.publish_version(actor(principal, officer), resource_id, Content.from_record(body.record), key=key)
+    return resources.publish_version(who, resource_id, Content.from_record(body.record), key=key)
 
 
 @router.post(
@@ -155,15 +152,14 @@ def publish_version(
 async def publish_upload(
     resource_id: ResourceId,
     resources: ResourcesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
+    who: DepartmentWriter,
     key: IdemKey,
     file: Annotated[UploadFile, File()],
 ) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
 
     content = await _read_upload(file)
-    return await run_in_threadpool(resources.publish_version, actor(principal, officer), resource_id, content, key=key)
+    return await run_in_threadpool(resources.publish_version, who, resource_id, content, key=key)
 
 
 @router.post(
@@ -173,11 +169,6 @@ async def publish_upload(
     summary="Anchor a Merkle root of a record set (owner only)",
 )
 def anchor_root(
-    resource_id: ResourceId,
-    body: AnchorRoot,
-    resources: ResourcesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    resource_id: ResourceId, body: AnchorRoot, resources: ResourcesDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return resources.anchor_root(actor(principal, officer), resource_id, body.merkle_root, body.record_count, key=key)
+    return resources.anchor_root(who, resource_id, body.merkle_root, body.record_count, key=key)

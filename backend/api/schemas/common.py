@@ -9,6 +9,7 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from backend.chain import enums
+from backend.services.common import hash_or_text
 
 Hex32 = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
 UINT32 = 2**32 - 1
@@ -35,6 +36,10 @@ class Strict(BaseModel):
     """A request body: unknown fields are refused (422)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    def hashed(self, field: str) -> bytes:
+        """The pair ``<field>`` (text, hashed with keccak256) / ``<field>_hash`` (hex) as 32 bytes."""
+        return hash_or_text(getattr(self, field), getattr(self, f"{field}_hash"), field)
 
 
 class DataSubject(Strict):
