@@ -32,7 +32,7 @@ from backend.api.deps import (
     actor,
 )
 from backend.api.params import Limit, Offset
-from backend.api.schemas import UINT32, UINT64, DataSubject, Strict
+from backend.api.schemas import UINT32, UINT64, DataSubject, Decision, Strict
 from backend.api.schemas import cases as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services.cases import CaseKind
@@ -104,11 +104,6 @@ class OpenCase(Strict):
         description="the application form (stored encrypted, hashed on chain); house transfer: "
         "{unit_id, prior_certificate_hash, …}"
     )
-
-
-class Decision(Strict):
-    reason: str | None = Field(default=None, min_length=1, max_length=10_000)
-    reason_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
 
 
 # -- services ------------------------------------------------------------------------------------------

@@ -22,19 +22,17 @@ from backend.api.deps import (
     Svc,
     actor,
 )
-from backend.api.schemas import UINT64, DataSubject, Strict
+from backend.api.schemas import UINT64, DataSubject, Decision, Strict
 from backend.api.schemas import certificates as answers
-from backend.api.schemas.common import API_ERRORS, ModelRouter, error_responses
-from backend.services import Services
+from backend.api.schemas.common import API_ERRORS, HEX32, Hex32, ModelRouter, error_responses
+from backend.api.subjects import subject_of
 from backend.services.certificates import document_hash_of, ref32
-from backend.services.common import hex32
 from backend.services.errors import InvalidInput
 
 router = ModelRouter(prefix="/certificates", tags=["certificates"], responses=API_ERRORS)
 public_router = ModelRouter(prefix="/public", tags=["public"], responses=error_responses(422, 503), writes=False)
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-HEX32 = r"^0x[0-9a-fA-F]{64}$"
 
 CertId = Annotated[int, Path(ge=1, le=2**256 - 1, description="certificate id")]
 DocHash = Annotated[str, Path(pattern=HEX32, description="keccak256 of the document, 0x-hex")]
@@ -76,25 +74,12 @@ class IssueCertificate(Strict):
     )
 
 
-class RevokeCertificate(Strict):
-    reason: str | None = Field(default=None, min_length=1, max_length=10_000)
-    reason_hash: str | None = Field(default=None, pattern=HEX32)
+class RevokeCertificate(Decision):
+    pass
 
 
 class VerifyByHash(Strict):
-    document_hash: str = Field(pattern=HEX32)
-
-
-def subject_of(svc: Services, subject: DataSubject | None, hash_hex: str | None, field: str) -> bytes:
-    """A person as a subject hash: identity (hashed with the deployment key) or the hash itself."""
-    if (subject is None) == (hash_hex is None):
-        raise InvalidInput(f"give {field} or {field}_hash (exactly one)", field=field)
-    if subject is not None:
-        return svc.ops.subject(subject.id_type, subject.id_value)
-    h = hex32(hash_hex, f"{field}_hash")  # type: ignore[arg-type]
-    if not any(h):
-        raise InvalidInput(f"{field}_hash must not be zero", field=f"{field}_hash")
-    return h
+    document_hash: str = Hex32
 
 
 def _b64(value: str | None) -> bytes | None:

@@ -20,6 +20,7 @@ from backend.api.responses import with_content
 from backend.api.schemas import Decision, RecordUse
 from backend.api.schemas import grants as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
+from backend.api.subjects import subject_hash
 from backend.services import Services
 from backend.services.common import HEX32_RE, text_hash
 from backend.services.errors import InvalidInput
@@ -122,7 +123,7 @@ async def record_use(
 ) -> Any:
     # async def: with Prefer: respond-async the common case awaits the durable group commit
     # on the event loop (no worker thread); the mined (default) answer waits in a thread.
-    subject = svc.ops.subject(body.data_subject.id_type, body.data_subject.id_value) if body.data_subject else None
+    subject = subject_hash(svc, body.data_subject)
     want_async = _prefers_async(prefer)
     who = who
     ref = _context_ref(body.context_ref)

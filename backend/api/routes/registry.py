@@ -19,22 +19,20 @@ from backend.api.deps import (
     Svc,
     actor,
 )
-from backend.api.routes.certificates import subject_of
 from backend.api.schemas import UINT32, DataSubject, Strict
 from backend.api.schemas import registry as answers
-from backend.api.schemas.common import API_ERRORS, ModelRouter
+from backend.api.schemas.common import API_ERRORS, HEX32, ModelRouter, OptionalHex32
+from backend.api.subjects import subject_of
 from backend.services.certificates import ref32
 from backend.services.common import hex32
 
 router = ModelRouter(prefix="/registry", tags=["registry"], responses=API_ERRORS)
 
-HEX32 = r"^0x[0-9a-fA-F]{64}$"
 Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
 Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Code = Field(min_length=1, max_length=66, description="text of at most 32 bytes or 0x + 64 hex digits")
 Ref = Field(min_length=1, max_length=200, description="reference: 0x-32-byte hex, or text (hashed)")
 Text = Field(default=None, min_length=1, max_length=100_000)
-Hash = Field(default=None, pattern=HEX32)
 
 
 class RoleProposal(Strict):
@@ -54,17 +52,17 @@ class RegisterUnit(Strict):
 
 class FirstOwnership(Strict):
     owner: DataSubject | None = None
-    owner_hash: str | None = Hash
+    owner_hash: str | None = OptionalHex32
     evidence: str | None = Text
-    evidence_hash: str | None = Hash
+    evidence_hash: str | None = OptionalHex32
     case_ref: str = Ref
 
 
 class Transfer(Strict):
     new_owner: DataSubject | None = None
-    new_owner_hash: str | None = Hash
+    new_owner_hash: str | None = OptionalHex32
     evidence: str | None = Text
-    evidence_hash: str | None = Hash
+    evidence_hash: str | None = OptionalHex32
     prior_certificate_hash: str = Field(pattern=HEX32, description="document hash of the current owner's certificate")
     case_ref: str = Ref
 
@@ -72,23 +70,23 @@ class Transfer(Strict):
 class RegisterMortgage(Strict):
     creditor_ref: str = Ref
     terms: str | None = Text
-    terms_hash: str | None = Hash
+    terms_hash: str | None = OptionalHex32
 
 
 class RegisterSeizure(Strict):
     court_order: str | None = Text
-    court_order_hash: str | None = Hash
+    court_order_hash: str | None = OptionalHex32
 
 
 class ReleaseSeizure(Strict):
     order: str | None = Text
-    order_hash: str | None = Hash
+    order_hash: str | None = OptionalHex32
 
 
 class UseReport(Strict):
     actual_use: int = Field(ge=1, le=255)
     inspection: str | None = Text
-    inspection_hash: str | None = Hash
+    inspection_hash: str | None = OptionalHex32
 
 
 # -- council ------------------------------------------------------------------------------------------

@@ -17,7 +17,8 @@ from backend.api.params import Limit, Offset
 from backend.api.responses import with_content
 from backend.api.schemas import AnchorRoot, Classification, PublishVersion, RegisterResource
 from backend.api.schemas import resources as answers
-from backend.api.schemas.common import API_ERRORS, ModelRouter
+from backend.api.schemas.common import API_ERRORS, HEX32, ModelRouter
+from backend.api.subjects import subject_hash
 from backend.services import Content
 from backend.services.common import canonical_json, hex32, text_hash
 from backend.services.errors import InvalidInput
@@ -64,7 +65,7 @@ def list_resources(
     "", response_model=answers.RegisteredResource, status_code=201, summary="Register a resource from a JSON record"
 )
 def register_resource(body: RegisterResource, svc: Svc, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
-    subject = svc.ops.subject(body.data_subject.id_type, body.data_subject.id_value) if body.data_subject else None
+    subject = subject_hash(svc, body.data_subject)
     return svc.resources.register(
         who,
         Content.from_record(body.record),
@@ -88,7 +89,7 @@ async def register_upload(
     key: IdemKey,
     file: Annotated[UploadFile, File(description="the content")],
     classification: Annotated[Classification, Form()],
-    schema_hash: Annotated[str, Form(pattern=r"^0x[0-9a-fA-F]{64}$")],
+    schema_hash: Annotated[str, Form(pattern=HEX32)],
     subject_id_type: Annotated[str | None, Form(min_length=1, max_length=32)] = None,
     subject_id_value: Annotated[str | None, Form(min_length=1, max_length=128)] = None,
 ) -> dict[str, Any]:

@@ -11,7 +11,9 @@ from pydantic import BaseModel, ConfigDict, Field, JsonValue
 from backend.chain import enums
 from backend.services.common import hash_or_text
 
-Hex32 = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
+HEX32 = r"^0x[0-9a-fA-F]{64}$"  # 0x + 32 bytes (a keccak256 hash)
+Hex32 = Field(pattern=HEX32)
+OptionalHex32 = Field(default=None, pattern=HEX32)  # the hash half of a text-or-hash pair
 UINT32 = 2**32 - 1
 UINT64 = 2**64 - 1
 
