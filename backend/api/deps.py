@@ -123,6 +123,8 @@ GovernorPrincipal = Annotated[Principal, Depends(require_governor)]
 ReaderPrincipal = Annotated[Principal, Depends(require_reader)]
 ReporterPrincipal = Annotated[Principal, Depends(require_reporter)]
 CitizenPrincipal = Annotated[Principal, Depends(require_citizen)]
+# Departments and governors (e.g. escalating an overdue step); auditor tokens are read-only (403).
+EscalatorPrincipal = Annotated[Principal, Depends(_role("department", "governor"))]
 
 
 async def officer_id(

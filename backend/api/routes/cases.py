@@ -15,18 +15,17 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Path
+from fastapi import Path
 from pydantic import Field, JsonValue
 
 from backend.api.deps import (
     CasesDep,
     CitizenPrincipal,
-    CurrentPrincipal,
     DepartmentPrincipal,
     DepartmentWriter,
+    EscalatorPrincipal,
     GovernorWriter,
     IdemKey,
-    Principal,
     ReaderPrincipal,
     Svc,
     actor,
@@ -36,19 +35,11 @@ from backend.api.schemas import UINT32, UINT64, DataSubject, Decision, Strict
 from backend.api.schemas import cases as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services.cases import CaseKind
-from backend.services.errors import Forbidden
 
 router = ModelRouter(tags=["one-stop services"], responses=API_ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**64 - 1)]
 StepIndex = Annotated[int, Path(ge=0, le=255, description="index of the step in the service definition")]
-
-
-def require_escalator(principal: CurrentPrincipal) -> Principal:
-    """Departments and governors; auditor tokens are read-only (403)."""
-    if principal.role not in ("department", "governor"):
-        raise Forbidden("requires role department or governor", role=principal.role)
-    return principal
 
 
 # -- bodies -----------------------------------------------------------------------------------------
@@ -267,7 +258,7 @@ def escalate_step(
     case_id: Id,
     step_index: StepIndex,
     cases: CasesDep,
-    principal: Annotated[Principal, Depends(require_escalator)],
+    principal: EscalatorPrincipal,
     key: IdemKey,
 ) -> dict[str, Any]:
     return cases.escalate_step(actor(principal), case_id, step_index, key=key)

@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query
+from fastapi import Path, Query
 from pydantic import Field
 
 from backend.api.deps import (
     CouncilDep,
     GovernorWriter,
     IdemKey,
-    Principal,
+    ReaderPrincipal,
     actor,
-    require_reader,
 )
 from backend.api.params import Limit, Offset
 from backend.api.schemas import CouncilRequestProposal, Strict
@@ -33,7 +32,7 @@ class IncidentRuling(Strict):
 @router.get("/proposals", response_model=answers.ListProposalsAnswer, summary="Council proposals (pending by default)")
 def list_proposals(
     council: CouncilDep,
-    principal: Annotated[Principal, Depends(require_reader)],
+    principal: ReaderPrincipal,
     pending: Annotated[bool, Query()] = True,
     offset: Offset = 0,
     limit: Limit = 50,
