@@ -210,17 +210,34 @@ def bench_settings(net: Devnet, tmp: Path) -> Settings:
     )
 
 
+def targets_summary(targets: dict[str, Any]) -> dict[str, Any]:
+    """The report's targets and how many of them were met."""
+    return {
+        "targets": targets,
+        "targets_met": sum(1 for t in targets.values() if t["met"]),
+        "targets_total": len(targets),
+    }
+
+
+def fresh_platform(net: Devnet, tmp: Path, message: str) -> tuple[Settings, Any, Any, float]:
+    """Settings for this run, a web3 on its node, the platform bootstrapped afresh (as the run
+    command does) and when the set-up started (after the node answered)."""
+    settings = bench_settings(net, tmp)
+    w3 = build_web3(settings.rpc_url)
+    deployer.wait_for_node(w3)
+    started = time.monotonic()
+    log(message)
+    return settings, w3, bootstrap(settings, w3, fresh=True, log=lambda _m: None), started
+
+
 def run_lists(net: Devnet, tmp: Path, prof: dict[str, Any], track_server) -> dict[str, Any]:
     """Phase 8 (own chain): p95 of the main list endpoints at ~1,000 and ~100,000 indexed events."""
     from backend.composition import AppContext
     from backend.ops import demo, roster
 
-    settings = bench_settings(net, tmp)
-    w3 = build_web3(settings.rpc_url)
-    deployer.wait_for_node(w3)
-    t = time.monotonic()
-    log("[bold]8/8 list endpoints[/bold]: bootstrap + demo data (as `govchain up`) …")
-    manifest = bootstrap(settings, w3, fresh=True, log=lambda _m: None)
+    settings, w3, manifest, t = fresh_platform(
+        net, tmp, "[bold]8/8 list endpoints[/bold]: bootstrap + demo data (as `govchain up`) …"
+    )
     ctx = AppContext.from_settings(settings)
     try:
         demo.seed(ctx, log=lambda _m: None)
@@ -281,14 +298,11 @@ def run_lists(net: Devnet, tmp: Path, prof: dict[str, Any], track_server) -> dic
 
 def run_phases(net: Devnet, tmp: Path, prof: dict[str, Any], clock: Clock, track_server) -> dict[str, Any]:
     out: dict[str, Any] = {}
-    settings = bench_settings(net, tmp)
-    w3 = build_web3(settings.rpc_url)
-    deployer.wait_for_node(w3)
 
     # -- set-up: the consortium exactly as the run command builds it --
-    t = time.monotonic()
-    log("bootstrap: keys, funds, contracts, council admits the demo departments …")
-    manifest = bootstrap(settings, w3, fresh=True, log=lambda _m: None)
+    settings, w3, manifest, t = fresh_platform(
+        net, tmp, "bootstrap: keys, funds, contracts, council admits the demo departments …"
+    )
     funder = Account.from_key(DEV_FUNDER_KEY)
     n_acc = prof["ceiling_accounts"]
     probe = node.setup_probe(w3, funder, n_acc + 2)
@@ -561,9 +575,7 @@ def build_report(
         "node_rss_mb_max": rss_max,
         **lk,
         "ratios": ratios,
-        "targets": targets,
-        "targets_met": sum(1 for t in targets.values() if t["met"]),
-        "targets_total": len(targets),
+        **targets_summary(targets),
         "conditions": {
             "chain": "anvil, interval mining (backend.ops.devnet.Devnet, as the run command), 127.0.0.1",
             "block_time_s": BLOCK_TIME,
@@ -627,9 +639,7 @@ def build_lists_report(li: dict[str, Any], machine: dict[str, Any], clock: Clock
         "quick": quick,
         "only": "lists",
         **lk,
-        "targets": targets,
-        "targets_met": sum(1 for t in targets.values() if t["met"]),
-        "targets_total": len(targets),
+        **targets_summary(targets),
         "conditions": {
             "chain": "anvil, interval mining (backend.ops.devnet.Devnet, as the run command), 127.0.0.1",
             "block_time_s": BLOCK_TIME,

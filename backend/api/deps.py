@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 import uuid
+from collections.abc import Awaitable, Callable
 from typing import Annotated
 
 from fastapi import Depends, Header, Request
@@ -61,57 +62,27 @@ async def get_services(ctx: Ctx) -> Services:
 Svc = Annotated[Services, Depends(get_services)]
 
 
+def _service(name: str) -> Callable[[Services], Awaitable[object]]:
+    """The dependency that answers one use case's service (``svc.<name>``)."""
+
+    async def service(svc: Svc) -> object:
+        return getattr(svc, name)
+
+    service.__name__ = f"get_{name}"
+    return service
+
+
 # One typed dependency per use case (a route names only the service it calls).
-async def get_resources(svc: Svc) -> ResourceService:
-    return svc.resources
-
-
-async def get_usage(svc: Svc) -> UsageService:
-    return svc.usage
-
-
-async def get_incidents(svc: Svc) -> IncidentService:
-    return svc.incidents
-
-
-async def get_council(svc: Svc) -> CouncilService:
-    return svc.council
-
-
-async def get_membership(svc: Svc) -> MembershipService:
-    return svc.membership
-
-
-async def get_audit(svc: Svc) -> AuditService:
-    return svc.audit
-
-
-async def get_certificates(svc: Svc) -> CertificateService:
-    return svc.certificates
-
-
-async def get_registry(svc: Svc) -> RegistryService:
-    return svc.registry
-
-
-async def get_citizens(svc: Svc) -> CitizenService:
-    return svc.citizens
-
-
-async def get_cases(svc: Svc) -> CasesService:
-    return svc.cases
-
-
-ResourcesDep = Annotated[ResourceService, Depends(get_resources)]
-UsageDep = Annotated[UsageService, Depends(get_usage)]
-IncidentsDep = Annotated[IncidentService, Depends(get_incidents)]
-CouncilDep = Annotated[CouncilService, Depends(get_council)]
-MembershipDep = Annotated[MembershipService, Depends(get_membership)]
-AuditDep = Annotated[AuditService, Depends(get_audit)]
-CertificatesDep = Annotated[CertificateService, Depends(get_certificates)]
-RegistryDep = Annotated[RegistryService, Depends(get_registry)]
-CitizensDep = Annotated[CitizenService, Depends(get_citizens)]
-CasesDep = Annotated[CasesService, Depends(get_cases)]
+ResourcesDep = Annotated[ResourceService, Depends(_service("resources"))]
+UsageDep = Annotated[UsageService, Depends(_service("usage"))]
+IncidentsDep = Annotated[IncidentService, Depends(_service("incidents"))]
+CouncilDep = Annotated[CouncilService, Depends(_service("council"))]
+MembershipDep = Annotated[MembershipService, Depends(_service("membership"))]
+AuditDep = Annotated[AuditService, Depends(_service("audit"))]
+CertificatesDep = Annotated[CertificateService, Depends(_service("certificates"))]
+RegistryDep = Annotated[RegistryService, Depends(_service("registry"))]
+CitizensDep = Annotated[CitizenService, Depends(_service("citizens"))]
+CasesDep = Annotated[CasesService, Depends(_service("cases"))]
 
 
 async def current_principal(
@@ -154,6 +125,8 @@ GovernorPrincipal = Annotated[Principal, Depends(require_governor)]
 ReaderPrincipal = Annotated[Principal, Depends(require_reader)]
 ReporterPrincipal = Annotated[Principal, Depends(require_reporter)]
 CitizenPrincipal = Annotated[Principal, Depends(require_citizen)]
+# Departments and governors (e.g. escalating an overdue step); auditor tokens are read-only (403).
+EscalatorPrincipal = Annotated[Principal, Depends(_role("department", "governor"))]
 
 
 async def officer_id(
@@ -191,3 +164,22 @@ IdemKey = Annotated[str, Depends(idempotency_key)]
 def actor(principal: Caller, officer: str | None = None) -> Caller:
     """The caller acting through ``officer`` (the X-Officer-Id of a write)."""
     return principal.acting(officer)
+
+
+# The caller of a write acting through its X-Officer-Id: one parameter instead of principal + officer,
+# resolved in the same order (the role check's 401/403 before the officer header's 422).
+async def department_writer(principal: DepartmentPrincipal, officer: OfficerId) -> Principal:
+    return actor(principal, officer)
+
+
+async def governor_writer(principal: GovernorPrincipal, officer: OfficerId) -> Principal:
+    return actor(principal, officer)
+
+
+async def reporter_writer(principal: ReporterPrincipal, officer: OfficerId) -> Principal:
+    return actor(principal, officer)
+
+
+DepartmentWriter = Annotated[Principal, Depends(department_writer)]
+GovernorWriter = Annotated[Principal, Depends(governor_writer)]
+ReporterWriter = Annotated[Principal, Depends(reporter_writer)]

@@ -86,6 +86,21 @@ class UseEntry:
     tx_hash: str | None = None
 
 
+def _new_use(
+    signer: str, grant_id: int, officer: bytes, subject: bytes, context: bytes, key: str
+) -> tuple[dict[str, Any], UseEntry]:
+    """A fresh use: its outbox row's values and its entry (the id comes with the insert)."""
+    values = {
+        "signer": signer,
+        "idempotency_key": key,
+        "grant_id": str(grant_id),
+        "officer_hash": _h(officer),
+        "subject_hash": _h(subject),
+        "context_ref": _h(context),
+    }
+    return values, UseEntry(0, signer, key, grant_id, officer, subject, context)
+
+
 @dataclass
 class _Batch:
     row_id: int
@@ -491,15 +506,7 @@ class UseBatcher:
         transaction, and this call returns only after that transaction is COMMITTED
         (durable before anything is signed, broadcast or answered)."""
         signer = account.address
-        values = {
-            "signer": signer,
-            "idempotency_key": key,
-            "grant_id": str(grant_id),
-            "officer_hash": _h(officer),
-            "subject_hash": _h(subject),
-            "context_ref": _h(context),
-        }
-        entry = UseEntry(0, signer, key, grant_id, officer, subject, context)
+        values, entry = _new_use(signer, grant_id, officer, subject, context, key)
         if not self._committer.commit(values, entry):  # the key is taken (unique per signer)
             return self._replay(account, grant_id, officer, subject, context, key), True
         return entry, False
@@ -510,15 +517,7 @@ class UseBatcher:
         """The fresh-key case of :meth:`submit` on the event loop: the entry once its row is
         COMMITTED (and queued), or None when the key is taken; the caller then goes through
         :meth:`submit` (in a thread), which answers the replay."""
-        values = {
-            "signer": signer,
-            "idempotency_key": key,
-            "grant_id": str(grant_id),
-            "officer_hash": _h(officer),
-            "subject_hash": _h(subject),
-            "context_ref": _h(context),
-        }
-        entry = UseEntry(0, signer, key, grant_id, officer, subject, context)
+        values, entry = _new_use(signer, grant_id, officer, subject, context, key)
         if not await self._committer.commit_async(values, entry):
             return None
         return entry

@@ -38,7 +38,15 @@ def _now() -> datetime:
     return datetime.now(UTC)
 
 
-class OutboxTx(Base):
+class _Outcome:
+    """The last columns of a row the sender moves through states: why it failed, when written, when changed."""
+
+    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # why the node refused it (status failed)
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
+    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
+
+
+class OutboxTx(_Outcome, Base):
     __tablename__ = "outbox"
     __table_args__ = (
         # NULL keys (no idempotency requested) do not collide, in SQLite and PostgreSQL alike.
@@ -62,9 +70,6 @@ class OutboxTx(Base):
     gas_used: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     revert: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # {"error", "args"}
     events: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)  # why the node refused it (status failed)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 
 
 def find_by_key(session: Session, signer: str, key: str) -> OutboxTx | None:
@@ -158,7 +163,7 @@ def mark_final(
 USE_QUEUED, USE_BATCHED, USE_MINED, USE_FAILED = "queued", "batched", "mined", "failed"
 
 
-class OutboxUse(Base):
+class OutboxUse(_Outcome, Base):
     __tablename__ = "outbox_uses"
     __table_args__ = (
         UniqueConstraint("signer", "idempotency_key", name="uq_outbox_uses_signer_key"),
@@ -181,9 +186,6 @@ class OutboxUse(Base):
     block_number: Mapped[int | None] = mapped_column(BigInteger, nullable=True)
     event: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)  # its UseRecorded args
     revert: Mapped[dict[str, Any] | None] = mapped_column(JSON, nullable=True)
-    error: Mapped[str | None] = mapped_column(Text, nullable=True)
-    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now)
-    updated_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), default=_now, onupdate=_now)
 
 
 def find_use(session: Session, signer: str, key: str) -> OutboxUse | None:

@@ -31,24 +31,28 @@ class KeystoreError(Exception):
     pass
 
 
-class KeystoreLocked(KeystoreError):
+class _AccountKeyError(KeystoreError):
+    """An error about one account's key file; ``text`` says what, with ``{name!r}``."""
+
+    text = "{name!r}"
+
+    def __init__(self, name: str) -> None:
+        super().__init__(self.text.format(name=name))
+        self.name = name
+
+
+class KeystoreLocked(_AccountKeyError):
     """The secret does not decrypt this key file (wrong secret or corrupt MAC)."""
 
-    def __init__(self, name: str) -> None:
-        super().__init__(f"keystore {name!r} cannot be unlocked with the configured secret")
-        self.name = name
+    text = "keystore {name!r} cannot be unlocked with the configured secret"
 
 
-class KeyNotFound(KeystoreError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"no keystore file for account {name!r}")
-        self.name = name
+class KeyNotFound(_AccountKeyError):
+    text = "no keystore file for account {name!r}"
 
 
-class KeyExists(KeystoreError):
-    def __init__(self, name: str) -> None:
-        super().__init__(f"keystore file for account {name!r} already exists")
-        self.name = name
+class KeyExists(_AccountKeyError):
+    text = "keystore file for account {name!r} already exists"
 
 
 class Keystore:

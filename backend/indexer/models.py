@@ -25,6 +25,18 @@ from backend.core.db import Base
 # SQLite only auto-increments an INTEGER PRIMARY KEY; PostgreSQL gets BIGINT.
 _Id = BigInteger().with_variant(Integer(), "sqlite")
 
+# The filter columns (index name suffix, column): each indexed in chain order.
+_LOOKUPS = (
+    ("resource", "resource_id"),
+    ("grant", "grant_id"),
+    ("request", "request_id"),
+    ("incident", "incident_id"),
+    ("department", "department"),
+    ("officer", "officer_hash"),
+    ("subject", "subject_hash"),
+    ("event", "event"),
+)
+
 chain_events = Table(
     "chain_events",
     Base.metadata,
@@ -49,14 +61,7 @@ chain_events = Table(
     Column("subject_hash", String(66), nullable=True),
     UniqueConstraint("tx_hash", "log_index", name="uq_chain_events_tx_log"),
     Index("ix_chain_events_block", "block_number", "log_index"),
-    Index("ix_chain_events_resource", "resource_id", "block_number", "log_index"),
-    Index("ix_chain_events_grant", "grant_id", "block_number", "log_index"),
-    Index("ix_chain_events_request", "request_id", "block_number", "log_index"),
-    Index("ix_chain_events_incident", "incident_id", "block_number", "log_index"),
-    Index("ix_chain_events_department", "department", "block_number", "log_index"),
-    Index("ix_chain_events_officer", "officer_hash", "block_number", "log_index"),
-    Index("ix_chain_events_subject", "subject_hash", "block_number", "log_index"),
-    Index("ix_chain_events_event", "event", "block_number", "log_index"),
+    *(Index(f"ix_chain_events_{name}", column, "block_number", "log_index") for name, column in _LOOKUPS),
     Index("ix_chain_events_time", "block_time"),
 )
 

@@ -88,6 +88,13 @@ class DemoSeedError(RuntimeError):
 
 
 # ----------------------------------------------------------------------------------- helpers
+
+
+def _requirement(resource_id: int, purpose_code: int, legal_basis: str, label: str) -> dict[str, Any]:
+    """One piece of evidence a demo service requires (as RegisterService's requirements take it)."""
+    return {"resource_id": resource_id, "purpose_code": purpose_code, "legal_basis": legal_basis, "label": label}
+
+
 def _parallel(*calls: Callable[[], Any]) -> list[Any]:
     """Run independent writes concurrently; the first exception is raised after all finished."""
     with ThreadPoolExecutor(max_workers=max(1, len(calls))) as pool:
@@ -322,18 +329,18 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
         "二手房转移登记 / Second-hand house transfer registration",
         "house_transfer",
         [
-            {
-                "resource_id": resources["tax_clearance"],
-                "purpose_code": PURPOSE["house_tax"],
-                "legal_basis": "《契税法》第十条 / Deed Tax Law art. 10",
-                "label": "完税证明 / tax clearance",
-            },
-            {
-                "resource_id": resources["marriage_records"],
-                "purpose_code": PURPOSE["house_marriage"],
-                "legal_basis": "《不动产登记暂行条例实施细则》第三十八条 / Real Estate Registration Rules art. 38",
-                "label": "婚姻状况 / marital status",
-            },
+            _requirement(
+                resources["tax_clearance"],
+                PURPOSE["house_tax"],
+                "《契税法》第十条 / Deed Tax Law art. 10",
+                "完税证明 / tax clearance",
+            ),
+            _requirement(
+                resources["marriage_records"],
+                PURPOSE["house_marriage"],
+                "《不动产登记暂行条例实施细则》第三十八条 / Real Estate Registration Rules art. 38",
+                "婚姻状况 / marital status",
+            ),
         ],
         [
             {"department": tax.address, "stage": 1, "label": "契税核定 / deed tax assessment"},
@@ -346,12 +353,12 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
         "新生儿出生登记 / Newborn registration",
         "newborn_registration",
         [
-            {
-                "resource_id": resources["marriage_records"],
-                "purpose_code": PURPOSE["newborn_marriage"],
-                "legal_basis": "《户口登记条例》第七条 / Household Registration Regulation art. 7",
-                "label": "父母婚姻状况 / parents' marriage",
-            },
+            _requirement(
+                resources["marriage_records"],
+                PURPOSE["newborn_marriage"],
+                "《户口登记条例》第七条 / Household Registration Regulation art. 7",
+                "父母婚姻状况 / parents' marriage",
+            ),
         ],
         [{"department": psb.address, "stage": 1, "label": "户口登记 / household entry"}],
     )
@@ -360,18 +367,18 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
         "营业执照变更 / Business licence change",
         "business_licence_change",
         [
-            {
-                "resource_id": resources["tax_clearance"],
-                "purpose_code": PURPOSE["licence_tax"],
-                "legal_basis": "《市场主体登记管理条例》第二十四条 / Market Entity Registration Reg. art. 24",
-                "label": "完税证明 / tax clearance",
-            },
-            {
-                "resource_id": resources["household_registration"],
-                "purpose_code": PURPOSE["licence_household"],
-                "legal_basis": "《市场主体登记管理条例》第九条 / Market Entity Registration Reg. art. 9",
-                "label": "法定代表人住所 / legal representative's domicile",
-            },
+            _requirement(
+                resources["tax_clearance"],
+                PURPOSE["licence_tax"],
+                "《市场主体登记管理条例》第二十四条 / Market Entity Registration Reg. art. 24",
+                "完税证明 / tax clearance",
+            ),
+            _requirement(
+                resources["household_registration"],
+                PURPOSE["licence_household"],
+                "《市场主体登记管理条例》第九条 / Market Entity Registration Reg. art. 9",
+                "法定代表人住所 / legal representative's domicile",
+            ),
         ],
         [
             {"department": tax.address, "stage": 1, "label": "税务核验 / tax check"},

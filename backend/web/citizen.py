@@ -11,24 +11,30 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, Path, Request
 
 from backend.services.errors import InvalidInput
-from backend.web.core import CSRF, WebUser, ctx_of, describe_error, listing, load, need, render
+from backend.web.core import (
+    CSRF,
+    ChainId,
+    WebUser,
+    ctx_of,
+    describe_error,
+    listing,
+    load,
+    need,
+    render,
+    services_of,
+)
 
 router = APIRouter(prefix="/console/citizen")
 Citizen = Annotated[WebUser, Depends(need("citizen"))]
-Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
 UseIndex = Annotated[int, Path(ge=1, le=2**32 - 1)]
 MAX_OBJECTION_CHARS = 4000
-
-
-def _svc(request: Request):
-    return ctx_of(request).services
 
 
 # -- who used my data ------------------------------------------------------------------------------
 @router.get("")
 def citizen_log(request: Request, user: Citizen):
     """Every recorded use of data about this citizen, oldest first, each with an "object" button."""
-    svc = _svc(request)
+    svc = services_of(request)
 
     def loader():
         stale: list[bool] = []
@@ -45,7 +51,7 @@ def citizen_log(request: Request, user: Citizen):
 
 
 @router.get("/uses/{grant_id}/{use_index}/object")
-def objection_form(request: Request, grant_id: Id, use_index: UseIndex, user: Citizen):
+def objection_form(request: Request, grant_id: ChainId, use_index: UseIndex, user: Citizen):
     return render(
         request, "citizen_object.html", {"grant_id": grant_id, "use_index": use_index, "tab": "citizen", "sub": "log"}
     )
@@ -54,7 +60,7 @@ def objection_form(request: Request, grant_id: Id, use_index: UseIndex, user: Ci
 @router.post("/uses/{grant_id}/{use_index}/object")
 def file_objection(
     request: Request,
-    grant_id: Id,
+    grant_id: ChainId,
     use_index: UseIndex,
     user: Citizen,
     _c: None = CSRF,
@@ -62,7 +68,7 @@ def file_objection(
 ):
     """Files the objection and answers with its incident (one objection per use: a
     repeat, or a reload of this page, answers the incident already filed)."""
-    svc = _svc(request)
+    svc = services_of(request)
     try:
         if len(text) > MAX_OBJECTION_CHARS:
             raise InvalidInput(f"the objection is longer than {MAX_OBJECTION_CHARS} characters", field="text")
@@ -88,7 +94,7 @@ def file_objection(
 # -- my certificates --------------------------------------------------------------------------------
 @router.get("/certificates")
 def citizen_certificates(request: Request, user: Citizen):
-    svc = _svc(request)
+    svc = services_of(request)
 
     def loader():
         items, pg = listing(request, "page", lambda o, l: svc.citizens.my_certificates(user, o, l))

@@ -12,9 +12,10 @@ import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Annotated, Any
 from urllib.parse import urlencode
 
+import fastapi
 from fastapi import Depends, Form, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
@@ -22,7 +23,7 @@ from fastapi.templating import Jinja2Templates
 from backend.api.errors import KNOWN_ERRORS, error_response
 from backend.chain import ContractRevert, TxRejected
 from backend.services.caller import Caller
-from backend.services.errors import ServiceError, TxPending
+from backend.services.errors import InvalidInput, ServiceError, TxPending
 from backend.web import i18n, session
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,10 @@ def ctx_of(request: Request):
     return request.app.state.ctx
 
 
+def services_of(request: Request) -> Any:
+    return ctx_of(request).services
+
+
 def current_user(request: Request) -> WebUser | None:
     if "web_user" in request.state._state:
         return request.state.web_user
@@ -93,6 +98,10 @@ def need(*roles: str) -> Callable[[Request], WebUser]:
         return user
 
     return dep
+
+
+Dept = Annotated[WebUser, Depends(need("department"))]
+ChainId = Annotated[int, fastapi.Path(ge=1, le=2**256 - 1)]  # resource, request, grant, unit … ids are uint256 on chain
 
 
 def check_csrf(request: Request, csrf: str = Form("")) -> None:
@@ -255,17 +264,63 @@ def redirect(request: Request, url: str, kind: str | None = None, text: str | No
     return response
 
 
-def act(request: Request, back: str, do: Callable[[], str]) -> RedirectResponse:
-    """Run a form's action; success and failure both come back to ``back`` as a message."""
+def act(request: Request, back: str, do: Callable[[], str | tuple[str, str]]) -> RedirectResponse:
+    """Run a form's action; success and failure both come back to ``back`` as a message
+    (unless ``do`` answers ``(message, where)``: success then goes to ``where``)."""
     try:
-        message = do()
+        done = do()
     except TxPending as exc:
         _, text = describe_error(request, exc)
         return redirect(request, back, "info", text)
     except Exception as exc:
         _, text = describe_error(request, exc)
         return redirect(request, back, "error", text)
-    return redirect(request, back, "ok", message)
+    message, where = done if isinstance(done, tuple) else (done, back)
+    return redirect(request, where, "ok", message)
+
+
+@dataclass(frozen=True)
+class Write:
+    """A console form that writes: its request (CSRF already checked) and its Idempotency-Key."""
+
+    request: Request
+    key: str
+
+    @property
+    def services(self) -> Any:
+        return ctx_of(self.request).services
+
+    @property
+    def lang(self) -> str:
+        return lang_of(self.request)
+
+    def act(self, back: str, do: Callable[[], str | tuple[str, str]]) -> RedirectResponse:
+        return act(self.request, back, do)
+
+
+def form_write(request: Request, _c: None = CSRF, idem_key: Annotated[str, Form(alias="idem")] = "") -> Write:
+    return Write(request, idem(idem_key))
+
+
+# A write form's parameter; declared after the role's user, so sign-in and role come before CSRF.
+FormWrite = Annotated[Write, Depends(form_write)]
+
+
+def required_text(value: str, field: str, message: str | None = None) -> str:
+    """A form's required text, stripped; a blank one is refused in words."""
+    if not value.strip():
+        raise InvalidInput(message or f"{field} is required", field=field)
+    return value.strip()
+
+
+def data_subject(request: Request, value: str) -> bytes | None:
+    """A form's optional ``id_type:id_value`` as the deployment's subject hash."""
+    if not value.strip():
+        return None
+    id_type, sep, id_value = value.strip().partition(":")
+    if not sep:
+        raise InvalidInput("data subject must be id_type:id_value", field="subject")
+    return ctx_of(request).services.ops.subject(id_type, id_value)
 
 
 # -- pagination -------------------------------------------------------------------------------------------
@@ -323,3 +378,22 @@ def listing(
     result = fetch((p - 1) * per_page, per_page)
     pg = Pager(p, per_page, int(result.get("total", 0)), param, dict(request.query_params), request.url.path)
     return result.get("items", []), pg
+
+
+def lists_page(
+    request: Request,
+    template: str,
+    tab: str,
+    *lists: tuple[str, str, str, Callable[[int, int], dict[str, Any]]],
+    **extra: Any,
+) -> HTMLResponse:
+    """A page of paged lists, each ``(items name, pager name, page query parameter, fetch(offset, limit))``,
+    and the ``extra`` values the template needs."""
+
+    def loader() -> dict[str, Any]:
+        data: dict[str, Any] = {**extra, "tab": tab}
+        for items_name, pager_name, param, fetch in lists:
+            data[items_name], data[pager_name] = listing(request, param, fetch)
+        return data
+
+    return load(request, template, loader)

@@ -3,15 +3,14 @@ ruling (escalated or answered) with a ruling form that proposes ``Accountability
 
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 
 from backend.services.errors import InvalidInput
 from backend.web import i18n
-from backend.web.core import CSRF, WebUser, act, ctx_of, idem, lang_of, listing, load, need
+from backend.web.core import ChainId, FormWrite, WebUser, ctx_of, listing, load, need, required_text
 
 router = APIRouter(prefix="/console")
 Gov = Annotated[WebUser, Depends(need("governor"))]
-Id = Annotated[int, Path(ge=1, le=2**256 - 1)]  # proposal, incident and request ids are uint256 on chain
 
 
 @router.get("/council")
@@ -67,65 +66,43 @@ def _awaiting_ruling(ctx, user: WebUser, offset: int, limit: int) -> dict[str, A
 
 
 @router.post("/council/proposals/{proposal_id}/approve")
-def approve_proposal(
-    request: Request,
-    proposal_id: Id,
-    user: Gov,
-    _c: None = CSRF,
-    idem_key: Annotated[str, Form(alias="idem")] = "",
-):
-    svc, lang = ctx_of(request).services, lang_of(request)
-
+def approve_proposal(proposal_id: ChainId, user: Gov, form: FormWrite):
     def do() -> str:
-        res = svc.council.approve_proposal(user, proposal_id, key=idem(idem_key))
+        res = form.services.council.approve_proposal(user, proposal_id, key=form.key)
         if res.get("executed"):
-            return i18n.t(lang, "saved_proposal_executed", id=proposal_id)
-        return i18n.t(lang, "saved_proposal_approved", id=proposal_id, approvals=res.get("approvals"))
+            return i18n.t(form.lang, "saved_proposal_executed", id=proposal_id)
+        return i18n.t(form.lang, "saved_proposal_approved", id=proposal_id, approvals=res.get("approvals"))
 
-    return act(request, "/console/council", do)
+    return form.act("/console/council", do)
 
 
 @router.post("/council/incidents/{incident_id}/ruling")
 def propose_ruling(
-    request: Request,
-    incident_id: Id,
+    incident_id: ChainId,
     user: Gov,
-    _c: None = CSRF,
+    form: FormWrite,
     outcome: Annotated[str, Form()] = "",
     ruling_text: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
-    ctx, lang = ctx_of(request), lang_of(request)
+    council, lang = form.services.council, form.lang
 
     def do() -> str:
         if outcome not in ("upheld", "dismissed"):
             raise InvalidInput("choose upheld or dismissed", field="outcome")
-        res = ctx.services.council.propose_ruling(
-            user, incident_id, outcome == "upheld", ruling_text, key=idem(idem_key)
-        )
-        k, n = ctx.services.council.thresholds()
+        res = council.propose_ruling(user, incident_id, outcome == "upheld", ruling_text, key=form.key)
+        k, n = council.thresholds()
         if res.get("executed"):
             return i18n.t(lang, "saved_proposal_executed", id=res.get("proposal_id"))
         return i18n.t(lang, "saved_ruling", iid=incident_id, id=res.get("proposal_id"), k=k, n=n)
 
-    return act(request, "/console/council", do)
+    return form.act("/console/council", do)
 
 
 @router.post("/council/requests/{request_id}/propose")
-def propose_request(
-    request: Request,
-    request_id: Id,
-    user: Gov,
-    _c: None = CSRF,
-    justification: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
-):
-    svc, lang = ctx_of(request).services, lang_of(request)
-
+def propose_request(request_id: ChainId, user: Gov, form: FormWrite, justification: Annotated[str, Form()] = ""):
     def do() -> str:
-        if not justification.strip():
-            raise InvalidInput("justification is required", field="justification")
-        res = svc.council.propose_request_approval(user, request_id, justification.strip(), key=idem(idem_key))
-        return i18n.t(lang, "saved_proposed", id=res.get("proposal_id"))
+        why = required_text(justification, "justification")
+        res = form.services.council.propose_request_approval(user, request_id, why, key=form.key)
+        return i18n.t(form.lang, "saved_proposed", id=res.get("proposal_id"))
 
-    return act(request, "/console/council", do)
+    return form.act("/console/council", do)

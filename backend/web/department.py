@@ -4,7 +4,7 @@ import base64
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, File, Form, Path, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Form, Request, UploadFile
 
 from backend.chain.enums import Classification
 from backend.services import Content
@@ -13,17 +13,24 @@ from backend.services.errors import InvalidInput
 from backend.services.resources import MAX_CONTENT_BYTES
 from backend.services.usage import fields_hash
 from backend.web import i18n
-from backend.web.core import CSRF, WebUser, act, ctx_of, describe_error, idem, lang_of, listing, load, need, render
+from backend.web.core import (
+    ChainId,
+    Dept,
+    FormWrite,
+    WebUser,
+    data_subject,
+    describe_error,
+    lists_page,
+    load,
+    need,
+    render,
+    required_text,
+    services_of,
+)
 
 router = APIRouter(prefix="/console")
-Dept = Annotated[WebUser, Depends(need("department"))]
 CLASSES = tuple(m.name for m in Classification)
 UINT256 = 2**256 - 1
-Id = Annotated[int, Path(ge=1, le=UINT256)]  # resource, request, grant and incident ids are uint256 on chain
-
-
-def _svc(request: Request):
-    return ctx_of(request).services
 
 
 def _json_field(lang: str, text: str, field: str) -> Any:
@@ -47,28 +54,22 @@ def _upload(file: UploadFile | None) -> Content | None:
 # -- my resources -------------------------------------------------------------------------------------
 @router.get("/workspace")
 def workspace(request: Request, user: Dept):
-    svc = _svc(request)
-
-    def loader():
-        items, pg = listing(request, "page", lambda o, l: svc.resources.list(o, l, owner=user.address))
-        return {"resources": items, "pager": pg, "classes": CLASSES, "tab": "workspace"}
-
-    return load(request, "workspace.html", loader)
+    svc = services_of(request)
+    mine = ("resources", "pager", "page", lambda o, l: svc.resources.list(o, l, owner=user.address))
+    return lists_page(request, "workspace.html", "workspace", mine, classes=CLASSES)
 
 
 @router.post("/resources")
 def register_resource(
-    request: Request,
     user: Dept,
-    _c: None = CSRF,
+    form: FormWrite,
     classification: Annotated[str, Form()] = "INTERNAL",
     record: Annotated[str, Form()] = "",
     schema_text: Annotated[str, Form(alias="schema")] = "",
     subject: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
-    svc, lang = _svc(request), lang_of(request)
+    svc, lang = form.services, form.lang
 
     def do() -> str:
         content = _upload(file)
@@ -78,23 +79,18 @@ def register_resource(
             content = Content.from_record(_json_field(lang, record, "record"))
         schema_value = _json_field(lang, schema_text, "schema") if schema_text.strip() else {"type": "object"}
         schema_hash = text_hash(canonical_json(schema_value).decode())
-        subj = None
-        if subject.strip():
-            id_type, sep, id_value = subject.strip().partition(":")
-            if not sep:
-                raise InvalidInput("data subject must be id_type:id_value", field="subject")
-            subj = svc.ops.subject(id_type, id_value)
-        res = svc.resources.register(user, content, classification, schema_hash, subject=subj, key=idem(idem_key))
+        subj = data_subject(form.request, subject)
+        res = svc.resources.register(user, content, classification, schema_hash, subject=subj, key=form.key)
         return i18n.t(lang, "saved_registered", id=res["resource_id"], tx=res["tx_hash"])
 
-    return act(request, "/console/workspace", do)
+    return form.act("/console/workspace", do)
 
 
 @router.get("/resources/{resource_id}")
 def resource_detail(
-    request: Request, resource_id: Id, user: Annotated[WebUser, Depends(need("department", "auditor", "governor"))]
+    request: Request, resource_id: ChainId, user: Annotated[WebUser, Depends(need("department", "auditor", "governor"))]
 ):
-    svc = _svc(request)
+    svc = services_of(request)
 
     def loader():
         r = svc.resources.get(resource_id)
@@ -112,128 +108,97 @@ def resource_detail(
 
 @router.post("/resources/{resource_id}/versions")
 def new_version(
-    request: Request,
-    resource_id: Id,
+    resource_id: ChainId,
     user: Dept,
-    _c: None = CSRF,
+    form: FormWrite,
     record: Annotated[str, Form()] = "",
     file: Annotated[UploadFile | None, File()] = None,
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
-    svc, lang = _svc(request), lang_of(request)
-
     def do() -> str:
-        content = _upload(file) or Content.from_record(_json_field(lang, record, "record"))
-        res = svc.resources.publish_version(user, resource_id, content, key=idem(idem_key))
-        return i18n.t(lang, "saved_version", id=resource_id, version=res["version"], tx=res["tx_hash"])
+        content = _upload(file) or Content.from_record(_json_field(form.lang, record, "record"))
+        res = form.services.resources.publish_version(user, resource_id, content, key=form.key)
+        return i18n.t(form.lang, "saved_version", id=resource_id, version=res["version"], tx=res["tx_hash"])
 
-    return act(request, f"/console/resources/{resource_id}", do)
+    return form.act(f"/console/resources/{resource_id}", do)
 
 
 # -- catalog ------------------------------------------------------------------------------------------
 @router.get("/catalog")
 def catalog(request: Request, user: Dept):
-    svc = _svc(request)
-
-    def loader():
-        items, pg = listing(request, "page", lambda o, l: svc.resources.list(o, l))
-        return {"resources": items, "pager": pg, "tab": "catalog"}
-
-    return load(request, "catalog.html", loader)
+    svc = services_of(request)
+    return lists_page(request, "catalog.html", "catalog", ("resources", "pager", "page", svc.resources.list))
 
 
 @router.post("/requests")
 def request_use(
-    request: Request,
     user: Dept,
-    _c: None = CSRF,
+    form: FormWrite,
     resource_id: Annotated[int, Form(ge=0, le=UINT256)] = 0,
     purpose_code: Annotated[int, Form()] = 0,
     legal_basis: Annotated[str, Form()] = "",
     fields: Annotated[str, Form()] = "",
     duration_days: Annotated[float, Form()] = 30,
     max_uses: Annotated[int, Form()] = 10,
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
-    svc, lang = _svc(request), lang_of(request)
-
     def do() -> str:
-        if not legal_basis.strip():
-            raise InvalidInput("legal basis is required", field="legal_basis")
+        legal = required_text(legal_basis, "legal_basis", "legal basis is required")
         if not 0 <= purpose_code < 2**32 or not 0 <= max_uses < 2**32:
             raise InvalidInput("number out of range", field="purpose_code")
         duration_s = int(duration_days * 86400)
         if not 0 < duration_s < 2**64:
             raise InvalidInput("duration out of range", field="duration_days")
         fh = fields_hash(fields.replace("，", ",").split(","))
-        res = svc.usage.request_use(
+        res = form.services.usage.request_use(
             user,
             resource_id,
             purpose_code,
-            text_hash(legal_basis.strip()),
+            text_hash(legal),
             fh,
             duration_s,
             max_uses,
             None,
-            key=idem(idem_key),
+            key=form.key,
         )
-        return i18n.t(lang, "saved_requested", id=res["request_id"], tx=res["tx_hash"])
+        return i18n.t(form.lang, "saved_requested", id=res["request_id"], tx=res["tx_hash"])
 
-    return act(request, "/console/requests?dir=outgoing", do)
+    return form.act("/console/requests?dir=outgoing", do)
 
 
 # -- requests -------------------------------------------------------------------------------------------
 @router.get("/requests")
 def requests_page(request: Request, user: Dept):
-    svc = _svc(request)
-
-    def loader():
-        incoming, pin = listing(request, "in_page", lambda o, l: svc.usage.list_requests(user, "incoming", o, l))
-        outgoing, pout = listing(request, "out_page", lambda o, l: svc.usage.list_requests(user, "outgoing", o, l))
-        return {"incoming": incoming, "pin": pin, "outgoing": outgoing, "pout": pout, "tab": "requests"}
-
-    return load(request, "requests.html", loader)
+    usage = services_of(request).usage
+    incoming = ("incoming", "pin", "in_page", lambda o, l: usage.list_requests(user, "incoming", o, l))
+    outgoing = ("outgoing", "pout", "out_page", lambda o, l: usage.list_requests(user, "outgoing", o, l))
+    return lists_page(request, "requests.html", "requests", incoming, outgoing)
 
 
 @router.post("/requests/{request_id}/{decision}")
-def decide(
-    request: Request,
-    request_id: Id,
-    decision: str,
-    user: Dept,
-    _c: None = CSRF,
-    reason: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
-):
-    svc, lang = _svc(request), lang_of(request)
+def decide(request_id: ChainId, decision: str, user: Dept, form: FormWrite, reason: Annotated[str, Form()] = ""):
+    usage, lang = form.services.usage, form.lang
 
     def do() -> str:
-        if not reason.strip():
-            raise InvalidInput("reason is required", field="reason")
+        why = text_hash(required_text(reason, "reason"))
         if decision == "approve":
-            res = svc.usage.approve(user, request_id, text_hash(reason.strip()), key=idem(idem_key))
+            res = usage.approve(user, request_id, why, key=form.key)
             if res.get("council_required"):
                 return i18n.t(lang, "saved_approved_council", id=request_id)
             return i18n.t(lang, "saved_approved", id=request_id, tx=res["tx_hash"])
         if decision == "deny":
-            svc.usage.deny(user, request_id, text_hash(reason.strip()), key=idem(idem_key))
+            usage.deny(user, request_id, why, key=form.key)
             return i18n.t(lang, "saved_denied", id=request_id)
         raise InvalidInput("unknown decision", field="decision")
 
-    return act(request, "/console/requests", do)
+    return form.act("/console/requests", do)
 
 
 # -- grants ----------------------------------------------------------------------------------------------
 @router.get("/grants")
 def grants_page(request: Request, user: Dept):
-    svc = _svc(request)
-
-    def loader():
-        held, ph = listing(request, "page", lambda o, l: svc.usage.list_grants(user, "grantee", o, l))
-        issued, pi = listing(request, "own_page", lambda o, l: svc.usage.list_grants(user, "owner", o, l))
-        return {"held": held, "ph": ph, "issued": issued, "pi": pi, "tab": "grants"}
-
-    return load(request, "grants.html", loader)
+    usage = services_of(request).usage
+    held = ("held", "ph", "page", lambda o, l: usage.list_grants(user, "grantee", o, l))
+    issued = ("issued", "pi", "own_page", lambda o, l: usage.list_grants(user, "owner", o, l))
+    return lists_page(request, "grants.html", "grants", held, issued)
 
 
 def _shape(result: dict[str, Any]) -> dict[str, Any]:
@@ -255,26 +220,19 @@ def _shape(result: dict[str, Any]) -> dict[str, Any]:
 
 @router.post("/grants/{grant_id}/fetch")
 def fetch(
-    request: Request,
-    grant_id: Id,
+    grant_id: ChainId,
     user: Dept,
-    _c: None = CSRF,
+    form: FormWrite,
     subject: Annotated[str, Form()] = "",
     context_ref: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
     """Renders the data in the answer (data never goes into a cookie or a URL).
     Reloading re-posts the same Idempotency-Key: the same use, not a new one."""
-    svc = _svc(request)
+    request = form.request
     try:
-        subj = None
-        if subject.strip():
-            id_type, sep, id_value = subject.strip().partition(":")
-            if not sep:
-                raise InvalidInput("data subject must be id_type:id_value", field="subject")
-            subj = svc.ops.subject(id_type, id_value)
+        subj = data_subject(request, subject)
         ref = text_hash(context_ref.strip()) if context_ref.strip() else None
-        result = svc.usage.fetch(user, grant_id, subj, ref, None, key=idem(idem_key))
+        result = form.services.usage.fetch(user, grant_id, subj, ref, None, key=form.key)
     except Exception as exc:
         status, message = describe_error(request, exc)
         return render(
@@ -287,53 +245,28 @@ def fetch(
 
 
 @router.post("/grants/{grant_id}/revoke")
-def revoke(
-    request: Request,
-    grant_id: Id,
-    user: Dept,
-    _c: None = CSRF,
-    reason: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
-):
-    svc, lang = _svc(request), lang_of(request)
-
+def revoke(grant_id: ChainId, user: Dept, form: FormWrite, reason: Annotated[str, Form()] = ""):
     def do() -> str:
-        if not reason.strip():
-            raise InvalidInput("reason is required", field="reason")
-        svc.usage.revoke(user, grant_id, text_hash(reason.strip()), key=idem(idem_key))
-        return i18n.t(lang, "saved_revoked", id=grant_id)
+        form.services.usage.revoke(user, grant_id, text_hash(required_text(reason, "reason")), key=form.key)
+        return i18n.t(form.lang, "saved_revoked", id=grant_id)
 
-    return act(request, "/console/grants", do)
+    return form.act("/console/grants", do)
 
 
 # -- incidents ------------------------------------------------------------------------------------------
 @router.get("/incidents")
 def incidents_page(request: Request, user: Dept):
-    svc = _svc(request)
-
-    def loader():
-        mine, pm = listing(request, "page", lambda o, l: svc.incidents.list(user, "responsible", o, l))
-        filed, pf = listing(request, "filed_page", lambda o, l: svc.incidents.list(user, "filer", o, l))
-        return {"mine": mine, "pm": pm, "filed": filed, "pf": pf, "tab": "incidents"}
-
-    return load(request, "incidents.html", loader)
+    incidents = services_of(request).incidents
+    mine = ("mine", "pm", "page", lambda o, l: incidents.list(user, "responsible", o, l))
+    filed = ("filed", "pf", "filed_page", lambda o, l: incidents.list(user, "filer", o, l))
+    return lists_page(request, "incidents.html", "incidents", mine, filed)
 
 
 @router.post("/incidents/{incident_id}/respond")
-def respond(
-    request: Request,
-    incident_id: Id,
-    user: Dept,
-    _c: None = CSRF,
-    response: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
-):
-    svc, lang = _svc(request), lang_of(request)
-
+def respond(incident_id: ChainId, user: Dept, form: FormWrite, response: Annotated[str, Form()] = ""):
     def do() -> str:
-        if not response.strip():
-            raise InvalidInput("response is required", field="response")
-        svc.incidents.respond(user, incident_id, text_hash(response.strip()), key=idem(idem_key))
-        return i18n.t(lang, "saved_responded", id=incident_id)
+        answer = text_hash(required_text(response, "response"))
+        form.services.incidents.respond(user, incident_id, answer, key=form.key)
+        return i18n.t(form.lang, "saved_responded", id=incident_id)
 
-    return act(request, "/console/incidents", do)
+    return form.act("/console/incidents", do)

@@ -13,45 +13,38 @@
 
 import math
 import re
-from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Form, Path, Request
+from fastapi import APIRouter, Depends, Form, Request
 from fastapi.responses import RedirectResponse
 
 from backend.services.certificates import ContractNotDeployed, ref32
 from backend.services.common import hash_or_text, hex32
-from backend.services.errors import Forbidden, InvalidInput, TxPending
+from backend.services.errors import Forbidden, InvalidInput
 from backend.web import i18n
 from backend.web.core import (
-    CSRF,
+    ChainId,
+    Dept,
+    FormWrite,
     Pager,
     WebUser,
-    act,
     ctx_of,
-    describe_error,
     error_page,
-    idem,
     lang_of,
     load,
     need,
     page_number,
     redirect,
     render,
+    services_of,
 )
 
 router = APIRouter(prefix="/console")
-Dept = Annotated[WebUser, Depends(need("department"))]
 Reader = Annotated[WebUser, Depends(need("department", "auditor", "citizen", "governor"))]
-Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
 REG = "PropertyRegistry"
 USE_CODES = (1, 2, 3, 4, 5, 6)
 PER_PAGE = 20
 _HASH = re.compile(r"^0x[0-9a-fA-F]{64}$")
-
-
-def _svc(request: Request):
-    return ctx_of(request).services
 
 
 def _deployed(request: Request) -> bool:
@@ -61,7 +54,7 @@ def _deployed(request: Request) -> bool:
 def _roles(request: Request, user: WebUser) -> list[str]:
     if user.role != "department" or not _deployed(request):
         return []
-    return list(_svc(request).registry.roles_of(user.address)["roles"])
+    return list(services_of(request).registry.roles_of(user.address)["roles"])
 
 
 def _person(request: Request, value: str, field: str) -> bytes:
@@ -72,7 +65,7 @@ def _person(request: Request, value: str, field: str) -> bytes:
     id_type, sep, id_value = v.partition(":")
     if not sep or not id_type.strip() or not id_value.strip():
         raise InvalidInput(f"{field}: id_type:id_value or a 0x subject hash", field=field)
-    return _svc(request).ops.subject(id_type.strip(), id_value.strip())
+    return services_of(request).ops.subject(id_type.strip(), id_value.strip())
 
 
 def _text(value: str, field: str) -> bytes:
@@ -122,14 +115,14 @@ def open_unit(request: Request, user: Reader, unit_id: str = ""):
 
 
 @router.get("/property/{unit_id}")
-def old_property_link(unit_id: Id, user: Reader):
+def old_property_link(unit_id: ChainId, user: Reader):
     return RedirectResponse(f"/console/registry/units/{unit_id}", status_code=303)
 
 
 # -- a unit's register ---------------------------------------------------------------------------------
 @router.get("/registry/units/{unit_id}")
-def unit_page(request: Request, unit_id: Id, user: Reader):
-    svc = _svc(request)
+def unit_page(request: Request, unit_id: ChainId, user: Reader):
+    svc = services_of(request)
     try:
         if not _deployed(request):
             raise ContractNotDeployed(f"{REG} is not deployed", contract=REG)
@@ -144,17 +137,8 @@ def unit_page(request: Request, unit_id: Id, user: Reader):
 
 
 # -- writes -------------------------------------------------------------------------------------------
-def _unit_act(request: Request, unit_id: int, do: Callable[[], str], back: str | None = None):
-    """Run a write; success opens the unit's register, a refusal returns to ``back`` in words."""
-    if back is None:
-        return act(request, f"/console/registry/units/{unit_id}", do)
-    try:
-        message = do()
-    except TxPending as exc:
-        return redirect(request, back, "info", describe_error(request, exc)[1])
-    except Exception as exc:
-        return redirect(request, back, "error", describe_error(request, exc)[1])
-    return redirect(request, f"/console/registry/units/{unit_id}", "ok", message)
+def _unit_url(unit_id: int) -> str:
+    return f"/console/registry/units/{unit_id}"
 
 
 def _form_unit(value: str) -> int:
@@ -166,145 +150,116 @@ def _form_unit(value: str) -> int:
 
 @router.post("/registry/units")
 def register_unit(
-    request: Request,
     user: Dept,
-    _c: None = CSRF,
+    form: FormWrite,
     parcel_code: Annotated[str, Form()] = "",
     building_code: Annotated[str, Form()] = "",
     unit_code: Annotated[str, Form()] = "",
     planned_use: Annotated[int, Form(ge=1, le=255)] = 1,
     area_m2: Annotated[int, Form(ge=1, le=2**32 - 1)] = 1,
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
     """Registers a unit and opens its register (a refusal comes back to the form in words)."""
-    lang = lang_of(request)
-    try:
-        res = _svc(request).registry.register_unit(
+
+    def do() -> tuple[str, str]:
+        res = form.services.registry.register_unit(
             user,
             parcel_code,
             building_code.strip() or None,
             unit_code.strip() or None,
             planned_use,
             area_m2,
-            key=idem(idem_key),
+            key=form.key,
         )
-    except TxPending as exc:
-        return redirect(request, "/console/registry", "info", describe_error(request, exc)[1])
-    except Exception as exc:
-        return redirect(request, "/console/registry", "error", describe_error(request, exc)[1])
-    return redirect(
-        request,
-        f"/console/registry/units/{res['unit_id']}",
-        "ok",
-        i18n.t(lang, "saved_unit", id=res["unit_id"], tx=res["tx_hash"]),
-    )
+        return i18n.t(form.lang, "saved_unit", id=res["unit_id"], tx=res["tx_hash"]), _unit_url(res["unit_id"])
+
+    return form.act("/console/registry", do)
 
 
 @router.post("/registry/units/{unit_id}/ownership")
 def first_ownership(
-    request: Request,
-    unit_id: Id,
+    unit_id: ChainId,
     user: Dept,
-    _c: None = CSRF,
+    form: FormWrite,
     owner: Annotated[str, Form()] = "",
     evidence: Annotated[str, Form()] = "",
     case_ref: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
-    svc, lang = _svc(request), lang_of(request)
-
     def do() -> str:
-        res = svc.registry.first_ownership(
+        res = form.services.registry.first_ownership(
             user,
             unit_id,
-            _person(request, owner, "owner"),
+            _person(form.request, owner, "owner"),
             _text(evidence, "evidence"),
             ref32(case_ref.strip() or None, None, "case_ref"),
-            key=idem(idem_key),
+            key=form.key,
         )
-        return i18n.t(lang, "saved_ownership", id=unit_id, entry=res["entry_id"])
+        return i18n.t(form.lang, "saved_ownership", id=unit_id, entry=res["entry_id"])
 
-    return _unit_act(request, unit_id, do)
+    return form.act(_unit_url(unit_id), do)
 
 
 @router.post("/registry/units/{unit_id}/transfer")
 def transfer(
-    request: Request,
-    unit_id: Id,
+    unit_id: ChainId,
     user: Dept,
-    _c: None = CSRF,
+    form: FormWrite,
     new_owner: Annotated[str, Form()] = "",
     evidence: Annotated[str, Form()] = "",
     prior_certificate_hash: Annotated[str, Form()] = "",
     case_ref: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
-    svc, lang = _svc(request), lang_of(request)
-
     def do() -> str:
-        res = svc.registry.transfer(
+        res = form.services.registry.transfer(
             user,
             unit_id,
-            _person(request, new_owner, "new_owner"),
+            _person(form.request, new_owner, "new_owner"),
             _text(evidence, "evidence"),
             hex32(prior_certificate_hash.strip(), "prior_certificate_hash"),
             ref32(case_ref.strip() or None, None, "case_ref"),
-            key=idem(idem_key),
+            key=form.key,
         )
-        return i18n.t(lang, "saved_transfer", id=unit_id, entry=res["entry_id"])
+        return i18n.t(form.lang, "saved_transfer", id=unit_id, entry=res["entry_id"])
 
-    return _unit_act(request, unit_id, do)
+    return form.act(_unit_url(unit_id), do)
 
 
+# A bank's or court's form names its unit; success opens the unit's register, a refusal returns to ``back``.
 @router.post("/registry/mortgages")
 def register_mortgage(
-    request: Request,
     user: Dept,
-    _c: None = CSRF,
+    form: FormWrite,
     unit_id: Annotated[str, Form()] = "",
     creditor_ref: Annotated[str, Form()] = "",
     terms: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
     """BANK: a mortgage on the unit named in the form (a bank reads a unit only once it has an entry on it)."""
-    svc, lang = _svc(request), lang_of(request)
-    uid = unit_id.strip().lstrip("#")
 
-    def do() -> str:
+    def do() -> tuple[str, str]:
         u = _form_unit(unit_id)
-        res = svc.registry.register_mortgage(
-            user,
-            u,
-            ref32(creditor_ref.strip() or None, None, "creditor_ref"),
-            _text(terms, "terms"),
-            key=idem(idem_key),
-        )
-        return i18n.t(lang, "saved_mortgage", id=u, mid=res["mortgage_id"])
+        creditor = ref32(creditor_ref.strip() or None, None, "creditor_ref")
+        res = form.services.registry.register_mortgage(user, u, creditor, _text(terms, "terms"), key=form.key)
+        return i18n.t(form.lang, "saved_mortgage", id=u, mid=res["mortgage_id"]), _unit_url(u)
 
-    return _unit_act(request, int(uid) if uid.isdigit() and int(uid) else 0, do, back=_back(back))
+    return form.act(_back(back), do)
 
 
 @router.post("/registry/seizures")
 def register_seizure(
-    request: Request,
     user: Dept,
-    _c: None = CSRF,
+    form: FormWrite,
     unit_id: Annotated[str, Form()] = "",
     court_order: Annotated[str, Form()] = "",
     back: Annotated[str, Form()] = "",
-    idem_key: Annotated[str, Form(alias="idem")] = "",
 ):
     """COURT: a seizure of the unit named in the form."""
-    svc, lang = _svc(request), lang_of(request)
-    uid = unit_id.strip().lstrip("#")
 
-    def do() -> str:
+    def do() -> tuple[str, str]:
         u = _form_unit(unit_id)
-        res = svc.registry.register_seizure(user, u, _text(court_order, "court_order"), key=idem(idem_key))
-        return i18n.t(lang, "saved_seizure", id=u, sid=res["seizure_id"])
+        res = form.services.registry.register_seizure(user, u, _text(court_order, "court_order"), key=form.key)
+        return i18n.t(form.lang, "saved_seizure", id=u, sid=res["seizure_id"]), _unit_url(u)
 
-    return _unit_act(request, int(uid) if uid.isdigit() and int(uid) else 0, do, back=_back(back))
+    return form.act(_back(back), do)
 
 
 def _back(value: str) -> str:

@@ -20,6 +20,7 @@ from fastapi import Depends, Path, Query
 from fastapi.responses import StreamingResponse
 
 from backend.api.deps import Ctx, ReaderPrincipal, actor
+from backend.api.params import Offset
 from backend.api.schemas import IncidentStatusName, IncidentTypeName
 from backend.api.schemas import audit as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
@@ -82,7 +83,7 @@ def trail(
     audit: Audit,
     principal: ReaderPrincipal,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return audit.trail(actor(principal), f, limit=limit, offset=offset)
 
@@ -107,7 +108,7 @@ def export_trail(
     principal: ReaderPrincipal,
     format: Annotated[Literal["csv", "json"], Query()] = "csv",
     limit: Annotated[int | None, Query(ge=1, le=10**9, description="at most this many rows (default: all)")] = None,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    offset: Offset = 0,
 ) -> StreamingResponse:
     body = audit.export(actor(principal), f, format, limit=limit, offset=offset)  # 403 raised here, before streaming
     stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -162,7 +163,7 @@ def incidents(
     responsible: Annotated[str | None, Query(max_length=42)] = None,
     reporter: Annotated[str | None, Query(max_length=42)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
+    offset: Offset = 0,
 ) -> dict[str, Any]:
     return audit.incidents(
         actor(principal),

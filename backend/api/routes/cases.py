@@ -12,44 +12,34 @@ department; SENSITIVE/SECRET: ``POST /services/{id}/standing-grants/proposals`` 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query
+from fastapi import Path
 from pydantic import Field, JsonValue
 
 from backend.api.deps import (
     CasesDep,
     CitizenPrincipal,
-    CurrentPrincipal,
     DepartmentPrincipal,
-    GovernorPrincipal,
+    DepartmentWriter,
+    EscalatorPrincipal,
+    GovernorWriter,
     IdemKey,
-    OfficerId,
-    Principal,
     ReaderPrincipal,
     Svc,
     actor,
 )
-from backend.api.schemas import UINT32, UINT64, DataSubject, Strict
+from backend.api.params import Limit, Offset
+from backend.api.schemas import UINT32, UINT64, DataSubject, Decision, Strict
 from backend.api.schemas import cases as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.services.cases import CaseKind
-from backend.services.common import hash_or_text
-from backend.services.errors import Forbidden
 
 router = ModelRouter(tags=["one-stop services"], responses=API_ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**64 - 1)]
 StepIndex = Annotated[int, Path(ge=0, le=255, description="index of the step in the service definition")]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
-Limit = Annotated[int, Query(ge=1, le=100)]
-
-
-def require_escalator(principal: CurrentPrincipal) -> Principal:
-    """Departments and governors; auditor tokens are read-only (403)."""
-    if principal.role not in ("department", "governor"):
-        raise Forbidden("requires role department or governor", role=principal.role)
-    return principal
 
 
 # -- bodies -----------------------------------------------------------------------------------------
@@ -107,11 +97,6 @@ class OpenCase(Strict):
     )
 
 
-class Decision(Strict):
-    reason: str | None = Field(default=None, min_length=1, max_length=10_000)
-    reason_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
-
-
 # -- services ------------------------------------------------------------------------------------------
 @router.post(
     "/services",
@@ -119,11 +104,9 @@ class Decision(Strict):
     status_code=201,
     summary="Register a one-stop service (its lead department); Proposed",
 )
-def register_service(
-    body: RegisterService, cases: CasesDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
+def register_service(body: RegisterService, cases: CasesDep, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     return cases.register_service(
-        actor(principal, officer),
+        who,
         body.name,
         body.description,
         body.kind,
@@ -156,9 +139,9 @@ def get_service(service_id: Id, cases: CasesDep, principal: ReaderPrincipal) -> 
     summary="Propose activating a service (governor); others approve via /council/proposals/{id}/approve",
 )
 def propose_activation(
-    service_id: Id, body: Justification, cases: CasesDep, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
+    service_id: Id, body: Justification, cases: CasesDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return cases.propose_activation(actor(principal, officer), service_id, body.justification, key=key)
+    return cases.propose_activation(who, service_id, body.justification, key=key)
 
 
 @router.post(
@@ -168,14 +151,9 @@ def propose_activation(
     summary="Issue the lead's standing grants on my resources (source department; PUBLIC/INTERNAL)",
 )
 def issue_standing_grants(
-    service_id: Id,
-    body: StandingGrants,
-    cases: CasesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    service_id: Id, body: StandingGrants, cases: CasesDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return cases.issue_standing_grants(actor(principal, officer), service_id, body.duration_s, body.max_uses, key=key)
+    return cases.issue_standing_grants(who, service_id, body.duration_s, body.max_uses, key=key)
 
 
 @router.post(
@@ -185,15 +163,10 @@ def issue_standing_grants(
     summary="Propose a council-issued standing grant for a SENSITIVE/SECRET requirement (governor)",
 )
 def propose_standing_grant(
-    service_id: Id,
-    body: StandingGrantProposal,
-    cases: CasesDep,
-    principal: GovernorPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    service_id: Id, body: StandingGrantProposal, cases: CasesDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
     return cases.propose_standing_grant(
-        actor(principal, officer),
+        who,
         service_id,
         body.requirement_index,
         body.duration_s,
@@ -210,11 +183,9 @@ def propose_standing_grant(
     status_code=201,
     summary="Open a case at the front desk: only the citizen's identity and the form (2 documents)",
 )
-def open_case(
-    body: OpenCase, svc: Svc, cases: CasesDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
+def open_case(body: OpenCase, svc: Svc, cases: CasesDep, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     applicant = svc.ops.subject(body.applicant.id_type, body.applicant.id_value)
-    return cases.open_case(actor(principal, officer), body.service_id, applicant, body.form, key=key)
+    return cases.open_case(who, body.service_id, applicant, body.form, key=key)
 
 
 @router.get(
@@ -249,46 +220,33 @@ def get_form(case_id: Id, cases: CasesDep, principal: DepartmentPrincipal) -> di
     response_model=answers.PullEvidenceAnswer,
     summary="Pull ALL missing evidence through the standing grants (the lead); per-requirement report",
 )
-def pull_evidence(
-    case_id: Id, cases: CasesDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
-    return cases.pull_evidence(actor(principal, officer), case_id, key=key)
+def pull_evidence(case_id: Id, cases: CasesDep, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
+    return cases.pull_evidence(who, case_id, key=key)
 
 
-@router.post(
+def _decide_step(approve: bool) -> Callable[..., dict[str, Any]]:
+    """Approving and rejecting a step differ only in the decision sent to the contract."""
+
+    def decide_step(
+        case_id: Id, step_index: StepIndex, body: Decision, cases: CasesDep, who: DepartmentWriter, key: IdemKey
+    ) -> dict[str, Any]:
+        return cases.decide_step(who, case_id, step_index, approve, body.hashed("reason"), key=key)
+
+    return decide_step
+
+
+router.post(
     "/cases/{case_id}/steps/{step_index}/approve",
+    name="approve_step",
     response_model=answers.ApproveStepAnswer,
     summary="Approve a step (the step's department)",
-)
-def approve_step(
-    case_id: Id,
-    step_index: StepIndex,
-    body: Decision,
-    cases: CasesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
-) -> dict[str, Any]:
-    reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return cases.decide_step(actor(principal, officer), case_id, step_index, True, reason, key=key)
-
-
-@router.post(
+)(_decide_step(True))
+router.post(
     "/cases/{case_id}/steps/{step_index}/reject",
+    name="reject_step",
     response_model=answers.StepDecisionAnswer,
     summary="Reject a step (the step's department); the case is rejected",
-)
-def reject_step(
-    case_id: Id,
-    step_index: StepIndex,
-    body: Decision,
-    cases: CasesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
-) -> dict[str, Any]:
-    reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return cases.decide_step(actor(principal, officer), case_id, step_index, False, reason, key=key)
+)(_decide_step(False))
 
 
 @router.post(
@@ -300,7 +258,7 @@ def escalate_step(
     case_id: Id,
     step_index: StepIndex,
     cases: CasesDep,
-    principal: Annotated[Principal, Depends(require_escalator)],
+    principal: EscalatorPrincipal,
     key: IdemKey,
 ) -> dict[str, Any]:
     return cases.escalate_step(actor(principal), case_id, step_index, key=key)
@@ -311,9 +269,9 @@ def escalate_step(
     response_model=answers.FinalizeAnswer,
     summary="Finalize an approved house-transfer case (the lead): registry transfer + new certificate",
 )
-def finalize(case_id: Id, cases: CasesDep, principal: DepartmentPrincipal, officer: OfficerId) -> dict[str, Any]:
+def finalize(case_id: Id, cases: CasesDep, who: DepartmentWriter) -> dict[str, Any]:
     """Idempotent by construction: each part checks the chain first (no Idempotency-Key needed)."""
-    return cases.finalize(actor(principal, officer), case_id)
+    return cases.finalize(who, case_id)
 
 
 # -- the citizen ---------------------------------------------------------------------------------------

@@ -15,27 +15,24 @@ from starlette.datastructures import UploadFile
 
 from backend.api.deps import (
     CertificatesDep,
-    DepartmentPrincipal,
-    GovernorPrincipal,
+    DepartmentWriter,
+    GovernorWriter,
     IdemKey,
-    OfficerId,
     ReaderPrincipal,
     Svc,
     actor,
 )
-from backend.api.schemas import UINT64, DataSubject, Strict
+from backend.api.schemas import UINT64, DataSubject, Decision, Strict
 from backend.api.schemas import certificates as answers
-from backend.api.schemas.common import API_ERRORS, ModelRouter, error_responses
-from backend.services import Services
+from backend.api.schemas.common import API_ERRORS, HEX32, Hex32, ModelRouter, error_responses
+from backend.api.subjects import subject_of
 from backend.services.certificates import document_hash_of, ref32
-from backend.services.common import hash_or_text, hex32
 from backend.services.errors import InvalidInput
 
 router = ModelRouter(prefix="/certificates", tags=["certificates"], responses=API_ERRORS)
 public_router = ModelRouter(prefix="/public", tags=["public"], responses=error_responses(422, 503), writes=False)
 
 MAX_DOCUMENT_BYTES = 10 * 1024 * 1024
-HEX32 = r"^0x[0-9a-fA-F]{64}$"
 
 CertId = Annotated[int, Path(ge=1, le=2**256 - 1, description="certificate id")]
 DocHash = Annotated[str, Path(pattern=HEX32, description="keccak256 of the document, 0x-hex")]
@@ -77,25 +74,12 @@ class IssueCertificate(Strict):
     )
 
 
-class RevokeCertificate(Strict):
-    reason: str | None = Field(default=None, min_length=1, max_length=10_000)
-    reason_hash: str | None = Field(default=None, pattern=HEX32)
+class RevokeCertificate(Decision):
+    pass
 
 
 class VerifyByHash(Strict):
-    document_hash: str = Field(pattern=HEX32)
-
-
-def subject_of(svc: Services, subject: DataSubject | None, hash_hex: str | None, field: str) -> bytes:
-    """A person as a subject hash: identity (hashed with the deployment key) or the hash itself."""
-    if (subject is None) == (hash_hex is None):
-        raise InvalidInput(f"give {field} or {field}_hash (exactly one)", field=field)
-    if subject is not None:
-        return svc.ops.subject(subject.id_type, subject.id_value)
-    h = hex32(hash_hex, f"{field}_hash")  # type: ignore[arg-type]
-    if not any(h):
-        raise InvalidInput(f"{field}_hash must not be zero", field=f"{field}_hash")
-    return h
+    document_hash: str = Hex32
 
 
 def _b64(value: str | None) -> bytes | None:
@@ -118,14 +102,10 @@ def _b64(value: str | None) -> bytes | None:
     summary="Propose registering a certificate type (governor); others approve via /council/proposals",
 )
 def propose_type(
-    body: CertificateTypeProposal,
-    certificates: CertificatesDep,
-    principal: GovernorPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    body: CertificateTypeProposal, certificates: CertificatesDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
     return certificates.propose_type(
-        actor(principal, officer), body.type_code, body.issuer, body.default_validity_s, body.justification, key=key
+        who, body.type_code, body.issuer, body.default_validity_s, body.justification, key=key
     )
 
 
@@ -141,14 +121,12 @@ def get_type(type_code: TypeCode, certificates: CertificatesDep, principal: Read
     status_code=201,
     summary="Issue a certificate (the type's issuing department)",
 )
-def issue(
-    body: IssueCertificate, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
+def issue(body: IssueCertificate, svc: Svc, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     doc = document_hash_of(_b64(body.document_base64), body.document_hash)
     holder = subject_of(svc, body.holder, body.holder_hash, "holder")
     case_ref = ref32(body.case_ref, None, "case_ref") if body.case_ref is not None else None
     return svc.certificates.issue(
-        actor(principal, officer), body.type_code, doc, holder, body.valid_from, body.valid_until, case_ref, key=key
+        who, body.type_code, doc, holder, body.valid_from, body.valid_until, case_ref, key=key
     )
 
 
@@ -167,15 +145,9 @@ def get_certificate(cert_id: CertId, certificates: CertificatesDep, principal: R
     summary="Revoke a certificate (the department that issued it)",
 )
 def revoke(
-    cert_id: CertId,
-    body: RevokeCertificate,
-    certificates: CertificatesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    cert_id: CertId, body: RevokeCertificate, certificates: CertificatesDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return certificates.revoke(actor(principal, officer), cert_id, reason, key=key)
+    return certificates.revoke(who, cert_id, body.hashed("reason"), key=key)
 
 
 # -- public ------------------------------------------------------------------------------------------

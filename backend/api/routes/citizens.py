@@ -6,19 +6,16 @@ from __future__ import annotations
 from datetime import timedelta
 from typing import Annotated, Any
 
-from fastapi import Path, Query
+from fastapi import Path
 from pydantic import Field
 
-from backend.api.deps import CitizenPrincipal, CitizensDep, DepartmentPrincipal, OfficerId, actor
+from backend.api.deps import CitizenPrincipal, CitizensDep, DepartmentWriter, actor
+from backend.api.params import Limit, Offset
 from backend.api.schemas import UINT32, DataSubject, Strict
 from backend.api.schemas import citizens as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
 
 router = ModelRouter(prefix="/citizens", tags=["citizens"], responses=API_ERRORS)
-
-
-Offset = Annotated[int, Query(ge=0, le=10**9)]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 class OpenSession(DataSubject):
@@ -37,10 +34,8 @@ class Objection(Strict):
     status_code=201,
     summary="Open a citizen session (front-desk department, after checking the identity in person)",
 )
-def open_session(
-    body: OpenSession, citizens: CitizensDep, principal: DepartmentPrincipal, officer: OfficerId
-) -> dict[str, Any]:
-    return citizens.open_session(actor(principal, officer), body.id_type, body.id_value, timedelta(seconds=body.ttl_s))
+def open_session(body: OpenSession, citizens: CitizensDep, who: DepartmentWriter) -> dict[str, Any]:
+    return citizens.open_session(who, body.id_type, body.id_value, timedelta(seconds=body.ttl_s))
 
 
 @router.get(

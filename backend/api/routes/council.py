@@ -2,19 +2,18 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from fastapi import Depends, Path, Query
+from fastapi import Path, Query
 from pydantic import Field
 
 from backend.api.deps import (
     CouncilDep,
-    GovernorPrincipal,
+    GovernorWriter,
     IdemKey,
     MembershipDep,
-    OfficerId,
-    Principal,
+    ReaderPrincipal,
     actor,
-    require_reader,
 )
+from backend.api.params import Limit, Offset
 from backend.api.schemas import CouncilRequestProposal, Strict
 from backend.api.schemas import council as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
@@ -34,10 +33,10 @@ class IncidentRuling(Strict):
 @router.get("/proposals", response_model=answers.ListProposalsAnswer, summary="Council proposals (pending by default)")
 def list_proposals(
     council: CouncilDep,
-    principal: Annotated[Principal, Depends(require_reader)],
+    principal: ReaderPrincipal,
     pending: Annotated[bool, Query()] = True,
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> dict[str, Any]:
     return council.list_proposals(actor(principal), pending, offset, limit)
 
@@ -47,10 +46,8 @@ def list_proposals(
     response_model=answers.ApproveProposalAnswer,
     summary="Approve a proposal (governor); executes at the threshold",
 )
-def approve_proposal(
-    proposal_id: Id, council: CouncilDep, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
-    return council.approve_proposal(actor(principal, officer), proposal_id, key=key)
+def approve_proposal(proposal_id: Id, council: CouncilDep, who: GovernorWriter, key: IdemKey) -> dict[str, Any]:
+    return council.approve_proposal(who, proposal_id, key=key)
 
 
 @router.post(
@@ -60,14 +57,9 @@ def approve_proposal(
     summary="Propose the council approval of an owner-approved SENSITIVE/SECRET request (governor)",
 )
 def propose_request_approval(
-    request_id: Id,
-    body: CouncilRequestProposal,
-    council: CouncilDep,
-    principal: GovernorPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    request_id: Id, body: CouncilRequestProposal, council: CouncilDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return council.propose_request_approval(actor(principal, officer), request_id, body.justification, key=key)
+    return council.propose_request_approval(who, request_id, body.justification, key=key)
 
 
 @router.post(
@@ -77,14 +69,9 @@ def propose_request_approval(
     summary="Propose the council's ruling on a Responded or Escalated incident (governor)",
 )
 def propose_ruling(
-    incident_id: Id,
-    body: IncidentRuling,
-    council: CouncilDep,
-    principal: GovernorPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    incident_id: Id, body: IncidentRuling, council: CouncilDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return council.propose_ruling(actor(principal, officer), incident_id, body.upheld, body.ruling_text, key=key)
+    return council.propose_ruling(who, incident_id, body.upheld, body.ruling_text, key=key)
 
 
 @router.post(
@@ -94,15 +81,9 @@ def propose_ruling(
     summary="Propose admitting a department's node address (governor); executes at the threshold",
 )
 def propose_admit_department(
-    body: answers.AdmitDepartmentBody,
-    membership: MembershipDep,
-    principal: GovernorPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    body: answers.AdmitDepartmentBody, membership: MembershipDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return membership.propose_admit_department(
-        actor(principal, officer), body.address, body.code, body.name, body.region, key=key
-    )
+    return membership.propose_admit_department(who, body.address, body.code, body.name, body.region, key=key)
 
 
 @router.post(
@@ -112,10 +93,6 @@ def propose_admit_department(
     summary="Propose appointing an auditor's node address (governor); executes at the threshold",
 )
 def propose_appoint_auditor(
-    body: answers.AppointAuditorBody,
-    membership: MembershipDep,
-    principal: GovernorPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    body: answers.AppointAuditorBody, membership: MembershipDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return membership.propose_appoint_auditor(actor(principal, officer), body.address, key=key)
+    return membership.propose_appoint_auditor(who, body.address, key=key)

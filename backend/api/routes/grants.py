@@ -6,13 +6,23 @@ from fastapi import Header, Path, Query
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 
-from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, Svc, UsageDep, actor
+from backend.api.deps import (
+    DepartmentPrincipal,
+    DepartmentWriter,
+    IdemKey,
+    ReaderPrincipal,
+    Svc,
+    UsageDep,
+    actor,
+)
+from backend.api.params import Limit, Offset
 from backend.api.responses import with_content
 from backend.api.schemas import Decision, RecordUse
 from backend.api.schemas import grants as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
+from backend.api.subjects import subject_hash
 from backend.services import Services
-from backend.services.common import HEX32_RE, hash_or_text, text_hash
+from backend.services.common import HEX32_RE, text_hash
 from backend.services.errors import InvalidInput
 
 router = ModelRouter(prefix="/grants", tags=["grants"], responses=API_ERRORS)
@@ -43,8 +53,8 @@ def list_grants(
     usage: UsageDep,
     principal: DepartmentPrincipal,
     role: Annotated[Literal["grantee", "owner"], Query()] = "grantee",
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> dict[str, Any]:
     return usage.list_grants(actor(principal), role, offset, limit)
 
@@ -60,10 +70,9 @@ def get_grant(grant_id: GrantId, usage: UsageDep, principal: ReaderPrincipal) ->
     summary="Revoke (owner); deletes the grantee's data keys",
 )
 def revoke_grant(
-    grant_id: GrantId, body: Decision, usage: UsageDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
+    grant_id: GrantId, body: Decision, usage: UsageDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return usage.revoke(actor(principal, officer), grant_id, reason, key=key)
+    return usage.revoke(who, grant_id, body.hashed("reason"), key=key)
 
 
 @router.get(
@@ -74,15 +83,14 @@ def revoke_grant(
 def fetch_data(
     grant_id: GrantId,
     svc: Svc,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
+    who: DepartmentWriter,
     key: IdemKey,
     version: Annotated[int | None, Query(ge=1, le=2**32 - 1)] = None,
     context_ref: Annotated[str | None, Query(min_length=1, max_length=200)] = None,
     x_data_subject: Annotated[str | None, Header(max_length=200, description="<id_type>:<id_value>")] = None,
 ) -> dict[str, Any]:
     subject = _subject_header(svc, x_data_subject)
-    result = svc.usage.fetch(actor(principal, officer), grant_id, subject, _context_ref(context_ref), version, key=key)
+    result = svc.usage.fetch(who, grant_id, subject, _context_ref(context_ref), version, key=key)
     return with_content(result)
 
 
@@ -109,16 +117,15 @@ async def record_use(
     grant_id: GrantId,
     body: RecordUse,
     svc: Svc,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
+    who: DepartmentWriter,
     key: IdemKey,
     prefer: Annotated[str | None, Header(max_length=200, description="respond-async: 202 once queued")] = None,
 ) -> Any:
     # async def: with Prefer: respond-async the common case awaits the durable group commit
     # on the event loop (no worker thread); the mined (default) answer waits in a thread.
-    subject = svc.ops.subject(body.data_subject.id_type, body.data_subject.id_value) if body.data_subject else None
+    subject = subject_hash(svc, body.data_subject)
     want_async = _prefers_async(prefer)
-    who = actor(principal, officer)
+    who = who
     ref = _context_ref(body.context_ref)
     if want_async:
         result = await svc.usage.record_use_async(who, grant_id, subject, ref, key=key)

@@ -5,18 +5,17 @@ from typing import Annotated, Any, Literal
 from fastapi import Path, Query
 
 from backend.api.deps import (
-    DepartmentPrincipal,
+    DepartmentWriter,
     IdemKey,
     IncidentsDep,
-    OfficerId,
     ReaderPrincipal,
-    ReporterPrincipal,
+    ReporterWriter,
     actor,
 )
+from backend.api.params import Limit, Offset
 from backend.api.schemas import FileIncident, RespondIncident
 from backend.api.schemas import incidents as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
-from backend.services.common import hash_or_text
 
 router = ModelRouter(prefix="/incidents", tags=["incidents"], responses=API_ERRORS)
 
@@ -29,12 +28,10 @@ IncidentId = Annotated[int, Path(ge=1, le=2**256 - 1, description="incident id")
     status_code=201,
     summary="File an incident (departments concerned, auditors)",
 )
-def file_incident(
-    body: FileIncident, incidents: IncidentsDep, principal: ReporterPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
-    evidence = hash_or_text(body.evidence, body.evidence_hash, "evidence")
+def file_incident(body: FileIncident, incidents: IncidentsDep, who: ReporterWriter, key: IdemKey) -> dict[str, Any]:
+    evidence = body.hashed("evidence")
     return incidents.file(
-        actor(principal, officer),
+        who,
         body.incident_type,
         body.subject_kind,
         body.subject_id,
@@ -54,8 +51,8 @@ def list_incidents(
     incidents: IncidentsDep,
     principal: ReaderPrincipal,
     role: Annotated[Literal["all", "filer", "responsible"], Query()] = "all",
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> dict[str, Any]:
     return incidents.list(actor(principal), role, offset, limit)
 
@@ -75,12 +72,6 @@ def get_incident(incident_id: IncidentId, incidents: IncidentsDep, principal: Re
     summary="Answer an incident (the responsible department)",
 )
 def respond_incident(
-    incident_id: IncidentId,
-    body: RespondIncident,
-    incidents: IncidentsDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    incident_id: IncidentId, body: RespondIncident, incidents: IncidentsDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    response = hash_or_text(body.response, body.response_hash, "response")
-    return incidents.respond(actor(principal, officer), incident_id, response, key=key)
+    return incidents.respond(who, incident_id, body.hashed("response"), key=key)

@@ -3,6 +3,7 @@ seizures (court), use reports (inspector), roles (council), unit history (entitl
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import Path
@@ -10,31 +11,28 @@ from pydantic import Field
 
 from backend.api.deps import (
     CurrentPrincipal,
-    DepartmentPrincipal,
-    GovernorPrincipal,
+    DepartmentWriter,
+    GovernorWriter,
     IdemKey,
-    OfficerId,
     ReaderPrincipal,
     RegistryDep,
     Svc,
     actor,
 )
-from backend.api.routes.certificates import subject_of
 from backend.api.schemas import UINT32, DataSubject, Strict
 from backend.api.schemas import registry as answers
-from backend.api.schemas.common import API_ERRORS, ModelRouter
+from backend.api.schemas.common import API_ERRORS, HEX32, ModelRouter, OptionalHex32
+from backend.api.subjects import subject_of
 from backend.services.certificates import ref32
-from backend.services.common import hash_or_text, hex32
+from backend.services.common import hex32
 
 router = ModelRouter(prefix="/registry", tags=["registry"], responses=API_ERRORS)
 
-HEX32 = r"^0x[0-9a-fA-F]{64}$"
 Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
 Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$")]
 Code = Field(min_length=1, max_length=66, description="text of at most 32 bytes or 0x + 64 hex digits")
 Ref = Field(min_length=1, max_length=200, description="reference: 0x-32-byte hex, or text (hashed)")
 Text = Field(default=None, min_length=1, max_length=100_000)
-Hash = Field(default=None, pattern=HEX32)
 
 
 class RoleProposal(Strict):
@@ -54,17 +52,17 @@ class RegisterUnit(Strict):
 
 class FirstOwnership(Strict):
     owner: DataSubject | None = None
-    owner_hash: str | None = Hash
+    owner_hash: str | None = OptionalHex32
     evidence: str | None = Text
-    evidence_hash: str | None = Hash
+    evidence_hash: str | None = OptionalHex32
     case_ref: str = Ref
 
 
 class Transfer(Strict):
     new_owner: DataSubject | None = None
-    new_owner_hash: str | None = Hash
+    new_owner_hash: str | None = OptionalHex32
     evidence: str | None = Text
-    evidence_hash: str | None = Hash
+    evidence_hash: str | None = OptionalHex32
     prior_certificate_hash: str = Field(pattern=HEX32, description="document hash of the current owner's certificate")
     case_ref: str = Ref
 
@@ -72,23 +70,23 @@ class Transfer(Strict):
 class RegisterMortgage(Strict):
     creditor_ref: str = Ref
     terms: str | None = Text
-    terms_hash: str | None = Hash
+    terms_hash: str | None = OptionalHex32
 
 
 class RegisterSeizure(Strict):
     court_order: str | None = Text
-    court_order_hash: str | None = Hash
+    court_order_hash: str | None = OptionalHex32
 
 
 class ReleaseSeizure(Strict):
     order: str | None = Text
-    order_hash: str | None = Hash
+    order_hash: str | None = OptionalHex32
 
 
 class UseReport(Strict):
     actual_use: int = Field(ge=1, le=255)
     inspection: str | None = Text
-    inspection_hash: str | None = Hash
+    inspection_hash: str | None = OptionalHex32
 
 
 # -- council ------------------------------------------------------------------------------------------
@@ -98,12 +96,8 @@ class UseReport(Strict):
     status_code=201,
     summary="Propose giving/taking a registry role (governor); others approve via /council/proposals",
 )
-def propose_role(
-    body: RoleProposal, registry: RegistryDep, principal: GovernorPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
-    return registry.propose_role(
-        actor(principal, officer), body.department, body.role, body.enabled, body.justification, key=key
-    )
+def propose_role(body: RoleProposal, registry: RegistryDep, who: GovernorWriter, key: IdemKey) -> dict[str, Any]:
+    return registry.propose_role(who, body.department, body.role, body.enabled, body.justification, key=key)
 
 
 @router.get("/roles/{department}", response_model=answers.RolesOfAnswer, summary="Registry roles a department holds")
@@ -115,11 +109,9 @@ def roles_of(department: Address, registry: RegistryDep, principal: ReaderPrinci
 @router.post(
     "/units", response_model=answers.RegisterUnitAnswer, status_code=201, summary="Register a property unit (REGISTRAR)"
 )
-def register_unit(
-    body: RegisterUnit, registry: RegistryDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
+def register_unit(body: RegisterUnit, registry: RegistryDep, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     return registry.register_unit(
-        actor(principal, officer),
+        who,
         body.parcel_code,
         body.building_code,
         body.unit_code,
@@ -135,14 +127,10 @@ def register_unit(
     status_code=201,
     summary="Register the first ownership (REGISTRAR)",
 )
-def first_ownership(
-    unit_id: Id, body: FirstOwnership, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
+def first_ownership(unit_id: Id, body: FirstOwnership, svc: Svc, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     owner = subject_of(svc, body.owner, body.owner_hash, "owner")
-    evidence = hash_or_text(body.evidence, body.evidence_hash, "evidence")
-    return svc.registry.first_ownership(
-        actor(principal, officer), unit_id, owner, evidence, ref32(body.case_ref, None, "case_ref"), key=key
-    )
+    evidence = body.hashed("evidence")
+    return svc.registry.first_ownership(who, unit_id, owner, evidence, ref32(body.case_ref, None, "case_ref"), key=key)
 
 
 @router.post(
@@ -151,15 +139,11 @@ def first_ownership(
     status_code=201,
     summary="Register a transfer (REGISTRAR); the prior certificate must verify VALID for the current owner",
 )
-def transfer(
-    unit_id: Id, body: Transfer, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
+def transfer(unit_id: Id, body: Transfer, svc: Svc, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     owner = subject_of(svc, body.new_owner, body.new_owner_hash, "new_owner")
-    evidence = hash_or_text(body.evidence, body.evidence_hash, "evidence")
+    evidence = body.hashed("evidence")
     prior = hex32(body.prior_certificate_hash, "prior_certificate_hash")
-    return svc.registry.transfer(
-        actor(principal, officer), unit_id, owner, evidence, prior, ref32(body.case_ref, None, "case_ref"), key=key
-    )
+    return svc.registry.transfer(who, unit_id, owner, evidence, prior, ref32(body.case_ref, None, "case_ref"), key=key)
 
 
 # -- bank ----------------------------------------------------------------------------------------------
@@ -170,39 +154,33 @@ def transfer(
     summary="Register a mortgage (BANK)",
 )
 def register_mortgage(
-    unit_id: Id,
-    body: RegisterMortgage,
-    registry: RegistryDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    unit_id: Id, body: RegisterMortgage, registry: RegistryDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    terms = hash_or_text(body.terms, body.terms_hash, "terms")
-    return registry.register_mortgage(
-        actor(principal, officer), unit_id, ref32(body.creditor_ref, None, "creditor_ref"), terms, key=key
-    )
+    terms = body.hashed("terms")
+    return registry.register_mortgage(who, unit_id, ref32(body.creditor_ref, None, "creditor_ref"), terms, key=key)
 
 
-@router.post(
+def _mortgage_act(method: str) -> Callable[..., dict[str, Any]]:
+    """The bank's consent and release differ only in the service method."""
+
+    def act(mortgage_id: Id, registry: RegistryDep, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
+        return getattr(registry, method)(who, mortgage_id, key=key)
+
+    return act
+
+
+router.post(
     "/mortgages/{mortgage_id}/consent",
+    name="consent_mortgage",
     response_model=answers.ConsentMortgageAnswer,
     summary="Consent to the transfer of the current title (the mortgage's bank)",
-)
-def consent_mortgage(
-    mortgage_id: Id, registry: RegistryDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
-    return registry.consent_mortgage(actor(principal, officer), mortgage_id, key=key)
-
-
-@router.post(
+)(_mortgage_act("consent_mortgage"))
+router.post(
     "/mortgages/{mortgage_id}/release",
+    name="release_mortgage",
     response_model=answers.ReleaseMortgageAnswer,
     summary="Release a mortgage (the mortgage's bank)",
-)
-def release_mortgage(
-    mortgage_id: Id, registry: RegistryDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
-    return registry.release_mortgage(actor(principal, officer), mortgage_id, key=key)
+)(_mortgage_act("release_mortgage"))
 
 
 # -- court ---------------------------------------------------------------------------------------------
@@ -213,15 +191,9 @@ def release_mortgage(
     summary="Seize a unit by court order (COURT)",
 )
 def register_seizure(
-    unit_id: Id,
-    body: RegisterSeizure,
-    registry: RegistryDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    unit_id: Id, body: RegisterSeizure, registry: RegistryDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    order = hash_or_text(body.court_order, body.court_order_hash, "court_order")
-    return registry.register_seizure(actor(principal, officer), unit_id, order, key=key)
+    return registry.register_seizure(who, unit_id, body.hashed("court_order"), key=key)
 
 
 @router.post(
@@ -230,15 +202,9 @@ def register_seizure(
     summary="Release a seizure (the seizing court)",
 )
 def release_seizure(
-    seizure_id: Id,
-    body: ReleaseSeizure,
-    registry: RegistryDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    seizure_id: Id, body: ReleaseSeizure, registry: RegistryDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    order = hash_or_text(body.order, body.order_hash, "order")
-    return registry.release_seizure(actor(principal, officer), seizure_id, order, key=key)
+    return registry.release_seizure(who, seizure_id, body.hashed("order"), key=key)
 
 
 # -- inspector -----------------------------------------------------------------------------------------
@@ -249,15 +215,9 @@ def release_seizure(
     summary="Report the actual use found by an inspection (INSPECTOR); a mismatch is flagged",
 )
 def report_use(
-    unit_id: Id,
-    body: UseReport,
-    registry: RegistryDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    unit_id: Id, body: UseReport, registry: RegistryDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    inspection = hash_or_text(body.inspection, body.inspection_hash, "inspection")
-    return registry.report_use(actor(principal, officer), unit_id, body.actual_use, inspection, key=key)
+    return registry.report_use(who, unit_id, body.actual_use, body.hashed("inspection"), key=key)
 
 
 # -- reads ---------------------------------------------------------------------------------------------

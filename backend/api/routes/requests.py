@@ -1,10 +1,12 @@
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
 
-from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, UsageDep, actor
+from backend.api.deps import DepartmentPrincipal, DepartmentWriter, IdemKey, ReaderPrincipal, UsageDep, actor
+from backend.api.params import Limit, Offset
 from backend.api.schemas import CreateRequest, Decision
 from backend.api.schemas import requests as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
@@ -23,15 +25,13 @@ RequestId = Annotated[int, Path(ge=1, le=2**256 - 1, description="usage request 
     status_code=201,
     summary="Request the use of another department's resource",
 )
-def create_request(
-    body: CreateRequest, usage: UsageDep, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
-    legal = hash_or_text(body.legal_basis, body.legal_basis_hash, "legal_basis")
+def create_request(body: CreateRequest, usage: UsageDep, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
+    legal = body.hashed("legal_basis")
     if body.fields is not None and body.fields_hash is not None:
         raise InvalidInput("give either fields or fields_hash, not both", field="fields")
     fh = fields_hash(body.fields) if body.fields is not None else hash_or_text(None, body.fields_hash, "fields")
     return usage.request_use(
-        actor(principal, officer),
+        who,
         body.resource_id,
         body.purpose_code,
         legal,
@@ -52,8 +52,8 @@ def list_requests(
     usage: UsageDep,
     principal: DepartmentPrincipal,
     direction: Annotated[Literal["incoming", "outgoing"], Query()] = "incoming",
-    offset: Annotated[int, Query(ge=0, le=10**9)] = 0,
-    limit: Annotated[int, Query(ge=1, le=100)] = 50,
+    offset: Offset = 0,
+    limit: Limit = 50,
 ) -> dict[str, Any]:
     return usage.list_requests(actor(principal), direction, offset, limit)
 
@@ -67,31 +67,23 @@ def get_request(request_id: RequestId, usage: UsageDep, principal: ReaderPrincip
     return usage.get_request(actor(principal), request_id)
 
 
-@router.post(
+def _decide(method: str) -> Callable[..., dict[str, Any]]:
+    """Approving and denying differ only in the service method; the owner's reason is hashed alike."""
+
+    def decide(
+        request_id: RequestId, body: Decision, usage: UsageDep, who: DepartmentWriter, key: IdemKey
+    ) -> dict[str, Any]:
+        return getattr(usage, method)(who, request_id, body.hashed("reason"), key=key)
+
+    return decide
+
+
+router.post(
     "/{request_id}/approve",
+    name="approve_request",
     response_model=answers.ApproveRequestAnswer,
     summary="Approve (owner); PUBLIC/INTERNAL issue the grant at once",
-)
-def approve_request(
-    request_id: RequestId,
-    body: Decision,
-    usage: UsageDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
-) -> dict[str, Any]:
-    reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return usage.approve(actor(principal, officer), request_id, reason, key=key)
-
-
-@router.post("/{request_id}/deny", response_model=answers.DenyRequestAnswer, summary="Deny (owner)")
-def deny_request(
-    request_id: RequestId,
-    body: Decision,
-    usage: UsageDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
-) -> dict[str, Any]:
-    reason = hash_or_text(body.reason, body.reason_hash, "reason")
-    return usage.deny(actor(principal, officer), request_id, reason, key=key)
+)(_decide("approve"))
+router.post(
+    "/{request_id}/deny", name="deny_request", response_model=answers.DenyRequestAnswer, summary="Deny (owner)"
+)(_decide("deny"))

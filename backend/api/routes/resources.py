@@ -4,11 +4,21 @@ from typing import Annotated, Any
 
 from fastapi import File, Form, Path, Query, UploadFile
 
-from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, ReaderPrincipal, ResourcesDep, Svc, actor
+from backend.api.deps import (
+    DepartmentPrincipal,
+    DepartmentWriter,
+    IdemKey,
+    ReaderPrincipal,
+    ResourcesDep,
+    Svc,
+    actor,
+)
+from backend.api.params import Limit, Offset
 from backend.api.responses import with_content
 from backend.api.schemas import AnchorRoot, Classification, PublishVersion, RegisterResource
 from backend.api.schemas import resources as answers
-from backend.api.schemas.common import API_ERRORS, ModelRouter
+from backend.api.schemas.common import API_ERRORS, HEX32, ModelRouter
+from backend.api.subjects import subject_hash
 from backend.services import Content
 from backend.services.common import canonical_json, hex32, text_hash
 from backend.services.errors import InvalidInput
@@ -17,8 +27,6 @@ from backend.services.resources import MAX_CONTENT_BYTES
 router = ModelRouter(prefix="/resources", tags=["resources"], responses=API_ERRORS)
 
 ResourceId = Annotated[int, Path(ge=1, le=2**256 - 1, description="resource id")]
-Offset = Annotated[int, Query(ge=0, le=10**9)]
-Limit = Annotated[int, Query(ge=1, le=100)]
 
 
 def _schema_hash(schema: dict | None, schema_hash: str | None) -> bytes:
@@ -56,13 +64,10 @@ def list_resources(
 @router.post(
     "", response_model=answers.RegisteredResource, status_code=201, summary="Register a resource from a JSON record"
 )
-def register_resource(
-    body: RegisterResource, svc: Svc, principal: DepartmentPrincipal, officer: OfficerId, key: IdemKey
-) -> dict[str, Any]:
-    a = actor(principal, officer)
-    subject = svc.ops.subject(body.data_subject.id_type, body.data_subject.id_value) if body.data_subject else None
+def register_resource(body: RegisterResource, svc: Svc, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
+    subject = subject_hash(svc, body.data_subject)
     return svc.resources.register(
-        a,
+        who,
         Content.from_record(body.record),
         body.classification,
         _schema_hash(body.schema_, body.schema_hash),
@@ -80,18 +85,16 @@ def register_resource(
 )
 async def register_upload(
     svc: Svc,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
+    who: DepartmentWriter,
     key: IdemKey,
     file: Annotated[UploadFile, File(description="the content")],
     classification: Annotated[Classification, Form()],
-    schema_hash: Annotated[str, Form(pattern=r"^0x[0-9a-fA-F]{64}$")],
+    schema_hash: Annotated[str, Form(pattern=HEX32)],
     subject_id_type: Annotated[str | None, Form(min_length=1, max_length=32)] = None,
     subject_id_value: Annotated[str | None, Form(min_length=1, max_length=128)] = None,
 ) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
 
-    a = actor(principal, officer)
     content = await _read_upload(file)
     if (subject_id_type is None) != (subject_id_value is None):
         raise InvalidInput("give both subject_id_type and subject_id_value, or neither", field="subject_id_type")
@@ -101,7 +104,7 @@ async def register_upload(
     )
     return await run_in_threadpool(
         svc.resources.register,
-        a,
+        who,
         content,
         classification,
         hex32(schema_hash, "schema_hash"),
@@ -136,14 +139,9 @@ def get_content(
     summary="Publish a new version (owner only)",
 )
 def publish_version(
-    resource_id: ResourceId,
-    body: PublishVersion,
-    resources: ResourcesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    resource_id: ResourceId, body: PublishVersion, resources: ResourcesDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return resources.publish_version(actor(principal, officer), resource_id, Content.from_record(body.record), key=key)
+    return resources.publish_version(who, resource_id, Content.from_record(body.record), key=key)
 
 
 @router.post(
@@ -155,15 +153,14 @@ def publish_version(
 async def publish_upload(
     resource_id: ResourceId,
     resources: ResourcesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
+    who: DepartmentWriter,
     key: IdemKey,
     file: Annotated[UploadFile, File()],
 ) -> dict[str, Any]:
     from starlette.concurrency import run_in_threadpool
 
     content = await _read_upload(file)
-    return await run_in_threadpool(resources.publish_version, actor(principal, officer), resource_id, content, key=key)
+    return await run_in_threadpool(resources.publish_version, who, resource_id, content, key=key)
 
 
 @router.post(
@@ -173,11 +170,6 @@ async def publish_upload(
     summary="Anchor a Merkle root of a record set (owner only)",
 )
 def anchor_root(
-    resource_id: ResourceId,
-    body: AnchorRoot,
-    resources: ResourcesDep,
-    principal: DepartmentPrincipal,
-    officer: OfficerId,
-    key: IdemKey,
+    resource_id: ResourceId, body: AnchorRoot, resources: ResourcesDep, who: DepartmentWriter, key: IdemKey
 ) -> dict[str, Any]:
-    return resources.anchor_root(actor(principal, officer), resource_id, body.merkle_root, body.record_count, key=key)
+    return resources.anchor_root(who, resource_id, body.merkle_root, body.record_count, key=key)

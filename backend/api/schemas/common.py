@@ -9,8 +9,11 @@ from fastapi import APIRouter
 from pydantic import BaseModel, ConfigDict, Field, JsonValue
 
 from backend.chain import enums
+from backend.services.common import hash_or_text
 
-Hex32 = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
+HEX32 = r"^0x[0-9a-fA-F]{64}$"  # 0x + 32 bytes (a keccak256 hash)
+Hex32 = Field(pattern=HEX32)
+OptionalHex32 = Field(default=None, pattern=HEX32)  # the hash half of a text-or-hash pair
 UINT32 = 2**32 - 1
 UINT64 = 2**64 - 1
 
@@ -35,6 +38,10 @@ class Strict(BaseModel):
     """A request body: unknown fields are refused (422)."""
 
     model_config = ConfigDict(extra="forbid")
+
+    def hashed(self, field: str) -> bytes:
+        """The pair ``<field>`` (text, hashed with keccak256) / ``<field>_hash`` (hex) as 32 bytes."""
+        return hash_or_text(getattr(self, field), getattr(self, f"{field}_hash"), field)
 
 
 class DataSubject(Strict):

@@ -9,6 +9,7 @@ from backend.api.schemas.common import (
     UINT64,
     Answer,
     IncidentTypeName,
+    OptionalHex32,
     Page,
     Strict,
     SubjectKindName,
@@ -23,13 +24,13 @@ class FileIncident(Strict):
     subject_id: int = Field(ge=1, le=2**256 - 1, description="resource id (RESOURCE_VERSION) or grant id")
     use_index: int = Field(default=0, ge=0, le=UINT32, description="version, 0 for GRANT, or use index")
     evidence: str | None = Field(default=None, min_length=1, max_length=100_000)
-    evidence_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    evidence_hash: str | None = OptionalHex32
     response_window_s: int = Field(default=7 * 24 * 3600, ge=1, le=UINT64)
 
 
 class RespondIncident(Strict):
     response: str | None = Field(default=None, min_length=1, max_length=100_000)
-    response_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    response_hash: str | None = OptionalHex32
 
 
 # -- answers ------------------------------------------------------------------------------------------

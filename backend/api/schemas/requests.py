@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field
 
-from backend.api.schemas.common import UINT32, UINT64, Answer, Page, Strict, TxAnswer
+from backend.api.schemas.common import UINT32, UINT64, Answer, OptionalHex32, Page, Strict, TxAnswer
 
 
 # -- request bodies --------------------------------------------------------------------------------
@@ -12,9 +12,9 @@ class CreateRequest(Strict):
     resource_id: int = Field(ge=1, le=2**256 - 1)
     purpose_code: int = Field(ge=1, le=UINT32)
     legal_basis: str | None = Field(default=None, min_length=1, max_length=10_000)
-    legal_basis_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    legal_basis_hash: str | None = OptionalHex32
     fields: list[str] | None = Field(default=None, min_length=1, max_length=500)
-    fields_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    fields_hash: str | None = OptionalHex32
     duration_s: int = Field(ge=1, le=UINT64, description="grant duration in seconds from issuance")
     max_uses: int = Field(ge=1, le=UINT32)
     approval_deadline: int | None = Field(
@@ -24,7 +24,7 @@ class CreateRequest(Strict):
 
 class Decision(Strict):
     reason: str | None = Field(default=None, min_length=1, max_length=10_000)
-    reason_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    reason_hash: str | None = OptionalHex32
 
 
 # -- answers ------------------------------------------------------------------------------------------

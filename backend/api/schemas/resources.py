@@ -11,6 +11,8 @@ from backend.api.schemas.common import (
     Answer,
     Classification,
     DataSubject,
+    Hex32,
+    OptionalHex32,
     Page,
     Strict,
     TxAnswer,
@@ -22,7 +24,7 @@ class RegisterResource(Strict):
     classification: Classification
     record: JsonValue = Field(description="the content: any JSON value (stored canonically: sorted keys, UTF-8)")
     schema_: dict[str, Any] | None = Field(default=None, alias="schema", description="schema document (hashed)")
-    schema_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+    schema_hash: str | None = OptionalHex32
     data_subject: DataSubject | None = None
     steward_officer_id: str | None = Field(
         default=None, min_length=1, max_length=128, description="defaults to X-Officer-Id"
@@ -36,7 +38,7 @@ class PublishVersion(Strict):
 
 
 class AnchorRoot(Strict):
-    merkle_root: str = Field(pattern=r"^0x[0-9a-fA-F]{64}$")
+    merkle_root: str = Hex32
     record_count: int = Field(ge=1, le=UINT32)
 
 

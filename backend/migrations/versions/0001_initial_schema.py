@@ -22,19 +22,58 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 
+def _id() -> sa.Column:
+    return sa.Column("id", sa.Integer(), autoincrement=True, nullable=False)
+
+
+def _hex32(name: str, *, nullable: bool = False) -> sa.Column:
+    """0x + 32 bytes in hex (hashes)."""
+    return sa.Column(name, sa.String(length=66), nullable=nullable)
+
+
+def _address(name: str, *, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, sa.String(length=42), nullable=nullable)
+
+
+def _time(name: str, *, nullable: bool = False) -> sa.Column:
+    return sa.Column(name, sa.DateTime(timezone=True), nullable=nullable)
+
+
+def _signer_and_key(*, key_nullable: bool = False) -> list[sa.Column]:
+    """An outbox row's owner: the signing account and the write's Idempotency-Key."""
+    return [_address("signer"), sa.Column("idempotency_key", sa.String(length=200), nullable=key_nullable)]
+
+
+def _error_and_times() -> list[sa.Column]:
+    """An outbox row's last error and when it was written and last changed."""
+    return [sa.Column("error", sa.Text(), nullable=True), _time("created_at"), _time("updated_at")]
+
+
+_CHAIN_EVENT_LOOKUPS = (
+    ("department", "department"),
+    ("event", "event"),
+    ("grant", "grant_id"),
+    ("incident", "incident_id"),
+    ("officer", "officer_hash"),
+    ("request", "request_id"),
+    ("resource", "resource_id"),
+    ("subject", "subject_hash"),
+)
+
+
 def upgrade() -> None:
     existing = set(sa.inspect(op.get_bind()).get_table_names())
     if "api_tokens" not in existing:
         op.create_table(
             "api_tokens",
-            sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
+            _id(),
             sa.Column("token_hash", sa.String(length=64), nullable=False),
             sa.Column("role", sa.String(length=16), nullable=False),
-            sa.Column("principal", sa.String(length=66), nullable=False),
+            _hex32("principal"),
             sa.Column("label", sa.String(length=200), nullable=False),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-            sa.Column("expires_at", sa.DateTime(timezone=True), nullable=True),
-            sa.Column("revoked_at", sa.DateTime(timezone=True), nullable=True),
+            _time("created_at"),
+            _time("expires_at", nullable=True),
+            _time("revoked_at", nullable=True),
             sa.PrimaryKeyConstraint("id"),
             sa.UniqueConstraint("token_hash"),
         )
@@ -45,57 +84,40 @@ def upgrade() -> None:
             "chain_events",
             sa.Column("id", sa.BigInteger().with_variant(sa.Integer(), "sqlite"), autoincrement=True, nullable=False),
             sa.Column("block_number", sa.BigInteger(), nullable=False),
-            sa.Column("block_hash", sa.String(length=66), nullable=False),
+            _hex32("block_hash"),
             sa.Column("block_time", sa.BigInteger(), nullable=True),
-            sa.Column("tx_hash", sa.String(length=66), nullable=False),
+            _hex32("tx_hash"),
             sa.Column("log_index", sa.Integer(), nullable=False),
             sa.Column("contract", sa.String(length=64), nullable=False),
-            sa.Column("address", sa.String(length=42), nullable=False),
+            _address("address"),
             sa.Column("event", sa.String(length=64), nullable=False),
             sa.Column("args", sa.JSON(), nullable=False),
             sa.Column("resource_id", sa.String(length=80), nullable=True),
             sa.Column("grant_id", sa.String(length=80), nullable=True),
             sa.Column("request_id", sa.String(length=80), nullable=True),
             sa.Column("incident_id", sa.String(length=80), nullable=True),
-            sa.Column("department", sa.String(length=42), nullable=True),
-            sa.Column("officer_hash", sa.String(length=66), nullable=True),
-            sa.Column("subject_hash", sa.String(length=66), nullable=True),
+            _address("department", nullable=True),
+            _hex32("officer_hash", nullable=True),
+            _hex32("subject_hash", nullable=True),
             sa.PrimaryKeyConstraint("id"),
             sa.UniqueConstraint("tx_hash", "log_index", name="uq_chain_events_tx_log"),
         )
         op.create_index("ix_chain_events_block", "chain_events", ["block_number", "log_index"], unique=False)
-        op.create_index(
-            "ix_chain_events_department", "chain_events", ["department", "block_number", "log_index"], unique=False
-        )
-        op.create_index("ix_chain_events_event", "chain_events", ["event", "block_number", "log_index"], unique=False)
-        op.create_index(
-            "ix_chain_events_grant", "chain_events", ["grant_id", "block_number", "log_index"], unique=False
-        )
-        op.create_index(
-            "ix_chain_events_incident", "chain_events", ["incident_id", "block_number", "log_index"], unique=False
-        )
-        op.create_index(
-            "ix_chain_events_officer", "chain_events", ["officer_hash", "block_number", "log_index"], unique=False
-        )
-        op.create_index(
-            "ix_chain_events_request", "chain_events", ["request_id", "block_number", "log_index"], unique=False
-        )
-        op.create_index(
-            "ix_chain_events_resource", "chain_events", ["resource_id", "block_number", "log_index"], unique=False
-        )
-        op.create_index(
-            "ix_chain_events_subject", "chain_events", ["subject_hash", "block_number", "log_index"], unique=False
-        )
+        # the event index's look-ups: each column, in chain order
+        for name, column in _CHAIN_EVENT_LOOKUPS:
+            op.create_index(
+                f"ix_chain_events_{name}", "chain_events", [column, "block_number", "log_index"], unique=False
+            )
         op.create_index("ix_chain_events_time", "chain_events", ["block_time"], unique=False)
 
     if "document_keys" not in existing:
         op.create_table(
             "document_keys",
-            sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-            sa.Column("content_hash", sa.String(length=66), nullable=False),
-            sa.Column("department", sa.String(length=42), nullable=False),
+            _id(),
+            _hex32("content_hash"),
+            _address("department"),
             sa.Column("wrapped_key", sa.LargeBinary(), nullable=False),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            _time("created_at"),
             sa.PrimaryKeyConstraint("id"),
             sa.UniqueConstraint("content_hash", "department", name="uq_document_keys_hash_dept"),
         )
@@ -104,13 +126,13 @@ def upgrade() -> None:
     if "documents" not in existing:
         op.create_table(
             "documents",
-            sa.Column("content_hash", sa.String(length=66), nullable=False),
-            sa.Column("owner", sa.String(length=42), nullable=False),
+            _hex32("content_hash"),
+            _address("owner"),
             sa.Column("resource_id", sa.String(length=80), nullable=True),
             sa.Column("version", sa.Integer(), nullable=True),
             sa.Column("media_type", sa.String(length=255), nullable=False),
             sa.Column("size", sa.Integer(), nullable=False),
-            sa.Column("stored_at", sa.DateTime(timezone=True), nullable=False),
+            _time("stored_at"),
             sa.PrimaryKeyConstraint("content_hash"),
         )
         op.create_index("ix_documents_resource_id", "documents", ["resource_id"], unique=False)
@@ -120,32 +142,29 @@ def upgrade() -> None:
             "indexer_cursor",
             sa.Column("name", sa.String(length=64), nullable=False),
             sa.Column("block_number", sa.BigInteger(), nullable=False),
-            sa.Column("block_hash", sa.String(length=66), nullable=False),
-            sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+            _hex32("block_hash"),
+            _time("updated_at"),
             sa.PrimaryKeyConstraint("name"),
         )
 
     if "outbox" not in existing:
         op.create_table(
             "outbox",
-            sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-            sa.Column("signer", sa.String(length=42), nullable=False),
-            sa.Column("idempotency_key", sa.String(length=200), nullable=True),
+            _id(),
+            *_signer_and_key(key_nullable=True),
             sa.Column("nonce", sa.BigInteger(), nullable=False),
             sa.Column("contract_name", sa.String(length=100), nullable=False),
             sa.Column("fn_name", sa.String(length=100), nullable=False),
-            sa.Column("to_address", sa.String(length=42), nullable=False),
+            _address("to_address"),
             sa.Column("data", sa.Text(), nullable=False),
             sa.Column("raw_tx", sa.Text(), nullable=False),
-            sa.Column("tx_hash", sa.String(length=66), nullable=False),
+            _hex32("tx_hash"),
             sa.Column("status", sa.String(length=16), nullable=False),
             sa.Column("block_number", sa.BigInteger(), nullable=True),
             sa.Column("gas_used", sa.BigInteger(), nullable=True),
             sa.Column("revert", sa.JSON(), nullable=True),
             sa.Column("events", sa.JSON(), nullable=True),
-            sa.Column("error", sa.Text(), nullable=True),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-            sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+            *_error_and_times(),
             sa.PrimaryKeyConstraint("id"),
             sa.UniqueConstraint("signer", "idempotency_key", name="uq_outbox_signer_key"),
             sa.UniqueConstraint("tx_hash"),
@@ -156,12 +175,11 @@ def upgrade() -> None:
     if "outbox_fetches" not in existing:
         op.create_table(
             "outbox_fetches",
-            sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-            sa.Column("signer", sa.String(length=42), nullable=False),
-            sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+            _id(),
+            *_signer_and_key(),
             sa.Column("version", sa.BigInteger(), nullable=False),
-            sa.Column("content_hash", sa.String(length=66), nullable=False),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
+            _hex32("content_hash"),
+            _time("created_at"),
             sa.PrimaryKeyConstraint("id"),
             sa.UniqueConstraint("signer", "idempotency_key", name="uq_outbox_fetches_signer_key"),
         )
@@ -169,24 +187,21 @@ def upgrade() -> None:
     if "outbox_uses" not in existing:
         op.create_table(
             "outbox_uses",
-            sa.Column("id", sa.Integer(), autoincrement=True, nullable=False),
-            sa.Column("signer", sa.String(length=42), nullable=False),
-            sa.Column("idempotency_key", sa.String(length=200), nullable=False),
+            _id(),
+            *_signer_and_key(),
             sa.Column("grant_id", sa.String(length=80), nullable=False),
-            sa.Column("officer_hash", sa.String(length=66), nullable=False),
-            sa.Column("subject_hash", sa.String(length=66), nullable=False),
-            sa.Column("context_ref", sa.String(length=66), nullable=False),
+            _hex32("officer_hash"),
+            _hex32("subject_hash"),
+            _hex32("context_ref"),
             sa.Column("status", sa.String(length=16), nullable=False),
             sa.Column("batch_tx_id", sa.Integer(), nullable=True),
             sa.Column("position", sa.Integer(), nullable=True),
             sa.Column("use_index", sa.BigInteger(), nullable=True),
-            sa.Column("tx_hash", sa.String(length=66), nullable=True),
+            _hex32("tx_hash", nullable=True),
             sa.Column("block_number", sa.BigInteger(), nullable=True),
             sa.Column("event", sa.JSON(), nullable=True),
             sa.Column("revert", sa.JSON(), nullable=True),
-            sa.Column("error", sa.Text(), nullable=True),
-            sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
-            sa.Column("updated_at", sa.DateTime(timezone=True), nullable=False),
+            *_error_and_times(),
             sa.PrimaryKeyConstraint("id"),
             sa.UniqueConstraint("signer", "idempotency_key", name="uq_outbox_uses_signer_key"),
         )
