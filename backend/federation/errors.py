@@ -108,9 +108,10 @@ class ReleaseDatasetInvalid(ServiceError):
 
 
 class ReleaseServiceOff(ServiceError):
-    """This node serves no releases (no peer directory or encryption key configured)."""
+    """This process is not a federation node (``govchain node run`` sets one up): the peer
+    routes do not exist here, as if they were not mounted. Not a 5xx: nothing is down."""
 
-    http_status = 503
+    http_status = 404
     name = "ReleaseServiceOff"
 
 

@@ -12,6 +12,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import insert
 
+from backend.chain.bindings import Contracts
 from backend.core.db import make_engine, session_factory
 from backend.indexer.models import chain_events, indexer_cursor
 from backend.indexer.query import EventIndex, IndexBehind, event_json
@@ -232,6 +233,7 @@ class FakeChain:
             },
         }
         self.incidents[2] = {**self.incidents[1], "reporter": B, "responsible": A}
+        self.contracts = Contracts(self)  # the real typed bindings, over this fake port's view()
 
     def fresh(self):
         try:

@@ -167,7 +167,7 @@ ALLOWED_READ: dict[tuple[str, str], tuple[int, str]] = {
     # the case has produced no certificate (yet)
     ("GET /citizens/me/cases/{case_id}/certificate", C): (404, "NotFound"),
     # this matrix runs one process with every key, not a node: it takes part in no federation
-    ("GET /releases", D): (503, "ReleaseServiceOff"),
+    ("GET /releases", D): (404, "ReleaseServiceOff"),
 }
 
 # Allowed writes that take no X-Officer-Id: what they answer past authorization.
@@ -179,7 +179,7 @@ ALLOWED_WRITE: dict[str, tuple[int, str | None]] = {
     # the check itself (read-only while every version matches)
     "POST /audit/resources/{resource_id}/integrity": (200, None),
     # a retry records nothing (no officer); this process is not a federation node
-    "POST /releases/{grant_id}/{use_index}/retry": (503, "ReleaseServiceOff"),
+    "POST /releases/{grant_id}/{use_index}/retry": (404, "ReleaseServiceOff"),
 }
 
 # No bearer token on purpose. POST /peer/v1/releases: another department's node calls it, and the
@@ -301,7 +301,7 @@ def test_authorization(platform, route: str, kind: str) -> None:
 # tell whether someone else's case or use exists); a role lookup is a plain view.
 UNKNOWN: dict[str, tuple[int, str | None]] = {
     # not a federation node: the node's state is checked before the id (a node answers 404 NotFound)
-    "POST /releases/{grant_id}/{use_index}/retry": (503, "ReleaseServiceOff"),
+    "POST /releases/{grant_id}/{use_index}/retry": (404, "ReleaseServiceOff"),
     "GET /resources/{resource_id}": (404, "DataCatalogUnknownResource"),
     "GET /requests/{request_id}": (404, "UsageRightsUnknownRequest"),
     "GET /grants/{grant_id}": (404, "UsageRightsUnknownGrant"),

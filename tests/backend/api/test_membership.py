@@ -4,7 +4,7 @@ path a department's node takes into the consortium (it sends only its address)."
 from __future__ import annotations
 
 import pytest
-from conftest import System
+from api_world import System
 from eth_account import Account
 
 

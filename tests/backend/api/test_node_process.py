@@ -23,8 +23,9 @@ from pathlib import Path
 
 import httpx
 import pytest
-from conftest import DEV_FUNDER_KEY, System, build_system
+from api_world import System, build_system
 from eth_account import Account
+from world_testkit import DEV_FUNDER_KEY
 
 from backend.core.db import make_engine, session_factory
 from backend.core.keystore import Keystore, KeystoreLocked
