@@ -18,7 +18,7 @@ import requests
 from backend.ops.devnet import Devnet, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability")
+CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability", "NodeDirectory")
 
 
 def Anvil(block_time: float = 0.2) -> Devnet:

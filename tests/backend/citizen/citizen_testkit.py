@@ -22,7 +22,15 @@ from backend.ops import deployer
 from backend.ops.devnet import Devnet, free_port
 
 ROOT = Path(__file__).resolve().parents[3]
-CONTRACTS = ("Consortium", "DataCatalog", "UsageRights", "Accountability", "Certificates", "PropertyRegistry")
+CONTRACTS = (
+    "Consortium",
+    "DataCatalog",
+    "UsageRights",
+    "Accountability",
+    "NodeDirectory",
+    "Certificates",
+    "PropertyRegistry",
+)
 
 
 def Anvil(block_time: float = 0.2) -> Devnet:
