@@ -31,6 +31,7 @@ from backend.services import (
     UsageService,
 )
 from backend.services.caller import Caller
+from backend.services.directory import DirectoryService
 from backend.services.errors import Forbidden, InvalidInput, Unauthorized
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,128}$")
@@ -97,6 +98,10 @@ async def get_cases(svc: Svc) -> CasesService:
     return svc.cases
 
 
+async def get_directory(ctx: Ctx) -> DirectoryService:
+    return ctx.directory
+
+
 ResourcesDep = Annotated[ResourceService, Depends(get_resources)]
 UsageDep = Annotated[UsageService, Depends(get_usage)]
 IncidentsDep = Annotated[IncidentService, Depends(get_incidents)]
@@ -106,6 +111,7 @@ CertificatesDep = Annotated[CertificateService, Depends(get_certificates)]
 RegistryDep = Annotated[RegistryService, Depends(get_registry)]
 CitizensDep = Annotated[CitizenService, Depends(get_citizens)]
 CasesDep = Annotated[CasesService, Depends(get_cases)]
+DirectoryDep = Annotated[DirectoryService, Depends(get_directory)]
 
 
 async def current_principal(
