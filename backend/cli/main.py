@@ -334,6 +334,9 @@ def up(
             seed = None
         if seed is not None:
             _print_demo_summary(seed(ctx, log=console.print))
+            from backend.ops.demo_directory import publish_demo_nodes
+
+            publish_demo_nodes(ctx, f"http://{host}:{port}", log=console.print)
         _print_demo_tokens(ctx)
         ctx.start_indexer()
         console.print(f"\n[bold]GovChain is up:[/bold] http://{host}:{port}/  (API docs: http://{host}:{port}/docs)")
