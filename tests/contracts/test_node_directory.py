@@ -35,7 +35,9 @@ def reinstate(system, dept):
 
 
 def test_constructor_rejects_zero_consortium(NodeDirectory, accounts):
-    assert_custom_error(lambda: NodeDirectory.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "ConsortiumManagedZeroAddress")
+    assert_custom_error(
+        lambda: NodeDirectory.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
+    )
 
 
 def test_deployment(system, directory):
