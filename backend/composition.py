@@ -27,6 +27,7 @@ from backend.indexer.query import EventIndex
 from backend.indexer.runtime import IndexerThread, make_indexer, start_indexer_thread
 from backend.migrations import init_db
 from backend.services import ChainOps, Services
+from backend.services.directory import DirectoryService
 from backend.services.errors import SignerUnavailable
 from backend.store import DocumentStore
 
@@ -62,6 +63,8 @@ class AppContext:
         self.services = Services(
             self.ops, self.store, self.tokens, self.sessions, subject_secret=settings.subject_secret
         )
+        # the node directory (issue 9): beside Services, which other work is reshaping
+        self.directory = DirectoryService(self.ops)
         self._names: dict[str, str] = {}  # checksummed address -> keystore name
         self._names_lock = threading.Lock()
         self._stop = threading.Event()

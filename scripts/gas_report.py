@@ -17,6 +17,7 @@ from brownie import (
     Consortium,
     DataCatalog,
     GasBaseline,
+    NodeDirectory,
     UsageRights,
     accounts,
     chain,
@@ -55,6 +56,7 @@ def main() -> dict:
     catalog = DataCatalog.deploy(consortium, {"from": deployer})
     rights = UsageRights.deploy(consortium, catalog, {"from": deployer})
     accountability = Accountability.deploy(consortium, catalog, rights, {"from": deployer})
+    directory = NodeDirectory.deploy(consortium, {"from": deployer})
     for i, dept in enumerate([owner, user]):
         pid = consortium.proposeAdmitDepartment(
             dept, h(f"code{i}"), f"Dept {i}", h("110000"), {"from": g1}
@@ -93,6 +95,13 @@ def main() -> dict:
     )
     gas["record_use_batch100_per_use"] = tx.gas_used // n
     gas["file_incident"] = accountability.fileIncident(0, 0, rid, 1, h("evidence"), 7 * DAY, {"from": user}).gas_used
+
+    # A node entry as a department publishes it (an endpoint of 36 bytes: a length slot and two data slots), then a re-publish.
+    endpoint = "https://land-registry.example.gov:84"
+    tx = directory.publishNode(endpoint, h("x25519"), h("tls-spki"), {"from": owner})
+    gas["publish_node"] = tx.gas_used
+    tx = directory.publishNode(endpoint, h("x25519-rotated"), h("tls-spki"), {"from": owner})
+    gas["publish_node_again"] = tx.gas_used
 
     checks = {}
     for key, (baseline, ratio) in RATIO_TARGETS.items():

@@ -34,6 +34,7 @@ CONTRACTS = (
     "DataCatalog",
     "UsageRights",
     "Accountability",
+    "NodeDirectory",
     "OneStopServices",
     "Certificates",
     "PropertyRegistry",

@@ -33,6 +33,7 @@ from backend.services import (
     UsageService,
 )
 from backend.services.caller import Caller
+from backend.services.directory import DirectoryService
 from backend.services.errors import Forbidden, InvalidInput, Unauthorized
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,128}$")
@@ -83,6 +84,13 @@ CertificatesDep = Annotated[CertificateService, Depends(_service("certificates")
 RegistryDep = Annotated[RegistryService, Depends(_service("registry"))]
 CitizensDep = Annotated[CitizenService, Depends(_service("citizens"))]
 CasesDep = Annotated[CasesService, Depends(_service("cases"))]
+
+
+async def get_directory(ctx: Ctx) -> DirectoryService:
+    return ctx.directory
+
+
+DirectoryDep = Annotated[DirectoryService, Depends(get_directory)]
 
 
 async def current_principal(

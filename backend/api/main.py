@@ -27,6 +27,7 @@ from backend.api.routes import (
     certificates,
     citizens,
     council,
+    directory,
     grants,
     health,
     incidents,
@@ -104,6 +105,7 @@ def build_app(lifespan: Any = None) -> FastAPI:
         cases,
         peer,
         releases,
+        directory,
     ):
         app.include_router(module.router)
     app.include_router(certificates.public_router)  # /public/…: no token

@@ -323,6 +323,28 @@ class Mortgage:
 
 
 @dataclass(frozen=True)
+class NodeEntry:
+    """struct NodeEntry (fields in Solidity order, snake_case)."""
+
+    endpoint: str
+    encryption_key: str
+    transport_key_hash: str
+    version: int
+    published_at: int
+
+    @classmethod
+    def of(cls, v: Any) -> NodeEntry:
+        """From the decoded, JSON-safe value (a dict keyed by the Solidity field names)."""
+        return cls(
+            endpoint=str(v["endpoint"]),
+            encryption_key=str(v["encryptionKey"]),
+            transport_key_hash=str(v["transportKeyHash"]),
+            version=int(v["version"]),
+            published_at=int(v["publishedAt"]),
+        )
+
+
+@dataclass(frozen=True)
 class Proposal:
     """struct Proposal (fields in Solidity order, snake_case)."""
 
@@ -1659,6 +1681,83 @@ class Accountability:
         return str(self._port.view("Accountability", "usageRights"))
 
 
+class NodeDirectoryCalls:
+    """The writes of NodeDirectory as unsent calls."""
+
+    def clear_node(self, department: str) -> Call:
+        """clearNode(address), not sent"""
+        return Call("NodeDirectory", "clearNode", (department,))
+
+    def publish_node(self, endpoint: str, encryption_key: bytes, transport_key_hash: bytes) -> Call:
+        """publishNode(string,bytes32,bytes32), not sent"""
+        return Call(
+            "NodeDirectory",
+            "publishNode",
+            (
+                endpoint,
+                encryption_key,
+                transport_key_hash,
+            ),
+        )
+
+
+class NodeDirectory:
+    """NodeDirectory: views return typed values, writes go through the idempotent send."""
+
+    calls = NodeDirectoryCalls()
+
+    def __init__(self, port: ChainPort) -> None:
+        self._port = port
+
+    def active_node(self, department: str) -> NodeEntry:
+        """activeNode(address)"""
+        return NodeEntry.of(self._port.view("NodeDirectory", "activeNode", department))
+
+    def clear_node(self, signer: LocalAccount, department: str, *, op: str, key: str, strict: bool = True) -> TxOutcome:
+        """clearNode(address)"""
+        call = Call("NodeDirectory", "clearNode", (department,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def consortium(self) -> str:
+        """consortium()"""
+        return str(self._port.view("NodeDirectory", "consortium"))
+
+    def has_node(self, department: str) -> bool:
+        """hasNode(address)"""
+        return bool(self._port.view("NodeDirectory", "hasNode", department))
+
+    def max_endpoint_length(self) -> int:
+        """MAX_ENDPOINT_LENGTH()"""
+        return int(self._port.view("NodeDirectory", "MAX_ENDPOINT_LENGTH"))
+
+    def node(self, department: str) -> NodeEntry:
+        """node(address)"""
+        return NodeEntry.of(self._port.view("NodeDirectory", "node", department))
+
+    def publish_node(
+        self,
+        signer: LocalAccount,
+        endpoint: str,
+        encryption_key: bytes,
+        transport_key_hash: bytes,
+        *,
+        op: str,
+        key: str,
+        strict: bool = True,
+    ) -> TxOutcome:
+        """publishNode(string,bytes32,bytes32)"""
+        call = Call(
+            "NodeDirectory",
+            "publishNode",
+            (
+                endpoint,
+                encryption_key,
+                transport_key_hash,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+
 class OneStopServicesCalls:
     """The writes of OneStopServices as unsent calls."""
 
@@ -2519,6 +2618,7 @@ class Contracts:
         self.data_catalog = DataCatalog(port)
         self.usage_rights = UsageRights(port)
         self.accountability = Accountability(port)
+        self.node_directory = NodeDirectory(port)
         self.one_stop_services = OneStopServices(port)
         self.certificates = Certificates(port)
         self.property_registry = PropertyRegistry(port)
@@ -2547,6 +2647,9 @@ __all__ = [
     "Grant",
     "Incident",
     "Mortgage",
+    "NodeDirectory",
+    "NodeDirectoryCalls",
+    "NodeEntry",
     "OneStopServices",
     "OneStopServicesCalls",
     "PropertyRegistry",

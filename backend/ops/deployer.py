@@ -32,6 +32,7 @@ CORE = [
     ("DataCatalog", ["Consortium"]),
     ("UsageRights", ["Consortium", "DataCatalog"]),
     ("Accountability", ["Consortium", "DataCatalog", "UsageRights"]),
+    ("NodeDirectory", ["Consortium"]),  # where each department's node is reached (issue 9)
 ]
 SERVICES = [
     ("OneStopServices", ["Consortium", "DataCatalog", "UsageRights"]),

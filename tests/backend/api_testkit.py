@@ -15,7 +15,7 @@ import requests
 
 from backend.ops.devnet import Devnet, free_port
 
-CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability")
+CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability", "NodeDirectory")
 
 
 def Anvil(block_time: float = 0.2) -> Devnet:

@@ -11,7 +11,15 @@ from __future__ import annotations
 import pytest
 from contract_helpers import DAY, ZERO32, ZERO_ADDRESS, assert_custom_error, encode_error, h, now
 
-MANAGED = ["DataCatalog", "UsageRights", "Accountability", "OneStopServices", "Certificates", "PropertyRegistry"]
+MANAGED = [
+    "DataCatalog",
+    "UsageRights",
+    "Accountability",
+    "OneStopServices",
+    "Certificates",
+    "PropertyRegistry",
+    "NodeDirectory",
+]
 SHARED_ERRORS = {
     "ConsortiumManagedZeroAddress": [],
     "ConsortiumManagedNotCouncil": [("caller", "address")],
@@ -21,7 +29,7 @@ REGISTRAR = 0  # IPropertyRegistry.Role.Registrar
 
 
 @pytest.fixture(scope="module")
-def managed(system, OneStopServices, Certificates, PropertyRegistry):
+def managed(system, OneStopServices, Certificates, PropertyRegistry, NodeDirectory):
     """name -> deployed instance; the system fixture deploys the first three."""
     c, dep = system.consortium, system.deployer
     return {
@@ -31,6 +39,7 @@ def managed(system, OneStopServices, Certificates, PropertyRegistry):
         "OneStopServices": OneStopServices.deploy(c, system.catalog, system.rights, {"from": dep}),
         "Certificates": Certificates.deploy(c, {"from": dep}),
         "PropertyRegistry": PropertyRegistry.deploy(c, {"from": dep}),
+        "NodeDirectory": NodeDirectory.deploy(c, {"from": dep}),
     }
 
 
@@ -43,6 +52,7 @@ def _deploy_args(name, system):
         "OneStopServices": (ZERO_ADDRESS, system.catalog, system.rights),
         "Certificates": (ZERO_ADDRESS,),
         "PropertyRegistry": (ZERO_ADDRESS,),
+        "NodeDirectory": (ZERO_ADDRESS,),
     }[name]
 
 
@@ -54,6 +64,7 @@ COUNCIL_ONLY = {
     "OneStopServices": ("activateService", lambda s: (1,)),
     "Certificates": ("registerCertificateType", lambda s: (h("type"), s.depts[0], 365 * DAY)),
     "PropertyRegistry": ("setRole", lambda s: (s.depts[0], REGISTRAR, True)),
+    "NodeDirectory": ("clearNode", lambda s: (s.depts[0],)),
 }
 
 
@@ -118,6 +129,8 @@ def _department_gated(name, system, managed, account):
         return ("registerCertificateType", (h("type"), account, 365 * DAY)), True
     if name == "PropertyRegistry":
         return ("setRole", (account, REGISTRAR, True)), True
+    if name == "NodeDirectory":
+        return lambda: m.publishNode("https://node.example", h("x25519"), ZERO32, {"from": account}), False
     raise AssertionError(name)
 
 

@@ -122,6 +122,13 @@ def setup_objects(w: World) -> Objects:
     SV = svc["service_id"]
     w.council(f"/services/{SV}/activation", {"justification": "authz matrix"})
     CS = w.post("/cases", {"service_id": SV, "applicant": PERSON, "form": {"q": 1}}, DESK)["case_id"]
+    # the owner's node in the directory (so GET /directory/{address} has an entry to answer)
+    r = w.http.put(
+        "/directory/self",
+        json={"endpoint": "https://owner.node.example", "encryption_key": HEX},
+        headers=w.h(OWNER, officer=None),
+    )
+    assert r.status_code == 200, r.text
     token = w.citizen_token(PERSON, desk=DESK)
     ids = {
         "resource_id": R,
@@ -222,6 +229,7 @@ BODIES: dict[str, Any] = {
     "POST /cases": {"service_id": "{service_id}", "applicant": PERSON, "form": {"q": 2}},
     "POST /cases/{case_id}/steps/{step_index}/approve": {"reason": "ok"},
     "POST /cases/{case_id}/steps/{step_index}/reject": {"reason": "no"},
+    "PUT /directory/self": {"endpoint": "https://node.example", "encryption_key": HEX},
 }
 UPLOADS = {"POST /resources/upload", "POST /resources/{resource_id}/versions/upload"}
 

@@ -15,7 +15,7 @@ pending nonce does not move.
 Allowed cells are probed without side effects: reads answer 200 (``ALLOWED_READ``
 lists the few documented non-200 answers); writes are sent without X-Officer-Id
 and answer 422 InvalidInput{field: X-Officer-Id}, which the API resolves only
-after authentication and role (backend/api/deps.py); the three writes that take
+after authentication and role (backend/api/deps.py); the writes that take
 no officer header are listed in ``ALLOWED_WRITE``.
 """
 
@@ -142,6 +142,10 @@ ALLOWED: dict[str, set[str]] = {
     "POST /cases/{case_id}/steps/{step_index}/reject": set(),
     "POST /cases/{case_id}/steps/{step_index}/escalate": {D, G},  # any department or governor, past the deadline
     "POST /cases/{case_id}/finalize": set(),  # the lead
+    # node directory: a department publishes its own entry; every signed-in principal reads
+    "PUT /directory/self": {D},
+    "GET /directory": {D, G, A, C},
+    "GET /directory/{address}": {D, G, A, C},
 }
 
 # Refusals that are not 403 Forbidden: the department passes the role check and the
@@ -180,7 +184,11 @@ ALLOWED_WRITE: dict[str, tuple[int, str | None]] = {
     "POST /audit/resources/{resource_id}/integrity": (200, None),
     # a retry records nothing (no officer); this process is not a federation node
     "POST /releases/{grant_id}/{use_index}/retry": (404, "ReleaseServiceOff"),
+    # probed with an invalid body (a valid one would publish the department's node entry)
+    "PUT /directory/self": (422, "ValidationError"),
 }
+# Allowed writes probed with an invalid body, so the probe changes nothing.
+INVALID_BODY_PROBES = {"POST /citizens/me/uses/{grant_id}/{use_index}/objection", "PUT /directory/self"}
 
 # No bearer token on purpose. POST /peer/v1/releases: another department's node calls it, and the
 # grantee's EIP-712 signature is the authentication (tests/backend/federation covers its refusals).
@@ -250,7 +258,7 @@ def test_table_covers_exactly_the_spec(platform):
 
 
 def test_matrix_size():
-    assert len(SPEC_ROUTES) == 80 and len(KINDS) == 6  # 480 cells
+    assert len(SPEC_ROUTES) == 83 and len(KINDS) == 6  # 498 cells
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -274,7 +282,7 @@ def test_authorization(platform, route: str, kind: str) -> None:
             status, error = ALLOWED_READ.get((route, kind), (200, None))
             assert (r.status_code, _error(r)) == (status, error), r.text
         elif route in ALLOWED_WRITE:
-            if route.endswith("/objection"):
+            if route in INVALID_BODY_PROBES:
                 kw = {**kw, "json": {"not-a-field": 1}}
             r = w.http.request(**kw, headers=_headers(w, o, kind, officer=False))
             assert (r.status_code, _error(r)) == ALLOWED_WRITE[route], r.text
@@ -324,6 +332,7 @@ UNKNOWN: dict[str, tuple[int, str | None]] = {
     "POST /services/{service_id}/standing-grants/proposals": (404, "OneStopServicesUnknownService"),
     "GET /cases/{case_id}": (404, "OneStopServicesUnknownCase"),
     "POST /cases/{case_id}/steps/{step_index}/escalate": (404, "OneStopServicesUnknownCase"),
+    "GET /directory/{address}": (404, "NodeDirectoryUnknownNode"),
 }
 ID_ROUTES = [r for r in SPEC_ROUTES if "{" in r and ALLOWED.get(r)]
 

@@ -21,7 +21,15 @@ from backend.composition import AppContext
 from backend.ops import deployer
 from backend.ops.devnet import Devnet, free_port
 
-CONTRACTS = ("Consortium", "DataCatalog", "UsageRights", "Accountability", "Certificates", "PropertyRegistry")
+CONTRACTS = (
+    "Consortium",
+    "DataCatalog",
+    "UsageRights",
+    "Accountability",
+    "NodeDirectory",
+    "Certificates",
+    "PropertyRegistry",
+)
 
 
 def Anvil(block_time: float = 0.2) -> Devnet:
