@@ -75,6 +75,8 @@ def up(
         fed_ops.start(fed, log=console.print)
         tokens = fed_ops.issue_tokens(fed)
         fed_ops.admit_members(fed, w3, manifest, log=console.print)
+        fed_ops.wait_for_directory(fed, w3, manifest)
+        console.print("every department's node is in the on-chain directory")
         description = settings.data_dir / "federation.json"
         fed.write_description(description)
         _print_nodes(fed, tokens)

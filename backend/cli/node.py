@@ -131,8 +131,27 @@ def run(
     ctx.start()
     if follow_index:
         ctx.start_indexer()
+    app = create_app(ctx)
+    if config.role == "department":
+        _join_federation(app, ctx, data_dir, config, settings.keystore_secret)
     console.print(f"{config.name} ({config.role}, {config.address}) serving on {config.url}")
-    uvicorn.run(create_app(ctx), host=config.host, port=config.port, log_level="warning")
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
+
+
+def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) -> None:
+    """A department's node releases its data to peers and receives theirs: its encryption key,
+    the on-chain directory, both sides of the release protocol, and its own directory entry."""
+    from backend.federation.announce import start_announcer
+    from backend.federation.directory import ChainPeerDirectory
+    from backend.federation.runtime import build_node_federation
+
+    directory = ChainPeerDirectory(ctx.directory.resolve)
+    fed = build_node_federation(
+        ctx.ops, ctx.store, ctx.sessions, directory, data_dir=data_dir, secret=secret, department=config.address
+    )
+    app.state.peer_release = fed.release
+    app.state.peer_client = fed.client
+    start_announcer(ctx.ops, ctx.directory, config.address, config.url, fed.key.public_key)
 
 
 def _settings(data_dir: Path, config: NodeConfig):

@@ -5,6 +5,7 @@ chain) is wired by the node process; :class:`InMemoryPeerDirectory` serves tests
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -59,3 +60,16 @@ def _key(department: str) -> str:
     if not is_hex_address(department):
         raise PeerNotInDirectory("not a department address", department=department)
     return to_checksum_address(department)
+
+
+class ChainPeerDirectory:
+    """The on-chain NodeDirectory as the federation's directory: the entry a department
+    published, returned only while that department is active (``DirectoryService.resolve``
+    reads the contract, never the index)."""
+
+    def __init__(self, resolve: Callable[[str], tuple[str, bytes, bytes | None]]) -> None:
+        self._resolve = resolve
+
+    def resolve(self, department: str) -> PeerNode:
+        endpoint, encryption_key, transport_key_hash = self._resolve(_key(department))
+        return PeerNode(endpoint, encryption_key, transport_key_hash or b"\0" * 32)

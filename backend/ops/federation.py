@@ -212,6 +212,19 @@ def admit_members(fed: Federation, w3: Web3, manifest_file: Path, *, log: Log = 
     return admitted
 
 
+def wait_for_directory(fed: Federation, w3: Web3, manifest_file: Path, timeout: float = READY_TIMEOUT_S) -> None:
+    """Every department's node has announced itself in the NodeDirectory (it does so once admitted)."""
+    directory = _contract(w3, manifest_file, "NodeDirectory")
+    waiting = {n.config.address for n in fed.of_role("department")}
+    deadline = time.monotonic() + timeout
+    while waiting and time.monotonic() < deadline:
+        waiting = {a for a in waiting if not directory.functions.hasNode(a).call()}
+        if waiting:
+            time.sleep(0.5)
+    if waiting:
+        raise FederationError(f"not in the directory after {timeout:.0f}s: {', '.join(sorted(waiting))}")
+
+
 def _council(governors: Iterable[FederationNode], path: str, body: dict[str, Any]) -> None:
     first, *others = list(governors)
     proposal = _post(first, path, body)
@@ -237,8 +250,12 @@ def _post(node: FederationNode, path: str, body: dict[str, Any] | None) -> dict[
 
 
 def _consortium(w3: Web3, manifest_file: Path) -> Any:
+    return _contract(w3, manifest_file, "Consortium")
+
+
+def _contract(w3: Web3, manifest_file: Path, name: str) -> Any:
     raw = json.loads(manifest_file.read_text())
-    entry = raw["contracts"]["Consortium"]
+    entry = raw["contracts"][name]
     abi = entry["abi"]
     if isinstance(abi, str):
         loaded = json.loads((manifest_file.parent / abi).read_text())

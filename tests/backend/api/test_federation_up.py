@@ -4,8 +4,10 @@ the governors' own nodes (backend/ops/federation.py, run by `govchain federation
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Iterator
 
+import httpx
 import pytest
 from api_testkit import Anvil
 
@@ -33,6 +35,7 @@ def fed(tmp_path_factory) -> Iterator[tuple[federation.Federation, object]]:
         federation.start(f, log=lambda _m: None)
         federation.issue_tokens(f)
         federation.admit_members(f, w3, manifest, log=lambda _m: None)
+        federation.wait_for_directory(f, w3, manifest)
         f.write_description(tmp / "federation.json")
         yield f, w3
     finally:
@@ -89,3 +92,98 @@ def test_rerunning_admission_changes_nothing(fed) -> None:
     f, w3 = fed
     manifest = f.nodes["deployer"].data_dir / "deployments" / f"{NETWORK}.json"
     assert federation.admit_members(f, w3, manifest, log=lambda _m: None) == 0
+
+
+# -- the demo story across nodes: register → request → approve → use recorded → release → audit --------
+RESIDENT = "110105199001011234"
+DATASET = {
+    "format": "govchain.dataset/1",
+    "subject": {"id_type": "resident_id", "field": "resident_id"},
+    "fields": ["resident_id", "name", "status", "address"],
+    "records": [
+        {"resident_id": RESIDENT, "name": "张三", "status": "married", "address": "朝阳区 1 号"},
+        {"resident_id": "110105198502023456", "name": "李四", "status": "single", "address": "海淀区 2 号"},
+    ],
+}
+
+
+def _h(node: federation.FederationNode, **extra: str) -> dict[str, str]:
+    return {
+        "Authorization": f"Bearer {node.token}",
+        "X-Officer-Id": "clerk-7",
+        "Idempotency-Key": uuid.uuid4().hex,
+        **extra,
+    }
+
+
+def _ok(r: httpx.Response, status: int = 200) -> dict:
+    assert r.status_code == status, r.text
+    return r.json()
+
+
+def test_a_use_travels_from_the_owners_node_to_the_grantees_and_the_auditor_sees_it(fed) -> None:
+    f, _ = fed
+    owner, grantee, auditor = f.nodes["dept-psb"], f.nodes["dept-ca"], f.nodes["audit-1"]
+    c = httpx.Client(timeout=60)
+    body = {"classification": "INTERNAL", "record": DATASET, "schema": {"type": "object", "title": "household"}}
+    resource_id = _ok(c.post(f"{owner.url}/resources", json=body, headers=_h(owner)), 201)["resource_id"]
+    ask = {
+        "resource_id": resource_id,
+        "purpose_code": 101,
+        "legal_basis": "Regulation 7 (test)",
+        "fields": ["name", "status"],
+        "duration_s": 3600,
+        "max_uses": 2,
+    }
+    request_id = _ok(c.post(f"{grantee.url}/requests", json=ask, headers=_h(grantee)), 201)["request_id"]
+    approved = _ok(c.post(f"{owner.url}/requests/{request_id}/approve", json={"reason": "lawful"}, headers=_h(owner)))
+    grant_id = approved["grant_id"]
+
+    order = {"grant_id": grant_id, "fields": ["name", "status"], "context_ref": "case-1"}
+    subject = {"X-Data-Subject": f"resident_id:{RESIDENT}"}
+    released = _ok(c.post(f"{grantee.url}/releases", json=order, headers=_h(grantee, **subject)), 201)
+    # only the named citizen's record, only the approved fields, from the owner, signed by the owner
+    assert released["content"]["records"] == [{"name": "张三", "status": "married"}]
+    assert released["owner"] == owner.config.address and released["replayed"] is False
+    use_index = released["use_index"]
+
+    # the grantee's node cannot read the owner's document, and its token means nothing there
+    assert c.get(f"{owner.url}/resources/{resource_id}/content", headers=_h(grantee)).status_code == 401
+    # the grantee's node lists the use as released
+    listed = _ok(c.get(f"{grantee.url}/releases", headers=_h(grantee)))
+    assert [(u["grant_id"], u["use_index"], u["status"]) for u in listed["items"]] == [
+        (grant_id, use_index, "released")
+    ]
+
+    # the auditor's own node, indexing the chain alone, shows the use by the grantee
+    trail = _ok(c.get(f"{auditor.url}/audit/trail", params={"grant_id": grant_id}, headers=_h(auditor)))
+    uses = [i for i in trail["items"] if i["event"] == "UseRecorded"]
+    assert len(uses) == 1 and uses[0]["args"]["user"] == grantee.config.address
+    assert int(uses[0]["args"]["useIndex"]) == use_index
+
+
+def test_an_exhausted_grant_releases_nothing_more(fed) -> None:
+    f, _ = fed
+    owner, grantee = f.nodes["dept-psb"], f.nodes["dept-ca"]
+    c = httpx.Client(timeout=60)
+    body = {"classification": "INTERNAL", "record": DATASET, "schema": {"type": "object"}}
+    rid = _ok(c.post(f"{owner.url}/resources", json=body, headers=_h(owner)), 201)["resource_id"]
+    ask = {
+        "resource_id": rid,
+        "purpose_code": 101,
+        "legal_basis": "R7",
+        "fields": ["name"],
+        "duration_s": 3600,
+        "max_uses": 1,
+    }
+    req = _ok(c.post(f"{grantee.url}/requests", json=ask, headers=_h(grantee)), 201)["request_id"]
+    grant_id = _ok(c.post(f"{owner.url}/requests/{req}/approve", json={"reason": "ok"}, headers=_h(owner)))["grant_id"]
+    order = {"grant_id": grant_id, "fields": ["name"]}
+    subject = {"X-Data-Subject": f"resident_id:{RESIDENT}"}
+    first = _ok(c.post(f"{grantee.url}/releases", json=order, headers=_h(grantee, **subject)), 201)
+    again = c.post(f"{grantee.url}/releases", json=order, headers=_h(grantee, **subject))
+    assert again.status_code == 409, again.text
+    assert again.json()["error"] == "UsageRightsGrantExhausted"
+    # a retry of the one recorded use answers the same release from the owner's ledger
+    retry = _ok(c.post(f"{grantee.url}/releases/{grant_id}/{first['use_index']}/retry", headers=_h(grantee)))
+    assert retry["replayed"] is True and retry["receipt"] == first["receipt"]
