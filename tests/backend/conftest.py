@@ -14,7 +14,6 @@ sys.path.insert(0, str(Path(__file__).parent))
 
 from postgres_testkit import create_database, drop_database, pg_server_process
 
-
 # Modules that each take minutes (measured with --durations; fuzzing, crash loops). Under
 # `-n N --dist loadfile` a worker takes whole modules in collection order, so one of these
 # collected last runs alone at the end while the other workers sit idle; collected first,
