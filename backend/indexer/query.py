@@ -322,10 +322,15 @@ class EventIndex:
 
     def wait_for(self, block: int, timeout: float | None = None) -> int | None:
         """Block until the index covers ``block``; returns indexed_to_block, or raises IndexBehind."""
+        follower = self.follower
+        # A follower that reports its rounds (IndexerThread) is waited on: the reader wakes as
+        # soon as a round commits, instead of sleeping through a back-off between DB polls.
+        # The mark is taken BEFORE each read of the cursor, so no round goes unnoticed.
+        marks = getattr(follower, "progress_mark", None)
+        mark = marks() if marks is not None else None
         at = self.indexed_to_block()
         if block <= 0 or (at is not None and at >= block):
             return at
-        follower = self.follower
         if follower is None and self.catch_up is not None:  # no indexer thread (CLI, scripts): index inline
             self.catch_up(block)
             at = self.indexed_to_block()
@@ -340,8 +345,12 @@ class EventIndex:
             left = deadline - time.monotonic()
             if left <= 0:
                 raise IndexBehind(block, at)
-            time.sleep(min(delay, left))
-            delay = min(delay * 2, 0.2)
+            if mark is not None:
+                follower.wait_progress(mark, min(left, 0.2))  # 0.2 s: another process may move the cursor
+                mark = follower.progress_mark()
+            else:
+                time.sleep(min(delay, left))
+                delay = min(delay * 2, 0.2)
             at = self.indexed_to_block()
             if at is not None and at >= block:
                 return at

@@ -106,6 +106,7 @@ class IndexerThread:
         self._wake = threading.Event()
         self._progress = threading.Condition()
         self._status = IndexerStatus()
+        self._ticks = 0  # bumped (under _progress) whenever readers may see a new cursor
         self._thread: threading.Thread | None = None
         cursor = self.indexer.cursor()
         self._status.last_block = cursor.block_number if cursor else None
@@ -128,7 +129,7 @@ class IndexerThread:
         self.stop_event.set()
         self._wake.set()
         with self._progress:
-            self._progress.notify_all()
+            self._notify()
         if self._thread is not None:
             self._thread.join(timeout)
         self._status.running = bool(self._thread and self._thread.is_alive())
@@ -139,6 +140,23 @@ class IndexerThread:
     def status(self) -> dict[str, Any]:
         with self._progress:
             return self._status.to_dict()
+
+    def progress_mark(self) -> int:
+        """A token for :meth:`wait_progress`: take it before reading the cursor."""
+        with self._progress:
+            return self._ticks
+
+    def wait_progress(self, mark: int, timeout: float) -> None:
+        """Return once a round made progress (committed a chunk, finished or the thread
+        stopped) after ``mark`` was taken, or after ``timeout`` (a stopped thread: always)."""
+        with self._progress:
+            if self._ticks == mark:
+                self._progress.wait(timeout)
+
+    def _notify(self) -> None:
+        # caller holds _progress
+        self._ticks += 1
+        self._progress.notify_all()
 
     def wait_for(self, block: int, timeout: float = 30.0) -> bool:
         """True once every block up to ``block`` is indexed (False on timeout)."""
@@ -160,7 +178,7 @@ class IndexerThread:
         with self._progress:
             self._status.last_block = last_block
             self._status.target_block = target
-            self._progress.notify_all()
+            self._notify()
 
     def _run(self) -> None:
         delay = self.interval_s
@@ -190,7 +208,7 @@ class IndexerThread:
                     cur = self.indexer.cursor()
                     if cur is not None:
                         self._status.last_block = cur.block_number
-                    self._progress.notify_all()
+                    self._notify()
                 delay = self.interval_s
             if self._status.failures:  # backing off: readers' wake-ups do not shorten it
                 self.stop_event.wait(delay)
@@ -199,7 +217,7 @@ class IndexerThread:
             self._wake.clear()
         with self._progress:
             self._status.running = False
-            self._progress.notify_all()
+            self._notify()
 
 
 def start_indexer_thread(ctx: IndexSource, interval_s: float = DEFAULT_INTERVAL_S) -> IndexerThread:

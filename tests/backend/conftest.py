@@ -12,6 +12,29 @@ from collections.abc import Iterator
 import pytest
 from postgres_testkit import create_database, drop_database, pg_server_process
 
+# Modules that each take minutes (measured with --durations; fuzzing, crash loops). Under
+# `-n N --dist loadfile` a worker takes whole modules in collection order, so one of these
+# collected last runs alone at the end while the other workers sit idle; collected first,
+# they overlap with the many short modules. Order only: no test is skipped or changed.
+LONG_MODULES = (
+    "fuzz/test_schemathesis_fuzz.py",
+    "crash/test_server_crash.py",
+    "chain/test_chain_layer.py",
+    "indexer/test_indexer_crash.py",
+)
+
+
+def _long_first(item: pytest.Item) -> int:
+    path = Path(str(item.fspath)).as_posix()
+    for rank, name in enumerate(LONG_MODULES):
+        if path.endswith("tests/backend/" + name):
+            return rank
+    return len(LONG_MODULES)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    items.sort(key=_long_first)  # stable: the order within and among the other modules stays
+
 
 @pytest.fixture(scope="session")
 def pg_server() -> Iterator[str]:

@@ -262,3 +262,39 @@ def test_incident_listing_over_a_fake_chain(index):
     with pytest.raises(IndexLagging) as exc:
         svc.list(a, "all", 0, 10)
     assert exc.value.http_status == 503 and exc.value.to_dict()["error"] == "IndexBehind"
+
+
+def test_a_reader_waits_on_the_indexer_threads_rounds_not_on_a_timer(index):
+    """With the real IndexerThread as follower (over a stand-in indexer that moves the
+    cursor one block per round), fresh() is woken by the rounds' progress signal."""
+    from backend.indexer.runtime import IndexerThread
+
+    idx, sessions = index
+
+    class OneBlockPerRound:
+        def cursor(self):
+            return type("Cursor", (), {"block_number": idx.indexed_to_block()})()
+
+        def sync(self, progress=None):
+            at = idx.indexed_to_block() + 1
+            _advance(sessions, at)
+            if progress:
+                progress(at, at, 1)
+            return 1
+
+    class Ctx:
+        index = idx
+
+    thread = IndexerThread(Ctx(), interval_s=3600, indexer=OneBlockPerRound())  # rounds only when woken
+    waits: list[int] = []
+    real_wait = thread.wait_progress
+    thread.wait_progress = lambda mark, timeout: (waits.append(mark), real_wait(mark, timeout))[1]
+    idx.follower = thread.start()
+    try:
+        idx.note_write(idx.indexed_to_block() + 3)
+        assert idx.fresh() == idx.written_block  # reached through rounds woken by the reader
+        assert waits  # the reader waited on the thread's progress signal, not on sleeps
+        assert thread.status()["rounds"] >= 3 and thread.status()["failures"] == 0
+    finally:
+        thread.stop()
+        idx.follower = None
