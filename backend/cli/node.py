@@ -151,6 +151,10 @@ def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) 
     )
     app.state.peer_release = fed.release
     app.state.peer_client = fed.client
+    # uses whose transaction a previous process signed but never noted (it died first): note
+    # them now, and after every reconcile pass for those still in flight
+    fed.client.recover()
+    ctx.sender.reconcile_hooks.append(fed.client.recover)
     start_announcer(ctx.ops, ctx.directory, config.address, config.url, fed.key.public_key)
 
 

@@ -3,6 +3,13 @@
 ``PeerClient.fetch`` records the use on chain through the usual idempotent write
 (``ChainOps.write`` of ``UsageRights.recordUse``, awaited until mined), notes it in
 this node's ``peer_uses`` table, then :meth:`deliver` asks the owner's node for it.
+
+Crash safety: before the transaction is signed, ``fetch`` writes a ``peer_use_intents``
+row (grant, owner, subject, field list; keyed by the Idempotency-Key). The process may
+die anywhere after that (signed, sent, mined, not yet noted): the outbox row survives,
+reconcile finishes it, and :meth:`recover` (run at start-up and after every reconcile
+pass) notes each mined intent in ``peer_uses`` as ``recorded``, ready for a retry. The
+chain alone could not rebuild the note: a use carries only the hash of its field list.
 ``deliver`` may be called again for the same use at any time (owner down, answer
 lost): it signs a fresh request for the SAME use index and transaction, never
 records a new use, and the owner's ledger answers the same envelope.
@@ -24,15 +31,17 @@ from datetime import UTC, datetime
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from eth_utils import to_checksum_address
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
+from backend.chain import outbox
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import EnvelopeError, NodeEncryptionKey, envelope_hash
 from backend.federation.errors import PeerRefused, PeerUnavailable, ReleaseNotVerified
 from backend.federation.messages import BadSignature, ReleaseReceipt, ReleaseRequest, recover, sign
-from backend.federation.models import PeerUse
+from backend.federation.models import PeerUse, PeerUseIntent
 from backend.federation.release import ZERO32, domain_of
 from backend.services.caller import Caller
 from backend.services.common import ChainOps, h0x
@@ -42,6 +51,7 @@ from backend.services.usage import fields_hash
 log = logging.getLogger(__name__)
 
 RELEASE_PATH = "/peer/v1/releases"
+PEER_USE_OP = "peer.use"  # the outbox key of a use is f"{PEER_USE_OP}:{Idempotency-Key}"
 DEFAULT_TIMEOUT_S = 10.0
 REQUEST_TTL_S = 120  # well inside the owner's MAX_REQUEST_TTL_S
 
@@ -76,6 +86,9 @@ class PeerClient:
         self.department = department
         self.http = http or httpx.Client(timeout=httpx.Timeout(timeout_s))
         self.domain = domain_of(ops)
+        # intents older than this with no signed transaction belong to a process that died
+        # before signing: nothing of theirs can ever be mined
+        self.started_at = datetime.now(UTC)
 
     # -- one use, then its release ----------------------------------------------------------------
     def fetch(
@@ -94,24 +107,67 @@ class PeerClient:
         g = self.ops.contracts.usage_rights.grant(grant_id)
         owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
         officer = self.ops.officer(Caller("department", self.department, officer_id))
-        outcome = self.ops.contracts.usage_rights.record_use(
-            self.ops.account_for(self.department),
-            grant_id,
-            officer,
-            subject_hash or ZERO32,
-            context_ref or ZERO32,
-            op="peer.use",
-            key=key,
-        )
+        subject = subject_hash or ZERO32
+        created = self._note_intent(key, grant_id, owner, subject, fields)
+        try:
+            outcome = self.ops.contracts.usage_rights.record_use(
+                self.ops.account_for(self.department),
+                grant_id,
+                officer,
+                subject,
+                context_ref or ZERO32,
+                op=PEER_USE_OP,
+                key=key,
+            )
+        except Exception:
+            if created and self._outbox_row(key) is None:  # refused before signing: no use can follow
+                self._drop_intent(key)
+            raise  # else the transaction may still be mined: recover() settles the intent
         ev = self.ops.event(outcome, "UseRecorded") or {}
         use_index = int(ev["useIndex"])
-        self._note_use(grant_id, use_index, outcome.tx_hash, owner, subject_hash or ZERO32, fields)
+        self._note_use(grant_id, use_index, outcome.tx_hash, owner, subject, fields, key=key)
         try:
             return self.deliver(grant_id, use_index)
         except (PeerUnavailable, PeerRefused) as exc:
             # The use is spent on chain either way: say which one, so the caller retries it.
             exc.args_dict |= {"grant_id": grant_id, "use_index": use_index, "use_tx": outcome.tx_hash}
             raise
+
+    def recover(self) -> dict[str, int]:
+        """Settle every intent whose transaction is final: a mined use is noted as ``recorded``
+        (a retry releases it), a reverted or refused one is dropped, and so is one left by an
+        earlier process before it signed anything. An intent still in flight waits for the next
+        reconcile pass. Safe to run at any time: it only fills in what ``fetch`` would have."""
+        counts = {"uses_noted": 0, "intents_dropped": 0}
+        with self.sessions() as s:
+            intents = list(s.scalars(select(PeerUseIntent).order_by(PeerUseIntent.id)))
+        for intent in intents:
+            row = self._outbox_row(intent.idempotency_key)
+            if row is None:
+                if _aware(intent.created_at) < self.started_at:
+                    self._drop_intent(intent.idempotency_key)
+                    counts["intents_dropped"] += 1
+                continue
+            if row.status in outbox.IN_FLIGHT:
+                continue
+            use = next((e["args"] for e in row.events or () if e.get("event") == "UseRecorded"), None)
+            if row.status != outbox.MINED or use is None:
+                self._drop_intent(intent.idempotency_key)
+                counts["intents_dropped"] += 1
+                continue
+            noted = self._note_use(
+                int(intent.grant_id),
+                int(use["useIndex"]),
+                row.tx_hash,
+                intent.owner,
+                bytes.fromhex(intent.subject_hash[2:]),
+                json.loads(intent.fields_json),
+                key=intent.idempotency_key,
+            )
+            counts["uses_noted"] += int(noted)
+        if any(counts.values()):
+            log.info("peer uses recovered: %s", counts)
+        return counts
 
     def deliver(self, grant_id: int, use_index: int) -> Released:
         """Ask the owner's node for a use this node recorded (first time or a retry)."""
@@ -212,10 +268,44 @@ class PeerClient:
             raise ReleaseNotVerified("the content names another use, subject or fields", **args)
         return Released(content, plaintext, receipt, signature, signer, use_tx, bool(answer.get("replayed")))
 
+    def _note_intent(self, key: str, grant_id: int, owner: str, subject: bytes, fields: list[str]) -> bool:
+        """Write the intent before signing; False when the key has one already (a replay)."""
+        try:
+            with self.sessions.begin() as s:
+                s.add(
+                    PeerUseIntent(
+                        idempotency_key=key,
+                        grant_id=str(grant_id),
+                        owner=owner,
+                        subject_hash=h0x(subject),
+                        fields_json=json.dumps(_clean(fields)),
+                        created_at=datetime.now(UTC),
+                    )
+                )
+        except IntegrityError:
+            return False
+        return True
+
+    def _drop_intent(self, key: str) -> None:
+        with self.sessions.begin() as s:
+            s.execute(delete(PeerUseIntent).where(PeerUseIntent.idempotency_key == key))
+
+    def _outbox_row(self, key: str) -> outbox.OutboxTx | None:
+        with self.sessions() as s:
+            return outbox.find_by_key(s, to_checksum_address(self.department), f"{PEER_USE_OP}:{key}")
+
     def _note_use(
-        self, grant_id: int, use_index: int, tx_hash: str, owner: str, subject: bytes, fields: list[str]
-    ) -> None:
-        clean = sorted({f.strip() for f in fields if f.strip()})
+        self,
+        grant_id: int,
+        use_index: int,
+        tx_hash: str,
+        owner: str,
+        subject: bytes,
+        fields: list[str],
+        *,
+        key: str,
+    ) -> bool:
+        """Note the use and drop its intent in one transaction; False if it was noted already."""
         try:
             with self.sessions.begin() as s:
                 s.add(
@@ -225,13 +315,16 @@ class PeerClient:
                         use_tx=tx_hash.lower(),
                         owner=owner,
                         subject_hash=h0x(subject),
-                        fields_json=json.dumps(clean),
+                        fields_json=json.dumps(_clean(fields)),
                         status="recorded",
                         recorded_at=datetime.now(UTC),
                     )
                 )
-        except IntegrityError:  # the same use again (a replayed key): already noted
-            pass
+                s.execute(delete(PeerUseIntent).where(PeerUseIntent.idempotency_key == key))
+        except IntegrityError:  # the same use again (a replayed key, or recover() got there first)
+            self._drop_intent(key)
+            return False
+        return True
 
     def _note_release(self, r: Released) -> None:
         with self.sessions.begin() as s:
@@ -247,3 +340,11 @@ class PeerClient:
             use.envelope_hash = h0x(r.receipt.envelope_hash)
             use.released_at = r.receipt.released_at
             use.receipt_signature = h0x(r.signature)
+
+
+def _clean(fields: list[str]) -> list[str]:
+    return sorted({f.strip() for f in fields if f.strip()})
+
+
+def _aware(t: datetime) -> datetime:
+    return t if t.tzinfo is not None else t.replace(tzinfo=UTC)  # SQLite hands back naive datetimes

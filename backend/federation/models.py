@@ -8,6 +8,11 @@ Owner side:
   same use gets these very bytes back: at most one release per recorded use.
 
 Requester side:
+- ``peer_use_intents``: a use this node is about to record, written BEFORE its
+  ``recordUse`` transaction is signed (keyed by the Idempotency-Key) and deleted when
+  the use is noted in ``peer_uses``. It holds what the chain does not (the field list:
+  on chain there is only its hash), so a crash between signing and noting loses nothing:
+  ``PeerClient.recover`` notes the use once its outbox row is mined;
 - ``peer_uses``: each use this node recorded to fetch from a peer, and, once released,
   the owner's receipt (``status`` recorded → released). A use stuck at ``recorded`` is
   what "recorded, not released" means for the requester.
@@ -57,6 +62,18 @@ class PeerRelease(Base):
     first_nonce: Mapped[str] = mapped_column(String(66), nullable=False)
 
     __table_args__ = (UniqueConstraint("grant_id", "use_index", name="uq_peer_releases_use"),)
+
+
+class PeerUseIntent(Base):
+    __tablename__ = "peer_use_intents"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    idempotency_key: Mapped[str] = mapped_column(String(200), nullable=False, unique=True)  # outbox: peer.use:<key>
+    grant_id: Mapped[str] = mapped_column(String(80), nullable=False)
+    owner: Mapped[str] = mapped_column(String(42), nullable=False)
+    subject_hash: Mapped[str] = mapped_column(String(66), nullable=False)
+    fields_json: Mapped[str] = mapped_column(Text, nullable=False)  # the approved field list, sorted
+    created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
 class PeerUse(Base):

@@ -163,10 +163,31 @@ def deploy(fed: Federation, w3: Web3, funder_key: str | None, *, fresh: bool = F
 
 def start(fed: Federation, *, log: Log = print) -> None:
     """Start every served node as its own process (logs in ``<data_dir>/node.log``) and wait until ready."""
+    for n in fed.served():
+        _spawn(n)
+    for n in fed.served():
+        _wait_ready(n)
+        log(f"node {n.member.key} ready on {n.url} (pid {n.process.pid if n.process else '?'})")
+
+
+def restart(fed: Federation, name: str, *, log: Log = print) -> FederationNode:
+    """Start node ``name`` again after its process ended (a crash, a kill): same data
+    directory, same port; waits until ready. A node still running is refused."""
+    n = fed.nodes[name]
+    if n.member.role not in SERVED_ROLES:
+        raise FederationError(f"node {name} serves nothing: there is no process to restart")
+    if n.process is not None and n.process.poll() is None:
+        raise FederationError(f"node {name} is still running (pid {n.process.pid})")
+    _spawn(n)
+    _wait_ready(n)
+    log(f"node {name} restarted on {n.url} (pid {n.process.pid if n.process else '?'})")
+    return n
+
+
+def _spawn(n: FederationNode) -> None:
     env = {k: v for k, v in os.environ.items() if k != "GOVCHAIN_KEYSTORE_SECRET"}  # each node reads its own
     env["PYTHONPATH"] = str(PROJECT_ROOT)
-    for n in fed.served():
-        logf = open(n.data_dir / "node.log", "ab")  # noqa: SIM115 - held by the child for its life
+    with open(n.data_dir / "node.log", "ab") as logf:  # the child keeps its own descriptor
         n.process = subprocess.Popen(
             [sys.executable, "-m", "backend.cli", "node", "run", str(n.data_dir)],
             cwd=PROJECT_ROOT,
@@ -174,9 +195,6 @@ def start(fed: Federation, *, log: Log = print) -> None:
             stdout=logf,
             stderr=subprocess.STDOUT,
         )
-    for n in fed.served():
-        _wait_ready(n)
-        log(f"node {n.member.key} ready on {n.url} (pid {n.process.pid if n.process else '?'})")
 
 
 def issue_tokens(fed: Federation, label: str = "demo") -> dict[str, str]:
