@@ -210,6 +210,11 @@ class ChainOps:
             return hit
         found = self.index.anchoring_tx(resource_id, version)
         if found is None:
+            # Perhaps this process anchored it a moment ago: wait for the index to reach its
+            # own writes (bounded) before answering "not anchored".
+            self.fresh()
+            found = self.index.anchoring_tx(resource_id, version)
+        if found is None:
             return None
         with self._cache_lock:
             self._anchor_cache[key] = found

@@ -8,6 +8,7 @@ puts the folder of this conftest, which is in no package, on sys.path before imp
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from postgres_testkit import create_database, drop_database, pg_server_process
@@ -21,6 +22,8 @@ LONG_MODULES = (
     "crash/test_server_crash.py",
     "chain/test_chain_layer.py",
     "indexer/test_indexer_crash.py",
+    "crash/test_node_killed_during_releases.py",
+    "api/test_federation_up.py",
 )
 
 
