@@ -151,6 +151,7 @@ def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) 
     )
     app.state.peer_release = fed.release
     app.state.peer_client = fed.client
+    fed.recorder.start()  # first sweep: releases in the ledger not yet on chain (after a crash)
     start_announcer(ctx.ops, ctx.directory, config.address, config.url, fed.key.public_key)
 
 
