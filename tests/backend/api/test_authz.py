@@ -99,6 +99,7 @@ ALLOWED: dict[str, set[str]] = {
     "GET /audit/departments/{address}/record": {G, A},  # + the department itself
     "GET /audit/stats": {G, A},
     "GET /audit/index": READERS,
+    "GET /audit/unreleased": READERS,  # departments: scoped to their own resources and grants
     # certificates
     "POST /certificates/types": {G},
     "GET /certificates/types/{type_code}": READERS,
