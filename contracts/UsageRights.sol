@@ -9,7 +9,8 @@ import {IUsageRights} from "./interfaces/IUsageRights.sol";
  * @title UsageRights
  * @notice Usage requests, grants and recorded uses. See {IUsageRights} for who may do what.
  * @dev A grant is two packed slots; {recordUse} reads both, writes one and emits one event, with no
- * external call. Uses are not stored: a use is `(grantId, useIndex)` and lives in {UseRecorded}.
+ * external call. Uses are not stored: a use is `(grantId, useIndex)` and lives in {UseRecorded}; only
+ * its release is, one slot per use (the content hash), so that "released at most once" holds on chain.
  */
 contract UsageRights is IUsageRights, ConsortiumManaged {
     uint64 public constant MAX_GRANT_DURATION = 5 * 365 days;
@@ -50,6 +51,7 @@ contract UsageRights is IUsageRights, ConsortiumManaged {
     uint64 private _grantCount;
     mapping(uint256 requestId => RequestRecord) private _requests;
     mapping(uint256 grantId => GrantRecord) private _grants;
+    mapping(uint256 grantId => mapping(uint32 useIndex => bytes32 contentHash)) private _releases;
 
     /// @param consortium_ the consortium (departments, council).
     /// @param catalog_ the data catalog (ownership, classification).
@@ -249,7 +251,28 @@ contract UsageRights is IUsageRights, ConsortiumManaged {
         _emitUses(grantId, g.resourceId, g.purposeCode, firstUseIndex, officerHashes, subjectHashes, contextRefs);
     }
 
+    /// @inheritdoc IUsageRights
+    function recordRelease(uint256 grantId, uint32 useIndex, bytes32 contentHash) external {
+        GrantRecord storage g = _grants[grantId];
+        if (g.grantee == address(0)) revert UsageRightsUnknownGrant(grantId);
+        uint256 resourceId = g.resourceId;
+        if (_catalog.ownerOf(resourceId) != msg.sender) revert UsageRightsNotOwner(resourceId, msg.sender);
+        _requireActiveDepartment(msg.sender);
+        if (useIndex == 0 || useIndex > g.usedCount) revert UsageRightsUnknownUse(grantId, useIndex);
+        bytes32 released = _releases[grantId][useIndex];
+        if (released != bytes32(0)) revert UsageRightsUseAlreadyReleased(grantId, useIndex, released);
+        if (contentHash == bytes32(0)) revert UsageRightsEmptyContentHash();
+
+        _releases[grantId][useIndex] = contentHash;
+        emit UseReleased(grantId, useIndex, resourceId, msg.sender, contentHash);
+    }
+
     // ================================================================== views
+
+    /// @inheritdoc IUsageRights
+    function releaseOf(uint256 grantId, uint32 useIndex) external view returns (bytes32) {
+        return _releases[grantId][useIndex];
+    }
 
     /// @inheritdoc IUsageRights
     function grant(uint256 grantId) external view returns (Grant memory) {

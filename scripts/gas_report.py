@@ -34,6 +34,8 @@ RATIO_TARGETS = {
     "anchor_root": ("baseline_one_slot", 1.25),
     "register_resource": ("baseline_one_slot", 2.5),
     "issue_grant": ("baseline_one_slot", 2.5),
+    # Not from issue 2: one new slot and one event, plus the owner and active-department reads (two calls).
+    "record_release": ("baseline_one_slot", 1.6),
 }
 ABSOLUTE_TARGETS = {"record_use_batch100_per_use": 8_000}
 
@@ -85,6 +87,8 @@ def main() -> dict:
 
     rights.recordUse(gid, h("officer"), h("citizen-0"), h("case-0"), {"from": user})  # first use warms usedCount
     gas["record_use"] = rights.recordUse(gid, h("officer"), h("citizen-1"), h("case-1"), {"from": user}).gas_used
+    # The owner's node records the release of a use: one new slot (the content hash) and one event.
+    gas["record_release"] = rights.recordRelease(gid, 2, h("released-plaintext"), {"from": owner}).gas_used
     n = 100
     tx = rights.recordUseBatch(
         gid,

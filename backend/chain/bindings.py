@@ -1177,6 +1177,18 @@ class UsageRightsCalls:
             ),
         )
 
+    def record_release(self, grant_id: int, use_index: int, content_hash: bytes) -> Call:
+        """recordRelease(uint256,uint32,bytes32), not sent"""
+        return Call(
+            "UsageRights",
+            "recordRelease",
+            (
+                grant_id,
+                use_index,
+                content_hash,
+            ),
+        )
+
     def record_use(self, grant_id: int, officer_hash: bytes, subject_hash: bytes, context_ref: bytes) -> Call:
         """recordUse(uint256,bytes32,bytes32,bytes32), not sent"""
         return Call(
@@ -1353,6 +1365,29 @@ class UsageRights:
         """MAX_GRANT_DURATION()"""
         return int(self._port.view("UsageRights", "MAX_GRANT_DURATION"))
 
+    def record_release(
+        self,
+        signer: LocalAccount,
+        grant_id: int,
+        use_index: int,
+        content_hash: bytes,
+        *,
+        op: str,
+        key: str,
+        strict: bool = True,
+    ) -> TxOutcome:
+        """recordRelease(uint256,uint32,bytes32)"""
+        call = Call(
+            "UsageRights",
+            "recordRelease",
+            (
+                grant_id,
+                use_index,
+                content_hash,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
     def record_use(
         self,
         signer: LocalAccount,
@@ -1402,6 +1437,10 @@ class UsageRights:
             ),
         )
         return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def release_of(self, grant_id: int, use_index: int) -> str:
+        """releaseOf(uint256,uint32)"""
+        return str(self._port.view("UsageRights", "releaseOf", grant_id, use_index))
 
     def request(self, request_id: int) -> Request:
         """request(uint256)"""

@@ -155,6 +155,7 @@ def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) 
     # them now, and after every reconcile pass for those still in flight
     fed.client.recover()
     ctx.sender.reconcile_hooks.append(fed.client.recover)
+    fed.recorder.start()  # first sweep: releases in the ledger not yet on chain (after a crash)
     start_announcer(ctx.ops, ctx.directory, config.address, config.url, fed.key.public_key)
 
 

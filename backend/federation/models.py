@@ -6,6 +6,8 @@ Owner side:
   (unique): the sealed envelope and the owner's signed receipt, written in the same
   transaction as the nonce before the answer leaves. A later valid request for the
   same use gets these very bytes back: at most one release per recorded use.
+  ``release_tx`` is the ``UsageRights.recordRelease`` transaction that made the release an
+  on-chain fact (NULL until it is mined: backend.federation.onchain sends it after the commit).
 
 Requester side:
 - ``peer_use_intents``: a use this node is about to record, written BEFORE its
@@ -60,6 +62,8 @@ class PeerRelease(Base):
     released_at: Mapped[int] = mapped_column(BigInteger, nullable=False)  # chain seconds
     receipt_signature: Mapped[str] = mapped_column(String(132), nullable=False)
     first_nonce: Mapped[str] = mapped_column(String(66), nullable=False)
+    # the mined recordRelease transaction; NULL: the release is still owed to the chain
+    release_tx: Mapped[str | None] = mapped_column(String(66), nullable=True, index=True)
 
     __table_args__ = (UniqueConstraint("grant_id", "use_index", name="uq_peer_releases_use"),)
 

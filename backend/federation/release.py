@@ -28,6 +28,10 @@ the stored bytes. The grant's expiry is not a refusal here: the contract checked
 it when the use was recorded, and a recorded use is owed its one release (the
 owner's node may have been down in between); revocation is the owner's way to
 withdraw it.
+
+After the commit of a first release, ``recorder`` (backend.federation.onchain) is woken to
+record it on chain (``UsageRights.recordRelease``) in the background: the answer does not
+wait for that transaction, the ledger row is the durable promise that it will be sent.
 """
 
 from __future__ import annotations
@@ -62,6 +66,7 @@ from backend.federation.errors import (
 )
 from backend.federation.messages import BadSignature, ReleaseDomain, ReleaseReceipt, ReleaseRequest, recover, sign
 from backend.federation.models import PeerRelease, PeerReleaseNonce
+from backend.federation.onchain import ReleaseRecorder
 from backend.indexer.query import IndexBehind
 from backend.services.common import ChainOps, canonical_json, h0x
 from backend.services.errors import IndexLagging
@@ -105,6 +110,7 @@ class ReleaseService:
         sessions: sessionmaker[Session],
         directory: PeerDirectory,
         department: str,
+        recorder: ReleaseRecorder | None = None,
     ) -> None:
         self.ops = ops
         self.store = store
@@ -112,6 +118,7 @@ class ReleaseService:
         self.directory = directory
         self.department = department  # the one department this node holds the key of
         self.domain = domain_of(ops)
+        self.recorder = recorder  # records each first release on chain; None: nothing is sent
 
     def release(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> ReleaseAnswer:
         checked = self.check(request, signature, fields)
@@ -305,6 +312,8 @@ class ReleaseService:
                     answer = self._answer(row, replayed)
                 if not replayed:
                     log.info("released grant %s use %s to %s", request.grant_id, request.use_index, c.signer)
+                    if self.recorder is not None:
+                        self.recorder.wake()  # the row is committed: its on-chain record follows
                 return answer
             except IntegrityError:
                 if attempt == 2:

@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.federation.client import PeerClient
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import NodeEncryptionKey
+from backend.federation.onchain import ReleaseRecorder
 from backend.federation.release import ReleaseService
 from backend.services.common import ChainOps
 from backend.store import DocumentStore
@@ -22,6 +23,7 @@ class NodeFederation:
     directory: PeerDirectory
     release: ReleaseService
     client: PeerClient
+    recorder: ReleaseRecorder  # owed on-chain releases; start() it (its first sweep reconciles)
 
 
 def build_node_federation(
@@ -35,9 +37,11 @@ def build_node_federation(
     department: str,
 ) -> NodeFederation:
     key = NodeEncryptionKey.load_or_create(data_dir, secret)
+    recorder = ReleaseRecorder(ops, sessions, department)
     return NodeFederation(
         key=key,
         directory=directory,
-        release=ReleaseService(ops, store, sessions, directory, department),
+        release=ReleaseService(ops, store, sessions, directory, department, recorder),
         client=PeerClient(ops, sessions, directory, key, department),
+        recorder=recorder,
     )

@@ -118,6 +118,11 @@ interface IUsageRights is IConsortiumManaged {
         bytes32 contextRef,
         uint32 useIndex
     );
+    /// @notice `owner`, the resource's owner, released use `useIndex` of `grantId`: the released content
+    /// hashes to `contentHash` (sha256 of the plaintext named by the owner's signed release receipt).
+    event UseReleased(
+        uint256 indexed grantId, uint32 indexed useIndex, uint256 indexed resourceId, address owner, bytes32 contentHash
+    );
 
     // ------------------------------------------------------------------ errors
 
@@ -167,6 +172,12 @@ interface IUsageRights is IConsortiumManaged {
     error UsageRightsNotGrantee(uint256 grantId, address caller);
     /// @notice A batch is empty or its arrays have different lengths.
     error UsageRightsInvalidBatch(uint256 officers, uint256 subjects, uint256 contexts);
+    /// @notice `grantId` has no recorded use number `useIndex` (it counts from 1 to the grant's `usedCount`).
+    error UsageRightsUnknownUse(uint256 grantId, uint32 useIndex);
+    /// @notice Use `useIndex` of `grantId` was released before, as `contentHash`.
+    error UsageRightsUseAlreadyReleased(uint256 grantId, uint32 useIndex, bytes32 contentHash);
+    /// @notice The content hash is zero.
+    error UsageRightsEmptyContentHash();
 
     // ------------------------------------------------------------------ requests
 
@@ -278,6 +289,17 @@ interface IUsageRights is IConsortiumManaged {
         bytes32[] calldata contextRefs
     ) external returns (uint32 firstUseIndex);
 
+    /**
+     * @notice Records on chain that the owner released use `useIndex` of `grantId` to the grantee, so that
+     * anyone reading the chain can tell a use "recorded, not released" from a released one.
+     * @param contentHash sha256 of the released plaintext, as in the owner's signed release receipt (non-zero).
+     * @dev Requirements: the grant exists; caller is the current owner of its resource and an active
+     * department; `1 <= useIndex <= usedCount`; the use was not released before (at most once per use);
+     * `contentHash` non-zero. Revocation or expiry of the grant does not matter: a recorded use is owed its
+     * release. Emits {UseReleased}.
+     */
+    function recordRelease(uint256 grantId, uint32 useIndex, bytes32 contentHash) external;
+
     // ------------------------------------------------------------------ views
 
     /// @notice Longest grant duration in seconds.
@@ -288,6 +310,8 @@ interface IUsageRights is IConsortiumManaged {
     function grant(uint256 grantId) external view returns (Grant memory);
     /// @notice The request `requestId`; reverts {UsageRightsUnknownRequest}.
     function request(uint256 requestId) external view returns (Request memory);
+    /// @notice The content hash recorded by {recordRelease} for use `useIndex` of `grantId`; zero: not released.
+    function releaseOf(uint256 grantId, uint32 useIndex) external view returns (bytes32);
     /// @notice Whether `grantId` exists, is not revoked, not expired and has uses left.
     function isGrantUsable(uint256 grantId) external view returns (bool);
     /// @notice Number of grants; ids run from 1 to `grantCount()`.

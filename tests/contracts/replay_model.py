@@ -147,6 +147,7 @@ def empty_state() -> dict:
             "grantCount": 0,
             "grants": {},  # id -> Grant fields
             "usable": {},  # id -> isGrantUsable at `now`
+            "releases": {},  # (grantId, useIndex) -> releaseOf (content hash), released uses only
         },
         "accountability": {
             "incidentCount": 0,
@@ -301,6 +302,11 @@ class Replayer:
             if a["useIndex"] != g["usedCount"] + 1:
                 raise ValueError(f"grant {a['grantId']}: use {a['useIndex']} after {g['usedCount']}")
             g["usedCount"] = a["useIndex"]
+        elif e.name == "UseReleased":
+            use = (a["grantId"], a["useIndex"])
+            if not 1 <= a["useIndex"] <= r["grants"][a["grantId"]]["usedCount"] or use in r["releases"]:
+                raise ValueError(f"grant {a['grantId']}: release of use {a['useIndex']} not recorded or repeated")
+            r["releases"][use] = a["contentHash"]
         else:  # pragma: no cover
             raise ValueError(f"unhandled UsageRights event {e.name}")
 

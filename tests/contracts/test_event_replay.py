@@ -163,6 +163,14 @@ def run_scenario(system, accounts) -> dict:
     assert_custom_error(
         lambda: r.recordUse(g_c, h("o"), ZERO32, ZERO32, {"from": D}), "UsageRightsNotGrantee", (g_c, D)
     )
+    # ---- releases by the owner (A owns rid_pub), one refused as a repeat
+    r.recordRelease(grants[q1], 1, h("released-1"), {"from": A})
+    r.recordRelease(grants[q1], 4, h("released-4"), {"from": A})
+    assert_custom_error(
+        lambda: r.recordRelease(grants[q1], 1, h("again"), {"from": A}),
+        "UsageRightsUseAlreadyReleased",
+        (grants[q1], 1, h("released-1")),
+    )
 
     # ---- revocations (owner, council) and a refused one
     r.revokeGrant(g_c, h("revoked"), {"from": A})
@@ -295,6 +303,10 @@ def state_from_views(system, extra_accounts) -> dict:
     for gid in range(1, rs["grantCount"] + 1):
         rs["grants"][gid] = _plain(r.grant, gid)
         rs["usable"][gid] = r.isGrantUsable(gid)
+        for use in range(1, rs["grants"][gid]["usedCount"] + 1):
+            released = _b32(r.releaseOf(gid, use))
+            if released != ZERO32:
+                rs["releases"][(gid, use)] = released
         s["accountability"]["grantOfficers"][gid] = _b32(acc.grantOfficerOf(gid))
 
     ac = s["accountability"]
@@ -400,6 +412,7 @@ def test_replay_rebuilds_the_view_state(system, accounts):
     assert {q["status"] for q in rs["requests"].values()} == {1, 3, 4}  # pending, approved, denied
     assert any(g["revoked"] for g in rs["grants"].values()) and not all(rs["usable"].values())
     assert sum(g["usedCount"] for g in rs["grants"].values()) == 14
+    assert len(rs["releases"]) == 2
     assert [ac["incidents"][i]["status"] for i in ids["incidents"]] == [4, 5, 1, 4]
     assert sorted(ac["upheld"].values()) == [0, 0, 0, 1, 1]
 

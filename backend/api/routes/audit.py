@@ -204,6 +204,25 @@ def stats(
 
 
 @router.get(
+    "/unreleased",
+    response_model=answers.UnreleasedAnswer,
+    summary="Uses recorded on chain whose release the owner has not recorded on chain (from the index)",
+)
+def unreleased(
+    audit: Audit,
+    principal: ReaderPrincipal,
+    resource_id: Annotated[int | None, Query(ge=1, le=UINT256, description="data resource id")] = None,
+    grant_id: Annotated[int | None, Query(ge=1, le=UINT256, description="usage grant id")] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Offset = 0,
+) -> dict[str, Any]:
+    """A use with ``UseRecorded`` and no ``UseReleased``: "recorded, not released"
+    (docs/federation.md). Auditors and governors see all; a department those on its own
+    resources and under its own grants."""
+    return audit.unreleased(actor(principal), resource_id=resource_id, grant_id=grant_id, limit=limit, offset=offset)
+
+
+@router.get(
     "/index",
     response_model=answers.IndexStatusAnswer,
     summary="Indexer status: indexed block, chain head, lag, follower state",

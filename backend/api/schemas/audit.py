@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from backend.api.schemas.common import Answer, Page, TxRef
 from backend.api.schemas.incidents import IncidentView
 
@@ -121,6 +123,25 @@ class StatsAnswer(Answer):
     incidents_by_outcome: dict[str, Any] | None = None
     incidents_by_type_and_outcome: dict[str, Any] | None = None
     totals: StatsTotals | None = None
+
+
+class UnreleasedUse(Answer):
+    """A use recorded on chain (UseRecorded) whose release the owner has not recorded (no UseReleased)."""
+
+    grant_id: str | None = None
+    use_index: int | None = None
+    resource_id: str | None = None
+    grantee: str | None = None
+    owner: str | None = Field(default=None, description="the resource's current owner (from the index)")
+    subject_hash: str | None = None
+    purpose_code: int | None = None
+    tx_hash: str | None = Field(default=None, description="the transaction that recorded the use")
+    block_number: int | None = None
+    time: str | None = None
+
+
+class UnreleasedAnswer(Page[UnreleasedUse]):
+    """Oldest first (chain order)."""
 
 
 class TrailItem(Answer):

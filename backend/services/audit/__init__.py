@@ -16,7 +16,8 @@ Who sees what:
   issued on its resources, plus its own events (``department`` column);
   filtering on another department's resource or grant is 403;
   incidents it filed or is held responsible for; its own record;
-  integrity of its own resources; no statistics (403);
+  integrity of its own resources; no statistics (403); uses "recorded, not released" on the
+  resources it owns and under the grants it holds;
 - citizens (service level only, for the web console; the /audit routes do not
   accept citizen tokens): the rows that carry their own subject hash.
 """
@@ -44,6 +45,7 @@ from backend.services.audit.export import (
     trail_row,
 )
 from backend.services.audit.integrity import IntegrityMixin
+from backend.services.audit.releases import ReleasesMixin
 from backend.services.audit.stats import StatsMixin
 from backend.services.audit.trail import (
     TrailFilter,
@@ -54,7 +56,7 @@ from backend.services.audit.trail import (
 )
 
 
-class AuditService(ExportMixin, TrailMixin, IntegrityMixin, StatsMixin, AuditBase):
+class AuditService(ExportMixin, TrailMixin, IntegrityMixin, StatsMixin, ReleasesMixin, AuditBase):
     """The auditor's use cases (constructor: see AuditBase)."""
 
 

@@ -4,6 +4,7 @@ the governors' own nodes (backend/ops/federation.py, run by `govchain federation
 from __future__ import annotations
 
 import json
+import time
 import uuid
 from collections.abc import Iterator
 
@@ -161,6 +162,21 @@ def test_a_use_travels_from_the_owners_node_to_the_grantees_and_the_auditor_sees
     uses = [i for i in trail["items"] if i["event"] == "UseRecorded"]
     assert len(uses) == 1 and uses[0]["args"]["user"] == grantee.config.address
     assert int(uses[0]["args"]["useIndex"]) == use_index
+
+    # the owner's node records the release on chain after answering (in the background): the
+    # auditor's node then no longer lists the use as "recorded, not released"
+    query = {"grant_id": grant_id}
+    deadline = time.monotonic() + 60  # a bound on waiting, not a measurement
+    while (pending := _ok(c.get(f"{auditor.url}/audit/unreleased", params=query, headers=_h(auditor))))["items"]:
+        assert time.monotonic() < deadline, pending
+        time.sleep(0.2)
+    trail = _ok(c.get(f"{auditor.url}/audit/trail", params=query | {"event": "UseReleased"}, headers=_h(auditor)))
+    (rel,) = trail["items"]
+    assert (rel["args"]["owner"], int(rel["args"]["useIndex"]), rel["args"]["contentHash"]) == (
+        owner.config.address,
+        use_index,
+        released["receipt"]["content_hash"],
+    )
 
 
 def test_an_exhausted_grant_releases_nothing_more(fed) -> None:

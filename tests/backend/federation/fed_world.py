@@ -37,6 +37,7 @@ from backend.federation.client import PeerClient
 from backend.federation.dataset import DATASET_FORMAT
 from backend.federation.directory import InMemoryPeerDirectory, PeerNode
 from backend.federation.envelope import NodeEncryptionKey
+from backend.federation.onchain import ReleaseRecorder
 from backend.federation.release import ReleaseService
 from backend.services.caller import Caller
 from backend.services.resources import Content
@@ -136,6 +137,7 @@ class Federation:
     release: ReleaseService
     server: Server
     client: PeerClient
+    recorder: ReleaseRecorder
 
     # -- chain steps through each node's own services ---------------------------------------------
     def register(self, classification: str = "INTERNAL", record: Any = None) -> int:
@@ -183,6 +185,7 @@ class Federation:
         return int((ops.event(outcome, "UseRecorded") or {})["useIndex"]), outcome.tx_hash
 
     def close(self) -> None:
+        self.recorder.stop()
         self.server.stop()
         self.client.http.close()
         for n in (self.owner, self.grantee):
@@ -192,7 +195,11 @@ class Federation:
 def build_federation(tmp: Path, system: System) -> Federation:
     owner, grantee = make_node(tmp, system, "dept-a"), make_node(tmp, system, "dept-b")
     directory = InMemoryPeerDirectory()
-    release = ReleaseService(owner.ctx.ops, owner.ctx.store, owner.ctx.sessions, directory, owner.address)
+    # Woken by each first release; the periodic sweep never comes within a test module, so a
+    # test can leave a row owed (a crash) and reconcile it itself (recorder.sweep()).
+    recorder = ReleaseRecorder(owner.ctx.ops, owner.ctx.sessions, owner.address, idle_s=3600, retry_s=3600)
+    release = ReleaseService(owner.ctx.ops, owner.ctx.store, owner.ctx.sessions, directory, owner.address, recorder)
+    recorder.start()
     app = create_app(owner.ctx)
     app.state.peer_release = release
     server = Server(app, OWNER_HOST)
@@ -203,4 +210,4 @@ def build_federation(tmp: Path, system: System) -> Federation:
         PeerNode(f"http://{GRANTEE_HOST}:{free_port(GRANTEE_HOST)}", grantee.key.public_key, b"\x02" * 32),
     )
     client = PeerClient(grantee.ctx.ops, grantee.ctx.sessions, directory, grantee.key, grantee.address, timeout_s=15)
-    return Federation(system, owner, grantee, directory, release, server, client)
+    return Federation(system, owner, grantee, directory, release, server, client, recorder)
