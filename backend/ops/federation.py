@@ -84,11 +84,13 @@ class Federation:
     def of_role(self, role: str) -> list[FederationNode]:
         return [n for n in self.nodes.values() if n.member.role == role]
 
-    def write_description(self, path: Path) -> None:
-        doc = {
+    def write_description(self, path: Path, demo: dict[str, Any] | None = None) -> None:
+        doc: dict[str, Any] = {
             "chain": {"rpc": self.rpc_url, "network": self.network},
             "nodes": [n.describe() for n in self.nodes.values()],
         }
+        if demo is not None:  # what the demo seed put on chain (backend/ops/federation_demo.py)
+            doc["demo"] = demo
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
         os.replace(tmp, path)
