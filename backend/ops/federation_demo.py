@@ -223,6 +223,7 @@ FLOWS = [
         "business licence change 2024-031 (legal representative)",
     ),
 ]
+GOVERNORS = [m.key for m in roster.GOVERNORS]
 REVOKED = "notary_on_marriage_records"  # CA revokes it after its one release
 COUNCIL = "samr_on_household_registration"
 
@@ -382,7 +383,7 @@ def _run_flow(nodes: _Nodes, f: Flow, resource_id: int, owner: str, log: Log) ->
     council: dict[str, Any] | None = None
     grant_id = approved.get("grant_id")
     if grant_id is None:  # SENSITIVE/SECRET: waits in OwnerApproved for the council
-        council = _council_approves(nodes, request_id, f)
+        council = _council_approves(nodes, request_id, f, owner)
         grant_id = nodes.get(owner, f"/requests/{request_id}")["grant_id"]
     grant_id = int(grant_id)
     if nodes.get(owner, f"/grants/{grant_id}")["revoked"]:  # a re-run after the revocation: released already
@@ -405,22 +406,41 @@ def _run_flow(nodes: _Nodes, f: Flow, resource_id: int, owner: str, log: Log) ->
     return out
 
 
-def _council_approves(nodes: _Nodes, request_id: int, f: Flow) -> dict[str, Any]:
-    """One governor's node proposes, the others' nodes approve until it executes."""
-    first, *others = [m.key for m in roster.GOVERNORS]
-    body = {"justification": f"demo: {f.legal_basis}"}
-    p = nodes.post(first, f"/council/requests/{request_id}/proposals", body, f"council-{f.name}")
-    pid, voters, executed = int(p["proposal_id"]), [first], bool(p.get("executed"))
-    for gov in others:
-        if executed:
-            break
-        executed = bool(
-            nodes.post(gov, f"/council/proposals/{pid}/approve", None, f"council-{f.name}-{gov}")["executed"]
-        )
-        voters.append(gov)
-    if not executed:
-        raise FederationDemoError(f"council proposal {pid} on request {request_id} did not reach the threshold")
+def _council_approves(nodes: _Nodes, request_id: int, f: Flow, owner: str) -> dict[str, Any]:
+    """One governor's node proposes, the others' nodes approve until it executes. Once the
+    grant is issued (a re-run), the proposal is found again instead: the contract refuses
+    a second proposal for a decided request before any key could be replayed."""
+    first, *others = GOVERNORS
+    if nodes.get(owner, f"/requests/{request_id}")["grant_id"] is None:
+        body = {"justification": f"demo: {f.legal_basis}"}
+        p = nodes.post(first, f"/council/requests/{request_id}/proposals", body, f"council-{f.name}")
+        pid, executed = int(p["proposal_id"]), bool(p.get("executed"))
+        for gov in others:
+            if executed:
+                break
+            path = f"/council/proposals/{pid}/approve"
+            executed = bool(nodes.post(gov, path, None, f"council-{f.name}-{gov}")["executed"])
+        if not executed:
+            raise FederationDemoError(f"council proposal {pid} on request {request_id} did not reach the threshold")
+    else:
+        pid = _proposal_deciding(nodes, first, request_id)
+    # each governor's own node says whether that governor approved
+    voters = [g for g in GOVERNORS if _proposal(nodes, g, lambda p: int(p["proposal_id"]) == pid)["approved_by_me"]]
     return {"proposal_id": pid, "request_id": request_id, "voted_by": voters}
+
+
+def _proposal(nodes: _Nodes, governor: str, match: Callable[[dict[str, Any]], bool]) -> dict[str, Any]:
+    page = nodes.get(governor, "/council/proposals", {"pending": "false", "limit": 100})
+    found = [p for p in page["items"] if match(p)]
+    if len(found) != 1:
+        raise FederationDemoError(f"{governor}: {len(found)} council proposals match, expected one")
+    return found[0]
+
+
+def _proposal_deciding(nodes: _Nodes, governor: str, request_id: int) -> int:
+    """The executed council call ``UsageRights.councilApprove(request_id)``."""
+    call = "0x" + (keccak(text="councilApprove(uint256)")[:4]).hex() + f"{request_id:064x}"
+    return int(_proposal(nodes, governor, lambda p: bool(p["executed"]) and p["data"].lower() == call)["proposal_id"])
 
 
 def _incident(nodes: _Nodes, property_records: int) -> dict[str, Any]:
