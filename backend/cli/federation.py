@@ -20,6 +20,7 @@ from rich.table import Table
 
 from backend.core.config import Settings, SettingsError, load_settings
 from backend.ops import federation as fed_ops
+from backend.ops import federation_demo
 from backend.ops.deployer import DeployError, wait_for_node
 from backend.ops.devnet import DEV_FUNDER_KEY, Devnet, DevnetError, port_open
 from backend.ops.node import NodeError
@@ -78,8 +79,11 @@ def up(
         fed_ops.wait_for_directory(fed, w3, manifest)
         console.print("every department's node is in the on-chain directory")
         description = settings.data_dir / "federation.json"
-        fed.write_description(description)
+        fed.write_description(description)  # the nodes are described even if the seed fails
+        demo = federation_demo.seed(fed, log=console.print)
+        fed.write_description(description, demo=demo)
         _print_nodes(fed, tokens)
+        _print_demo(fed, demo)
         console.print(
             f"\n[bold]GovChain federation is up[/bold]: {len(fed.served())} node processes; see {description}"
         )
@@ -90,7 +94,7 @@ def up(
                 err.print(f"[red]node {dead[0].member.key} exited; see {dead[0].data_dir / 'node.log'}[/red]")
                 raise typer.Exit(1)
             time.sleep(1)
-    except (DevnetError, DeployError, NodeError, fed_ops.FederationError) as exc:
+    except (DevnetError, DeployError, NodeError, fed_ops.FederationError, federation_demo.FederationDemoError) as exc:
         err.print(f"[red]federation failed:[/red] {exc}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
@@ -110,3 +114,24 @@ def _print_nodes(fed: fed_ops.Federation, tokens: dict[str, str]) -> None:
     console.print("tokens (each valid only on its own node; paste into your shell):")
     for key, token in tokens.items():
         print(f"export {key.upper().replace('-', '_')}={token}", flush=True)
+
+
+def _print_demo(fed: fed_ops.Federation, demo: dict) -> None:
+    """Where to look at what the seed did (docs/demo.md, section "The federation")."""
+    url = {n.member.key: n.url for n in fed.served()}
+    grants = demo["grants"]
+    console.print(
+        f"demo ({'already present' if demo.get('already_seeded') else 'seeded'}), deployment {demo['deployment']}:"
+    )
+    console.print(f"  datasets {demo['resources']}")
+    console.print(
+        f"  grants {grants}; revoked {demo['revoked_grant']}; council proposal {demo['council']['proposal_id']}"
+    )
+    console.print(f"  incident {demo['incident_id']}: filed on {url['dept-tax']}, answered on {url['dept-nr']}")
+    console.print(
+        f"  the auditor's trail: {url['audit-1']}/console/login ({demo['audit_uses_recorded']} recorded uses)"
+    )
+    console.print(
+        f"  the citizen {demo['citizen']['id_value']}: session at {url['dept-psb']} (POST /citizens/session), "
+        f"{demo['citizen_uses']['uses_total']} uses in GET /citizens/me/uses"
+    )

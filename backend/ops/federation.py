@@ -40,7 +40,7 @@ from backend.ops.node import NodeConfig, init_node, install_manifest, load_confi
 
 Log = Callable[[str], None]
 SERVED_ROLES = ("governor", "department", "auditor")
-READY_TIMEOUT_S = 180.0  # a loaded 2-core machine starting a dozen Python processes
+READY_TIMEOUT_S = 300.0  # a loaded 2-core machine starts a dozen Python processes slowly
 DEV_FUNDS_WEI = 10**20
 
 
@@ -84,11 +84,13 @@ class Federation:
     def of_role(self, role: str) -> list[FederationNode]:
         return [n for n in self.nodes.values() if n.member.role == role]
 
-    def write_description(self, path: Path) -> None:
-        doc = {
+    def write_description(self, path: Path, demo: dict[str, Any] | None = None) -> None:
+        doc: dict[str, Any] = {
             "chain": {"rpc": self.rpc_url, "network": self.network},
             "nodes": [n.describe() for n in self.nodes.values()],
         }
+        if demo is not None:  # what the demo seed put on chain (backend/ops/federation_demo.py)
+            doc["demo"] = demo
         tmp = path.with_suffix(".tmp")
         tmp.write_text(json.dumps(doc, indent=2, ensure_ascii=False))
         os.replace(tmp, path)

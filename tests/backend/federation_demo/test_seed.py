@@ -1,0 +1,164 @@
+"""The demo seeded through the federation's nodes (backend/ops/federation_demo.py): every
+action by the acting party's own node; the chain shows who did what; a re-run is a no-op."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from api_testkit import Anvil
+
+from backend.chain.client import build_web3
+from backend.core.config import DEV_SECRET
+from backend.core.identity import subject_hash
+from backend.ops import federation, federation_demo, roster
+from backend.ops.demo import CITIZEN, NEIGHBOUR, SELLER
+from backend.ops.devnet import DEV_FUNDER_KEY
+
+MEMBERS = [roster.DEPLOYER, *(roster.by_key(k) for k in federation_demo.NEEDED)]
+NETWORK = "fedemo"
+QUIET = lambda _m: None
+
+
+@pytest.fixture(scope="module")
+def world(tmp_path_factory) -> Iterator[tuple[federation.Federation, Any, dict[str, Any]]]:
+    tmp = tmp_path_factory.mktemp("fdemo")
+    chain = Anvil(block_time=0.2)
+    f = None
+    try:
+        w3 = build_web3(chain.rpc_url)
+        f = federation.prepare(
+            tmp / "nodes", rpc_url=chain.rpc_url, network=NETWORK, first_port=None, members=MEMBERS, log=QUIET
+        )
+        manifest = federation.deploy(f, w3, DEV_FUNDER_KEY, log=QUIET)
+        federation.start(f, log=QUIET)
+        federation.issue_tokens(f)
+        federation.admit_members(f, w3, manifest, log=QUIET)
+        federation.wait_for_directory(f, w3, manifest)
+        summary = federation_demo.seed(f, log=QUIET)
+        yield f, w3, summary
+    finally:
+        if f is not None:
+            f.stop()
+        chain.stop()
+
+
+def _contract(f: federation.Federation, w3: Any, name: str) -> Any:
+    manifest = f.nodes["deployer"].data_dir / "deployments" / f"{NETWORK}.json"
+    return federation._contract(w3, manifest, name)
+
+
+def _addr(f: federation.Federation, key: str) -> str:
+    return f.nodes[key].config.address
+
+
+def _nonces(f: federation.Federation, w3: Any) -> dict[str, int]:
+    return {k: w3.eth.get_transaction_count(n.config.address) for k, n in f.nodes.items()}
+
+
+def test_each_dataset_was_registered_by_its_owners_node(world) -> None:
+    f, w3, summary = world
+    assert summary["resources"] == {
+        "household_registration": 1,
+        "marriage_records": 2,
+        "tax_clearance": 3,
+        "business_licences": 4,
+        "property_records": 5,
+    }
+    catalog = _contract(f, w3, "DataCatalog")
+    owners = {name: owner for name, owner, *_ in federation_demo.CATALOG}
+    for name, rid in summary["resources"].items():
+        assert catalog.functions.ownerOf(rid).call() == _addr(f, owners[name])
+
+
+def test_each_grant_went_to_the_asking_department_and_was_used_once_about_its_citizen(world) -> None:
+    f, w3, summary = world
+    usage = _contract(f, w3, "UsageRights")
+    expected = {  # flow: (grantee, subject, revoked)
+        "tax_on_property_records": ("dept-tax", SELLER, False),
+        "bank_on_tax_clearance": ("dept-bank", CITIZEN, False),
+        "notary_on_marriage_records": ("dept-notary", NEIGHBOUR, True),
+        "samr_on_household_registration": ("dept-samr", CITIZEN, False),
+    }
+    uses = usage.events.UseRecorded().get_logs(from_block=0)
+    assert len(uses) == 4
+    for name, (grantee, person, revoked) in expected.items():
+        gid = summary["grants"][name]
+        _res, g_grantee, _purpose, _issued, _expires, _max, used, g_revoked = usage.functions.grant(gid).call()
+        assert (g_grantee, used, g_revoked) == (_addr(f, grantee), 1, revoked), name
+        mine = [e["args"] for e in uses if e["args"]["grantId"] == gid]
+        assert len(mine) == 1 and mine[0]["user"] == _addr(f, grantee)
+        assert mine[0]["useIndex"] == summary["uses"][name]
+        assert mine[0]["subjectHash"] == subject_hash(DEV_SECRET, person["id_type"], person["id_value"])
+    revoked = usage.events.GrantRevoked().get_logs(from_block=0)
+    assert [e["args"]["grantId"] for e in revoked] == [summary["revoked_grant"]]
+    assert summary["revoked_grant"] == summary["grants"]["notary_on_marriage_records"]
+
+
+def test_the_sensitive_grant_was_voted_by_two_governors_each_on_its_own_node(world) -> None:
+    f, w3, summary = world
+    consortium = _contract(f, w3, "Consortium")
+    pid = summary["council"]["proposal_id"]
+    votes = [
+        e["args"]["governor"]
+        for e in consortium.events.ProposalApproved().get_logs(from_block=0)
+        if e["args"]["proposalId"] == pid
+    ]
+    assert votes == [_addr(f, "gov-bdb"), _addr(f, "gov-gov")]
+    assert summary["council"]["voted_by"] == ["gov-bdb", "gov-gov"]
+    executed = {e["args"]["proposalId"] for e in consortium.events.ProposalExecuted().get_logs(from_block=0)}
+    assert pid in executed
+
+
+def test_the_incident_was_filed_by_tax_and_answered_by_nr(world) -> None:
+    f, w3, summary = world
+    acc = _contract(f, w3, "Accountability")
+    filed = acc.events.IncidentFiled().get_logs(from_block=0)
+    assert [(e["args"]["incidentId"], e["args"]["reporter"]) for e in filed] == [
+        (summary["incident_id"], _addr(f, "dept-tax"))
+    ]
+    responded = acc.events.IncidentResponded().get_logs(from_block=0)
+    assert [e["args"]["incidentId"] for e in responded] == [summary["incident_id"]]
+
+
+def test_the_citizen_sees_the_bank_and_samr_uses(world) -> None:
+    _, _, summary = world
+    view = summary["citizen_uses"]
+    assert view["front_desk"] == "dept-psb" and view["uses_total"] == 2
+    got = sorted((u["grant_id"], u["use_index"], u["department"]) for u in view["uses"])
+    assert got == sorted(
+        [
+            (summary["grants"]["bank_on_tax_clearance"], 1, roster.by_key("dept-bank").name),
+            (summary["grants"]["samr_on_household_registration"], 1, roster.by_key("dept-samr").name),
+        ]
+    )
+    assert summary["audit_uses_recorded"] == 4
+
+
+def test_a_second_run_changes_nothing(world) -> None:
+    f, w3, summary = world
+    before = _nonces(f, w3)
+    again = federation_demo.seed(f, log=QUIET)
+    assert again["already_seeded"] is True
+    assert {k: v for k, v in again.items() if k != "already_seeded"} == {
+        k: v for k, v in summary.items() if k != "already_seeded"
+    }
+    assert _nonces(f, w3) == before
+
+
+def test_a_run_that_lost_its_marker_converges_without_a_transaction(world) -> None:
+    """A crash after the last write and before the marker: the next run replays every step."""
+    f, w3, summary = world
+    before = _nonces(f, w3)
+    (f.base_dir / federation_demo.MARKER).unlink()
+    again = federation_demo.seed(f, log=QUIET)
+    assert again["already_seeded"] is False
+    for key in ("resources", "grants", "uses", "revoked_grant", "council", "incident_id", "citizen_uses"):
+        assert again[key] == summary[key], key
+    assert _nonces(f, w3) == before
+    assert (
+        json.loads((f.base_dir / federation_demo.MARKER).read_text())[summary["deployment"]]["grants"]
+        == (summary["grants"])
+    )
