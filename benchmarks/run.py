@@ -51,7 +51,7 @@ from benchmarks.common import Clock, RssSampler, console, descendants, log, mach
 
 BLOCK_TIME = 0.2
 CONCURRENCY = 16
-RUNTIME_LIMIT_S = 660  # the whole bench, set-up and the own chains of the lists and federation phases included
+RUNTIME_LIMIT_S = 900  # the whole bench, set-up and the own chains of the lists and federation phases included
 
 OWNER, API_GRANTEE, BULK_GRANTEE = "dept-psb", "dept-ca", "dept-bank"
 
