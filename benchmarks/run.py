@@ -1,7 +1,7 @@
 """``make bench``: throughput and latency of the platform, with baselines from
 the same run, written to reports/bench.json (progress on stderr).
 
-One run, one chain for phases 1–7 (phase 8 starts a fresh one): anvil started exactly as the run command starts it
+One run, one chain for phases 1–7 (phases 8 and 9 each start a fresh one): anvil started exactly as the run command starts it
 (backend.ops.devnet.Devnet, interval mining, 0.2 s blocks), the consortium
 bootstrapped with the demo roster (backend.ops.bootstrap), the API served by
 ``govchain serve`` in a subprocess. Everything listens on 127.0.0.1 and is
