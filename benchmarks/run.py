@@ -1,7 +1,7 @@
 """``make bench``: throughput and latency of the platform, with baselines from
 the same run, written to reports/bench.json (progress on stderr).
 
-One run, one chain for phases 1–7 (phase 8 starts a fresh one): anvil started exactly as the run command starts it
+One run, one chain for phases 1–7 (phases 8 and 9 each start a fresh one): anvil started exactly as the run command starts it
 (backend.ops.devnet.Devnet, interval mining, 0.2 s blocks), the consortium
 bootstrapped with the demo roster (backend.ops.bootstrap), the API served by
 ``govchain serve`` in a subprocess. Everything listens on 127.0.0.1 and is
@@ -15,6 +15,8 @@ stopped (by pid) at the end, also on error or Ctrl-C. Phases:
 6. ≥50,000 uses on one resource (recordUseBatch), indexer rebuild (baseline: eth_getLogs alone);
 7. auditor trail queries (baseline: a 100-row primary-key read);
 8. list endpoints at ~1,000 and ~100,000 indexed events (own chain; `--only lists` runs it alone);
+9. the federation: one node process per party (own chain; `--only federation` runs it alone) —
+   a release across two nodes vs raw confirmation, every node's memory, one node's uses vs its floor;
 throughout: the node's resident memory.
 
 See docs/benchmarks.md for the meaning of every key and what the figures say.
@@ -44,12 +46,12 @@ from backend.core.keystore import Keystore
 from backend.ops import deployer
 from backend.ops.bootstrap import bootstrap
 from backend.ops.devnet import DEV_FUNDER_KEY, Devnet, anvil_binary, free_port
-from benchmarks import api, indexing, lists, node
+from benchmarks import api, federation, indexing, lists, node
 from benchmarks.common import Clock, RssSampler, console, descendants, log, machine_info, p50_p95, reap, rnd
 
 BLOCK_TIME = 0.2
 CONCURRENCY = 16
-RUNTIME_LIMIT_S = 480  # the whole bench, set-up and the lists phase's own chain included
+RUNTIME_LIMIT_S = 900  # the whole bench, set-up and the own chains of the lists and federation phases included
 
 OWNER, API_GRANTEE, BULK_GRANTEE = "dept-psb", "dept-ca", "dept-bank"
 
@@ -97,9 +99,10 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--keep", action="store_true", help="keep the temporary directory (logs, databases)")
     ap.add_argument(
         "--only",
-        choices=("lists", "api"),
+        choices=("lists", "api", "federation"),
         help="run part of the bench alone on its own chain (lists: list endpoints at ~1k and ~100k indexed "
-        "events; api: HTTP floor, recorded uses and fetch latency, i.e. phases 3-5)",
+        "events; api: HTTP floor, recorded uses and fetch latency, i.e. phases 3-5; federation: one node "
+        "process per party, a release across two nodes, node memory, one node's uses)",
     )
     ap.add_argument(
         "--lists-large",
@@ -140,6 +143,12 @@ def main(argv: list[str] | None = None) -> int:
                 tmp / "lists", lambda net, work: run_lists(net, work, prof, lambda s: setattr_server(s))
             )
             clock.phases["lists_s"] = rnd(time.monotonic() - t, 1)
+        if args.only in (None, "federation"):
+            t = time.monotonic()
+            results["federation"], _ = on_chain(
+                tmp / "federation", lambda net, work: federation.run(net, work, args.quick, BLOCK_TIME, CONCURRENCY)
+            )
+            clock.phases["federation_s"] = rnd(time.monotonic() - t, 1)
     except BaseException as exc:
         console.print(f"[red]benchmark failed:[/red] {type(exc).__name__}: {exc}")
         raise
@@ -155,8 +164,10 @@ def main(argv: list[str] | None = None) -> int:
         report = build_report(results, rss, machine, clock, args.quick)
     elif args.only == "api":
         report = build_api_report(results["api"], machine, clock, args.quick)
-    else:
+    elif args.only == "lists":
         report = build_lists_report(results["lists"], machine, clock, args.quick)
+    else:
+        report = build_federation_report(results["federation"], machine, clock, args.quick)
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(report, indent=2, ensure_ascii=False) + "\n")
     print_summary(report, args.out)
@@ -574,6 +585,8 @@ def build_report(
     }
     lk = list_keys(r["lists"])
     targets["list_growth"] = lk.pop("target")
+    fed = dict(r["federation"])
+    targets |= fed.pop("targets")
     return {
         "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
         "quick": quick,
@@ -591,6 +604,7 @@ def build_report(
         "audit_query_ms_p95": r["audit"]["p95_ms"],
         "node_rss_mb_max": rss_max,
         **lk,
+        "federation": fed,
         "ratios": ratios,
         **targets_summary(targets),
         "conditions": {
@@ -713,6 +727,22 @@ def build_lists_report(li: dict[str, Any], machine: dict[str, Any], clock: Clock
     }
 
 
+def build_federation_report(fed: dict[str, Any], machine: dict[str, Any], clock: Clock, quick: bool) -> dict[str, Any]:
+    """``--only federation``: the federation section alone (its own chain)."""
+    fed = dict(fed)
+    targets = fed.pop("targets")
+    return {
+        "generated_at": datetime.now(UTC).isoformat(timespec="seconds"),
+        "quick": quick,
+        "only": "federation",
+        "federation": fed,
+        **targets_summary(targets),
+        "details": {"phases_s": clock.phases},
+        "machine": machine,
+        "runtime_s": rnd(clock.elapsed(), 1),
+    }
+
+
 def print_summary(rep: dict[str, Any], path: Path) -> None:
     from rich.table import Table
 
@@ -742,6 +772,20 @@ def print_summary(rep: dict[str, Any], path: Path) -> None:
     for k in ("list_p95_ms_small", "list_p95_ms_large"):
         if k in rep:
             t.add_row(k, ", ".join(f"{e} {ms}" for e, ms in rep[k].items()))
+    if "federation" in rep:
+        f = rep["federation"]
+        for k in ("exchange_latency_ms", "chain_confirm_ms"):
+            t.add_row(f"federation.{k}", f"p50 {f[k]['p50']} / p95 {f[k]['p95']}")
+        mem = f["node_rss_mb"]
+        t.add_row("federation.exchange_overhead_ms_p50", f"{f['exchange_overhead_ms_p50']:,}")
+        t.add_row("federation.node_rss_mb idle (dept max)", f"{mem['department_idle_max']:,}")
+        t.add_row("federation.node_rss_mb load (dept max)", f"{mem['department_load_max']:,}")
+        t.add_row(
+            f"federation total RSS ({mem['node_processes']} nodes + anvil)",
+            f"idle {mem['federation_total_idle']:,} / load {mem['federation_total_load_max']:,}",
+        )
+        t.add_row("federation.node_use_per_s", f"{f['node_use_per_s']:,}")
+        t.add_row("federation.node_http_floor_req_per_s", f"{f['node_http_floor_req_per_s']:,}")
     console.print(t)
     tt = Table(title=f"targets: {rep['targets_met']}/{rep['targets_total']} met")
     tt.add_column("target")
