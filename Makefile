@@ -6,7 +6,7 @@ export PATH := $(ROOT)/node_modules/.bin:$(ROOT)/.venv/bin:$(PATH)
 PY := $(ROOT)/.venv/bin/python
 PYTEST_BACKEND := $(PY) -m pytest -p no:pytest-brownie
 
-.PHONY: help setup compile run test test-contracts test-ganache test-backend test-e2e test-fuzz test-crash slither gas bench clean
+.PHONY: help setup compile run run-single test test-contracts test-ganache test-backend test-e2e test-fuzz test-crash slither gas bench clean
 
 help: ## list the targets
 	@grep -E '^[a-z0-9-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-15s %s\n", $$1, $$2}'
@@ -17,7 +17,10 @@ setup: ## install everything (venv, npm toolchain, offline solc, brownie network
 compile: setup ## compile the contracts with the offline solc (brownie)
 	brownie compile
 
-run: compile ## run the platform: local chain, contracts, demo data, API + console
+run: compile ## run the platform: local chain, one node process per party, demo seeded through the nodes
+	$(PY) -m backend.cli federation up $(ARGS)
+
+run-single: compile ## single-process sandbox: EVERY key in one process (tests, first look; never a deployment)
 	$(PY) -m backend.cli up $(ARGS)
 
 test: setup ## run every test: contracts, ganache smoke, slither, backend, browser
