@@ -26,6 +26,8 @@ import base64
 import hashlib
 import json
 import logging
+import re
+import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -39,7 +41,7 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.chain import outbox
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import EnvelopeError, NodeEncryptionKey, envelope_hash
-from backend.federation.errors import PeerRefused, PeerUnavailable, ReleaseNotVerified
+from backend.federation.errors import DirectoryKeyMismatch, PeerRefused, PeerUnavailable, ReleaseNotVerified
 from backend.federation.messages import BadSignature, ReleaseReceipt, ReleaseRequest, recover, sign
 from backend.federation.models import PeerUse, PeerUseIntent
 from backend.federation.release import ZERO32, domain_of
@@ -54,6 +56,9 @@ RELEASE_PATH = "/peer/v1/releases"
 PEER_USE_OP = "peer.use"  # the outbox key of a use is f"{PEER_USE_OP}:{Idempotency-Key}"
 DEFAULT_TIMEOUT_S = 10.0
 REQUEST_TTL_S = 120  # well inside the owner's MAX_REQUEST_TTL_S
+MAX_ANSWER_BYTES = 16 * 1024 * 1024  # far above a subject's records; bounds a hostile peer
+ANSWER_DEADLINE_S = 30.0  # the whole answer, not one read
+ERROR_NAME_RE = re.compile(r"^[A-Za-z]{1,64}$")
 
 
 @dataclass(frozen=True)
@@ -104,6 +109,7 @@ class PeerClient:
         """Record a use of ``grant_id`` (idempotent by ``key``: the same key is the same use)
         and fetch its release from the owner's node."""
         fields_hash(fields)  # 422 for an empty list, before any chain write
+        self._check_own_entry()  # before a use is spent: the owner must be able to seal to us
         g = self.ops.contracts.usage_rights.grant(grant_id)
         owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
         officer = self.ops.officer(Caller("department", self.department, officer_id))
@@ -208,27 +214,53 @@ class PeerClient:
         node = self.directory.resolve(owner)
         url = node.endpoint.rstrip("/") + RELEASE_PATH
         try:
-            r = self.http.post(url, json=body)
+            status, raw = self._bounded_post(url, body)
         except httpx.TransportError as exc:  # refused, unreachable, timed out
             raise PeerUnavailable("the owner's node did not answer", owner=owner, cause=type(exc).__name__) from None
-        if r.status_code >= 500:
-            raise PeerUnavailable("the owner's node is unavailable", owner=owner, peer_status=r.status_code)
+        if status >= 500:
+            raise PeerUnavailable("the owner's node is unavailable", owner=owner, peer_status=status)
         try:
-            payload = r.json()
+            payload = json.loads(raw)
         except ValueError:
             payload = {}
-        if r.status_code != 200:
+        if status != 200:
             err = payload if isinstance(payload, dict) else {}
+            name = err.get("error")
+            # Only an error NAME crosses to our staff: a peer's free text or args are not relayed.
             raise PeerRefused(
                 "the owner's node refused the release",
                 owner=owner,
-                peer_status=r.status_code,
-                peer_error=err.get("error"),
-                peer_args=err.get("args"),
+                peer_status=status,
+                peer_error=name if isinstance(name, str) and ERROR_NAME_RE.match(name) else None,
             )
         if not isinstance(payload, dict):
             raise ReleaseNotVerified("the owner's answer is not a JSON object", owner=owner)
         return payload
+
+    def _bounded_post(self, url: str, body: dict[str, Any]) -> tuple[int, bytes]:
+        """POST and read at most MAX_ANSWER_BYTES within ANSWER_DEADLINE_S in all: a peer that
+        answers without end, or a byte at a time, costs us neither memory nor a thread."""
+        deadline = time.monotonic() + ANSWER_DEADLINE_S
+        with self.http.stream("POST", url, json=body) as r:
+            chunks: list[bytes] = []
+            size = 0
+            for chunk in r.iter_bytes():
+                size += len(chunk)
+                if size > MAX_ANSWER_BYTES:
+                    raise ReleaseNotVerified("the owner's answer is too large", limit=MAX_ANSWER_BYTES)
+                if time.monotonic() > deadline:
+                    raise httpx.ReadTimeout("the owner's answer took too long")
+                chunks.append(chunk)
+            return r.status_code, b"".join(chunks)
+
+    def _check_own_entry(self) -> None:
+        """The directory must carry THIS node's encryption key, or every owner would seal our
+        releases to someone else's (e.g. a key a clerk published): refuse before spending a use."""
+        published = self.directory.resolve(self.department).encryption_key
+        if published != self.key.public_key:
+            raise DirectoryKeyMismatch(
+                "this node's directory entry does not carry this node's encryption key", department=self.department
+            )
 
     def _verify(self, request: ReleaseRequest, fields: list[str], answer: dict[str, Any], use_tx: str) -> Released:
         args = {"grant_id": request.grant_id, "use_index": request.use_index}

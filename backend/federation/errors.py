@@ -9,6 +9,7 @@ from __future__ import annotations
 from backend.services.errors import ServiceError
 
 __all__ = [
+    "DirectoryKeyMismatch",
     "PeerNotInDirectory",
     "PeerRefused",
     "PeerUnavailable",
@@ -144,3 +145,11 @@ class ReleaseNotVerified(ServiceError):
 
     http_status = 502
     name = "ReleaseNotVerified"
+
+
+class DirectoryKeyMismatch(ServiceError):
+    """This node's entry in the NodeDirectory does not carry this node's encryption key (it
+    changed behind the node's back, or was never announced): no use is spent until it does."""
+
+    http_status = 409
+    name = "DirectoryKeyMismatch"

@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -78,7 +79,9 @@ log = logging.getLogger(__name__)
 MAX_REQUEST_TTL_S = 600
 ZERO32 = b"\x00" * 32
 # Classifications whose grants may be used without a data subject (aggregate release).
-AGGREGATE_ALLOWED = frozenset({Classification.PUBLIC.value, Classification.INTERNAL.value})
+# A use without a subject hands over every record: only public data may leave that way
+# (INTERNAL datasets hold per-citizen records too; nothing in the grant said "all of them").
+AGGREGATE_ALLOWED = frozenset({Classification.PUBLIC.value})
 
 
 def domain_of(ops: ChainOps) -> ReleaseDomain:
@@ -247,6 +250,9 @@ class ReleaseService:
                 "subject_hash": h0x(request.subject_hash),
                 "fields": c.fields,
                 "records": ds.project(records, c.fields),
+                # The receipt's content hash is public on chain (UseReleased): without a secret
+                # salt, anyone could confirm a guess of the records (e.g. a marital status).
+                "salt": secrets.token_hex(32),
             }
         )
         recipient = self.directory.resolve(c.signer)

@@ -574,6 +574,22 @@ ERRORS: dict[str, tuple[str, str]] = {
         "授权 #{grantId} 的 {maxUses} 次使用已全部用完。",
         "Grant #{grantId} has used all of its {maxUses} uses.",
     ),
+    "UsageRightsUnknownUse": (
+        "授权 #{grantId} 没有第 {useIndex} 次使用记录。",
+        "Grant #{grantId} has no recorded use number {useIndex}.",
+    ),
+    "UsageRightsUseAlreadyReleased": (
+        "授权 #{grantId} 的第 {useIndex} 次使用已记录过交付。",
+        "Use {useIndex} of grant #{grantId} was already recorded as released.",
+    ),
+    "UsageRightsEmptyContentHash": ("交付记录缺少内容哈希。", "A release needs a content hash."),
+    # NodeDirectory
+    "NodeDirectoryInvalidEndpoint": (
+        "节点地址长度无效（{length} 字节，应为 1–256）。",
+        "The node endpoint's length is invalid ({length} bytes; 1-256 allowed).",
+    ),
+    "NodeDirectoryZeroEncryptionKey": ("节点的加密公钥不能为空。", "The node's encryption key must not be zero."),
+    "NodeDirectoryUnknownNode": ("{department} 尚未发布节点信息。", "{department} has published no node."),
     "UsageRightsNotGrantee": ("授权 #{grantId} 不属于 {caller}。", "Grant #{grantId} was not issued to {caller}."),
     "UsageRightsInvalidBatch": (
         "批量记录的条数不一致（经办人 {officers}、主体 {subjects}、业务 {contexts}）。",

@@ -10,7 +10,6 @@ to reports/screenshots/<page>.png.
 
 from __future__ import annotations
 
-import importlib.util
 import os
 import shutil
 import socket
@@ -28,32 +27,19 @@ CHROMIUM = os.environ.get("GOVCHAIN_E2E_CHROMIUM", "/usr/bin/chromium")
 CHROMEDRIVER = os.environ.get("GOVCHAIN_E2E_CHROMEDRIVER", "/usr/bin/chromedriver")
 
 # -- the consortium of the API tests (anvil + deployed contracts + departments + tokens) ---------------
-_api_dir = ROOT / "tests" / "backend" / "api"
-sys.path.insert(0, str(_api_dir))
-_spec = importlib.util.spec_from_file_location("govchain_api_conftest", _api_dir / "conftest.py")
-api_conftest = importlib.util.module_from_spec(_spec)
-sys.modules[_spec.name] = api_conftest  # dataclasses look their module up
-_spec.loader.exec_module(api_conftest)  # type: ignore[union-attr]
-system = api_conftest.system  # the session fixture, re-exported
-_core_build_dir = api_conftest.core_build_dir
+# tests/backend/api_world.py is the one builder; its folder holds the test kits it imports.
+sys.path.insert(0, str(ROOT / "tests" / "backend"))
+import api_world
 
+system = api_world.system  # the session fixture, re-exported
 
+# The console pages for certificates, the property register and cases need the citizen-service
+# contracts too: the world deploys these on top of the core ones (build_system reads CORE per call).
 SERVICE_CONTRACTS = ("Certificates", "PropertyRegistry", "OneStopServices")
-
-
-def _build_dir_with_services(tmp: Path) -> Path:
-    """The core contracts plus the citizen-service contracts that are compiled
-    (Certificates, PropertyRegistry, OneStopServices), so the verification,
-    property-register and case pages have something to show."""
-    out = _core_build_dir(tmp)
-    for name in SERVICE_CONTRACTS:
-        src = ROOT / "build" / "contracts" / f"{name}.json"
-        if src.exists():
-            shutil.copy(src, out / "contracts" / f"{name}.json")
-    return out
-
-
-api_conftest.core_build_dir = _build_dir_with_services
+api_world.CORE = (
+    *api_world.CORE,
+    *(n for n in SERVICE_CONTRACTS if (ROOT / "build" / "contracts" / f"{n}.json").exists()),
+)
 
 CITIZEN_ID = ("resident_id", "110105199001011234")
 

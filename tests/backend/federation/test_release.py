@@ -17,7 +17,8 @@ from fed_world import APPROVED, OTHER_RESIDENT, Federation
 from sqlalchemy import func, select
 
 from backend.chain import ContractRevert
-from backend.federation.errors import PeerUnavailable, ReleaseNotVerified
+from backend.federation.directory import PeerNode
+from backend.federation.errors import DirectoryKeyMismatch, PeerUnavailable, ReleaseNotVerified
 from backend.federation.messages import ReleaseReceipt, ReleaseRequest, recover, sign
 from backend.federation.models import PeerRelease, PeerUse
 from backend.federation.release import domain_of
@@ -110,8 +111,8 @@ def test_release_of_one_subject_projected_on_the_approved_fields(fed: Federation
     )
 
 
-def test_aggregate_use_of_an_internal_resource_releases_all_records_marked_aggregate(fed: Federation):
-    grant_id = fed.grant()
+def test_aggregate_use_of_a_public_resource_releases_all_records_marked_aggregate(fed: Federation):
+    grant_id = fed.grant(fed.register("PUBLIC"))
     got = fed.client.fetch(grant_id, None, APPROVED, "officer-7", key=uuid.uuid4().hex)
     assert got.content["scope"] == "aggregate"
     assert got.content["subject_hash"] == "0x" + ZERO.hex()
@@ -305,6 +306,23 @@ def _council_grant(fed: Federation, classification: str) -> int:
     return fed.owner.ctx.ops.contracts.usage_rights.request(rq).grant_id
 
 
+def test_aggregate_use_of_an_internal_resource_is_refused(fed: Federation):
+    grant_id = fed.grant()  # INTERNAL: per-citizen records, released one subject at a time
+    use_index, tx = fed.record_use(grant_id, None)
+    r = post(fed, signed_body(fed, grant_id, use_index, tx, ZERO))
+    assert (r.status_code, r.json()["error"]) == (403, "ReleaseAggregateNotPermitted"), r.text
+    assert ledger_rows(fed, grant_id) == []
+
+
+def test_released_content_is_salted_so_its_public_hash_confirms_no_guess(fed: Federation):
+    grant_id = fed.grant(max_uses=2)
+    a = fed.client.fetch(grant_id, fed.subject(), APPROVED, "officer-7", key=uuid.uuid4().hex)
+    b = fed.client.fetch(grant_id, fed.subject(), APPROVED, "officer-7", key=uuid.uuid4().hex)
+    assert a.content["records"] == b.content["records"]
+    assert a.receipt.content_hash != b.receipt.content_hash  # same records, different hashes
+    assert len(bytes.fromhex(a.content["salt"])) == 32
+
+
 def test_aggregate_use_of_a_sensitive_resource_is_refused(fed: Federation):
     grant_id = _council_grant(fed, "SENSITIVE")
     use_index, tx = fed.record_use(grant_id, None)
@@ -390,3 +408,17 @@ def test_requester_refuses_an_answer_that_does_not_verify(fed: Federation, case:
     request = ReleaseRequest.from_json(body["request"])
     with pytest.raises(ReleaseNotVerified):
         fed.client._verify(request, APPROVED, answer, tx)
+
+
+def test_a_directory_entry_with_another_key_stops_the_node_before_it_spends_a_use(fed: Federation):
+    """Someone (a clerk with a token, say) published another encryption key for this node: owners
+    would seal our releases to it. The node refuses before recording any use."""
+    grant_id = fed.grant()
+    mine = fed.directory.resolve(fed.grantee.address)
+    fed.directory.publish(fed.grantee.address, PeerNode(mine.endpoint, b"\x07" * 32, mine.transport_key_hash))
+    try:
+        with pytest.raises(DirectoryKeyMismatch):
+            fed.client.fetch(grant_id, fed.subject(), APPROVED, "officer-7", key=uuid.uuid4().hex)
+        assert fed.owner.ctx.ops.contracts.usage_rights.grant(grant_id).used_count == 0
+    finally:
+        fed.directory.publish(fed.grantee.address, mine)
