@@ -292,7 +292,8 @@ def test_a_reader_waits_on_the_indexer_threads_rounds_not_on_a_timer(index):
     idx.follower = thread.start()
     try:
         idx.note_write(idx.indexed_to_block() + 3)
-        assert idx.fresh() == idx.written_block  # reached through rounds woken by the reader
+        # reached through rounds woken by the reader (a round may already be past it: at least)
+        assert idx.fresh() >= idx.written_block
         assert waits  # the reader waited on the thread's progress signal, not on sleeps
         assert thread.status()["rounds"] >= 3 and thread.status()["failures"] == 0
     finally:
