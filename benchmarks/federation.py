@@ -134,7 +134,7 @@ def bring_up(net: Devnet, work: Path) -> tuple[fed_ops.Federation, Any, dict[str
     try:
         manifest = fed_ops.deploy(fed, w3, DEV_FUNDER_KEY, log=quiet)
         step("deploy_s")
-        start_in_waves(fed, quiet)
+        fed_ops.start(fed, wave=START_WAVE, log=quiet)
         step("start_s")
         fed_ops.issue_tokens(fed, label="bench")
         fed_ops.admit_members(fed, w3, manifest, log=quiet)
@@ -145,15 +145,6 @@ def bring_up(net: Devnet, work: Path) -> tuple[fed_ops.Federation, Any, dict[str
         fed.stop()
         raise
     return fed, w3, steps
-
-
-def start_in_waves(fed: fed_ops.Federation, log: Callable[[str], None], wave: int = START_WAVE) -> None:
-    """``federation.start`` a few nodes at a time: twelve Python processes importing the
-    backend at once on a shared 2-core machine can miss the readiness timeout."""
-    served = fed.served()
-    for i in range(0, len(served), wave):
-        batch = {n.member.key: n for n in served[i : i + wave]}
-        fed_ops.start(fed_ops.Federation(fed.base_dir, fed.rpc_url, fed.network, batch), log=log)
 
 
 def setup_grants(

@@ -12,13 +12,16 @@ from __future__ import annotations
 import re
 import uuid
 from collections.abc import Awaitable, Callable
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import Depends, Header, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backend.composition import AppContext
+from backend.federation.client import PeerClient
+from backend.federation.errors import ReleaseServiceOff
+from backend.federation.release import ReleaseService
 from backend.services import (
     AuditService,
     CasesService,
@@ -191,3 +194,23 @@ async def reporter_writer(principal: ReporterPrincipal, officer: OfficerId) -> P
 DepartmentWriter = Annotated[Principal, Depends(department_writer)]
 GovernorWriter = Annotated[Principal, Depends(governor_writer)]
 ReporterWriter = Annotated[Principal, Depends(reporter_writer)]
+
+
+# -- a federation node's parts (``govchain node run`` puts them on app.state) ----------------------------
+async def get_release_service(request: Request) -> ReleaseService:
+    return _node_part(request, "peer_release")
+
+
+async def get_peer_client(request: Request) -> PeerClient:
+    return _node_part(request, "peer_client")
+
+
+def _node_part(request: Request, name: str) -> Any:
+    part = getattr(request.app.state, name, None)
+    if part is None:
+        raise ReleaseServiceOff("this process is not a federation node (`govchain node run` makes one)")
+    return part
+
+
+ReleaseDep = Annotated[ReleaseService, Depends(get_release_service)]
+PeerClientDep = Annotated[PeerClient, Depends(get_peer_client)]

@@ -18,7 +18,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from backend.core.config import Settings, SettingsError, load_settings
+from backend.cli.common import err, settings_or_exit
 from backend.ops import federation as fed_ops
 from backend.ops import federation_demo
 from backend.ops.deployer import DeployError, wait_for_node
@@ -27,15 +27,6 @@ from backend.ops.node import NodeError
 
 federation_app = typer.Typer(help="Run the demo consortium as one node process per party.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True, soft_wrap=True)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 @federation_app.command("up")
@@ -45,7 +36,7 @@ def up(
     fresh: Annotated[bool, typer.Option(help="wipe the nodes' data and the devnet state first")] = False,
 ) -> None:
     """Chain + contracts + one node process per party, admitted through the governors' nodes (Ctrl-C stops)."""
-    settings = _settings()
+    settings = settings_or_exit()
     settings = replace(settings, rpc_url=f"http://127.0.0.1:{chain_port}")
     base = settings.data_dir / "nodes"
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
@@ -72,11 +63,8 @@ def up(
         if busy:
             err.print(f"[red]ports already in use: {', '.join(busy)} (another federation running?)[/red]")
             raise typer.Exit(1)
-        manifest = fed_ops.deploy(fed, w3, DEV_FUNDER_KEY, log=console.print)
-        fed_ops.start(fed, log=console.print)
-        tokens = fed_ops.issue_tokens(fed)
-        fed_ops.admit_members(fed, w3, manifest, log=console.print)
-        fed_ops.wait_for_directory(fed, w3, manifest)
+        fed_ops.bring_up(fed, w3, DEV_FUNDER_KEY, log=console.print)
+        tokens = {n.member.key: n.token for n in fed.served()}
         console.print("every department's node is in the on-chain directory")
         description = settings.data_dir / "federation.json"
         fed.write_description(description)  # the nodes are described even if the seed fails

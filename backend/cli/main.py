@@ -13,10 +13,11 @@ from rich.console import Console
 from rich.table import Table
 
 from backend.cli.audit import audit_app
+from backend.cli.common import err, settings_or_exit
 from backend.cli.federation import federation_app
 from backend.cli.node import node_app
 from backend.composition import open_tokens
-from backend.core.config import Settings, SettingsError, load_settings
+from backend.core.config import Settings
 
 app = typer.Typer(help=__doc__, no_args_is_help=True, add_completion=False)
 keys_app = typer.Typer(help="Department, governor and auditor keys (encrypted keystore).", no_args_is_help=True)
@@ -27,15 +28,6 @@ app.add_typer(audit_app, name="audit")
 app.add_typer(node_app, name="node")
 app.add_typer(federation_app, name="federation")
 console = Console()
-err = Console(stderr=True)
-
-
-def _settings() -> Settings:
-    try:
-        return load_settings()
-    except SettingsError as exc:
-        err.print(f"[red]configuration error:[/red] {exc}")
-        raise typer.Exit(2) from None
 
 
 def _w3(settings: Settings):
@@ -56,7 +48,7 @@ def devnet(
     """Run the local chain (anvil, interval mining) in the foreground; state persists in the data dir."""
     from backend.ops.devnet import Devnet, DevnetError
 
-    settings = _settings()
+    settings = settings_or_exit()
     state = settings.data_dir / "devnet" / "state.json"
     if fresh:
         state.unlink(missing_ok=True)
@@ -85,7 +77,7 @@ def deploy(
     from backend.ops.bootstrap import bootstrap
     from backend.ops.deployer import DeployError, wait_for_node
 
-    settings = _settings()
+    settings = settings_or_exit()
     w3 = _w3(settings)
     try:
         wait_for_node(w3, timeout=10)
@@ -122,7 +114,7 @@ def keys_list() -> None:
     """List the keystore's accounts (no secret needed)."""
     from backend.core.keystore import Keystore
 
-    settings = _settings()
+    settings = settings_or_exit()
     ks = Keystore(settings.keystore_dir, settings.keystore_secret)
     table = Table("name", "address")
     for name, addr in sorted(ks.addresses().items()):
@@ -135,7 +127,7 @@ def keys_create(name: Annotated[str, typer.Argument(help="keystore name, e.g. de
     """Create a new encrypted key NAME (e.g. dept-psb)."""
     from backend.core.keystore import Keystore, KeystoreError
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         addr = Keystore(settings.keystore_dir, settings.keystore_secret).create(name)
     except KeystoreError as exc:
@@ -157,7 +149,7 @@ def tokens_issue(
     from backend.core.keystore import Keystore, KeystoreError
     from backend.ops import roster
 
-    settings = _settings()
+    settings = settings_or_exit()
     try:
         addr = Keystore(settings.keystore_dir, settings.keystore_secret).address_of(key)
     except KeystoreError as exc:
@@ -177,7 +169,7 @@ def tokens_list(
 ) -> None:
     """List tokens (id, role, principal, label, created, expires, revoked); never the secrets."""
     table = Table("id", "role", "principal", "label", "created", "expires", "revoked")
-    for t in open_tokens(_settings()).list(principal=principal):
+    for t in open_tokens(settings_or_exit()).list(principal=principal):
         table.add_row(
             str(t.id),
             t.role,
@@ -196,7 +188,7 @@ def tokens_revoke(token_id: Annotated[int, typer.Argument(help="id from `govchai
     from backend.core.tokens import TokenNotFound
 
     try:
-        open_tokens(_settings()).revoke(token_id)
+        open_tokens(settings_or_exit()).revoke(token_id)
     except TokenNotFound:
         err.print(f"[red]no token with id {token_id}[/red]")
         raise typer.Exit(1) from None
@@ -209,7 +201,7 @@ def tokens_rotate(token_id: Annotated[int, typer.Argument(help="id from `govchai
     from backend.core.tokens import TokenNotFound, TokenRevoked
 
     try:
-        print(open_tokens(_settings()).rotate(token_id))
+        print(open_tokens(settings_or_exit()).rotate(token_id))
     except (TokenNotFound, TokenRevoked) as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(1) from None
@@ -238,7 +230,7 @@ def serve(
     from backend.api.main import create_app
     from backend.composition import AppContext
 
-    settings = _settings()
+    settings = settings_or_exit()
     ctx = AppContext.from_settings(settings)
     if follow_index:
         ctx.start_indexer()
@@ -255,7 +247,7 @@ def index(
 
     from backend.composition import AppContext
 
-    settings = _settings()
+    settings = settings_or_exit()
     ctx = AppContext.from_settings(settings)
     indexer = ctx.make_indexer()
     with Progress(console=console) as progress:
@@ -294,7 +286,7 @@ def up(
     from backend.ops.deployer import DeployError, wait_for_node
     from backend.ops.devnet import Devnet, DevnetError, port_open
 
-    settings = _settings()
+    settings = settings_or_exit()
     settings = replace(settings, rpc_url=f"http://127.0.0.1:{chain_port}")
     # SIGTERM (e.g. from a supervisor) must stop the devnet too: turn it into the
     # same path as Ctrl-C so the `finally` below always runs.

@@ -163,13 +163,33 @@ def deploy(fed: Federation, w3: Web3, funder_key: str | None, *, fresh: bool = F
     return manifest
 
 
-def start(fed: Federation, *, log: Log = print) -> None:
-    """Start every served node as its own process (logs in ``<data_dir>/node.log``) and wait until ready."""
-    for n in fed.served():
-        _spawn(n)
-    for n in fed.served():
-        _wait_ready(n)
-        log(f"node {n.member.key} ready on {n.url} (pid {n.process.pid if n.process else '?'})")
+def start(fed: Federation, *, wave: int | None = None, log: Log = print) -> None:
+    """Start every served node as its own process (logs in ``<data_dir>/node.log``) and wait until
+    ready; ``wave`` nodes at a time when given (a dozen Python processes importing the backend
+    at once on a busy 2-core machine can miss the readiness bound)."""
+    served = fed.served()
+    step = wave or len(served) or 1
+    for i in range(0, len(served), step):
+        batch = served[i : i + step]
+        for n in batch:
+            _spawn(n)
+        for n in batch:
+            _wait_ready(n)
+            log(f"node {n.member.key} ready on {n.url} (pid {n.process.pid if n.process else '?'})")
+
+
+def bring_up(
+    fed: Federation, w3: Web3, funder_key: str | None, *, wave: int | None = None, label: str = "demo", log: Log = print
+) -> Path:
+    """Everything after :func:`prepare`, in order: fund and deploy, start the nodes, issue each
+    node's token, admit the members through the governors' nodes, and wait until every
+    department's node is in the directory. Returns the deployment manifest."""
+    manifest = deploy(fed, w3, funder_key, log=log)
+    start(fed, wave=wave, log=log)
+    issue_tokens(fed, label)
+    admit_members(fed, w3, manifest, log=log)
+    wait_for_directory(fed, w3, manifest)
+    return manifest
 
 
 def restart(fed: Federation, name: str, *, log: Log = print) -> FederationNode:
@@ -215,7 +235,7 @@ def issue_tokens(fed: Federation, label: str = "demo") -> dict[str, str]:
 
 def admit_members(fed: Federation, w3: Web3, manifest_file: Path, *, log: Log = print) -> int:
     """Admit every department and appoint every auditor through the governors' own nodes."""
-    consortium = _consortium(w3, manifest_file)
+    consortium = manifest_contract(w3, manifest_file, "Consortium")
     governors = fed.of_role("governor")
     admitted = 0
     for n in fed.nodes.values():
@@ -234,7 +254,7 @@ def admit_members(fed: Federation, w3: Web3, manifest_file: Path, *, log: Log = 
 
 def wait_for_directory(fed: Federation, w3: Web3, manifest_file: Path, timeout: float = READY_TIMEOUT_S) -> None:
     """Every department's node has announced itself in the NodeDirectory (it does so once admitted)."""
-    directory = _contract(w3, manifest_file, "NodeDirectory")
+    directory = manifest_contract(w3, manifest_file, "NodeDirectory")
     waiting = {n.config.address for n in fed.of_role("department")}
     deadline = time.monotonic() + timeout
     while waiting and time.monotonic() < deadline:
@@ -269,11 +289,8 @@ def _post(node: FederationNode, path: str, body: dict[str, Any] | None) -> dict[
     return answer
 
 
-def _consortium(w3: Web3, manifest_file: Path) -> Any:
-    return _contract(w3, manifest_file, "Consortium")
-
-
-def _contract(w3: Web3, manifest_file: Path, name: str) -> Any:
+def manifest_contract(w3: Web3, manifest_file: Path, name: str) -> Any:
+    """Contract ``name`` of a deployment manifest (ABI inline or in a file beside it)."""
     raw = json.loads(manifest_file.read_text())
     entry = raw["contracts"][name]
     abi = entry["abi"]

@@ -10,29 +10,15 @@ published key, so only the grantee's node can read it.
 from __future__ import annotations
 
 import base64
-from typing import Annotated, Any
+from typing import Any
 
-from fastapi import Depends, Request
-
+from backend.api.deps import ReleaseDep
 from backend.api.schemas import peer as answers
 from backend.api.schemas.common import ModelRouter, error_responses
-from backend.federation.errors import ReleaseServiceOff
 from backend.federation.messages import ReleaseRequest
-from backend.federation.release import ReleaseService
 from backend.services.common import h0x
 
 router = ModelRouter(prefix="/peer/v1", tags=["peer"], writes=False)
-
-
-async def get_release_service(request: Request) -> ReleaseService:
-    """The node's release service (the node process sets ``app.state.peer_release``)."""
-    svc = getattr(request.app.state, "peer_release", None)
-    if svc is None:
-        raise ReleaseServiceOff("this node serves no peer releases")
-    return svc
-
-
-ReleaseDep = Annotated[ReleaseService, Depends(get_release_service)]
 
 
 @router.post(

@@ -8,28 +8,17 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import Depends, Header, Path, Query, Request
+from fastapi import Header, Path, Query
 
-from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, Svc
+from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, PeerClientDep, Svc
 from backend.api.schemas import releases as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.federation.client import PeerClient, Released
-from backend.federation.errors import ReleaseServiceOff
 from backend.federation.models import PeerUse
 from backend.services.common import HEX32_RE, h0x, text_hash
 from backend.services.errors import Forbidden, InvalidInput
 
 router = ModelRouter(prefix="/releases", tags=["releases"], responses=API_ERRORS)
-
-
-async def get_peer_client(request: Request) -> PeerClient:
-    client = getattr(request.app.state, "peer_client", None)
-    if client is None:
-        raise ReleaseServiceOff("this node takes part in no federation (started without `govchain node run`)")
-    return client
-
-
-PeerClientDep = Annotated[PeerClient, Depends(get_peer_client)]
 
 
 def _own(client: PeerClient, principal: DepartmentPrincipal) -> None:

@@ -10,12 +10,10 @@ from collections.abc import Iterator
 
 import httpx
 import pytest
-from api_testkit import Anvil
+from federation_testkit import running_federation
 
-from backend.chain.client import build_web3
 from backend.core.keystore import Keystore
 from backend.ops import federation, roster
-from backend.ops.devnet import DEV_FUNDER_KEY
 from backend.ops.node import node_secret
 
 # two governors are a council at the demo's threshold (2): five node processes in all
@@ -26,24 +24,9 @@ NETWORK = "fedtest"
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory) -> Iterator[tuple[federation.Federation, object]]:
     tmp = tmp_path_factory.mktemp("federation")
-    chain = Anvil(block_time=0.2)
-    f = None
-    try:
-        w3 = build_web3(chain.rpc_url)
-        f = federation.prepare(
-            tmp / "nodes", rpc_url=chain.rpc_url, network=NETWORK, first_port=None, members=MEMBERS, log=lambda _m: None
-        )
-        manifest = federation.deploy(f, w3, DEV_FUNDER_KEY, log=lambda _m: None)
-        federation.start(f, log=lambda _m: None)
-        federation.issue_tokens(f)
-        federation.admit_members(f, w3, manifest, log=lambda _m: None)
-        federation.wait_for_directory(f, w3, manifest)
+    with running_federation(tmp, NETWORK, MEMBERS) as (f, w3, _manifest):
         f.write_description(tmp / "federation.json")
         yield f, w3
-    finally:
-        if f is not None:
-            f.stop()
-        chain.stop()
 
 
 def test_every_party_runs_its_own_process_with_only_its_own_key(fed) -> None:
@@ -64,7 +47,7 @@ def test_every_party_runs_its_own_process_with_only_its_own_key(fed) -> None:
 def test_members_were_admitted_by_two_governors_nodes(fed) -> None:
     f, w3 = fed
     manifest = f.nodes["deployer"].data_dir / "deployments" / f"{NETWORK}.json"
-    consortium = federation._consortium(w3, manifest)
+    consortium = federation.manifest_contract(w3, manifest, "Consortium")
     governors = {n.config.address for n in f.of_role("governor")}
     for n in f.of_role("department"):
         assert consortium.functions.isActiveDepartment(n.config.address).call() is True

@@ -31,12 +31,10 @@ from typing import Any
 
 import httpx
 import pytest
-from api_testkit import Anvil
+from federation_testkit import quiet, running_federation
 
-from backend.chain.client import build_web3
 from backend.federation.messages import ReleaseDomain, ReleaseReceipt, recover
 from backend.ops import federation, roster
-from backend.ops.devnet import DEV_FUNDER_KEY
 
 MEMBERS = [roster.DEPLOYER, *roster.GOVERNORS, *roster.DEPARTMENTS[:2]]
 NETWORK = "killtest"
@@ -54,28 +52,8 @@ WAIT_S = 120  # bound of every wait below (a failure says what did not happen)
 
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory) -> Iterator[tuple[federation.Federation, Any, Any]]:
-    tmp = tmp_path_factory.mktemp("killfed")
-    chain = Anvil(block_time=0.2)
-    f = None
-    try:
-        w3 = build_web3(chain.rpc_url)
-        f = federation.prepare(
-            tmp / "nodes", rpc_url=chain.rpc_url, network=NETWORK, first_port=None, members=MEMBERS, log=_quiet
-        )
-        manifest = federation.deploy(f, w3, DEV_FUNDER_KEY, log=_quiet)
-        federation.start(f, log=_quiet)
-        federation.issue_tokens(f)
-        federation.admit_members(f, w3, manifest, log=_quiet)
-        federation.wait_for_directory(f, w3, manifest)
-        yield f, w3, federation._contract(w3, manifest, "UsageRights")
-    finally:
-        if f is not None:
-            f.stop()
-        chain.stop()
-
-
-def _quiet(_m: str) -> None:
-    pass
+    with running_federation(tmp_path_factory.mktemp("killfed"), NETWORK, MEMBERS) as (f, w3, manifest):
+        yield f, w3, federation.manifest_contract(w3, manifest, "UsageRights")
 
 
 # -- HTTP helpers -----------------------------------------------------------------------------------
@@ -214,11 +192,11 @@ def test_restart_brings_a_killed_node_back_on_its_address(fed) -> None:
     node = f.nodes[GRANTEE]
     before = node.process.pid if node.process else None
     with pytest.raises(federation.FederationError, match="still running"):
-        federation.restart(f, GRANTEE, log=_quiet)
+        federation.restart(f, GRANTEE, log=quiet)
     with pytest.raises(federation.FederationError, match="serves nothing"):
-        federation.restart(f, roster.DEPLOYER.key, log=_quiet)
+        federation.restart(f, roster.DEPLOYER.key, log=quiet)
     _kill(node)
-    assert federation.restart(f, GRANTEE, log=_quiet) is node
+    assert federation.restart(f, GRANTEE, log=quiet) is node
     assert node.process is not None and node.process.pid != before and node.process.poll() is None
     assert _ok(httpx.get(f"{node.url}/releases", headers=_h(node), timeout=30))["total"] >= 0
 
@@ -255,7 +233,7 @@ def test_owner_killed_during_releases_every_recorded_use_is_released_exactly_onc
             assert body["error"] == "PeerUnavailable" and body["args"]["grant_id"] == grant_id, body
     assert len(_uses_on_chain(usage_rights, grant_id)) == n_uses  # every request recorded its use
 
-    federation.restart(f, OWNER, log=_quiet)
+    federation.restart(f, OWNER, log=quiet)
     retried = _retry_until_released(grantee, grant_id)
     assert retried, "some uses were retried"
     _assert_released_exactly_once(f, w3, usage_rights, grant_id)
@@ -291,7 +269,7 @@ def test_grantee_killed_between_signing_and_noting_its_uses_recovers_them(fed) -
     finally:
         w3.provider.make_request("evm_setIntervalMining", [1])
 
-    federation.restart(f, GRANTEE, log=_quiet)  # reconciles its outbox, then recovers the uses
+    federation.restart(f, GRANTEE, log=quiet)  # reconciles its outbox, then recovers the uses
     _wait(
         f"the {in_flight} killed uses mined on chain",
         lambda: len(_uses_on_chain(usage_rights, grant_id)) == 2 + in_flight,

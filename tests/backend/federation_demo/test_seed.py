@@ -8,46 +8,26 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from api_testkit import Anvil
+from federation_testkit import quiet, running_federation
 
-from backend.chain.client import build_web3
 from backend.core.config import DEV_SECRET
 from backend.core.identity import subject_hash
 from backend.ops import federation, federation_demo, roster
 from backend.ops.demo import CITIZEN, NEIGHBOUR, SELLER
-from backend.ops.devnet import DEV_FUNDER_KEY
 
 MEMBERS = [roster.DEPLOYER, *(roster.by_key(k) for k in federation_demo.NEEDED)]
 NETWORK = "fedemo"
-QUIET = lambda _m: None
 
 
 @pytest.fixture(scope="module")
 def world(tmp_path_factory) -> Iterator[tuple[federation.Federation, Any, dict[str, Any]]]:
-    tmp = tmp_path_factory.mktemp("fdemo")
-    chain = Anvil(block_time=0.2)
-    f = None
-    try:
-        w3 = build_web3(chain.rpc_url)
-        f = federation.prepare(
-            tmp / "nodes", rpc_url=chain.rpc_url, network=NETWORK, first_port=None, members=MEMBERS, log=QUIET
-        )
-        manifest = federation.deploy(f, w3, DEV_FUNDER_KEY, log=QUIET)
-        federation.start(f, log=QUIET)
-        federation.issue_tokens(f)
-        federation.admit_members(f, w3, manifest, log=QUIET)
-        federation.wait_for_directory(f, w3, manifest)
-        summary = federation_demo.seed(f, log=QUIET)
-        yield f, w3, summary
-    finally:
-        if f is not None:
-            f.stop()
-        chain.stop()
+    with running_federation(tmp_path_factory.mktemp("fdemo"), NETWORK, MEMBERS) as (f, w3, _manifest):
+        yield f, w3, federation_demo.seed(f, log=quiet)
 
 
 def _contract(f: federation.Federation, w3: Any, name: str) -> Any:
     manifest = f.nodes["deployer"].data_dir / "deployments" / f"{NETWORK}.json"
-    return federation._contract(w3, manifest, name)
+    return federation.manifest_contract(w3, manifest, name)
 
 
 def _addr(f: federation.Federation, key: str) -> str:
@@ -140,7 +120,7 @@ def test_the_citizen_sees_the_bank_and_samr_uses(world) -> None:
 def test_a_second_run_changes_nothing(world) -> None:
     f, w3, summary = world
     before = _nonces(f, w3)
-    again = federation_demo.seed(f, log=QUIET)
+    again = federation_demo.seed(f, log=quiet)
     assert again["already_seeded"] is True
     assert {k: v for k, v in again.items() if k != "already_seeded"} == {
         k: v for k, v in summary.items() if k != "already_seeded"
@@ -153,7 +133,7 @@ def test_a_run_that_lost_its_marker_converges_without_a_transaction(world) -> No
     f, w3, summary = world
     before = _nonces(f, w3)
     (f.base_dir / federation_demo.MARKER).unlink()
-    again = federation_demo.seed(f, log=QUIET)
+    again = federation_demo.seed(f, log=quiet)
     assert again["already_seeded"] is False
     for key in ("resources", "grants", "uses", "revoked_grant", "council", "incident_id", "citizen_uses"):
         assert again[key] == summary[key], key
