@@ -17,6 +17,7 @@ __all__ = [
     "ReleaseDatasetInvalid",
     "ReleaseFieldsNotApproved",
     "ReleaseGrantRevoked",
+    "ReleaseLedgerTampered",
     "ReleaseNonceReused",
     "ReleaseNotGrantee",
     "ReleaseNotOwnedHere",
@@ -153,3 +154,11 @@ class DirectoryKeyMismatch(ServiceError):
 
     http_status = 409
     name = "DirectoryKeyMismatch"
+
+
+class ReleaseLedgerTampered(ServiceError):
+    """This use's ledger row does not verify (not signed by this node's department), or the use
+    was released on chain and its row is gone: nothing is served or released again."""
+
+    http_status = 409
+    name = "ReleaseLedgerTampered"

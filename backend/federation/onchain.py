@@ -27,6 +27,8 @@ from sqlalchemy import select, update
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain import ContractRevert
+from backend.federation.ledger import row_verifies
+from backend.federation.messages import ReleaseDomain
 from backend.federation.models import PeerRelease
 from backend.services.common import ChainOps
 
@@ -54,6 +56,7 @@ class ReleaseRecorder:
         self.ops = ops
         self.sessions = sessions
         self.department = department
+        self._domain = ReleaseDomain(ops.client.chain_id, ops.manifest.contract("UsageRights").address)
         self.idle_s = idle_s
         self.retry_s = retry_s
         self._wake = threading.Event()
@@ -116,6 +119,11 @@ class ReleaseRecorder:
 
     def _record(self, row: PeerRelease) -> bool:
         grant_id, use_index = int(row.grant_id), row.use_index
+        if not row_verifies(row, self._domain, self.department):
+            # Not signed by this department (a row written into the database by hand): the
+            # department's key records nothing for it.
+            log.error("ledger row of grant %s use %s does not verify: not recorded on chain", grant_id, use_index)
+            return False
         try:
             outcome = self.ops.contracts.usage_rights.record_release(
                 self.ops.account_for(self.department),

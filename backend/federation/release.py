@@ -18,7 +18,7 @@ error (backend.federation.errors) and nothing leaves:
    the request the grant was issued for (found through the event index, confirmed
    by the contract's ``request(id).grantId``); a direct grant has no approved field
    list on chain and releases nothing through this protocol;
-8. a use without a subject (zero ``subjectHash``) only on PUBLIC or INTERNAL resources;
+8. a use without a subject (zero ``subjectHash``) only on PUBLIC resources;
 9. the data: the records of the subject in the resource's current version (a
    dataset, backend.federation.dataset), projected onto the approved fields.
 
@@ -57,6 +57,7 @@ from backend.federation.errors import (
     ReleaseAggregateNotPermitted,
     ReleaseFieldsNotApproved,
     ReleaseGrantRevoked,
+    ReleaseLedgerTampered,
     ReleaseNonceReused,
     ReleaseNotGrantee,
     ReleaseNotOwnedHere,
@@ -65,6 +66,7 @@ from backend.federation.errors import (
     ReleaseSubjectNotInDataset,
     ReleaseUseNotRecorded,
 )
+from backend.federation.ledger import receipt_of, row_verifies
 from backend.federation.messages import BadSignature, ReleaseDomain, ReleaseReceipt, ReleaseRequest, recover, sign
 from backend.federation.models import PeerRelease, PeerReleaseNonce
 from backend.federation.onchain import ReleaseRecorder
@@ -126,6 +128,16 @@ class ReleaseService:
     def release(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> ReleaseAnswer:
         checked = self.check(request, signature, fields)
         existing = self.ledger_entry(request.grant_id, request.use_index)
+        if existing is None and int(
+            self.ops.contracts.usage_rights.release_of(request.grant_id, request.use_index), 16
+        ):
+            # Released and recorded on chain, yet this node's ledger has no row (deleted?):
+            # never build a second, different release of one use.
+            raise ReleaseLedgerTampered(
+                "this use was released (on chain) but its ledger row is gone",
+                grant_id=request.grant_id,
+                use_index=request.use_index,
+            )
         built = None if existing is not None else self._build(request, checked)
         return self._commit(request, checked, built)
 
@@ -154,7 +166,7 @@ class ReleaseService:
         approved = self._approved_fields(request, fields, use_block)
         if request.subject_hash == ZERO32 and resource.classification not in AGGREGATE_ALLOWED:
             raise ReleaseAggregateNotPermitted(
-                "a use without a subject needs a PUBLIC or INTERNAL resource", resource_id=resource_id
+                "a use without a subject needs a PUBLIC resource", resource_id=resource_id
             )
         return _Checked(signer, resource_id, resource, approved)
 
@@ -328,16 +340,14 @@ class ReleaseService:
         raise AssertionError("unreachable")  # pragma: no cover
 
     def _answer(self, row: PeerRelease, replayed: bool) -> ReleaseAnswer:
-        receipt = ReleaseReceipt(
-            grant_id=int(row.grant_id),
-            use_index=row.use_index,
-            content_hash=bytes.fromhex(row.content_hash[2:]),
-            envelope_hash=bytes.fromhex(row.envelope_hash[2:]),
-            released_at=int(row.released_at),
-        )
+        if replayed and not row_verifies(row, self.domain, self.department):
+            log.error("ledger row of grant %s use %s does not verify: tampered", row.grant_id, row.use_index)
+            raise ReleaseLedgerTampered(
+                "this use's ledger row does not verify", grant_id=int(row.grant_id), use_index=row.use_index
+            )
         return ReleaseAnswer(
             envelope=bytes(row.envelope),
-            receipt=receipt,
+            receipt=receipt_of(row),
             signature=bytes.fromhex(row.receipt_signature[2:]),
             owner=self.department,
             replayed=replayed,

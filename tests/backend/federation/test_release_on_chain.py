@@ -167,3 +167,54 @@ def test_a_refused_record_stays_owed(fed: Federation, crashed):
         council(fed, lambda c: c.functions.proposeReinstateDepartment(fed.owner.address))
     assert restarted.sweep() is True
     assert release_of(fed, grant_id, use_index) == bytes.fromhex(ledger_row(fed, grant_id, use_index).content_hash[2:])
+
+
+# -- a DBA on the owner's node edits the ledger -------------------------------------------------------
+def test_a_ledger_row_written_by_hand_is_neither_recorded_on_chain_nor_served(fed: Federation, crashed):
+    """A real recorded use; a DBA inserts its ledger row with a made-up content hash and junk
+    envelope and signature (no department key). The department's key records nothing for it,
+    and the grantee's request is refused instead of answered with the junk."""
+    grant_id = fed.grant()
+    use_index, tx = fed.record_use(grant_id, fed.subject())
+    with fed.owner.ctx.sessions.begin() as s:
+        s.add(
+            PeerRelease(
+                grant_id=str(grant_id),
+                use_index=use_index,
+                use_tx=tx,
+                grantee=fed.grantee.address,
+                resource_id=str(fed.owner.ctx.ops.contracts.usage_rights.grant(grant_id).resource_id),
+                version=1,
+                subject_hash="0x" + fed.subject().hex(),
+                fields_hash="0x" + "00" * 32,
+                record_count=1,
+                content_hash="0x" + "ab" * 32,
+                envelope_hash="0x" + "cd" * 32,
+                envelope=b"junk",
+                receipt_signature="0x" + "11" * 65,
+                released_at=1,
+                first_nonce="0x" + "00" * 32,
+            )
+        )
+    restarted = ReleaseRecorder(fed.owner.ctx.ops, fed.owner.ctx.sessions, fed.owner.address)
+    assert restarted.sweep() is False  # stays owed: never recorded in the department's name
+    assert release_txs(fed, grant_id, use_index) == []
+    assert release_of(fed, grant_id, use_index) == ZERO
+    r = post(fed, signed_body(fed, grant_id, use_index, tx, fed.subject()))
+    assert (r.status_code, r.json()["error"]) == (409, "ReleaseLedgerTampered"), r.text
+    with fed.owner.ctx.sessions.begin() as s:  # leave the shared world clean for the other tests
+        s.delete(s.get(PeerRelease, ledger_row(fed, grant_id, use_index).id))
+
+
+def test_a_deleted_ledger_row_does_not_release_the_use_again(fed: Federation):
+    grant_id = fed.grant()
+    use_index, tx = fed.record_use(grant_id, fed.subject())
+    assert post(fed, signed_body(fed, grant_id, use_index, tx, fed.subject())).status_code == 200
+    fed.recorder.sweep()
+    assert release_of(fed, grant_id, use_index) != ZERO
+    with fed.owner.ctx.sessions.begin() as s:  # the DBA deletes the row
+        s.delete(s.get(PeerRelease, ledger_row(fed, grant_id, use_index).id))
+    r = post(fed, signed_body(fed, grant_id, use_index, tx, fed.subject()))
+    assert (r.status_code, r.json()["error"]) == (409, "ReleaseLedgerTampered"), r.text
+    with fed.owner.ctx.sessions() as s:
+        assert s.scalar(select(PeerRelease).where(PeerRelease.grant_id == str(grant_id))) is None
