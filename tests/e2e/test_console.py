@@ -15,6 +15,7 @@ import uuid
 
 import httpx
 import pytest
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
@@ -28,8 +29,12 @@ def wait(driver, css: str, timeout: float = 30):
     return WebDriverWait(driver, timeout).until(EC.presence_of_element_located((By.CSS_SELECTOR, css)))
 
 
-def flash(driver) -> str:
-    return wait(driver, "#flash").text
+def flash(driver, timeout: float = 30) -> str:
+    # The form posts and the browser loads the next page: an element found on the page being
+    # left goes stale under us. Read the flash of whichever page stands, once it stands.
+    return WebDriverWait(driver, timeout, ignored_exceptions=(StaleElementReferenceException,)).until(
+        lambda d: d.find_element(By.CSS_SELECTOR, "#flash").text
+    )
 
 
 def sign_in(driver, base: str, token: str, officer: str = "") -> None:
