@@ -27,6 +27,7 @@ from backend.indexer.query import EventIndex
 from backend.indexer.runtime import IndexerThread, make_indexer, start_indexer_thread
 from backend.migrations import init_db
 from backend.services import ChainOps, Services
+from backend.services.cases import PeerEvidence
 from backend.services.directory import DirectoryService
 from backend.services.errors import SignerUnavailable
 from backend.store import DocumentStore
@@ -70,6 +71,11 @@ class AppContext:
         self._stop = threading.Event()
         self._threads: list[threading.Thread] = []
         self.last_reconcile: dict[str, int] | None = None
+
+    def use_peer_client(self, client: PeerEvidence) -> None:
+        """A department's node in a federation (``govchain node run``): case evidence is pulled from
+        the owners' nodes through the peer release protocol instead of this node's own store."""
+        self.services.cases.use_peer_evidence(client)
 
     @classmethod
     def from_settings(cls, settings: Settings | None = None) -> AppContext:

@@ -151,6 +151,7 @@ def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) 
     )
     app.state.peer_release = fed.release
     app.state.peer_client = fed.client
+    ctx.use_peer_client(fed.client)  # one-stop case evidence goes peer to peer too
     # uses whose transaction a previous process signed but never noted (it died first): note
     # them now, and after every reconcile pass for those still in flight
     fed.client.recover()

@@ -15,10 +15,11 @@ docs/demo.md, the parts that work across nodes today):
 - a council decision: SAMR asks PSB's SENSITIVE household registration for the demo
   citizen's business-licence change; PSB approves, one governor's node proposes the
   council approval and the other governors' nodes approve until it executes;
-- an incident: TAX files DATA_ERROR about NR's property records (v1), NR answers it.
-
-Not seeded here: the one-stop services and cases, certificates and the property
-registry (case evidence is read from one process's document store today).
+- an incident: TAX files DATA_ERROR about NR's property records (v1), NR answers it;
+- a finished one-stop house transfer of the demo citizen (backend/ops/federation_case.py):
+  the service registered by NR's node, standing grants approved by TAX's and CA's nodes,
+  the case opened at NR's node, its evidence pulled peer to peer, the steps approved by
+  TAX's, CA's and NR's nodes, the title moved and a new property certificate issued.
 
 Idempotent: each write carries a deterministic Idempotency-Key namespaced by the
 deployment (so each node's outbox replays its recorded outcome), steps check the chain
@@ -47,6 +48,7 @@ from backend.federation.dataset import DATASET_FORMAT
 from backend.ops import roster
 from backend.ops.demo import CITIZEN, NEIGHBOUR, PURPOSE, SELLER
 from backend.ops.federation import Federation, FederationNode
+from backend.ops.federation_case import house_transfer
 
 Log = Callable[[str], None]
 
@@ -247,6 +249,14 @@ class _Nodes:
             h["Idempotency-Key"] = f"fdemo-{self.tag}-{step}"
         return {**h, **(extra or {})}
 
+    def address(self, key: str) -> str:
+        return self.node(key).config.address
+
+    def status(self, key: str, path: str) -> int:
+        """The HTTP status of a read (e.g. 404: not there yet)."""
+        n = self.node(key)
+        return httpx.get(n.url + path, headers={"Authorization": f"Bearer {n.token}"}, timeout=60).status_code
+
     def post(self, key: str, path: str, body: Any, step: str | None, **extra: str) -> dict[str, Any]:
         n = self.node(key)
         r = httpx.post(n.url + path, json=body, headers=self._headers(n, step, extra), timeout=120)
@@ -301,12 +311,18 @@ def _store(fed: Federation, tag: str, summary: dict[str, Any]) -> None:
 
 
 def _confirmed(nodes: _Nodes, summary: dict[str, Any]) -> bool:
-    """The chain still holds what the marker says (the revoked grant, the council's grant)."""
+    """The chain still holds what the marker says (the revoked grant, the council's grant, the
+    house transfer's certificate)."""
     try:
         grants = summary["grants"]
         revoked = nodes.get("dept-ca", f"/grants/{grants[REVOKED]}")
         council = nodes.get("dept-samr", f"/grants/{grants[COUNCIL]}")
-        return bool(revoked["revoked"]) and council["grantee"].lower() == nodes.node("dept-samr").config.address.lower()
+        cert = nodes.get("dept-nr", f"/public/certificates/{summary['house_transfer']['certificate']['document_hash']}")
+        return (
+            bool(revoked["revoked"])
+            and council["grantee"].lower() == nodes.address("dept-samr").lower()
+            and cert["status"] == "valid"
+        )
     except (FederationDemoError, KeyError, TypeError):
         return False
 
@@ -329,11 +345,13 @@ def seed(fed: Federation, log: Log = print) -> dict[str, Any]:
     log(f"demo: catalog registered by the owners' nodes {resources}")
 
     owners = {name: owner for name, owner, *_ in CATALOG}
-    with ThreadPoolExecutor(max_workers=len(FLOWS)) as pool:  # different parties: independent
+    with ThreadPoolExecutor(max_workers=len(FLOWS) + 1) as pool:  # different parties: independent
         futures = {
             f.name: pool.submit(_run_flow, nodes, f, resources[f.resource], owners[f.resource], log) for f in FLOWS
         }
+        house = pool.submit(house_transfer, nodes, resources, GOVERNORS, log)
         flows = {name: fut.result() for name, fut in futures.items()}
+        case = house.result()
     log(f"demo: grant {flows[REVOKED]['grant_id']} revoked by CA's node")
 
     incident = _incident(nodes, resources["property_records"])
@@ -353,15 +371,16 @@ def seed(fed: Federation, log: Log = print) -> dict[str, Any]:
         "revoked_grant": flows[REVOKED]["grant_id"],
         "council": flows[COUNCIL]["council"],
         "incident_id": incident["incident_id"],
+        "house_transfer": case,
         "citizen_uses": citizen,
         "audit_uses_recorded": trail["total"],
-        "not_seeded": "one-stop services and cases, certificates, the property registry (single-process only)",
         "seconds": round(time.monotonic() - t0, 1),
     }
     _store(fed, tag, summary)
     log(
         f"demo: seeded in {summary['seconds']} s: {len(resources)} datasets, {len(flows)} grants "
-        f"(1 by the council, 1 revoked), {len(flows)} releases, incident {summary['incident_id']}; "
+        f"(1 by the council, 1 revoked), {len(flows)} releases, incident {summary['incident_id']}, house-transfer "
+        f"case {case['case_id']} finished ({case['counts']['evidence_pulled']} evidence items peer to peer); "
         f"the auditor's node sees {summary['audit_uses_recorded']} recorded uses"
     )
     return summary

@@ -48,6 +48,14 @@ class Requirement(Strict):
     purpose_code: int = Field(ge=1, le=UINT32)
     legal_basis: str = Field(min_length=1, max_length=2_000, description="legal-basis text (keccak256 on chain)")
     label: str | None = Field(default=None, max_length=200, examples=["tax clearance"])
+    fields: list[Annotated[str, Field(min_length=1, max_length=64)]] | None = Field(
+        default=None,
+        min_length=1,
+        max_length=256,
+        examples=[["tax_clearance", "year"]],
+        description="the approved field list a peer release of this evidence asks for (federation nodes: "
+        "the standing grant is a request for exactly these fields)",
+    )
 
 
 class Step(Strict):

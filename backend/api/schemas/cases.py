@@ -7,6 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from pydantic import Field
+
 from backend.api.schemas.common import Answer, Classification, Page, Party, TxAnswer
 
 
@@ -280,6 +282,8 @@ class PullEvidenceItem(Answer):
     content_hash: str | None = None
     version: int | None = None
     record_for_applicant: PullEvidenceItemItemRecordForApplicant | None = None
+    released_by: Party | None = Field(default=None, description="federation: the owner's node that released it")
+    records_released: int | None = Field(default=None, description="federation: the applicant's records released")
     http_status: int | None = None
     error: str | None = None
     args: dict[str, Any] | None = None

@@ -28,7 +28,12 @@ How the parts fit (see docs/one-stop.md for the contract and docs/demo.md for a 
   content hash is the on-chain ``formHash``. ``submittedDocuments = 2``: the
   identity document shown at the desk and the form. Nothing else is asked of the
   citizen.
-- **Pull evidence** (the lead; ``POST /cases/{id}/evidence/pull``): for every
+- **Pull evidence** (the lead; ``POST /cases/{id}/evidence/pull``). On a federation node
+  (a ``PeerEvidence`` port given by the composition) each item goes peer to peer: a grant
+  issued through a request for the requirement's field list (named in the definition), the
+  use recorded with the applicant and the case ref, and the owner's node releases only the
+  applicant's records (``backend.federation.client.PeerClient``); docs/federation.md. In the
+  single-process sandbox: for every
   requirement still missing, the lead's backend finds a usable standing grant,
   fetches the data through :meth:`UsageService.fetch` (the use is recorded on chain
   first, with ``subjectHash = applicantHash`` and ``contextRef = caseRef(caseId)``,
@@ -71,9 +76,13 @@ from backend.services.cases.base import (
     SERVICE_STATUS,
     STEP_STATUS,
     CaseBase,
+    CaseFormOnAnotherNode,
     CaseKind,
     CaseNotApproved,
+    EvidenceFieldsUnknown,
+    EvidenceUseNotNoted,
     NoStandingGrant,
+    PeerEvidence,
 )
 from backend.services.cases.decisions import DecisionsMixin
 from backend.services.cases.definitions import DefinitionsMixin
@@ -101,8 +110,12 @@ __all__ = [
     "SERVICE_STATUS",
     "STEP_STATUS",
     "CaseBase",
+    "CaseFormOnAnotherNode",
     "CaseKind",
     "CaseNotApproved",
     "CasesService",
+    "EvidenceFieldsUnknown",
+    "EvidenceUseNotNoted",
     "NoStandingGrant",
+    "PeerEvidence",
 ]

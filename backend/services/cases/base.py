@@ -6,7 +6,7 @@ import hashlib
 import hmac
 import json
 import logging
-from typing import TYPE_CHECKING, Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, Protocol, get_args
 
 from eth_utils import to_checksum_address
 
@@ -44,6 +44,47 @@ class NoStandingGrant(Conflict):
     name = "NoStandingGrant"
 
 
+class CaseFormOnAnotherNode(Conflict):
+    """In a federation the form stays on the node of the desk that opened the case."""
+
+    name = "CaseFormOnAnotherNode"
+
+
+class EvidenceFieldsUnknown(Conflict):
+    """A peer release asks for an approved field list; the definition names none."""
+
+    name = "EvidenceFieldsUnknown"
+
+
+class EvidenceUseNotNoted(Conflict):
+    """A use of this case is on chain but this node has not noted it yet (recovery after a restart)."""
+
+    name = "EvidenceUseNotNoted"
+
+
+class PeerEvidence(Protocol):
+    """The grantee side of a peer release, as a case's evidence pull uses it: on a department's
+    node this is ``backend.federation.client.PeerClient`` (the use recorded on chain, then the
+    subject's records received from the owner's node, sealed and signed). The answers of
+    ``fetch``/``deliver`` carry ``content`` (the released plaintext, parsed), ``receipt``
+    (``content_hash``), ``owner``, ``use_tx`` and ``replayed``."""
+
+    def fetch(
+        self,
+        grant_id: int,
+        subject_hash: bytes | None,
+        fields: list[str],
+        officer_id: str,
+        *,
+        key: str,
+        context_ref: bytes | None = None,
+    ) -> Any: ...
+
+    def deliver(self, grant_id: int, use_index: int) -> Any: ...
+
+    def use(self, grant_id: int, use_index: int) -> Any: ...
+
+
 class CaseBase:
     def __init__(
         self,
@@ -55,8 +96,12 @@ class CaseBase:
         chain: CitizenChain | None = None,
         *,
         subject_secret: str,
+        peer: PeerEvidence | None = None,
     ) -> None:
         self.ops = ops
+        # On a federation node evidence comes from the owners' nodes; without one (the
+        # single-process sandbox) it is read from this process's own document store.
+        self.peer = peer
         self.store = store
         self.subject_secret = subject_secret
         self.usage = usage
@@ -65,13 +110,19 @@ class CaseBase:
         self.chain = chain or certificates.chain
         self.oss = self.chain.contracts.one_stop_services  # checks OneStopServices is deployed (503)
 
+    def use_peer_evidence(self, peer: PeerEvidence) -> None:
+        """Pull evidence through the peer release protocol (set by the composition on a node)."""
+        self.peer = peer
+
     if TYPE_CHECKING:  # provided by the mixins that make up CasesService (declared here for the type checker)
 
         def form(self, actor: Actor, case_id: int, _checked: tuple[Any, ...] | None = None) -> dict[str, Any]: ...
 
         def _grants_for(self, lead: str, r: EvidenceRequirement) -> list[tuple[int, Grant]]: ...
 
-        def _usable_grant(self, lead: str, r: EvidenceRequirement) -> tuple[int, Grant] | None: ...
+        def _usable_grant(
+            self, lead: str, r: EvidenceRequirement, fields: list[str] | None = None
+        ) -> tuple[int, Grant] | None: ...
 
         def _certificate_of_case(self, issuer: str, case_ref: str) -> dict[str, Any] | None: ...
 

@@ -21,6 +21,7 @@ from backend.services.cases.base import (
 from backend.services.certificates import checksum, code32
 from backend.services.common import Actor, canonical_json, h0x, text_hash
 from backend.services.errors import Conflict, Forbidden, InvalidInput, NotFound
+from backend.services.usage import fields_hash
 
 log = logging.getLogger(__name__)
 
@@ -54,14 +55,16 @@ class DefinitionsMixin(CaseBase):
             legal = str(r.get("legal_basis") or "").strip()
             if not legal:
                 raise InvalidInput(f"requirement {i}: legal_basis must not be empty", field="requirements")
-            reqs_doc.append(
-                {
-                    "resource_id": int(r["resource_id"]),
-                    "purpose_code": int(r["purpose_code"]),
-                    "legal_basis": legal,
-                    "label": r.get("label"),
-                }
-            )
+            req_doc = {
+                "resource_id": int(r["resource_id"]),
+                "purpose_code": int(r["purpose_code"]),
+                "legal_basis": legal,
+                "label": r.get("label"),
+            }
+            if r.get("fields"):  # the approved field list a peer release of this evidence asks for
+                fields_hash(list(r["fields"]))  # 422 for a list of blanks
+                req_doc["fields"] = sorted({str(f).strip() for f in r["fields"] if str(f).strip()})
+            reqs_doc.append(req_doc)
             reqs_chain.append((int(r["resource_id"]), int(r["purpose_code"]), text_hash(legal)))
         steps_doc, steps_chain = [], []
         for st in steps:
@@ -198,11 +201,28 @@ class DefinitionsMixin(CaseBase):
             out.append((gid, self.ops.contracts.usage_rights.grant(gid)))
         return out
 
-    def _usable_grant(self, lead: str, r: EvidenceRequirement) -> tuple[int, Grant] | None:
+    def _usable_grant(
+        self, lead: str, r: EvidenceRequirement, fields: list[str] | None = None
+    ) -> tuple[int, Grant] | None:
+        """The newest live grant for ``r``; with ``fields``, only one issued through a request for
+        exactly that field list (a peer release is refused under any other grant)."""
         now = int(time.time())
         for gid, g in self._grants_for(lead, r):
-            if not g.revoked and g.expires_at > now and g.used_count < g.max_uses:
+            live = not g.revoked and g.expires_at > now and g.used_count < g.max_uses
+            if live and (fields is None or self._approved_fields_hash(gid) == fields_hash(fields)):
                 return gid, g
+        return None
+
+    def _approved_fields_hash(self, grant_id: int) -> bytes | None:
+        """The fields hash of the request ``grant_id`` was issued for (None: a direct grant)."""
+        for ev in self.ops.history("UsageRights", "GrantIssued", grantId=grant_id):
+            request_id = int(ev["args"]["requestId"])
+            if request_id == 0:
+                return None
+            req = self.ops.contracts.usage_rights.request(request_id)  # the chain confirms the index
+            if req.grant_id != grant_id:
+                return None
+            return bytes.fromhex(req.fields_hash[2:])
         return None
 
     def _standing_grant(self, lead: str, r: EvidenceRequirement) -> dict[str, Any] | None:

@@ -12,6 +12,8 @@ from backend.services.cases.base import (
     DOCUMENTS_SUBMITTED,
     FORM_MEDIA_TYPE,
     CaseBase,
+    EvidenceFieldsUnknown,
+    EvidenceUseNotNoted,
     NoStandingGrant,
     _record_for,
 )
@@ -19,6 +21,8 @@ from backend.services.common import ZERO32, Actor, canonical_json, h0x
 from backend.services.errors import Forbidden, InvalidInput, ServiceError
 
 log = logging.getLogger(__name__)
+
+Recovered = tuple[int, int, str] | None  # (grant, use index, use tx) of a use recorded but not attached
 
 
 class EvidenceMixin(CaseBase):
@@ -121,36 +125,14 @@ class EvidenceMixin(CaseBase):
 
     def _pull_one(self, actor: Actor, case_id: int, c: Case, s: Service, i: int, case_ref: str) -> dict[str, Any]:
         r = s.requirements[i]
-        rid = r.resource_id
         applicant = c.applicant_hash
         # 1. a use already recorded for this case and citizen but never attached (crash in between)?
         recovered = self._unattached_use(s.lead, r, applicant, case_ref)
-        fetched: dict[str, Any] | None = None
-        if recovered is not None:
-            gid, use_index, use_tx = recovered
+        if self.peer is not None:
+            gid, use_index, evidence = self._peer_evidence(actor, case_id, c, s, i, case_ref, recovered)
         else:
-            found = self._usable_grant(s.lead, r)
-            if found is None:
-                raise NoStandingGrant(
-                    "no usable standing grant covers this requirement",
-                    case_id=case_id,
-                    requirement_index=i,
-                    resource_id=rid,
-                )
-            gid = found[0]
-            officer = self.ops.officer(actor).hex()[:16]
-            # 2. the use goes on chain (mined) before the data is decrypted: UsageService.fetch
-            fetched = self.usage.fetch(
-                actor,
-                gid,
-                bytes.fromhex(applicant[2:]),
-                bytes.fromhex(case_ref[2:]),
-                None,
-                key=f"case-{case_id}-req-{i}-{officer}",
-            )
-            use_index = int(fetched["use"]["use_index"])
-            use_tx = fetched["use"]["tx_hash"]
-        # 3. link the use to the case
+            gid, use_index, evidence = self._local_evidence(actor, case_id, c, s, i, case_ref, recovered)
+        # 3. link the use to the case (only once the evidence is in hand)
         outcome = self.oss.attach_evidence(
             self.ops.account(actor),
             case_id,
@@ -160,23 +142,115 @@ class EvidenceMixin(CaseBase):
             op=f"cases.{case_id}.evidence.{i}",
             key=f"g{gid}-u{use_index}",
         )
-        item = {
+        return {
             "requirement_index": i,
-            "resource_id": rid,
-            "source": self.chain.party(self.ops.contracts.data_catalog.owner_of(rid)),
+            "resource_id": r.resource_id,
+            "source": self.chain.party(self.ops.contracts.data_catalog.owner_of(r.resource_id)),
             "status": "attached",
             "grant_id": gid,
             "use_index": use_index,
-            "use_tx": use_tx,
             "recovered_use": recovered is not None,
             "attach_tx": outcome.tx_hash,
             "block_number": outcome.block_number,
+            **evidence,
         }
-        if fetched is not None:
-            item["content_hash"] = fetched["content_hash"]
-            item["version"] = fetched["version"]
-            item["record_for_applicant"] = _record_for(fetched.get("data"), applicant)
-        return item
+
+    def _local_evidence(
+        self, actor: Actor, case_id: int, c: Case, s: Service, i: int, case_ref: str, recovered: Recovered
+    ) -> tuple[int, int, dict[str, Any]]:
+        """The single-process sandbox: the use recorded, then the document read from this process's store."""
+        if recovered is not None:
+            gid, use_index, use_tx = recovered
+            return gid, use_index, {"use_tx": use_tx}
+        gid = self._grant_or_refuse(case_id, s, i, None)
+        officer = self.ops.officer(actor).hex()[:16]
+        # 2. the use goes on chain (mined) before the data is decrypted: UsageService.fetch
+        fetched = self.usage.fetch(
+            actor,
+            gid,
+            bytes.fromhex(c.applicant_hash[2:]),
+            bytes.fromhex(case_ref[2:]),
+            None,
+            key=f"case-{case_id}-req-{i}-{officer}",
+        )
+        return (
+            gid,
+            int(fetched["use"]["use_index"]),
+            {
+                "use_tx": fetched["use"]["tx_hash"],
+                "content_hash": fetched["content_hash"],
+                "version": fetched["version"],
+                "record_for_applicant": _record_for(fetched.get("data"), c.applicant_hash),
+            },
+        )
+
+    def _peer_evidence(
+        self, actor: Actor, case_id: int, c: Case, s: Service, i: int, case_ref: str, recovered: Recovered
+    ) -> tuple[int, int, dict[str, Any]]:
+        """A federation node: the use recorded on chain (subject = the applicant, context = the case),
+        then the owner's node releases that subject's records only, sealed to this node and signed."""
+        assert self.peer is not None
+        if recovered is not None:  # spent before: ask for that use again, never record another
+            gid, use_index, _tx = recovered
+            if self.peer.use(gid, use_index) is None:
+                raise EvidenceUseNotNoted(
+                    "the use is on chain; this node notes it after its restart: pull again shortly",
+                    case_id=case_id,
+                    requirement_index=i,
+                    grant_id=gid,
+                    use_index=use_index,
+                )
+            released = self.peer.deliver(gid, use_index)
+        else:
+            fields = self._evidence_fields(case_id, c, s, i)
+            gid = self._grant_or_refuse(case_id, s, i, fields)
+            officer = self.ops.officer(actor).hex()[:16]
+            released = self.peer.fetch(
+                gid,
+                bytes.fromhex(c.applicant_hash[2:]),
+                fields,
+                actor.officer_id or "",
+                key=f"case-{case_id}-req-{i}-{officer}",
+                context_ref=bytes.fromhex(case_ref[2:]),
+            )
+            use_index = int(released.receipt.use_index)
+        records = list(released.content.get("records") or [])
+        return (
+            gid,
+            use_index,
+            {
+                "use_tx": released.use_tx,
+                "content_hash": h0x(released.receipt.content_hash),
+                "version": released.content.get("version"),
+                "released_by": self.chain.party(released.owner),
+                "records_released": len(records),
+                "record_for_applicant": records[0] if records else None,
+            },
+        )
+
+    def _evidence_fields(self, case_id: int, c: Case, s: Service, i: int) -> list[str]:
+        """The requirement's field list from the definition (its hash is the service's nameHash on chain)."""
+        reqs = (self.definition(c.service_id, s) or {}).get("requirements") or []
+        fields = reqs[i].get("fields") if i < len(reqs) else None
+        if not fields:
+            raise EvidenceFieldsUnknown(
+                "the service definition names no field list for this requirement; a peer release asks for one",
+                case_id=case_id,
+                requirement_index=i,
+            )
+        return list(fields)
+
+    def _grant_or_refuse(self, case_id: int, s: Service, i: int, fields: list[str] | None) -> int:
+        found = self._usable_grant(s.lead, s.requirements[i], fields)
+        if found is None:
+            raise NoStandingGrant(
+                "no usable standing grant covers this requirement"
+                + (" (issued through a request for its field list)" if fields is not None else ""),
+                case_id=case_id,
+                requirement_index=i,
+                resource_id=s.requirements[i].resource_id,
+            )
+        return found[0]
 
     def _unattached_use(
         self, lead: str, r: EvidenceRequirement, applicant: str, case_ref: str

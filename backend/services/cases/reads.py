@@ -14,6 +14,7 @@ from backend.services.cases.base import (
     OSS,
     STEP_STATUS,
     CaseBase,
+    CaseFormOnAnotherNode,
 )
 from backend.services.common import Actor
 from backend.services.errors import Forbidden, NotFound
@@ -31,6 +32,15 @@ class ReadsMixin(CaseBase):
             s = self._service(c.service_id)
             if not (actor.same(s.lead) or any(actor.same(st.department) for st in s.steps)):
                 raise Forbidden("only the lead and the deciding departments read the form", case_id=case_id)
+        if self.peer is not None and not actor.same(c.front_desk):
+            # a federation node holds only the forms its own desk took: the form never left the
+            # node of the desk that opened the case (the lead's node, where the lead opens it)
+            raise CaseFormOnAnotherNode(
+                "the application form is held by the node of the desk that opened the case",
+                case_id=case_id,
+                held_by=c.front_desk,
+                lead=s.lead if s is not None else None,
+            )
         data = self.store.get(c.form_hash, actor.address)  # hash-checked on decrypt
         return {"case_id": case_id, "form_hash": c.form_hash, "form": json.loads(data)}
 
