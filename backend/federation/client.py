@@ -34,7 +34,7 @@ from typing import Any
 
 import httpx
 from eth_utils import to_checksum_address
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -43,11 +43,11 @@ from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import EnvelopeError, NodeEncryptionKey, envelope_hash
 from backend.federation.errors import DirectoryKeyMismatch, PeerRefused, PeerUnavailable, ReleaseNotVerified
 from backend.federation.messages import BadSignature, ReleaseReceipt, ReleaseRequest, recover, sign
-from backend.federation.models import PeerUse, PeerUseIntent
+from backend.federation.models import PeerUse, PeerUseIntent, PeerUseRetry
 from backend.federation.release import ZERO32, domain_of
 from backend.services.caller import Caller
 from backend.services.common import ChainOps, h0x
-from backend.services.errors import NotFound
+from backend.services.errors import NotFound, ServiceError
 from backend.services.usage import fields_hash
 
 log = logging.getLogger(__name__)
@@ -195,6 +195,37 @@ class PeerClient:
         released = self._verify(request, fields, answer, use.use_tx)
         self._note_release(released)
         return released
+
+    def retry(self, grant_id: int, use_index: int, officer_id: str) -> Released:
+        """``deliver`` on an officer's behalf, attributed: a retry records no use on chain, and
+        the owner answers an already released use again, so this node writes who asked (the
+        officer's salted hash) BEFORE asking, and what came of it after."""
+        if self.use(grant_id, use_index) is None:
+            raise NotFound("this node recorded no such use", grant_id=grant_id, use_index=use_index)
+        officer = self.ops.officer(Caller("department", self.department, officer_id))
+        with self.sessions.begin() as s:
+            row = PeerUseRetry(
+                grant_id=str(grant_id),
+                use_index=use_index,
+                officer_hash=h0x(officer),
+                asked_at=datetime.now(UTC),
+                outcome="asked",
+            )
+            s.add(row)
+            s.flush()
+            row_id = row.id
+        outcome = "asked"
+        try:
+            released = self.deliver(grant_id, use_index)
+            outcome = "replayed" if released.replayed else "released"
+            return released
+        except Exception as exc:
+            outcome = (exc.name if isinstance(exc, ServiceError) else type(exc).__name__)[:64]
+            raise
+        finally:
+            with self.sessions.begin() as s:
+                s.execute(update(PeerUseRetry).where(PeerUseRetry.id == row_id).values(outcome=outcome))
+            log.info("retry of grant %s use %s by officer %s: %s", grant_id, use_index, h0x(officer), outcome)
 
     def uses(self, *, status: str | None = None, offset: int = 0, limit: int = 50) -> tuple[int, list[PeerUse]]:
         """Uses this node recorded as a grantee, newest first: (total, one page)."""

@@ -24,6 +24,7 @@ from typing import Any
 
 import uvicorn
 from eth_utils import keccak
+from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
@@ -138,6 +139,11 @@ class Federation:
     server: Server
     client: PeerClient
     recorder: ReleaseRecorder
+    grantee_http: TestClient  # the grantee node's own API (its staff's routes), in process
+    grantee_token: str  # a department token of the grantee's node
+
+    def grantee_headers(self, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.grantee_token}", **extra}
 
     # -- chain steps through each node's own services ---------------------------------------------
     def register(self, classification: str = "INTERNAL", record: Any = None) -> int:
@@ -186,6 +192,7 @@ class Federation:
 
     def close(self) -> None:
         self.recorder.stop()
+        self.grantee_http.close()
         self.server.stop()
         self.client.http.close()
         for n in (self.owner, self.grantee):
@@ -210,4 +217,8 @@ def build_federation(tmp: Path, system: System) -> Federation:
         PeerNode(f"http://{GRANTEE_HOST}:{free_port(GRANTEE_HOST)}", grantee.key.public_key, b"\x02" * 32),
     )
     client = PeerClient(grantee.ctx.ops, grantee.ctx.sessions, directory, grantee.key, grantee.address, timeout_s=15)
-    return Federation(system, owner, grantee, directory, release, server, client, recorder)
+    grantee_app = create_app(grantee.ctx)
+    grantee_app.state.peer_client = client
+    grantee_http = TestClient(grantee_app, raise_server_exceptions=False)
+    token = grantee.ctx.tokens.issue("department", grantee.address, "dept-b staff")
+    return Federation(system, owner, grantee, directory, release, server, client, recorder, grantee_http, token)
