@@ -41,7 +41,13 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.chain import outbox
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import EnvelopeError, NodeEncryptionKey, envelope_hash
-from backend.federation.errors import DirectoryKeyMismatch, PeerRefused, PeerUnavailable, ReleaseNotVerified
+from backend.federation.errors import (
+    DirectoryKeyMismatch,
+    PeerRefused,
+    PeerUnavailable,
+    PeerUseNotConfirmed,
+    ReleaseNotVerified,
+)
 from backend.federation.messages import BadSignature, ReleaseReceipt, ReleaseRequest, recover, sign
 from backend.federation.models import PeerUse, PeerUseIntent, PeerUseRetry
 from backend.federation.release import ZERO32, domain_of
@@ -129,8 +135,11 @@ class PeerClient:
             if created and self._outbox_row(key) is None:  # refused before signing: no use can follow
                 self._drop_intent(key)
             raise  # else the transaction may still be mined: recover() settles the intent
-        ev = self.ops.event(outcome, "UseRecorded") or {}
-        use_index = int(ev["useIndex"])
+        use_index = self._mined_use(outcome.tx_hash, grant_id, subject)
+        if use_index is None:  # a replayed key whose outbox row names a transaction that holds no such use
+            raise PeerUseNotConfirmed(
+                "the use's transaction holds no UseRecorded of this grant by this node", grant_id=grant_id
+            )
         self._note_use(grant_id, use_index, outcome.tx_hash, owner, subject, fields, key=key)
         try:
             return self.deliver(grant_id, use_index)
@@ -156,17 +165,23 @@ class PeerClient:
                 continue
             if row.status in outbox.IN_FLIGHT:
                 continue
-            use = next((e["args"] for e in row.events or () if e.get("event") == "UseRecorded"), None)
-            if row.status != outbox.MINED or use is None:
+            if row.status != outbox.MINED:
                 self._drop_intent(intent.idempotency_key)
                 counts["intents_dropped"] += 1
                 continue
+            subject = bytes.fromhex(intent.subject_hash[2:])
+            # The use index from the chain's receipt, never the outbox row's stored events
+            # (a row anyone with the database can edit).
+            use_index = self._mined_use(row.tx_hash, int(intent.grant_id), subject)
+            if use_index is None:
+                log.error("intent %s: its mined transaction holds no such use; left for a look", intent.id)
+                continue
             noted = self._note_use(
                 int(intent.grant_id),
-                int(use["useIndex"]),
+                use_index,
                 row.tx_hash,
                 intent.owner,
-                bytes.fromhex(intent.subject_hash[2:]),
+                subject,
                 json.loads(intent.fields_json),
                 key=intent.idempotency_key,
             )
@@ -352,6 +367,25 @@ class PeerClient:
     def _drop_intent(self, key: str) -> None:
         with self.sessions.begin() as s:
             s.execute(delete(PeerUseIntent).where(PeerUseIntent.idempotency_key == key))
+
+    def _mined_use(self, tx_hash: str | None, grant_id: int, subject: bytes) -> int | None:
+        """The use index of the UsageRights ``UseRecorded`` (this grant, by this department, for
+        ``subject``) in the mined, successful receipt of ``tx_hash`` fetched from the chain;
+        None when the chain holds no such use there."""
+        receipt = self.ops.client.get_receipt(tx_hash) if tx_hash else None
+        if receipt is None or receipt.get("blockNumber") is None or int(receipt["status"]) != 1:
+            return None
+        for ev in self.ops.client.decode_receipt_events(receipt):
+            a = ev["args"]
+            if (
+                ev["contract"] == "UsageRights"
+                and ev["event"] == "UseRecorded"
+                and int(a["grantId"]) == grant_id
+                and str(a["user"]).lower() == self.department.lower()
+                and str(a["subjectHash"]).lower() == h0x(subject)
+            ):
+                return int(a["useIndex"])
+        return None
 
     def _outbox_row(self, key: str) -> outbox.OutboxTx | None:
         with self.sessions() as s:

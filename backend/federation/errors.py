@@ -13,6 +13,7 @@ __all__ = [
     "PeerNotInDirectory",
     "PeerRefused",
     "PeerUnavailable",
+    "PeerUseNotConfirmed",
     "ReleaseAggregateNotPermitted",
     "ReleaseDatasetInvalid",
     "ReleaseFieldsNotApproved",
@@ -162,3 +163,11 @@ class ReleaseLedgerTampered(ServiceError):
 
     http_status = 409
     name = "ReleaseLedgerTampered"
+
+
+class PeerUseNotConfirmed(ServiceError):
+    """The use's transaction (as this node's outbox names it) has no mined receipt holding a
+    ``UseRecorded`` of this grant by this department for this subject: nothing is noted."""
+
+    http_status = 409
+    name = "PeerUseNotConfirmed"
