@@ -39,6 +39,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain import outbox
+from backend.federation.approval import check_approved_fields
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import EnvelopeError, NodeEncryptionKey, envelope_hash
 from backend.federation.errors import (
@@ -114,9 +115,12 @@ class PeerClient:
     ) -> Released:
         """Record a use of ``grant_id`` (idempotent by ``key``: the same key is the same use)
         and fetch its release from the owner's node."""
-        fields_hash(fields)  # 422 for an empty list, before any chain write
+        given = fields_hash(fields)  # 422 for an empty list, before any chain write
         self._check_own_entry()  # before a use is spent: the owner must be able to seal to us
-        g = self.ops.contracts.usage_rights.grant(grant_id)
+        g = self.ops.contracts.usage_rights.grant(grant_id)  # unknown: UsageRightsUnknownGrant (404)
+        # The owner releases only the approved list: a wrong one must not burn a use first.
+        # The grant exists now, so the index has its GrantIssued once it reaches the head.
+        check_approved_fields(self.ops, grant_id, given, index_to=self.ops.client.block_number())
         owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
         officer = self.ops.officer(Caller("department", self.department, officer_id))
         subject = subject_hash or ZERO32

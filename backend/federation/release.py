@@ -51,6 +51,7 @@ from backend.chain.bindings import Resource
 from backend.chain.enums import Classification
 from backend.core.identity import subject_hash
 from backend.federation import dataset as ds
+from backend.federation.approval import check_approved_fields
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import envelope_hash, seal
 from backend.federation.errors import (
@@ -70,9 +71,7 @@ from backend.federation.ledger import receipt_of, row_verifies
 from backend.federation.messages import BadSignature, ReleaseDomain, ReleaseReceipt, ReleaseRequest, recover, sign
 from backend.federation.models import PeerRelease, PeerReleaseNonce
 from backend.federation.onchain import ReleaseRecorder
-from backend.indexer.query import IndexBehind
 from backend.services.common import ChainOps, canonical_json, h0x
-from backend.services.errors import IndexLagging
 from backend.services.usage import fields_hash
 from backend.store import DocumentStore
 
@@ -216,22 +215,8 @@ class ReleaseService:
                 "the field list does not hash to the signed fields", grant_id=request.grant_id
             )
         # The grant was issued before its use was mined: once the index has the use's block,
-        # it has the GrantIssued event. The index only finds the request id; the contract confirms it.
-        try:
-            self.ops.index.wait_for(use_block)
-        except IndexBehind as exc:
-            raise IndexLagging(exc.needed_block, exc.indexed_to_block) from None
-        issued = self.ops.history("UsageRights", "GrantIssued", grantId=request.grant_id)
-        request_id = int(issued[0]["args"]["requestId"]) if issued else 0
-        if request_id == 0:
-            raise ReleaseFieldsNotApproved(
-                "a direct grant has no approved field list on chain", grant_id=request.grant_id
-            )
-        req = self.ops.contracts.usage_rights.request(request_id)
-        if req.grant_id != request.grant_id or req.fields_hash.lower() != h0x(given):
-            raise ReleaseFieldsNotApproved(
-                "the fields are not those approved for the grant", grant_id=request.grant_id, request_id=request_id
-            )
+        # it has the GrantIssued event.
+        check_approved_fields(self.ops, request.grant_id, given, index_to=use_block)
         return sorted({f.strip() for f in fields if f.strip()})
 
     # -- the data ---------------------------------------------------------------------------------------

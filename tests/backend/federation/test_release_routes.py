@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import uuid
 
-from fed_world import APPROVED, Federation
-from sqlalchemy import select
+from fed_world import APPROVED, RESIDENT, Federation
+from sqlalchemy import func, select
 
-from backend.federation.models import PeerUseRetry
+from backend.federation.models import PeerUse, PeerUseIntent, PeerUseRetry
 from backend.services.caller import Caller
 
 
@@ -50,3 +50,44 @@ def test_a_retry_of_a_use_this_node_never_recorded_is_404_and_leaves_no_row(fed:
         "args": {"reason": "this node recorded no such use", "grant_id": grant_id, "use_index": 1},
     }
     assert _retries(fed, grant_id) == []
+
+
+def test_a_field_list_unlike_the_approved_one_is_refused_before_a_use_is_spent(fed: Federation):
+    grant_id = fed.grant()
+    usage = fed.owner.ctx.ops.contracts.usage_rights
+    with fed.grantee.ctx.sessions() as s:
+        intents_before = s.scalar(select(func.count()).select_from(PeerUseIntent))
+    r = fed.grantee_http.post(
+        "/releases",
+        json={"grant_id": grant_id, "fields": ["name", "status", "address"]},
+        headers=fed.grantee_headers(
+            **{"X-Officer-Id": "clerk-9", "Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(RESIDENT)}
+        ),
+    )
+    assert r.status_code == 403
+    request_id = int(
+        fed.grantee.ctx.ops.history("UsageRights", "GrantIssued", grantId=grant_id)[0]["args"]["requestId"]
+    )
+    assert r.json() == {
+        "error": "ReleaseFieldsNotApproved",
+        "args": {
+            "reason": "the fields are not those approved for the grant",
+            "grant_id": grant_id,
+            "request_id": request_id,
+        },
+    }
+    assert usage.grant(grant_id).used_count == 0  # nothing spent on chain
+    with fed.grantee.ctx.sessions() as s:
+        assert s.scalar(select(func.count()).select_from(PeerUseIntent)) == intents_before
+        assert s.scalar(select(func.count()).select_from(PeerUse).where(PeerUse.grant_id == str(grant_id))) == 0
+
+    # the approved list, in another order, spends one use and is released
+    r = fed.grantee_http.post(
+        "/releases",
+        json={"grant_id": grant_id, "fields": list(reversed(APPROVED))},
+        headers=fed.grantee_headers(
+            **{"X-Officer-Id": "clerk-9", "Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(RESIDENT)}
+        ),
+    )
+    assert r.status_code == 201, r.text
+    assert (r.json()["use_index"], usage.grant(grant_id).used_count) == (1, 1)
