@@ -1,7 +1,8 @@
 """Tables of the peer release protocol.
 
 Owner side:
-- ``peer_release_nonces``: every nonce of an accepted request (unique: a replay is refused);
+- ``peer_release_nonces``: every nonce of an accepted, unexpired request (unique: a replay is
+  refused); once the request's expiry has passed the row is pruned (expiry refuses it then);
 - ``peer_releases``: THE release ledger, one row per recorded use ``(grant_id, use_index)``
   (unique): the sealed envelope and the owner's signed receipt, written in the same
   transaction as the nonce before the answer leaves. A later valid request for the
@@ -42,7 +43,8 @@ class PeerReleaseNonce(Base):
     signer: Mapped[str] = mapped_column(String(42), nullable=False)
     grant_id: Mapped[str] = mapped_column(String(80), nullable=False)
     use_index: Mapped[int] = mapped_column(Integer, nullable=False)
-    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False)  # the request's, chain seconds
+    # the request's, chain seconds; indexed: expired nonces are pruned (backend.federation.release)
+    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
