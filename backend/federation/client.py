@@ -41,9 +41,11 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.chain import outbox
 from backend.federation.approval import check_approved_fields
 from backend.federation.directory import PeerDirectory
+from backend.federation.endpoint import EndpointPolicy
 from backend.federation.envelope import EnvelopeError, NodeEncryptionKey, envelope_hash
 from backend.federation.errors import (
     DirectoryKeyMismatch,
+    PeerEndpointRefused,
     PeerRefused,
     PeerUnavailable,
     PeerUseNotConfirmed,
@@ -90,13 +92,16 @@ class PeerClient:
         *,
         http: httpx.Client | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        endpoints: EndpointPolicy | None = None,
     ) -> None:
         self.ops = ops
         self.sessions = sessions
         self.directory = directory
         self.key = encryption_key
         self.department = department
-        self.http = http or httpx.Client(timeout=httpx.Timeout(timeout_s))
+        self.http = http or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False)
+        # which owner endpoints may be called: public addresses only unless the operator allowed more
+        self.endpoints = endpoints or EndpointPolicy()
         self.domain = domain_of(ops)
         # intents older than this with no signed transaction belong to a process that died
         # before signing: nothing of theirs can ever be mined
@@ -122,6 +127,7 @@ class PeerClient:
         # The grant exists now, so the index has its GrantIssued once it reaches the head.
         check_approved_fields(self.ops, grant_id, given, index_to=self.ops.client.block_number())
         owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
+        self._owner_url(owner)  # an endpoint this node will not call: refused before a use is spent
         officer = self.ops.officer(Caller("department", self.department, officer_id))
         subject = subject_hash or ZERO32
         created = self._note_intent(key, grant_id, owner, subject, fields)
@@ -147,7 +153,7 @@ class PeerClient:
         self._note_use(grant_id, use_index, outcome.tx_hash, owner, subject, fields, key=key)
         try:
             return self.deliver(grant_id, use_index)
-        except (PeerUnavailable, PeerRefused) as exc:
+        except (PeerUnavailable, PeerRefused, PeerEndpointRefused) as exc:
             # The use is spent on chain either way: say which one, so the caller retries it.
             exc.args_dict |= {"grant_id": grant_id, "use_index": use_index, "use_tx": outcome.tx_hash}
             raise
@@ -260,13 +266,20 @@ class PeerClient:
             return s.scalar(select(PeerUse).where(PeerUse.grant_id == str(grant_id), PeerUse.use_index == use_index))
 
     # -- internals ------------------------------------------------------------------------------------
+    def _owner_url(self, owner: str) -> str:
+        """The owner's release URL from the directory, once the endpoint policy allows it."""
+        url = self.directory.resolve(owner).endpoint.rstrip("/") + RELEASE_PATH
+        self.endpoints.check(url)
+        return url
+
     def _post(self, owner: str, body: dict[str, Any]) -> dict[str, Any]:
-        node = self.directory.resolve(owner)
-        url = node.endpoint.rstrip("/") + RELEASE_PATH
+        url = self._owner_url(owner)
         try:
             status, raw = self._bounded_post(url, body)
         except httpx.TransportError as exc:  # refused, unreachable, timed out
             raise PeerUnavailable("the owner's node did not answer", owner=owner, cause=type(exc).__name__) from None
+        if 300 <= status < 400:  # a redirect could point anywhere: never followed
+            raise PeerEndpointRefused("the owner's node answered a redirect", owner=owner, peer_status=status)
         if status >= 500:
             raise PeerUnavailable("the owner's node is unavailable", owner=owner, peer_status=status)
         try:
@@ -291,7 +304,7 @@ class PeerClient:
         """POST and read at most MAX_ANSWER_BYTES within ANSWER_DEADLINE_S in all: a peer that
         answers without end, or a byte at a time, costs us neither memory nor a thread."""
         deadline = time.monotonic() + ANSWER_DEADLINE_S
-        with self.http.stream("POST", url, json=body) as r:
+        with self.http.stream("POST", url, json=body, follow_redirects=False) as r:
             chunks: list[bytes] = []
             size = 0
             for chunk in r.iter_bytes():

@@ -10,6 +10,7 @@ from backend.services.errors import ServiceError
 
 __all__ = [
     "DirectoryKeyMismatch",
+    "PeerEndpointRefused",
     "PeerNotInDirectory",
     "PeerRefused",
     "PeerUnavailable",
@@ -171,3 +172,12 @@ class PeerUseNotConfirmed(ServiceError):
 
     http_status = 409
     name = "PeerUseNotConfirmed"
+
+
+class PeerEndpointRefused(ServiceError):
+    """The owner's endpoint (from the directory) is not one this node calls: not http(s), or a
+    host resolving to a loopback, private, link-local, multicast or unspecified address outside
+    the node's ``peer_allow_networks``, or the peer answered a redirect (never followed)."""
+
+    http_status = 502
+    name = "PeerEndpointRefused"

@@ -37,6 +37,7 @@ from backend.core.keystore import Keystore
 from backend.federation.client import PeerClient
 from backend.federation.dataset import DATASET_FORMAT
 from backend.federation.directory import InMemoryPeerDirectory, PeerNode
+from backend.federation.endpoint import EndpointPolicy
 from backend.federation.envelope import NodeEncryptionKey
 from backend.federation.onchain import ReleaseRecorder
 from backend.federation.release import ReleaseService
@@ -45,6 +46,7 @@ from backend.services.resources import Content
 from backend.services.usage import fields_hash
 
 OWNER_HOST, GRANTEE_HOST = "127.0.0.2", "127.0.0.3"
+LOOPBACK = ("127.0.0.0/8",)
 RESIDENT = ("resident_id", "110105199001011234")
 OTHER_RESIDENT = ("resident_id", "110105198502023456")
 APPROVED = ["name", "status"]
@@ -216,7 +218,17 @@ def build_federation(tmp: Path, system: System) -> Federation:
         grantee.address,
         PeerNode(f"http://{GRANTEE_HOST}:{free_port(GRANTEE_HOST)}", grantee.key.public_key, b"\x02" * 32),
     )
-    client = PeerClient(grantee.ctx.ops, grantee.ctx.sessions, directory, grantee.key, grantee.address, timeout_s=15)
+    # both nodes listen on loopback: the grantee's node must be allowed to call it (refused by default)
+    endpoints = EndpointPolicy(LOOPBACK)
+    client = PeerClient(
+        grantee.ctx.ops,
+        grantee.ctx.sessions,
+        directory,
+        grantee.key,
+        grantee.address,
+        timeout_s=15,
+        endpoints=endpoints,
+    )
     grantee_app = create_app(grantee.ctx)
     grantee_app.state.peer_client = client
     grantee_http = TestClient(grantee_app, raise_server_exceptions=False)
