@@ -52,10 +52,26 @@ def init(
     rpc_url: Annotated[str, typer.Option(help="this node's own chain RPC endpoint")] = "http://127.0.0.1:8545",
     host: Annotated[str, typer.Option(help="address the node's API listens on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port the node's API listens on")] = 8000,
+    peer_allow_network: Annotated[
+        list[str] | None,
+        typer.Option(
+            help="a network (CIDR) of non-public addresses this node may call as peers, e.g. 127.0.0.0/8 for a"
+            " federation on one machine; repeatable. Default: public addresses only"
+        ),
+    ] = None,
 ) -> None:
     """Create a node directory and generate its key here; prints the node as JSON."""
     try:
-        config = init_node(data_dir, name=name, role=role, network=network, rpc_url=rpc_url, host=host, port=port)
+        config = init_node(
+            data_dir,
+            name=name,
+            role=role,
+            network=network,
+            rpc_url=rpc_url,
+            host=host,
+            port=port,
+            peer_allow_networks=tuple(peer_allow_network or ()),
+        )
     except NodeError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -147,7 +163,14 @@ def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) 
 
     directory = ChainPeerDirectory(ctx.directory.resolve)
     fed = build_node_federation(
-        ctx.ops, ctx.store, ctx.sessions, directory, data_dir=data_dir, secret=secret, department=config.address
+        ctx.ops,
+        ctx.store,
+        ctx.sessions,
+        directory,
+        data_dir=data_dir,
+        secret=secret,
+        department=config.address,
+        peer_allow_networks=tuple(config.peer_allow_networks),
     )
     app.state.peer_release = fed.release
     app.state.peer_client = fed.client

@@ -34,20 +34,29 @@ from typing import Any
 
 import httpx
 from eth_utils import to_checksum_address
-from sqlalchemy import delete, select
+from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain import outbox
+from backend.federation.approval import check_approved_fields
 from backend.federation.directory import PeerDirectory
+from backend.federation.endpoint import EndpointPolicy
 from backend.federation.envelope import EnvelopeError, NodeEncryptionKey, envelope_hash
-from backend.federation.errors import DirectoryKeyMismatch, PeerRefused, PeerUnavailable, ReleaseNotVerified
+from backend.federation.errors import (
+    DirectoryKeyMismatch,
+    PeerEndpointRefused,
+    PeerRefused,
+    PeerUnavailable,
+    PeerUseNotConfirmed,
+    ReleaseNotVerified,
+)
 from backend.federation.messages import BadSignature, ReleaseReceipt, ReleaseRequest, recover, sign
-from backend.federation.models import PeerUse, PeerUseIntent
+from backend.federation.models import PeerUse, PeerUseIntent, PeerUseRetry
 from backend.federation.release import ZERO32, domain_of
 from backend.services.caller import Caller
 from backend.services.common import ChainOps, h0x
-from backend.services.errors import NotFound
+from backend.services.errors import NotFound, ServiceError
 from backend.services.usage import fields_hash
 
 log = logging.getLogger(__name__)
@@ -83,13 +92,16 @@ class PeerClient:
         *,
         http: httpx.Client | None = None,
         timeout_s: float = DEFAULT_TIMEOUT_S,
+        endpoints: EndpointPolicy | None = None,
     ) -> None:
         self.ops = ops
         self.sessions = sessions
         self.directory = directory
         self.key = encryption_key
         self.department = department
-        self.http = http or httpx.Client(timeout=httpx.Timeout(timeout_s))
+        self.http = http or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False)
+        # which owner endpoints may be called: public addresses only unless the operator allowed more
+        self.endpoints = endpoints or EndpointPolicy()
         self.domain = domain_of(ops)
         # intents older than this with no signed transaction belong to a process that died
         # before signing: nothing of theirs can ever be mined
@@ -108,10 +120,14 @@ class PeerClient:
     ) -> Released:
         """Record a use of ``grant_id`` (idempotent by ``key``: the same key is the same use)
         and fetch its release from the owner's node."""
-        fields_hash(fields)  # 422 for an empty list, before any chain write
+        given = fields_hash(fields)  # 422 for an empty list, before any chain write
         self._check_own_entry()  # before a use is spent: the owner must be able to seal to us
-        g = self.ops.contracts.usage_rights.grant(grant_id)
+        g = self.ops.contracts.usage_rights.grant(grant_id)  # unknown: UsageRightsUnknownGrant (404)
+        # The owner releases only the approved list: a wrong one must not burn a use first.
+        # The grant exists now, so the index has its GrantIssued once it reaches the head.
+        check_approved_fields(self.ops, grant_id, given, index_to=self.ops.client.block_number())
         owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
+        self._owner_url(owner)  # an endpoint this node will not call: refused before a use is spent
         officer = self.ops.officer(Caller("department", self.department, officer_id))
         subject = subject_hash or ZERO32
         created = self._note_intent(key, grant_id, owner, subject, fields)
@@ -129,12 +145,15 @@ class PeerClient:
             if created and self._outbox_row(key) is None:  # refused before signing: no use can follow
                 self._drop_intent(key)
             raise  # else the transaction may still be mined: recover() settles the intent
-        ev = self.ops.event(outcome, "UseRecorded") or {}
-        use_index = int(ev["useIndex"])
+        use_index = self._mined_use(outcome.tx_hash, grant_id, subject)
+        if use_index is None:  # a replayed key whose outbox row names a transaction that holds no such use
+            raise PeerUseNotConfirmed(
+                "the use's transaction holds no UseRecorded of this grant by this node", grant_id=grant_id
+            )
         self._note_use(grant_id, use_index, outcome.tx_hash, owner, subject, fields, key=key)
         try:
             return self.deliver(grant_id, use_index)
-        except (PeerUnavailable, PeerRefused) as exc:
+        except (PeerUnavailable, PeerRefused, PeerEndpointRefused) as exc:
             # The use is spent on chain either way: say which one, so the caller retries it.
             exc.args_dict |= {"grant_id": grant_id, "use_index": use_index, "use_tx": outcome.tx_hash}
             raise
@@ -156,17 +175,23 @@ class PeerClient:
                 continue
             if row.status in outbox.IN_FLIGHT:
                 continue
-            use = next((e["args"] for e in row.events or () if e.get("event") == "UseRecorded"), None)
-            if row.status != outbox.MINED or use is None:
+            if row.status != outbox.MINED:
                 self._drop_intent(intent.idempotency_key)
                 counts["intents_dropped"] += 1
                 continue
+            subject = bytes.fromhex(intent.subject_hash[2:])
+            # The use index from the chain's receipt, never the outbox row's stored events
+            # (a row anyone with the database can edit).
+            use_index = self._mined_use(row.tx_hash, int(intent.grant_id), subject)
+            if use_index is None:
+                log.error("intent %s: its mined transaction holds no such use; left for a look", intent.id)
+                continue
             noted = self._note_use(
                 int(intent.grant_id),
-                int(use["useIndex"]),
+                use_index,
                 row.tx_hash,
                 intent.owner,
-                bytes.fromhex(intent.subject_hash[2:]),
+                subject,
                 json.loads(intent.fields_json),
                 key=intent.idempotency_key,
             )
@@ -196,6 +221,37 @@ class PeerClient:
         self._note_release(released)
         return released
 
+    def retry(self, grant_id: int, use_index: int, officer_id: str) -> Released:
+        """``deliver`` on an officer's behalf, attributed: a retry records no use on chain, and
+        the owner answers an already released use again, so this node writes who asked (the
+        officer's salted hash) BEFORE asking, and what came of it after."""
+        if self.use(grant_id, use_index) is None:
+            raise NotFound("this node recorded no such use", grant_id=grant_id, use_index=use_index)
+        officer = self.ops.officer(Caller("department", self.department, officer_id))
+        with self.sessions.begin() as s:
+            row = PeerUseRetry(
+                grant_id=str(grant_id),
+                use_index=use_index,
+                officer_hash=h0x(officer),
+                asked_at=datetime.now(UTC),
+                outcome="asked",
+            )
+            s.add(row)
+            s.flush()
+            row_id = row.id
+        outcome = "asked"
+        try:
+            released = self.deliver(grant_id, use_index)
+            outcome = "replayed" if released.replayed else "released"
+            return released
+        except Exception as exc:
+            outcome = (exc.name if isinstance(exc, ServiceError) else type(exc).__name__)[:64]
+            raise
+        finally:
+            with self.sessions.begin() as s:
+                s.execute(update(PeerUseRetry).where(PeerUseRetry.id == row_id).values(outcome=outcome))
+            log.info("retry of grant %s use %s by officer %s: %s", grant_id, use_index, h0x(officer), outcome)
+
     def uses(self, *, status: str | None = None, offset: int = 0, limit: int = 50) -> tuple[int, list[PeerUse]]:
         """Uses this node recorded as a grantee, newest first: (total, one page)."""
         q = select(PeerUse)
@@ -210,13 +266,20 @@ class PeerClient:
             return s.scalar(select(PeerUse).where(PeerUse.grant_id == str(grant_id), PeerUse.use_index == use_index))
 
     # -- internals ------------------------------------------------------------------------------------
+    def _owner_url(self, owner: str) -> str:
+        """The owner's release URL from the directory, once the endpoint policy allows it."""
+        url = self.directory.resolve(owner).endpoint.rstrip("/") + RELEASE_PATH
+        self.endpoints.check(url)
+        return url
+
     def _post(self, owner: str, body: dict[str, Any]) -> dict[str, Any]:
-        node = self.directory.resolve(owner)
-        url = node.endpoint.rstrip("/") + RELEASE_PATH
+        url = self._owner_url(owner)
         try:
             status, raw = self._bounded_post(url, body)
         except httpx.TransportError as exc:  # refused, unreachable, timed out
             raise PeerUnavailable("the owner's node did not answer", owner=owner, cause=type(exc).__name__) from None
+        if 300 <= status < 400:  # a redirect could point anywhere: never followed
+            raise PeerEndpointRefused("the owner's node answered a redirect", owner=owner, peer_status=status)
         if status >= 500:
             raise PeerUnavailable("the owner's node is unavailable", owner=owner, peer_status=status)
         try:
@@ -241,7 +304,7 @@ class PeerClient:
         """POST and read at most MAX_ANSWER_BYTES within ANSWER_DEADLINE_S in all: a peer that
         answers without end, or a byte at a time, costs us neither memory nor a thread."""
         deadline = time.monotonic() + ANSWER_DEADLINE_S
-        with self.http.stream("POST", url, json=body) as r:
+        with self.http.stream("POST", url, json=body, follow_redirects=False) as r:
             chunks: list[bytes] = []
             size = 0
             for chunk in r.iter_bytes():
@@ -321,6 +384,25 @@ class PeerClient:
     def _drop_intent(self, key: str) -> None:
         with self.sessions.begin() as s:
             s.execute(delete(PeerUseIntent).where(PeerUseIntent.idempotency_key == key))
+
+    def _mined_use(self, tx_hash: str | None, grant_id: int, subject: bytes) -> int | None:
+        """The use index of the UsageRights ``UseRecorded`` (this grant, by this department, for
+        ``subject``) in the mined, successful receipt of ``tx_hash`` fetched from the chain;
+        None when the chain holds no such use there."""
+        receipt = self.ops.client.get_receipt(tx_hash) if tx_hash else None
+        if receipt is None or receipt.get("blockNumber") is None or int(receipt["status"]) != 1:
+            return None
+        for ev in self.ops.client.decode_receipt_events(receipt):
+            a = ev["args"]
+            if (
+                ev["contract"] == "UsageRights"
+                and ev["event"] == "UseRecorded"
+                and int(a["grantId"]) == grant_id
+                and str(a["user"]).lower() == self.department.lower()
+                and str(a["subjectHash"]).lower() == h0x(subject)
+            ):
+                return int(a["useIndex"])
+        return None
 
     def _outbox_row(self, key: str) -> outbox.OutboxTx | None:
         with self.sessions() as s:

@@ -10,9 +10,11 @@ from backend.services.errors import ServiceError
 
 __all__ = [
     "DirectoryKeyMismatch",
+    "PeerEndpointRefused",
     "PeerNotInDirectory",
     "PeerRefused",
     "PeerUnavailable",
+    "PeerUseNotConfirmed",
     "ReleaseAggregateNotPermitted",
     "ReleaseDatasetInvalid",
     "ReleaseFieldsNotApproved",
@@ -162,3 +164,20 @@ class ReleaseLedgerTampered(ServiceError):
 
     http_status = 409
     name = "ReleaseLedgerTampered"
+
+
+class PeerUseNotConfirmed(ServiceError):
+    """The use's transaction (as this node's outbox names it) has no mined receipt holding a
+    ``UseRecorded`` of this grant by this department for this subject: nothing is noted."""
+
+    http_status = 409
+    name = "PeerUseNotConfirmed"
+
+
+class PeerEndpointRefused(ServiceError):
+    """The owner's endpoint (from the directory) is not one this node calls: not http(s), or a
+    host resolving to a loopback, private, link-local, multicast or unspecified address outside
+    the node's ``peer_allow_networks``, or the peer answered a redirect (never followed)."""
+
+    http_status = 502
+    name = "PeerEndpointRefused"

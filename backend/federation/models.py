@@ -1,7 +1,8 @@
 """Tables of the peer release protocol.
 
 Owner side:
-- ``peer_release_nonces``: every nonce of an accepted request (unique: a replay is refused);
+- ``peer_release_nonces``: every nonce of an accepted, unexpired request (unique: a replay is
+  refused); once the request's expiry has passed the row is pruned (expiry refuses it then);
 - ``peer_releases``: THE release ledger, one row per recorded use ``(grant_id, use_index)``
   (unique): the sealed envelope and the owner's signed receipt, written in the same
   transaction as the nonce before the answer leaves. A later valid request for the
@@ -17,7 +18,10 @@ Requester side:
   ``PeerClient.recover`` notes the use once its outbox row is mined;
 - ``peer_uses``: each use this node recorded to fetch from a peer, and, once released,
   the owner's receipt (``status`` recorded → released). A use stuck at ``recorded`` is
-  what "recorded, not released" means for the requester.
+  what "recorded, not released" means for the requester;
+- ``peer_use_retries``: every ``POST /releases/{grant}/{use}/retry``: who asked (the officer's
+  salted hash, as on chain), when, and what came of it. A retry records no use on chain, so
+  this row is what makes a re-read of an already released use attributable.
 
 Grant ids are uint256, kept as decimal strings (as ``documents.resource_id``).
 """
@@ -26,7 +30,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, DateTime, Integer, LargeBinary, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, DateTime, Index, Integer, LargeBinary, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.core.db import Base
@@ -39,7 +43,8 @@ class PeerReleaseNonce(Base):
     signer: Mapped[str] = mapped_column(String(42), nullable=False)
     grant_id: Mapped[str] = mapped_column(String(80), nullable=False)
     use_index: Mapped[int] = mapped_column(Integer, nullable=False)
-    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False)  # the request's, chain seconds
+    # the request's, chain seconds; indexed: expired nonces are pruned (backend.federation.release)
+    expires_at: Mapped[int] = mapped_column(BigInteger, nullable=False, index=True)
     seen_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
 
 
@@ -98,3 +103,17 @@ class PeerUse(Base):
     receipt_signature: Mapped[str | None] = mapped_column(String(132), nullable=True)
 
     __table_args__ = (UniqueConstraint("grant_id", "use_index", name="uq_peer_uses_use"),)
+
+
+class PeerUseRetry(Base):
+    __tablename__ = "peer_use_retries"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    grant_id: Mapped[str] = mapped_column(String(80), nullable=False)
+    use_index: Mapped[int] = mapped_column(Integer, nullable=False)
+    officer_hash: Mapped[str] = mapped_column(String(66), nullable=False)  # salted, as UseRecorded carries it
+    asked_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
+    # asked (written before the owner is asked) -> released | replayed | the error's name
+    outcome: Mapped[str] = mapped_column(String(64), nullable=False)
+
+    __table_args__ = (Index("ix_peer_use_retries_use", "grant_id", "use_index"),)

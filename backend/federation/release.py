@@ -24,7 +24,8 @@ error (backend.federation.errors) and nothing leaves:
 
 Then one DB transaction stores the nonce and, for the first release of this use,
 the ledger row (envelope + receipt); a later valid request for the same use gets
-the stored bytes. The grant's expiry is not a refusal here: the contract checked
+the stored bytes. After that commit, up to ``NONCE_PRUNE_BATCH`` nonces whose request has
+expired are deleted (check 2 refuses such a request before its nonce matters). The grant's expiry is not a refusal here: the contract checked
 it when the use was recorded, and a recorded use is owed its one release (the
 owner's node may have been down in between); revocation is the owner's way to
 withdraw it.
@@ -43,14 +44,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.exc import IntegrityError
+from sqlalchemy import delete, select
+from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
 from backend.chain.bindings import Resource
 from backend.chain.enums import Classification
 from backend.core.identity import subject_hash
 from backend.federation import dataset as ds
+from backend.federation.approval import check_approved_fields
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import envelope_hash, seal
 from backend.federation.errors import (
@@ -70,15 +72,16 @@ from backend.federation.ledger import receipt_of, row_verifies
 from backend.federation.messages import BadSignature, ReleaseDomain, ReleaseReceipt, ReleaseRequest, recover, sign
 from backend.federation.models import PeerRelease, PeerReleaseNonce
 from backend.federation.onchain import ReleaseRecorder
-from backend.indexer.query import IndexBehind
 from backend.services.common import ChainOps, canonical_json, h0x
-from backend.services.errors import IndexLagging
 from backend.services.usage import fields_hash
 from backend.store import DocumentStore
 
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_TTL_S = 600
+# Nonces pruned per accepted request: bounded work on the request path, and more than the one
+# nonce each request adds, so the table shrinks back to the unexpired ones.
+NONCE_PRUNE_BATCH = 100
 ZERO32 = b"\x00" * 32
 # Classifications whose grants may be used without a data subject (aggregate release).
 # A use without a subject hands over every record: only public data may leave that way
@@ -105,6 +108,7 @@ class _Checked:
     resource_id: int
     resource: Resource
     fields: list[str]
+    chain_time: int  # the chain's time the expiry was checked against
 
 
 class ReleaseService:
@@ -168,7 +172,25 @@ class ReleaseService:
             raise ReleaseAggregateNotPermitted(
                 "a use without a subject needs a PUBLIC resource", resource_id=resource_id
             )
-        return _Checked(signer, resource_id, resource, approved)
+        return _Checked(signer, resource_id, resource, approved, now)
+
+    def prune_nonces(self, now: int, limit: int = NONCE_PRUNE_BATCH) -> int:
+        """Delete up to ``limit`` nonces whose request expired at or before chain time ``now``:
+        such a request is refused by its expiry (check 2) before its nonce is looked at, so
+        the row guards nothing any more. Returns how many went."""
+        expired = (
+            select(PeerReleaseNonce.nonce)
+            .where(PeerReleaseNonce.expires_at <= now)
+            .order_by(PeerReleaseNonce.expires_at)
+            .limit(limit)
+        )
+        with self.sessions.begin() as s:
+            gone = s.execute(
+                delete(PeerReleaseNonce)
+                .where(PeerReleaseNonce.nonce.in_(expired))
+                .execution_options(synchronize_session=False)
+            )
+        return int(getattr(gone, "rowcount", 0) or 0)
 
     def ledger_entry(self, grant_id: int, use_index: int) -> PeerRelease | None:
         with self.sessions() as s:
@@ -216,22 +238,8 @@ class ReleaseService:
                 "the field list does not hash to the signed fields", grant_id=request.grant_id
             )
         # The grant was issued before its use was mined: once the index has the use's block,
-        # it has the GrantIssued event. The index only finds the request id; the contract confirms it.
-        try:
-            self.ops.index.wait_for(use_block)
-        except IndexBehind as exc:
-            raise IndexLagging(exc.needed_block, exc.indexed_to_block) from None
-        issued = self.ops.history("UsageRights", "GrantIssued", grantId=request.grant_id)
-        request_id = int(issued[0]["args"]["requestId"]) if issued else 0
-        if request_id == 0:
-            raise ReleaseFieldsNotApproved(
-                "a direct grant has no approved field list on chain", grant_id=request.grant_id
-            )
-        req = self.ops.contracts.usage_rights.request(request_id)
-        if req.grant_id != request.grant_id or req.fields_hash.lower() != h0x(given):
-            raise ReleaseFieldsNotApproved(
-                "the fields are not those approved for the grant", grant_id=request.grant_id, request_id=request_id
-            )
+        # it has the GrantIssued event.
+        check_approved_fields(self.ops, request.grant_id, given, index_to=use_block)
         return sorted({f.strip() for f in fields if f.strip()})
 
     # -- the data ---------------------------------------------------------------------------------------
@@ -328,6 +336,7 @@ class ReleaseService:
                         s.add(row)
                         s.flush()
                     answer = self._answer(row, replayed)
+                self._prune_quietly(c.chain_time)
                 if not replayed:
                     log.info("released grant %s use %s to %s", request.grant_id, request.use_index, c.signer)
                     if self.recorder is not None:
@@ -338,6 +347,14 @@ class ReleaseService:
                     raise
                 # a concurrent first release of this use committed first: answer its row
         raise AssertionError("unreachable")  # pragma: no cover
+
+    def _prune_quietly(self, now: int) -> None:
+        """On each accepted request (its nonce is committed): pruning is housekeeping, and its
+        failure (e.g. a concurrent prune on PostgreSQL) must not refuse a valid release."""
+        try:
+            self.prune_nonces(now)
+        except SQLAlchemyError as exc:
+            log.warning("nonce pruning failed: %s", type(exc).__name__)
 
     def _answer(self, row: PeerRelease, replayed: bool) -> ReleaseAnswer:
         if replayed and not row_verifies(row, self.domain, self.department):

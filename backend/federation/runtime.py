@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from backend.federation.client import PeerClient
 from backend.federation.directory import PeerDirectory
+from backend.federation.endpoint import EndpointPolicy
 from backend.federation.envelope import NodeEncryptionKey
 from backend.federation.onchain import ReleaseRecorder
 from backend.federation.release import ReleaseService
@@ -35,6 +36,7 @@ def build_node_federation(
     data_dir: Path,
     secret: str,
     department: str,
+    peer_allow_networks: tuple[str, ...] = (),
 ) -> NodeFederation:
     key = NodeEncryptionKey.load_or_create(data_dir, secret)
     recorder = ReleaseRecorder(ops, sessions, department)
@@ -42,6 +44,6 @@ def build_node_federation(
         key=key,
         directory=directory,
         release=ReleaseService(ops, store, sessions, directory, department, recorder),
-        client=PeerClient(ops, sessions, directory, key, department),
+        client=PeerClient(ops, sessions, directory, key, department, endpoints=EndpointPolicy(peer_allow_networks)),
         recorder=recorder,
     )

@@ -36,12 +36,23 @@ from backend.core.config import PROJECT_ROOT
 from backend.core.keystore import Keystore
 from backend.ops import deployer, roster
 from backend.ops.devnet import free_port
-from backend.ops.node import NodeConfig, init_node, install_manifest, load_config, node_secret, node_settings
+from backend.ops.node import (
+    NodeConfig,
+    init_node,
+    install_manifest,
+    load_config,
+    node_secret,
+    node_settings,
+    set_peer_allow_networks,
+)
 
 Log = Callable[[str], None]
 SERVED_ROLES = ("governor", "department", "auditor")
 READY_TIMEOUT_S = 300.0  # a loaded 2-core machine starts a dozen Python processes slowly
 DEV_FUNDS_WEI = 10**20
+# The development federation runs every node on 127.0.0.x: each node must be allowed to call
+# loopback peers, which a node refuses by default (backend/federation/endpoint.py).
+DEV_PEER_NETWORKS = ("127.0.0.0/8",)
 
 
 class FederationError(RuntimeError):
@@ -127,6 +138,8 @@ def prepare(
         data_dir = base_dir / member.key
         if (data_dir / "node.json").exists():
             config = load_config(data_dir)
+            if config.peer_allow_networks != DEV_PEER_NETWORKS:  # a directory from before the setting
+                config = set_peer_allow_networks(data_dir, DEV_PEER_NETWORKS)
         else:
             served = member.role in SERVED_ROLES
             config = init_node(
@@ -138,6 +151,7 @@ def prepare(
                 host=host,
                 port=(port if first_port else free_port()) if served else 0,
                 secret=None,
+                peer_allow_networks=DEV_PEER_NETWORKS,
             )
             log(f"node {member.key}: key generated in {data_dir} ({config.address})")
         if member.role in SERVED_ROLES:

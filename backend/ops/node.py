@@ -17,10 +17,11 @@ refuses to start when its keystore holds anything but its own key.
 
 from __future__ import annotations
 
+import ipaddress
 import json
 import os
 import secrets
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from pathlib import Path
 
 from backend.chain.manifest import load_manifest
@@ -45,6 +46,9 @@ class NodeConfig:
     rpc_url: str
     host: str
     port: int
+    # non-public networks (CIDR) this node may call as peers (backend/federation/endpoint.py);
+    # empty: public addresses only. The development federation on 127.0.0.x sets 127.0.0.0/8.
+    peer_allow_networks: tuple[str, ...] = ()
 
     @property
     def url(self) -> str:
@@ -61,6 +65,7 @@ def init_node(
     host: str,
     port: int,
     secret: str | None = None,
+    peer_allow_networks: tuple[str, ...] = (),
 ) -> NodeConfig:
     """Create the directory, generate the key on this machine, write ``node.json``.
 
@@ -81,8 +86,29 @@ def init_node(
         address = keystore.address_of(name)
     except KeyNotFound:
         address = keystore.create(name)
-    config = NodeConfig(name, role, address, network, rpc_url, host, port)
+    check_networks(peer_allow_networks)
+    config = NodeConfig(name, role, address, network, rpc_url, host, port, tuple(peer_allow_networks))
     _write_private(data_dir / CONFIG_FILE, json.dumps(asdict(config), indent=2).encode())
+    return config
+
+
+def check_networks(networks: tuple[str, ...]) -> None:
+    for n in networks:
+        try:
+            ipaddress.ip_network(n, strict=False)
+        except ValueError:
+            raise NodeError(f"not a network (CIDR): {n!r}") from None
+
+
+def set_peer_allow_networks(data_dir: Path, networks: tuple[str, ...]) -> NodeConfig:
+    """Rewrite ``node.json`` with these peer networks (the development federation's allowance
+    for node directories written before the setting existed)."""
+    check_networks(networks)
+    config = replace(load_config(data_dir), peer_allow_networks=tuple(networks))
+    tmp = data_dir / (CONFIG_FILE + ".tmp")
+    tmp.unlink(missing_ok=True)
+    _write_private(tmp, json.dumps(asdict(config), indent=2).encode())
+    os.replace(tmp, data_dir / CONFIG_FILE)
     return config
 
 
@@ -94,7 +120,8 @@ def load_config(data_dir: Path) -> NodeConfig:
     except json.JSONDecodeError as exc:
         raise NodeError(f"{data_dir / CONFIG_FILE} is not valid JSON: {exc}") from None
     try:
-        return NodeConfig(**raw)
+        config = NodeConfig(**raw)
+        return replace(config, peer_allow_networks=tuple(config.peer_allow_networks))  # JSON gives a list
     except TypeError as exc:
         raise NodeError(f"{data_dir / CONFIG_FILE} does not describe a node: {exc}") from None
 

@@ -206,7 +206,7 @@ def stats(
 @router.get(
     "/unreleased",
     response_model=answers.UnreleasedAnswer,
-    summary="Uses recorded on chain whose release the owner has not recorded on chain (from the index)",
+    summary="Uses recorded on chain whose release the owner has not recorded on chain (decided by the chain)",
 )
 def unreleased(
     audit: Audit,
@@ -216,8 +216,8 @@ def unreleased(
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Offset = 0,
 ) -> dict[str, Any]:
-    """A use with ``UseRecorded`` and no ``UseReleased``: "recorded, not released"
-    (docs/federation.md). Auditors and governors see all; a department those on its own
+    """A use the chain holds as recorded with no release recorded (``releaseOf`` zero): "recorded,
+    not released" (docs/federation.md); the index's rows never add or hide one. Auditors and governors see all; a department those on its own
     resources and under its own grants."""
     return audit.unreleased(actor(principal), resource_id=resource_id, grant_id=grant_id, limit=limit, offset=offset)
 

@@ -60,10 +60,11 @@ def retry(
     grant_id: Annotated[int, Path(ge=1, le=2**256 - 1)],
     use_index: Annotated[int, Path(ge=1, le=2**32 - 1)],
     principal: DepartmentPrincipal,
+    officer: OfficerId,  # a re-read hands the data to a person: it is attributed (peer_use_retries)
     client: PeerClientDep,
 ) -> dict[str, Any]:
     _own(client, principal)
-    return _released(client.deliver(grant_id, use_index))
+    return _released(client.retry(grant_id, use_index, officer))
 
 
 @router.get("", response_model=answers.PeerUsesAnswer, summary="Uses this node recorded, released or not yet")

@@ -126,18 +126,25 @@ class StatsAnswer(Answer):
 
 
 class UnreleasedUse(Answer):
-    """A use recorded on chain (UseRecorded) whose release the owner has not recorded (no UseReleased)."""
+    """A use recorded on chain (``1 ≤ use_index ≤ usedCount``) whose release the owner has not recorded
+    (``releaseOf`` zero): decided by the contract's views, never by the index alone."""
 
     grant_id: str | None = None
     use_index: int | None = None
     resource_id: str | None = None
     grantee: str | None = None
-    owner: str | None = Field(default=None, description="the resource's current owner (from the index)")
+    owner: str | None = Field(default=None, description="the resource's current owner (chain view)")
     subject_hash: str | None = None
     purpose_code: int | None = None
     tx_hash: str | None = Field(default=None, description="the transaction that recorded the use")
     block_number: int | None = None
     time: str | None = None
+    index_confirmed: bool | None = Field(
+        default=None,
+        description="true: subject_hash, tx_hash, block_number, time come from an index row that the mined receipt"
+        " confirms; false: the chain holds the use but this node's index has no confirmed row (not indexed yet,"
+        " or a row deleted or edited), those fields are null",
+    )
 
 
 class UnreleasedAnswer(Page[UnreleasedUse]):

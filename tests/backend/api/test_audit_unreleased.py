@@ -1,6 +1,7 @@
 """GET /audit/unreleased: uses recorded on chain whose release the owner has not recorded on
-chain ("recorded, not released"), from the index alone. The session's world is shared with
-other modules, so every query names this module's grant."""
+chain ("recorded, not released"), decided by the contract's views; the index only supplies
+confirmed details. The session's world is shared with other modules, so every query names
+this module's grant."""
 
 from __future__ import annotations
 
@@ -9,6 +10,9 @@ import uuid
 import pytest
 from api_world import System
 from eth_utils import keccak
+from sqlalchemy import delete, insert, select, update
+
+from backend.indexer.models import chain_events
 
 ZERO = b"\0" * 32
 
@@ -45,6 +49,7 @@ def _item(system: System, used: dict, n: int) -> dict:
         "time": system.http.get(
             "/audit/trail", params={"grant_id": used["grant_id"], "event": "UseRecorded"}, headers=system.h("auditor")
         ).json()["items"][n]["time"],
+        "index_confirmed": True,
     }
 
 
@@ -104,3 +109,78 @@ def test_departments_see_their_own_part(system: System, used: dict):
         403,
         {"error": "Forbidden", "args": {"reason": "the uses of another department's resource", "resource_id": rid}},
     )
+
+
+def _rows(system: System, grant_id: int, event: str) -> list[dict]:
+    c = chain_events.c
+    with system.ctx.sessions() as s:
+        q = select(chain_events).where(c.grant_id == str(grant_id), c.event == event).order_by(c.id)
+        return [dict(r) for r in s.execute(q).mappings()]
+
+
+def test_a_dba_editing_the_index_neither_hides_nor_invents_a_use(system: System):
+    res, approved = system.granted("dept-a", "dept-b", max_uses=5)
+    gid = int(approved["grant_id"])
+    subject = keccak(b"subject of the forged index")
+    uses = [_record_use(system, gid, subject) for _ in range(3)]
+    _, honest = _get(system, "auditor", grant_id=gid)
+    assert [(i["use_index"], i["index_confirmed"]) for i in honest["items"]] == [(1, True), (2, True), (3, True)]
+
+    recorded = _rows(system, gid, "UseRecorded")
+    assert [r["args"]["useIndex"] for r in recorded] == [1, 2, 3]
+    c = chain_events.c
+    with system.ctx.sessions.begin() as s:
+        # hide use 1: delete its UseRecorded row and forge a UseReleased row for it
+        s.execute(delete(chain_events).where(c.id == recorded[0]["id"]))
+        forged_release = {k: v for k, v in recorded[0].items() if k != "id"}
+        forged_release |= {
+            "event": "UseReleased",
+            "tx_hash": "0x" + "ab" * 32,
+            "log_index": 997,
+            "args": {**recorded[0]["args"], "contentHash": "0x" + "11" * 32},
+        }
+        s.execute(insert(chain_events).values(**forged_release))
+        # invent use 9: a copy of use 2's row under another index, on a made-up transaction
+        invented = {k: v for k, v in recorded[1].items() if k != "id"}
+        invented |= {"tx_hash": "0x" + "cd" * 32, "log_index": 998, "args": {**recorded[1]["args"], "useIndex": 9}}
+        s.execute(insert(chain_events).values(**invented))
+        # edit use 3: another subject
+        edited = {**recorded[2]["args"], "subjectHash": "0x" + "22" * 32}
+        s.execute(update(chain_events).where(c.id == recorded[2]["id"]).values(args=edited))
+
+    status, body = _get(system, "auditor", grant_id=gid)
+    assert status == 200, body
+    body.pop("indexed_to_block")
+    base = {
+        "grant_id": str(gid),
+        "resource_id": str(res["resource_id"]),
+        "grantee": system.addr["dept-b"],
+        "owner": system.addr["dept-a"],
+        "purpose_code": 101,
+    }
+    unconfirmed = {"subject_hash": None, "tx_hash": None, "block_number": None, "time": None, "index_confirmed": False}
+    use2 = honest["items"][1]
+    assert use2 == {
+        **base,
+        "use_index": 2,
+        "subject_hash": "0x" + subject.hex(),
+        "tx_hash": uses[1][1],
+        "block_number": uses[1][2],
+        "time": use2["time"],
+        "index_confirmed": True,
+    }
+    assert body == {
+        "total": 3,
+        "offset": 0,
+        "limit": 100,
+        # chain order from the index; the use whose row is gone last, every one still listed
+        "items": [use2, {**base, "use_index": 3, **unconfirmed}, {**base, "use_index": 1, **unconfirmed}],
+    }
+    # the grantee sees the same through its own scoping, and no filter finds use 9 anywhere
+    assert _get(system, "dept-b", grant_id=gid)[1]["items"] == body["items"]
+    _, everyone = _get(system, "auditor", limit=1000)
+    assert {(i["grant_id"], i["use_index"]) for i in everyone["items"] if i["grant_id"] == str(gid)} == {
+        (str(gid), 1),
+        (str(gid), 2),
+        (str(gid), 3),
+    }

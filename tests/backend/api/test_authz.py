@@ -183,8 +183,6 @@ ALLOWED_WRITE: dict[str, tuple[int, str | None]] = {
     "POST /citizens/me/uses/{grant_id}/{use_index}/objection": (422, "ValidationError"),
     # the check itself (read-only while every version matches)
     "POST /audit/resources/{resource_id}/integrity": (200, None),
-    # a retry records nothing (no officer); this process is not a federation node
-    "POST /releases/{grant_id}/{use_index}/retry": (404, "ReleaseServiceOff"),
     # probed with an invalid body (a valid one would publish the department's node entry)
     "PUT /directory/self": (422, "ValidationError"),
 }

@@ -140,20 +140,29 @@ def test_a_use_travels_from_the_owners_node_to_the_grantees_and_the_auditor_sees
         (grant_id, use_index, "released")
     ]
 
-    # the auditor's own node, indexing the chain alone, shows the use by the grantee
-    trail = _ok(c.get(f"{auditor.url}/audit/trail", params={"grant_id": grant_id}, headers=_h(auditor)))
-    uses = [i for i in trail["items"] if i["event"] == "UseRecorded"]
+    # the auditor's own node, indexing the chain alone (another process: it reaches the use's
+    # block in its own time), shows the use by the grantee
+    deadline = time.monotonic() + 60  # a bound on waiting, not a measurement
+    recorded = {"grant_id": grant_id, "event": "UseRecorded"}
+    while not (trail := _ok(c.get(f"{auditor.url}/audit/trail", params=recorded, headers=_h(auditor))))["items"]:
+        assert time.monotonic() < deadline, trail
+        time.sleep(0.2)
+    uses = trail["items"]
     assert len(uses) == 1 and uses[0]["args"]["user"] == grantee.config.address
     assert int(uses[0]["args"]["useIndex"]) == use_index
 
     # the owner's node records the release on chain after answering (in the background): the
-    # auditor's node then no longer lists the use as "recorded, not released"
+    # auditor's node then no longer lists the use as "recorded, not released" (decided by the
+    # chain's views), and its index shows the UseReleased event once it has caught up
     query = {"grant_id": grant_id}
     deadline = time.monotonic() + 60  # a bound on waiting, not a measurement
     while (pending := _ok(c.get(f"{auditor.url}/audit/unreleased", params=query, headers=_h(auditor))))["items"]:
         assert time.monotonic() < deadline, pending
         time.sleep(0.2)
-    trail = _ok(c.get(f"{auditor.url}/audit/trail", params=query | {"event": "UseReleased"}, headers=_h(auditor)))
+    released_query = query | {"event": "UseReleased"}
+    while not (trail := _ok(c.get(f"{auditor.url}/audit/trail", params=released_query, headers=_h(auditor))))["items"]:
+        assert time.monotonic() < deadline, trail
+        time.sleep(0.2)
     (rel,) = trail["items"]
     assert (rel["args"]["owner"], int(rel["args"]["useIndex"]), rel["args"]["contentHash"]) == (
         owner.config.address,

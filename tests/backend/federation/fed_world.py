@@ -24,6 +24,7 @@ from typing import Any
 
 import uvicorn
 from eth_utils import keccak
+from fastapi.testclient import TestClient
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
@@ -36,6 +37,7 @@ from backend.core.keystore import Keystore
 from backend.federation.client import PeerClient
 from backend.federation.dataset import DATASET_FORMAT
 from backend.federation.directory import InMemoryPeerDirectory, PeerNode
+from backend.federation.endpoint import EndpointPolicy
 from backend.federation.envelope import NodeEncryptionKey
 from backend.federation.onchain import ReleaseRecorder
 from backend.federation.release import ReleaseService
@@ -44,6 +46,7 @@ from backend.services.resources import Content
 from backend.services.usage import fields_hash
 
 OWNER_HOST, GRANTEE_HOST = "127.0.0.2", "127.0.0.3"
+LOOPBACK = ("127.0.0.0/8",)
 RESIDENT = ("resident_id", "110105199001011234")
 OTHER_RESIDENT = ("resident_id", "110105198502023456")
 APPROVED = ["name", "status"]
@@ -138,6 +141,11 @@ class Federation:
     server: Server
     client: PeerClient
     recorder: ReleaseRecorder
+    grantee_http: TestClient  # the grantee node's own API (its staff's routes), in process
+    grantee_token: str  # a department token of the grantee's node
+
+    def grantee_headers(self, **extra: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.grantee_token}", **extra}
 
     # -- chain steps through each node's own services ---------------------------------------------
     def register(self, classification: str = "INTERNAL", record: Any = None) -> int:
@@ -186,6 +194,7 @@ class Federation:
 
     def close(self) -> None:
         self.recorder.stop()
+        self.grantee_http.close()
         self.server.stop()
         self.client.http.close()
         for n in (self.owner, self.grantee):
@@ -209,5 +218,19 @@ def build_federation(tmp: Path, system: System) -> Federation:
         grantee.address,
         PeerNode(f"http://{GRANTEE_HOST}:{free_port(GRANTEE_HOST)}", grantee.key.public_key, b"\x02" * 32),
     )
-    client = PeerClient(grantee.ctx.ops, grantee.ctx.sessions, directory, grantee.key, grantee.address, timeout_s=15)
-    return Federation(system, owner, grantee, directory, release, server, client, recorder)
+    # both nodes listen on loopback: the grantee's node must be allowed to call it (refused by default)
+    endpoints = EndpointPolicy(LOOPBACK)
+    client = PeerClient(
+        grantee.ctx.ops,
+        grantee.ctx.sessions,
+        directory,
+        grantee.key,
+        grantee.address,
+        timeout_s=15,
+        endpoints=endpoints,
+    )
+    grantee_app = create_app(grantee.ctx)
+    grantee_app.state.peer_client = client
+    grantee_http = TestClient(grantee_app, raise_server_exceptions=False)
+    token = grantee.ctx.tokens.issue("department", grantee.address, "dept-b staff")
+    return Federation(system, owner, grantee, directory, release, server, client, recorder, grantee_http, token)

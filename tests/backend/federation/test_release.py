@@ -8,6 +8,7 @@ import base64
 import hashlib
 import uuid
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 
 import httpx
@@ -20,7 +21,7 @@ from backend.chain import ContractRevert
 from backend.federation.directory import PeerNode
 from backend.federation.errors import DirectoryKeyMismatch, PeerUnavailable, ReleaseNotVerified
 from backend.federation.messages import ReleaseReceipt, ReleaseRequest, recover, sign
-from backend.federation.models import PeerRelease, PeerUse
+from backend.federation.models import PeerRelease, PeerReleaseNonce, PeerUse
 from backend.federation.release import domain_of
 from backend.services.usage import fields_hash
 from backend.store import AccessDenied
@@ -222,6 +223,41 @@ def test_replayed_nonce(fed: Federation):
     r = post(fed, body)
     assert (r.status_code, r.json()["error"]) == (409, "ReleaseNonceReused"), r.text
     assert r.json()["args"]["nonce"] == body["request"]["nonce"]
+    assert len(ledger_rows(fed, grant_id)) == 1
+
+
+def _nonces(fed: Federation, *nonces: str) -> set[str]:
+    with fed.owner.ctx.sessions() as s:
+        return set(s.scalars(select(PeerReleaseNonce.nonce).where(PeerReleaseNonce.nonce.in_(nonces))))
+
+
+def test_expired_nonces_are_pruned_and_an_unexpired_replay_is_still_refused(fed: Federation):
+    grant_id = fed.grant()
+    use_index, tx = fed.record_use(grant_id, fed.subject())
+    now = fed.owner.ctx.ops.chain_time()
+    stale, live = "0x" + uuid.uuid4().hex * 2, "0x" + uuid.uuid4().hex * 2
+    with fed.owner.ctx.sessions.begin() as s:
+        for nonce, expires_at in ((stale, now - 1), (live, now + 500)):
+            s.add(
+                PeerReleaseNonce(
+                    nonce=nonce,
+                    signer=fed.grantee.address,
+                    grant_id=str(grant_id),
+                    use_index=use_index,
+                    expires_at=expires_at,
+                    seen_at=datetime.now(UTC),
+                )
+            )
+    body = signed_body(fed, grant_id, use_index, tx, fed.subject())
+    assert post(fed, body).status_code == 200
+    # the accepted request pruned the expired nonce; the unexpired ones stay
+    assert _nonces(fed, stale, live, body["request"]["nonce"]) == {live, body["request"]["nonce"]}
+    r = post(fed, body)
+    assert r.status_code == 409
+    assert r.json() == {
+        "error": "ReleaseNonceReused",
+        "args": {"reason": "this nonce was used before", "nonce": body["request"]["nonce"]},
+    }
     assert len(ledger_rows(fed, grant_id)) == 1
 
 

@@ -18,6 +18,8 @@ from fed_world import APPROVED, Federation
 from sqlalchemy import func, select
 
 from backend.chain import ContractRevert
+from backend.chain.outbox import OutboxTx
+from backend.federation.client import PEER_USE_OP
 from backend.federation.models import PeerUse, PeerUseIntent
 
 
@@ -95,3 +97,27 @@ def test_an_intent_left_unsigned_by_an_earlier_process_is_dropped_and_one_of_thi
     with fed.grantee.ctx.sessions.begin() as s:
         s.query(PeerUseIntent).filter(PeerUseIntent.idempotency_key == now).delete()
     assert _uses(fed, grant_id) == 0
+
+
+def test_recover_reads_the_use_from_the_mined_receipt_not_from_the_outbox_row(fed: Federation, monkeypatch):
+    grant_id = fed.grant()
+    key = uuid.uuid4().hex
+
+    def die(*_a, **_k):
+        raise Killed
+
+    with monkeypatch.context() as m:
+        m.setattr(fed.client, "_note_use", die)
+        with pytest.raises(Killed):
+            fed.client.fetch(grant_id, fed.subject(), APPROVED, "officer-7", key=key)
+    # a DBA edits the outbox row's stored event: another use index
+    with fed.grantee.ctx.sessions.begin() as s:
+        row = s.scalar(select(OutboxTx).where(OutboxTx.idempotency_key == f"{PEER_USE_OP}:{key}"))
+        assert row is not None and [e["args"]["useIndex"] for e in row.events] == [1]
+        row.events = [{**e, "args": {**e["args"], "useIndex": 7}} for e in row.events]
+
+    assert fed.client.recover() == {"uses_noted": 1, "intents_dropped": 0}
+    with fed.grantee.ctx.sessions() as s:
+        noted = [(u.use_index, u.use_tx) for u in s.scalars(select(PeerUse).where(PeerUse.grant_id == str(grant_id)))]
+    assert noted == [(1, row.tx_hash.lower())]  # the chain's use, not the row's
+    assert fed.client.deliver(grant_id, 1).replayed is False
