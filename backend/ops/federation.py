@@ -36,7 +36,16 @@ from backend.core.config import PROJECT_ROOT
 from backend.core.keystore import Keystore
 from backend.ops import deployer, roster
 from backend.ops.devnet import free_port
-from backend.ops.node import NodeConfig, init_node, install_manifest, load_config, node_secret, node_settings
+from backend.ops.node import (
+    CONFIG_FILE,
+    NodeConfig,
+    init_node,
+    install_manifest,
+    load_config,
+    node_secret,
+    node_settings,
+)
+from backend.ops.node_seal import is_sealed, seal_files
 
 Log = Callable[[str], None]
 SERVED_ROLES = ("governor", "department", "auditor")
@@ -125,8 +134,11 @@ def prepare(
     port = first_port or 0
     for member in members:
         data_dir = base_dir / member.key
-        if (data_dir / "node.json").exists():
+        if (data_dir / CONFIG_FILE).exists():
             config = load_config(data_dir)
+            if not is_sealed(data_dir):  # made before nodes sealed their files; the demo's operator is you
+                seal_files(data_dir, node_secret(data_dir), [CONFIG_FILE])
+                log(f"node {member.key}: {CONFIG_FILE} sealed (the directory predates sealing)")
         else:
             served = member.role in SERVED_ROLES
             config = init_node(
@@ -147,7 +159,8 @@ def prepare(
 
 
 def deploy(fed: Federation, w3: Web3, funder_key: str | None, *, fresh: bool = False, log: Log = print) -> Path:
-    """Fund (devnet), deploy with the deployer's own directory, install the manifest in every node."""
+    """Fund (devnet), deploy with the deployer's own directory, install the manifest in every node
+    (each pins the chain its RPC serves and seals the manifest with its own secret)."""
     if funder_key is not None:
         deployer.fund(w3, Account.from_key(funder_key), [n.config.address for n in fed.nodes.values()], DEV_FUNDS_WEI)
     dep = fed.nodes[roster.DEPLOYER.key]
@@ -159,7 +172,7 @@ def deploy(fed: Federation, w3: Web3, funder_key: str | None, *, fresh: bool = F
     )
     manifest = deployments / f"{fed.network}.json"
     for n in fed.served():
-        install_manifest(n.data_dir, manifest, fed.network)
+        install_manifest(n.data_dir, manifest)
     return manifest
 
 
