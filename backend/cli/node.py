@@ -1,6 +1,6 @@
 """``govchain node …`` — set up and run one party's node on its own machine.
 
-    govchain node init var/nodes/psb --name dept-psb --role department --host 127.0.0.2 --port 8000
+    govchain node init var/nodes/psb --name dept-psb --role department --host 127.0.0.2 --port 8000 [--tls]
     govchain node show var/nodes/psb              # address to send to the council for admission
     govchain node manifest var/nodes/psb deployments/govchain-devnet.json   # pins the chain, seals
     govchain node set var/nodes/psb rpc_url=http://10.0.0.5:8545          # re-seals node.json
@@ -67,10 +67,13 @@ def init(
     rpc_url: Annotated[str, typer.Option(help="this node's own chain RPC endpoint")] = "http://127.0.0.1:8545",
     host: Annotated[str, typer.Option(help="address the node's API listens on")] = "127.0.0.1",
     port: Annotated[int, typer.Option(help="port the node's API listens on")] = 8000,
+    tls: Annotated[bool, typer.Option(help="serve TLS with a self-signed certificate peers pin")] = False,
 ) -> None:
     """Create a node directory and generate its key here; prints the node as JSON."""
     try:
-        config = init_node(data_dir, name=name, role=role, network=network, rpc_url=rpc_url, host=host, port=port)
+        config = init_node(
+            data_dir, name=name, role=role, network=network, rpc_url=rpc_url, host=host, port=port, tls=tls
+        )
     except NodeError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -184,7 +187,25 @@ def run(
     if config.role == "department":
         _join_federation(app, ctx, data_dir, config, settings.keystore_secret, chain_watch.check)
     console.print(f"{config.name} ({config.role}, {config.address}) serving on {config.url}")
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=config.host,
+        port=config.port,
+        log_level="warning",
+        **_tls_options(data_dir, config, settings.keystore_secret),
+    )
+
+
+def _tls_options(data_dir: Path, config: NodeConfig, secret: str) -> dict:
+    from backend.ops.node_tls import cert_path, key_password, key_path
+
+    if not config.tls:
+        return {}
+    return {
+        "ssl_certfile": str(cert_path(data_dir)),
+        "ssl_keyfile": str(key_path(data_dir)),
+        "ssl_keyfile_password": key_password(secret),  # the key file is encrypted under the node's secret
+    }
 
 
 def _join_federation(
@@ -196,6 +217,7 @@ def _join_federation(
     from backend.federation.announce import start_announcer
     from backend.federation.directory import ChainPeerDirectory
     from backend.federation.runtime import build_node_federation
+    from backend.ops.node_tls import transport_key_hash
 
     directory = ChainPeerDirectory(ctx.directory.resolve)
     fed = build_node_federation(
@@ -215,7 +237,8 @@ def _join_federation(
     fed.client.recover()
     ctx.sender.reconcile_hooks.append(fed.client.recover)
     fed.recorder.start()  # first sweep: releases in the ledger not yet on chain (after a crash)
-    start_announcer(ctx.ops, ctx.directory, config.address, config.url, fed.key.public_key)
+    tls_pin = transport_key_hash(data_dir) if config.tls else None  # what peers will accept (None: plain HTTP)
+    start_announcer(ctx.ops, ctx.directory, config.address, config.url, fed.key.public_key, tls_pin)
 
 
 def _settings(data_dir: Path, config: NodeConfig):

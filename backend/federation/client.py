@@ -41,10 +41,17 @@ from sqlalchemy.orm import Session, sessionmaker
 from backend.chain import outbox
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import EnvelopeError, NodeEncryptionKey, envelope_hash
-from backend.federation.errors import DirectoryKeyMismatch, PeerRefused, PeerUnavailable, ReleaseNotVerified
+from backend.federation.errors import (
+    DirectoryKeyMismatch,
+    PeerRefused,
+    PeerTransportKeyMismatch,
+    PeerUnavailable,
+    ReleaseNotVerified,
+)
 from backend.federation.messages import BadSignature, ReleaseReceipt, ReleaseRequest, recover, sign
 from backend.federation.models import PeerUse, PeerUseIntent
 from backend.federation.release import ZERO32, domain_of
+from backend.federation.transport import pinned_client, refused_key
 from backend.services.caller import Caller
 from backend.services.common import ChainOps, h0x
 from backend.services.errors import NotFound
@@ -89,7 +96,9 @@ class PeerClient:
         self.directory = directory
         self.key = encryption_key
         self.department = department
-        self.http = http or httpx.Client(timeout=httpx.Timeout(timeout_s))
+        self.timeout = httpx.Timeout(timeout_s)
+        self.http = http or httpx.Client(timeout=self.timeout)  # peers whose entry pins no TLS key
+        self._pinned: dict[bytes, httpx.Client] = {}  # one client per pinned TLS key
         self.domain = domain_of(ops)
         # intents older than this with no signed transaction belong to a process that died
         # before signing: nothing of theirs can ever be mined
@@ -213,9 +222,22 @@ class PeerClient:
     def _post(self, owner: str, body: dict[str, Any]) -> dict[str, Any]:
         node = self.directory.resolve(owner)
         url = node.endpoint.rstrip("/") + RELEASE_PATH
+        pin = node.transport_key_hash if node.transport_key_hash != ZERO32 else None
+        if pin is not None and not url.startswith("https://"):  # never downgrade a pinned peer to plain HTTP
+            raise PeerTransportKeyMismatch(
+                "the owner's directory entry pins a TLS key but its endpoint is not https", owner=owner
+            )
         try:
-            status, raw = self._bounded_post(url, body)
-        except httpx.TransportError as exc:  # refused, unreachable, timed out
+            status, raw = self._bounded_post(self._client_for(pin), url, body)
+        except httpx.TransportError as exc:  # refused, unreachable, timed out, or another TLS key
+            refused = refused_key(exc)
+            if refused is not None:
+                raise PeerTransportKeyMismatch(
+                    "the owner's node presented another TLS key than its directory entry pins",
+                    owner=owner,
+                    pinned=h0x(refused.expected),
+                    presented=h0x(refused.presented) if refused.presented else None,
+                ) from None
             raise PeerUnavailable("the owner's node did not answer", owner=owner, cause=type(exc).__name__) from None
         if status >= 500:
             raise PeerUnavailable("the owner's node is unavailable", owner=owner, peer_status=status)
@@ -237,11 +259,27 @@ class PeerClient:
             raise ReleaseNotVerified("the owner's answer is not a JSON object", owner=owner)
         return payload
 
-    def _bounded_post(self, url: str, body: dict[str, Any]) -> tuple[int, bytes]:
+    def _client_for(self, pin: bytes | None) -> httpx.Client:
+        """Plain httpx for an entry without a TLS pin; else a client that accepts only the pinned
+        key, checked in the handshake (backend/federation/transport.py) before the request goes."""
+        if pin is None:
+            return self.http
+        client = self._pinned.get(pin)
+        if client is None:
+            client = self._pinned[pin] = pinned_client(pin, self.timeout)
+        return client
+
+    def close(self) -> None:
+        self.http.close()
+        for client in self._pinned.values():
+            client.close()
+
+    @staticmethod
+    def _bounded_post(http: httpx.Client, url: str, body: dict[str, Any]) -> tuple[int, bytes]:
         """POST and read at most MAX_ANSWER_BYTES within ANSWER_DEADLINE_S in all: a peer that
         answers without end, or a byte at a time, costs us neither memory nor a thread."""
         deadline = time.monotonic() + ANSWER_DEADLINE_S
-        with self.http.stream("POST", url, json=body) as r:
+        with http.stream("POST", url, json=body) as r:
             chunks: list[bytes] = []
             size = 0
             for chunk in r.iter_bytes():

@@ -12,6 +12,7 @@ __all__ = [
     "DirectoryKeyMismatch",
     "PeerNotInDirectory",
     "PeerRefused",
+    "PeerTransportKeyMismatch",
     "PeerUnavailable",
     "ReleaseAggregateNotPermitted",
     "ReleaseDatasetInvalid",
@@ -138,6 +139,15 @@ class PeerRefused(ServiceError):
 
     http_status = 502
     name = "PeerRefused"
+
+
+class PeerTransportKeyMismatch(ServiceError):
+    """The owner's directory entry pins a TLS key (``transportKeyHash``) and its node did not
+    present it (or its endpoint is not https): nothing was sent. The use stays recorded on
+    chain; retry once the owner's node serves the key it published."""
+
+    http_status = 502
+    name = "PeerTransportKeyMismatch"
 
 
 class ReleaseNotVerified(ServiceError):

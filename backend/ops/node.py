@@ -12,6 +12,7 @@ Layout of ``<data_dir>``::
                        with the chain it was installed against pinned (backend/chain/pins.py)
     govchain.db        this node's own database (tokens, outbox, index, release ledger)
     documents/         this node's own documents, encrypted with keys only its secret derives
+    tls/               with ``tls`` on: the self-signed certificate peers pin (backend/ops/node_tls.py)
 
 Why one key per directory: whoever runs a host can use every key on it. A process
 that holds two governors' keys can pass any council decision alone, so a node
@@ -32,11 +33,12 @@ from backend.chain.pins import ChainPinMismatch, ChainPins, PinnedChainWatch, ch
 from backend.core.config import Settings
 from backend.core.keystore import KeyNotFound, Keystore
 from backend.ops.node_seal import SealBroken, seal_files, verify_files
+from backend.ops.node_tls import ensure_tls_identity
 
 ROLES = ("department", "governor", "auditor", "deployer")
 CONFIG_FILE = "node.json"
 SECRET_FILE = "secret"  # noqa: S105  (a file name, not a secret)
-SETTABLE = ("rpc_url", "host", "port")  # `govchain node set`; who the node is never changes
+SETTABLE = ("rpc_url", "host", "port", "tls")  # `govchain node set`; who the node is never changes
 PINS_KEY = "chain_pins"  # in the installed manifest
 
 
@@ -53,10 +55,11 @@ class NodeConfig:
     rpc_url: str
     host: str
     port: int
+    tls: bool = False  # serve TLS with the certificate in tls/ (peers pin its key through the directory)
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
 
 def init_node(
@@ -69,6 +72,7 @@ def init_node(
     host: str,
     port: int,
     secret: str | None = None,
+    tls: bool = False,
 ) -> NodeConfig:
     """Create the directory, generate the key on this machine, write ``node.json``.
 
@@ -89,7 +93,9 @@ def init_node(
         address = keystore.address_of(name)
     except KeyNotFound:
         address = keystore.create(name)
-    config = NodeConfig(name, role, address, network, rpc_url, host, port)
+    config = NodeConfig(name, role, address, network, rpc_url, host, port, tls)
+    if tls:
+        ensure_tls_identity(data_dir, secret, name=name, host=host)
     _write_private(data_dir / CONFIG_FILE, json.dumps(asdict(config), indent=2).encode())
     seal_files(data_dir, secret, [CONFIG_FILE])
     return config
@@ -113,7 +119,13 @@ def set_config(data_dir: Path, changes: dict[str, str], *, accept_current: bool 
         values["port"] = int(values["port"])
     except ValueError:
         raise NodeError(f"port must be a number, not {values['port']!r}") from None
+    if isinstance(values["tls"], str):
+        if values["tls"].lower() not in ("true", "false"):
+            raise NodeError(f"tls must be true or false, not {values['tls']!r}")
+        values["tls"] = values["tls"].lower() == "true"
     updated = NodeConfig(**values)
+    if updated.tls:
+        ensure_tls_identity(data_dir, secret, name=updated.name, host=updated.host)
     path = data_dir / CONFIG_FILE
     tmp = path.with_suffix(".tmp")
     tmp.unlink(missing_ok=True)

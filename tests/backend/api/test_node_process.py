@@ -32,9 +32,11 @@ from world_testkit import DEV_FUNDER_KEY
 
 from backend.core.db import make_engine, session_factory
 from backend.core.keystore import Keystore, KeystoreLocked
+from backend.federation.transport import pinned_client, refused_key
 from backend.ops import deployer
 from backend.ops.node import init_node, install_manifest, node_secret
 from backend.ops.node_seal import seal_files
+from backend.ops.node_tls import transport_key_hash
 from backend.store import DocumentStore
 from backend.store.document_store import AccessDenied, TamperDetected
 
@@ -312,7 +314,7 @@ def test_the_operator_changes_rpc_url_and_port_through_the_secret(federation, tm
     s, _ = federation
     d = _sealed_node(tmp_path, s)
     refused = _cli("node", "set", str(d), "name=gov-1", env=_env())
-    assert refused.returncode == 2 and "only rpc_url, host, port can be set, not name" in refused.stderr
+    assert refused.returncode == 2 and "only rpc_url, host, port, tls can be set, not name" in refused.stderr
     port = _free_port("127.0.0.1")
     # another URL for the same chain (the world's RPC proxy), and another port
     out = _cli("node", "set", str(d), f"rpc_url={s.proxy.url}", f"port={port}", env=_env())
@@ -329,6 +331,56 @@ def test_the_operator_changes_rpc_url_and_port_through_the_secret(federation, tm
     )
     try:
         _wait_ready(RunningNode("dept-s", d, shown["address"], f"http://127.0.0.1:{port}", proc))
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+
+
+# -- TLS between nodes, pinned through the directory --------------------------------------------------
+def test_a_tls_node_serves_its_own_certificate_and_announces_its_key(federation, tmp_path) -> None:
+    s, _ = federation
+    d = tmp_path / "dept-t"
+    rpc = s.w3.provider.endpoint_uri  # type: ignore[attr-defined]
+    port = _free_port("127.0.0.4")
+    args = ["--name", "dept-t", "--network", NETWORK, "--rpc-url", rpc, "--host", "127.0.0.4", "--port", str(port)]
+    made = _cli("node", "init", str(d), *args, "--tls", env=_env())
+    assert made.returncode == 0, made.stderr
+    shown = json.loads(made.stdout)
+    assert shown["tls"] is True and shown["url"] == f"https://127.0.0.4:{port}"
+    pin = transport_key_hash(d)
+    deployer.fund(s.w3, Account.from_key(DEV_FUNDER_KEY), [shown["address"]], 10**20)
+    _admit(s, shown["address"], "DEPT-T")
+    install_manifest(d, s.deployments / f"{NETWORK}.json")
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "backend.cli", "node", "run", str(d)],
+        cwd=ROOT,
+        env=_env(),
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        with pinned_client(pin, httpx.Timeout(5)) as pinned:
+            deadline = time.monotonic() + 60
+            while True:  # ready: answers over TLS with the key the directory will pin
+                assert proc.poll() is None, proc.stderr.read() if proc.stderr else ""
+                try:
+                    if pinned.get(f"{shown['url']}/readyz").status_code == 200:
+                        break
+                except httpx.ConnectError:
+                    assert time.monotonic() < deadline, "the TLS node did not become ready"
+                    time.sleep(0.2)
+        directory = s.contract("NodeDirectory")
+        deadline = time.monotonic() + 60
+        while not directory.functions.hasNode(shown["address"]).call():
+            assert time.monotonic() < deadline, "the TLS node did not announce itself"
+            time.sleep(0.2)
+        entry = directory.functions.node(shown["address"]).call()
+        assert shown["url"] in entry and pin in entry  # endpoint and transportKeyHash as served
+        with pinned_client(bytes(32), httpx.Timeout(5)) as wrong, pytest.raises(httpx.ConnectError) as refused:
+            wrong.get(f"{shown['url']}/readyz")
+        mismatch = refused_key(refused.value)
+        assert mismatch is not None and mismatch.presented == pin
     finally:
         proc.terminate()
         proc.wait(timeout=10)
