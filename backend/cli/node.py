@@ -41,6 +41,7 @@ from backend.ops.node import (
     set_config,
 )
 from backend.ops.node import node_settings as _node_settings
+from backend.ops.node_tls import cert_path, key_password, key_path, transport_key_hash
 
 node_app = typer.Typer(help="One party's node: its own key, database, documents and API.", no_args_is_help=True)
 console = Console()
@@ -171,6 +172,12 @@ def run(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     settings = _settings(data_dir, config)
+    if config.tls and not (cert_path(data_dir).is_file() and key_path(data_dir).is_file()):
+        err.print(
+            f"[red]tls is on but {cert_path(data_dir).parent} holds no certificate and key: "
+            f"`govchain node set {data_dir} tls=true` makes them[/red]"
+        )
+        raise typer.Exit(2)
     if not (settings.deployments_dir / f"{config.network}.json").is_file():
         err.print(f"[red]no deployment manifest yet: run `govchain node manifest {data_dir} <manifest.json>`[/red]")
         raise typer.Exit(2)
@@ -197,8 +204,6 @@ def run(
 
 
 def _tls_options(data_dir: Path, config: NodeConfig, secret: str) -> dict:
-    from backend.ops.node_tls import cert_path, key_password, key_path
-
     if not config.tls:
         return {}
     return {
@@ -217,7 +222,6 @@ def _join_federation(
     from backend.federation.announce import start_announcer
     from backend.federation.directory import ChainPeerDirectory
     from backend.federation.runtime import build_node_federation
-    from backend.ops.node_tls import transport_key_hash
 
     directory = ChainPeerDirectory(ctx.directory.resolve)
     fed = build_node_federation(
