@@ -1,18 +1,23 @@
 """``govchain node …`` — set up and run one party's node on its own machine.
 
-    govchain node init var/nodes/psb --name dept-psb --role department --host 127.0.0.2 --port 8000
+    govchain node init var/nodes/psb --name dept-psb --role department --host 127.0.0.2 --port 8000 [--tls]
     govchain node show var/nodes/psb              # address to send to the council for admission
-    govchain node manifest var/nodes/psb deployments/govchain-devnet.json
+    govchain node manifest var/nodes/psb deployments/govchain-devnet.json   # pins the chain, seals
+    govchain node set var/nodes/psb rpc_url=http://10.0.0.5:8545          # re-seals node.json
     govchain node token var/nodes/psb --label "front desk"
     govchain node run var/nodes/psb
 
 The key is generated on this machine and never leaves it; only the address (and
-later the node's public keys) are exchanged. See docs/deployment.md.
+later the node's public keys) are exchanged. ``node.json`` and the installed manifest
+are sealed with the node's secret, so changing them needs the secret (``node set``,
+``node manifest``); ``node run`` refuses a file that changed behind its back. See
+docs/deployment.md.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import timedelta
 from pathlib import Path
@@ -24,8 +29,19 @@ from rich.console import Console
 from backend.chain.manifest import ManifestError
 from backend.composition import open_tokens
 from backend.core.config import SettingsError
-from backend.ops.node import NodeConfig, NodeError, check_single_key, init_node, install_manifest, load_config
+from backend.ops.node import (
+    SETTABLE,
+    NodeConfig,
+    NodeError,
+    check_pinned_chain,
+    check_single_key,
+    init_node,
+    install_manifest,
+    load_config,
+    set_config,
+)
 from backend.ops.node import node_settings as _node_settings
+from backend.ops.node_tls import cert_path, key_password, key_path, transport_key_hash
 
 node_app = typer.Typer(help="One party's node: its own key, database, documents and API.", no_args_is_help=True)
 console = Console()
@@ -59,6 +75,7 @@ def init(
             " federation on one machine; repeatable. Default: public addresses only"
         ),
     ] = None,
+    tls: Annotated[bool, typer.Option(help="serve TLS with a self-signed certificate peers pin")] = False,
 ) -> None:
     """Create a node directory and generate its key here; prints the node as JSON."""
     try:
@@ -71,6 +88,7 @@ def init(
             host=host,
             port=port,
             peer_allow_networks=tuple(peer_allow_network or ()),
+            tls=tls,
         )
     except NodeError as exc:
         err.print(f"[red]{exc}[/red]")
@@ -90,17 +108,45 @@ def manifest(
     data_dir: DataDir,
     manifest_file: Annotated[Path, typer.Argument(help="the deployment manifest the consortium published")],
 ) -> None:
-    """Install the deployment manifest (contract addresses; public) into the node."""
-    config = _load(data_dir)
+    """Install the deployment manifest (contract addresses; public) into the node: pins the chain
+    the node's RPC serves (chain id, genesis, each contract's code) and seals it (needs the secret)."""
+    _load(data_dir)
     if not manifest_file.is_file():
         err.print(f"[red]no manifest at {manifest_file}[/red]")
         raise typer.Exit(2)
     try:
-        target = install_manifest(data_dir, manifest_file, config.network)
-    except (ManifestError, OSError, ValueError) as exc:
+        target = install_manifest(data_dir, manifest_file)
+    except NodeError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    except (ManifestError, OSError, ValueError, KeyError) as exc:
         err.print(f"[red]cannot install {manifest_file}: {exc}[/red]")
         raise typer.Exit(2) from None
     console.print(f"installed {target}")
+
+
+@node_app.command("set")
+def set_(
+    data_dir: DataDir,
+    assignments: Annotated[list[str], typer.Argument(help=f"key=value, key one of {', '.join(SETTABLE)}")],
+    accept_current: Annotated[
+        bool, typer.Option(help="seal node.json as it is now even if it does not verify (after reviewing it)")
+    ] = False,
+) -> None:
+    """Change where the node listens or reads the chain, and re-seal node.json (needs the secret)."""
+    changes = {}
+    for item in assignments:
+        key, sep, value = item.partition("=")
+        if not sep:
+            err.print(f"[red]expected key=value, not {item!r}[/red]")
+            raise typer.Exit(2)
+        changes[key.strip()] = value.strip()
+    try:
+        config = set_config(data_dir, changes, accept_current=accept_current)
+    except NodeError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    print(json.dumps({**asdict(config), "url": config.url, "data_dir": str(data_dir)}))
 
 
 @node_app.command("token")
@@ -124,7 +170,8 @@ def run(
     data_dir: DataDir,
     follow_index: Annotated[bool, typer.Option(help="run the event indexer in the background")] = True,
 ) -> None:
-    """Serve this node's API and console with its one key (refuses a keystore with any other key)."""
+    """Serve this node's API and console with its one key (refuses a keystore with any other key,
+    files that changed since they were sealed, and an RPC that serves another chain than pinned)."""
     import uvicorn
 
     from backend.api.main import create_app
@@ -140,23 +187,53 @@ def run(
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
     settings = _settings(data_dir, config)
+    if config.tls and not (cert_path(data_dir).is_file() and key_path(data_dir).is_file()):
+        err.print(
+            f"[red]tls is on but {cert_path(data_dir).parent} holds no certificate and key: "
+            f"`govchain node set {data_dir} tls=true` makes them[/red]"
+        )
+        raise typer.Exit(2)
     if not (settings.deployments_dir / f"{config.network}.json").is_file():
         err.print(f"[red]no deployment manifest yet: run `govchain node manifest {data_dir} <manifest.json>`[/red]")
         raise typer.Exit(2)
+    try:
+        chain_watch = check_pinned_chain(settings)
+    except NodeError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     ctx = AppContext.from_settings(settings)
     ctx.start()
     if follow_index:
         ctx.start_indexer()
     app = create_app(ctx)
     if config.role == "department":
-        _join_federation(app, ctx, data_dir, config, settings.keystore_secret)
+        _join_federation(app, ctx, data_dir, config, settings.keystore_secret, chain_watch.check)
     console.print(f"{config.name} ({config.role}, {config.address}) serving on {config.url}")
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
+    uvicorn.run(
+        app,
+        host=config.host,
+        port=config.port,
+        log_level="warning",
+        **_tls_options(data_dir, config, settings.keystore_secret),
+    )
 
 
-def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) -> None:
+def _tls_options(data_dir: Path, config: NodeConfig, secret: str) -> dict:
+    if not config.tls:
+        return {}
+    return {
+        "ssl_certfile": str(cert_path(data_dir)),
+        "ssl_keyfile": str(key_path(data_dir)),
+        "ssl_keyfile_password": key_password(secret),  # the key file is encrypted under the node's secret
+    }
+
+
+def _join_federation(
+    app, ctx, data_dir: Path, config: NodeConfig, secret: str, chain_guard: Callable[[], None]
+) -> None:
     """A department's node releases its data to peers and receives theirs: its encryption key,
-    the on-chain directory, both sides of the release protocol, and its own directory entry."""
+    the on-chain directory, both sides of the release protocol, and its own directory entry.
+    ``chain_guard`` re-checks the pinned chain before a release."""
     from backend.federation.announce import start_announcer
     from backend.federation.directory import ChainPeerDirectory
     from backend.federation.runtime import build_node_federation
@@ -171,6 +248,7 @@ def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) 
         secret=secret,
         department=config.address,
         peer_allow_networks=tuple(config.peer_allow_networks),
+        chain_guard=chain_guard,
     )
     app.state.peer_release = fed.release
     app.state.peer_client = fed.client
@@ -180,7 +258,8 @@ def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) 
     fed.client.recover()
     ctx.sender.reconcile_hooks.append(fed.client.recover)
     fed.recorder.start()  # first sweep: releases in the ledger not yet on chain (after a crash)
-    start_announcer(ctx.ops, ctx.directory, config.address, config.url, fed.key.public_key)
+    tls_pin = transport_key_hash(data_dir) if config.tls else None  # what peers will accept (None: plain HTTP)
+    start_announcer(ctx.ops, ctx.directory, config.address, config.url, fed.key.public_key, tls_pin)
 
 
 def _settings(data_dir: Path, config: NodeConfig):

@@ -47,6 +47,7 @@ from backend.federation.errors import (
     DirectoryKeyMismatch,
     PeerEndpointRefused,
     PeerRefused,
+    PeerTransportKeyMismatch,
     PeerUnavailable,
     PeerUseNotConfirmed,
     ReleaseNotVerified,
@@ -54,6 +55,7 @@ from backend.federation.errors import (
 from backend.federation.messages import BadSignature, ReleaseReceipt, ReleaseRequest, recover, sign
 from backend.federation.models import PeerUse, PeerUseIntent, PeerUseRetry
 from backend.federation.release import ZERO32, domain_of
+from backend.federation.transport import pinned_client, refused_key
 from backend.services.caller import Caller
 from backend.services.common import ChainOps, h0x
 from backend.services.errors import NotFound, ServiceError
@@ -99,7 +101,10 @@ class PeerClient:
         self.directory = directory
         self.key = encryption_key
         self.department = department
-        self.http = http or httpx.Client(timeout=httpx.Timeout(timeout_s), follow_redirects=False)
+        self.timeout = httpx.Timeout(timeout_s)
+        # peers whose entry pins no TLS key; redirects are never followed (they could point anywhere)
+        self.http = http or httpx.Client(timeout=self.timeout, follow_redirects=False)
+        self._pinned: dict[bytes, httpx.Client] = {}  # one client per pinned TLS key
         # which owner endpoints may be called: public addresses only unless the operator allowed more
         self.endpoints = endpoints or EndpointPolicy()
         self.domain = domain_of(ops)
@@ -273,10 +278,25 @@ class PeerClient:
         return url
 
     def _post(self, owner: str, body: dict[str, Any]) -> dict[str, Any]:
-        url = self._owner_url(owner)
+        node = self.directory.resolve(owner)
+        url = node.endpoint.rstrip("/") + RELEASE_PATH
+        self.endpoints.check(url)
+        pin = node.transport_key_hash if node.transport_key_hash != ZERO32 else None
+        if pin is not None and not url.startswith("https://"):  # never downgrade a pinned peer to plain HTTP
+            raise PeerTransportKeyMismatch(
+                "the owner's directory entry pins a TLS key but its endpoint is not https", owner=owner
+            )
         try:
-            status, raw = self._bounded_post(url, body)
-        except httpx.TransportError as exc:  # refused, unreachable, timed out
+            status, raw = self._bounded_post(self._client_for(pin), url, body)
+        except httpx.TransportError as exc:  # refused, unreachable, timed out, or another TLS key
+            refused = refused_key(exc)
+            if refused is not None:
+                raise PeerTransportKeyMismatch(
+                    "the owner's node presented another TLS key than its directory entry pins",
+                    owner=owner,
+                    pinned=h0x(refused.expected),
+                    presented=h0x(refused.presented) if refused.presented else None,
+                ) from None
             raise PeerUnavailable("the owner's node did not answer", owner=owner, cause=type(exc).__name__) from None
         if 300 <= status < 400:  # a redirect could point anywhere: never followed
             raise PeerEndpointRefused("the owner's node answered a redirect", owner=owner, peer_status=status)
@@ -300,11 +320,27 @@ class PeerClient:
             raise ReleaseNotVerified("the owner's answer is not a JSON object", owner=owner)
         return payload
 
-    def _bounded_post(self, url: str, body: dict[str, Any]) -> tuple[int, bytes]:
+    def _client_for(self, pin: bytes | None) -> httpx.Client:
+        """Plain httpx for an entry without a TLS pin; else a client that accepts only the pinned
+        key, checked in the handshake (backend/federation/transport.py) before the request goes."""
+        if pin is None:
+            return self.http
+        client = self._pinned.get(pin)
+        if client is None:
+            client = self._pinned[pin] = pinned_client(pin, self.timeout)
+        return client
+
+    def close(self) -> None:
+        self.http.close()
+        for client in self._pinned.values():
+            client.close()
+
+    @staticmethod
+    def _bounded_post(http: httpx.Client, url: str, body: dict[str, Any]) -> tuple[int, bytes]:
         """POST and read at most MAX_ANSWER_BYTES within ANSWER_DEADLINE_S in all: a peer that
         answers without end, or a byte at a time, costs us neither memory nor a thread."""
         deadline = time.monotonic() + ANSWER_DEADLINE_S
-        with self.http.stream("POST", url, json=body, follow_redirects=False) as r:
+        with http.stream("POST", url, json=body, follow_redirects=False) as r:
             chunks: list[bytes] = []
             size = 0
             for chunk in r.iter_bytes():

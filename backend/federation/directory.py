@@ -20,7 +20,7 @@ ENCRYPTION_KEY_LEN = 32  # an X25519 public key
 class PeerNode:
     endpoint: str  # base URL of the node's API, e.g. https://node.dept-a.example:8443
     encryption_key: bytes  # X25519 public key releases to this department are sealed to
-    transport_key_hash: bytes  # hash of the node's TLS key (pinning; not checked by this module)
+    transport_key_hash: bytes  # SHA-256 of the node's TLS SPKI; zero: no TLS (PeerClient pins it: transport.py)
 
     def __post_init__(self) -> None:
         if len(self.encryption_key) != ENCRYPTION_KEY_LEN:

@@ -13,6 +13,7 @@ __all__ = [
     "PeerEndpointRefused",
     "PeerNotInDirectory",
     "PeerRefused",
+    "PeerTransportKeyMismatch",
     "PeerUnavailable",
     "PeerUseNotConfirmed",
     "ReleaseAggregateNotPermitted",
@@ -140,6 +141,15 @@ class PeerRefused(ServiceError):
 
     http_status = 502
     name = "PeerRefused"
+
+
+class PeerTransportKeyMismatch(ServiceError):
+    """The owner's directory entry pins a TLS key (``transportKeyHash``) and its node did not
+    present it (or its endpoint is not https): nothing was sent. The use stays recorded on
+    chain; retry once the owner's node serves the key it published."""
+
+    http_status = 502
+    name = "PeerTransportKeyMismatch"
 
 
 class ReleaseNotVerified(ServiceError):

@@ -40,6 +40,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -120,6 +121,7 @@ class ReleaseService:
         directory: PeerDirectory,
         department: str,
         recorder: ReleaseRecorder | None = None,
+        chain_guard: Callable[[], None] | None = None,
     ) -> None:
         self.ops = ops
         self.store = store
@@ -128,8 +130,13 @@ class ReleaseService:
         self.department = department  # the one department this node holds the key of
         self.domain = domain_of(ops)
         self.recorder = recorder  # records each first release on chain; None: nothing is sent
+        # raises (ChainPinMismatch) when the RPC no longer serves the chain the node pinned: a
+        # grant read from another chain must never release data (backend/chain/pins.py)
+        self.chain_guard = chain_guard
 
     def release(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> ReleaseAnswer:
+        if self.chain_guard is not None:
+            self.chain_guard()
         checked = self.check(request, signature, fields)
         existing = self.ledger_entry(request.grant_id, request.use_index)
         if existing is None and int(

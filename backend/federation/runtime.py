@@ -3,6 +3,7 @@ key, the peer directory, the owner-side release service and the requester-side c
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -37,13 +38,14 @@ def build_node_federation(
     secret: str,
     department: str,
     peer_allow_networks: tuple[str, ...] = (),
+    chain_guard: Callable[[], None] | None = None,
 ) -> NodeFederation:
     key = NodeEncryptionKey.load_or_create(data_dir, secret)
     recorder = ReleaseRecorder(ops, sessions, department)
     return NodeFederation(
         key=key,
         directory=directory,
-        release=ReleaseService(ops, store, sessions, directory, department, recorder),
+        release=ReleaseService(ops, store, sessions, directory, department, recorder, chain_guard),
         client=PeerClient(ops, sessions, directory, key, department, endpoints=EndpointPolicy(peer_allow_networks)),
         recorder=recorder,
     )

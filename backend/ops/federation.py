@@ -37,6 +37,7 @@ from backend.core.keystore import Keystore
 from backend.ops import deployer, roster
 from backend.ops.devnet import free_port
 from backend.ops.node import (
+    CONFIG_FILE,
     NodeConfig,
     init_node,
     install_manifest,
@@ -45,6 +46,7 @@ from backend.ops.node import (
     node_settings,
     set_peer_allow_networks,
 )
+from backend.ops.node_seal import is_sealed, seal_files
 
 Log = Callable[[str], None]
 SERVED_ROLES = ("governor", "department", "auditor")
@@ -136,8 +138,11 @@ def prepare(
     port = first_port or 0
     for member in members:
         data_dir = base_dir / member.key
-        if (data_dir / "node.json").exists():
+        if (data_dir / CONFIG_FILE).exists():
             config = load_config(data_dir)
+            if not is_sealed(data_dir):  # made before nodes sealed their files; the demo's operator is you
+                seal_files(data_dir, node_secret(data_dir), [CONFIG_FILE])
+                log(f"node {member.key}: {CONFIG_FILE} sealed (the directory predates sealing)")
             if config.peer_allow_networks != DEV_PEER_NETWORKS:  # a directory from before the setting
                 config = set_peer_allow_networks(data_dir, DEV_PEER_NETWORKS)
         else:
@@ -161,7 +166,8 @@ def prepare(
 
 
 def deploy(fed: Federation, w3: Web3, funder_key: str | None, *, fresh: bool = False, log: Log = print) -> Path:
-    """Fund (devnet), deploy with the deployer's own directory, install the manifest in every node."""
+    """Fund (devnet), deploy with the deployer's own directory, install the manifest in every node
+    (each pins the chain its RPC serves and seals the manifest with its own secret)."""
     if funder_key is not None:
         deployer.fund(w3, Account.from_key(funder_key), [n.config.address for n in fed.nodes.values()], DEV_FUNDS_WEI)
     dep = fed.nodes[roster.DEPLOYER.key]
@@ -173,7 +179,7 @@ def deploy(fed: Federation, w3: Web3, funder_key: str | None, *, fresh: bool = F
     )
     manifest = deployments / f"{fed.network}.json"
     for n in fed.served():
-        install_manifest(n.data_dir, manifest, fed.network)
+        install_manifest(n.data_dir, manifest)
     return manifest
 
 

@@ -47,6 +47,7 @@ from backend.services.usage import fields_hash
 
 OWNER_HOST, GRANTEE_HOST = "127.0.0.2", "127.0.0.3"
 LOOPBACK = ("127.0.0.0/8",)
+NO_TLS = b"\0" * 32  # transportKeyHash of a node without TLS
 RESIDENT = ("resident_id", "110105199001011234")
 OTHER_RESIDENT = ("resident_id", "110105198502023456")
 APPROVED = ["name", "status"]
@@ -71,17 +72,20 @@ def free_port(host: str) -> int:
 class Server:
     """A real uvicorn serving one node's app on its own address; stop() and start() again."""
 
-    def __init__(self, app: Any, host: str) -> None:
+    def __init__(self, app: Any, host: str, tls: dict[str, str] | None = None) -> None:
         self.app, self.host, self.port = app, host, free_port(host)
+        self.tls = tls or {}  # uvicorn's ssl_certfile / ssl_keyfile / ssl_keyfile_password
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
     @property
     def url(self) -> str:
-        return f"http://{self.host}:{self.port}"
+        return f"{'https' if self.tls else 'http'}://{self.host}:{self.port}"
 
     def start(self) -> None:
-        config = uvicorn.Config(self.app, host=self.host, port=self.port, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            self.app, host=self.host, port=self.port, log_level="warning", lifespan="on", **self.tls
+        )
         self._server = uvicorn.Server(config)
         self._thread = threading.Thread(target=self._server.run, name=f"node-{self.host}", daemon=True)
         self._thread.start()
@@ -213,10 +217,11 @@ def build_federation(tmp: Path, system: System) -> Federation:
     app.state.peer_release = release
     server = Server(app, OWNER_HOST)
     server.start()
-    directory.publish(owner.address, PeerNode(server.url, owner.key.public_key, b"\x01" * 32))
+    # no TLS key pinned (zero): plain HTTP on loopback; test_transport_pinning.py pins one
+    directory.publish(owner.address, PeerNode(server.url, owner.key.public_key, NO_TLS))
     directory.publish(
         grantee.address,
-        PeerNode(f"http://{GRANTEE_HOST}:{free_port(GRANTEE_HOST)}", grantee.key.public_key, b"\x02" * 32),
+        PeerNode(f"http://{GRANTEE_HOST}:{free_port(GRANTEE_HOST)}", grantee.key.public_key, NO_TLS),
     )
     # both nodes listen on loopback: the grantee's node must be allowed to call it (refused by default)
     endpoints = EndpointPolicy(LOOPBACK)
