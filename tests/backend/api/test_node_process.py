@@ -314,7 +314,10 @@ def test_the_operator_changes_rpc_url_and_port_through_the_secret(federation, tm
     s, _ = federation
     d = _sealed_node(tmp_path, s)
     refused = _cli("node", "set", str(d), "name=gov-1", env=_env())
-    assert refused.returncode == 2 and "only rpc_url, host, port, tls can be set, not name" in refused.stderr
+    assert (
+        refused.returncode == 2
+        and "only rpc_url, host, port, tls, peer_allow_networks can be set, not name" in refused.stderr
+    )
     port = _free_port("127.0.0.1")
     # another URL for the same chain (the world's RPC proxy), and another port
     out = _cli("node", "set", str(d), f"rpc_url={s.proxy.url}", f"port={port}", env=_env())

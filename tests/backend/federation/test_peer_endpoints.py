@@ -11,7 +11,7 @@ import uuid
 from pathlib import Path
 
 import pytest
-from fed_world import APPROVED, LOOPBACK, OWNER_HOST, RESIDENT, Federation, Server
+from fed_world import APPROVED, LOOPBACK, NO_TLS, OWNER_HOST, RESIDENT, Federation, Server
 from starlette.applications import Starlette
 from starlette.responses import RedirectResponse
 from starlette.routing import Route
@@ -115,7 +115,7 @@ def test_a_strict_node_refuses_a_loopback_owner_before_spending_a_use(fed: Feder
 def test_an_owner_publishing_the_metadata_address_gets_no_call_and_no_use(fed: Federation):
     grant_id = fed.grant()
     real = fed.directory.resolve(fed.owner.address)
-    fed.directory.publish(fed.owner.address, PeerNode("http://169.254.169.254", real.encryption_key, b"\x01" * 32))
+    fed.directory.publish(fed.owner.address, PeerNode("http://169.254.169.254", real.encryption_key, NO_TLS))
     try:
         r = _order(fed, grant_id)
     finally:
@@ -144,7 +144,7 @@ def test_a_redirect_is_refused_not_followed(fed: Federation):
     hop.start()
     key = uuid.uuid4().hex
     try:
-        fed.directory.publish(fed.owner.address, PeerNode(hop.url, real.encryption_key, b"\x01" * 32))
+        fed.directory.publish(fed.owner.address, PeerNode(hop.url, real.encryption_key, NO_TLS))
         with pytest.raises(PeerEndpointRefused) as exc:
             fed.client.fetch(grant_id, fed.subject(), APPROVED, "officer-7", key=key)
     finally:
