@@ -270,6 +270,19 @@ class PeerClient:
         with self.sessions() as s:
             return s.scalar(select(PeerUse).where(PeerUse.grant_id == str(grant_id), PeerUse.use_index == use_index))
 
+    def pending(self, grant_id: int, subject_hash: bytes) -> bool:
+        """Whether a use of ``grant_id`` for ``subject_hash`` is still an intent (signed or about
+        to be, not yet noted): ``recover`` notes it once its transaction is final."""
+        with self.sessions() as s:
+            return (
+                s.scalar(
+                    select(PeerUseIntent.id).where(
+                        PeerUseIntent.grant_id == str(grant_id), PeerUseIntent.subject_hash == h0x(subject_hash)
+                    )
+                )
+                is not None
+            )
+
     # -- internals ------------------------------------------------------------------------------------
     def _owner_url(self, owner: str) -> str:
         """The owner's release URL from the directory, once the endpoint policy allows it."""

@@ -22,6 +22,7 @@ __all__ = [
     "ReleaseGrantRevoked",
     "ReleaseLedgerTampered",
     "ReleaseNonceReused",
+    "ReleaseNotForCase",
     "ReleaseNotGrantee",
     "ReleaseNotOwnedHere",
     "ReleaseNotVerified",
@@ -89,6 +90,14 @@ class ReleaseFieldsNotApproved(ServiceError):
 
     http_status = 403
     name = "ReleaseFieldsNotApproved"
+
+
+class ReleaseNotForCase(ServiceError):
+    """The grant serves a one-stop service (a standing grant of its lead), and the use is not
+    for an open case of that service whose applicant is the use's subject."""
+
+    http_status = 403
+    name = "ReleaseNotForCase"
 
 
 class ReleaseAggregateNotPermitted(ServiceError):

@@ -18,6 +18,10 @@ error (backend.federation.errors) and nothing leaves:
    the request the grant was issued for (found through the event index, confirmed
    by the contract's ``request(id).grantId``); a direct grant has no approved field
    list on chain and releases nothing through this protocol;
+7b. a grant that serves a one-stop service (its grantee leads a registered service with a
+   requirement on this resource, purpose and legal basis: a standing grant) releases only for
+   an OPEN case of such a service whose applicant is the use's subject and whose ``caseRef``
+   is the use's on-chain ``contextRef`` (backend.federation.case_bound; 403 ReleaseNotForCase);
 8. a use without a subject (zero ``subjectHash``) only on PUBLIC resources;
 9. the data: the records of the subject in the resource's current version (a
    dataset, backend.federation.dataset), projected onto the approved fields.
@@ -54,6 +58,7 @@ from backend.chain.enums import Classification
 from backend.core.identity import subject_hash
 from backend.federation import dataset as ds
 from backend.federation.approval import check_approved_fields
+from backend.federation.case_bound import CaseBinding
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import envelope_hash, seal
 from backend.federation.errors import (
@@ -133,6 +138,7 @@ class ReleaseService:
         # raises (ChainPinMismatch) when the RPC no longer serves the chain the node pinned: a
         # grant read from another chain must never release data (backend/chain/pins.py)
         self.chain_guard = chain_guard
+        self.cases = CaseBinding(ops)  # a service's standing grant releases only for its cases
 
     def release(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> ReleaseAnswer:
         if self.chain_guard is not None:
@@ -153,7 +159,7 @@ class ReleaseService:
         return self._commit(request, checked, built)
 
     def check(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> _Checked:
-        """Checks 1-8 (see the module doc); raises the first that fails."""
+        """Checks 1-8 and 7b (see the module doc); raises the first that fails."""
         signer = self._signer(request, signature)
         now = self.ops.chain_time()
         if request.expires_at <= now:
@@ -173,8 +179,16 @@ class ReleaseService:
             raise ReleaseNotOwnedHere("this node's department does not own the resource", resource_id=resource_id)
         if g.revoked:
             raise ReleaseGrantRevoked("the grant was revoked", grant_id=request.grant_id)
-        use_block = self._use_on_chain(request, signer)
-        approved = self._approved_fields(request, fields, use_block)
+        use_block, context_ref = self._use_on_chain(request, signer)
+        approved, request_id = self._approved_fields(request, fields, use_block)
+        self.cases.check(
+            request.grant_id,
+            g,
+            self.ops.contracts.usage_rights.request(request_id),
+            h0x(request.subject_hash),
+            context_ref,
+            use_block=use_block,
+        )
         if request.subject_hash == ZERO32 and resource.classification not in AGGREGATE_ALLOWED:
             raise ReleaseAggregateNotPermitted(
                 "a use without a subject needs a PUBLIC resource", resource_id=resource_id
@@ -216,8 +230,8 @@ class ReleaseService:
         with self.sessions() as s:
             return s.get(PeerReleaseNonce, h0x(nonce)) is not None
 
-    def _use_on_chain(self, request: ReleaseRequest, signer: str) -> int:
-        """The block of the mined UseRecorded this request names; raises ReleaseUseNotRecorded."""
+    def _use_on_chain(self, request: ReleaseRequest, signer: str) -> tuple[int, str]:
+        """The block and context ref of the mined UseRecorded this request names; raises ReleaseUseNotRecorded."""
         args = {"grant_id": request.grant_id, "use_index": request.use_index, "use_tx": h0x(request.use_tx)}
         receipt = self.ops.client.get_receipt(h0x(request.use_tx))
         if receipt is None or receipt.get("blockNumber") is None:
@@ -235,10 +249,11 @@ class ReleaseService:
                 and str(a["user"]).lower() == signer.lower()
                 and str(a["subjectHash"]).lower() == want_subject
             ):
-                return int(receipt["blockNumber"])
+                return int(receipt["blockNumber"]), str(a["contextRef"]).lower()
         raise ReleaseUseNotRecorded("the transaction recorded no such use by the signer for this subject", **args)
 
-    def _approved_fields(self, request: ReleaseRequest, fields: list[str], use_block: int) -> list[str]:
+    def _approved_fields(self, request: ReleaseRequest, fields: list[str], use_block: int) -> tuple[list[str], int]:
+        """The approved field list (cleaned) and the id of the request the grant was issued for."""
         given = fields_hash(fields)  # InvalidInput (422) for an empty list
         if given != request.fields_hash:
             raise ReleaseFieldsNotApproved(
@@ -246,8 +261,8 @@ class ReleaseService:
             )
         # The grant was issued before its use was mined: once the index has the use's block,
         # it has the GrantIssued event.
-        check_approved_fields(self.ops, request.grant_id, given, index_to=use_block)
-        return sorted({f.strip() for f in fields if f.strip()})
+        request_id = check_approved_fields(self.ops, request.grant_id, given, index_to=use_block)
+        return sorted({f.strip() for f in fields if f.strip()}), request_id
 
     # -- the data ---------------------------------------------------------------------------------------
     def _hash_id(self, id_type: str, id_value: str) -> bytes:

@@ -62,6 +62,20 @@ class EvidenceUseNotNoted(Conflict):
     name = "EvidenceUseNotNoted"
 
 
+class EvidenceUseUnrecoverable(Conflict):
+    """A use of this case is on chain but this node lost its note and has no pending intent:
+    it cannot be released again from here (pulling again does not help)."""
+
+    name = "EvidenceUseUnrecoverable"
+
+
+class CaseDeskNotLead(Conflict):
+    """On a federation node only the service's lead opens a case: the form stays on the desk's
+    node and the lead, who pulls and finalizes, must be able to read it."""
+
+    name = "CaseDeskNotLead"
+
+
 class PeerEvidence(Protocol):
     """The grantee side of a peer release, as a case's evidence pull uses it: on a department's
     node this is ``backend.federation.client.PeerClient`` (the use recorded on chain, then the
@@ -83,6 +97,8 @@ class PeerEvidence(Protocol):
     def deliver(self, grant_id: int, use_index: int) -> Any: ...
 
     def use(self, grant_id: int, use_index: int) -> Any: ...
+
+    def pending(self, grant_id: int, subject_hash: bytes) -> bool: ...
 
 
 class CaseBase:
@@ -123,6 +139,8 @@ class CaseBase:
         def _usable_grant(
             self, lead: str, r: EvidenceRequirement, fields: list[str] | None = None
         ) -> tuple[int, Grant] | None: ...
+
+        def _approved_fields_hash(self, grant_id: int) -> bytes | None: ...
 
         def _certificate_of_case(self, issuer: str, case_ref: str) -> dict[str, Any] | None: ...
 

@@ -2,23 +2,28 @@
 
 from __future__ import annotations
 
+import json
 import logging
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 from backend.chain import ContractRevert
-from backend.chain.bindings import Case, EvidenceRequirement, Service
+from backend.chain.bindings import Case, EvidenceRequirement, Grant, Service
 from backend.services.cases.base import (
     DOCUMENTS_SUBMITTED,
     FORM_MEDIA_TYPE,
     CaseBase,
+    CaseDeskNotLead,
     EvidenceFieldsUnknown,
     EvidenceUseNotNoted,
+    EvidenceUseUnrecoverable,
     NoStandingGrant,
     _record_for,
 )
 from backend.services.common import ZERO32, Actor, canonical_json, h0x
 from backend.services.errors import Forbidden, InvalidInput, ServiceError
+from backend.services.usage import fields_hash
 
 log = logging.getLogger(__name__)
 
@@ -34,6 +39,14 @@ class EvidenceMixin(CaseBase):
             raise ContractRevert("OneStopServicesServiceNotActive", {"serviceId": service_id})
         if applicant == ZERO32:
             raise InvalidInput("the applicant identity is required", field="applicant")
+        if self.peer is not None and not actor.same(s.lead):
+            # The form stays on the desk's node and only the lead pulls the evidence and finalizes:
+            # a case opened elsewhere could be pulled but never finished.
+            raise CaseDeskNotLead(
+                "on a federation node a case is opened at the service's lead department",
+                service_id=service_id,
+                lead=s.lead,
+            )
         doc = {
             "govchain": "application-form/v1",
             "service_id": service_id,
@@ -125,12 +138,16 @@ class EvidenceMixin(CaseBase):
 
     def _pull_one(self, actor: Actor, case_id: int, c: Case, s: Service, i: int, case_ref: str) -> dict[str, Any]:
         r = s.requirements[i]
-        applicant = c.applicant_hash
-        # 1. a use already recorded for this case and citizen but never attached (crash in between)?
-        recovered = self._unattached_use(s.lead, r, applicant, case_ref)
         if self.peer is not None:
-            gid, use_index, evidence = self._peer_evidence(actor, case_id, c, s, i, case_ref, recovered)
+            # 1. a use already recorded for this case and citizen but never attached (crash in between)?
+            fields = self._evidence_fields(case_id, c, s, i)
+            recovered = self._recoverable_peer_use(case_id, s.lead, i, r, c.applicant_hash, case_ref, fields)
+            gid, use_index, evidence = self._peer_evidence(actor, case_id, c, s, i, case_ref, fields, recovered)
         else:
+            recovered = next(
+                ((g, u, tx) for g, _grant, u, tx in self._unattached_uses(s.lead, r, c.applicant_hash, case_ref)),
+                None,
+            )
             gid, use_index, evidence = self._local_evidence(actor, case_id, c, s, i, case_ref, recovered)
         # 3. link the use to the case (only once the evidence is in hand)
         outcome = self.oss.attach_evidence(
@@ -185,24 +202,23 @@ class EvidenceMixin(CaseBase):
         )
 
     def _peer_evidence(
-        self, actor: Actor, case_id: int, c: Case, s: Service, i: int, case_ref: str, recovered: Recovered
+        self,
+        actor: Actor,
+        case_id: int,
+        c: Case,
+        s: Service,
+        i: int,
+        case_ref: str,
+        fields: list[str],
+        recovered: Recovered,
     ) -> tuple[int, int, dict[str, Any]]:
         """A federation node: the use recorded on chain (subject = the applicant, context = the case),
         then the owner's node releases that subject's records only, sealed to this node and signed."""
         assert self.peer is not None
         if recovered is not None:  # spent before: ask for that use again, never record another
             gid, use_index, _tx = recovered
-            if self.peer.use(gid, use_index) is None:
-                raise EvidenceUseNotNoted(
-                    "the use is on chain; this node notes it after its restart: pull again shortly",
-                    case_id=case_id,
-                    requirement_index=i,
-                    grant_id=gid,
-                    use_index=use_index,
-                )
             released = self.peer.deliver(gid, use_index)
         else:
-            fields = self._evidence_fields(case_id, c, s, i)
             gid = self._grant_or_refuse(case_id, s, i, fields)
             officer = self.ops.officer(actor).hex()[:16]
             released = self.peer.fetch(
@@ -252,10 +268,12 @@ class EvidenceMixin(CaseBase):
             )
         return found[0]
 
-    def _unattached_use(
+    def _unattached_uses(
         self, lead: str, r: EvidenceRequirement, applicant: str, case_ref: str
-    ) -> tuple[int, int, str] | None:
-        for gid, _g in self._grants_for(lead, r):
+    ) -> Iterator[tuple[int, Grant, int, str]]:
+        """(grant, its view, use index, use tx) of each use recorded for this case and citizen
+        under a grant matching ``r`` but attached to no case, newest grant first."""
+        for gid, g in self._grants_for(lead, r):
             for ev in self.ops.history("UsageRights", "UseRecorded", grantId=gid):
                 a = ev["args"]
                 if (
@@ -263,5 +281,42 @@ class EvidenceMixin(CaseBase):
                     and str(a["contextRef"]).lower() == case_ref.lower()
                     and self.oss.case_of_use(gid, int(a["useIndex"])) == 0
                 ):
-                    return gid, int(a["useIndex"]), ev["tx_hash"]
+                    yield gid, g, int(a["useIndex"]), ev["tx_hash"]
+
+    def _recoverable_peer_use(
+        self,
+        case_id: int,
+        lead: str,
+        i: int,
+        r: EvidenceRequirement,
+        applicant: str,
+        case_ref: str,
+        fields: list[str],
+    ) -> Recovered:
+        """An unattached use of this case that the owner will release as this requirement's
+        evidence: its grant not revoked, approved for exactly the definition's field list, and
+        noted here with that list. Any other use with the case's ref (recorded by hand, under
+        another grant, or its grant revoked since) would be refused forever: it is ignored and
+        a fresh use is recorded instead."""
+        assert self.peer is not None
+        want = fields_hash(fields)
+        for gid, g, use_index, tx in self._unattached_uses(lead, r, applicant, case_ref):
+            if g.revoked or self._approved_fields_hash(gid) != want:
+                continue
+            noted = self.peer.use(gid, use_index)
+            if noted is None:
+                args = {"case_id": case_id, "requirement_index": i, "grant_id": gid, "use_index": use_index}
+                if self.peer.pending(gid, bytes.fromhex(applicant[2:])):
+                    raise EvidenceUseNotNoted(
+                        "the use is on chain; this node notes it after its restart: pull again shortly", **args
+                    )
+                raise EvidenceUseUnrecoverable(
+                    "the use is on chain but this node's database holds neither its note nor a pending intent "
+                    "(peer_uses / peer_use_intents lost): restore the node's database from a backup, "
+                    "or reject this case and open a new one; pulling again will not help",
+                    **args,
+                )
+            if fields_hash(json.loads(noted.fields_json)) != want:
+                continue
+            return gid, use_index, tx
         return None
