@@ -79,6 +79,7 @@ from backend.store import DocumentStore
 log = logging.getLogger(__name__)
 
 MAX_REQUEST_TTL_S = 600
+ISSUED_BY_CACHE_SIZE = 4096  # grants whose issuing request is remembered (cleared when full)
 ZERO32 = b"\x00" * 32
 # Classifications whose grants may be used without a data subject (aggregate release).
 # A use without a subject hands over every record: only public data may leave that way
@@ -124,6 +125,7 @@ class ReleaseService:
         self.department = department  # the one department this node holds the key of
         self.domain = domain_of(ops)
         self.recorder = recorder  # records each first release on chain; None: nothing is sent
+        self._issued_by: dict[int, int] = {}  # grant id -> the request it was issued for (immutable)
 
     def release(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> ReleaseAnswer:
         checked = self.check(request, signature, fields)
@@ -215,14 +217,7 @@ class ReleaseService:
             raise ReleaseFieldsNotApproved(
                 "the field list does not hash to the signed fields", grant_id=request.grant_id
             )
-        # The grant was issued before its use was mined: once the index has the use's block,
-        # it has the GrantIssued event. The index only finds the request id; the contract confirms it.
-        try:
-            self.ops.index.wait_for(use_block)
-        except IndexBehind as exc:
-            raise IndexLagging(exc.needed_block, exc.indexed_to_block) from None
-        issued = self.ops.history("UsageRights", "GrantIssued", grantId=request.grant_id)
-        request_id = int(issued[0]["args"]["requestId"]) if issued else 0
+        request_id = self._issuing_request(request.grant_id, use_block)
         if request_id == 0:
             raise ReleaseFieldsNotApproved(
                 "a direct grant has no approved field list on chain", grant_id=request.grant_id
@@ -233,6 +228,31 @@ class ReleaseService:
                 "the fields are not those approved for the grant", grant_id=request.grant_id, request_id=request_id
             )
         return sorted({f.strip() for f in fields if f.strip()})
+
+    def _issuing_request(self, grant_id: int, use_block: int) -> int:
+        """The id of the request ``grant_id`` was issued for (0: a direct grant), from the event
+        index; only a hint: the caller confirms it with the contract's ``request(id).grantId``.
+
+        A grant's GrantIssued never changes, so a found id is remembered per grant. The index
+        is read first and waited on only when it lacks the event: the grant was issued before
+        its use was mined, so once the index has the use's block it has the GrantIssued too.
+        (Waiting first cost most of a follower round on every release.)"""
+        hit = self._issued_by.get(grant_id)
+        if hit is not None:
+            return hit
+        issued = self.ops.history("UsageRights", "GrantIssued", grantId=grant_id)
+        if not issued:
+            try:
+                self.ops.index.wait_for(use_block)
+            except IndexBehind as exc:
+                raise IndexLagging(exc.needed_block, exc.indexed_to_block) from None
+            issued = self.ops.history("UsageRights", "GrantIssued", grantId=grant_id)
+        request_id = int(issued[0]["args"]["requestId"]) if issued else 0
+        if request_id:
+            if len(self._issued_by) >= ISSUED_BY_CACHE_SIZE:
+                self._issued_by.clear()
+            self._issued_by[grant_id] = request_id
+        return request_id
 
     # -- the data ---------------------------------------------------------------------------------------
     def _hash_id(self, id_type: str, id_value: str) -> bytes:
