@@ -135,7 +135,8 @@ def run(
     if config.role == "department":
         _join_federation(app, ctx, data_dir, config, settings.keystore_secret)
     console.print(f"{config.name} ({config.role}, {config.address}) serving on {config.url}")
-    uvicorn.run(app, host=config.host, port=config.port, log_level="warning")
+    # ws="none": the API has no websocket routes; uvicorn would import a websockets stack (~1 MB)
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", ws="none")
 
 
 def _join_federation(app, ctx, data_dir: Path, config: NodeConfig, secret: str) -> None:
