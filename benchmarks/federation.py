@@ -334,6 +334,13 @@ def _measure(
         pid = grantee.process.pid if grantee.process else None
         floor = api.run_load(grantee.url, concurrency, prof["floor_s"], api.healthz_spec, warmup=3, server_pid=pid)
         api.log_load("floor", floor, "req/s")
+        # For comparison only (the target stays on /healthz): the node's cheapest authenticated
+        # request, GET /me (bearer-token lookup, no chain, no database write).
+        me = {"Authorization": f"Bearer {grantee.token}"}
+        auth_floor = api.run_load(
+            grantee.url, concurrency, prof["floor_s"], lambda _w, _i: ("GET", "/me", None, me, 200), server_pid=pid
+        )
+        api.log_load("authenticated floor (GET /me)", auth_floor, "req/s")
         used0 = api.grant_used(grantee.url, actors, GRANTEE, use_grant)
         spec = api.use_spec(actors, GRANTEE, use_grant, respond_async=True)
         uses = api.run_load(grantee.url, concurrency, prof["use_s"], spec, server_pid=pid)
@@ -344,7 +351,7 @@ def _measure(
     finally:
         load.stop()
 
-    return summarize(fed, idle, load, ex, floor, uses, mined_per_s, prof, bt, concurrency, setup_s)
+    return summarize(fed, idle, load, ex, floor, auth_floor, uses, mined_per_s, prof, bt, concurrency, setup_s)
 
 
 def summarize(
@@ -353,6 +360,7 @@ def summarize(
     load: RssWatch,
     ex: dict[str, Any],
     floor: api.LoadResult,
+    auth_floor: api.LoadResult,
     uses: api.LoadResult,
     mined_per_s: float,
     prof: dict[str, Any],
@@ -394,6 +402,8 @@ def summarize(
         "node_use_per_s_mined": rnd(mined_per_s, 1),
         "node_http_floor_req_per_s": rnd(floor.per_s, 1),
         "node_use_over_http_floor": ratio,
+        "node_auth_floor_req_per_s": rnd(auth_floor.per_s, 1),
+        "node_use_over_auth_floor": rnd(uses.per_s / auth_floor.per_s, 4) if auth_floor.per_s else 0.0,
         "targets": {
             "federation_exchange_overhead": {
                 "target": "exchange_latency_ms.p50 − chain_confirm_ms.p50 ≤ 30 ms (federation)",
@@ -427,7 +437,7 @@ def summarize(
             f"{prof['idle_window_s']}s after {prof['settle_s']}s settle; load = max sampled every 0.25 s "
             "while the releases and the throughput load run",
             "use_call": f"POST /grants/{{id}}/uses with Prefer: respond-async on {GRANTEE}'s node, "
-            f"{concurrency} clients; floor: GET /healthz, same node, same clients",
+            f"{concurrency} clients; floor: GET /healthz, same node, same clients; auth floor (not a target): GET /me",
         },
         "details": {
             "setup_s": setup_s,
@@ -439,6 +449,7 @@ def summarize(
             if ex["use_sync_ms"]
             else None,
             "floor": floor.to_dict(),
+            "auth_floor": auth_floor.to_dict(),
             "uses": uses.to_dict(),
         },
     }

@@ -209,11 +209,13 @@ def run(
     if config.role == "department":
         _join_federation(app, ctx, data_dir, config, settings.keystore_secret, chain_watch.check)
     console.print(f"{config.name} ({config.role}, {config.address}) serving on {config.url}")
+    # ws="none": the API has no websocket routes; uvicorn would import a websockets stack (~1 MB)
     uvicorn.run(
         app,
         host=config.host,
         port=config.port,
         log_level="warning",
+        ws="none",
         **_tls_options(data_dir, config, settings.keystore_secret),
     )
 

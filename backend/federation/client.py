@@ -69,6 +69,7 @@ DEFAULT_TIMEOUT_S = 10.0
 REQUEST_TTL_S = 120  # well inside the owner's MAX_REQUEST_TTL_S
 MAX_ANSWER_BYTES = 16 * 1024 * 1024  # far above a subject's records; bounds a hostile peer
 ANSWER_DEADLINE_S = 30.0  # the whole answer, not one read
+RESOURCE_CACHE_SIZE = 4096  # grants whose resource id is remembered (cleared when full)
 ERROR_NAME_RE = re.compile(r"^[A-Za-z]{1,64}$")
 
 
@@ -111,6 +112,8 @@ class PeerClient:
         # intents older than this with no signed transaction belong to a process that died
         # before signing: nothing of theirs can ever be mined
         self.started_at = datetime.now(UTC)
+        self._resources: dict[int, int] = {}  # grant id -> its resource id (immutable on chain)
+        self._issued_by: dict[int, int] = {}  # grant id -> the request it was issued for (immutable)
 
     # -- one use, then its release ----------------------------------------------------------------
     def fetch(
@@ -127,11 +130,11 @@ class PeerClient:
         and fetch its release from the owner's node."""
         given = fields_hash(fields)  # 422 for an empty list, before any chain write
         self._check_own_entry()  # before a use is spent: the owner must be able to seal to us
-        g = self.ops.contracts.usage_rights.grant(grant_id)  # unknown: UsageRightsUnknownGrant (404)
+        resource = self._resource_of(grant_id)  # unknown: UsageRightsUnknownGrant (404)
         # The owner releases only the approved list: a wrong one must not burn a use first.
         # The grant exists now, so the index has its GrantIssued once it reaches the head.
-        check_approved_fields(self.ops, grant_id, given, index_to=self.ops.client.block_number())
-        owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
+        check_approved_fields(self.ops, grant_id, given, index_to=self.ops.client.block_number, memo=self._issued_by)
+        owner = self.ops.contracts.data_catalog.owner_of(resource)
         self._owner_url(owner)  # an endpoint this node will not call: refused before a use is spent
         officer = self.ops.officer(Caller("department", self.department, officer_id))
         subject = subject_hash or ZERO32
@@ -365,6 +368,18 @@ class PeerClient:
                 chunks.append(chunk)
             return r.status_code, b"".join(chunks)
 
+    def _resource_of(self, grant_id: int) -> int:
+        """The resource of a grant: read once from the contract (an unknown grant raises
+        UsageRightsUnknownGrant), then remembered, since a grant never changes its resource.
+        Its owner is always read afresh: a resource can be transferred."""
+        hit = self._resources.get(grant_id)
+        if hit is None:
+            hit = self.ops.contracts.usage_rights.grant(grant_id).resource_id
+            if len(self._resources) >= RESOURCE_CACHE_SIZE:
+                self._resources.clear()
+            self._resources[grant_id] = hit
+        return hit
+
     def _check_own_entry(self) -> None:
         """The directory must carry THIS node's encryption key, or every owner would seal our
         releases to someone else's (e.g. a key a clerk published): refuse before spending a use."""
@@ -382,8 +397,7 @@ class PeerClient:
             signature = bytes.fromhex(str(answer["signature"]).removeprefix("0x"))
         except (KeyError, TypeError, ValueError):
             raise ReleaseNotVerified("the owner's answer is malformed", **args) from None
-        g = self.ops.contracts.usage_rights.grant(request.grant_id)
-        owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
+        owner = self.ops.contracts.data_catalog.owner_of(self._resource_of(request.grant_id))
         try:
             signer = recover(self.domain, receipt, signature)
         except BadSignature:

@@ -17,12 +17,17 @@ import os
 import tempfile
 from pathlib import Path
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from nacl.exceptions import CryptoError
 from nacl.public import PrivateKey, PublicKey, SealedBox
 
-from backend.store.crypto import MASTER_SCRYPT_N, NONCE_LEN, stretch_secret
+from backend.store.crypto import (
+    MASTER_SCRYPT_N,
+    NONCE_LEN,
+    InvalidTag,
+    aes_gcm_decrypt,
+    aes_gcm_encrypt,
+    stretch_secret,
+)
 
 KEY_FILE_FORMAT = "govchain/node-encryption-key/v1"
 _KEY_AD = b"govchain/node-encryption-key/v1\x00"
@@ -91,7 +96,7 @@ class NodeEncryptionKey:
         kek = stretch_secret(secret, bytes.fromhex(doc["salt"]), int(doc["scrypt_n"]))
         blob = bytes.fromhex(doc["ciphertext"])
         try:
-            raw = AESGCM(kek).decrypt(blob[:NONCE_LEN], blob[NONCE_LEN:], _KEY_AD + public)
+            raw = aes_gcm_decrypt(kek, blob[:NONCE_LEN], blob[NONCE_LEN:], _KEY_AD + public)
         except InvalidTag:
             raise NodeKeyLocked(f"{path.name} cannot be unlocked with the node's secret") from None
         key = cls(PrivateKey(raw))
@@ -103,7 +108,7 @@ class NodeEncryptionKey:
         salt = os.urandom(16)
         kek = stretch_secret(secret, salt, scrypt_n)
         nonce = os.urandom(NONCE_LEN)
-        blob = nonce + AESGCM(kek).encrypt(nonce, bytes(self._private), _KEY_AD + self.public_key)
+        blob = nonce + aes_gcm_encrypt(kek, nonce, bytes(self._private), _KEY_AD + self.public_key)
         doc = {
             "format": KEY_FILE_FORMAT,
             "public_key": self.public_key.hex(),

@@ -139,6 +139,7 @@ class ReleaseService:
         # grant read from another chain must never release data (backend/chain/pins.py)
         self.chain_guard = chain_guard
         self.cases = CaseBinding(ops)  # a service's standing grant releases only for its cases
+        self._issued_by: dict[int, int] = {}  # grant id -> the request it was issued for (immutable)
 
     def release(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> ReleaseAnswer:
         if self.chain_guard is not None:
@@ -261,7 +262,7 @@ class ReleaseService:
             )
         # The grant was issued before its use was mined: once the index has the use's block,
         # it has the GrantIssued event.
-        request_id = check_approved_fields(self.ops, request.grant_id, given, index_to=use_block)
+        request_id = check_approved_fields(self.ops, request.grant_id, given, index_to=use_block, memo=self._issued_by)
         return sorted({f.strip() for f in fields if f.strip()}), request_id
 
     # -- the data ---------------------------------------------------------------------------------------

@@ -35,9 +35,9 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from fastapi import Request, Response
+
+from backend.store.crypto import InvalidTag, aes_gcm_decrypt, aes_gcm_encrypt
 
 SESSION_COOKIE = "gc_session"
 CSRF_COOKIE = "gc_csrf"
@@ -106,7 +106,7 @@ def seal(key: bytes, payload: dict[str, Any]) -> str:
     """Encrypt and authenticate ``payload`` for the session cookie."""
     nonce = secrets.token_bytes(_NONCE_LEN)
     plain = json.dumps(payload, separators=(",", ":"), ensure_ascii=False).encode()
-    return f"{SESSION_VERSION}.{_b64(nonce + AESGCM(key).encrypt(nonce, plain, _SESSION_AD))}"
+    return f"{SESSION_VERSION}.{_b64(nonce + aes_gcm_encrypt(key, nonce, plain, _SESSION_AD))}"
 
 
 def unseal(key: bytes, value: str | None) -> dict[str, Any] | None:
@@ -121,7 +121,7 @@ def unseal(key: bytes, value: str | None) -> dict[str, Any] | None:
         blob = _unb64(body)
         if len(blob) <= _NONCE_LEN:
             return None
-        plain = AESGCM(key).decrypt(blob[:_NONCE_LEN], blob[_NONCE_LEN:], _SESSION_AD)
+        plain = aes_gcm_decrypt(key, blob[:_NONCE_LEN], blob[_NONCE_LEN:], _SESSION_AD)
         out = json.loads(plain)
     except (InvalidTag, ValueError, TypeError):
         return None
