@@ -33,6 +33,7 @@ from backend.chain.manifest import load_manifest
 from backend.chain.pins import ChainPinMismatch, ChainPins, PinnedChainWatch, check_pins, read_pins
 from backend.core.config import Settings
 from backend.core.keystore import KeyNotFound, Keystore
+from backend.ops.files import replace_private, write_private
 from backend.ops.node_seal import SealBroken, seal_files, verify_files
 from backend.ops.node_tls import ensure_tls_identity
 
@@ -110,7 +111,7 @@ def init_node(
     )
     if tls:
         ensure_tls_identity(data_dir, secret, name=name, host=host)
-    _write_private(data_dir / CONFIG_FILE, json.dumps(asdict(config), indent=2).encode())
+    write_private(data_dir / CONFIG_FILE, json.dumps(asdict(config), indent=2).encode())
     seal_files(data_dir, secret, [CONFIG_FILE])
     return config
 
@@ -159,10 +160,7 @@ def set_config(data_dir: Path, changes: dict[str, str], *, accept_current: bool 
     if updated.tls:
         ensure_tls_identity(data_dir, secret, name=updated.name, host=updated.host)
     path = data_dir / CONFIG_FILE
-    tmp = path.with_suffix(".tmp")
-    tmp.unlink(missing_ok=True)
-    _write_private(tmp, json.dumps(asdict(updated), indent=2).encode())
-    os.replace(tmp, path)
+    replace_private(path, json.dumps(asdict(updated), indent=2).encode())
     seal_files(data_dir, secret, [CONFIG_FILE])
     return updated
 
@@ -295,14 +293,5 @@ def _dev_secret(data_dir: Path) -> str:
     if path.exists():
         return path.read_text().strip()
     secret = secrets.token_urlsafe(32)
-    _write_private(path, secret.encode())
+    write_private(path, secret.encode())
     return secret
-
-
-def _write_private(path: Path, payload: bytes) -> None:
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, payload)
-        os.fsync(fd)
-    finally:
-        os.close(fd)

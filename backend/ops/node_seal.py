@@ -17,13 +17,14 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
-import os
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+from backend.ops.files import replace_private
 
 SEAL_FILE = "seal.json"
 SEAL_VERSION = 1
@@ -55,15 +56,7 @@ def seal_files(data_dir: Path, secret: str, relpaths: Iterable[str]) -> None:
     for rel in relpaths:
         macs[rel] = file_mac(key, rel, _read_json(data_dir, rel))
     body = json.dumps({"version": SEAL_VERSION, "files": dict(sorted(macs.items()))}, indent=2).encode()
-    tmp = data_dir / (SEAL_FILE + ".tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, body)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, data_dir / SEAL_FILE)
+    replace_private(data_dir / SEAL_FILE, body)
 
 
 def verify_files(data_dir: Path, secret: str, relpaths: Iterable[str]) -> None:

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import ipaddress
-import os
 from pathlib import Path
 
 from cryptography import x509
@@ -21,6 +20,7 @@ from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from cryptography.x509.oid import NameOID
 
 from backend.federation.transport import spki_sha256
+from backend.ops.files import replace_private
 
 TLS_DIR = "tls"
 CERT_FILE = "node.crt"
@@ -77,17 +77,5 @@ def _generate(data_dir: Path, secret: str, *, name: str, host: str) -> None:
     folder.mkdir(mode=0o700, exist_ok=True)
     encrypted = serialization.BestAvailableEncryption(key_password(secret).encode())
     pem_key = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, encrypted)
-    _write(key_path(data_dir), pem_key)
-    _write(cert_path(data_dir), cert.public_bytes(serialization.Encoding.PEM))  # last: its presence means done
-
-
-def _write(path: Path, payload: bytes) -> None:
-    tmp = path.with_suffix(path.suffix + ".tmp")
-    tmp.unlink(missing_ok=True)
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    try:
-        os.write(fd, payload)
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-    os.replace(tmp, path)
+    replace_private(key_path(data_dir), pem_key)
+    replace_private(cert_path(data_dir), cert.public_bytes(serialization.Encoding.PEM))  # last: its presence means done
