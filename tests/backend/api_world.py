@@ -105,7 +105,7 @@ class System:
 
 @contextmanager
 def build_system(
-    tmp: Path, network: str, database_url: str | None = None, contracts: tuple[str, ...] = CORE
+    tmp: Path, network: str, database_url: str | None = None, contracts: tuple[str, ...] | None = None
 ) -> Iterator[System]:
     """Anvil (0.2 s blocks) + the core contracts (or ``contracts``) + 3 departments + the auditor
     + the app; ``database_url`` defaults to a SQLite file in ``tmp``."""
@@ -114,7 +114,13 @@ def build_system(
     try:
         w3 = Web3(Web3.HTTPProvider(node.rpc_url))
         world = deploy_consortium(
-            w3, tmp, secret=SECRET, network=network, contracts=contracts, departments={d: d for d in DEPARTMENTS}
+            w3,
+            tmp,
+            secret=SECRET,
+            network=network,
+            # CORE read per call: the browser tests' conftest widens it for the whole session
+            contracts=contracts or CORE,
+            departments={d: d for d in DEPARTMENTS},
         )
         addr, accounts, manifest, deployments = world.addr, world.accounts, world.manifest, world.deployments
         settings = Settings(
