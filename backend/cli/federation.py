@@ -23,6 +23,7 @@ from backend.ops import federation as fed_ops
 from backend.ops import federation_demo
 from backend.ops.deployer import DeployError, wait_for_node
 from backend.ops.devnet import DEV_FUNDER_KEY, Devnet, DevnetError, port_open
+from backend.ops.federation_idp import IdpError
 from backend.ops.node import NodeError
 
 federation_app = typer.Typer(help="Run the demo consortium as one node process per party.", no_args_is_help=True)
@@ -34,6 +35,7 @@ def up(
     chain_port: Annotated[int, typer.Option(help="devnet JSON-RPC port")] = 8545,
     first_port: Annotated[int, typer.Option(help="the first node's API port; the others follow")] = 8001,
     fresh: Annotated[bool, typer.Option(help="wipe the nodes' data and the devnet state first")] = False,
+    idp_port: Annotated[int, typer.Option(help="port of the development identity provider (citizens' sign-in)")] = 8090,
 ) -> None:
     """Chain + contracts + one node process per party, admitted through the governors' nodes (Ctrl-C stops)."""
     settings = settings_or_exit()
@@ -42,6 +44,7 @@ def up(
     signal.signal(signal.SIGTERM, lambda *_: (_ for _ in ()).throw(KeyboardInterrupt()))
     if fresh:
         shutil.rmtree(base, ignore_errors=True)
+        shutil.rmtree(settings.data_dir / "idp", ignore_errors=True)
         (settings.data_dir / "devnet" / "state.json").unlink(missing_ok=True)
     net = None
     fed = None
@@ -59,7 +62,9 @@ def up(
         fed = fed_ops.prepare(
             base, rpc_url=settings.rpc_url, network=settings.network, first_port=first_port, log=console.print
         )
+        idp = fed_ops.attach_identity_provider(fed, settings.data_dir / "idp", port=idp_port)
         busy = [n.url for n in fed.served() if port_open(n.config.host, n.config.port)]
+        busy += [idp.issuer] if port_open(idp.host, idp.port) else []
         if busy:
             err.print(f"[red]ports already in use: {', '.join(busy)} (another federation running?)[/red]")
             raise typer.Exit(1)
@@ -72,17 +77,28 @@ def up(
         fed.write_description(description, demo=demo)
         _print_nodes(fed, tokens)
         _print_demo(fed, demo)
+        _print_identity(fed)
         console.print(
             f"\n[bold]GovChain federation is up[/bold]: {len(fed.served())} node processes; see {description}"
         )
         console.print("Ctrl-C stops every node and the chain (data and chain state are kept).")
         while True:
+            if idp.process is not None and idp.process.poll() is not None:
+                err.print(f"[red]the identity provider exited; see {idp.data_dir / 'idp.log'}[/red]")
+                raise typer.Exit(1)
             dead = [n for n in fed.served() if n.process is not None and n.process.poll() is not None]
             if dead:
                 err.print(f"[red]node {dead[0].member.key} exited; see {dead[0].data_dir / 'node.log'}[/red]")
                 raise typer.Exit(1)
             time.sleep(1)
-    except (DevnetError, DeployError, NodeError, fed_ops.FederationError, federation_demo.FederationDemoError) as exc:
+    except (
+        DevnetError,
+        DeployError,
+        NodeError,
+        IdpError,
+        fed_ops.FederationError,
+        federation_demo.FederationDemoError,
+    ) as exc:
         err.print(f"[red]federation failed:[/red] {exc}")
         raise typer.Exit(1) from None
     except KeyboardInterrupt:
@@ -122,4 +138,17 @@ def _print_demo(fed: fed_ops.Federation, demo: dict) -> None:
     console.print(
         f"  the citizen {demo['citizen']['id_value']}: session at {url['dept-psb']} (POST /citizens/session), "
         f"{demo['citizen_uses']['uses_total']} uses in GET /citizens/me/uses"
+    )
+
+
+def _print_identity(fed: fed_ops.Federation) -> None:
+    """Where the demo citizen signs in themselves (the development provider, docs/identity.md)."""
+    idp = fed.identity_provider
+    if idp is None:
+        return
+    user, password = idp.demo_credentials
+    psb = fed.nodes["dept-psb"].url if "dept-psb" in fed.nodes else fed.of_role("department")[0].url
+    console.print(
+        f"  citizens sign in themselves at {psb}/console/citizen/login through the development identity "
+        f"provider {idp.issuer} (a test fixture): user [bold]{user}[/bold], password [bold]{password}[/bold]"
     )

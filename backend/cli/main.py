@@ -15,6 +15,7 @@ from rich.table import Table
 from backend.cli.audit import audit_app
 from backend.cli.common import err, settings_or_exit
 from backend.cli.federation import federation_app
+from backend.cli.idp import idp_app
 from backend.cli.node import node_app
 from backend.composition import open_tokens
 from backend.core.config import Settings
@@ -27,6 +28,7 @@ app.add_typer(tokens_app, name="tokens")
 app.add_typer(audit_app, name="audit")
 app.add_typer(node_app, name="node")
 app.add_typer(federation_app, name="federation")
+app.add_typer(idp_app, name="idp")
 console = Console()
 
 

@@ -43,6 +43,14 @@ class Settings:
     # How long a read that must include this process's own writes waits for the event
     # index to reach them before answering 503 IndexBehind.
     index_wait_s: float = field(default_factory=lambda: float(_env("INDEX_WAIT_S", "10")))
+    # Citizens sign in through OpenID Connect (docs/identity.md): the provider's issuer URL and
+    # this node's client registration there. Empty issuer: citizens' sign-in is off.
+    oidc_issuer: str = field(default_factory=lambda: _env("OIDC_ISSUER", ""))
+    oidc_client_id: str = field(default_factory=lambda: _env("OIDC_CLIENT_ID", ""))
+    # Empty: a public client (PKCE only); otherwise sent with HTTP Basic to the token endpoint.
+    oidc_client_secret: str = field(default_factory=lambda: _env("OIDC_CLIENT_SECRET", ""))
+    # Empty: <the node's base URL>/console/citizen/callback.
+    oidc_redirect_uri: str = field(default_factory=lambda: _env("OIDC_REDIRECT_URI", ""))
 
     def __post_init__(self) -> None:
         if not self.database_url:

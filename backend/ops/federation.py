@@ -36,6 +36,7 @@ from backend.core.config import PROJECT_ROOT
 from backend.core.keystore import Keystore
 from backend.ops import deployer, roster
 from backend.ops.devnet import free_port
+from backend.ops.federation_idp import DevIdp
 from backend.ops.node import (
     CONFIG_FILE,
     NodeConfig,
@@ -90,6 +91,7 @@ class Federation:
     rpc_url: str
     network: str
     nodes: dict[str, FederationNode] = field(default_factory=dict)
+    identity_provider: DevIdp | None = None  # citizens' sign-in (backend/ops/federation_idp.py)
 
     def served(self) -> list[FederationNode]:
         return [n for n in self.nodes.values() if n.member.role in SERVED_ROLES]
@@ -102,6 +104,8 @@ class Federation:
             "chain": {"rpc": self.rpc_url, "network": self.network},
             "nodes": [n.describe() for n in self.nodes.values()],
         }
+        if self.identity_provider is not None:
+            doc["identity_provider"] = self.identity_provider.issuer
         if demo is not None:  # what the demo seed put on chain (backend/ops/federation_demo.py)
             doc["demo"] = demo
         tmp = path.with_suffix(".tmp")
@@ -109,6 +113,8 @@ class Federation:
         os.replace(tmp, path)
 
     def stop(self, timeout: float = 10) -> None:
+        if self.identity_provider is not None:
+            self.identity_provider.stop(timeout)
         for n in self.nodes.values():
             if n.process is not None and n.process.poll() is None:
                 n.process.terminate()
@@ -165,6 +171,20 @@ def prepare(
     return fed
 
 
+def attach_identity_provider(
+    fed: Federation, data_dir: Path, host: str = "127.0.0.1", port: int | None = None
+) -> DevIdp:
+    """The development identity provider for citizens' sign-in: every department's node becomes its
+    client (node.json re-sealed with the provider's settings). Started by :func:`bring_up`."""
+    idp = DevIdp(data_dir, host, port or free_port())
+    departments = fed.of_role("department")
+    updated = idp.register((n.data_dir, n.config) for n in departments)
+    for n in departments:
+        n.config = updated[n.member.key]
+    fed.identity_provider = idp
+    return idp
+
+
 def deploy(fed: Federation, w3: Web3, funder_key: str | None, *, fresh: bool = False, log: Log = print) -> Path:
     """Fund (devnet), deploy with the deployer's own directory, install the manifest in every node
     (each pins the chain its RPC serves and seals the manifest with its own secret)."""
@@ -201,10 +221,14 @@ def start(fed: Federation, *, wave: int | None = None, log: Log = print) -> None
 def bring_up(
     fed: Federation, w3: Web3, funder_key: str | None, *, wave: int | None = None, label: str = "demo", log: Log = print
 ) -> Path:
-    """Everything after :func:`prepare`, in order: fund and deploy, start the nodes, issue each
+    """Everything after :func:`prepare`, in order: fund and deploy, start the identity provider when
+    one is attached, start the nodes, issue each
     node's token, admit the members through the governors' nodes, and wait until every
     department's node is in the directory. Returns the deployment manifest."""
     manifest = deploy(fed, w3, funder_key, log=log)
+    if fed.identity_provider is not None:  # before the nodes: their citizens' sign-in points at it
+        fed.identity_provider.start()
+        log(f"identity provider (development) ready on {fed.identity_provider.issuer}")
     start(fed, wave=wave, log=log)
     issue_tokens(fed, label)
     admit_members(fed, w3, manifest, log=log)

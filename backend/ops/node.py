@@ -46,6 +46,9 @@ SETTABLE = (
     "port",
     "tls",
     "peer_allow_networks",
+    "oidc_issuer",
+    "oidc_client_id",
+    "oidc_redirect_uri",
 )  # `govchain node set`; who the node is never changes
 PINS_KEY = "chain_pins"  # in the installed manifest
 
@@ -67,6 +70,11 @@ class NodeConfig:
     # empty: public addresses only. The development federation on 127.0.0.x sets 127.0.0.0/8.
     peer_allow_networks: tuple[str, ...] = ()
     tls: bool = False  # serve TLS with the certificate in tls/ (peers pin its key through the directory)
+    # citizens' sign-in (docs/identity.md): the OIDC provider and this node's registration there;
+    # a confidential client's secret comes from GOVCHAIN_OIDC_CLIENT_SECRET, never from this file
+    oidc_issuer: str = ""
+    oidc_client_id: str = ""
+    oidc_redirect_uri: str = ""
 
     @property
     def url(self) -> str:
@@ -212,7 +220,15 @@ def node_settings(data_dir: Path, config: NodeConfig | None = None) -> Settings:
         database_url=f"sqlite:///{data_dir / 'govchain.db'}",
         deployments_dir=data_dir / "deployments",
         keystore_secret=secret,
+        oidc_issuer=config.oidc_issuer,
+        oidc_client_id=config.oidc_client_id,
+        oidc_redirect_uri=config.oidc_redirect_uri,
     )
+
+
+def set_oidc(data_dir: Path, issuer: str, client_id: str, redirect_uri: str) -> NodeConfig:
+    """Re-seal ``node.json`` with the citizens' sign-in provider (what `govchain node set` does)."""
+    return set_config(data_dir, {"oidc_issuer": issuer, "oidc_client_id": client_id, "oidc_redirect_uri": redirect_uri})
 
 
 def check_pinned_chain(settings: Settings) -> PinnedChainWatch:

@@ -6,6 +6,7 @@ from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
 from backend.web import i18n, session
+from backend.web.citizen_signin import citizen_signin_available
 from backend.web.core import CSRF, ROLE_HOME, current_user, lang_of, redirect, render, safe_next
 
 router = APIRouter()
@@ -26,7 +27,8 @@ def console_home(request: Request):
 
 @router.get("/console/login", include_in_schema=False)
 def login_page(request: Request, next: str = ""):
-    return render(request, "login.html", {"next": safe_next(next, "")})
+    citizen_signin = citizen_signin_available(request)
+    return render(request, "login.html", {"next": safe_next(next, ""), "citizen_signin": citizen_signin})
 
 
 @router.post("/console/login", include_in_schema=False)

@@ -21,10 +21,11 @@ def quiet(_message: str) -> None:
 
 @contextmanager
 def running_federation(
-    tmp: Path, network: str, members: Iterable[roster.Member]
+    tmp: Path, network: str, members: Iterable[roster.Member], *, identity_provider: bool = False
 ) -> Iterator[tuple[federation.Federation, Any, Path]]:
     """(the federation, a web3 on its chain, the deployment manifest), every member admitted and
-    every department's node in the directory."""
+    every department's node in the directory; with ``identity_provider`` the development OIDC
+    provider runs too and every department's node is its client (as `govchain federation up`)."""
     chain = Anvil(block_time=0.2)
     fed = None
     try:
@@ -32,6 +33,8 @@ def running_federation(
         fed = federation.prepare(
             tmp / "nodes", rpc_url=chain.rpc_url, network=network, first_port=None, members=list(members), log=quiet
         )
+        if identity_provider:
+            federation.attach_identity_provider(fed, tmp / "idp")
         manifest = federation.bring_up(fed, w3, DEV_FUNDER_KEY, log=quiet)
         yield fed, w3, manifest
     finally:

@@ -12,9 +12,15 @@ import httpx
 import pytest
 from federation_testkit import running_federation
 
+from backend.composition import open_tokens
+from backend.core.identity import subject_hash
 from backend.core.keystore import Keystore
+from backend.idp.store import DEMO_CITIZEN_PASSWORD, DEMO_CITIZEN_USERNAME
 from backend.ops import federation, roster
-from backend.ops.node import node_secret
+from backend.ops.demo import CITIZEN
+from backend.ops.federation_idp import client_id_of
+from backend.ops.node import load_config, node_secret, node_settings
+from backend.web import session as web_session
 
 # two governors are a council at the demo's threshold (2): five node processes in all
 MEMBERS = [roster.DEPLOYER, *roster.GOVERNORS[:2], *roster.DEPARTMENTS[:2], *roster.AUDITORS]
@@ -24,7 +30,7 @@ NETWORK = "fedtest"
 @pytest.fixture(scope="module")
 def fed(tmp_path_factory) -> Iterator[tuple[federation.Federation, object]]:
     tmp = tmp_path_factory.mktemp("federation")
-    with running_federation(tmp, NETWORK, MEMBERS) as (f, w3, _manifest):
+    with running_federation(tmp, NETWORK, MEMBERS, identity_provider=True) as (f, w3, _manifest):
         f.write_description(tmp / "federation.json")
         yield f, w3
 
@@ -196,3 +202,45 @@ def test_an_exhausted_grant_releases_nothing_more(fed) -> None:
     # a retry of the one recorded use answers the same release from the owner's ledger
     retry = _ok(c.post(f"{grantee.url}/releases/{grant_id}/{first['use_index']}/retry", headers=_h(grantee)))
     assert retry["replayed"] is True and retry["receipt"] == first["receipt"]
+
+
+def test_the_identity_provider_runs_and_every_department_node_is_its_client(fed) -> None:
+    f, _ = fed
+    idp = f.identity_provider
+    assert idp is not None and idp.process is not None and idp.process.poll() is None
+    doc = json.loads((f.base_dir.parent / "federation.json").read_text())
+    assert doc["identity_provider"] == idp.issuer
+    assert httpx.get(idp.issuer + "/.well-known/openid-configuration").json()["issuer"] == idp.issuer
+    for n in f.of_role("department"):
+        config = load_config(n.data_dir)
+        assert (config.oidc_issuer, config.oidc_client_id) == (idp.issuer, client_id_of(n.member.key))
+        assert config.oidc_redirect_uri == n.url + "/console/citizen/callback"
+        assert node_settings(n.data_dir).oidc_issuer == idp.issuer  # re-sealed: the node's seal verifies
+    for n in f.of_role("governor"):
+        assert load_config(n.data_dir).oidc_issuer == ""
+
+
+def test_the_demo_citizen_signs_in_on_a_department_node_through_the_provider(fed) -> None:
+    """Real processes end to end: the node, the provider, and this test as the browser."""
+    f, _ = fed
+    node = f.of_role("department")[0]
+    with httpx.Client(follow_redirects=False, timeout=60) as browser:
+        r = browser.get(node.url + "/console/citizen/login")
+        assert r.status_code == 303
+        to_provider = r.headers["location"]
+        assert to_provider.startswith(f.identity_provider.issuer + "/authorize?")
+        assert browser.get(to_provider).status_code == 200
+        r = browser.post(to_provider, data={"username": DEMO_CITIZEN_USERNAME, "password": DEMO_CITIZEN_PASSWORD})
+        assert r.status_code == 302
+        back = r.headers["location"]
+        assert back.startswith(node.url + "/console/citizen/callback?")
+        r = browser.get(back)
+        assert r.status_code == 200, r.text
+        sealed = r.cookies.get(web_session.SESSION_COOKIE)
+        assert sealed
+        assert browser.get(node.url + "/console/citizen").status_code == 200
+    settings = node_settings(node.data_dir)
+    payload = web_session.unseal(web_session.load_or_create_session_key(node.data_dir), sealed)
+    info = open_tokens(settings).authenticate(payload["t"])
+    assert info is not None and info.role == "citizen"
+    assert info.principal == "0x" + subject_hash(settings.subject_secret, CITIZEN["id_type"], CITIZEN["id_value"]).hex()

@@ -316,7 +316,9 @@ def test_the_operator_changes_rpc_url_and_port_through_the_secret(federation, tm
     refused = _cli("node", "set", str(d), "name=gov-1", env=_env())
     assert (
         refused.returncode == 2
-        and "only rpc_url, host, port, tls, peer_allow_networks can be set, not name" in refused.stderr
+        and "only rpc_url, host, port, tls, peer_allow_networks, oidc_issuer, oidc_client_id, oidc_redirect_uri "
+        "can be set, not name"
+        in refused.stderr
     )
     port = _free_port("127.0.0.1")
     # another URL for the same chain (the world's RPC proxy), and another port
