@@ -27,6 +27,7 @@ CONTRACTS = (
     "UsageRights",
     "Accountability",
     "NodeDirectory",
+    "AssistedSessions",
     "Certificates",
     "PropertyRegistry",
 )
