@@ -43,6 +43,10 @@ class Settings:
     # How long a read that must include this process's own writes waits for the event
     # index to reach them before answering 503 IndexBehind.
     index_wait_s: float = field(default_factory=lambda: float(_env("INDEX_WAIT_S", "10")))
+    # Assisted citizen sessions (a front desk opening a session for a citizen), moving window,
+    # in the `limits` notation ("30/hour", "5 per minute"): per officer and per desk department.
+    assisted_sessions_per_officer: str = field(default_factory=lambda: _env("ASSISTED_SESSIONS_PER_OFFICER", "30/hour"))
+    assisted_sessions_per_desk: str = field(default_factory=lambda: _env("ASSISTED_SESSIONS_PER_DESK", "300/hour"))
 
     def __post_init__(self) -> None:
         if not self.database_url:
