@@ -493,7 +493,7 @@ def _citizen_view(nodes: _Nodes) -> dict[str, Any]:
         "dept-psb",
         "/citizens/session",
         {"id_type": CITIZEN["id_type"], "id_value": CITIZEN["id_value"], "reason": "demo: the citizen at the desk"},
-        None,
+        "citizen-session",  # a re-run answers the session already recorded (no second one)
     )
     uses = nodes.get("dept-psb", "/citizens/me/uses", token=session["token"])
     sessions = nodes.get("dept-psb", "/citizens/me/sessions", token=session["token"])

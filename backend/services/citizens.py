@@ -37,7 +37,6 @@ from __future__ import annotations
 
 import logging
 import re
-import uuid
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -45,7 +44,7 @@ from backend.core.identity import keccak_content_hash, keyed_text_hash
 from backend.core.tokens import TokenService
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.common import Actor, ChainOps, h0x
-from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
+from backend.services.errors import Conflict, Forbidden, InvalidInput, SignerUnavailable
 from backend.services.session_limits import SessionLimits
 from backend.store import DocumentStore
 
@@ -97,7 +96,7 @@ class CitizenService:
 
     # -- session ---------------------------------------------------------------------------------
     def open_session(
-        self, desk: Actor, id_type: str, id_value: str, reason: str, ttl: timedelta = SESSION_TTL
+        self, desk: Actor, id_type: str, id_value: str, reason: str, ttl: timedelta = SESSION_TTL, *, key: str
     ) -> dict[str, Any]:
         """An assisted session: recorded on chain (mined), then a citizen token for the person the
         desk officer (``desk.officer_id``) has identified. Never answers the subject hash."""
@@ -111,19 +110,19 @@ class CitizenService:
         if not reason or len(reason) > MAX_REASON_CHARS:
             raise InvalidInput(f"the reason is required (1 to {MAX_REASON_CHARS} characters)", field="reason")
         subject = self.ops.subject(id_type, id_value)
-        self.limits.take(desk.address, h0x(officer))
+        account = self.ops.account(desk)
+        op = "citizens.assisted_session"
+        # A repeated Idempotency-Key (same desk, officer, person and reason, else 409) answers the
+        # session already recorded, for what is left of its lifetime: no second record, and no
+        # token outliving the session the record describes.
+        if self.ops.sender.outcome(account.address, f"{op}:{key}") is None:
+            self.limits.take(desk.address, h0x(officer))
         reason_hash = keyed_text_hash(self.subject_secret, reason)  # may name the person: keyed
-        # A fresh key per request: every request is one more session on the record (a retry after
-        # a pending receipt records another one; recording too much is the safe side).
-        outcome = self.ops.contracts.assisted_sessions.open_assisted_session(
-            self.ops.account(desk),
-            officer,
-            subject,
-            reason_hash,
-            op="citizens.assisted_session",
-            key=uuid.uuid4().hex,
-        )
+        call = self.ops.contracts.assisted_sessions.calls.open_assisted_session(officer, subject, reason_hash)
+        outcome, replayed = self.ops.send(account, call, op=op, key=key)
         session_id = int((self.ops.event(outcome, "AssistedSessionOpened") or {})["sessionId"])
+        if replayed:
+            ttl = self._left_of(session_id, ttl)
         label = ASSISTED_LABEL.format(session_id=session_id, desk=desk.address, officer=h0x(officer)[:18])
         token = self.tokens.issue("citizen", h0x(subject), label, ttl=ttl)
         return {
@@ -136,8 +135,21 @@ class CitizenService:
             "ttl_s": int(ttl.total_seconds()),
             "front_desk": self.chain.party(desk.address),
             "officer_hash": h0x(officer),
+            "replayed": replayed,
             **self.ops.tx(outcome),
         }
+
+    def _left_of(self, session_id: int, ttl: timedelta) -> timedelta:
+        """What is left of a recorded session's ``ttl`` (from its block time); 409 once it is over."""
+        self.ops.fresh()
+        opened = self.ops.index.first("AssistedSessions", "AssistedSessionOpened", sessionId=session_id)
+        started = int(opened["block_time"]) if opened and opened.get("block_time") is not None else None
+        left = ttl - timedelta(seconds=self.ops.chain_time() - started) if started is not None else ttl
+        if left < timedelta(minutes=1):
+            raise Conflict(
+                "this assisted session is over; open a new one (with a new Idempotency-Key)", session_id=session_id
+            )
+        return left
 
     # -- my assisted sessions ----------------------------------------------------------------------
     def sessions(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:

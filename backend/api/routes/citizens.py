@@ -10,7 +10,7 @@ from typing import Annotated, Any
 from fastapi import Path
 from pydantic import Field
 
-from backend.api.deps import CitizenPrincipal, CitizensDep, DepartmentWriter, actor
+from backend.api.deps import CitizenPrincipal, CitizensDep, DepartmentWriter, IdemKey, actor
 from backend.api.params import Limit, Offset
 from backend.api.schemas import UINT32, DataSubject, Strict
 from backend.api.schemas import citizens as answers
@@ -40,11 +40,12 @@ class Objection(Strict):
     summary="Open an assisted citizen session (front-desk department, after checking the identity in person)",
     responses={429: {"description": "too many assisted sessions for this desk or officer (see Retry-After)"}},
 )
-def open_session(body: OpenSession, citizens: CitizensDep, who: DepartmentWriter) -> dict[str, Any]:
+def open_session(body: OpenSession, citizens: CitizensDep, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     """Recorded on chain (``AssistedSessionOpened``: desk, officer hash, subject hash, reason hash),
     mined, before the token is issued; the citizen and auditors see it. The answer never carries
-    the subject hash. Rate-limited per desk and per officer (429 with ``Retry-After``)."""
-    return citizens.open_session(who, body.id_type, body.id_value, body.reason, timedelta(seconds=body.ttl_s))
+    the subject hash. Rate-limited per desk and per officer (429 with ``Retry-After``). Repeating
+    the Idempotency-Key answers the same session (``replayed``) for what is left of its lifetime."""
+    return citizens.open_session(who, body.id_type, body.id_value, body.reason, timedelta(seconds=body.ttl_s), key=key)
 
 
 @router.get(

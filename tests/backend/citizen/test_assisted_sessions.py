@@ -58,6 +58,7 @@ def test_a_session_is_on_chain_in_the_citizens_log_and_in_the_audit_trail(world:
         "officer_hash",
         "tx_hash",
         "block_number",
+        "replayed",
     }
     assert subject[2:] not in r.text.lower()
     assert (s["role"], s["assisted"], s["ttl_s"]) == ("citizen", True, 1800)
@@ -252,3 +253,27 @@ def test_the_session_answer_never_echoes_a_hash_of_the_id(world: World) -> None:
         blob = json.dumps(r.json()).lower()
         assert world.subject(g)[2:] not in blob
         assert "subject" not in blob
+
+
+def test_a_repeated_key_answers_the_recorded_session_and_records_nothing_more(world: World) -> None:
+    key = f"desk-visit-{uuid.uuid4().hex}"
+    first = world.http.post(
+        "/citizens/session", json={**PERSON, "reason": REASON}, headers=world.h("desk", "clerk-5", key=key)
+    )
+    assert first.status_code == 201, first.text
+    count = world.contract("AssistedSessions").functions.sessionCount().call()
+    again = world.http.post(
+        "/citizens/session", json={**PERSON, "reason": REASON}, headers=world.h("desk", "clerk-5", key=key)
+    )
+    assert again.status_code == 201, again.text
+    a, b = first.json(), again.json()
+    assert (b["session_id"], b["tx_hash"], b["replayed"]) == (a["session_id"], a["tx_hash"], True)
+    assert a["replayed"] is False and b["token"] != a["token"]
+    assert 60 <= b["ttl_s"] <= a["ttl_s"]  # no longer than what is left of the recorded session
+    assert world.contract("AssistedSessions").functions.sessionCount().call() == count
+    # the key with another person (or reason): refused, nothing recorded
+    r = world.http.post(
+        "/citizens/session", json={**CITIZEN_B, "reason": REASON}, headers=world.h("desk", "clerk-5", key=key)
+    )
+    assert (r.status_code, r.json()["error"]) == (409, "IdempotencyKeyReused")
+    assert world.contract("AssistedSessions").functions.sessionCount().call() == count
