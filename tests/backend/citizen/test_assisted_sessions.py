@@ -277,3 +277,22 @@ def test_a_repeated_key_answers_the_recorded_session_and_records_nothing_more(wo
     )
     assert (r.status_code, r.json()["error"]) == (409, "IdempotencyKeyReused")
     assert world.contract("AssistedSessions").functions.sessionCount().call() == count
+
+
+def test_the_console_shows_the_citizen_their_assisted_sessions(world: World) -> None:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    s = _open(world, PERSON, officer="clerk-77").json()
+    with TestClient(world.http.app, raise_server_exceptions=False) as browser:  # its own cookies
+        page = browser.get("/console/login")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf, page.text[:300]
+        r = browser.post("/console/login", data={"csrf": csrf.group(1), "token": s["token"]}, follow_redirects=False)
+        assert r.status_code == 303, r.text
+        r = browser.get("/console/citizen?lang=en")
+        assert r.status_code == 200, r.text
+    row = re.search(rf'<tr id="session-{s["session_id"]}">(.*?)</tr>', r.text, re.S)
+    assert row, r.text[-2000:]
+    assert "政务服务中心" in row.group(1) and s["tx_hash"][:10] in row.group(1)
