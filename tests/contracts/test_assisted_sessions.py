@@ -53,9 +53,11 @@ def test_open_records_desk_officer_subject_reason_and_id(system, sessions):
 
 
 def test_ids_count_across_desks(system, sessions):
-    assert open_session(sessions, system.depts[0]).return_value == 1
+    first = open_session(sessions, system.depts[0])
+    assert first.return_value == 1
     tx = open_session(sessions, system.depts[1], officer=h("other"), subject=h("other-subject"))
     assert tx.return_value == 2
+    print(f"\nGAS openAssistedSession first={first.gas_used} later={tx.gas_used}")
     assert event(tx, "AssistedSessionOpened")["desk"] == system.depts[1]
     assert sessions.sessionCount() == 2
 
