@@ -30,6 +30,7 @@ from backend.services import ChainOps, Services
 from backend.services.cases import PeerEvidence
 from backend.services.directory import DirectoryService
 from backend.services.errors import SignerUnavailable
+from backend.services.session_limits import SessionLimits
 from backend.store import DocumentStore
 
 log = logging.getLogger(__name__)
@@ -63,6 +64,9 @@ class AppContext:
         )
         self.services = Services(
             self.ops, self.store, self.tokens, self.sessions, subject_secret=settings.subject_secret
+        )
+        self.services.citizens.use_session_limits(
+            SessionLimits(settings.assisted_sessions_per_officer, settings.assisted_sessions_per_desk)
         )
         # the node directory (issue 9): beside Services, which other work is reshaping
         self.directory = DirectoryService(self.ops)

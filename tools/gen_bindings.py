@@ -35,6 +35,7 @@ CONTRACTS = (
     "UsageRights",
     "Accountability",
     "NodeDirectory",
+    "AssistedSessions",
     "OneStopServices",
     "Certificates",
     "PropertyRegistry",

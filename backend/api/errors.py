@@ -9,7 +9,7 @@ name and args into words (backend.web.core). Bodies are always
 - ContractRevert → ``backend.chain.errors.http_status_for(name)``: 403 the caller
   may not do this, 404 unknown id, 409 state conflict, 422 bad input;
 - ServiceError (the services' own checks) → its class's ``http_status``
-  (401 adds ``WWW-Authenticate: Bearer``);
+  (401 adds ``WWW-Authenticate: Bearer``; 429 TooManyRequests adds ``Retry-After``);
 - TxPending → 202; ChainUnavailable → 503 (``Retry-After: 5``);
   ChainConfigError → 503 ChainMisconfigured; TxRejected → 503;
 - AccessDenied → 403; TamperDetected / DocumentMissing → 409.
@@ -24,7 +24,7 @@ from typing import Any
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected
 from backend.chain.errors import ChainConfigError, http_status_for
-from backend.services.errors import ServiceError, TxPending
+from backend.services.errors import ServiceError, TooManyRequests, TxPending
 from backend.store import AccessDenied, DocumentMissing, TamperDetected
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ def error_response(exc: BaseException) -> ErrorAnswer | None:
         return http_status_for(exc.name), exc.to_dict(), None
     if isinstance(exc, ServiceError):
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        if isinstance(exc, TooManyRequests):
+            headers = {"Retry-After": str(exc.retry_after_s)}
         return exc.http_status, exc.to_dict(), headers
     if isinstance(exc, TxPending):
         return 202, exc.to_dict(), None

@@ -1797,6 +1797,62 @@ class NodeDirectory:
         return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
 
+class AssistedSessionsCalls:
+    """The writes of AssistedSessions as unsent calls."""
+
+    def open_assisted_session(self, officer_hash: bytes, subject_hash: bytes, reason_hash: bytes) -> Call:
+        """openAssistedSession(bytes32,bytes32,bytes32), not sent"""
+        return Call(
+            "AssistedSessions",
+            "openAssistedSession",
+            (
+                officer_hash,
+                subject_hash,
+                reason_hash,
+            ),
+        )
+
+
+class AssistedSessions:
+    """AssistedSessions: views return typed values, writes go through the idempotent send."""
+
+    calls = AssistedSessionsCalls()
+
+    def __init__(self, port: ChainPort) -> None:
+        self._port = port
+
+    def consortium(self) -> str:
+        """consortium()"""
+        return str(self._port.view("AssistedSessions", "consortium"))
+
+    def open_assisted_session(
+        self,
+        signer: LocalAccount,
+        officer_hash: bytes,
+        subject_hash: bytes,
+        reason_hash: bytes,
+        *,
+        op: str,
+        key: str,
+        strict: bool = True,
+    ) -> TxOutcome:
+        """openAssistedSession(bytes32,bytes32,bytes32)"""
+        call = Call(
+            "AssistedSessions",
+            "openAssistedSession",
+            (
+                officer_hash,
+                subject_hash,
+                reason_hash,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def session_count(self) -> int:
+        """sessionCount()"""
+        return int(self._port.view("AssistedSessions", "sessionCount"))
+
+
 class OneStopServicesCalls:
     """The writes of OneStopServices as unsent calls."""
 
@@ -2658,6 +2714,7 @@ class Contracts:
         self.usage_rights = UsageRights(port)
         self.accountability = Accountability(port)
         self.node_directory = NodeDirectory(port)
+        self.assisted_sessions = AssistedSessions(port)
         self.one_stop_services = OneStopServices(port)
         self.certificates = Certificates(port)
         self.property_registry = PropertyRegistry(port)
@@ -2668,6 +2725,8 @@ __all__ = [
     "AccountabilityCalls",
     "Anchor",
     "ApprovalStep",
+    "AssistedSessions",
+    "AssistedSessionsCalls",
     "Call",
     "Case",
     "Certificate",

@@ -136,7 +136,8 @@ def _print_demo(fed: fed_ops.Federation, demo: dict) -> None:
         f"  the auditor's trail: {url['audit-1']}/console/login ({demo['audit_uses_recorded']} recorded uses)"
     )
     console.print(
-        f"  the citizen {demo['citizen']['id_value']}: session at {url['dept-psb']} (POST /citizens/session), "
+        f"  the citizen {demo['citizen']['id_value']}: assisted session at {url['dept-psb']} "
+        f"(POST /citizens/session with a reason; on chain, in GET /citizens/me/sessions), "
         f"{demo['citizen_uses']['uses_total']} uses in GET /citizens/me/uses"
     )
 

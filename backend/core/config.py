@@ -51,6 +51,10 @@ class Settings:
     oidc_client_secret: str = field(default_factory=lambda: _env("OIDC_CLIENT_SECRET", ""))
     # Empty: <the node's base URL>/console/citizen/callback.
     oidc_redirect_uri: str = field(default_factory=lambda: _env("OIDC_REDIRECT_URI", ""))
+    # Assisted citizen sessions (a front desk opening a session for a citizen), moving window,
+    # in the `limits` notation ("30/hour", "5 per minute"): per officer and per desk department.
+    assisted_sessions_per_officer: str = field(default_factory=lambda: _env("ASSISTED_SESSIONS_PER_OFFICER", "30/hour"))
+    assisted_sessions_per_desk: str = field(default_factory=lambda: _env("ASSISTED_SESSIONS_PER_DESK", "300/hour"))
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -55,6 +55,7 @@ DEPARTMENT_ARGS = (
     "denier",
     "responsible",
     "revokedby",
+    "desk",  # AssistedSessionOpened: the front desk that opened the session
 )
 
 

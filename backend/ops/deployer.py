@@ -33,6 +33,7 @@ CORE = [
     ("UsageRights", ["Consortium", "DataCatalog"]),
     ("Accountability", ["Consortium", "DataCatalog", "UsageRights"]),
     ("NodeDirectory", ["Consortium"]),  # where each department's node is reached (issue 9)
+    ("AssistedSessions", ["Consortium"]),  # the record of front-desk citizen sessions (issue 10)
 ]
 SERVICES = [
     ("OneStopServices", ["Consortium", "DataCatalog", "UsageRights"]),

@@ -487,13 +487,23 @@ def _incident(nodes: _Nodes, property_records: int) -> dict[str, Any]:
 
 
 def _citizen_view(nodes: _Nodes) -> dict[str, Any]:
-    """The demo citizen at PSB's front desk: a session on PSB's node, then who used my data."""
+    """The demo citizen at PSB's front desk: an assisted session on PSB's node (on the record), then
+    who used my data and the assisted sessions opened for them (this one included)."""
     session = nodes.post(
-        "dept-psb", "/citizens/session", {"id_type": CITIZEN["id_type"], "id_value": CITIZEN["id_value"]}, None
+        "dept-psb",
+        "/citizens/session",
+        {"id_type": CITIZEN["id_type"], "id_value": CITIZEN["id_value"], "reason": "demo: the citizen at the desk"},
+        "citizen-session",  # a re-run answers the session already recorded (no second one)
     )
     uses = nodes.get("dept-psb", "/citizens/me/uses", token=session["token"])
+    sessions = nodes.get("dept-psb", "/citizens/me/sessions", token=session["token"])
     return {
         "front_desk": "dept-psb",
+        "session_id": session["session_id"],
+        "assisted_sessions": [
+            {"session_id": s["session_id"], "desk": (s["desk"] or {}).get("name"), "this_session": s["this_session"]}
+            for s in sessions["items"]
+        ],
         "uses_total": uses["total"],
         "uses": [
             {

@@ -1,11 +1,19 @@
 """Citizens: a short-lived session opened by a front desk, "who used my data",
 objections, and the citizen's certificates.
 
-- The front desk (an active department, naming its officer) checks the
-  citizen's identity in person and asks for a session: the backend computes the
-  keyed subject hash and issues a citizen token (30 minutes by default) whose
-  principal is that hash. The raw id is used once to compute the hash and is
-  never stored, logged or put in a token label.
+- **Assisted sessions.** A front desk (an active department, naming its officer)
+  checks the citizen's identity in person, states a reason, and asks for a
+  session. The node records it on chain FIRST (``AssistedSessions``: desk,
+  officer hash, keyed subject hash, keyed reason hash, session id), mined, and
+  only then issues a citizen token (30 minutes at most) whose principal is the
+  subject hash and whose label names the session. The answer carries the token,
+  its expiry and the session's id and transaction, never the subject hash: the
+  desk must not be able to test guesses of an id against a hash it has seen.
+  Sessions are rate-limited per desk and per officer (429 + Retry-After). The
+  raw id and the reason text are used once and never stored or logged.
+- The citizen sees every assisted session opened for them
+  (``AssistedSessionOpened`` rows of their subject hash) beside "who used my data";
+  auditors see them in the trail like every other event.
 - "Who used my data" reads the indexer (``UseRecorded`` rows whose
   ``subjectHash`` is the citizen's), syncing it first when it is behind the
   chain head; if the node is down the rows already indexed are served with
@@ -18,7 +26,9 @@ objections, and the citizen's certificates.
   could be either). The evidence hash is keccak256 of the objection text; the
   text itself is kept encrypted in the document store, readable by the auditor
   account. One objection per citizen and use: repeating it returns the incident
-  already filed.
+  already filed. An objection filed in an assisted session says so: the stored
+  text (and so the evidence hash) starts with the session it was filed in, and
+  the answer names it (``assisted_session``).
 - A citizen asking about a use that is not theirs (or that does not exist)
   gets 403: the answer must not reveal whether someone else's use exists.
 """
@@ -26,6 +36,7 @@ objections, and the citizen's certificates.
 from __future__ import annotations
 
 import logging
+import re
 from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
@@ -33,7 +44,8 @@ from backend.core.identity import keccak_content_hash, keyed_text_hash
 from backend.core.tokens import TokenService
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.common import Actor, ChainOps, h0x
-from backend.services.errors import Forbidden, InvalidInput, SignerUnavailable
+from backend.services.errors import Conflict, Forbidden, InvalidInput, SignerUnavailable
+from backend.services.session_limits import SessionLimits
 from backend.store import DocumentStore
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -46,6 +58,16 @@ SESSION_TTL = timedelta(minutes=30)
 UNAUTHORIZED_USE, USE = 1, 2
 OBJECTION_WINDOW_S = 7 * 24 * 3600
 OBJECTION_MEDIA_TYPE = "text/plain; charset=utf-8"
+MAX_REASON_CHARS = 1000
+# The label of a token issued for an assisted session (the marker an objection reads back).
+ASSISTED_LABEL = "assisted session #{session_id} via {desk} officer {officer}"
+_ASSISTED_LABEL_RE = re.compile(r"^assisted session #(\d+) ")
+
+
+def assisted_session_of(label: str) -> int | None:
+    """The assisted session a citizen token was issued for (from its label), or None."""
+    m = _ASSISTED_LABEL_RE.match(label or "")
+    return int(m.group(1)) if m else None
 
 
 class CitizenService:
@@ -65,30 +87,118 @@ class CitizenService:
         self.subject_secret = subject_secret
         self.certificates = certificates
         self.chain = chain or certificates.chain
+        self.limits = SessionLimits()
         self._auditor: str | None = None
 
+    def use_session_limits(self, limits: SessionLimits) -> None:
+        """The configured limits of assisted sessions (the composition root reads them from settings)."""
+        self.limits = limits
+
     # -- session ---------------------------------------------------------------------------------
-    def open_session(self, desk: Actor, id_type: str, id_value: str, ttl: timedelta = SESSION_TTL) -> dict[str, Any]:
-        """A citizen token for the person the desk officer has identified (``desk.officer_id``)."""
+    def open_session(
+        self, desk: Actor, id_type: str, id_value: str, reason: str, ttl: timedelta = SESSION_TTL, *, key: str
+    ) -> dict[str, Any]:
+        """An assisted session: recorded on chain (mined), then a citizen token for the person the
+        desk officer (``desk.officer_id``) has identified. Never answers the subject hash."""
         desk.require_role("department")
         officer = self.ops.officer(desk)
         if not self.ops.contracts.consortium.is_active_department(desk.address):
             raise Forbidden("only an active department may open citizen sessions", department=desk.address)
         if not timedelta(minutes=1) <= ttl <= SESSION_TTL:
             raise InvalidInput("a citizen session lasts 1 to 30 minutes", field="ttl_s")
-        subject = "0x" + self.ops.subject(id_type, id_value).hex()
-        label = f"citizen session via {desk.address} officer {h0x(officer)[:18]}"
-        token = self.tokens.issue("citizen", subject, label, ttl=ttl)
+        reason = (reason or "").strip()
+        if not reason or len(reason) > MAX_REASON_CHARS:
+            raise InvalidInput(f"the reason is required (1 to {MAX_REASON_CHARS} characters)", field="reason")
+        subject = self.ops.subject(id_type, id_value)
+        account = self.ops.account(desk)
+        op = "citizens.assisted_session"
+        # A repeated Idempotency-Key (same desk, officer, person and reason, else 409) answers the
+        # session already recorded, for what is left of its lifetime: no second record, and no
+        # token outliving the session the record describes.
+        if self.ops.sender.outcome(account.address, f"{op}:{key}") is None:
+            self.limits.take(desk.address, h0x(officer))
+        reason_hash = keyed_text_hash(self.subject_secret, reason)  # may name the person: keyed
+        call = self.ops.contracts.assisted_sessions.calls.open_assisted_session(officer, subject, reason_hash)
+        outcome, replayed = self.ops.send(account, call, op=op, key=key)
+        session_id = int((self.ops.event(outcome, "AssistedSessionOpened") or {})["sessionId"])
+        if replayed:
+            ttl = self._left_of(session_id, ttl)
+        label = ASSISTED_LABEL.format(session_id=session_id, desk=desk.address, officer=h0x(officer)[:18])
+        token = self.tokens.issue("citizen", h0x(subject), label, ttl=ttl)
         return {
             "token": token,
             "token_type": "bearer",
             "role": "citizen",
-            "subject_hash": subject,
+            "assisted": True,
+            "session_id": session_id,
             "expires_at": (datetime.now(UTC) + ttl).isoformat(timespec="seconds"),
             "ttl_s": int(ttl.total_seconds()),
             "front_desk": self.chain.party(desk.address),
             "officer_hash": h0x(officer),
+            "replayed": replayed,
+            **self.ops.tx(outcome),
         }
+
+    def _left_of(self, session_id: int, ttl: timedelta) -> timedelta:
+        """What is left of a recorded session's ``ttl`` (from its block time); 409 once it is over."""
+        self.ops.fresh()
+        opened = self.ops.index.first("AssistedSessions", "AssistedSessionOpened", sessionId=session_id)
+        started = int(opened["block_time"]) if opened and opened.get("block_time") is not None else None
+        left = ttl - timedelta(seconds=self.ops.chain_time() - started) if started is not None else ttl
+        if left < timedelta(minutes=1):
+            raise Conflict(
+                "this assisted session is over; open a new one (with a new Idempotency-Key)", session_id=session_id
+            )
+        return left
+
+    # -- my assisted sessions ----------------------------------------------------------------------
+    def sessions(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:
+        """Every assisted session opened for this citizen, oldest first (from the event index)."""
+        citizen.require_role("citizen")
+        seen = self.ops.fresh()
+        stale = self.ops.index.following_fails()
+        me = citizen.address.lower()
+        index = self.ops.index
+        event, contract = "AssistedSessionOpened", "AssistedSessions"
+        total = index.count(subject_hash=me, event=event, contract=contract)
+        rows = index.query(subject_hash=me, event=event, contract=contract, limit=limit, offset=offset) if total else []
+        current = assisted_session_of(citizen.label)
+        return {
+            "total": total,
+            "offset": offset,
+            "limit": limit,
+            "index_stale": stale,
+            "indexed_to_block": seen,
+            "items": [self._session_view(r, current) for r in rows],
+        }
+
+    def _session_view(self, r: dict[str, Any], current: int | None) -> dict[str, Any]:
+        a = r["args"]
+        session_id = int(a["sessionId"])
+        return {
+            "session_id": session_id,
+            "desk": self.chain.party(a["desk"]),
+            "officer_hash": a["officerHash"],
+            "reason_hash": a["reasonHash"],
+            "time": r["block_time"],
+            "block_number": r["block_number"],
+            "tx_hash": r["tx_hash"],
+            "this_session": session_id == current,
+        }
+
+    def _assisted_session(self, citizen: Actor) -> dict[str, Any] | None:
+        """The on-chain record of the assisted session the citizen's token belongs to, or None
+        for a token the citizen obtained themselves."""
+        session_id = assisted_session_of(citizen.label)
+        if session_id is None:
+            return None
+        self.ops.fresh()
+        for ev in self.ops.history("AssistedSessions", "AssistedSessionOpened", sessionId=session_id):
+            a = ev["args"]
+            if str(a["subjectHash"]).lower() == citizen.address.lower():
+                return {"session_id": session_id, "desk": a["desk"], "officer_hash": a["officerHash"]}
+        # The label names a session that is not this citizen's on chain: still an assisted token.
+        return {"session_id": session_id, "desk": None, "officer_hash": None}
 
     # -- who used my data --------------------------------------------------------------------------
     def uses(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:
@@ -144,6 +254,13 @@ class CitizenService:
         if not text or not text.strip():
             raise InvalidInput("the objection text must not be empty", field="text")
         use = self._my_use(citizen, grant_id, use_index)
+        assisted = self._assisted_session(citizen)
+        if assisted is not None:
+            # Filed by a desk on the citizen's behalf: the record itself says so (and which session).
+            text = (
+                f"[filed in assisted session #{assisted['session_id']} opened by {assisted['desk']} "
+                f"officer {assisted['officer_hash']}]\n{text}"
+            )
         evidence = keyed_text_hash(self.subject_secret, text)  # personal text: keyed, not plain keccak
         auditor = self._auditor_account()
         op = "citizens.objection"
@@ -181,6 +298,7 @@ class CitizenService:
             "evidence_document": document,
             "response_deadline": ev.get("responseDeadline"),
             "already_filed": already,
+            "assisted_session": assisted,
             **self.ops.tx(outcome),
         }
 

@@ -21,6 +21,7 @@ __all__ = [
     "NotFound",
     "ServiceError",
     "SignerUnavailable",
+    "TooManyRequests",
     "TxPending",
     "Unauthorized",
 ]
@@ -75,6 +76,17 @@ class IdempotencyKeyReused(ServiceError, KeyReused):
 class InvalidInput(ServiceError):
     http_status = 422
     name = "InvalidInput"
+
+
+class TooManyRequests(ServiceError):
+    """A rate limit was reached: 429 with ``Retry-After`` (whole seconds until the limit frees a slot)."""
+
+    http_status = 429
+    name = "TooManyRequests"
+
+    def __init__(self, message: str = "", *, retry_after_s: int, **args: Any) -> None:
+        super().__init__(message, retry_after_s=retry_after_s, **args)
+        self.retry_after_s = retry_after_s
 
 
 class SignerUnavailable(ServiceError):

@@ -1,5 +1,6 @@
 """The citizen's pages (citizen token, no officer): who used my data (with an
-objection that becomes an UNAUTHORIZED_USE incident), my certificates, my cases.
+objection that becomes an UNAUTHORIZED_USE incident) and the assisted sessions desks
+opened for me, my certificates, my cases.
 
 Everything goes through ``ctx.services.citizens`` (and ``ctx.services.cases``
 when the one-stop services are wired); the citizen's identity is the token's
@@ -45,7 +46,9 @@ def citizen_log(request: Request, user: Citizen):
             return res
 
         rows, pg = listing(request, "page", fetch, per_page=25)
-        return {"rows": rows, "pager": pg, "stale": any(stale), "tab": "citizen", "sub": "log"}
+        # the assisted sessions opened for this citizen (the latest 50: a desk's visits are few)
+        sessions = svc.citizens.sessions(user, 0, 50)["items"]
+        return {"rows": rows, "pager": pg, "stale": any(stale), "sessions": sessions, "tab": "citizen", "sub": "log"}
 
     return load(request, "citizen_log.html", loader)
 

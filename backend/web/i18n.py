@@ -175,6 +175,14 @@ LABELS: dict[str, tuple[str, str]] = {
     "my_cases": ("我的办件", "My cases"),
     "my_certificates": ("我的证照", "My certificates"),
     "my_data_log": ("谁用了我的数据", "Who used my data"),
+    "my_assisted_sessions": ("窗口代办记录", "Sessions opened for me at a desk"),
+    "assisted_sessions_note": (
+        "每次窗口代我登录都记录在链上：窗口部门、经办人、时间和理由（哈希）。",
+        "Every session a desk opened for me is on the chain: desk, officer, time and reason (hash).",
+    ),
+    "desk": ("窗口部门", "Desk"),
+    "reason_hash": ("理由哈希", "Reason hash"),
+    "this_session": ("本次会话", "This session"),
     "object": ("提出异议", "Object"),
     "object_unavailable": ("异议功能随群众服务上线。", "Objections arrive with the citizen services."),
     "property": ("不动产单元", "Property unit"),
@@ -598,6 +606,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "NodeDirectoryZeroEncryptionKey": ("节点的加密公钥不能为空。", "The node's encryption key must not be zero."),
     "NodeDirectoryUnknownNode": ("{department} 尚未发布节点信息。", "{department} has published no node."),
+    # AssistedSessions
+    "AssistedSessionsZeroSubject": ("代办会话必须指明办事群众。", "An assisted session must name the citizen."),
+    "AssistedSessionsZeroOfficer": ("代办会话必须指明经办人。", "An assisted session must name the officer."),
+    "AssistedSessionsZeroReason": ("代办会话必须说明理由。", "An assisted session must state a reason."),
     "UsageRightsNotGrantee": ("授权 #{grantId} 不属于 {caller}。", "Grant #{grantId} was not issued to {caller}."),
     "UsageRightsInvalidBatch": (
         "批量记录的条数不一致（经办人 {officers}、主体 {subjects}、业务 {contexts}）。",
@@ -971,6 +983,10 @@ ERRORS: dict[str, tuple[str, str]] = {
     "IdempotencyKeyReused": (
         "该表单已提交过不同内容，请刷新页面后重试。",
         "This form was already submitted with different content; reload and retry.",
+    ),
+    "TooManyRequests": (
+        "请求过于频繁，请 {retry_after_s} 秒后重试。",
+        "Too many requests; try again in {retry_after_s} s.",
     ),
     "SignerUnavailable": (
         "系统暂时无法代表本部门签名，请联系运维人员。",

@@ -18,6 +18,7 @@ from backend.services.errors import (
     Forbidden,
     InvalidInput,
     NotFound,
+    TooManyRequests,
     TxPending,
     Unauthorized,
 )
@@ -94,6 +95,7 @@ def test_the_table_covers_every_class():
         (NotFound("gone"), 404, "NotFound", None),
         (Conflict("state"), 409, "Conflict", None),
         (InvalidInput("bad"), 422, "InvalidInput", None),
+        (TooManyRequests("slow down", retry_after_s=42), 429, "TooManyRequests", {"Retry-After": "42"}),
         (ChainUnavailable("down"), 503, "ChainUnavailable", {"Retry-After": "5"}),
         (ChainConfigError("wrong chain"), 503, "ChainMisconfigured", None),
         (TxRejected("nonce too low", "0xab"), 503, "TxRejected", None),

@@ -107,7 +107,9 @@ def console(system):
     ctx = system.ctx
     ctx.start_indexer(0.3)
     desk = Actor("department", system.addr["dept-a"], "desk-clerk-01")
-    session = ctx.services.citizens.open_session(desk, *CITIZEN_ID, ttl=timedelta(minutes=30))
+    session = ctx.services.citizens.open_session(
+        desk, *CITIZEN_ID, "e2e: walk-in, identity card checked", ttl=timedelta(minutes=30), key="e2e-citizen"
+    )
     system.tokens["citizen"] = session["token"]
     server = Server(build_app(ctx))
     try:

@@ -5,6 +5,8 @@ out on some path); answers may carry more fields, passed through unchanged."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from backend.api.schemas.certificates import CertificateView
 from backend.api.schemas.common import (
     Answer,
@@ -47,6 +49,12 @@ class ObjectToUseFiledBy(Answer):
     on_behalf_of: str | None = None
 
 
+class AssistedSessionRef(Answer):
+    session_id: int | None = None
+    desk: str | None = None
+    officer_hash: str | None = None
+
+
 class ObjectToUseAnswer(TxAnswer):
     incident_id: int | None = None
     incident_type: IncidentTypeName | None = None
@@ -59,14 +67,36 @@ class ObjectToUseAnswer(TxAnswer):
     evidence_document: str | None = None
     response_deadline: int | None = None
     already_filed: bool | None = None
+    assisted_session: AssistedSessionRef | None = Field(
+        default=None, description="the assisted session this objection was filed in (null: the citizen's own)"
+    )
 
 
-class OpenSessionAnswer(Answer):
+class OpenSessionAnswer(TxAnswer):
+    """The token of an assisted session and its record on chain; never the subject hash."""
+
     token: str | None = None
     token_type: str | None = None
     role: str | None = None
-    subject_hash: str | None = None
+    assisted: bool | None = None
+    session_id: int | None = None
     expires_at: str | None = None
     ttl_s: int | None = None
     front_desk: Party | None = None
     officer_hash: str | None = None
+
+
+class MySessionsItem(Answer):
+    session_id: int | None = None
+    desk: Party | None = None
+    officer_hash: str | None = None
+    reason_hash: str | None = None
+    time: int | None = None
+    block_number: int | None = None
+    tx_hash: str | None = None
+    this_session: bool | None = None
+
+
+class MySessionsAnswer(Page):
+    index_stale: bool | None = None
+    items: list[MySessionsItem] | None = None

@@ -220,7 +220,7 @@ BODIES: dict[str, Any] = {
     "POST /registry/units/{unit_id}/seizures": {"court_order": "x"},
     "POST /registry/seizures/{seizure_id}/release": {"order": "x"},
     "POST /registry/units/{unit_id}/use-reports": {"actual_use": 2, "inspection": "x"},
-    "POST /citizens/session": PERSON,
+    "POST /citizens/session": {**PERSON, "reason": "walk-in, identity card checked"},
     "POST /citizens/me/uses/{grant_id}/{use_index}/objection": {"text": "not me"},
     "POST /services": {"name": "x", "steps": [{"department": "{department}", "stage": 1}], "step_deadline_s": 60},
     "POST /services/{service_id}/activation": {"justification": "x"},

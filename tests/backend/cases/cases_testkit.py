@@ -109,7 +109,9 @@ class World:
         return "0x" + self.ctx.services.ops.subject(person["id_type"], person["id_value"]).hex()
 
     def citizen_token(self, person: dict[str, str], desk: str = "dept-psb") -> str:
-        r = self.http.post("/citizens/session", json=person, headers=self.h(desk))
+        r = self.http.post(
+            "/citizens/session", json={**person, "reason": "walk-in, identity card checked"}, headers=self.h(desk)
+        )
         assert r.status_code == 201, r.text
         return r.json()["token"]
 

@@ -27,6 +27,7 @@ CONTRACTS = (
     "UsageRights",
     "Accountability",
     "NodeDirectory",
+    "AssistedSessions",
     "Certificates",
     "PropertyRegistry",
 )
@@ -52,6 +53,7 @@ DEPARTMENTS = {
 }
 ROLES = {"nr": "REGISTRAR", "bank": "BANK", "court": "COURT", "insp": "INSPECTOR"}
 PROPERTY_CERT = "PROPERTY_CERT"
+REASON = "walk-in, no e-ID: identity card checked at the desk"
 CITIZEN_A = {"id_type": "resident_id", "id_value": "110105199001011234"}
 CITIZEN_B = {"id_type": "resident_id", "id_value": "110105198502024321"}
 CITIZEN_C = {"id_type": "resident_id", "id_value": "310104197703035555"}
@@ -84,7 +86,7 @@ class World:
         return "0x" + self.ctx.services.ops.subject(person["id_type"], person["id_value"]).hex()
 
     def citizen_token(self, person: dict[str, str], desk: str = "desk") -> str:
-        r = self.http.post("/citizens/session", json=person, headers=self.h(desk))
+        r = self.http.post("/citizens/session", json={**person, "reason": REASON}, headers=self.h(desk))
         assert r.status_code == 201, r.text
         return r.json()["token"]
 

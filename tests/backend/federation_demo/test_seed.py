@@ -111,6 +111,10 @@ def test_the_citizen_sees_the_bank_and_samr_uses_and_the_house_transfers_evidenc
     _, _, summary = world
     view = summary["citizen_uses"]
     assert view["front_desk"] == "dept-psb" and view["uses_total"] == 4
+    # the desk's session itself is on the record and in the citizen's own view
+    assert view["assisted_sessions"] == [
+        {"session_id": view["session_id"], "desk": roster.by_key("dept-psb").name, "this_session": True}
+    ]
     got = sorted((u["grant_id"], u["use_index"], u["department"]) for u in view["uses"])
     nr = roster.by_key("dept-nr").name
     evidence = [(e["grant_id"], e["use_index"], nr) for e in summary["house_transfer"]["evidence"]]

@@ -1,0 +1,40 @@
+// SPDX-License-Identifier: Apache-2.0
+pragma solidity 0.8.37;
+
+import {ConsortiumManaged} from "./ConsortiumManaged.sol";
+import {IAssistedSessions} from "./interfaces/IAssistedSessions.sol";
+
+/**
+ * @title AssistedSessions
+ * @notice The on-chain record of assisted citizen sessions opened by front desks. See {IAssistedSessions}.
+ * @dev One storage slot (the counter); the event carries the record.
+ */
+contract AssistedSessions is IAssistedSessions, ConsortiumManaged {
+    uint256 private _count;
+
+    /// @param consortium_ the consortium whose active departments may open assisted sessions.
+    constructor(address consortium_) ConsortiumManaged(consortium_) {
+    }
+
+    // ================================================================== writes
+
+    /// @inheritdoc IAssistedSessions
+    function openAssistedSession(bytes32 officerHash, bytes32 subjectHash, bytes32 reasonHash)
+        external
+        returns (uint256 sessionId)
+    {
+        _requireActiveDepartment(msg.sender);
+        if (officerHash == bytes32(0)) revert AssistedSessionsZeroOfficer();
+        if (subjectHash == bytes32(0)) revert AssistedSessionsZeroSubject();
+        if (reasonHash == bytes32(0)) revert AssistedSessionsZeroReason();
+        sessionId = ++_count;
+        emit AssistedSessionOpened(msg.sender, officerHash, subjectHash, reasonHash, sessionId);
+    }
+
+    // ================================================================== views
+
+    /// @inheritdoc IAssistedSessions
+    function sessionCount() external view returns (uint256) {
+        return _count;
+    }
+}
