@@ -24,7 +24,7 @@ from typing import Any
 
 from backend.chain import ChainUnavailable, ContractRevert, TxRejected
 from backend.chain.errors import ChainConfigError, http_status_for
-from backend.services.errors import ServiceError, TxPending
+from backend.services.errors import ServiceError, TooManyAttempts, TxPending
 from backend.store import AccessDenied, DocumentMissing, TamperDetected
 
 log = logging.getLogger(__name__)
@@ -57,6 +57,8 @@ def error_response(exc: BaseException) -> ErrorAnswer | None:
         return http_status_for(exc.name), exc.to_dict(), None
     if isinstance(exc, ServiceError):
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
+        if isinstance(exc, TooManyAttempts):
+            headers = {"Retry-After": str(exc.retry_after)}
         return exc.http_status, exc.to_dict(), headers
     if isinstance(exc, TxPending):
         return 202, exc.to_dict(), None

@@ -43,6 +43,10 @@ class Settings:
     # How long a read that must include this process's own writes waits for the event
     # index to reach them before answering 503 IndexBehind.
     index_wait_s: float = field(default_factory=lambda: float(_env("INDEX_WAIT_S", "10")))
+    # Failed sign-ins / token checks allowed per moving window (``limits`` notation) before 429.
+    throttle_signin_per_user: str = field(default_factory=lambda: _env("THROTTLE_SIGNIN_PER_USER", "5/15 minutes"))
+    throttle_signin_per_ip: str = field(default_factory=lambda: _env("THROTTLE_SIGNIN_PER_IP", "30/15 minutes"))
+    throttle_token_per_ip: str = field(default_factory=lambda: _env("THROTTLE_TOKEN_PER_IP", "120/minute"))
 
     def __post_init__(self) -> None:
         if not self.database_url:

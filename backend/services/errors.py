@@ -21,6 +21,7 @@ __all__ = [
     "NotFound",
     "ServiceError",
     "SignerUnavailable",
+    "TooManyAttempts",
     "TxPending",
     "Unauthorized",
 ]
@@ -75,6 +76,18 @@ class IdempotencyKeyReused(ServiceError, KeyReused):
 class InvalidInput(ServiceError):
     http_status = 422
     name = "InvalidInput"
+
+
+class TooManyAttempts(ServiceError):
+    """Too many failed sign-ins or token checks (per username or client address): 429 with
+    ``Retry-After`` (seconds until the moving window lets one more attempt through)."""
+
+    http_status = 429
+    name = "TooManyAttempts"
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__("too many failed attempts; try again later", retry_after=retry_after)
+        self.retry_after = retry_after
 
 
 class SignerUnavailable(ServiceError):

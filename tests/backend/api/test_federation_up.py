@@ -95,7 +95,6 @@ DATASET = {
 def _h(node: federation.FederationNode, **extra: str) -> dict[str, str]:
     return {
         "Authorization": f"Bearer {node.token}",
-        "X-Officer-Id": "clerk-7",
         "Idempotency-Key": uuid.uuid4().hex,
         **extra,
     }
