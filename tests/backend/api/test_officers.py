@@ -245,3 +245,26 @@ def test_failed_token_checks_are_throttled_per_client_address(system: System, sm
     assert r.status_code == 429
     assert r.json()["error"] == "TooManyAttempts"
     assert int(r.headers["Retry-After"]) >= 1
+
+
+def test_a_steward_other_than_oneself_must_be_an_officer_of_the_department(system: System):
+    s = system
+    password, totp = _enrol(s, "hana")
+    token = _sign_in(s, "hana", password, totp.now()).json()["token"]
+    body = {"classification": "INTERNAL", "record": {"id": uuid.uuid4().hex}, "schema": {"type": "object"}}
+    for name in ("someone-typed", "officer-2-of-nowhere"):
+        r = s.http.post("/resources", json={**body, "steward_officer_id": name}, headers=_bearer(token))
+        assert (r.status_code, r.json()) == (
+            422,
+            {
+                "error": "InvalidInput",
+                "args": {
+                    "reason": "the steward must be an officer account of this department",
+                    "field": "steward_officer_id",
+                },
+            },
+        )
+    _enrol(s, "ivan")
+    r = s.http.post("/resources", json={**body, "steward_officer_id": "ivan"}, headers=_bearer(token))
+    assert r.status_code == 201, r.text
+    assert r.json()["steward_hash"] == _hash(s, "dept-a", "ivan")
