@@ -13,6 +13,7 @@ or a governor/auditor), so tokens issued at sign-in name that identity and the p
 from __future__ import annotations
 
 import base64
+import hmac
 import re
 import secrets
 from collections.abc import Callable
@@ -24,7 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import DateTime, Integer, String, select
+from sqlalchemy import BigInteger, DateTime, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.core.db import Base
@@ -64,6 +65,8 @@ class Officer(Base):
     principal: Mapped[str] = mapped_column(String(66), nullable=False)  # the chain address it acts for
     password_hash: Mapped[str] = mapped_column(String(200), nullable=False)
     totp_secret_enc: Mapped[str] = mapped_column(String(200), nullable=False)
+    # the last TOTP time step accepted: a code works once (an observed code cannot be replayed)
+    totp_last_step: Mapped[int] = mapped_column(BigInteger, nullable=False, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     removed_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     mac: Mapped[str] = mapped_column(String(64), nullable=False)
@@ -119,6 +122,7 @@ def _mac_fields(row: Officer) -> list[object]:
         row.principal,
         row.password_hash,
         row.totp_secret_enc,
+        row.totp_last_step,
         _iso(row.created_at),
         _iso(row.removed_at),
     ]
@@ -162,6 +166,17 @@ class OfficerKeys:
             return None
 
 
+def _matching_step(totp: pyotp.TOTP, code: str, now: datetime) -> int | None:
+    """The time step whose code ``code`` is (this one or a neighbour, for clock drift), else None."""
+    if not code.isdigit() or len(code) != totp.digits:
+        return None
+    current = totp.timecode(now)
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), code):
+            return step
+    return None
+
+
 def active_officer(s: Session, keys: OfficerKeys, username: str) -> OfficerInfo | None:
     """The account ``username`` if its row verifies and it is not removed, else None."""
     row = s.scalars(select(Officer).where(Officer.username == username)).first()
@@ -203,6 +218,7 @@ class OfficerStore:
                 password_hash=_hasher.hash(password),
                 totp_secret_enc=self.keys.encrypt_totp(username, totp_secret),
                 created_at=self._now(),
+                totp_last_step=0,
                 mac="",
             )
             s.add(row)
@@ -225,11 +241,13 @@ class OfficerStore:
             except (VerifyMismatchError, VerificationError, InvalidHashError):
                 return None
             secret = self.keys.decrypt_totp(row.username, row.totp_secret_enc)
-            if secret is None or not pyotp.TOTP(secret).verify(code.strip(), for_time=self._now(), valid_window=1):
-                return None
+            step = None if secret is None else _matching_step(pyotp.TOTP(secret), code.strip(), self._now())
+            if step is None or step <= row.totp_last_step:
+                return None  # wrong, or already used (replayed)
+            row.totp_last_step = step
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
-                self.keys.seal_row(row)
+            self.keys.seal_row(row)
             return _info(row)
 
     def remove(self, username: str) -> OfficerInfo:

@@ -1,4 +1,4 @@
-"""officers (accounts with argon2id password, encrypted TOTP secret, row MAC); api_tokens gain
+"""officers (accounts with argon2id password, encrypted TOTP secret and its last used step, row MAC); api_tokens gain
 officer, kind, scopes and a row MAC
 
 Tokens issued before this revision carry no MAC and stop authenticating: issue new ones
@@ -43,6 +43,7 @@ def _create_officers() -> None:
         sa.Column("principal", sa.String(length=66), nullable=False),
         sa.Column("password_hash", sa.String(length=200), nullable=False),
         sa.Column("totp_secret_enc", sa.String(length=200), nullable=False),
+        sa.Column("totp_last_step", sa.BigInteger(), nullable=False),
         sa.Column("created_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("removed_at", sa.DateTime(timezone=True), nullable=True),
         sa.Column("mac", sa.String(length=64), nullable=False),

@@ -122,6 +122,11 @@ def test_wrong_password_or_code_is_401(system: System):
     assert (r.status_code, r.json()) == (401, BAD_SIGN_IN)
     r = _sign_in(s, "nobody", password, totp.now())
     assert (r.status_code, r.json()) == (401, BAD_SIGN_IN)
+    # a code works once: one seen over a shoulder (or in a log) cannot be replayed
+    code = totp.now()
+    assert _sign_in(s, "bob", password, code).status_code == 201
+    r = _sign_in(s, "bob", password, code)
+    assert (r.status_code, r.json()) == (401, BAD_SIGN_IN)
 
 
 def test_a_removed_officer_is_signed_out_everywhere(system: System):
