@@ -21,6 +21,8 @@ from backend.chain import ChainClient, ChainUnavailable, Manifest, TxSender, loa
 from backend.core.config import Settings, load_settings
 from backend.core.db import make_engine, session_factory
 from backend.core.keystore import Keystore, KeystoreError
+from backend.core.officers import OfficerStore
+from backend.core.throttle import Throttle, ThrottleLimits
 from backend.core.tokens import TokenService
 from backend.indexer.indexer import Indexer
 from backend.indexer.query import EventIndex
@@ -30,6 +32,7 @@ from backend.services import ChainOps, Services
 from backend.services.cases import PeerEvidence
 from backend.services.directory import DirectoryService
 from backend.services.errors import SignerUnavailable
+from backend.services.officers import OfficerService
 from backend.services.session_limits import SessionLimits
 from backend.store import DocumentStore
 
@@ -53,7 +56,12 @@ class AppContext:
         self.keystore = Keystore(settings.keystore_dir, settings.keystore_secret)
         self.sender.account_lookup = self.account_for  # gap fillers after a restart
         self.store = DocumentStore(settings.documents_dir, settings.keystore_secret, self.sessions)
-        self.tokens = TokenService(self.sessions)
+        self.tokens = TokenService(self.sessions, settings.keystore_secret)
+        # officer accounts and sign-in throttling (issue 10): beside Services, like the directory
+        self.throttle = Throttle(ThrottleLimits.from_settings(settings))
+        self.officers = OfficerService(
+            OfficerStore(self.sessions, settings.keystore_secret), self.tokens, self.throttle
+        )
         # The read model: past events come from the SQL index (no per-request log queries to the node).
         self.index = EventIndex(self.sessions, wait_s=settings.index_wait_s)
         self.index.catch_up = self._catch_up
@@ -175,6 +183,15 @@ class AppContext:
         self.engine.dispose()
 
 
+def open_officers(settings: Settings) -> OfficerStore:
+    """The officer accounts of ``settings``' database alone (the CLI enrols the first admin)."""
+    if settings.database_url.startswith("sqlite:///"):
+        Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
+    engine = make_engine(settings.database_url)
+    init_db(engine)
+    return OfficerStore(session_factory(engine), settings.keystore_secret)
+
+
 def open_tokens(settings: Settings) -> TokenService:
     """The token table of ``settings``' database alone (created or migrated first), for
     the CLI and set-up scripts that issue tokens without building a whole node."""
@@ -182,4 +199,4 @@ def open_tokens(settings: Settings) -> TokenService:
         Path(settings.database_url.removeprefix("sqlite:///")).parent.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
     init_db(engine)
-    return TokenService(session_factory(engine))
+    return TokenService(session_factory(engine), settings.keystore_secret)

@@ -110,13 +110,11 @@ class Server:
 
 @dataclass
 class ApiActors:
-    tokens: dict[str, str]  # keystore name -> bearer token
-    officer: str = "officer-bench-1"
+    tokens: dict[str, str]  # keystore name -> bearer token (a client token: recorded as client:<id>)
 
     def headers(self, who: str, **extra: str) -> dict[str, str]:
         return {
             "Authorization": f"Bearer {self.tokens[who]}",
-            "X-Officer-Id": self.officer,
             "Idempotency-Key": uuid.uuid4().hex,
             **extra,
         }

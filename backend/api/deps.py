@@ -1,10 +1,12 @@
 """Typed dependencies: the context, one per use case (``ResourcesDep``, ``UsageDep``, ...),
 the authenticated caller (:class:`~backend.services.caller.Caller`), role checks and
-the write headers (X-Officer-Id, Idempotency-Key).
+the Idempotency-Key header.
 
-Order matters and is deliberate: authentication (401) and role (403) are
-resolved before the officer header (422), so an auditor calling a write gets
-403 whatever else is wrong with the request.
+The acting officer of a write is the token's person (``Caller.officer_id``, set at
+authentication: the officer an officer token is bound to, ``client:<id>`` for a
+client token); a write carrying the old ``X-Officer-Id`` header is refused (422,
+after authentication and role). Failed token checks are throttled per client
+address (:mod:`backend.core.throttle`: 429 + Retry-After).
 """
 
 from __future__ import annotations
@@ -35,12 +37,11 @@ from backend.services import (
     Services,
     UsageService,
 )
-from backend.services.caller import Caller
+from backend.services.caller import Caller, caller_of
 from backend.services.directory import DirectoryService
-from backend.services.errors import Forbidden, InvalidInput, Unauthorized
+from backend.services.errors import Forbidden, InvalidInput, TooManyAttempts, Unauthorized
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,128}$")
-MAX_OFFICER_ID = 128
 
 _bearer = HTTPBearer(auto_error=False, description="API token (gct_…) issued with `govchain keys token`")
 
@@ -96,8 +97,12 @@ async def get_directory(ctx: Ctx) -> DirectoryService:
 DirectoryDep = Annotated[DirectoryService, Depends(get_directory)]
 
 
+def client_address(request: Request) -> str:
+    return request.client.host if request.client is not None else "unknown"
+
+
 async def current_principal(
-    ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    request: Request, ctx: Ctx, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
 ) -> Principal:
     if credentials is None:
         raise Unauthorized("missing bearer token")
@@ -105,10 +110,15 @@ async def current_principal(
     # thread); otherwise the database lookup runs in a worker thread.
     info = ctx.tokens.cached(credentials.credentials)
     if info is None:
+        ip = ("token-ip", client_address(request))
+        wait = ctx.throttle.blocked(ip)
+        if wait is not None:
+            raise TooManyAttempts(wait)
         info = await run_in_threadpool(ctx.tokens.authenticate, credentials.credentials)
-    if info is None:
-        raise Unauthorized("invalid, expired or revoked token")
-    return Caller(role=info.role, address=info.principal, token_id=info.id, label=info.label)
+        if info is None:
+            ctx.throttle.failed(ip)
+            raise Unauthorized("invalid, expired or revoked token")
+    return caller_of(info)
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]
@@ -140,22 +150,6 @@ CitizenPrincipal = Annotated[Principal, Depends(require_citizen)]
 EscalatorPrincipal = Annotated[Principal, Depends(_role("department", "governor"))]
 
 
-async def officer_id(
-    x_officer_id: Annotated[
-        str | None,
-        Header(description="id of the acting officer; only its salted hash reaches the chain"),
-    ] = None,
-) -> str:
-    if x_officer_id is None or not x_officer_id.strip():
-        raise InvalidInput("header X-Officer-Id names the acting officer and is required", field="X-Officer-Id")
-    if len(x_officer_id) > MAX_OFFICER_ID:
-        raise InvalidInput(f"X-Officer-Id longer than {MAX_OFFICER_ID} characters", field="X-Officer-Id")
-    return x_officer_id.strip()
-
-
-OfficerId = Annotated[str, Depends(officer_id)]
-
-
 async def idempotency_key(
     idempotency_key: Annotated[
         str | None,
@@ -172,25 +166,52 @@ async def idempotency_key(
 IdemKey = Annotated[str, Depends(idempotency_key)]
 
 
-def actor(principal: Caller, officer: str | None = None) -> Caller:
-    """The caller acting through ``officer`` (the X-Officer-Id of a write)."""
-    return principal.acting(officer)
+def actor(principal: Caller) -> Caller:
+    """The acting caller of a use case: the authenticated one, acting as the token's person."""
+    return principal
 
 
-# The caller of a write acting through its X-Officer-Id: one parameter instead of principal + officer,
-# resolved in the same order (the role check's 401/403 before the officer header's 422).
-async def department_writer(principal: DepartmentPrincipal, officer: OfficerId) -> Principal:
-    return actor(principal, officer)
+OFFICER_HEADER_REFUSED = "the officer is the signed-in person; X-Officer-Id is no longer accepted"
 
 
-async def governor_writer(principal: GovernorPrincipal, officer: OfficerId) -> Principal:
-    return actor(principal, officer)
+def refuse_officer_header(request: Request, principal: Caller) -> Principal:
+    """A write acts as the token's person. The old free-text X-Officer-Id (which let one officer make
+    the chain name another) is refused, not ignored, so a client still sending it learns that the name
+    it sends is not what gets recorded. Checked after authentication and role (401/403 first)."""
+    if "x-officer-id" in request.headers:
+        raise InvalidInput(OFFICER_HEADER_REFUSED, field="X-Officer-Id")
+    return principal
 
 
-async def reporter_writer(principal: ReporterPrincipal, officer: OfficerId) -> Principal:
-    return actor(principal, officer)
+# The caller of a write: the role check (401/403), then the header check (422), acting as the token's person.
+async def department_writer(request: Request, principal: DepartmentPrincipal) -> Principal:
+    return refuse_officer_header(request, principal)
 
 
+async def governor_writer(request: Request, principal: GovernorPrincipal) -> Principal:
+    return refuse_officer_header(request, principal)
+
+
+async def reporter_writer(request: Request, principal: ReporterPrincipal) -> Principal:
+    return refuse_officer_header(request, principal)
+
+
+async def require_admin(principal: CurrentPrincipal) -> Principal:
+    """An administrator officer of this node, signed in as themself (not a client token)."""
+    if not principal.is_admin:
+        raise Forbidden("requires an administrator officer's token", role=principal.role)
+    return principal
+
+
+AdminPrincipal = Annotated[Principal, Depends(require_admin)]
+
+
+async def require_department_admin(principal: DepartmentPrincipal) -> Principal:
+    """A department's administrator officer (e.g. rewriting the node's directory entry: not a clerk)."""
+    return await require_admin(principal)
+
+
+DepartmentAdmin = Annotated[Principal, Depends(require_department_admin)]
 DepartmentWriter = Annotated[Principal, Depends(department_writer)]
 GovernorWriter = Annotated[Principal, Depends(governor_writer)]
 ReporterWriter = Annotated[Principal, Depends(reporter_writer)]

@@ -57,7 +57,7 @@ def error_response(exc: BaseException) -> ErrorAnswer | None:
         return http_status_for(exc.name), exc.to_dict(), None
     if isinstance(exc, ServiceError):
         headers = {"WWW-Authenticate": "Bearer"} if exc.http_status == 401 else None
-        if isinstance(exc, TooManyRequests):
+        if isinstance(exc, TooManyRequests):  # a rate limit or too many failed attempts
             headers = {"Retry-After": str(exc.retry_after_s)}
         return exc.http_status, exc.to_dict(), headers
     if isinstance(exc, TxPending):

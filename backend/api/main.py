@@ -31,6 +31,7 @@ from backend.api.routes import (
     grants,
     health,
     incidents,
+    officers,
     peer,
     registry,
     releases,
@@ -48,8 +49,11 @@ INDEX_INTERVAL_S = 0.5  # the indexer's polling round (readers waiting for a blo
 DESCRIPTION = """
 GovChain: government departments share data under clear ownership, purpose-bound
 usage rights and named responsibility. Departments act through this API; the
-backend signs with their keys. Every write names the acting officer
-(`X-Officer-Id`) and may carry an `Idempotency-Key`. See docs/api.md.
+backend signs with their keys. The officer recorded for every write is the person the
+bearer token belongs to (an officer token from `POST /auth/officer/session`; a system
+client's token is recorded as `client:<token id>`); a write naming an officer in
+`X-Officer-Id` is refused. A write
+may carry an `Idempotency-Key`. See docs/api.md.
 """
 
 
@@ -106,6 +110,7 @@ def build_app(lifespan: Any = None) -> FastAPI:
         peer,
         releases,
         directory,
+        officers,
     ):
         app.include_router(module.router)
     app.include_router(certificates.public_router)  # /public/…: no token

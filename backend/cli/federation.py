@@ -118,6 +118,10 @@ def _print_nodes(fed: fed_ops.Federation, tokens: dict[str, str]) -> None:
     console.print("tokens (each valid only on its own node; paste into your shell):")
     for key, token in tokens.items():
         print(f"export {key.upper().replace('-', '_')}={token}", flush=True)
+    console.print("demo admin officers (development only; console: officer sign-in, code from the TOTP secret):")
+    for n in fed.served():
+        for o in n.officers:
+            print(f"  {n.member.key}: {o['username']} / {o['password']}  totp secret {o['totp_secret']}", flush=True)
 
 
 def _print_demo(fed: fed_ops.Federation, demo: dict) -> None:

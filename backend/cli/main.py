@@ -146,8 +146,12 @@ def tokens_issue(
     key: Annotated[str, typer.Argument(help="keystore name of the department, governor or auditor")],
     label: Annotated[str, typer.Option(help="what the token is for")] = "",
     ttl_hours: Annotated[float | None, typer.Option(help="expire after this many hours (default: never)")] = None,
+    officer: Annotated[
+        str | None, typer.Option(help="bind the token to this officer (default: a system client's token)")
+    ] = None,
 ) -> None:
-    """Issue a bearer token for a keystore account; printed once (only its hash is stored)."""
+    """Issue a bearer token for a keystore account; printed once (only its hash is stored). Without
+    --officer it is a system client's credential (recorded on chain as client:<token id>)."""
     from backend.core.keystore import Keystore, KeystoreError
     from backend.ops import roster
 
@@ -161,7 +165,11 @@ def tokens_issue(
     from datetime import timedelta
 
     ttl = timedelta(hours=ttl_hours) if ttl_hours else None
-    token = open_tokens(settings).issue(role, addr, label or key, ttl=ttl)
+    try:
+        token = open_tokens(settings).issue(role, addr, label or key, ttl=ttl, officer=officer)
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
     print(token)
 
 

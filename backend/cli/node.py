@@ -27,8 +27,9 @@ import typer
 from rich.console import Console
 
 from backend.chain.manifest import ManifestError
-from backend.composition import open_tokens
+from backend.composition import open_officers, open_tokens
 from backend.core.config import SettingsError
+from backend.core.officers import OfficerExists, OfficerNotFound
 from backend.ops.node import (
     SETTABLE,
     NodeConfig,
@@ -154,15 +155,82 @@ def token(
     data_dir: DataDir,
     label: Annotated[str, typer.Option(help="what the token is for")] = "",
     ttl_hours: Annotated[float | None, typer.Option(help="expire after this many hours (default: never)")] = None,
+    officer: Annotated[
+        str | None, typer.Option(help="bind the token to this officer (default: a system client's token)")
+    ] = None,
 ) -> None:
-    """Issue an API token for this node's own party; printed once (only its hash is stored)."""
+    """Issue an API token for this node's own party; printed once (only its hash is stored). Without
+    --officer it is a system client's credential: the chain records its writes as client:<token id>."""
     config = _load(data_dir)
     role = TOKEN_ROLES.get(config.role)
     if role is None:
         err.print(f"[red]a {config.role} node serves no API tokens[/red]")
         raise typer.Exit(2)
     ttl = timedelta(hours=ttl_hours) if ttl_hours else None
-    print(open_tokens(_settings(data_dir, config)).issue(role, config.address, label or config.name, ttl=ttl))
+    try:
+        token = open_tokens(_settings(data_dir, config)).issue(
+            role, config.address, label or config.name, ttl=ttl, officer=officer
+        )
+    except ValueError as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    print(token)
+
+
+officer_app = typer.Typer(help="This node's officer accounts (the first admin is created here).", no_args_is_help=True)
+node_app.add_typer(officer_app, name="officer")
+
+
+@officer_app.command("add")
+def officer_add(
+    data_dir: DataDir,
+    username: Annotated[str, typer.Argument(help="a-z 0-9 . _ - (e.g. li.wei)")],
+    display_name: Annotated[str, typer.Option(help="the officer's name as shown")] = "",
+    admin: Annotated[bool, typer.Option("--admin", help="may enrol and remove officers")] = False,
+) -> None:
+    """Enrol an officer of this node's party; prints the initial password and the TOTP URI ONCE."""
+    config = _load(data_dir)
+    role = TOKEN_ROLES.get(config.role)
+    if role is None:
+        err.print(f"[red]a {config.role} node has no officers[/red]")
+        raise typer.Exit(2)
+    try:
+        e = open_officers(_settings(data_dir, config)).enrol(
+            username, display_name or username, "admin" if admin else "officer", role, config.address
+        )
+    except (OfficerExists, ValueError) as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    print(json.dumps({"username": username, "role": e.officer.role, "password": e.password, "totp_uri": e.totp_uri}))
+
+
+@officer_app.command("remove")
+def officer_remove(data_dir: DataDir, username: Annotated[str, typer.Argument()]) -> None:
+    """Remove an officer; every token of theirs stops working."""
+    settings = _settings(data_dir, _load(data_dir))
+    try:
+        open_officers(settings).remove(username)
+    except OfficerNotFound as exc:
+        err.print(f"[red]{exc}[/red]")
+        raise typer.Exit(2) from None
+    revoked = open_tokens(settings).revoke_officer(username)
+    print(json.dumps({"username": username, "removed": True, "tokens_revoked": revoked}))
+
+
+@officer_app.command("list")
+def officer_list(data_dir: DataDir) -> None:
+    """The officer accounts (rows whose MAC does not verify are not listed)."""
+    for o in open_officers(_settings(data_dir, _load(data_dir))).list():
+        print(
+            json.dumps(
+                {
+                    "username": o.username,
+                    "display_name": o.display_name,
+                    "role": o.role,
+                    "removed_at": o.removed_at.isoformat() if o.removed_at else None,
+                }
+            )
+        )
 
 
 @node_app.command("run")

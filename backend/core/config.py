@@ -55,6 +55,10 @@ class Settings:
     # in the `limits` notation ("30/hour", "5 per minute"): per officer and per desk department.
     assisted_sessions_per_officer: str = field(default_factory=lambda: _env("ASSISTED_SESSIONS_PER_OFFICER", "30/hour"))
     assisted_sessions_per_desk: str = field(default_factory=lambda: _env("ASSISTED_SESSIONS_PER_DESK", "300/hour"))
+    # Failed sign-ins / token checks allowed per moving window (``limits`` notation) before 429.
+    throttle_signin_per_user: str = field(default_factory=lambda: _env("THROTTLE_SIGNIN_PER_USER", "5/15 minutes"))
+    throttle_signin_per_ip: str = field(default_factory=lambda: _env("THROTTLE_SIGNIN_PER_IP", "30/15 minutes"))
+    throttle_token_per_ip: str = field(default_factory=lambda: _env("THROTTLE_TOKEN_PER_IP", "120/minute"))
 
     def __post_init__(self) -> None:
         if not self.database_url:

@@ -3,7 +3,14 @@
 A token is ``gct_`` + 32 random bytes (url-safe base64), shown once at issue.
 Only its SHA-256 is stored: a leaked database yields no usable token. The
 row names the role and the principal the token acts for (a chain address for
-departments/governors/auditors, a subject hash for citizens).
+departments/governors/auditors, a subject hash for citizens), and who holds it:
+an ``officer`` token is bound to one officer account (:mod:`backend.core.officers`;
+the officer recorded on chain is that person), a ``client`` token is a
+system-to-system credential (recorded on chain as ``client:<token id>``).
+
+Every row carries a MAC (:mod:`backend.core.rowmac`, key derived from the node's
+secret) over its hash, role, principal, officer, kind, scopes and expiry: a row
+inserted or edited in the database by hand authenticates nothing.
 """
 
 from __future__ import annotations
@@ -24,9 +31,13 @@ from sqlalchemy import DateTime, Index, Integer, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.core.db import Base
+from backend.core.officers import OfficerKeys, active_officer
+from backend.core.rowmac import TOKEN_MAC_LABEL, derive_key, mac_ok, row_mac
 
 TOKEN_PREFIX = "gct_"  # noqa: S105  (a prefix, not a secret)
 ROLES = frozenset({"department", "governor", "auditor", "citizen"})
+KINDS = frozenset({"officer", "client"})
+CLIENT_OFFICER_PREFIX = "client:"  # the officer id recorded for a client token: client:<token id>
 _SUBJECT_RE = re.compile(r"^0x[0-9a-f]{64}$")
 # authenticate() answers from memory for a token seen in the last AUTH_CACHE_TTL_S
 # seconds (live tokens only; expiry is checked again on every hit). revoke() and
@@ -63,8 +74,12 @@ class ApiToken(Base):
     created_at: Mapped[datetime] = mapped_column(DateTime(timezone=True), nullable=False)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime(timezone=True), nullable=True)
+    officer: Mapped[str | None] = mapped_column(String(64), nullable=True)  # officer username; None: a client
+    kind: Mapped[str] = mapped_column(String(16), nullable=False, default="client")  # officer | client
+    scopes: Mapped[str] = mapped_column(String(400), nullable=False, default="")  # a client's scopes, space-separated
+    mac: Mapped[str] = mapped_column(String(64), nullable=False, default="")
 
-    __table_args__ = (Index("ix_api_tokens_principal", "principal"),)
+    __table_args__ = (Index("ix_api_tokens_principal", "principal"), Index("ix_api_tokens_officer", "officer"))
 
 
 @dataclass(frozen=True)
@@ -76,10 +91,20 @@ class TokenInfo:
     created_at: datetime
     expires_at: datetime | None
     revoked_at: datetime | None
+    officer: str | None = None
+    kind: str = "client"
+    scopes: str = ""
+    officer_role: str | None = None  # admin | officer for an officer token (from its account)
 
     @property
     def active(self) -> bool:
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > _utcnow())
+
+    @property
+    def acting_officer(self) -> str:
+        """The officer id recorded on chain for this token's writes: the person for an officer
+        token, ``client:<id>`` (fixed at issue, not choosable per request) for a client."""
+        return self.officer if self.kind == "officer" and self.officer else f"{CLIENT_OFFICER_PREFIX}{self.id}"
 
 
 def _utcnow() -> datetime:
@@ -112,7 +137,7 @@ def normalise_principal(role: str, principal: str) -> str:
     return to_checksum_address(principal)
 
 
-def _info(row: ApiToken) -> TokenInfo:
+def _info(row: ApiToken, officer_role: str | None = None) -> TokenInfo:
     return TokenInfo(
         id=row.id,
         role=row.role,
@@ -121,12 +146,30 @@ def _info(row: ApiToken) -> TokenInfo:
         created_at=_aware(row.created_at),  # type: ignore[arg-type]
         expires_at=_aware(row.expires_at),
         revoked_at=_aware(row.revoked_at),
+        officer=row.officer,
+        kind=row.kind,
+        scopes=row.scopes,
+        officer_role=officer_role,
     )
 
 
+def _iso(dt: datetime | None) -> str | None:
+    d = _aware(dt)
+    return None if d is None else d.astimezone(UTC).isoformat()
+
+
+def _mac_fields(row: ApiToken) -> list[object]:
+    return [row.token_hash, row.role, row.principal, row.officer, row.kind, row.scopes, _iso(row.expires_at)]
+
+
 class TokenService:
-    def __init__(self, session_factory: Callable[[], Session], now: Callable[[], datetime] = _utcnow) -> None:
+    def __init__(
+        self, session_factory: Callable[[], Session], secret: str, now: Callable[[], datetime] = _utcnow
+    ) -> None:
+        """``secret``: the node's secret (``settings.keystore_secret``); the row MAC keys derive from it."""
         self._sessions = session_factory
+        self._mac_key = derive_key(secret, TOKEN_MAC_LABEL)
+        self._officer_keys = OfficerKeys(secret)
         self._now = now  # injectable clock so expiry is testable without sleeping
         self._cache: OrderedDict[str, tuple[float, TokenInfo]] = OrderedDict()  # digest -> (cached at, info)
         self._cache_lock = threading.Lock()
@@ -159,20 +202,45 @@ class TokenService:
             return None
         return info
 
-    def issue(self, role: str, principal: str, label: str = "", ttl: timedelta | None = None) -> str:
-        """Create a token; the plaintext is returned once and never stored."""
+    def _seal(self, row: ApiToken) -> ApiToken:
+        row.mac = row_mac(self._mac_key, ApiToken.__tablename__, _mac_fields(row))
+        return row
+
+    def _row_ok(self, row: ApiToken) -> bool:
+        return mac_ok(self._mac_key, ApiToken.__tablename__, _mac_fields(row), row.mac)
+
+    def issue(
+        self,
+        role: str,
+        principal: str,
+        label: str = "",
+        ttl: timedelta | None = None,
+        *,
+        officer: str | None = None,
+        scopes: str = "",
+    ) -> str:
+        """Create a token; the plaintext is returned once and never stored. With ``officer`` it is
+        bound to that officer account (which must exist and not be removed), else it is a
+        ``client`` token (a system-to-system credential)."""
         principal = normalise_principal(role, principal)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._now()
         with self._sessions() as s, s.begin():
+            if officer is not None and active_officer(s, self._officer_keys, officer) is None:
+                raise ValueError(f"no active officer {officer!r} on this node")
             s.add(
-                ApiToken(
-                    token_hash=hash_token(token),
-                    role=role,
-                    principal=principal,
-                    label=label,
-                    created_at=now,
-                    expires_at=now + ttl if ttl is not None else None,
+                self._seal(
+                    ApiToken(
+                        token_hash=hash_token(token),
+                        role=role,
+                        principal=principal,
+                        label=label,
+                        created_at=now,
+                        expires_at=now + ttl if ttl is not None else None,
+                        officer=officer,
+                        kind="officer" if officer is not None else "client",
+                        scopes="" if officer is not None else " ".join(scopes.split()),
+                    )
                 )
             )
         return token
@@ -189,9 +257,17 @@ class TokenService:
             generation = self._generation
         with self._sessions() as s:
             row = s.scalars(select(ApiToken).where(ApiToken.token_hash == digest)).first()
-            if row is None or not hmac.compare_digest(row.token_hash, digest):
+            if row is None or not hmac.compare_digest(row.token_hash, digest) or not self._row_ok(row):
+                return None  # unknown, or a row written or edited without the node's secret
+            if row.kind not in KINDS or (row.kind == "officer") != (row.officer is not None):
                 return None
-            info = _info(row)
+            officer_role = None
+            if row.kind == "officer":
+                account = active_officer(s, self._officer_keys, row.officer or "")
+                if account is None:  # removed (or its account row forged/edited): the token is dead
+                    return None
+                officer_role = account.role
+            info = _info(row, officer_role)
         if info.revoked_at is not None:
             return None
         if info.expires_at is not None and info.expires_at <= self._now():
@@ -231,19 +307,36 @@ class TokenService:
                 raise TokenRevoked(token_id)
             if ttl is None and old.expires_at is not None:
                 ttl = _aware(old.expires_at) - _aware(old.created_at)  # type: ignore[operator]
+            if not self._row_ok(old):
+                raise TokenNotFound(token_id)  # a forged row is not a token to renew
             old.revoked_at = now
             s.add(
-                ApiToken(
-                    token_hash=hash_token(token),
-                    role=old.role,
-                    principal=old.principal,
-                    label=old.label,
-                    created_at=now,
-                    expires_at=now + ttl if ttl is not None else None,
+                self._seal(
+                    ApiToken(
+                        token_hash=hash_token(token),
+                        role=old.role,
+                        principal=old.principal,
+                        label=old.label,
+                        created_at=now,
+                        expires_at=now + ttl if ttl is not None else None,
+                        officer=old.officer,
+                        kind=old.kind,
+                        scopes=old.scopes,
+                    )
                 )
             )
         self.invalidate_cache()
         return token
+
+    def revoke_officer(self, officer: str) -> int:
+        """Revoke every live token of ``officer`` (when the account is removed); how many."""
+        now = self._now()
+        with self._sessions() as s, s.begin():
+            rows = list(s.scalars(select(ApiToken).where(ApiToken.officer == officer, ApiToken.revoked_at.is_(None))))
+            for row in rows:
+                row.revoked_at = now
+        self.invalidate_cache()
+        return len(rows)
 
     def get(self, token_id: int) -> TokenInfo:
         with self._sessions() as s:

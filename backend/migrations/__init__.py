@@ -31,6 +31,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Connection, Engine, inspect, text
 
 import backend.chain.outbox
+import backend.core.officers
 import backend.core.tokens
 import backend.federation.models
 import backend.indexer.models
@@ -44,6 +45,7 @@ HERE = Path(__file__).resolve().parent
 #: the modules that declare tables on ``Base`` (importing them registers the tables)
 TABLE_MODULES = (
     backend.chain.outbox,  # outbox, outbox_uses, outbox_fetches
+    backend.core.officers,  # officers
     backend.core.tokens,  # api_tokens
     backend.federation.models,  # peer_release_nonces, peer_releases, peer_uses
     backend.indexer.models,  # chain_events, indexer_cursor

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import subprocess
 import sys
 import time
@@ -31,7 +32,7 @@ import httpx
 from eth_account import Account
 from web3 import Web3
 
-from backend.composition import open_tokens
+from backend.composition import open_officers, open_tokens
 from backend.core.config import PROJECT_ROOT
 from backend.core.keystore import Keystore
 from backend.ops import deployer, roster
@@ -69,6 +70,8 @@ class FederationNode:
     config: NodeConfig
     process: subprocess.Popen | None = None
     token: str = ""
+    # the demo admin officer(s) of a department node: username, password, TOTP secret (development only)
+    officers: list[dict[str, str]] = field(default_factory=list)
 
     @property
     def url(self) -> str:
@@ -82,6 +85,7 @@ class FederationNode:
             "url": self.url if self.member.role in SERVED_ROLES else None,
             "pid": self.process.pid if self.process else None,
             "data_dir": str(self.data_dir),
+            **({"officers": self.officers} if self.officers else {}),
         }
 
 
@@ -274,7 +278,21 @@ def issue_tokens(fed: Federation, label: str = "demo") -> dict[str, str]:
                 tokens.revoke(old.id)
         n.token = tokens.issue(n.member.role, n.config.address, f"{label}:{n.member.key}")
         out[n.member.key] = n.token
+        if n.member.role == "department":
+            n.officers = [enrol_demo_admin(n)]
     return out
+
+
+def enrol_demo_admin(n: FederationNode) -> dict[str, str]:
+    """A demo administrator officer on a department's node, with its password and TOTP secret in
+    the clear so the demo can sign in. Development only: real officers get theirs once, from
+    ``govchain node officer add`` or ``POST /officers``, and nothing writes them to a file."""
+    store = open_officers(node_settings(n.data_dir, n.config))
+    username = f"{n.member.key}-admin"
+    while store.get(username) is not None or any(o.username == username for o in store.list()):
+        username = f"{n.member.key}-admin-{secrets.token_hex(2)}"  # a restart keeps the old account
+    e = store.enrol(username, f"{n.member.name} administrator", "admin", "department", n.config.address)
+    return {"username": username, "password": e.password, "totp_secret": e.totp_secret, "totp_uri": e.totp_uri}
 
 
 def admit_members(fed: Federation, w3: Web3, manifest_file: Path, *, log: Log = print) -> int:
@@ -322,8 +340,7 @@ def _council(governors: Iterable[FederationNode], path: str, body: dict[str, Any
 
 def _post(node: FederationNode, path: str, body: dict[str, Any] | None) -> dict[str, Any]:
     headers = {
-        "Authorization": f"Bearer {node.token}",
-        "X-Officer-Id": "federation-setup",
+        "Authorization": f"Bearer {node.token}",  # a client token: recorded as client:<token id>
         "Idempotency-Key": uuid.uuid4().hex,
     }
     r = httpx.post(node.url + path, json=body, headers=headers, timeout=120)

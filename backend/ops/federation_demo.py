@@ -244,7 +244,8 @@ class _Nodes:
         return self.fed.nodes[key]
 
     def _headers(self, n: FederationNode, step: str | None, extra: dict[str, str] | None = None) -> dict[str, str]:
-        h = {"Authorization": f"Bearer {n.token}", "X-Officer-Id": f"demo-{n.member.code.lower()}-officer-01"}
+        # the node's client token: the chain records client:<token id> as the acting officer
+        h = {"Authorization": f"Bearer {n.token}"}
         if step is not None:  # same step of the same deployment = same key = one on-chain effect
             h["Idempotency-Key"] = f"fdemo-{self.tag}-{step}"
         return {**h, **(extra or {})}

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 
+from backend.core.tokens import TokenInfo
 from backend.services.errors import Forbidden
 
 
@@ -13,9 +14,12 @@ class Caller:
     """The authenticated caller: role + chain address, and the officer acting for it.
 
     ``address`` is a checksummed chain address (a subject hash for citizens);
-    ``officer_id`` names the acting officer on writes (header X-Officer-Id, or the
-    console session's officer); ``token_id``/``label``/``name`` describe the token
-    it authenticated with (None/empty for callers built in code, e.g. the demo seed)."""
+    ``officer_id`` names the acting officer on writes: the officer the token is bound
+    to, or ``client:<token id>`` for a system client's token — never a value the
+    request chooses; ``token_id``/``label``/``name`` describe the token it
+    authenticated with (None/empty for callers built in code, e.g. the demo seed);
+    ``kind`` is the token's kind (officer | client) and ``officer_role`` the officer
+    account's role (admin | officer) for an officer token."""
 
     role: str  # department | governor | auditor | citizen
     address: str
@@ -23,6 +27,13 @@ class Caller:
     token_id: int | None = None
     label: str = ""
     name: str = ""  # display name (the console)
+    kind: str = "client"
+    officer_role: str | None = None
+
+    @property
+    def is_admin(self) -> bool:
+        """An administrator of this node's officer accounts (an admin officer signed in as themself)."""
+        return self.kind == "officer" and self.officer_role == "admin"
 
     def require_role(self, *roles: str) -> None:
         if self.role not in roles:
@@ -36,4 +47,19 @@ class Caller:
         return replace(self, officer_id=officer_id)
 
 
-__all__ = ["Caller"]
+def caller_of(info: TokenInfo, name: str = "") -> Caller:
+    """The caller a token authenticates: its role and principal, acting as the token's person
+    (the officer it is bound to, or ``client:<id>``) — the API and the console alike."""
+    return Caller(
+        role=info.role,
+        address=info.principal,
+        officer_id=info.acting_officer,
+        token_id=info.id,
+        label=info.label,
+        name=name,
+        kind=info.kind,
+        officer_role=info.officer_role,
+    )
+
+
+__all__ = ["Caller", "caller_of"]

@@ -146,7 +146,7 @@ class ChainOps:
     def officer(self, actor: Actor, officer_id: str | None = None) -> bytes:
         oid = officer_id if officer_id is not None else actor.officer_id
         if not oid or not oid.strip():
-            raise InvalidInput("the acting officer is required (header X-Officer-Id)", field="X-Officer-Id")
+            raise InvalidInput("the acting officer is required (the signed-in officer)", field="officer")
         # Memoised per (department, officer id): a pure function of them and the deployment's
         # subject secret (fixed for the life of the process).
         key = (actor.address, oid)

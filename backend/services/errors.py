@@ -21,6 +21,7 @@ __all__ = [
     "NotFound",
     "ServiceError",
     "SignerUnavailable",
+    "TooManyAttempts",
     "TooManyRequests",
     "TxPending",
     "Unauthorized",
@@ -87,6 +88,18 @@ class TooManyRequests(ServiceError):
     def __init__(self, message: str = "", *, retry_after_s: int, **args: Any) -> None:
         super().__init__(message, retry_after_s=retry_after_s, **args)
         self.retry_after_s = retry_after_s
+
+
+class TooManyAttempts(TooManyRequests):
+    """Too many failed sign-ins or token checks (per username or client address): 429 with
+    ``Retry-After`` (seconds until the moving window lets one more attempt through)."""
+
+    name = "TooManyAttempts"
+
+    def __init__(self, retry_after: int) -> None:
+        ServiceError.__init__(self, "too many failed attempts; try again later", retry_after=retry_after)
+        self.retry_after = retry_after
+        self.retry_after_s = retry_after
 
 
 class SignerUnavailable(ServiceError):

@@ -5,6 +5,7 @@ from typing import Annotated
 from fastapi import APIRouter, Form, Request
 from fastapi.responses import RedirectResponse
 
+from backend.services.errors import TooManyAttempts, Unauthorized
 from backend.web import i18n, session
 from backend.web.citizen_signin import citizen_signin_available
 from backend.web.core import CSRF, ROLE_HOME, current_user, lang_of, redirect, render, safe_next
@@ -36,22 +37,49 @@ def login(
     request: Request,
     _c: None = CSRF,
     token: Annotated[str, Form()] = "",
-    officer: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ):
+    """Sign in with a token (a system client's or a citizen's): the acting officer is the token's
+    person (``client:<id>`` for a client token), never a name typed here."""
     lang = lang_of(request)
-    officer = officer.strip()
-    info = request.app.state.ctx.tokens.authenticate(token.strip()) if token.strip() else None
+    ctx = request.app.state.ctx
+    ip = ("token-ip", request.client.host if request.client else "unknown")
+    wait = ctx.throttle.blocked(ip)
+    if wait is not None:
+        return redirect(request, "/console/login", "error", i18n.t(lang, "too_many", s=wait))
+    info = ctx.tokens.authenticate(token.strip()) if token.strip() else None
     if info is None:
+        ctx.throttle.failed(ip)
         return redirect(request, "/console/login", "error", i18n.t(lang, "bad_token"))
-    if info.role != "citizen" and not officer:
-        return redirect(request, "/console/login", "error", i18n.t(lang, "need_officer"))
-    if len(officer) > session.MAX_OFFICER_ID:
-        officer = officer[: session.MAX_OFFICER_ID]
-    target = safe_next(next, ROLE_HOME.get(info.role, "/console"))
-    response = RedirectResponse(target, status_code=303)
-    session.write_session(request, response, token.strip(), officer)
-    session.set_flash(request, response, "ok", i18n.t(lang, "signed_in"))
+    return _signed_in(request, token.strip(), info.acting_officer, ROLE_HOME.get(info.role, "/console"), next)
+
+
+@router.post("/console/login/officer", include_in_schema=False)
+def officer_login(
+    request: Request,
+    _c: None = CSRF,
+    username: Annotated[str, Form(max_length=64)] = "",
+    password: Annotated[str, Form(max_length=256)] = "",
+    totp: Annotated[str, Form(max_length=8)] = "",
+    next: Annotated[str, Form()] = "",
+):
+    """Officer sign-in (username + password + TOTP): the session holds a token bound to the officer."""
+    lang = lang_of(request)
+    client = request.client.host if request.client else "unknown"
+    try:
+        signed = request.app.state.ctx.officers.sign_in(username.strip().lower(), password, totp.strip(), client)
+    except TooManyAttempts as exc:
+        return redirect(request, "/console/login", "error", i18n.t(lang, "too_many", s=exc.retry_after))
+    except Unauthorized:
+        return redirect(request, "/console/login", "error", i18n.t(lang, "bad_officer"))
+    home = ROLE_HOME.get(signed.officer.member_role, "/console")
+    return _signed_in(request, signed.token, signed.officer.username, home, next)
+
+
+def _signed_in(request: Request, token: str, officer: str, home: str, next: str) -> RedirectResponse:
+    response = RedirectResponse(safe_next(next, home), status_code=303)
+    session.write_session(request, response, token, officer)
+    session.set_flash(request, response, "ok", i18n.t(lang_of(request), "signed_in"))
     return response
 
 

@@ -22,7 +22,7 @@ from fastapi.templating import Jinja2Templates
 
 from backend.api.errors import KNOWN_ERRORS, error_response
 from backend.chain import ContractRevert, TxRejected
-from backend.services.caller import Caller
+from backend.services.caller import Caller, caller_of
 from backend.services.errors import InvalidInput, ServiceError, TxPending
 from backend.web import i18n, session
 
@@ -76,14 +76,8 @@ def current_user(request: Request) -> WebUser | None:
     if s is not None:
         info = ctx_of(request).tokens.authenticate(s.token)
         if info is not None:
-            user = Caller(
-                info.role,
-                info.principal,
-                s.officer or None,
-                info.id,
-                info.label,
-                display_name(request, info.role, info.principal, info.label),
-            )
+            # the acting officer is the token's person, never a name typed at sign-in
+            user = caller_of(info, display_name(request, info.role, info.principal, info.label))
     request.state.web_user = user
     return user
 

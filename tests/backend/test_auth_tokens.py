@@ -13,6 +13,7 @@ from backend.migrations import init_db
 
 DEPT = "0x" + "ab" * 20
 SUBJECT = "0x" + "cd" * 32
+SECRET = "test-node-secret"
 
 
 class Clock:
@@ -39,7 +40,7 @@ def clock():
 
 @pytest.fixture
 def svc(sessions, clock):
-    return TokenService(sessions, now=clock)
+    return TokenService(sessions, SECRET, now=clock)
 
 
 def test_issue_and_authenticate(svc, sessions):

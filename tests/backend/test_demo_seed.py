@@ -85,7 +85,7 @@ def test_seed_builds_a_finished_house_transfer(seeded) -> None:
         r = http.post(
             "/citizens/session",
             json={**CITIZEN, "reason": "demo: the citizen at the PSB desk"},
-            headers={"Authorization": f"Bearer {tokens['dept-psb']}", "X-Officer-Id": "desk-1"},
+            headers={"Authorization": f"Bearer {tokens['dept-psb']}"},
         )
         assert r.status_code == 201, r.text
         me = {"Authorization": f"Bearer {r.json()['token']}"}

@@ -37,16 +37,47 @@ def build_dir_with(tmp: Path, contracts: Iterable[str]) -> Path:
     return out
 
 
+DEFAULT_OFFICER = "officer-1"  # an admin officer: the officer every test token is bound to unless named
+
+
+def officer_token(ctx: AppContext, role: str, address: str, officer: str, label: str = "") -> str:
+    """A token for ``role``/``address`` bound to officer ``officer`` (enrolled on first use: the
+    default officer as an admin, any other as a plain officer), so writes record that person."""
+    store = ctx.officers.store
+    if store.get(officer) is None:
+        store.enrol(officer, officer, "admin" if officer == DEFAULT_OFFICER else "officer", role, address)
+    return ctx.tokens.issue(role, address, label or officer, officer=officer)
+
+
+class WorldTokens(dict[str, str]):
+    """Token by keystore name, each bound to the default officer; ``for_officer`` mints (once) the
+    token of the same member bound to another officer."""
+
+    def __init__(self, ctx: AppContext, members: Mapping[str, tuple[str, str]]) -> None:
+        self.ctx = ctx
+        self.members = dict(members)  # name -> (role, address)
+        self._others: dict[tuple[str, str], str] = {}
+        super().__init__({n: officer_token(ctx, r, a, DEFAULT_OFFICER, n) for n, (r, a) in self.members.items()})
+
+    def for_officer(self, who: str, officer: str) -> str:
+        if officer == DEFAULT_OFFICER:
+            return self[who]
+        if (who, officer) not in self._others:
+            role, address = self.members[who]
+            self._others[who, officer] = officer_token(self.ctx, role, address, officer, f"{who}:{officer}")
+        return self._others[who, officer]
+
+
 def caller_headers(
-    tokens: Mapping[str, str], who: str | None, officer: str | None = "officer-1", key: str | None = None
+    tokens: Mapping[str, str], who: str | None, officer: str | None = DEFAULT_OFFICER, key: str | None = None
 ) -> dict[str, str]:
     """Headers of a request by ``who`` (a token name; None: no token) with officer ``officer`` and a fresh
     idempotency key unless ``key`` is given."""
     headers = {"Idempotency-Key": key or uuid.uuid4().hex}
     if who is not None:
-        headers["Authorization"] = f"Bearer {tokens[who]}"
-    if officer is not None:
-        headers["X-Officer-Id"] = officer
+        named = officer is not None and officer != DEFAULT_OFFICER and isinstance(tokens, WorldTokens)
+        token = tokens.for_officer(who, officer) if named and officer is not None else tokens[who]  # type: ignore[union-attr]
+        headers["Authorization"] = f"Bearer {token}"
     return headers
 
 
@@ -107,9 +138,9 @@ def deploy_consortium(
     return DeployedConsortium(addr, accounts, manifest, deployments)
 
 
-def world_tokens(ctx: AppContext, addr: Mapping[str, str], departments: Iterable[str]) -> dict[str, str]:
-    """A bearer token per department, governor and the auditor, by keystore name."""
-    tokens = {n: ctx.tokens.issue("department", addr[n], n) for n in departments}
-    tokens |= {g: ctx.tokens.issue("governor", addr[g], g) for g in GOVERNORS}
-    tokens["auditor"] = ctx.tokens.issue("auditor", addr["auditor"], "auditor")
-    return tokens
+def world_tokens(ctx: AppContext, addr: Mapping[str, str], departments: Iterable[str]) -> WorldTokens:
+    """A bearer token per department, governor and the auditor, by keystore name (bound to officer-1)."""
+    members = {n: ("department", addr[n]) for n in departments}
+    members |= {g: ("governor", addr[g]) for g in GOVERNORS}
+    members["auditor"] = ("auditor", addr["auditor"])
+    return WorldTokens(ctx, members)

@@ -14,6 +14,7 @@ import time
 import uuid
 
 import httpx
+import pyotp
 import pytest
 from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
@@ -37,14 +38,23 @@ def flash(driver, timeout: float = 30) -> str:
     )
 
 
-def sign_in(driver, base: str, token: str, officer: str = "") -> None:
+def sign_in(driver, base: str, token: str) -> None:
+    """Sign in with a token; the acting officer shown is the token's person (nothing typed)."""
     driver.get(base + "/console")
     wait(driver, "#login-form")
     driver.find_element(By.ID, "token").send_keys(token)
-    if officer:
-        driver.find_element(By.ID, "officer-id").send_keys(officer)
     driver.find_element(By.ID, "signin").click()
     wait(driver, "#acting")
+
+
+def officer_sign_in(driver, base: str, username: str, password: str, code: str) -> None:
+    """The officer form: username + password + the authenticator's current code."""
+    driver.get(base + "/console")
+    wait(driver, "#officer-login-form")
+    driver.find_element(By.ID, "username").send_keys(username)
+    driver.find_element(By.ID, "password").send_keys(password)
+    driver.find_element(By.ID, "totp").send_keys(code)
+    driver.find_element(By.ID, "officer-signin").click()
 
 
 def cookies_of(driver) -> dict[str, str]:
@@ -63,7 +73,7 @@ def test_1_sign_in_shows_department_and_officer(console, browsers, system, shot)
     wait(d, "#login-form")
     assert "/console/login" in d.current_url
     shot(d, "login")
-    sign_in(d, console.url, system.tokens["dept-a"], "clerk-a-001")
+    sign_in(d, console.url, system.tokens.for_officer("dept-a", "clerk-a-001"))
     acting = d.find_element(By.ID, "acting").text
     assert "dept-a" in acting and "clerk-a-001" in acting
     session_cookie = next(c for c in d.get_cookies() if c["name"] == "gc_session")
@@ -86,7 +96,7 @@ def test_2_register_resource(console, browsers, shot):
 
 def test_3_request_use_as_another_department(console, browsers, system, shot):
     d = browsers["b"]
-    sign_in(d, console.url, system.tokens["dept-b"], "clerk-b-007")
+    sign_in(d, console.url, system.tokens.for_officer("dept-b", "clerk-b-007"))
     d.get(console.url + "/console/catalog")
     row = wait(d, f"#res-{STATE['rid']}")
     row.find_element(By.TAG_NAME, "summary").click()
@@ -143,7 +153,7 @@ def test_5_grantee_fetches_the_data(console, browsers, system, shot):
 
 def test_6_auditor_sees_the_use_in_the_trail(console, browsers, system, shot):
     d = browsers["auditor"]
-    sign_in(d, console.url, system.tokens["auditor"], "auditor-01")
+    sign_in(d, console.url, system.tokens.for_officer("auditor", "auditor-01"))
     deadline = time.monotonic() + 30
     while True:
         d.get(f"{console.url}/console/audit?grant_id={STATE['gid']}")
@@ -347,7 +357,7 @@ def test_12_council_k_of_n_approval(console, browsers, system, shot):
     req_id = approved["request_id"]
     g1 = browsers["make"]()
     browsers["gov-1"] = g1
-    sign_in(g1, console.url, system.tokens["gov-1"], "gov-officer-1")
+    sign_in(g1, console.url, system.tokens.for_officer("gov-1", "gov-officer-1"))
     g1.get(console.url + "/console/council")
     form = wait(g1, f"#sensitive form[action='/console/council/requests/{req_id}/propose']")
     form.find_element(By.NAME, "justification").send_keys("敏感数据共享，理事会审批")
@@ -358,7 +368,7 @@ def test_12_council_k_of_n_approval(console, browsers, system, shot):
     shot(g1, "council_k_of_n")
     g2 = browsers["make"]()
     browsers["gov-2"] = g2
-    sign_in(g2, console.url, system.tokens["gov-2"], "gov-officer-2")
+    sign_in(g2, console.url, system.tokens.for_officer("gov-2", "gov-officer-2"))
     g2.get(console.url + "/console/council")
     wait(g2, f"#proposal-{pid} button").click()
     assert "执行" in flash(g2)
@@ -452,7 +462,7 @@ def test_14_property_register_for_entitled_parties_only(console, browsers, syste
     # the court seizes the unit from its own registry page
     c = browsers["make"]()
     browsers["c"] = c
-    sign_in(c, console.url, system.tokens["dept-c"], "judge-c-01")
+    sign_in(c, console.url, system.tokens.for_officer("dept-c", "judge-c-01"))
     c.get(console.url + "/console/registry")
     wait(c, "#seizure-form")
     c.find_element(By.ID, "seize-unit-id").send_keys(str(uid))
@@ -566,3 +576,21 @@ def test_15_council_rules_on_an_escalated_incident(console, browsers, system, sh
             break
         time.sleep(0.5)
     assert "成立" in text, text
+
+
+def test_officer_signs_in_with_password_and_second_factor(console, browsers, system, shot):
+    """The console's officer form: a wrong code is refused; the right one signs in as that officer
+    (the header names them; there is no field to type another officer's name)."""
+    e = system.ctx.officers.store.enrol("li.wei", "Li Wei", "officer", "department", system.addr["dept-a"])
+    totp = pyotp.TOTP(e.totp_secret)
+    now = int(time.time())
+    near = {totp.at(now + k * totp.interval) for k in (-1, 0, 1)}
+    wrong = next(c for c in ("000000", "111111", "222222", "333333") if c not in near)
+    d = browsers["make"]()
+    officer_sign_in(d, console.url, "li.wei", e.password, wrong)
+    assert flash(d) == "用户名、密码或验证码错误。"
+    assert not d.find_elements(By.ID, "officer-id")  # the free-text officer field is gone
+    shot(d, "officer-login")
+    officer_sign_in(d, console.url, "li.wei", e.password, totp.now())
+    acting = wait(d, "#acting").text
+    assert "dept-a" in acting and "li.wei" in acting

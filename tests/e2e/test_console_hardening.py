@@ -34,8 +34,8 @@ class Browser:
         assert m, (path, r.status_code, r.text[:400])
         return m.group(1)
 
-    def sign_in(self, token: str, officer: str = "") -> httpx.Response:
-        r = self.http.post("/console/login", data={"csrf": self.csrf(), "token": token, "officer": officer})
+    def sign_in(self, token: str) -> httpx.Response:
+        r = self.http.post("/console/login", data={"csrf": self.csrf(), "token": token})
         assert r.status_code == 303 and session.SESSION_COOKIE in r.cookies, r.text
         return r
 
@@ -64,7 +64,7 @@ def _is_error_page_in_words(r: httpx.Response) -> bool:
 # -- the session cookie -------------------------------------------------------------------------------
 def test_session_cookie_is_encrypted_and_does_not_carry_the_token(console, browser, system):
     token = system.tokens["dept-a"]
-    r = browser.sign_in(token, "clerk-a-hardening")
+    r = browser.sign_in(token)
     header = next(h for h in r.headers.get_list("set-cookie") if h.startswith(session.SESSION_COOKIE + "="))
     flags = [f.strip().lower() for f in header.split(";")]
     assert "httponly" in flags and "samesite=strict" in flags
@@ -75,7 +75,7 @@ def test_session_cookie_is_encrypted_and_does_not_carry_the_token(console, brows
 
 
 def test_tampered_cookie_is_signed_out(console, browser, system):
-    cookie = browser.sign_in(system.tokens["dept-a"], "clerk").cookies[session.SESSION_COOKIE]
+    cookie = browser.sign_in(system.tokens["dept-a"]).cookies[session.SESSION_COOKIE]
     alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_"
     i = len(cookie) // 2
     tampered = cookie[:i] + alphabet[alphabet.index(cookie[i]) ^ 0b100000] + cookie[i + 1 :]
@@ -97,7 +97,7 @@ def test_expired_cookie_is_signed_out(console, browser, system):
 
 
 def test_sign_out_deletes_the_cookie(console, browser, system):
-    browser.sign_in(system.tokens["dept-a"], "clerk")
+    browser.sign_in(system.tokens["dept-a"])
     csrf = re.search(r'name="csrf" value="([^"]+)"', browser.http.get("/console/workspace").text).group(1)
     r = browser.http.post("/console/logout", data={"csrf": csrf})
     assert _signed_out(r)
@@ -135,7 +135,7 @@ POST_ROUTES = (
 
 def _browser_for(console, system, who: str) -> Browser:
     b = Browser(console.url)
-    b.sign_in(system.tokens[who], "" if who == "citizen" else f"officer-{who}")
+    b.sign_in(system.tokens[who])
     return b
 
 

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from fastapi import Path, Query
 
-from backend.api.deps import CurrentPrincipal, DepartmentPrincipal, DirectoryDep, IdemKey, actor
+from backend.api.deps import CurrentPrincipal, DepartmentAdmin, DirectoryDep, IdemKey, actor
 from backend.api.schemas import directory as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.api.schemas.directory import PublishNode
@@ -20,10 +20,10 @@ Address = Annotated[str, Path(pattern=r"^0x[0-9a-fA-F]{40}$", description="a dep
 @router.put(
     "/self",
     response_model=answers.PublishNodeAnswer,
-    summary="Publish (or replace) the caller's own node entry (department); a new version each time",
+    summary="Publish (or replace) the caller's own node entry (a department's admin officer); a new version each time",
 )
 def publish_node(
-    body: PublishNode, directory: DirectoryDep, principal: DepartmentPrincipal, key: IdemKey
+    body: PublishNode, directory: DirectoryDep, principal: DepartmentAdmin, key: IdemKey
 ) -> dict[str, Any]:
     tls = hex32(body.transport_key_hash, "transport_key_hash") if body.transport_key_hash is not None else None
     return directory.publish(

@@ -31,4 +31,6 @@ def me(principal: CurrentPrincipal) -> dict[str, Any]:
         "address": principal.address,
         "label": principal.label,
         "token_id": principal.token_id,
+        "kind": principal.kind,
+        "officer": principal.officer_id,
     }

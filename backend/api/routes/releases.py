@@ -10,7 +10,7 @@ from typing import Annotated, Any
 
 from fastapi import Header, Path, Query
 
-from backend.api.deps import DepartmentPrincipal, IdemKey, OfficerId, PeerClientDep, Svc
+from backend.api.deps import DepartmentPrincipal, DepartmentWriter, IdemKey, PeerClientDep, Svc
 from backend.api.schemas import releases as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
 from backend.federation.client import PeerClient, Released
@@ -29,8 +29,7 @@ def _own(client: PeerClient, principal: DepartmentPrincipal) -> None:
 
 @router.post("", response_model=answers.ReleasedAnswer, status_code=201, summary="Record a use and receive its release")
 def record_and_receive(
-    principal: DepartmentPrincipal,  # authentication, role and headers first (401/403/422), then the node's state
-    officer: OfficerId,
+    principal: DepartmentWriter,  # authentication, role and headers first (401/403/422), then the node's state
     key: IdemKey,
     body: answers.ReleaseOrder,
     client: PeerClientDep,
@@ -47,6 +46,7 @@ def record_and_receive(
     ref = None
     if body.context_ref is not None:
         ref = bytes.fromhex(body.context_ref[2:]) if HEX32_RE.match(body.context_ref) else text_hash(body.context_ref)
+    officer = principal.officer_id or ""  # the token's person (set at authentication)
     released = client.fetch(body.grant_id, subject, list(body.fields), officer, key=key, context_ref=ref)
     return _released(released)
 
@@ -59,12 +59,11 @@ def record_and_receive(
 def retry(
     grant_id: Annotated[int, Path(ge=1, le=2**256 - 1)],
     use_index: Annotated[int, Path(ge=1, le=2**32 - 1)],
-    principal: DepartmentPrincipal,
-    officer: OfficerId,  # a re-read hands the data to a person: it is attributed (peer_use_retries)
+    principal: DepartmentWriter,  # a re-read hands the data to a person: it is attributed (peer_use_retries)
     client: PeerClientDep,
 ) -> dict[str, Any]:
     _own(client, principal)
-    return _released(client.retry(grant_id, use_index, officer))
+    return _released(client.retry(grant_id, use_index, principal.officer_id or ""))
 
 
 @router.get("", response_model=answers.PeerUsesAnswer, summary="Uses this node recorded, released or not yet")

@@ -5,6 +5,7 @@ from typing import Annotated, Any
 from fastapi import File, Form, Path, Query, UploadFile
 
 from backend.api.deps import (
+    Ctx,
     DepartmentPrincipal,
     DepartmentWriter,
     IdemKey,
@@ -64,7 +65,15 @@ def list_resources(
 @router.post(
     "", response_model=answers.RegisteredResource, status_code=201, summary="Register a resource from a JSON record"
 )
-def register_resource(body: RegisterResource, svc: Svc, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
+def register_resource(
+    body: RegisterResource, svc: Svc, who: DepartmentWriter, key: IdemKey, ctx: Ctx
+) -> dict[str, Any]:
+    steward = body.steward_officer_id
+    if steward is not None and steward != who.officer_id:
+        # naming someone else as responsible: only a real officer of this department (not free text)
+        account = ctx.officers.store.get(steward)
+        if account is None or not who.same(account.principal):
+            raise InvalidInput("the steward must be an officer account of this department", field="steward_officer_id")
     subject = subject_hash(svc, body.data_subject)
     return svc.resources.register(
         who,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from backend.api.schemas.common import Answer
 
 
@@ -20,3 +22,5 @@ class MeAnswer(Answer):
     address: str
     label: str | None = None
     token_id: int
+    kind: str | None = Field(default=None, description="officer: bound to a person; client: a system client")
+    officer: str | None = Field(default=None, description="who the chain records as acting (officer or client:<id>)")

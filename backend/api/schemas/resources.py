@@ -27,7 +27,10 @@ class RegisterResource(Strict):
     schema_hash: str | None = OptionalHex32
     data_subject: DataSubject | None = None
     steward_officer_id: str | None = Field(
-        default=None, min_length=1, max_length=128, description="defaults to X-Officer-Id"
+        default=None,
+        min_length=1,
+        max_length=128,
+        description="defaults to the signed-in officer; another name must be an officer account of this department",
     )
 
     model_config = ConfigDict(extra="forbid", populate_by_name=True)

@@ -149,6 +149,7 @@ def setup_objects(w: World) -> Objects:
         "key": use_key,
         "address": w.addr(OWNER),
         "cert_hash": cert_hash,
+        "username": "no-such-officer",
     }
     return Objects(ids, token)
 

@@ -13,10 +13,11 @@ coverage stays "every". Refusals happen before any chain write: the caller's
 pending nonce does not move.
 
 Allowed cells are probed without side effects: reads answer 200 (``ALLOWED_READ``
-lists the few documented non-200 answers); writes are sent without X-Officer-Id
-and answer 422 InvalidInput{field: X-Officer-Id}, which the API resolves only
-after authentication and role (backend/api/deps.py); the writes that take
-no officer header are listed in ``ALLOWED_WRITE``.
+lists the few documented non-200 answers); writes are sent WITH the retired
+X-Officer-Id header and answer 422 InvalidInput{field: X-Officer-Id} (the officer
+is the token's person), which the API resolves only after authentication and role
+(backend/api/deps.py); the writes that do not check the header are listed in
+``ALLOWED_WRITE``.
 """
 
 from __future__ import annotations
@@ -145,7 +146,11 @@ ALLOWED: dict[str, set[str]] = {
     "POST /cases/{case_id}/steps/{step_index}/escalate": {D, G},  # any department or governor, past the deadline
     "POST /cases/{case_id}/finalize": set(),  # the lead
     # node directory: a department publishes its own entry; every signed-in principal reads
-    "PUT /directory/self": {D},
+    "PUT /directory/self": {D},  # an admin officer's token (the world's officer-1 is an admin)
+    # officer accounts: an administrator officer (every world token is bound to officer-1, an admin)
+    "POST /officers": {D, G, A},
+    "GET /officers": {D, G, A},
+    "DELETE /officers/{username}": {D, G, A},
     "GET /directory": {D, G, A, C},
     "GET /directory/{address}": {D, G, A, C},
 }
@@ -176,7 +181,7 @@ ALLOWED_READ: dict[tuple[str, str], tuple[int, str]] = {
     ("GET /releases", D): (404, "ReleaseServiceOff"),
 }
 
-# Allowed writes that take no X-Officer-Id: what they answer past authorization.
+# Allowed writes that do not check X-Officer-Id: what they answer past authorization.
 ALLOWED_WRITE: dict[str, tuple[int, str | None]] = {
     # the stage deadline (a day) is not reached: the contract's refusal, after authorization
     "POST /cases/{case_id}/steps/{step_index}/escalate": (409, "OneStopServicesDeadlineNotReached"),
@@ -186,9 +191,17 @@ ALLOWED_WRITE: dict[str, tuple[int, str | None]] = {
     "POST /audit/resources/{resource_id}/integrity": (200, None),
     # probed with an invalid body (a valid one would publish the department's node entry)
     "PUT /directory/self": (422, "ValidationError"),
+    # probed with an invalid body (a valid one would enrol an officer)
+    "POST /officers": (422, "ValidationError"),
+    # the probe names no officer of the caller's department
+    "DELETE /officers/{username}": (404, "NotFound"),
 }
 # Allowed writes probed with an invalid body, so the probe changes nothing.
-INVALID_BODY_PROBES = {"POST /citizens/me/uses/{grant_id}/{use_index}/objection", "PUT /directory/self"}
+INVALID_BODY_PROBES = {
+    "POST /citizens/me/uses/{grant_id}/{use_index}/objection",
+    "PUT /directory/self",
+    "POST /officers",
+}
 
 # No bearer token on purpose. POST /peer/v1/releases: another department's node calls it, and the
 # grantee's EIP-712 signature is the authentication (tests/backend/federation covers its refusals).
@@ -196,6 +209,7 @@ PUBLIC = [
     "GET /healthz",
     "GET /public/certificates/{document_hash}",
     "GET /readyz",
+    "POST /auth/officer/session",
     "POST /peer/v1/releases",
     "POST /public/certificates/verify",
 ]
@@ -258,7 +272,7 @@ def test_table_covers_exactly_the_spec(platform):
 
 
 def test_matrix_size():
-    assert len(SPEC_ROUTES) == 85 and len(KINDS) == 6  # 510 cells
+    assert len(SPEC_ROUTES) == 88 and len(KINDS) == 6  # 528 cells
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -278,7 +292,7 @@ def test_authorization(platform, route: str, kind: str) -> None:
 
     if kind in ALLOWED[route]:
         if method == "GET":
-            r = w.http.request(**kw, headers=_headers(w, o, kind, officer=True))
+            r = w.http.request(**kw, headers=_headers(w, o, kind, officer=False))
             status, error = ALLOWED_READ.get((route, kind), (200, None))
             assert (r.status_code, _error(r)) == (status, error), r.text
         elif route in ALLOWED_WRITE:
@@ -287,14 +301,14 @@ def test_authorization(platform, route: str, kind: str) -> None:
             r = w.http.request(**kw, headers=_headers(w, o, kind, officer=False))
             assert (r.status_code, _error(r)) == ALLOWED_WRITE[route], r.text
         else:
-            r = w.http.request(**kw, headers=_headers(w, o, kind, officer=False))
+            r = w.http.request(**kw, headers=_headers(w, o, kind, officer=True))
             assert r.status_code == 422, r.text
             assert r.json()["error"] == "InvalidInput" and r.json()["args"]["field"] == "X-Officer-Id", r.text
         return
 
     address = _address(w, kind)
     nonce = w.p.w3.eth.get_transaction_count(address, "pending") if address else None
-    r = w.http.request(**kw, headers=_headers(w, o, kind, officer=True))
+    r = w.http.request(**kw, headers=_headers(w, o, kind, officer=False))
     status, error = REFUSED.get((route, kind), (403, "Forbidden"))
     assert r.status_code == status, r.text
     body = r.json()
@@ -333,6 +347,7 @@ UNKNOWN: dict[str, tuple[int, str | None]] = {
     "GET /cases/{case_id}": (404, "OneStopServicesUnknownCase"),
     "POST /cases/{case_id}/steps/{step_index}/escalate": (404, "OneStopServicesUnknownCase"),
     "GET /directory/{address}": (404, "NodeDirectoryUnknownNode"),
+    "DELETE /officers/{username}": (404, "NotFound"),
 }
 ID_ROUTES = [r for r in SPEC_ROUTES if "{" in r and ALLOWED.get(r)]
 
@@ -351,7 +366,7 @@ def test_unknown_id(platform, route: str) -> None:
         "cert_hash": o.ids["cert_hash"],
     }
     kind = sorted(ALLOWED[route])[0]
-    r = w.http.request(**request_for(route, ids), headers=_headers(w, o, kind, officer=True))
+    r = w.http.request(**request_for(route, ids), headers=_headers(w, o, kind, officer=False))
     assert (r.status_code, _error(r)) == UNKNOWN[route], r.text
 
 

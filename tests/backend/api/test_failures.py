@@ -241,9 +241,12 @@ def test_malformed_input_is_422(system):
     r = s.http.post(
         "/resources",
         json={"classification": "PUBLIC", "record": 1, "schema_hash": "0x" + "55" * 32},
-        headers=s.h("dept-a", officer=None),
+        headers=s.h("dept-a", **{"X-Officer-Id": "someone-else"}),
     )
-    assert r.status_code == 422 and r.json()["args"]["field"] == "X-Officer-Id"
+    assert r.status_code == 422 and r.json()["args"] == {
+        "reason": "the officer is the signed-in person; X-Officer-Id is no longer accepted",
+        "field": "X-Officer-Id",
+    }
     assert s.http.get("/grants/0", headers=h).status_code == 422
     assert s.http.get("/grants/abc", headers=h).status_code == 422
     assert s.http.get(f"/grants/{2**256}", headers=h).status_code == 422

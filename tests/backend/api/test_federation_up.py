@@ -9,6 +9,7 @@ import uuid
 from collections.abc import Iterator
 
 import httpx
+import pyotp
 import pytest
 from federation_testkit import running_federation
 
@@ -79,6 +80,30 @@ def test_the_description_lists_every_node(fed, tmp_path_factory) -> None:
         assert entry["url"] == n.url and entry["pid"] == n.process.pid and entry["address"] == n.config.address
 
 
+def test_each_department_node_has_a_demo_admin_who_signs_in_with_password_and_totp(fed) -> None:
+    f, _ = fed
+    doc = json.loads((f.base_dir.parent / "federation.json").read_text())
+    by_name = {n["name"]: n for n in doc["nodes"]}
+    for n in f.served():
+        if n.member.role != "department":
+            assert "officers" not in by_name[n.member.key]
+            continue
+        [admin] = by_name[n.member.key]["officers"]
+        assert admin["username"] == f"{n.member.key}-admin"
+        body = {"username": admin["username"], "password": admin["password"], "totp": _code(admin["totp_secret"])}
+        r = httpx.post(n.url + "/auth/officer/session", json=body, timeout=60)
+        assert r.status_code == 201, r.text
+        me = httpx.get(n.url + "/me", headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=60).json()
+        assert (me["address"], me["kind"], me["officer"]) == (n.config.address, "officer", admin["username"])
+        # the node's admin administers it: its officer list names that admin
+        listed = httpx.get(n.url + "/officers", headers={"Authorization": f"Bearer {r.json()['token']}"}, timeout=60)
+        assert [o["username"] for o in listed.json()["items"]] == [admin["username"]]
+
+
+def _code(secret: str) -> str:
+    return pyotp.TOTP(secret).now()
+
+
 def test_rerunning_admission_changes_nothing(fed) -> None:
     f, w3 = fed
     manifest = f.nodes["deployer"].data_dir / "deployments" / f"{NETWORK}.json"
@@ -101,7 +126,6 @@ DATASET = {
 def _h(node: federation.FederationNode, **extra: str) -> dict[str, str]:
     return {
         "Authorization": f"Bearer {node.token}",
-        "X-Officer-Id": "clerk-7",
         "Idempotency-Key": uuid.uuid4().hex,
         **extra,
     }

@@ -138,7 +138,7 @@ def federation(tmp_path_factory) -> Iterator[tuple[System, dict[str, RunningNode
 
 
 def _h(node: RunningNode) -> dict[str, str]:
-    return {"Authorization": f"Bearer {node.token}", "X-Officer-Id": "clerk-1", "Idempotency-Key": uuid.uuid4().hex}
+    return {"Authorization": f"Bearer {node.token}", "Idempotency-Key": uuid.uuid4().hex}
 
 
 def test_each_node_acts_only_as_its_own_department(federation) -> None:

@@ -14,7 +14,7 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from web3 import Web3
-from world_testkit import caller_headers
+from world_testkit import WorldTokens, caller_headers
 
 from backend.composition import AppContext
 from backend.core.config import Settings
@@ -71,14 +71,15 @@ def boot(tmp: Path, network: str = "casestest") -> Platform:
         raise
 
 
-def demo_tokens(ctx: AppContext) -> dict[str, str]:
-    """One bearer token per roster member (governors, departments, auditor), by keystore name."""
-    out = {}
+def demo_tokens(ctx: AppContext) -> WorldTokens:
+    """One bearer token per roster member (governors, departments, auditor), by keystore name,
+    bound to the default test officer."""
+    members = {}
     for m in [*roster.GOVERNORS, *roster.DEPARTMENTS, *roster.AUDITORS]:
         role = {"governor": "governor", "auditor": "auditor"}.get(m.role, "department")
-        out[m.key] = ctx.tokens.issue(role, ctx.keystore.address_of(m.key), f"test:{m.key}")
-    out["auditor"] = out[roster.AUDITORS[0].key]
-    return out
+        members[m.key] = (role, ctx.keystore.address_of(m.key))
+    members["auditor"] = members[roster.AUDITORS[0].key]
+    return WorldTokens(ctx, members)
 
 
 BUYER = {"id_type": "resident_id", "id_value": "110101199001011234"}

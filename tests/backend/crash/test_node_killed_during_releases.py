@@ -60,7 +60,6 @@ def fed(tmp_path_factory) -> Iterator[tuple[federation.Federation, Any, Any]]:
 def _h(node: federation.FederationNode, key: str | None = None, **extra: str) -> dict[str, str]:
     return {
         "Authorization": f"Bearer {node.token}",
-        "X-Officer-Id": "clerk-9",
         "Idempotency-Key": key or uuid.uuid4().hex,
         **extra,
     }

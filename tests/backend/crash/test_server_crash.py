@@ -65,7 +65,6 @@ class Write:
 def _headers(live: LiveSystem, who: str, key: str, **extra: str) -> dict[str, str]:
     return {
         "Authorization": f"Bearer {live.tokens[who]}",
-        "X-Officer-Id": "crash-officer",
         "Idempotency-Key": key,
         **extra,
     }

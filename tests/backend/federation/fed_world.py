@@ -29,6 +29,7 @@ from fastapi.testclient import TestClient
 sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "api"))
 
 from api_world import System
+from world_testkit import officer_token
 
 from backend.api.main import create_app
 from backend.composition import AppContext
@@ -237,5 +238,5 @@ def build_federation(tmp: Path, system: System) -> Federation:
     grantee_app = create_app(grantee.ctx)
     grantee_app.state.peer_client = client
     grantee_http = TestClient(grantee_app, raise_server_exceptions=False)
-    token = grantee.ctx.tokens.issue("department", grantee.address, "dept-b staff")
+    token = officer_token(grantee.ctx, "department", grantee.address, "clerk-9", "dept-b staff")
     return Federation(system, owner, grantee, directory, release, server, client, recorder, grantee_http, token)

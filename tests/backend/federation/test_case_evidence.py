@@ -205,9 +205,7 @@ def _release_order(fed: Federation, grant_id: int, person: tuple[str, str], cont
     return fed.grantee_http.post(
         "/releases",
         json=body,
-        headers=fed.grantee_headers(
-            **{"X-Officer-Id": "clerk-9", "Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(person)}
-        ),
+        headers=fed.grantee_headers(**{"Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(person)}),
     )
 
 
@@ -400,7 +398,7 @@ def test_a_case_is_opened_only_at_the_desk_of_the_services_lead(fed: Federation,
             "applicant": dict(zip(("id_type", "id_value"), RESIDENT)),
             "form": {},
         },
-        headers={"Authorization": f"Bearer {token}", "X-Officer-Id": "desk-1", "Idempotency-Key": uuid.uuid4().hex},
+        headers={"Authorization": f"Bearer {token}", "Idempotency-Key": uuid.uuid4().hex},
         timeout=30,
     )
     assert (r.status_code, r.json()) == (

@@ -24,9 +24,7 @@ from backend.ops.node import init_node, load_config
 
 
 def _order(fed: Federation, grant_id: int):
-    headers = fed.grantee_headers(
-        **{"X-Officer-Id": "clerk-9", "Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(RESIDENT)}
-    )
+    headers = fed.grantee_headers(**{"Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(RESIDENT)})
     return fed.grantee_http.post("/releases", json={"grant_id": grant_id, "fields": APPROVED}, headers=headers)
 
 

@@ -23,15 +23,19 @@ def test_a_retry_needs_an_officer_and_is_attributed(fed: Federation):
     first = fed.client.fetch(grant_id, fed.subject(), APPROVED, "officer-1", key=uuid.uuid4().hex)
     path = f"/releases/{grant_id}/1/retry"
 
-    r = fed.grantee_http.post(path, headers=fed.grantee_headers())
+    # the officer is the token's person: a header naming someone else is refused
+    r = fed.grantee_http.post(path, headers=fed.grantee_headers(**{"X-Officer-Id": "clerk-1"}))
     assert r.status_code == 422
     assert r.json() == {
         "error": "InvalidInput",
-        "args": {"reason": "header X-Officer-Id names the acting officer and is required", "field": "X-Officer-Id"},
+        "args": {
+            "reason": "the officer is the signed-in person; X-Officer-Id is no longer accepted",
+            "field": "X-Officer-Id",
+        },
     }
     assert _retries(fed, grant_id) == []  # nothing asked, nothing served
 
-    r = fed.grantee_http.post(path, headers=fed.grantee_headers(**{"X-Officer-Id": "clerk-9"}))
+    r = fed.grantee_http.post(path, headers=fed.grantee_headers())  # the token is bound to clerk-9
     assert r.status_code == 200, r.text
     body = r.json()
     assert (body["grant_id"], body["use_index"], body["replayed"]) == (grant_id, 1, True)
@@ -43,7 +47,7 @@ def test_a_retry_needs_an_officer_and_is_attributed(fed: Federation):
 
 def test_a_retry_of_a_use_this_node_never_recorded_is_404_and_leaves_no_row(fed: Federation):
     grant_id = fed.grant()
-    r = fed.grantee_http.post(f"/releases/{grant_id}/1/retry", headers=fed.grantee_headers(**{"X-Officer-Id": "c"}))
+    r = fed.grantee_http.post(f"/releases/{grant_id}/1/retry", headers=fed.grantee_headers())
     assert r.status_code == 404
     assert r.json() == {
         "error": "NotFound",
@@ -60,9 +64,7 @@ def test_a_field_list_unlike_the_approved_one_is_refused_before_a_use_is_spent(f
     r = fed.grantee_http.post(
         "/releases",
         json={"grant_id": grant_id, "fields": ["name", "status", "address"]},
-        headers=fed.grantee_headers(
-            **{"X-Officer-Id": "clerk-9", "Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(RESIDENT)}
-        ),
+        headers=fed.grantee_headers(**{"Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(RESIDENT)}),
     )
     assert r.status_code == 403
     request_id = int(
@@ -85,9 +87,7 @@ def test_a_field_list_unlike_the_approved_one_is_refused_before_a_use_is_spent(f
     r = fed.grantee_http.post(
         "/releases",
         json={"grant_id": grant_id, "fields": list(reversed(APPROVED))},
-        headers=fed.grantee_headers(
-            **{"X-Officer-Id": "clerk-9", "Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(RESIDENT)}
-        ),
+        headers=fed.grantee_headers(**{"Idempotency-Key": uuid.uuid4().hex, "X-Data-Subject": ":".join(RESIDENT)}),
     )
     assert r.status_code == 201, r.text
     assert (r.json()["use_index"], usage.grant(grant_id).used_count) == (1, 1)

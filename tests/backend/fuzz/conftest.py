@@ -43,7 +43,6 @@ def schemathesis_cli() -> Path:
 def _post(live: LiveSystem, who: str, path: str, body: dict) -> dict:
     headers = {
         "Authorization": f"Bearer {live.tokens[who]}",
-        "X-Officer-Id": "seed-officer",
         "Idempotency-Key": uuid.uuid4().hex,
     }
     r = requests.post(live.base_url + path, json=body, headers=headers, timeout=60)

@@ -3,8 +3,7 @@ from the served OpenAPI spec, never makes the API answer 5xx.
 
 The real server (a subprocess on a free port, real anvil, real contracts) is
 fuzzed by the schemathesis CLI of .venv-fuzz (its own venv: schemathesis 4 needs
-a newer hypothesis than brownie's pin) once per actor: a department (twice: with
-the X-Officer-Id header fuzzed, and fixed so that bodies get past it), the
+a newer hypothesis than brownie's pin) once per actor: a department, the
 auditor and a governor. All four phases run (examples, coverage, fuzzing, stateful), in
 positive and negative mode, with the `not_a_server_error` check, bounded by
 --max-examples per operation and a wall-clock cap per run.
@@ -80,14 +79,12 @@ def _describe_failures(report: dict, cli_output: str = "") -> str:
     return "\n\n".join(out)
 
 
-# run name -> (actor, fixed extra headers). Without a fixed X-Officer-Id the fuzzer
-# generates that header too (absent, empty, odd characters…), but most writes then
-# stop at 422; with it fixed, generated bodies reach the services and the chain.
+# run name -> (actor, fixed extra headers). The acting officer is the token's person (the
+# live system's tokens are client tokens, recorded as client:<id>), so no officer header.
 RUNS = {
     "department": ("department", {}),
-    "department-officer": ("department", {"X-Officer-Id": "fuzz-officer"}),
-    "auditor": ("auditor", {"X-Officer-Id": "fuzz-auditor"}),
-    "governor": ("governor", {"X-Officer-Id": "fuzz-governor"}),
+    "auditor": ("auditor", {}),
+    "governor": ("governor", {}),
 }
 
 
