@@ -1,8 +1,8 @@
 """Citizens: a short-lived session opened by a front desk, "who used my data",
 objections, and the citizen's certificates.
 
-- **Assisted sessions.** A front desk (an active department, naming its officer)
-  checks the citizen's identity in person, states a reason, and asks for a
+- **Assisted sessions.** A front desk (an active department, through an officer signed in
+  as themself: a system client token is refused) checks the citizen's identity in person, states a reason, and asks for a
   session. The node records it on chain FIRST (``AssistedSessions``: desk,
   officer hash, keyed subject hash, keyed reason hash, session id), mined, and
   only then issues a citizen token (30 minutes at most) whose principal is the
@@ -101,6 +101,13 @@ class CitizenService:
         """An assisted session: recorded on chain (mined), then a citizen token for the person the
         desk officer (``desk.officer_id``) has identified. Never answers the subject hash."""
         desk.require_role("department")
+        if desk.kind != "officer":
+            # A system client's token names no person: nobody would answer for the identity check,
+            # and each client token would get its own per-officer limit.
+            raise Forbidden(
+                "an assisted session is opened by an officer signed in as themself, not with a system client token",
+                kind=desk.kind,
+            )
         officer = self.ops.officer(desk)
         if not self.ops.contracts.consortium.is_active_department(desk.address):
             raise Forbidden("only an active department may open citizen sessions", department=desk.address)

@@ -144,6 +144,25 @@ def test_no_session_without_a_reason_an_officer_and_a_department(world: World) -
     assert world.contract("AssistedSessions").functions.sessionCount().call() == count
 
 
+def test_a_system_client_token_cannot_open_a_session(world: World) -> None:
+    """No person on record behind a client token (and each would get its own officer limit): 403."""
+    count = world.contract("AssistedSessions").functions.sessionCount().call()
+    client = world.ctx.tokens.issue("department", world.addr["desk"], "batch job")
+    r = world.http.post("/citizens/session", json={**CITIZEN_C, "reason": REASON}, headers=world.bearer(client))
+    assert (r.status_code, r.json()) == (
+        403,
+        {
+            "error": "Forbidden",
+            "args": {
+                "reason": "an assisted session is opened by an officer signed in as themself, "
+                "not with a system client token",
+                "kind": "client",
+            },
+        },
+    )
+    assert world.contract("AssistedSessions").functions.sessionCount().call() == count
+
+
 @pytest.fixture
 def small_limits(world: World) -> Iterator[None]:
     """Two sessions per officer and three per desk for this test; the configured limits after it."""
