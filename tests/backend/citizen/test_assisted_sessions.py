@@ -120,6 +120,33 @@ def test_a_session_is_on_chain_in_the_citizens_log_and_in_the_audit_trail(world:
     ]
 
 
+def test_the_desks_trail_carries_no_subject_hash_of_its_sessions(world: World) -> None:
+    """The desk sees its sessions in its own trail (and export), never the subject hash (nor finds them
+    by it); auditors and governors do see it."""
+    subject = world.subject(PERSON)
+    s = _open(world, PERSON, desk="insp", officer="clerk-trail").json()
+
+    def rows(who: str, **params) -> list[dict]:
+        r = world.http.get("/audit/trail", params={"contract": "AssistedSessions", **params}, headers=world.h(who))
+        assert r.status_code == 200, r.text
+        return [i for i in r.json()["items"] if i["tx_hash"] == s["tx_hash"]]
+
+    [desk_row] = rows("insp")
+    assert desk_row["subject_hash"] is None and "subjectHash" not in desk_row["args"]
+    assert desk_row["args"]["sessionId"] == str(s["session_id"]) and desk_row["officer_hash"] == s["officer_hash"]
+    assert subject[2:] not in json.dumps(desk_row).lower()
+    assert rows("insp", subject=subject) == []  # no oracle through the subject filter either
+    r = world.http.get(
+        "/audit/trail/export", params={"contract": "AssistedSessions", "format": "json"}, headers=world.h("insp")
+    )
+    assert r.status_code == 200, r.text
+    exported = [i for i in r.json() if i["tx_hash"] == s["tx_hash"]]
+    assert [(i["subject_hash"], "subjectHash" in i["args"]) for i in exported] == [(None, False)]
+    for who in ("auditor", "gov-1"):
+        [row] = rows(who, subject=subject)
+        assert (row["subject_hash"], row["args"]["subjectHash"]) == (subject, subject), who
+
+
 def test_no_session_without_a_reason_an_officer_and_a_department(world: World) -> None:
     count = world.contract("AssistedSessions").functions.sessionCount().call()
     for body in (
