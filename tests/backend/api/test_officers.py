@@ -19,6 +19,7 @@ from backend.core.identity import officer_hash
 from backend.core.officers import Officer
 from backend.core.throttle import Throttle, ThrottleLimits
 from backend.core.tokens import TOKEN_PREFIX, ApiToken
+from backend.services.errors import TooManyAttempts, Unauthorized
 
 REFUSED = {
     "error": "InvalidInput",
@@ -240,6 +241,19 @@ def test_failed_sign_ins_are_throttled_per_username(system: System, small_thrott
     assert r.json()["error"] == "TooManyAttempts"
     assert int(r.headers["Retry-After"]) >= 1
     assert r.json()["args"]["retry_after"] == int(r.headers["Retry-After"])
+
+
+def test_wrong_tries_from_one_address_do_not_lock_the_officer_out_from_another(system: System, small_throttle):
+    s = system
+    password, totp = _enrol(s, "ines")
+    officers = s.ctx.officers
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            officers.sign_in("ines", password, _wrong(totp), "203.0.113.7")
+    with pytest.raises(TooManyAttempts):  # that address is blocked for this officer, the right code too
+        officers.sign_in("ines", password, totp.now(), "203.0.113.7")
+    signed = officers.sign_in("ines", password, totp.now(), "198.51.100.20")  # the officer, elsewhere
+    assert signed.officer.username == "ines" and s.ctx.tokens.authenticate(signed.token).officer == "ines"
 
 
 def test_failed_token_checks_are_throttled_per_client_address(system: System, small_throttle):
