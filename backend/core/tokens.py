@@ -249,10 +249,12 @@ class TokenService:
         *,
         officer: str | None = None,
         scopes: str = "",
+        expires_at: datetime | None = None,
     ) -> str:
         """Create a token; the plaintext is returned once and never stored. With ``officer`` it is
         bound to that officer account (which must exist and not be removed), else it is a
-        ``client`` token (a system-to-system credential)."""
+        ``client`` token (a system-to-system credential). ``expires_at`` (instead of ``ttl``):
+        an exact expiry, e.g. another token's."""
         principal = normalise_principal(role, principal)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._now()
@@ -267,7 +269,7 @@ class TokenService:
                     principal=principal,
                     label=label,
                     created_at=now,
-                    expires_at=now + ttl if ttl is not None else None,
+                    expires_at=expires_at if expires_at is not None else now + ttl if ttl is not None else None,
                     officer=officer,
                     kind="officer" if officer is not None else "client",
                     scopes="" if officer is not None else " ".join(scopes.split()),
@@ -366,6 +368,15 @@ class TokenService:
                 self._revoke_row(row, now)
         self.invalidate_cache()
         return len(rows)
+
+    def first_labelled(self, label: str) -> TokenInfo | None:
+        """The first genuine token issued with exactly ``label`` (e.g. the token of an assisted
+        session, whose label names the session), revoked or not; None if there is none."""
+        with self._sessions() as s:
+            for row in s.scalars(select(ApiToken).where(ApiToken.label == label).order_by(ApiToken.id)):
+                if self._row_ok(row):
+                    return _info(row)
+        return None
 
     def get(self, token_id: int) -> TokenInfo:
         with self._sessions() as s:

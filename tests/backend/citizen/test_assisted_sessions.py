@@ -328,6 +328,30 @@ def test_a_repeated_key_answers_the_recorded_session_and_records_nothing_more(wo
     assert world.contract("AssistedSessions").functions.sessionCount().call() == count
 
 
+def test_a_replay_ends_with_the_original_session_whatever_ttl_it_asks(world: World) -> None:
+    key = f"desk-visit-{uuid.uuid4().hex}"
+
+    def post(ttl_s: int):
+        r = world.http.post(
+            "/citizens/session",
+            json={**PERSON, "reason": REASON, "ttl_s": ttl_s},
+            headers=world.h("desk", "clerk-6", key=key),
+        )
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    first = post(120)
+    again = post(1800)  # the replay asks for the longest session: it gets what is left of the first
+    assert (again["replayed"], again["session_id"], again["expires_at"]) == (
+        True,
+        first["session_id"],
+        first["expires_at"],
+    )
+    assert 0 <= again["ttl_s"] <= 120
+    tokens = [world.ctx.tokens.authenticate(t) for t in (first["token"], again["token"])]
+    assert tokens[0].expires_at == tokens[1].expires_at  # the replay's token ends with the first one
+
+
 def test_the_console_shows_the_citizen_their_assisted_sessions(world: World) -> None:
     import re
 
