@@ -12,6 +12,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
+from backend.api.serving import uvicorn_options
 from backend.cli.audit import audit_app
 from backend.cli.common import err, settings_or_exit
 from backend.cli.federation import federation_app
@@ -244,7 +245,7 @@ def serve(
     ctx = AppContext.from_settings(settings)
     if follow_index:
         ctx.start_indexer()
-    uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(ctx), **uvicorn_options(host=host, port=port))
 
 
 @app.command()
@@ -335,7 +336,7 @@ def up(
         console.print("Ctrl-C stops the API and the chain (the chain state is kept).")
         from backend.api.main import create_app
 
-        uvicorn.run(create_app(ctx), host=host, port=port, log_level="warning")
+        uvicorn.run(create_app(ctx), **uvicorn_options(host=host, port=port))
     except DeployError as exc:
         err.print(f"[red]bootstrap failed:[/red] {exc}")
         raise typer.Exit(1) from None

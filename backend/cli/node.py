@@ -26,6 +26,7 @@ from typing import Annotated
 import typer
 from rich.console import Console
 
+from backend.api.serving import uvicorn_options
 from backend.chain.manifest import ManifestError
 from backend.composition import open_officers, open_tokens
 from backend.core.config import SettingsError
@@ -280,11 +281,9 @@ def run(
     # ws="none": the API has no websocket routes; uvicorn would import a websockets stack (~1 MB)
     uvicorn.run(
         app,
-        host=config.host,
-        port=config.port,
-        log_level="warning",
-        ws="none",
-        **_tls_options(data_dir, config, settings.keystore_secret),
+        **uvicorn_options(
+            host=config.host, port=config.port, ws="none", **_tls_options(data_dir, config, settings.keystore_secret)
+        ),
     )
 
 

@@ -25,7 +25,7 @@ from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from sqlalchemy import BigInteger, DateTime, Integer, String, select
+from sqlalchemy import BigInteger, DateTime, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.core.db import Base
@@ -244,10 +244,22 @@ class OfficerStore:
             step = None if secret is None else _matching_step(pyotp.TOTP(secret), code.strip(), self._now())
             if step is None or step <= row.totp_last_step:
                 return None  # wrong, or already used (replayed)
+            # The step is taken by a conditional UPDATE, not by writing back what was read: two
+            # concurrent sign-ins with one code both read the old step, but only one UPDATE still
+            # finds it lower (PostgreSQL re-checks the WHERE on the row the other one committed).
+            s.expunge(row)  # the row's new values go through the UPDATE below only
             row.totp_last_step = step
             if _hasher.check_needs_rehash(row.password_hash):
                 row.password_hash = _hasher.hash(password)
             self.keys.seal_row(row)
+            taken = s.execute(
+                update(Officer)
+                .where(Officer.id == row.id, Officer.totp_last_step < step)
+                .values(totp_last_step=step, password_hash=row.password_hash, mac=row.mac)
+                .execution_options(synchronize_session=False)
+            )
+            if getattr(taken, "rowcount", 0) != 1:
+                return None  # another sign-in took this code (or a later one) meanwhile
             return _info(row)
 
     def remove(self, username: str) -> OfficerInfo:

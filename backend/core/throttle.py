@@ -21,7 +21,7 @@ from backend.core.config import Settings
 
 @dataclass(frozen=True)
 class ThrottleLimits:
-    signin_per_user: str = "5/15 minutes"  # failed officer sign-ins per username
+    signin_per_user: str = "5/15 minutes"  # failed officer sign-ins per (username, client address)
     signin_per_ip: str = "30/15 minutes"  # failed officer sign-ins per client address
     token_per_ip: str = "120/minute"  # noqa: S105  (a rate, not a secret); failed bearer-token checks per client address
 

@@ -9,8 +9,13 @@ the officer recorded on chain is that person), a ``client`` token is a
 system-to-system credential (recorded on chain as ``client:<token id>``).
 
 Every row carries a MAC (:mod:`backend.core.rowmac`, key derived from the node's
-secret) over its hash, role, principal, officer, kind, scopes and expiry: a row
-inserted or edited in the database by hand authenticates nothing.
+secret) over its id, hash, role, principal, label, officer, kind, scopes, creation,
+expiry and revocation (set or not): a row inserted or edited in the database by hand
+authenticates nothing — a revoked token un-revoked, a lifetime stretched through its
+creation time (rotate() keeps the length), the client id recorded on chain (the row
+id) or the label that marks an assisted session. Revoke and rotate re-seal the rows
+they change. (Putting back a whole older, validly sealed row is not caught by a MAC:
+see docs/officers.md, "Known limits".)
 """
 
 from __future__ import annotations
@@ -159,7 +164,20 @@ def _iso(dt: datetime | None) -> str | None:
 
 
 def _mac_fields(row: ApiToken) -> list[object]:
-    return [row.token_hash, row.role, row.principal, row.officer, row.kind, row.scopes, _iso(row.expires_at)]
+    # revoked_at is None (null in the JSON) or a time: both states are covered.
+    return [
+        row.id,
+        row.token_hash,
+        row.role,
+        row.principal,
+        row.label,
+        row.officer,
+        row.kind,
+        row.scopes,
+        _iso(row.created_at),
+        _iso(row.expires_at),
+        _iso(row.revoked_at),
+    ]
 
 
 class TokenService:
@@ -206,6 +224,19 @@ class TokenService:
         row.mac = row_mac(self._mac_key, ApiToken.__tablename__, _mac_fields(row))
         return row
 
+    def _insert_sealed(self, s: Session, row: ApiToken) -> None:
+        """Insert ``row`` and seal it once its id is known (the MAC covers the id), in ``s``'s transaction."""
+        s.add(row)
+        s.flush()  # assigns the id
+        self._seal(row)
+
+    def _revoke_row(self, row: ApiToken, when: datetime) -> None:
+        """Mark ``row`` revoked; re-sealed only if it was genuine (a forged row stays forged)."""
+        genuine = self._row_ok(row)
+        row.revoked_at = when
+        if genuine:
+            self._seal(row)
+
     def _row_ok(self, row: ApiToken) -> bool:
         return mac_ok(self._mac_key, ApiToken.__tablename__, _mac_fields(row), row.mac)
 
@@ -218,30 +249,31 @@ class TokenService:
         *,
         officer: str | None = None,
         scopes: str = "",
+        expires_at: datetime | None = None,
     ) -> str:
         """Create a token; the plaintext is returned once and never stored. With ``officer`` it is
         bound to that officer account (which must exist and not be removed), else it is a
-        ``client`` token (a system-to-system credential)."""
+        ``client`` token (a system-to-system credential). ``expires_at`` (instead of ``ttl``):
+        an exact expiry, e.g. another token's."""
         principal = normalise_principal(role, principal)
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._now()
         with self._sessions() as s, s.begin():
             if officer is not None and active_officer(s, self._officer_keys, officer) is None:
                 raise ValueError(f"no active officer {officer!r} on this node")
-            s.add(
-                self._seal(
-                    ApiToken(
-                        token_hash=hash_token(token),
-                        role=role,
-                        principal=principal,
-                        label=label,
-                        created_at=now,
-                        expires_at=now + ttl if ttl is not None else None,
-                        officer=officer,
-                        kind="officer" if officer is not None else "client",
-                        scopes="" if officer is not None else " ".join(scopes.split()),
-                    )
-                )
+            self._insert_sealed(
+                s,
+                ApiToken(
+                    token_hash=hash_token(token),
+                    role=role,
+                    principal=principal,
+                    label=label,
+                    created_at=now,
+                    expires_at=expires_at if expires_at is not None else now + ttl if ttl is not None else None,
+                    officer=officer,
+                    kind="officer" if officer is not None else "client",
+                    scopes="" if officer is not None else " ".join(scopes.split()),
+                ),
             )
         return token
 
@@ -287,7 +319,7 @@ class TokenService:
             if row is None:
                 raise TokenNotFound(token_id)
             if row.revoked_at is None:
-                row.revoked_at = self._now()
+                self._revoke_row(row, self._now())
             s.flush()
             info = _info(row)
         self.invalidate_cache()
@@ -309,21 +341,20 @@ class TokenService:
                 ttl = _aware(old.expires_at) - _aware(old.created_at)  # type: ignore[operator]
             if not self._row_ok(old):
                 raise TokenNotFound(token_id)  # a forged row is not a token to renew
-            old.revoked_at = now
-            s.add(
-                self._seal(
-                    ApiToken(
-                        token_hash=hash_token(token),
-                        role=old.role,
-                        principal=old.principal,
-                        label=old.label,
-                        created_at=now,
-                        expires_at=now + ttl if ttl is not None else None,
-                        officer=old.officer,
-                        kind=old.kind,
-                        scopes=old.scopes,
-                    )
-                )
+            self._revoke_row(old, now)
+            self._insert_sealed(
+                s,
+                ApiToken(
+                    token_hash=hash_token(token),
+                    role=old.role,
+                    principal=old.principal,
+                    label=old.label,
+                    created_at=now,
+                    expires_at=now + ttl if ttl is not None else None,
+                    officer=old.officer,
+                    kind=old.kind,
+                    scopes=old.scopes,
+                ),
             )
         self.invalidate_cache()
         return token
@@ -334,9 +365,18 @@ class TokenService:
         with self._sessions() as s, s.begin():
             rows = list(s.scalars(select(ApiToken).where(ApiToken.officer == officer, ApiToken.revoked_at.is_(None))))
             for row in rows:
-                row.revoked_at = now
+                self._revoke_row(row, now)
         self.invalidate_cache()
         return len(rows)
+
+    def first_labelled(self, label: str) -> TokenInfo | None:
+        """The first genuine token issued with exactly ``label`` (e.g. the token of an assisted
+        session, whose label names the session), revoked or not; None if there is none."""
+        with self._sessions() as s:
+            for row in s.scalars(select(ApiToken).where(ApiToken.label == label).order_by(ApiToken.id)):
+                if self._row_ok(row):
+                    return _info(row)
+        return None
 
     def get(self, token_id: int) -> TokenInfo:
         with self._sessions() as s:

@@ -253,6 +253,9 @@ class EventFilter:
     scope_department: str | None = None
     scope_resources: tuple[str, ...] = ()
     scope_grants: tuple[str, ...] = ()
+    # with a subject_hash filter, rows of these events are left out (a caller who may not see
+    # their subject hash must not find them by it either)
+    subject_hidden_events: tuple[str, ...] = ()
 
     def conditions(self) -> list[Any]:
         c = chain_events.c
@@ -269,6 +272,8 @@ class EventFilter:
             out.append(c.officer_hash == _hex32(self.officer_hash))
         if self.subject_hash is not None:
             out.append(c.subject_hash == _hex32(self.subject_hash))
+            if self.subject_hidden_events:
+                out.append(c.event.notin_(self.subject_hidden_events))
         if isinstance(self.event, tuple):
             out.append(c.event.in_(self.event))
         elif self.event is not None:

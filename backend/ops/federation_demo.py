@@ -40,6 +40,7 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+import pyotp
 from eth_utils import keccak
 
 from backend.chain.client import build_web3
@@ -253,14 +254,31 @@ class _Nodes:
     def address(self, key: str) -> str:
         return self.node(key).config.address
 
+    def officer_token(self, key: str) -> str:
+        """A token of department node ``key``'s demo admin officer, signed in with its password and
+        TOTP (what a front desk needs: an assisted session is opened by a person, not a client)."""
+        n = self.node(key)
+        if not n.officers:
+            raise FederationDemoError(f"{key} has no demo officer to sign in (issue the node tokens first)")
+        o = n.officers[0]
+        body = {"username": o["username"], "password": o["password"], "totp": pyotp.TOTP(o["totp_secret"]).now()}
+        r = httpx.post(n.url + "/auth/officer/session", json=body, timeout=60)
+        token: str = self._answer(n, "POST", "/auth/officer/session", r)["token"]
+        return token
+
     def status(self, key: str, path: str) -> int:
         """The HTTP status of a read (e.g. 404: not there yet)."""
         n = self.node(key)
         return httpx.get(n.url + path, headers={"Authorization": f"Bearer {n.token}"}, timeout=60).status_code
 
-    def post(self, key: str, path: str, body: Any, step: str | None, **extra: str) -> dict[str, Any]:
+    def post(
+        self, key: str, path: str, body: Any, step: str | None, token: str | None = None, **extra: str
+    ) -> dict[str, Any]:
         n = self.node(key)
-        r = httpx.post(n.url + path, json=body, headers=self._headers(n, step, extra), timeout=120)
+        headers = self._headers(n, step, extra)
+        if token is not None:
+            headers["Authorization"] = f"Bearer {token}"
+        r = httpx.post(n.url + path, json=body, headers=headers, timeout=120)
         return self._answer(n, "POST", path, r)
 
     def get(self, key: str, path: str, params: dict[str, Any] | None = None, token: str | None = None) -> Any:
@@ -495,6 +513,7 @@ def _citizen_view(nodes: _Nodes) -> dict[str, Any]:
         "/citizens/session",
         {"id_type": CITIZEN["id_type"], "id_value": CITIZEN["id_value"], "reason": "demo: the citizen at the desk"},
         "citizen-session",  # a re-run answers the session already recorded (no second one)
+        token=nodes.officer_token("dept-psb"),  # the desk's officer (a client token is refused)
     )
     uses = nodes.get("dept-psb", "/citizens/me/uses", token=session["token"])
     sessions = nodes.get("dept-psb", "/citizens/me/sessions", token=session["token"])

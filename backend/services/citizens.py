@@ -1,8 +1,8 @@
 """Citizens: a short-lived session opened by a front desk, "who used my data",
 objections, and the citizen's certificates.
 
-- **Assisted sessions.** A front desk (an active department, naming its officer)
-  checks the citizen's identity in person, states a reason, and asks for a
+- **Assisted sessions.** A front desk (an active department, through an officer signed in
+  as themself: a system client token is refused) checks the citizen's identity in person, states a reason, and asks for a
   session. The node records it on chain FIRST (``AssistedSessions``: desk,
   officer hash, keyed subject hash, keyed reason hash, session id), mined, and
   only then issues a citizen token (30 minutes at most) whose principal is the
@@ -101,6 +101,13 @@ class CitizenService:
         """An assisted session: recorded on chain (mined), then a citizen token for the person the
         desk officer (``desk.officer_id``) has identified. Never answers the subject hash."""
         desk.require_role("department")
+        if desk.kind != "officer":
+            # A system client's token names no person: nobody would answer for the identity check,
+            # and each client token would get its own per-officer limit.
+            raise Forbidden(
+                "an assisted session is opened by an officer signed in as themself, not with a system client token",
+                kind=desk.kind,
+            )
         officer = self.ops.officer(desk)
         if not self.ops.contracts.consortium.is_active_department(desk.address):
             raise Forbidden("only an active department may open citizen sessions", department=desk.address)
@@ -121,35 +128,45 @@ class CitizenService:
         call = self.ops.contracts.assisted_sessions.calls.open_assisted_session(officer, subject, reason_hash)
         outcome, replayed = self.ops.send(account, call, op=op, key=key)
         session_id = int((self.ops.event(outcome, "AssistedSessionOpened") or {})["sessionId"])
-        if replayed:
-            ttl = self._left_of(session_id, ttl)
         label = ASSISTED_LABEL.format(session_id=session_id, desk=desk.address, officer=h0x(officer)[:18])
-        token = self.tokens.issue("citizen", h0x(subject), label, ttl=ttl)
+        # A replay's token expires with the session's first token (its original ttl), not later.
+        expires = datetime.now(UTC) + ttl
+        if replayed:
+            expires = self._expiry_of(session_id, ttl, label)
+            ttl = expires - datetime.now(UTC)
+        token = self.tokens.issue("citizen", h0x(subject), label, expires_at=expires)
         return {
             "token": token,
             "token_type": "bearer",
             "role": "citizen",
             "assisted": True,
             "session_id": session_id,
-            "expires_at": (datetime.now(UTC) + ttl).isoformat(timespec="seconds"),
-            "ttl_s": int(ttl.total_seconds()),
+            "expires_at": expires.isoformat(timespec="seconds"),
+            "ttl_s": max(0, int(ttl.total_seconds())),
             "front_desk": self.chain.party(desk.address),
             "officer_hash": h0x(officer),
             "replayed": replayed,
             **self.ops.tx(outcome),
         }
 
-    def _left_of(self, session_id: int, ttl: timedelta) -> timedelta:
-        """What is left of a recorded session's ``ttl`` (from its block time); 409 once it is over."""
-        self.ops.fresh()
-        opened = self.ops.index.first("AssistedSessions", "AssistedSessionOpened", sessionId=session_id)
-        started = int(opened["block_time"]) if opened and opened.get("block_time") is not None else None
-        left = ttl - timedelta(seconds=self.ops.chain_time() - started) if started is not None else ttl
+    def _expiry_of(self, session_id: int, ttl: timedelta, label: str) -> datetime:
+        """When a recorded session ends: the expiry of the token first issued for it (its original
+        ttl, whatever the replay asks); without one (issuing it failed), the replay's ``ttl`` from
+        the session's block time. 409 once less than a minute is left."""
+        now = datetime.now(UTC)
+        first = self.tokens.first_labelled(label)
+        if first is not None and first.expires_at is not None:
+            left = first.expires_at - now
+        else:
+            self.ops.fresh()
+            opened = self.ops.index.first("AssistedSessions", "AssistedSessionOpened", sessionId=session_id)
+            started = int(opened["block_time"]) if opened and opened.get("block_time") is not None else None
+            left = ttl - timedelta(seconds=self.ops.chain_time() - started) if started is not None else ttl
         if left < timedelta(minutes=1):
             raise Conflict(
                 "this assisted session is over; open a new one (with a new Idempotency-Key)", session_id=session_id
             )
-        return left
+        return first.expires_at if first is not None and first.expires_at is not None else now + left
 
     # -- my assisted sessions ----------------------------------------------------------------------
     def sessions(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:

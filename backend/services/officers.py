@@ -2,7 +2,7 @@
 
 Sign-in (username + password + TOTP code) hands out a short-lived token bound to the officer;
 everything that token writes is recorded on chain as that person. Failed sign-ins count against
-the username and the client address (:mod:`backend.core.throttle`). An administrator enrols and
+the username from that client address, and the client address (:mod:`backend.core.throttle`). An administrator enrols and
 removes the officers acting for the same chain identity; removal revokes their tokens at once.
 """
 
@@ -34,7 +34,10 @@ class OfficerService:
         self.throttle = throttle
 
     def sign_in(self, username: str, password: str, code: str, client: str) -> SignedIn:
-        keys = (("signin-user", username.lower()), ("signin-ip", client))
+        # The hard per-username block is keyed on (username, client address): wrong tries from one
+        # place must not lock the officer out everywhere (anyone could lock an admin out). Guessing
+        # from many places is held back by the per-address limit of each.
+        keys = (("signin-user", f"{username.lower()}@{client}"), ("signin-ip", client))
         wait = self.throttle.blocked(*keys)
         if wait is not None:
             raise TooManyAttempts(wait)

@@ -5,7 +5,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from eth_utils import to_checksum_address
 from postgres_testkit import DATABASES, database_url
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from backend.core.db import make_engine, session_factory
 from backend.core.tokens import ApiToken, TokenNotFound, TokenRevoked, TokenService, hash_token
@@ -98,6 +98,38 @@ def test_rotate_revokes_old_and_keeps_identity(svc, clock):
         svc.rotate(old_id)
     assert [(t.id, t.active) for t in svc.list(DEPT)] == [(old_id, False), (info.id, True)]
     assert svc.list("0x" + "00" * 20) == []
+
+
+# -- the row MAC: a DBA's edit of any column authenticates nothing --------------------------------
+def _edit(svc, sessions, token: str, **values) -> None:
+    with sessions() as s, s.begin():
+        s.execute(update(ApiToken).where(ApiToken.token_hash == hash_token(token)).values(**values))
+    svc.invalidate_cache()
+
+
+def test_a_revoked_token_un_revoked_in_the_database_stays_dead(svc, sessions, clock):
+    revoked = svc.issue("department", DEPT, label="revoked")
+    svc.revoke(svc.authenticate(revoked).id)
+    rotated = svc.issue("department", DEPT, label="rotated", ttl=timedelta(days=1))
+    successor = svc.rotate(svc.authenticate(rotated).id)
+    for token in (revoked, rotated):
+        _edit(svc, sessions, token, revoked_at=None)
+        assert svc.authenticate(token) is None
+    assert svc.authenticate(successor).label == "rotated"  # the re-sealed rows are still genuine
+
+
+def test_a_token_whose_label_creation_or_id_was_edited_authenticates_nothing(svc, sessions, clock):
+    for column, value in [
+        ("label", "assisted session #1 via somebody"),  # the marker an objection reads back
+        ("created_at", datetime(2000, 1, 1, tzinfo=UTC)),  # rotate() would keep a 30-year lifetime
+        ("id", 4242),  # a client token is recorded on chain as client:<id>
+    ]:
+        token = svc.issue("department", DEPT, label=f"edit {column}", ttl=timedelta(days=1))
+        assert svc.authenticate(token) is not None
+        _edit(svc, sessions, token, **{column: value})
+        assert svc.authenticate(token) is None, column
+    with pytest.raises(TokenNotFound):  # an edited row is not renewed either
+        svc.rotate(svc.list(DEPT)[1].id)
 
 
 # -- the short authentication cache ------------------------------------------------------------

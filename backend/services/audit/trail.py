@@ -20,6 +20,19 @@ from backend.services.errors import Forbidden, InvalidInput
 
 log = logging.getLogger(__name__)
 
+# Events whose subject hash a department does not see: a front desk's own assisted sessions
+# (it must not be able to test guesses of an id against the hash it would see). Auditors and
+# governors see it; the citizen sees their own.
+SUBJECT_HIDDEN_FROM_DEPARTMENTS = ("AssistedSessionOpened",)
+
+
+def _without_subject(row: dict[str, Any]) -> dict[str, Any]:
+    """``row`` with its subject hash removed (top level and args) when its event hides it from departments."""
+    if row.get("event") not in SUBJECT_HIDDEN_FROM_DEPARTMENTS:
+        return row
+    args = {k: v for k, v in (row.get("args") or {}).items() if k != "subjectHash"}
+    return {**row, "subject_hash": None, "args": args}
+
 
 # ------------------------------------------------------------------------------------ inputs
 def parse_time(value: str | int | None, field: str) -> int | None:
@@ -169,6 +182,8 @@ class TrailMixin(AuditBase):
         scope = self._scope(actor, f)
         if scope is not None:
             flt = replace(flt, **scope)  # a citizen's subject filter: equal to its own (checked in _scope)
+        if actor.role == "department":  # nor may a subject filter find the hidden rows (an oracle)
+            flt = replace(flt, subject_hidden_events=SUBJECT_HIDDEN_FROM_DEPARTMENTS)
         return flt
 
     # -- the trail --------------------------------------------------------------------------
@@ -181,6 +196,8 @@ class TrailMixin(AuditBase):
         seen = self.ops.fresh()
         total = self.index.count(flt)
         items = [event_json(r) for r in self.index.select(flt, limit=limit, offset=offset)] if total else []
+        if actor.role == "department":
+            items = [_without_subject(i) for i in items]
         return {
             "total": total,
             "offset": offset,
@@ -202,4 +219,5 @@ class TrailMixin(AuditBase):
         if limit is not None and limit < 1:
             raise InvalidInput("limit must be >= 1", field="limit")
         flt = self._where(actor, f)
-        return self.index.iter_json(flt, limit, offset, chunk)
+        rows = self.index.iter_json(flt, limit, offset, chunk)
+        return (_without_subject(r) for r in rows) if actor.role == "department" else rows

@@ -15,10 +15,12 @@ from api_world import System
 from argon2 import PasswordHasher
 from sqlalchemy import update
 
+from backend.core import officers as officers_module
 from backend.core.identity import officer_hash
 from backend.core.officers import Officer
 from backend.core.throttle import Throttle, ThrottleLimits
 from backend.core.tokens import TOKEN_PREFIX, ApiToken
+from backend.services.errors import TooManyAttempts, Unauthorized
 
 REFUSED = {
     "error": "InvalidInput",
@@ -240,6 +242,45 @@ def test_failed_sign_ins_are_throttled_per_username(system: System, small_thrott
     assert r.json()["error"] == "TooManyAttempts"
     assert int(r.headers["Retry-After"]) >= 1
     assert r.json()["args"]["retry_after"] == int(r.headers["Retry-After"])
+
+
+def test_wrong_tries_from_one_address_do_not_lock_the_officer_out_from_another(system: System, small_throttle):
+    s = system
+    password, totp = _enrol(s, "ines")
+    officers = s.ctx.officers
+    for _ in range(2):
+        with pytest.raises(Unauthorized):
+            officers.sign_in("ines", password, _wrong(totp), "203.0.113.7")
+    with pytest.raises(TooManyAttempts):  # that address is blocked for this officer, the right code too
+        officers.sign_in("ines", password, totp.now(), "203.0.113.7")
+    signed = officers.sign_in("ines", password, totp.now(), "198.51.100.20")  # the officer, elsewhere
+    assert signed.officer.username == "ines" and s.ctx.tokens.authenticate(signed.token).officer == "ines"
+
+
+def test_a_totp_code_signs_in_once_even_when_two_sign_ins_race(system: System, monkeypatch):
+    s = system
+    password, totp = _enrol(s, "jon")
+    code = totp.now()
+    assert _sign_in(s, "jon", password, code).status_code == 201
+    r = _sign_in(s, "jon", password, code)  # the same code again: replayed
+    assert (r.status_code, r.json()) == (401, BAD_SIGN_IN)
+
+    # Two sign-ins with one (new) code, the second one slipping in after the first read the account
+    # row and before it wrote the step back: exactly one of them succeeds.
+    password, totp = _enrol(s, "kim")
+    code, store, results, raced = totp.now(), s.ctx.officers.store, [], []
+    real_step = officers_module._matching_step
+
+    def racing_step(t, c, now):
+        if not raced:
+            raced.append(True)
+            results.append(store.verify("kim", password, code))  # the concurrent sign-in, committed first
+        return real_step(t, c, now)
+
+    monkeypatch.setattr(officers_module, "_matching_step", racing_step)
+    results.append(store.verify("kim", password, code))
+    assert [r is not None for r in results] == [True, False]
+    assert results[0].username == "kim"
 
 
 def test_failed_token_checks_are_throttled_per_client_address(system: System, small_throttle):

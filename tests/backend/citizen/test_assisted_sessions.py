@@ -120,6 +120,33 @@ def test_a_session_is_on_chain_in_the_citizens_log_and_in_the_audit_trail(world:
     ]
 
 
+def test_the_desks_trail_carries_no_subject_hash_of_its_sessions(world: World) -> None:
+    """The desk sees its sessions in its own trail (and export), never the subject hash (nor finds them
+    by it); auditors and governors do see it."""
+    subject = world.subject(PERSON)
+    s = _open(world, PERSON, desk="insp", officer="clerk-trail").json()
+
+    def rows(who: str, **params) -> list[dict]:
+        r = world.http.get("/audit/trail", params={"contract": "AssistedSessions", **params}, headers=world.h(who))
+        assert r.status_code == 200, r.text
+        return [i for i in r.json()["items"] if i["tx_hash"] == s["tx_hash"]]
+
+    [desk_row] = rows("insp")
+    assert desk_row["subject_hash"] is None and "subjectHash" not in desk_row["args"]
+    assert desk_row["args"]["sessionId"] == str(s["session_id"]) and desk_row["officer_hash"] == s["officer_hash"]
+    assert subject[2:] not in json.dumps(desk_row).lower()
+    assert rows("insp", subject=subject) == []  # no oracle through the subject filter either
+    r = world.http.get(
+        "/audit/trail/export", params={"contract": "AssistedSessions", "format": "json"}, headers=world.h("insp")
+    )
+    assert r.status_code == 200, r.text
+    exported = [i for i in r.json() if i["tx_hash"] == s["tx_hash"]]
+    assert [(i["subject_hash"], "subjectHash" in i["args"]) for i in exported] == [(None, False)]
+    for who in ("auditor", "gov-1"):
+        [row] = rows(who, subject=subject)
+        assert (row["subject_hash"], row["args"]["subjectHash"]) == (subject, subject), who
+
+
 def test_no_session_without_a_reason_an_officer_and_a_department(world: World) -> None:
     count = world.contract("AssistedSessions").functions.sessionCount().call()
     for body in (
@@ -141,6 +168,25 @@ def test_no_session_without_a_reason_an_officer_and_a_department(world: World) -
     citizen = world.citizen_token(CITIZEN_C)
     count += 1
     assert world.http.post("/citizens/session", json=body, headers=world.bearer(citizen)).status_code == 403
+    assert world.contract("AssistedSessions").functions.sessionCount().call() == count
+
+
+def test_a_system_client_token_cannot_open_a_session(world: World) -> None:
+    """No person on record behind a client token (and each would get its own officer limit): 403."""
+    count = world.contract("AssistedSessions").functions.sessionCount().call()
+    client = world.ctx.tokens.issue("department", world.addr["desk"], "batch job")
+    r = world.http.post("/citizens/session", json={**CITIZEN_C, "reason": REASON}, headers=world.bearer(client))
+    assert (r.status_code, r.json()) == (
+        403,
+        {
+            "error": "Forbidden",
+            "args": {
+                "reason": "an assisted session is opened by an officer signed in as themself, "
+                "not with a system client token",
+                "kind": "client",
+            },
+        },
+    )
     assert world.contract("AssistedSessions").functions.sessionCount().call() == count
 
 
@@ -280,6 +326,30 @@ def test_a_repeated_key_answers_the_recorded_session_and_records_nothing_more(wo
     )
     assert (r.status_code, r.json()["error"]) == (409, "IdempotencyKeyReused")
     assert world.contract("AssistedSessions").functions.sessionCount().call() == count
+
+
+def test_a_replay_ends_with_the_original_session_whatever_ttl_it_asks(world: World) -> None:
+    key = f"desk-visit-{uuid.uuid4().hex}"
+
+    def post(ttl_s: int):
+        r = world.http.post(
+            "/citizens/session",
+            json={**PERSON, "reason": REASON, "ttl_s": ttl_s},
+            headers=world.h("desk", "clerk-6", key=key),
+        )
+        assert r.status_code == 201, r.text
+        return r.json()
+
+    first = post(120)
+    again = post(1800)  # the replay asks for the longest session: it gets what is left of the first
+    assert (again["replayed"], again["session_id"], again["expires_at"]) == (
+        True,
+        first["session_id"],
+        first["expires_at"],
+    )
+    assert 0 <= again["ttl_s"] <= 120
+    tokens = [world.ctx.tokens.authenticate(t) for t in (first["token"], again["token"])]
+    assert tokens[0].expires_at == tokens[1].expires_at  # the replay's token ends with the first one
 
 
 def test_the_console_shows_the_citizen_their_assisted_sessions(world: World) -> None:
