@@ -72,6 +72,7 @@ class FederationNode:
     token: str = ""
     # the demo admin officer(s) of a department node: username, password, TOTP secret (development only)
     officers: list[dict[str, str]] = field(default_factory=list)
+    officer_token: str | None = None  # the demo admin's signed-in token (a TOTP code works once)
 
     @property
     def url(self) -> str:
