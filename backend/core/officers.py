@@ -23,11 +23,10 @@ from datetime import UTC, datetime
 import pyotp
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError, VerifyMismatchError
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import BigInteger, DateTime, Integer, String, select, update
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
+from backend.core.aead import InvalidTag, aes_gcm_decrypt, aes_gcm_encrypt
 from backend.core.db import Base
 from backend.core.rowmac import OFFICER_MAC_LABEL, OFFICER_TOTP_LABEL, derive_key, mac_ok, row_mac
 
@@ -145,7 +144,7 @@ class OfficerKeys:
 
     def __init__(self, secret: str) -> None:
         self.mac_key = derive_key(secret, OFFICER_MAC_LABEL)
-        self._aead = AESGCM(derive_key(secret, OFFICER_TOTP_LABEL))
+        self._totp_key = derive_key(secret, OFFICER_TOTP_LABEL)  # AES-256-GCM
 
     def row_ok(self, row: Officer) -> bool:
         return mac_ok(self.mac_key, Officer.__tablename__, _mac_fields(row), row.mac)
@@ -155,13 +154,13 @@ class OfficerKeys:
 
     def encrypt_totp(self, username: str, secret: str) -> str:
         nonce = secrets.token_bytes(12)
-        blob = nonce + self._aead.encrypt(nonce, secret.encode(), b"totp:" + username.encode())
+        blob = nonce + aes_gcm_encrypt(self._totp_key, nonce, secret.encode(), b"totp:" + username.encode())
         return base64.urlsafe_b64encode(blob).decode()
 
     def decrypt_totp(self, username: str, sealed: str) -> str | None:
         try:
             blob = base64.urlsafe_b64decode(sealed.encode())
-            return self._aead.decrypt(blob[:12], blob[12:], b"totp:" + username.encode()).decode()
+            return aes_gcm_decrypt(self._totp_key, blob[:12], blob[12:], b"totp:" + username.encode()).decode()
         except (InvalidTag, ValueError):
             return None
 

@@ -13,8 +13,7 @@ import hmac
 import json
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from backend.core.kdf import hkdf_sha256
 
 # One label per use: a key never serves two purposes.
 TOKEN_MAC_LABEL = b"govchain-api-token-mac-v1"
@@ -24,7 +23,7 @@ OFFICER_TOTP_LABEL = b"govchain-officer-totp-enc-v1"
 
 def derive_key(secret: str, label: bytes) -> bytes:
     """A 32-byte key for ``label`` derived (HKDF-SHA256) from the node's secret."""
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=label).derive(secret.encode())
+    return hkdf_sha256(secret.encode(), info=label)
 
 
 def row_mac(key: bytes, table: str, fields: list[Any]) -> str:

@@ -14,14 +14,15 @@ import ssl
 from typing import Any
 
 import httpx
-from cryptography import x509
-from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
 ZERO32 = b"\0" * 32
 
 
 def spki_sha256(cert_der: bytes) -> bytes:
     """SHA-256 of a DER certificate's SubjectPublicKeyInfo (what ``transportKeyHash`` pins)."""
+    from cryptography import x509  # only nodes that speak TLS to a peer need it
+    from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
+
     public_key = x509.load_der_x509_certificate(cert_der).public_key()
     return hashlib.sha256(public_key.public_bytes(Encoding.DER, PublicFormat.SubjectPublicKeyInfo)).digest()
 

@@ -11,13 +11,15 @@ import os
 import threading
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
-from joserfc.jwk import ECKey
 
 from backend.ops.demo import CITIZEN
+
+if TYPE_CHECKING:  # joserfc loads when the provider runs, not with every `govchain` command
+    from joserfc.jwk import ECKey
 
 KEY_FILE = "signing_key.json"
 USERS_FILE = "users.json"
@@ -101,6 +103,8 @@ class IdpStore:
         """First start: the signing key and the demo citizen (existing files are kept)."""
         self.data_dir.mkdir(parents=True, exist_ok=True, mode=0o700)
         if not (self.data_dir / KEY_FILE).exists():
+            from joserfc.jwk import ECKey
+
             key = ECKey.generate_key("P-256", private=True)
             jwk = {**key.as_dict(private=True), "kid": key.thumbprint(), "alg": SIGNING_ALG, "use": "sig"}
             _write(self.data_dir / KEY_FILE, jwk)
@@ -134,6 +138,8 @@ class IdpStore:
 
     # -- lookups -----------------------------------------------------------------------------------
     def signing_key(self) -> ECKey:
+        from joserfc.jwk import ECKey
+
         return ECKey.import_key(self._read(KEY_FILE, None))
 
     def public_jwks(self) -> dict[str, Any]:

@@ -35,7 +35,6 @@ from backend.core.config import Settings
 from backend.core.keystore import KeyNotFound, Keystore
 from backend.ops.files import replace_private, write_private
 from backend.ops.node_seal import SealBroken, seal_files, verify_files
-from backend.ops.node_tls import ensure_tls_identity
 
 ROLES = ("department", "governor", "auditor", "deployer")
 CONFIG_FILE = "node.json"
@@ -118,6 +117,8 @@ def init_node(
         name, role, address, network, rpc_url, host, port, peer_allow_networks=tuple(peer_allow_networks), tls=tls
     )
     if tls:
+        from backend.ops.node_tls import ensure_tls_identity
+
         ensure_tls_identity(data_dir, secret, name=name, host=host)
     write_private(data_dir / CONFIG_FILE, json.dumps(asdict(config), indent=2).encode())
     seal_files(data_dir, secret, [CONFIG_FILE])
@@ -166,6 +167,8 @@ def set_config(data_dir: Path, changes: dict[str, str], *, accept_current: bool 
     check_networks(values["peer_allow_networks"])
     updated = NodeConfig(**values)
     if updated.tls:
+        from backend.ops.node_tls import ensure_tls_identity
+
         ensure_tls_identity(data_dir, secret, name=updated.name, host=updated.host)
     path = data_dir / CONFIG_FILE
     replace_private(path, json.dumps(asdict(updated), indent=2).encode())

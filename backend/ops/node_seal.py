@@ -21,9 +21,7 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
+from backend.core.kdf import hkdf_sha256
 from backend.ops.files import replace_private
 
 SEAL_FILE = "seal.json"
@@ -38,7 +36,7 @@ class SealBroken(RuntimeError):
 
 
 def seal_key(secret: str) -> bytes:
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_KEY_SALT, info=_KEY_INFO).derive(secret.encode())
+    return hkdf_sha256(secret.encode(), info=_KEY_INFO, salt=_KEY_SALT)
 
 
 def canonical(obj: Any) -> bytes:

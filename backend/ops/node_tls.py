@@ -13,12 +13,7 @@ import datetime as dt
 import ipaddress
 from pathlib import Path
 
-from cryptography import x509
-from cryptography.hazmat.primitives import hashes, serialization
-from cryptography.hazmat.primitives.asymmetric import ec
-from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-from cryptography.x509.oid import NameOID
-
+from backend.core.kdf import hkdf_sha256
 from backend.federation.transport import spki_sha256
 from backend.ops.files import replace_private
 
@@ -38,7 +33,7 @@ def key_path(data_dir: Path) -> Path:
 
 
 def key_password(secret: str) -> str:
-    raw = HKDF(algorithm=hashes.SHA256(), length=32, salt=_PASSWORD_SALT, info=b"tls key file").derive(secret.encode())
+    raw = hkdf_sha256(secret.encode(), info=b"tls key file", salt=_PASSWORD_SALT)
     return raw.hex()
 
 
@@ -50,11 +45,19 @@ def ensure_tls_identity(data_dir: Path, secret: str, *, name: str, host: str) ->
 
 
 def transport_key_hash(data_dir: Path) -> bytes:
+    from cryptography import x509  # loaded by TLS nodes only
+    from cryptography.hazmat.primitives import serialization
+
     cert = x509.load_pem_x509_certificate(cert_path(data_dir).read_bytes())
     return spki_sha256(cert.public_bytes(serialization.Encoding.DER))
 
 
 def _generate(data_dir: Path, secret: str, *, name: str, host: str) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
     key = ec.generate_private_key(ec.SECP256R1())
     subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
     try:

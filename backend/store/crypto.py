@@ -17,8 +17,10 @@ import hashlib
 import os
 import struct
 
-from Crypto.Cipher import AES  # pycryptodome: already loaded by eth-account (eth-keyfile)
 from eth_utils import to_canonical_address
+
+from backend.core.aead import InvalidTag, aes_gcm_decrypt, aes_gcm_encrypt
+from backend.core.kdf import hkdf_sha256
 
 # Imports stay light on purpose: every node opens its encryption key (and the console its
 # session cookies) with small AES-GCM operations, for which pycryptodome (already loaded) is
@@ -33,11 +35,6 @@ _WRAP_AD = b"govchain/wrap/v1\x00"
 _DOC_AD = b"govchain/doc/v1\x00"
 
 
-class InvalidTag(Exception):
-    """Authenticated decryption failed: altered ciphertext, wrong key or wrong associated data."""
-
-
-TAG_LEN = 16
 SCRYPT_R, SCRYPT_P = 8, 1
 
 __all__ = [
@@ -67,26 +64,6 @@ def stretch_secret(secret: str, salt: bytes, n: int = MASTER_SCRYPT_N) -> bytes:
     )
 
 
-def aes_gcm_encrypt(key: bytes, nonce: bytes, plaintext: bytes, ad: bytes) -> bytes:
-    """AES-GCM of a small secret (a key, a cookie): the ciphertext with its 16-byte tag appended."""
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_LEN)
-    cipher.update(ad)
-    ciphertext, tag = cipher.encrypt_and_digest(plaintext)
-    return ciphertext + tag
-
-
-def aes_gcm_decrypt(key: bytes, nonce: bytes, data: bytes, ad: bytes) -> bytes:
-    """Inverse of :func:`aes_gcm_encrypt`; raises InvalidTag on any altered byte."""
-    if len(data) < TAG_LEN:
-        raise InvalidTag()
-    cipher = AES.new(key, AES.MODE_GCM, nonce=nonce, mac_len=TAG_LEN)
-    cipher.update(ad)
-    try:
-        return cipher.decrypt_and_verify(data[:-TAG_LEN], data[-TAG_LEN:])
-    except ValueError:
-        raise InvalidTag() from None
-
-
 def _document_encrypt(key: bytes, nonce: bytes, plaintext: bytes, ad: bytes) -> bytes:
     from cryptography.hazmat.primitives.ciphers.aead import AESGCM  # loaded with the first document
 
@@ -105,12 +82,7 @@ def _document_decrypt(key: bytes, nonce: bytes, data: bytes, ad: bytes) -> bytes
 
 def derive_kek(master: bytes, department: str) -> bytes:
     """A department's key-encryption key, from the stretched master secret."""
-    from cryptography.hazmat.primitives import hashes
-    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
-
-    return HKDF(algorithm=hashes.SHA256(), length=32, salt=_KEK_SALT, info=to_canonical_address(department)).derive(
-        master
-    )
+    return hkdf_sha256(master, info=to_canonical_address(department), salt=_KEK_SALT)
 
 
 def _wrap_ad(content_hash: bytes, department: str) -> bytes:

@@ -24,16 +24,15 @@ import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import httpx
-from authlib.integrations.httpx_client import OAuth2Client
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
-from joserfc import jwt
-from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
-from joserfc.jwk import KeySet
-from joserfc.jwt import JWTClaimsRegistry
+
+from backend.core.aead import InvalidTag, aes_gcm_decrypt, aes_gcm_encrypt
+
+if TYPE_CHECKING:  # Authlib and joserfc load on a node's first citizen sign-in, not at start-up
+    from authlib.integrations.httpx_client import OAuth2Client
+    from joserfc.jwk import KeySet
 
 LOGIN_COOKIE = "gc_oidc"
 LOGIN_TTL_S = 600
@@ -140,6 +139,8 @@ class OidcClient:
         with self._lock:
             keys = self._jwks
         if keys is None or refresh:
+            from joserfc.jwk import KeySet
+
             keys = KeySet.import_key_set(self._get_json(self.metadata()["jwks_uri"]))  # type: ignore[arg-type]
             with self._lock:
                 self._jwks = keys
@@ -147,6 +148,8 @@ class OidcClient:
 
     # -- the flow ----------------------------------------------------------------------------------
     def _oauth(self, redirect_uri: str) -> OAuth2Client:
+        from authlib.integrations.httpx_client import OAuth2Client
+
         return OAuth2Client(
             client_id=self.config.client_id,
             client_secret=self.config.client_secret or None,
@@ -204,6 +207,10 @@ class OidcClient:
         return self.verify_id_token(id_token, login.nonce)
 
     def verify_id_token(self, id_token: str, nonce: str) -> dict[str, Any]:
+        from joserfc import jwt
+        from joserfc.errors import BadSignatureError, ClaimError, ExpiredTokenError, JoseError
+        from joserfc.jwt import JWTClaimsRegistry
+
         try:
             header = json.loads(_b64decode(id_token.split(".")[0]))
         except (ValueError, IndexError):
@@ -271,7 +278,7 @@ def login_cookie_key(session_key: bytes) -> bytes:
 def seal_login(key: bytes, login: LoginState) -> str:
     nonce = secrets.token_bytes(12)
     plain = json.dumps(login.__dict__, separators=(",", ":")).encode()
-    return (nonce + AESGCM(key).encrypt(nonce, plain, _AD)).hex()
+    return (nonce + aes_gcm_encrypt(key, nonce, plain, _AD)).hex()
 
 
 def open_login(key: bytes, value: str | None) -> LoginState | None:
@@ -279,7 +286,7 @@ def open_login(key: bytes, value: str | None) -> LoginState | None:
         return None
     try:
         blob = bytes.fromhex(value)
-        data = json.loads(AESGCM(key).decrypt(blob[:12], blob[12:], _AD))
+        data = json.loads(aes_gcm_decrypt(key, blob[:12], blob[12:], _AD))
         return LoginState(**data)
     except (InvalidTag, ValueError, TypeError):
         return None

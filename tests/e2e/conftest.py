@@ -106,7 +106,7 @@ def console(system):
 
     ctx = system.ctx
     ctx.start_indexer(0.3)
-    desk = Actor("department", system.addr["dept-a"], "desk-clerk-01")
+    desk = Actor("department", system.addr["dept-a"], "desk-clerk-01", kind="officer")  # a person at the desk
     session = ctx.services.citizens.open_session(
         desk, *CITIZEN_ID, "e2e: walk-in, identity card checked", ttl=timedelta(minutes=30), key="e2e-citizen"
     )
