@@ -111,7 +111,13 @@ def up(
 
 
 def _print_nodes(fed: fed_ops.Federation, tokens: dict[str, str]) -> None:
-    table = Table("node", "role", "address", "console", title="nodes (each its own process and data directory)")
+    table = Table(title="nodes (each its own process and data directory)")
+    urls = [f"{n.url}/console/login" for n in fed.served()]
+    table.add_column("node")
+    table.add_column("role")
+    table.add_column("address", overflow="fold")
+    # the console URL is what a newcomer opens: never cut, even in an 80-column log
+    table.add_column("console", no_wrap=True, min_width=max(map(len, urls), default=10))
     for n in fed.served():
         table.add_row(n.member.name, n.member.role, n.config.address, f"{n.url}/console/login")
     console.print(table)
