@@ -178,17 +178,21 @@ def tokens_issue(
 def tokens_list(
     principal: Annotated[str | None, typer.Option(help="only tokens of this address / subject hash")] = None,
 ) -> None:
-    """List tokens (id, role, principal, label, created, expires, revoked); never the secrets."""
-    table = Table("id", "role", "principal", "label", "created", "expires", "revoked")
+    """List tokens (id, role, principal, kind/officer, label, created, expires, revoked, genuine);
+    never the secrets. A row whose MAC does not verify (written or edited in the database, not
+    by this node) is shown as FORGED: it authenticates nothing, and someone wrote it."""
+    table = Table("id", "role", "principal", "acts as", "label", "created", "expires", "revoked", "row")
     for t in open_tokens(settings_or_exit()).list(principal=principal):
         table.add_row(
             str(t.id),
             t.role,
             t.principal,
+            t.acting_officer,
             t.label,
             str(t.created_at)[:19],
             str(t.expires_at or "")[:19],
             str(t.revoked_at or "")[:19],
+            "sealed" if t.genuine else "[red]FORGED[/red]",
         )
     console.print(table)
 

@@ -28,7 +28,7 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 from eth_utils import is_hex_address, to_checksum_address
@@ -100,6 +100,7 @@ class TokenInfo:
     kind: str = "client"
     scopes: str = ""
     officer_role: str | None = None  # admin | officer for an officer token (from its account)
+    genuine: bool = True  # its row MAC verifies (False: written or edited outside the node; it authenticates nothing)
 
     @property
     def active(self) -> bool:
@@ -394,4 +395,4 @@ class TokenService:
                 p = to_checksum_address(p)
             stmt = stmt.where(ApiToken.principal == p)
         with self._sessions() as s:
-            return [_info(r) for r in s.scalars(stmt)]
+            return [replace(_info(r), genuine=self._row_ok(r)) for r in s.scalars(stmt)]

@@ -130,6 +130,15 @@ def test_a_token_whose_label_creation_or_id_was_edited_authenticates_nothing(svc
         assert svc.authenticate(token) is None, column
     with pytest.raises(TokenNotFound):  # an edited row is not renewed either
         svc.rotate(svc.list(DEPT)[1].id)
+    # the operator's list shows which rows were written outside the node
+    fresh = svc.issue("department", DEPT, label="fresh")
+    assert svc.authenticate(fresh) is not None
+    assert sorted((t.label, t.genuine) for t in svc.list(DEPT)) == [
+        ("assisted session #1 via somebody", False),
+        ("edit created_at", False),
+        ("edit id", False),
+        ("fresh", True),
+    ]
 
 
 # -- the short authentication cache ------------------------------------------------------------
