@@ -16,8 +16,6 @@ from typing import TYPE_CHECKING, Any
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from backend.ops.demo import CITIZEN
-
 if TYPE_CHECKING:  # joserfc loads when the provider runs, not with every `govchain` command
     from joserfc.jwk import ECKey
 
@@ -30,6 +28,9 @@ DEMO_CITIZEN_USERNAME = "citizen"
 DEMO_CITIZEN_PASSWORD = "citizen-demo-password"  # noqa: S105  (a dev fixture's published demo credential)
 DEMO_CITIZEN_NAME = "张三 / Zhang San"
 DEMO_CITIZEN_SUB = "dev-citizen-0001"
+# The same person as the demo applicant (backend/ops/demo.py CITIZEN; a test holds them equal):
+# written out here so the provider, a fixture below every other part, depends on none of them.
+DEMO_CITIZEN_ID = {"id_type": "resident_id", "id_value": "110101199001011234"}
 
 _hasher = PasswordHasher()
 _write_lock = threading.Lock()
@@ -112,7 +113,11 @@ class IdpStore:
             self.add_user(
                 DEMO_CITIZEN_USERNAME,
                 DEMO_CITIZEN_PASSWORD,
-                {"sub": DEMO_CITIZEN_SUB, "name": DEMO_CITIZEN_NAME, CITIZEN["id_type"]: CITIZEN["id_value"]},
+                {
+                    "sub": DEMO_CITIZEN_SUB,
+                    "name": DEMO_CITIZEN_NAME,
+                    DEMO_CITIZEN_ID["id_type"]: DEMO_CITIZEN_ID["id_value"],
+                },
             )
         if not (self.data_dir / CLIENTS_FILE).exists():
             _write(self.data_dir / CLIENTS_FILE, {"clients": []})

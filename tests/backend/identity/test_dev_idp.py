@@ -156,3 +156,10 @@ def test_wrong_verifier_and_reused_code_are_refused(idp):
     assert _token(http, code).status_code == 200
     r = _token(http, code)  # a code works once
     assert (r.status_code, r.json()["error"]) == (400, "invalid_grant")
+
+
+def test_the_providers_demo_citizen_is_the_demo_applicant() -> None:
+    from backend.idp.store import DEMO_CITIZEN_ID
+    from backend.ops.demo import CITIZEN
+
+    assert DEMO_CITIZEN_ID == CITIZEN
