@@ -45,6 +45,25 @@ def port_open(host: str, port: int) -> bool:
         return s.connect_ex((host, port)) == 0
 
 
+def wait_answering(process: subprocess.Popen | None, url: str, log_path: Path, timeout: float, who: str) -> str | None:
+    """Wait until ``url`` answers 200 while ``process`` (if any) runs: None once it does, else why not
+    (the process's exit with the tail of its log, or the time out) for the caller's own error."""
+    import httpx  # only the operations that start child services need it
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if process is not None and process.poll() is not None:
+            tail = log_path.read_text(errors="replace")[-2000:]
+            return f"{who} exited with code {process.returncode}:\n{tail}"
+        try:
+            if httpx.get(url, timeout=2).status_code == 200:
+                return None
+        except httpx.HTTPError:
+            pass
+        time.sleep(0.2)
+    return f"{who} not ready on {url} after {timeout:.0f}s"
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

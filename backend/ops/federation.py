@@ -36,7 +36,7 @@ from backend.composition import open_officers, open_tokens
 from backend.core.config import PROJECT_ROOT
 from backend.core.keystore import Keystore
 from backend.ops import deployer, roster
-from backend.ops.devnet import free_port
+from backend.ops.devnet import free_port, wait_answering
 from backend.ops.federation_idp import DevIdp
 from backend.ops.node import (
     CONFIG_FILE,
@@ -363,15 +363,6 @@ def manifest_contract(w3: Web3, manifest_file: Path, name: str) -> Any:
 
 
 def _wait_ready(n: FederationNode, timeout: float = READY_TIMEOUT_S) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if n.process is not None and n.process.poll() is not None:
-            tail = (n.data_dir / "node.log").read_text(errors="replace")[-2000:]
-            raise FederationError(f"node {n.member.key} exited with code {n.process.returncode}:\n{tail}")
-        try:
-            if httpx.get(n.url + "/readyz", timeout=2).status_code == 200:
-                return
-        except httpx.HTTPError:
-            pass
-        time.sleep(0.2)
-    raise FederationError(f"node {n.member.key} not ready on {n.url} after {timeout:.0f}s")
+    failure = wait_answering(n.process, n.url + "/readyz", n.data_dir / "node.log", timeout, f"node {n.member.key}")
+    if failure is not None:
+        raise FederationError(failure)

@@ -11,15 +11,13 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
-import time
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import httpx
-
 from backend.core.config import PROJECT_ROOT
 from backend.idp.store import DEMO_CITIZEN_PASSWORD, DEMO_CITIZEN_USERNAME, IdpStore
+from backend.ops.devnet import wait_answering
 from backend.ops.node import NodeConfig, set_oidc
 
 CALLBACK_PATH = "/console/citizen/callback"
@@ -90,18 +88,15 @@ class DevIdp:
                 stdout=logf,
                 stderr=subprocess.STDOUT,
             )
-        deadline = time.monotonic() + READY_TIMEOUT_S
-        while time.monotonic() < deadline:
-            if self.process.poll() is not None:
-                tail = log_path.read_text(errors="replace")[-2000:]
-                raise IdpError(f"the identity provider exited with code {self.process.returncode}:\n{tail}")
-            try:
-                if httpx.get(self.issuer + "/.well-known/openid-configuration", timeout=2).status_code == 200:
-                    return
-            except httpx.HTTPError:
-                pass
-            time.sleep(0.2)
-        raise IdpError(f"the identity provider is not ready on {self.issuer} after {READY_TIMEOUT_S:.0f}s")
+        failure = wait_answering(
+            self.process,
+            self.issuer + "/.well-known/openid-configuration",
+            log_path,
+            READY_TIMEOUT_S,
+            "the identity provider",
+        )
+        if failure is not None:
+            raise IdpError(failure)
 
     def stop(self, timeout: float = 10) -> None:
         if self.process is not None and self.process.poll() is None:

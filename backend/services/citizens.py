@@ -155,6 +155,11 @@ class CitizenService:
         the session's block time. 409 once less than a minute is left."""
         now = datetime.now(UTC)
         first = self.tokens.first_labelled(label)
+        if first is not None and first.revoked_at is not None:  # a revoked session stays ended
+            raise Conflict(
+                "this assisted session's token was revoked; open a new session (with a new Idempotency-Key)",
+                session_id=session_id,
+            )
         if first is not None and first.expires_at is not None:
             left = first.expires_at - now
         else:
@@ -171,23 +176,24 @@ class CitizenService:
     # -- my assisted sessions ----------------------------------------------------------------------
     def sessions(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:
         """Every assisted session opened for this citizen, oldest first (from the event index)."""
+        page, rows = self._my_rows(citizen, "AssistedSessions", "AssistedSessionOpened", offset, limit)
+        current = assisted_session_of(citizen.label)
+        return {**page, "items": [self._session_view(r, current) for r in rows]}
+
+    def _my_rows(
+        self, citizen: Actor, contract: str, event: str, offset: int, limit: int
+    ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+        """One page of the index's ``event`` rows about this citizen (their subject hash), with the
+        page's header: total, offset, limit and how fresh the index is."""
         citizen.require_role("citizen")
         seen = self.ops.fresh()
         stale = self.ops.index.following_fails()
         me = citizen.address.lower()
         index = self.ops.index
-        event, contract = "AssistedSessionOpened", "AssistedSessions"
         total = index.count(subject_hash=me, event=event, contract=contract)
         rows = index.query(subject_hash=me, event=event, contract=contract, limit=limit, offset=offset) if total else []
-        current = assisted_session_of(citizen.label)
-        return {
-            "total": total,
-            "offset": offset,
-            "limit": limit,
-            "index_stale": stale,
-            "indexed_to_block": seen,
-            "items": [self._session_view(r, current) for r in rows],
-        }
+        page = {"total": total, "offset": offset, "limit": limit, "index_stale": stale, "indexed_to_block": seen}
+        return page, rows
 
     def _session_view(self, r: dict[str, Any], current: int | None) -> dict[str, Any]:
         a = r["args"]
@@ -219,32 +225,14 @@ class CitizenService:
 
     # -- who used my data --------------------------------------------------------------------------
     def uses(self, citizen: Actor, offset: int, limit: int) -> dict[str, Any]:
-        citizen.require_role("citizen")
-        seen = self.ops.fresh()
-        stale = self.ops.index.following_fails()
-        me = citizen.address.lower()
-        index = self.ops.index
-        total = index.count(subject_hash=me, event="UseRecorded", contract="UsageRights")
-        rows = (
-            index.query(subject_hash=me, event="UseRecorded", contract="UsageRights", limit=limit, offset=offset)
-            if total
-            else []
-        )
+        page, rows = self._my_rows(citizen, "UsageRights", "UseRecorded", offset, limit)
         legal: dict[str, str | None] = {}
         for r in rows:
             gid = str(r["args"]["grantId"])
             if gid not in legal:
-                issued = index.first("UsageRights", "GrantIssued", grantId=gid)
+                issued = self.ops.index.first("UsageRights", "GrantIssued", grantId=gid)
                 legal[gid] = issued["args"].get("legalBasisHash") if issued else None
-        items = [self._use_view(r, legal.get(str(r["args"]["grantId"]))) for r in rows]
-        return {
-            "total": total,
-            "offset": offset,
-            "limit": limit,
-            "index_stale": stale,
-            "indexed_to_block": seen,
-            "items": items,
-        }
+        return {**page, "items": [self._use_view(r, legal.get(str(r["args"]["grantId"]))) for r in rows]}
 
     def _use_view(self, r: dict[str, Any], legal_basis_hash: str | None) -> dict[str, Any]:
         a = r["args"]

@@ -355,6 +355,21 @@ def test_a_replay_ends_with_the_original_session_whatever_ttl_it_asks(world: Wor
     assert tokens[0].expires_at == tokens[1].expires_at  # the replay's token ends with the first one
 
 
+def test_a_replay_does_not_revive_a_revoked_session(world: World) -> None:
+    key = f"desk-visit-{uuid.uuid4().hex}"
+    body = {**PERSON, "reason": REASON}
+    first = world.http.post("/citizens/session", json=body, headers=world.h("desk", "clerk-7", key=key))
+    assert first.status_code == 201, first.text
+    world.ctx.tokens.revoke(world.ctx.tokens.authenticate(first.json()["token"]).id)
+    r = world.http.post("/citizens/session", json=body, headers=world.h("desk", "clerk-7", key=key))
+    assert (r.status_code, r.json()["error"], r.json()["args"]["session_id"]) == (
+        409,
+        "Conflict",
+        first.json()["session_id"],
+    )
+    assert world.ctx.tokens.authenticate(first.json()["token"]) is None
+
+
 def test_the_console_shows_the_citizen_their_assisted_sessions(world: World) -> None:
     import re
 
