@@ -58,6 +58,7 @@ class Settings:
     # Failed sign-ins / token checks allowed per moving window (``limits`` notation) before 429.
     throttle_signin_per_user: str = field(default_factory=lambda: _env("THROTTLE_SIGNIN_PER_USER", "5/15 minutes"))
     throttle_signin_per_ip: str = field(default_factory=lambda: _env("THROTTLE_SIGNIN_PER_IP", "30/15 minutes"))
+    throttle_signin_per_account: str = field(default_factory=lambda: _env("THROTTLE_SIGNIN_PER_ACCOUNT", "10/hour"))
     throttle_token_per_ip: str = field(default_factory=lambda: _env("THROTTLE_TOKEN_PER_IP", "120/minute"))
 
     def __post_init__(self) -> None:

@@ -230,19 +230,24 @@ class OfficerStore:
     def verify(self, username: str, password: str, code: str) -> OfficerInfo | None:
         """The account when the password and the current TOTP code are right, the row verifies and
         it is not removed; else None (which of them failed is not said)."""
+        return self.verify_factors(username, password, code)[0]
+
+    def verify_factors(self, username: str, password: str, code: str) -> tuple[OfficerInfo | None, bool]:
+        """:meth:`verify`, and whether the password was right (for the caller's throttle only:
+        a wrong second factor after the right password means the password is known)."""
         with self._sessions() as s, s.begin():
             row = s.scalars(select(Officer).where(Officer.username == username)).first()
             if row is None or not self.keys.row_ok(row) or row.removed_at is not None:
                 _hasher.hash(password)  # same cost whether or not the account exists
-                return None
+                return None, False
             try:
                 _hasher.verify(row.password_hash, password)
             except (VerifyMismatchError, VerificationError, InvalidHashError):
-                return None
+                return None, False
             secret = self.keys.decrypt_totp(row.username, row.totp_secret_enc)
             step = None if secret is None else _matching_step(pyotp.TOTP(secret), code.strip(), self._now())
             if step is None or step <= row.totp_last_step:
-                return None  # wrong, or already used (replayed)
+                return None, True  # wrong, or already used (replayed)
             # The step is taken by a conditional UPDATE, not by writing back what was read: two
             # concurrent sign-ins with one code both read the old step, but only one UPDATE still
             # finds it lower (PostgreSQL re-checks the WHERE on the row the other one committed).
@@ -258,8 +263,8 @@ class OfficerStore:
                 .execution_options(synchronize_session=False)
             )
             if getattr(taken, "rowcount", 0) != 1:
-                return None  # another sign-in took this code (or a later one) meanwhile
-            return _info(row)
+                return None, True  # another sign-in took this code (or a later one) meanwhile
+            return _info(row), True
 
     def remove(self, username: str) -> OfficerInfo:
         with self._sessions() as s, s.begin():

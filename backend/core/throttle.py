@@ -23,11 +23,18 @@ from backend.core.config import Settings
 class ThrottleLimits:
     signin_per_user: str = "5/15 minutes"  # failed officer sign-ins per (username, client address)
     signin_per_ip: str = "30/15 minutes"  # failed officer sign-ins per client address
+    # wrong second factors after the right password, per account from anywhere (the password is known)
+    signin_per_account: str = "10/hour"
     token_per_ip: str = "120/minute"  # noqa: S105  (a rate, not a secret); failed bearer-token checks per client address
 
     @classmethod
     def from_settings(cls, settings: Settings) -> ThrottleLimits:
-        return cls(settings.throttle_signin_per_user, settings.throttle_signin_per_ip, settings.throttle_token_per_ip)
+        return cls(
+            signin_per_user=settings.throttle_signin_per_user,
+            signin_per_ip=settings.throttle_signin_per_ip,
+            signin_per_account=settings.throttle_signin_per_account,
+            token_per_ip=settings.throttle_token_per_ip,
+        )
 
 
 class Throttle:
@@ -37,6 +44,7 @@ class Throttle:
         self._items = {
             "signin-user": parse(self.limits.signin_per_user),
             "signin-ip": parse(self.limits.signin_per_ip),
+            "signin-account": parse(self.limits.signin_per_account),
             "token-ip": parse(self.limits.token_per_ip),
         }
 

@@ -36,14 +36,17 @@ class OfficerService:
     def sign_in(self, username: str, password: str, code: str, client: str) -> SignedIn:
         # The hard per-username block is keyed on (username, client address): wrong tries from one
         # place must not lock the officer out everywhere (anyone could lock an admin out). Guessing
-        # from many places is held back by the per-address limit of each.
+        # from many places is held back by the per-address limit of each, and guessing the code of
+        # a known password from many places by a cap per account that only a wrong CODE after the
+        # right password counts toward (someone without the password cannot lock anyone out).
         keys = (("signin-user", f"{username.lower()}@{client}"), ("signin-ip", client))
-        wait = self.throttle.blocked(*keys)
+        account = ("signin-account", username.lower())
+        wait = self.throttle.blocked(*keys, account)
         if wait is not None:
             raise TooManyAttempts(wait)
-        officer = self.store.verify(username, password, code)
+        officer, password_right = self.store.verify_factors(username, password, code)
         if officer is None:
-            self.throttle.failed(*keys)
+            self.throttle.failed(*keys, *((account,) if password_right else ()))
             raise Unauthorized("wrong username, password or code")
         token = self.tokens.issue(
             officer.member_role,

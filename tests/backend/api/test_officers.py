@@ -257,6 +257,23 @@ def test_wrong_tries_from_one_address_do_not_lock_the_officer_out_from_another(s
     assert signed.officer.username == "ines" and s.ctx.tokens.authenticate(signed.token).officer == "ines"
 
 
+def test_guessing_the_code_of_a_known_password_from_many_addresses_locks_the_account(system: System, monkeypatch):
+    s = system
+    t = Throttle(ThrottleLimits(signin_per_user="5/hour", signin_per_ip="5/hour", signin_per_account="3/hour"))
+    monkeypatch.setattr(s.ctx.officers, "throttle", t)
+    password, totp = _enrol(s, "lena")
+    officers = s.ctx.officers
+    for i in range(5):  # wrong passwords, each from its own address: nobody can lock lena out this way
+        with pytest.raises(Unauthorized):
+            officers.sign_in("lena", password + "x", totp.now(), f"198.51.100.{i + 1}")
+    for i in range(3):  # the right password with wrong codes: the password is known
+        with pytest.raises(Unauthorized):
+            officers.sign_in("lena", password, _wrong(totp), f"203.0.113.{i + 1}")
+    with pytest.raises(TooManyAttempts) as refused:  # from a fresh address, the right code too
+        officers.sign_in("lena", password, totp.now(), "192.0.2.50")
+    assert refused.value.retry_after >= 1
+
+
 def test_a_totp_code_signs_in_once_even_when_two_sign_ins_race(system: System, monkeypatch):
     s = system
     password, totp = _enrol(s, "jon")
