@@ -21,6 +21,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from backend.composition import AppContext
+from backend.core import scopes
 from backend.federation.client import PeerClient
 from backend.federation.errors import ReleaseServiceOff
 from backend.federation.release import ReleaseService
@@ -43,7 +44,10 @@ from backend.services.errors import Forbidden, InvalidInput, TooManyAttempts, Un
 
 _KEY_RE = re.compile(r"^[A-Za-z0-9._:~-]{1,128}$")
 
-_bearer = HTTPBearer(auto_error=False, description="API token (gct_…) issued with `govchain keys token`")
+_bearer = HTTPBearer(
+    auto_error=False,
+    description="API token (gct_…): an officer's (POST /auth/officer/session) or a system client's (`govchain node token --scope …`)",
+)
 
 
 Principal = Caller  # the bearer token's caller (one type for api, web and services)
@@ -118,7 +122,46 @@ async def current_principal(
         if info is None:
             ctx.throttle.failed(ip)
             raise Unauthorized("invalid, expired or revoked token")
-    return caller_of(info)
+    caller = caller_of(info)
+    if caller.is_scoped_client:
+        check_client_scope(request, caller)
+    return caller
+
+
+def _route_need(request: Request) -> tuple[str, bool]:
+    """(area, write) of the matched route: the area is the first segment of its path template
+    (not of the raw URL); a write is any method but GET/HEAD, or a route taking an
+    Idempotency-Key (a GET that records a use on chain)."""
+    route = request.scope.get("route")
+    template = getattr(route, "path_format", None) or ""
+    area = template.lstrip("/").split("/", 1)[0]
+    if request.method not in ("GET", "HEAD"):
+        return area, True
+    takes_key = _ROUTE_TAKES_KEY.get(id(route))
+    if takes_key is None:
+        dependant = getattr(route, "dependant", None)
+        takes_key = _ROUTE_TAKES_KEY[id(route)] = dependant is not None and _takes_key(dependant)
+    return area, takes_key
+
+
+_ROUTE_TAKES_KEY: dict[
+    int, bool
+] = {}  # id(route) -> whether it takes an Idempotency-Key (routes live as long as the app)
+
+
+def _takes_key(dependant: Any) -> bool:
+    return any(d.call is idempotency_key or _takes_key(d) for d in dependant.dependencies)
+
+
+def check_client_scope(request: Request, caller: Caller) -> None:
+    """A system client's token reaches only the areas its scopes name (403 naming the scope needed)."""
+    area, write = _route_need(request)
+    if not scopes.allows(caller.scopes, area, write):
+        raise Forbidden(
+            f"this client token lacks the scope {scopes.required(area, write)}",
+            role=caller.role,
+            scope=scopes.required(area, write),
+        )
 
 
 CurrentPrincipal = Annotated[Principal, Depends(current_principal)]

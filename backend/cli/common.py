@@ -2,12 +2,24 @@
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 from rich.console import Console
 
 from backend.core.config import Settings, SettingsError, load_settings
 
 err = Console(stderr=True, soft_wrap=True)  # an error line is never broken: scripts grep it
+
+# A system client's scopes (repeatable): what its token may reach; see backend/core/scopes.py.
+ScopeOption = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--scope",
+        help="a client token's scope, repeatable: <area>:read, <area>:write, <area>:* or '*' "
+        "(area = the API path's first segment: grants, releases, resources, ...); required without --officer",
+    ),
+]
 
 
 def settings_or_exit() -> Settings:

@@ -14,7 +14,7 @@ from rich.table import Table
 
 from backend.api.serving import uvicorn_options
 from backend.cli.audit import audit_app
-from backend.cli.common import err, settings_or_exit
+from backend.cli.common import ScopeOption, err, settings_or_exit
 from backend.cli.federation import federation_app
 from backend.cli.idp import idp_app
 from backend.cli.node import node_app
@@ -150,9 +150,11 @@ def tokens_issue(
     officer: Annotated[
         str | None, typer.Option(help="bind the token to this officer (default: a system client's token)")
     ] = None,
+    scope: ScopeOption = None,
 ) -> None:
     """Issue a bearer token for a keystore account; printed once (only its hash is stored). Without
-    --officer it is a system client's credential (recorded on chain as client:<token id>)."""
+    --officer it is a system client's credential (recorded on chain as client:<token id>), limited
+    to the --scope it is given."""
     from backend.core.keystore import Keystore, KeystoreError
     from backend.ops import roster
 
@@ -167,7 +169,7 @@ def tokens_issue(
 
     ttl = timedelta(hours=ttl_hours) if ttl_hours else None
     try:
-        token = open_tokens(settings).issue(role, addr, label or key, ttl=ttl, officer=officer)
+        token = open_tokens(settings).issue(role, addr, label or key, ttl=ttl, officer=officer, scopes=scope or [])
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")
         raise typer.Exit(2) from None
@@ -370,7 +372,7 @@ def _print_demo_tokens(ctx) -> None:
         for old in ctx.tokens.list(principal=addr):
             if old.label == f"demo:{m.key}" and old.revoked_at is None:
                 ctx.tokens.revoke(old.id)
-        token = ctx.tokens.issue(_role_of(m.key, roster), addr, f"demo:{m.key}")
+        token = ctx.tokens.issue(_role_of(m.key, roster), addr, f"demo:{m.key}", scopes="*")
         table.add_row(m.name, m.role, m.key)
         exports.append(f"export {m.key.upper().replace('-', '_')}={token}")
     console.print(table)

@@ -28,6 +28,7 @@ from rich.console import Console
 
 from backend.api.serving import uvicorn_options
 from backend.chain.manifest import ManifestError
+from backend.cli.common import ScopeOption, err
 from backend.composition import open_officers, open_tokens
 from backend.core.config import SettingsError
 from backend.core.officers import OfficerExists, OfficerNotFound
@@ -47,7 +48,6 @@ from backend.ops.node_tls import cert_path, key_password, key_path, transport_ke
 
 node_app = typer.Typer(help="One party's node: its own key, database, documents and API.", no_args_is_help=True)
 console = Console()
-err = Console(stderr=True, soft_wrap=True)  # an error line is never broken: scripts grep it
 
 DataDir = Annotated[Path, typer.Argument(help="the node's data directory (one per party)")]
 TOKEN_ROLES = {"department": "department", "governor": "governor", "auditor": "auditor"}
@@ -159,9 +159,11 @@ def token(
     officer: Annotated[
         str | None, typer.Option(help="bind the token to this officer (default: a system client's token)")
     ] = None,
+    scope: ScopeOption = None,
 ) -> None:
     """Issue an API token for this node's own party; printed once (only its hash is stored). Without
-    --officer it is a system client's credential: the chain records its writes as client:<token id>."""
+    --officer it is a system client's credential limited to its --scope (e.g. --scope grants:write
+    --scope releases:write; '*' for all): the chain records its writes as client:<token id>."""
     config = _load(data_dir)
     role = TOKEN_ROLES.get(config.role)
     if role is None:
@@ -170,7 +172,7 @@ def token(
     ttl = timedelta(hours=ttl_hours) if ttl_hours else None
     try:
         token = open_tokens(_settings(data_dir, config)).issue(
-            role, config.address, label or config.name, ttl=ttl, officer=officer
+            role, config.address, label or config.name, ttl=ttl, officer=officer, scopes=scope or []
         )
     except ValueError as exc:
         err.print(f"[red]{exc}[/red]")

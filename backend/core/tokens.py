@@ -38,6 +38,7 @@ from sqlalchemy.orm import Mapped, Session, mapped_column
 from backend.core.db import Base
 from backend.core.officers import OfficerKeys, active_officer
 from backend.core.rowmac import TOKEN_MAC_LABEL, derive_key, mac_ok, row_mac
+from backend.core.scopes import parse_scopes
 
 TOKEN_PREFIX = "gct_"  # noqa: S105  (a prefix, not a secret)
 ROLES = frozenset({"department", "governor", "auditor", "citizen"})
@@ -249,14 +250,22 @@ class TokenService:
         ttl: timedelta | None = None,
         *,
         officer: str | None = None,
-        scopes: str = "",
+        scopes: str | list[str] | tuple[str, ...] = "",
         expires_at: datetime | None = None,
     ) -> str:
         """Create a token; the plaintext is returned once and never stored. With ``officer`` it is
         bound to that officer account (which must exist and not be removed), else it is a
-        ``client`` token (a system-to-system credential). ``expires_at`` (instead of ``ttl``):
-        an exact expiry, e.g. another token's."""
+        ``client`` token (a system-to-system credential) of a department, governor or auditor,
+        which needs at least one scope (:mod:`backend.core.scopes`; ``*`` for everything its
+        party may do), or a citizen's token (no scopes: the citizen's own pages).
+        ``expires_at`` (instead of ``ttl``): an exact expiry, e.g. another token's."""
         principal = normalise_principal(role, principal)
+        granted = parse_scopes(scopes)
+        if officer is not None or role == "citizen":
+            if granted:
+                raise ValueError("scopes are for system clients' tokens; a person's rights come from their role")
+        elif not granted:
+            raise ValueError("a system client's token needs at least one scope (e.g. grants:write, or '*' for all)")
         token = TOKEN_PREFIX + secrets.token_urlsafe(32)
         now = self._now()
         with self._sessions() as s, s.begin():
@@ -273,7 +282,7 @@ class TokenService:
                     expires_at=expires_at if expires_at is not None else now + ttl if ttl is not None else None,
                     officer=officer,
                     kind="officer" if officer is not None else "client",
-                    scopes="" if officer is not None else " ".join(scopes.split()),
+                    scopes=" ".join(granted),
                 ),
             )
         return token

@@ -277,7 +277,7 @@ def issue_tokens(fed: Federation, label: str = "demo") -> dict[str, str]:
         for old in tokens.list(principal=n.config.address):
             if old.label == f"{label}:{n.member.key}" and old.revoked_at is None:
                 tokens.revoke(old.id)
-        n.token = tokens.issue(n.member.role, n.config.address, f"{label}:{n.member.key}")
+        n.token = tokens.issue(n.member.role, n.config.address, f"{label}:{n.member.key}", scopes="*")
         out[n.member.key] = n.token
         if n.member.role == "department":
             n.officers = [enrol_demo_admin(n)]

@@ -19,7 +19,8 @@ class Caller:
     request chooses; ``token_id``/``label``/``name`` describe the token it
     authenticated with (None/empty for callers built in code, e.g. the demo seed);
     ``kind`` is the token's kind (officer | client) and ``officer_role`` the officer
-    account's role (admin | officer) for an officer token."""
+    account's role (admin | officer) for an officer token; ``scopes`` limit a system
+    client's token (:mod:`backend.core.scopes`)."""
 
     role: str  # department | governor | auditor | citizen
     address: str
@@ -29,6 +30,7 @@ class Caller:
     name: str = ""  # display name (the console)
     kind: str = "client"
     officer_role: str | None = None
+    scopes: str = ""  # a system client's scopes (space-separated; backend.core.scopes)
 
     @property
     def is_admin(self) -> bool:
@@ -38,6 +40,11 @@ class Caller:
     def require_role(self, *roles: str) -> None:
         if self.role not in roles:
             raise Forbidden(f"role {self.role} may not do this", role=self.role)
+
+    @property
+    def is_scoped_client(self) -> bool:
+        """A department's, governor's or auditor's system-client token: its scopes limit it."""
+        return self.kind == "client" and self.role != "citizen"
 
     def same(self, address: str | None) -> bool:
         return address is not None and address.lower() == self.address.lower()
@@ -59,6 +66,7 @@ def caller_of(info: TokenInfo, name: str = "") -> Caller:
         name=name,
         kind=info.kind,
         officer_role=info.officer_role,
+        scopes=info.scopes,
     )
 
 

@@ -8,7 +8,7 @@ from fastapi.responses import RedirectResponse
 from backend.services.errors import TooManyAttempts, Unauthorized
 from backend.web import i18n, session
 from backend.web.citizen_signin import citizen_signin_available
-from backend.web.core import CSRF, ROLE_HOME, current_user, lang_of, redirect, render, safe_next
+from backend.web.core import CSRF, ROLE_HOME, console_may_use, current_user, lang_of, redirect, render, safe_next
 
 router = APIRouter()
 
@@ -51,6 +51,8 @@ def login(
     if info is None:
         ctx.throttle.failed(ip)
         return redirect(request, "/console/login", "error", i18n.t(lang, "bad_token"))
+    if not console_may_use(info):
+        return redirect(request, "/console/login", "error", i18n.t(lang, "token_scoped"))
     return _signed_in(request, token.strip(), info.acting_officer, ROLE_HOME.get(info.role, "/console"), next)
 
 

@@ -22,6 +22,8 @@ from fastapi.templating import Jinja2Templates
 
 from backend.api.errors import KNOWN_ERRORS, error_response
 from backend.chain import ContractRevert, TxRejected
+from backend.core import scopes
+from backend.core.tokens import TokenInfo
 from backend.services.caller import Caller, caller_of
 from backend.services.errors import InvalidInput, ServiceError, TxPending
 from backend.web import i18n, session
@@ -68,6 +70,12 @@ def services_of(request: Request) -> Any:
     return ctx_of(request).services
 
 
+def console_may_use(info: TokenInfo) -> bool:
+    """A person's token, or a system client's token scoped '*': the console's pages are not mapped
+    to API scopes, so a narrowly scoped client token opens none of them (fail closed)."""
+    return info.kind == "officer" or info.role == "citizen" or scopes.ALL in info.scopes.split()
+
+
 def current_user(request: Request) -> WebUser | None:
     if "web_user" in request.state._state:
         return request.state.web_user
@@ -75,7 +83,7 @@ def current_user(request: Request) -> WebUser | None:
     s = session.read_session(request)
     if s is not None:
         info = ctx_of(request).tokens.authenticate(s.token)
-        if info is not None:
+        if info is not None and console_may_use(info):
             # the acting officer is the token's person, never a name typed at sign-in
             user = caller_of(info, display_name(request, info.role, info.principal, info.label))
     request.state.web_user = user

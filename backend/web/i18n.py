@@ -235,6 +235,10 @@ LABELS: dict[str, tuple[str, str]] = {
     "oidc_try_again": ("重新登录", "Try again"),
     "oidc_continue": ("继续", "Continue"),
     "bad_token": ("令牌无效、已过期或已被吊销。", "The token is invalid, expired or revoked."),
+    "token_scoped": (
+        "该系统令牌只限于部分接口，不能登录控制台；请以工作人员身份登录。",
+        "This system token is limited to some API scopes and cannot open the console; sign in as an officer.",
+    ),
     "csrf_failed": ("页面已过期，请刷新后重试。", "This page expired; reload it and try again."),
     "need_signin": ("请先登录。", "Please sign in first."),
     "wrong_role": ("当前身份无权访问该页面。", "Your role cannot open this page."),

@@ -44,7 +44,7 @@ def svc(sessions, clock):
 
 
 def test_issue_and_authenticate(svc, sessions):
-    token = svc.issue("department", DEPT, label="health api")
+    token = svc.issue("department", DEPT, scopes="*", label="health api")
     assert token.startswith("gct_") and len(token) == 4 + 43
     info = svc.authenticate(token)
     assert (info.role, info.principal, info.label) == ("department", to_checksum_address(DEPT), "health api")
@@ -69,7 +69,7 @@ def test_citizen_principal_and_validation(svc):
 
 
 def test_revoke(svc):
-    token = svc.issue("auditor", DEPT)
+    token = svc.issue("auditor", DEPT, scopes="*")
     tid = svc.authenticate(token).id
     assert svc.revoke(tid).revoked_at is not None
     assert svc.authenticate(token) is None
@@ -78,7 +78,7 @@ def test_revoke(svc):
 
 
 def test_expiry(svc, clock):
-    token = svc.issue("governor", DEPT, ttl=timedelta(hours=1))
+    token = svc.issue("governor", DEPT, scopes="*", ttl=timedelta(hours=1))
     clock.now += timedelta(minutes=59)
     assert svc.authenticate(token) is not None
     clock.now += timedelta(minutes=1)
@@ -86,7 +86,7 @@ def test_expiry(svc, clock):
 
 
 def test_rotate_revokes_old_and_keeps_identity(svc, clock):
-    old = svc.issue("department", DEPT, label="batch", ttl=timedelta(days=30))
+    old = svc.issue("department", DEPT, scopes="*", label="batch", ttl=timedelta(days=30))
     old_id = svc.authenticate(old).id
     clock.now += timedelta(days=1)
     new = svc.rotate(old_id)
@@ -108,9 +108,9 @@ def _edit(svc, sessions, token: str, **values) -> None:
 
 
 def test_a_revoked_token_un_revoked_in_the_database_stays_dead(svc, sessions, clock):
-    revoked = svc.issue("department", DEPT, label="revoked")
+    revoked = svc.issue("department", DEPT, scopes="*", label="revoked")
     svc.revoke(svc.authenticate(revoked).id)
-    rotated = svc.issue("department", DEPT, label="rotated", ttl=timedelta(days=1))
+    rotated = svc.issue("department", DEPT, scopes="*", label="rotated", ttl=timedelta(days=1))
     successor = svc.rotate(svc.authenticate(rotated).id)
     for token in (revoked, rotated):
         _edit(svc, sessions, token, revoked_at=None)
@@ -124,14 +124,14 @@ def test_a_token_whose_label_creation_or_id_was_edited_authenticates_nothing(svc
         ("created_at", datetime(2000, 1, 1, tzinfo=UTC)),  # rotate() would keep a 30-year lifetime
         ("id", 4242),  # a client token is recorded on chain as client:<id>
     ]:
-        token = svc.issue("department", DEPT, label=f"edit {column}", ttl=timedelta(days=1))
+        token = svc.issue("department", DEPT, scopes="*", label=f"edit {column}", ttl=timedelta(days=1))
         assert svc.authenticate(token) is not None
         _edit(svc, sessions, token, **{column: value})
         assert svc.authenticate(token) is None, column
     with pytest.raises(TokenNotFound):  # an edited row is not renewed either
         svc.rotate(svc.list(DEPT)[1].id)
     # the operator's list shows which rows were written outside the node
-    fresh = svc.issue("department", DEPT, label="fresh")
+    fresh = svc.issue("department", DEPT, scopes="*", label="fresh")
     assert svc.authenticate(fresh) is not None
     assert sorted((t.label, t.genuine) for t in svc.list(DEPT)) == [
         ("assisted session #1 via somebody", False),
@@ -143,8 +143,8 @@ def test_a_token_whose_label_creation_or_id_was_edited_authenticates_nothing(svc
 
 # -- the short authentication cache ------------------------------------------------------------
 def test_cached_authentication_skips_the_database_but_revoke_and_rotate_clear_it(svc, sessions):
-    token = svc.issue("department", DEPT)
-    other = svc.issue("department", DEPT)
+    token = svc.issue("department", DEPT, scopes="*")
+    other = svc.issue("department", DEPT, scopes="*")
     first = svc.authenticate(token)
     assert svc.cached(token) == first  # served from memory from now on
     assert svc.cached(other) is None  # never authenticated: not cached
@@ -163,7 +163,7 @@ def test_cached_authentication_skips_the_database_but_revoke_and_rotate_clear_it
 def test_cache_entry_lives_at_most_the_ttl_and_expiry_is_checked_on_every_hit(svc, sessions, clock, monkeypatch):
     import backend.core.tokens as at
 
-    token = svc.issue("department", DEPT, ttl=timedelta(minutes=5))
+    token = svc.issue("department", DEPT, scopes="*", ttl=timedelta(minutes=5))
     assert svc.authenticate(token) is not None
     # a revoke by ANOTHER process (straight in the database): seen once the entry is older than the TTL
     with sessions.begin() as s:
@@ -174,7 +174,7 @@ def test_cache_entry_lives_at_most_the_ttl_and_expiry_is_checked_on_every_hit(sv
     assert svc.authenticate(token) is None
     monkeypatch.undo()
     # expiry: a cached token that expires is refused without waiting for the TTL
-    token2 = svc.issue("department", DEPT, ttl=timedelta(minutes=5))
+    token2 = svc.issue("department", DEPT, scopes="*", ttl=timedelta(minutes=5))
     assert svc.authenticate(token2) is not None and svc.cached(token2) is not None
     clock.now += timedelta(minutes=5)
     assert svc.cached(token2) is None and svc.authenticate(token2) is None
@@ -184,7 +184,7 @@ def test_cache_is_bounded(svc, monkeypatch):
     import backend.core.tokens as at
 
     monkeypatch.setattr(at, "AUTH_CACHE_MAX", 3)
-    tokens = [svc.issue("department", DEPT) for _ in range(5)]
+    tokens = [svc.issue("department", DEPT, scopes="*") for _ in range(5)]
     for t in tokens:
         assert svc.authenticate(t) is not None
     assert len(svc._cache) == 3

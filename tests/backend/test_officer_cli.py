@@ -41,9 +41,16 @@ def test_the_first_admin_is_enrolled_and_removed_from_the_command_line(tmp_path:
     officer_token = out.stdout.strip()
     info = open_tokens(settings).authenticate(officer_token)
     assert (info.kind, info.officer, info.officer_role, info.acting_officer) == ("officer", "root", "admin", "root")
-    client = run(app, ["node", "token", str(d)]).stdout.strip()
+    unscoped = run(app, ["node", "token", str(d)])
+    assert unscoped.exit_code == 2 and "needs at least one scope" in unscoped.output
+    assert run(app, ["node", "token", str(d), "--scope", "grants:delete"]).exit_code == 2
+    out = run(app, ["node", "token", str(d), "--scope", "grants:write", "--scope", "releases:*"])
+    assert out.exit_code == 0, out.output
+    client = out.stdout.strip()
     client_info = open_tokens(settings).authenticate(client)
     assert (client_info.kind, client_info.acting_officer) == ("client", f"client:{client_info.id}")
+    assert client_info.scopes == "grants:write releases:*"
+    assert run(app, ["node", "token", str(d), "--officer", "root", "--scope", "*"]).exit_code == 2
     assert run(app, ["node", "token", str(d), "--officer", "nobody"]).exit_code == 2
 
     out = run(app, ["node", "officer", "remove", str(d), "root"])

@@ -33,4 +33,5 @@ def me(principal: CurrentPrincipal) -> dict[str, Any]:
         "token_id": principal.token_id,
         "kind": principal.kind,
         "officer": principal.officer_id,
+        "scopes": principal.scopes.split() if principal.is_scoped_client else None,
     }

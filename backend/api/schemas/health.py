@@ -24,3 +24,4 @@ class MeAnswer(Answer):
     token_id: int
     kind: str | None = Field(default=None, description="officer: bound to a person; client: a system client")
     officer: str | None = Field(default=None, description="who the chain records as acting (officer or client:<id>)")
+    scopes: list[str] | None = Field(default=None, description="a system client's scopes (none for a person's token)")

@@ -372,7 +372,7 @@ def test_unknown_id(platform, route: str) -> None:
 
 # -- on the api world (tests/backend/api/conftest.py) ----------------------------------------------
 def test_revoked_token_is_401(system):
-    token = system.ctx.tokens.issue("department", system.addr["dept-c"], "short-lived")
+    token = system.ctx.tokens.issue("department", system.addr["dept-c"], "short-lived", scopes="me:read")
     assert system.http.get("/me", headers={"Authorization": f"Bearer {token}"}).status_code == 200
     info = system.ctx.tokens.authenticate(token)
     system.ctx.tokens.revoke(info.id)

@@ -127,7 +127,7 @@ def federation(tmp_path_factory) -> Iterator[tuple[System, dict[str, RunningNode
                 nodes[name] = RunningNode(name, data_dir, cfg.address, cfg.url, proc)
             for node in nodes.values():
                 _wait_ready(node)
-                out = _cli("node", "token", str(node.data_dir), "--label", "test", env=env)
+                out = _cli("node", "token", str(node.data_dir), "--label", "test", "--scope", "*", env=env)
                 assert out.returncode == 0, out.stderr
                 node.token = out.stdout.strip()
             yield s, nodes

@@ -174,7 +174,7 @@ def test_no_session_without_a_reason_an_officer_and_a_department(world: World) -
 def test_a_system_client_token_cannot_open_a_session(world: World) -> None:
     """No person on record behind a client token (and each would get its own officer limit): 403."""
     count = world.contract("AssistedSessions").functions.sessionCount().call()
-    client = world.ctx.tokens.issue("department", world.addr["desk"], "batch job")
+    client = world.ctx.tokens.issue("department", world.addr["desk"], "batch job", scopes="*")
     r = world.http.post("/citizens/session", json={**CITIZEN_C, "reason": REASON}, headers=world.bearer(client))
     assert (r.status_code, r.json()) == (
         403,

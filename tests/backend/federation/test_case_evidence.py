@@ -188,7 +188,7 @@ def test_the_form_is_read_only_on_the_node_of_the_desk_that_opened_the_case(fed:
     form = fed.grantee.ctx.services.cases.form(fed.grantee.actor, cid)
     assert form["form"]["form"] == {"note": "form held by the lead's node"}
     # the step department's node does not: a clear 409 naming the node that holds it
-    token = fed.owner.ctx.tokens.issue("department", fed.owner.address, "case test")
+    token = fed.owner.ctx.tokens.issue("department", fed.owner.address, "case test", scopes="*")
     r = httpx.get(f"{fed.server.url}/cases/{cid}/form", headers={"Authorization": f"Bearer {token}"}, timeout=30)
     assert r.status_code == 409, r.text
     body = r.json()
@@ -390,7 +390,7 @@ def test_a_case_is_opened_only_at_the_desk_of_the_services_lead(fed: Federation,
     oss = fed.owner.ctx.ops.contracts.one_stop_services
     cases_before = oss.case_count()
     opened_before = len(fed.system.events("OneStopServices", "CaseOpened"))
-    token = fed.owner.ctx.tokens.issue("department", fed.owner.address, "desk test")
+    token = fed.owner.ctx.tokens.issue("department", fed.owner.address, "desk test", scopes="*")
     r = httpx.post(
         f"{fed.server.url}/cases",
         json={

@@ -147,7 +147,7 @@ class LiveSystem:
             for key in keys:
                 role = roster.by_key(key).role
                 role = role if role in ("governor", "auditor") else "department"
-                self.tokens[key] = svc.issue(role, self.addresses[key], f"live-test:{key}")
+                self.tokens[key] = svc.issue(role, self.addresses[key], f"live-test:{key}", scopes="*")
         finally:
             engine.dispose()
         return self.tokens
