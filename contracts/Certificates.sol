@@ -8,8 +8,8 @@ import {ICertificates} from "./interfaces/ICertificates.sol";
  * @title Certificates
  * @notice E-certificates issued and verified by document hash. See {ICertificates}.
  * @dev Storage per certificate: three hash slots (type, document, holder), one packed slot (issuer,
- * issuedAt), one packed slot (validFrom, validUntil, revokedAt), one slot in the document index and one
- * in the holder's id list.
+ * issuedAt), one packed slot (validFrom, validUntil, revokedAt, who revoked and why), one slot in the
+ * document index and one in the holder's id list.
  */
 contract Certificates is ICertificates, ConsortiumManaged {
     struct CertificateRecord {
@@ -21,6 +21,8 @@ contract Certificates is ICertificates, ConsortiumManaged {
         uint64 validFrom;
         uint64 validUntil;
         uint64 revokedAt;
+        bool revokedByCouncil; // packed with the three times above
+        RevocationReason revocationReason;
     }
 
     uint256 private _certificateCount;
@@ -85,7 +87,9 @@ contract Certificates is ICertificates, ConsortiumManaged {
             issuedAt: uint64(block.timestamp),
             validFrom: validFrom,
             validUntil: validUntil,
-            revokedAt: 0
+            revokedAt: 0,
+            revokedByCouncil: false,
+            revocationReason: RevocationReason.None
         });
         _byDocument[documentHash] = certId;
         _byHolder[holderHash].push(certId);
@@ -101,7 +105,23 @@ contract Certificates is ICertificates, ConsortiumManaged {
         if (c.revokedAt != 0) revert CertificatesAlreadyRevoked(certId, c.revokedAt);
 
         c.revokedAt = uint64(block.timestamp);
+        c.revocationReason = RevocationReason.IssuerDecision;
         emit CertificateRevoked(certId, msg.sender, reasonHash);
+    }
+
+    /// @inheritdoc ICertificates
+    function councilRevoke(uint256 certId, RevocationReason reason, bytes32 decisionHash) external onlyCouncil {
+        CertificateRecord storage c = _existing(certId);
+        if (reason == RevocationReason.None || reason == RevocationReason.IssuerDecision) {
+            revert CertificatesInvalidRevocationReason(reason);
+        }
+        if (decisionHash == bytes32(0)) revert CertificatesEmptyReasonHash();
+        if (c.revokedAt != 0) revert CertificatesAlreadyRevoked(certId, c.revokedAt);
+
+        c.revokedAt = uint64(block.timestamp);
+        c.revokedByCouncil = true;
+        c.revocationReason = reason;
+        emit CertificateRevokedByCouncil(certId, c.issuer, reason, decisionHash);
     }
 
     // ================================================================== views
@@ -139,6 +159,12 @@ contract Certificates is ICertificates, ConsortiumManaged {
             validUntil: c.validUntil,
             revokedAt: c.revokedAt
         });
+    }
+
+    /// @inheritdoc ICertificates
+    function revocation(uint256 certId) external view returns (Revocation memory) {
+        CertificateRecord storage c = _existing(certId);
+        return Revocation({revokedAt: c.revokedAt, byCouncil: c.revokedByCouncil, reason: c.revocationReason});
     }
 
     /// @inheritdoc ICertificates

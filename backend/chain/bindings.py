@@ -431,6 +431,24 @@ class Resource:
 
 
 @dataclass(frozen=True)
+class Revocation:
+    """struct Revocation (fields in Solidity order, snake_case)."""
+
+    revoked_at: int
+    by_council: bool
+    reason: int
+
+    @classmethod
+    def of(cls, v: Any) -> Revocation:
+        """From the decoded, JSON-safe value (a dict keyed by the Solidity field names)."""
+        return cls(
+            revoked_at=int(v["revokedAt"]),
+            by_council=bool(v["byCouncil"]),
+            reason=int(v["reason"]),
+        )
+
+
+@dataclass(frozen=True)
 class Seizure:
     """struct Seizure (fields in Solidity order, snake_case)."""
 
@@ -2176,6 +2194,18 @@ class OneStopServices:
 class CertificatesCalls:
     """The writes of Certificates as unsent calls."""
 
+    def council_revoke(self, cert_id: int, reason: int, decision_hash: bytes) -> Call:
+        """councilRevoke(uint256,uint8,bytes32), not sent"""
+        return Call(
+            "Certificates",
+            "councilRevoke",
+            (
+                cert_id,
+                reason,
+                decision_hash,
+            ),
+        )
+
     def issue(
         self,
         type_code: bytes,
@@ -2255,6 +2285,29 @@ class Certificates:
         """consortium()"""
         return str(self._port.view("Certificates", "consortium"))
 
+    def council_revoke(
+        self,
+        signer: LocalAccount,
+        cert_id: int,
+        reason: int,
+        decision_hash: bytes,
+        *,
+        op: str,
+        key: str,
+        strict: bool = True,
+    ) -> TxOutcome:
+        """councilRevoke(uint256,uint8,bytes32)"""
+        call = Call(
+            "Certificates",
+            "councilRevoke",
+            (
+                cert_id,
+                reason,
+                decision_hash,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
     def issue(
         self,
         signer: LocalAccount,
@@ -2306,6 +2359,10 @@ class Certificates:
             ),
         )
         return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def revocation(self, cert_id: int) -> Revocation:
+        """revocation(uint256)"""
+        return Revocation.of(self._port.view("Certificates", "revocation", cert_id))
 
     def revoke(
         self, signer: LocalAccount, cert_id: int, reason_hash: bytes, *, op: str, key: str, strict: bool = True
@@ -2755,6 +2812,7 @@ __all__ = [
     "Proposal",
     "Request",
     "Resource",
+    "Revocation",
     "Seizure",
     "Service",
     "StepState",

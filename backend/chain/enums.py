@@ -57,6 +57,18 @@ class CertificateStatus(ContractEnum):
     NOT_YET_VALID = 4
 
 
+class RevocationReason(ContractEnum):
+    """contracts/interfaces/ICertificates.sol: ICertificates.RevocationReason"""
+
+    NONE = 0
+    ISSUER_DECISION = 1
+    ISSUER_COMPROMISED = 2
+    ISSUER_SUSPENDED = 3
+    ISSUED_IN_ERROR = 4
+    FRAUD = 5
+    COURT_ORDER = 6
+
+
 class ProposalKind(ContractEnum):
     """contracts/interfaces/IConsortium.sol: IConsortium.ProposalKind"""
 
@@ -135,4 +147,4 @@ class RequestStatus(ContractEnum):
     ESCALATED = 5
 
 
-__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "Role", "ServiceStatus", "StepStatus", "SubjectKind"]
+__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "RevocationReason", "Role", "ServiceStatus", "StepStatus", "SubjectKind"]

@@ -23,7 +23,7 @@ from eth_utils import is_hex_address, to_checksum_address
 
 from backend.chain import ChainUnavailable, ContractRevert, TxOutcome
 from backend.chain.bindings import Call, Certificate, Certificates, Contracts
-from backend.chain.enums import CertificateStatus
+from backend.chain.enums import CertificateStatus, RevocationReason
 from backend.core.identity import keccak_content_hash
 from backend.services.common import HEX32_RE, ZERO32, Actor, ChainOps, h0x, hex32, text_hash, text_or_hex
 from backend.services.errors import Conflict, Forbidden, InvalidInput, ServiceError
@@ -292,11 +292,15 @@ class CertificateService:
                 valid_from=None,
                 valid_until=None,
                 revoked_at=None,
+                revoked_by=None,
+                revocation_reason=None,
             )
             return out
-        revoked_at = None
+        revoked_at = revoked_by = reason = None
         if out["status"] == "revoked":
-            revoked_at = self.chain.contracts.certificates.certificate(cert_id).revoked_at
+            r = self.chain.contracts.certificates.revocation(cert_id)
+            revoked_at, revoked_by = r.revoked_at, "council" if r.by_council else "issuer"
+            reason = RevocationReason(r.reason).name.lower()
         out.update(
             cert_id=int(cert_id),
             issuer=self.chain.party(issuer),
@@ -305,6 +309,8 @@ class CertificateService:
             valid_from=int(valid_from),
             valid_until=_until(valid_until),
             revoked_at=revoked_at,
+            revoked_by=revoked_by,
+            revocation_reason=reason,
         )
         return out
 

@@ -4,8 +4,10 @@ A SENSITIVE request approved by its owner waits in OwnerApproved; a governor
 proposes the council call ``UsageRights.councilApprove`` (unanimous for SECRET
 resources) and the others approve it. An incident that was answered or escalated
 is ruled the same way: a governor proposes ``Accountability.rule(incident, upheld,
-rulingHash)`` and it executes when the threshold is reached. The backend signs
-with each governor's key.
+rulingHash)`` and it executes when the threshold is reached. The council can also
+revoke any certificate (``Certificates.councilRevoke``: a compromised or suspended
+issuer cannot revoke its own), for a reason code, with the decision's text hashed.
+Each governor's node signs with that governor's key only.
 """
 
 from __future__ import annotations
@@ -13,7 +15,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from backend.chain.bindings import Accountability, Proposal, UsageRights
+from backend.chain.bindings import Accountability, Certificates, Proposal, UsageRights
+from backend.chain.enums import RevocationReason
 from backend.services.common import (
     CLASSIFICATIONS,
     INCIDENT_STATUS,
@@ -28,6 +31,10 @@ from backend.services.errors import Conflict, InvalidInput
 SECRET = 3
 RULABLE = (2, 3)  # IncidentStatus Responded, Escalated
 MAX_RULING_CHARS = 4000
+# The reasons the council may give (the issuer's own revocation is ISSUER_DECISION).
+COUNCIL_REVOCATION_REASONS = tuple(
+    r.name.lower() for r in RevocationReason if r not in (RevocationReason.NONE, RevocationReason.ISSUER_DECISION)
+)
 
 
 class CouncilService:
@@ -151,11 +158,7 @@ class CouncilService:
         actor.require_role("governor")
         if not isinstance(upheld, bool):
             raise InvalidInput("upheld must be true or false", field="upheld")
-        text = (ruling_text or "").strip()
-        if not text:
-            raise InvalidInput("the ruling text must not be empty", field="ruling_text")
-        if len(text) > MAX_RULING_CHARS:
-            raise InvalidInput(f"the ruling text is longer than {MAX_RULING_CHARS} characters", field="ruling_text")
+        text = _decision_text(ruling_text, "ruling_text")
         inc = self.ops.contracts.accountability.incident(incident_id)  # 404 when unknown
         status = inc.status
         if status not in RULABLE:
@@ -184,6 +187,38 @@ class CouncilService:
             **p.tx,
         }
 
+    def propose_certificate_revocation(
+        self, actor: Actor, cert_id: int, reason: str, decision_text: str, *, key: str
+    ) -> dict[str, Any]:
+        """Propose ``Certificates.councilRevoke(cert_id, reason, keccak(decision_text))``: any certificate,
+        whoever issued it (public verification then shows the council's revocation and its reason)."""
+        actor.require_role("governor")
+        if reason not in COUNCIL_REVOCATION_REASONS:
+            raise InvalidInput(f"reason must be one of {', '.join(COUNCIL_REVOCATION_REASONS)}", field="reason")
+        text = _decision_text(decision_text, "decision")
+        cert = self.ops.contracts.certificates.certificate(cert_id)  # 404 when unknown
+        if cert.revoked_at:
+            raise Conflict("the certificate is already revoked", cert_id=cert_id, revoked_at=cert.revoked_at)
+        self.ops.officer(actor)
+        decision_hash = text_hash(text)
+        p = self.ops.propose(
+            self.ops.account(actor),
+            Certificates.calls.council_revoke(cert_id, int(RevocationReason[reason.upper()]), decision_hash),
+            text_hash(f"revoke certificate {cert_id}: {text}"),
+            op=f"council.certificates.{cert_id}.revoke",
+            key=key,
+        )
+        return {
+            "proposal_id": p.proposal_id,
+            "cert_id": cert_id,
+            "reason": reason,
+            "decision_hash": "0x" + decision_hash.hex(),
+            "issuer": cert.issuer,
+            "executed": p.executed,
+            "approve_with": p.approve_with,
+            **p.tx,
+        }
+
     def _view(self, pid: int, p: Proposal, actor: Actor) -> dict[str, Any]:
         return {
             "proposal_id": pid,
@@ -198,3 +233,13 @@ class CouncilService:
             "executed": p.executed,
             "approved_by_me": self.ops.contracts.consortium.has_approved(pid, actor.address),
         }
+
+
+def _decision_text(text: str | None, field: str) -> str:
+    """A council decision's text (hashed on chain, never stored there): non-empty, bounded."""
+    out = (text or "").strip()
+    if not out:
+        raise InvalidInput(f"the {field.replace('_', ' ')} must not be empty", field=field)
+    if len(out) > MAX_RULING_CHARS:
+        raise InvalidInput(f"the {field.replace('_', ' ')} is longer than {MAX_RULING_CHARS} characters", field=field)
+    return out

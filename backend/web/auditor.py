@@ -45,6 +45,7 @@ EVENTS = (
     "DepartmentAdmitted",
     "CertificateIssued",
     "CertificateRevoked",
+    "CertificateRevokedByCouncil",
 )
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _TX = re.compile(r"^0x[0-9a-fA-F]{64}$")

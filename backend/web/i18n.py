@@ -254,6 +254,15 @@ LABELS: dict[str, tuple[str, str]] = {
     "used": ("已用", "used"),
     "of": ("/", "of"),
     "revoked": ("已撤销", "revoked"),
+    "revoked_by": ("撤销方与原因", "Revoked by, and why"),
+    "revoked_by_issuer": ("签发部门", "the issuing department"),
+    "revoked_by_council": ("理事会（多方共同决定）", "the council (a k-of-n decision)"),
+    "revocation_issuer_decision": ("签发部门决定", "the issuer's decision"),
+    "revocation_issuer_compromised": ("签发部门密钥或系统被攻破", "the issuer's key or system was compromised"),
+    "revocation_issuer_suspended": ("签发部门已被暂停", "the issuer was suspended"),
+    "revocation_issued_in_error": ("错误签发", "issued in error"),
+    "revocation_fraud": ("以欺诈手段取得", "obtained by fraud"),
+    "revocation_court_order": ("法院裁定", "a court order"),
     "expired": ("已过期", "expired"),
     "exhausted": ("次数已用完", "exhausted"),
     "st_Pending": ("待审批", "Pending"),
@@ -781,6 +790,11 @@ ERRORS: dict[str, tuple[str, str]] = {
     "CertificatesNotIssuer": (
         "只有证照 #{certId} 的签发部门才能执行此操作。",
         "Only the issuer of certificate #{certId} may do this.",
+    ),
+    "CertificatesInvalidRevocationReason": (
+        "理事会撤销证照须说明原因（签发部门被攻破、被暂停、错误签发、欺诈或法院裁定）。",
+        "The council must give a reason to revoke a certificate (issuer compromised or suspended, issued in "
+        "error, fraud, or a court order).",
     ),
     "CertificatesAlreadyRevoked": (
         "证照 #{certId} 已于 {revokedAt} 撤销。",

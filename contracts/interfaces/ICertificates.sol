@@ -29,6 +29,29 @@ interface ICertificates is IConsortiumManaged {
         NotYetValid
     }
 
+    /**
+     * @notice Why a certificate was revoked. The issuer's own revocation is `IssuerDecision`; the council
+     * (which can revoke any certificate, also one whose issuer is compromised or suspended) names one of
+     * the others. Codes, not text, so that no personal data reaches the chain; the decision's text is
+     * anchored by its hash.
+     */
+    enum RevocationReason {
+        None,
+        IssuerDecision,
+        IssuerCompromised,
+        IssuerSuspended,
+        IssuedInError,
+        Fraud,
+        CourtOrder
+    }
+
+    /// @notice How a certificate was revoked, as returned by {revocation} (all zero while it is not).
+    struct Revocation {
+        uint64 revokedAt;
+        bool byCouncil;
+        RevocationReason reason;
+    }
+
     /// @notice A certificate type as returned by {certificateType}.
     struct CertificateType {
         address issuer; // the only department that may issue this type
@@ -65,6 +88,11 @@ interface ICertificates is IConsortiumManaged {
     );
     /// @notice `issuer` revoked `certId`; `reasonHash` is the hash of the revocation decision.
     event CertificateRevoked(uint256 indexed certId, address indexed issuer, bytes32 reasonHash);
+    /// @notice The council revoked `certId` (issued by `issuer`) for `reason`; `decisionHash` is the hash of
+    /// the council's decision text.
+    event CertificateRevokedByCouncil(
+        uint256 indexed certId, address indexed issuer, RevocationReason reason, bytes32 decisionHash
+    );
 
     // ------------------------------------------------------------------ errors
 
@@ -98,6 +126,8 @@ interface ICertificates is IConsortiumManaged {
     error CertificatesNotIssuer(uint256 certId, address account);
     /// @notice `certId` was already revoked at `revokedAt`.
     error CertificatesAlreadyRevoked(uint256 certId, uint64 revokedAt);
+    /// @notice The council must name a reason other than None and IssuerDecision.
+    error CertificatesInvalidRevocationReason(RevocationReason reason);
 
     // ------------------------------------------------------------------ writes
 
@@ -141,6 +171,17 @@ interface ICertificates is IConsortiumManaged {
      */
     function revoke(uint256 certId, bytes32 reasonHash) external;
 
+    /**
+     * @notice The council revokes `certId`, whoever issued it and whatever the issuer's standing (a
+     * compromised or suspended issuer cannot revoke its own certificates); {verify} answers REVOKED and
+     * {revocation} shows that the council did it and why.
+     * @param reason one of IssuerCompromised, IssuerSuspended, IssuedInError, Fraud, CourtOrder.
+     * @param decisionHash hash of the council's decision text.
+     * @dev Requirements: a council call (k-of-n proposal); the certificate exists and is not revoked;
+     * `reason` is a council reason; `decisionHash` non-zero. Emits {CertificateRevokedByCouncil}.
+     */
+    function councilRevoke(uint256 certId, RevocationReason reason, bytes32 decisionHash) external;
+
     // ------------------------------------------------------------------ views
 
     /**
@@ -160,6 +201,9 @@ interface ICertificates is IConsortiumManaged {
             uint64 validFrom,
             uint64 validUntil
         );
+
+    /// @notice How `certId` was revoked (zero values while it is not); reverts {CertificatesUnknownCertificate}.
+    function revocation(uint256 certId) external view returns (Revocation memory);
 
     /// @notice Certificate `certId`; reverts {CertificatesUnknownCertificate} if it does not exist.
     function certificate(uint256 certId) external view returns (Certificate memory);

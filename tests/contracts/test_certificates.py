@@ -213,6 +213,77 @@ def test_revoke_rejections(system, certs):
     assert_custom_error(lambda: certs.revoke(cid, h("r"), {"from": b}), "CertificatesAlreadyRevoked", (cid, revoked_at))
 
 
+# --------------------------------------------------------------------------- the council revokes any certificate
+
+# ICertificates.RevocationReason
+R_NONE, R_ISSUER, R_COMPROMISED, R_SUSPENDED, R_IN_ERROR, R_FRAUD, R_COURT = range(7)
+
+
+def test_council_revokes_a_suspended_issuers_certificate(system, certs):
+    """A suspended (or compromised) issuer cannot revoke its own certificates; the council can, and
+    verification shows that the council did it and why."""
+    b = system.depts[1]
+    cid = issue(certs, b).return_value
+    system.suspend(b)
+    assert_custom_error(lambda: certs.revoke(cid, h("r"), {"from": b}), "ConsortiumManagedNotActiveDepartment", (b,))
+    tx = system.council_call(certs, "councilRevoke", (cid, R_SUSPENDED, h("council decision 7")))
+    assert event(tx, "CertificateRevokedByCouncil") == {
+        "certId": cid,
+        "issuer": b,
+        "reason": R_SUSPENDED,
+        "decisionHash": h("council decision 7"),
+    }
+    assert certs.verify(h("doc-1"))[0] == REVOKED
+    assert certs.revocation(cid).dict() == {"revokedAt": now(), "byCouncil": True, "reason": R_SUSPENDED}
+    assert certs.certificate(cid)["revokedAt"] == now()
+
+
+def test_an_issuers_revocation_is_marked_as_its_own(system, certs):
+    b = system.depts[1]
+    cid = issue(certs, b).return_value
+    assert certs.revocation(cid).dict() == {"revokedAt": 0, "byCouncil": False, "reason": R_NONE}
+    certs.revoke(cid, h("r"), {"from": b})
+    assert certs.revocation(cid).dict() == {"revokedAt": now(), "byCouncil": False, "reason": R_ISSUER}
+
+
+def test_council_revoke_is_a_council_call_only(system, certs):
+    b = system.depts[1]
+    cid = issue(certs, b).return_value
+    for caller in (b, system.governors[0]):
+        assert_custom_error(
+            lambda caller=caller: certs.councilRevoke(cid, R_FRAUD, h("d"), {"from": caller}),
+            "ConsortiumManagedNotCouncil",
+            (caller,),
+        )
+    assert certs.statusOf(cid) == VALID
+
+
+@pytest.mark.parametrize(
+    "reason, decision, error, args",
+    [
+        pytest.param(R_NONE, "d", "CertificatesInvalidRevocationReason", (R_NONE,), id="reason-none"),
+        pytest.param(R_ISSUER, "d", "CertificatesInvalidRevocationReason", (R_ISSUER,), id="reason-issuers-own"),
+        pytest.param(R_FRAUD, None, "CertificatesEmptyReasonHash", (), id="decision-hash-non-zero"),
+    ],
+)
+def test_council_revoke_refusals(system, certs, reason, decision, error, args):
+    cid = issue(certs, system.depts[1]).return_value
+    system.council_call_refused(certs, "councilRevoke", (cid, reason, h(decision) if decision else ZERO32), error, args)
+    assert certs.statusOf(cid) == VALID
+
+
+def test_council_revoke_of_unknown_or_revoked_certificate(system, certs):
+    b = system.depts[1]
+    system.council_call_refused(certs, "councilRevoke", (99, R_FRAUD, h("d")), "CertificatesUnknownCertificate", (99,))
+    cid = issue(certs, b).return_value
+    certs.revoke(cid, h("r"), {"from": b})
+    revoked_at = now()
+    system.council_call_refused(
+        certs, "councilRevoke", (cid, R_FRAUD, h("d")), "CertificatesAlreadyRevoked", (cid, revoked_at)
+    )
+    assert certs.revocation(cid).dict()["byCouncil"] is False
+
+
 # --------------------------------------------------------------------------- verify
 
 

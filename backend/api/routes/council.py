@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
 from fastapi import Path, Query
 from pydantic import Field
@@ -17,10 +17,20 @@ from backend.api.params import Limit, Offset
 from backend.api.schemas import CouncilRequestProposal, Strict
 from backend.api.schemas import council as answers
 from backend.api.schemas.common import API_ERRORS, ModelRouter
+from backend.services.council import COUNCIL_REVOCATION_REASONS
 
 router = ModelRouter(prefix="/council", tags=["council"], responses=API_ERRORS)
 
 Id = Annotated[int, Path(ge=1, le=2**256 - 1)]
+
+
+class CertificateRevocation(Strict):
+    """The council's revocation of a certificate: a reason code and the decision's text (hashed on chain)."""
+
+    reason: Literal[COUNCIL_REVOCATION_REASONS] = Field(  # type: ignore[valid-type]
+        description="issuer_compromised, issuer_suspended, issued_in_error, fraud or court_order"
+    )
+    decision: str = Field(min_length=1, max_length=4000)
 
 
 class IncidentRuling(Strict):
@@ -72,6 +82,18 @@ def propose_ruling(
     incident_id: Id, body: IncidentRuling, council: CouncilDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
     return council.propose_ruling(who, incident_id, body.upheld, body.ruling_text, key=key)
+
+
+@router.post(
+    "/certificates/{cert_id}/revocation",
+    response_model=answers.ProposeCertificateRevocationAnswer,
+    status_code=201,
+    summary="Propose the council's revocation of any certificate (governor); executes at the threshold",
+)
+def propose_certificate_revocation(
+    cert_id: Id, body: CertificateRevocation, council: CouncilDep, who: GovernorWriter, key: IdemKey
+) -> dict[str, Any]:
+    return council.propose_certificate_revocation(who, cert_id, body.reason, body.decision, key=key)
 
 
 @router.post(

@@ -5,6 +5,8 @@ out on some path); answers may carry more fields, passed through unchanged."""
 
 from __future__ import annotations
 
+from pydantic import Field
+
 from backend.api.schemas.common import Answer, Party, TxAnswer
 
 
@@ -48,6 +50,12 @@ class CertificateCheck(Answer):
     valid_from: int | None = None
     valid_until: int | None = None
     revoked_at: int | None = None
+    revoked_by: str | None = Field(default=None, description="issuer | council (when revoked)")
+    revocation_reason: str | None = Field(
+        default=None,
+        description="issuer_decision, or the council's: issuer_compromised, issuer_suspended, issued_in_error, "
+        "fraud, court_order",
+    )
 
 
 class IssueAnswer(TxAnswer):

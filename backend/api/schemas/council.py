@@ -55,6 +55,16 @@ class ProposeRulingAnswer(TxAnswer):
     approve_with: str | None = Field(default=None, description="where the other governors approve")
 
 
+class ProposeCertificateRevocationAnswer(TxAnswer):
+    proposal_id: int | None = None
+    cert_id: int | None = None
+    reason: str | None = None
+    decision_hash: str | None = None
+    issuer: str | None = None
+    executed: bool | None = None
+    approve_with: str | None = Field(default=None, description="where the other governors approve")
+
+
 # -- membership ----------------------------------------------------------------------------------
 class AdmitDepartmentBody(Strict):
     """A department's node address (generated on its own machine) and how it is listed."""

@@ -123,8 +123,71 @@ def test_revoked_certificate_verifies_revoked(world: World) -> None:
     assert "0x" + ev[0]["args"]["reasonHash"].hex() == "0x" + keccak(b"issued in error").hex()
     v = world.http.get(f"/public/certificates/{cert['document_hash']}").json()
     assert v["status"] == "revoked" and v["revoked_at"] > 0
+    assert (v["revoked_by"], v["revocation_reason"]) == ("issuer", "issuer_decision")
     r = world.http.post(f"/certificates/{cert['cert_id']}/revoke", json={"reason": "again"}, headers=world.h("nr"))
     assert r.status_code == 409 and r.json()["error"] == "CertificatesAlreadyRevoked"
+    # nor can the council revoke it a second time (refused before any proposal)
+    body = {"reason": "fraud", "decision": "council decision 2026-12"}
+    r = world.http.post(f"/council/certificates/{cert['cert_id']}/revocation", json=body, headers=world.h("gov-1"))
+    assert (r.status_code, r.json()["error"]) == (409, "Conflict")
+
+
+def _verify_page(world: World, document_hash: str) -> str:
+    import re
+
+    from fastapi.testclient import TestClient
+
+    with TestClient(world.http.app, raise_server_exceptions=False) as browser:
+        browser.cookies.set("gc_lang", "en")
+        page = browser.get("/console/verify")
+        csrf = re.search(r'name="csrf" value="([^"]+)"', page.text)
+        assert csrf, page.text[:300]
+        r = browser.post("/console/verify", data={"csrf": csrf.group(1), "document_hash": document_hash})
+        assert r.status_code == 200, r.text
+        return r.text
+
+
+def test_the_council_revokes_any_certificate_and_verification_says_so(world: World) -> None:
+    """A compromised or suspended issuer cannot revoke its certificates itself: the council can
+    (k-of-n, from the governors' own tokens), and public verification shows who revoked and why."""
+    cert = _issue(world, _doc()).json()
+    body = {"reason": "issuer_compromised", "decision": "Council decision 2026-41: the issuer's key leaked"}
+    proposal = world.council(f"/council/certificates/{cert['cert_id']}/revocation", body)
+    assert (proposal["cert_id"], proposal["reason"], proposal["issuer"]) == (
+        cert["cert_id"],
+        "issuer_compromised",
+        world.addr["nr"],
+    )
+    assert proposal["decision_hash"] == "0x" + keccak(body["decision"].encode()).hex()
+    ev = (
+        world.contract("Certificates")
+        .events.CertificateRevokedByCouncil()
+        .get_logs(from_block=0, argument_filters={"certId": cert["cert_id"]})
+    )
+    assert [(e["args"]["issuer"], e["args"]["reason"]) for e in ev] == [(world.addr["nr"], 2)]  # IssuerCompromised
+    v = world.http.get(f"/public/certificates/{cert['document_hash']}").json()
+    assert (v["status"], v["revoked_by"], v["revocation_reason"]) == ("revoked", "council", "issuer_compromised")
+    page = _verify_page(world, cert["document_hash"])
+    assert "the council (a k-of-n decision) · the issuer&#39;s key or system was compromised" in page
+
+
+def test_council_revocation_refusals(world: World) -> None:
+    cert = _issue(world, _doc()).json()
+    url = f"/council/certificates/{cert['cert_id']}/revocation"
+    good = {"reason": "fraud", "decision": "Council decision 2026-42"}
+    r = world.http.post(url, json=good, headers=world.h("nr"))  # a department, even the issuer, is no council
+    assert (r.status_code, r.json()["error"]) == (403, "Forbidden")
+    r = world.http.post(url, json={**good, "reason": "issuer_decision"}, headers=world.h("gov-1"))
+    assert (r.status_code, r.json()["error"], r.json()["detail"][0]["loc"]) == (
+        422,
+        "ValidationError",
+        ["body", "reason"],
+    )
+    r = world.http.post(url, json={**good, "decision": " "}, headers=world.h("gov-1"))
+    assert (r.status_code, r.json()["args"]) == (422, {"reason": "the decision must not be empty", "field": "decision"})
+    r = world.http.post("/council/certificates/99999/revocation", json=good, headers=world.h("gov-1"))
+    assert (r.status_code, r.json()["error"]) == (404, "CertificatesUnknownCertificate")
+    assert world.http.get(f"/public/certificates/{cert['document_hash']}").json()["status"] == "valid"
 
 
 def test_not_yet_valid_and_expired(world: World) -> None:
