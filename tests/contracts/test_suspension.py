@@ -35,7 +35,11 @@ def use(system, gid, dept, label="case"):
 
 def use_batch(system, gid, dept, n=3):
     return system.rights.recordUseBatch(
-        gid, [h("officer")] * n, [h(f"citizen-{i}") for i in range(n)], [h(f"case-{i}") for i in range(n)], {"from": dept}
+        gid,
+        [h("officer")] * n,
+        [h(f"citizen-{i}") for i in range(n)],
+        [h(f"case-{i}") for i in range(n)],
+        {"from": dept},
     )
 
 
