@@ -8,8 +8,9 @@ import {IUsageRights} from "./interfaces/IUsageRights.sol";
 /**
  * @title UsageRights
  * @notice Usage requests, grants and recorded uses. See {IUsageRights} for who may do what.
- * @dev A grant is two packed slots; {recordUse} reads both, writes one and emits one event, with no
- * external call. Uses are not stored: a use is `(grantId, useIndex)` and lives in {UseRecorded}; only
+ * @dev A grant is two packed slots; {recordUse} reads both, writes one and emits one event, with one
+ * external call: the grantee's standing in the consortium (a batch reads it once for all its uses).
+ * Uses are not stored: a use is `(grantId, useIndex)` and lives in {UseRecorded}; only
  * its release is, one slot per use (the content hash), so that "released at most once" holds on chain.
  */
 contract UsageRights is IUsageRights, ConsortiumManaged {
@@ -310,7 +311,9 @@ contract UsageRights is IUsageRights, ConsortiumManaged {
     /// @inheritdoc IUsageRights
     function isGrantUsable(uint256 grantId) external view returns (bool) {
         GrantRecord storage g = _grants[grantId];
-        return g.grantee != address(0) && !g.revoked && block.timestamp < g.expiresAt && g.usedCount < g.maxUses;
+        address grantee = g.grantee;
+        return grantee != address(0) && !g.revoked && block.timestamp < g.expiresAt && g.usedCount < g.maxUses
+            && _consortium().isActiveDepartment(grantee);
     }
 
     /// @inheritdoc IUsageRights
@@ -357,12 +360,15 @@ contract UsageRights is IUsageRights, ConsortiumManaged {
     }
 
     /// @dev Checks that the caller may record `count` more uses of `g`; returns the current use count.
+    /// The grantee's standing is read live (one call for the whole batch): a grant outlives a suspension,
+    /// its use must not.
     function _checkUsable(GrantRecord storage g, uint256 grantId, uint256 count) private view returns (uint32 used) {
         address grantee = g.grantee;
         if (grantee != msg.sender) {
             if (grantee == address(0)) revert UsageRightsUnknownGrant(grantId);
             revert UsageRightsNotGrantee(grantId, msg.sender);
         }
+        _requireActiveDepartment(grantee);
         if (g.revoked) revert UsageRightsGrantRevoked(grantId);
         uint64 expiresAt = g.expiresAt;
         if (block.timestamp >= expiresAt) revert UsageRightsGrantExpired(grantId, expiresAt);

@@ -20,6 +20,7 @@ __all__ = [
     "ReleaseDatasetInvalid",
     "ReleaseFieldsNotApproved",
     "ReleaseGrantRevoked",
+    "ReleaseGranteeNotActive",
     "ReleaseLedgerTampered",
     "ReleaseNonceReused",
     "ReleaseNotForCase",
@@ -75,6 +76,14 @@ class ReleaseGrantRevoked(ServiceError):
 
     http_status = 409
     name = "ReleaseGrantRevoked"
+
+
+class ReleaseGranteeNotActive(ServiceError):
+    """The grantee is not an active department of the consortium (suspended): no release, not even
+    of a use recorded before the suspension; a reinstatement lets it be released (checked now)."""
+
+    http_status = 403
+    name = "ReleaseGranteeNotActive"
 
 
 class ReleaseUseNotRecorded(ServiceError):

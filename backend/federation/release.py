@@ -11,6 +11,8 @@ error (backend.federation.errors) and nothing leaves:
 4. the grant exists (the contract's view), its grantee is the signer, and its
    resource is owned by THIS node's department;
 5. the grant is not revoked (checked now, at release time: fail closed);
+5b. the grantee is an active department of the consortium (checked now: a suspended grantee gets
+   nothing, not even a use it recorded before its suspension, as the contract refuses it new uses);
 6. the use is on chain: ``useTx`` has a mined, successful receipt whose logs hold the
    UsageRights ``UseRecorded`` event of this grant and use index, by the signer, for
    ``subjectHash`` (decoded with the contract ABI from the receipt: no log queries);
@@ -64,6 +66,7 @@ from backend.federation.envelope import envelope_hash, seal
 from backend.federation.errors import (
     ReleaseAggregateNotPermitted,
     ReleaseFieldsNotApproved,
+    ReleaseGranteeNotActive,
     ReleaseGrantRevoked,
     ReleaseLedgerTampered,
     ReleaseNonceReused,
@@ -160,7 +163,7 @@ class ReleaseService:
         return self._commit(request, checked, built)
 
     def check(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> _Checked:
-        """Checks 1-8 and 7b (see the module doc); raises the first that fails."""
+        """Checks 1-8, 5b and 7b (see the module doc); raises the first that fails."""
         signer = self._signer(request, signature)
         now = self.ops.chain_time()
         if request.expires_at <= now:
@@ -180,6 +183,10 @@ class ReleaseService:
             raise ReleaseNotOwnedHere("this node's department does not own the resource", resource_id=resource_id)
         if g.revoked:
             raise ReleaseGrantRevoked("the grant was revoked", grant_id=request.grant_id)
+        if not self.ops.contracts.consortium.is_active_department(g.grantee):
+            raise ReleaseGranteeNotActive(
+                "the grantee is not an active department", grant_id=request.grant_id, grantee=g.grantee
+            )
         use_block, context_ref = self._use_on_chain(request, signer)
         approved, request_id = self._approved_fields(request, fields, use_block)
         self.cases.check(

@@ -493,8 +493,11 @@ class UsageService:
             raise
 
     def _check_still_usable(self, grant_id: int) -> None:
-        # A replayed request must not release data under a grant revoked or expired since.
+        # A replayed request must not release data under a grant revoked or expired since, nor to a
+        # grantee suspended since: the errors the contract gives a new use, in its order.
         g = self.ops.contracts.usage_rights.grant(grant_id)
+        if not self.ops.contracts.consortium.is_active_department(g.grantee):
+            raise ContractRevert("ConsortiumManagedNotActiveDepartment", {"account": g.grantee})
         if g.revoked:
             raise ContractRevert("UsageRightsGrantRevoked", {"grantId": grant_id})
         if g.expires_at <= self.ops.chain_time():

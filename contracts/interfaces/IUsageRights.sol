@@ -26,8 +26,10 @@ import {IConsortiumManaged} from "./IConsortiumManaged.sol";
  * and Escalated requests) or deny it. The owner may still approve or deny an escalated request.
  *
  * A use is identified by `(grantId, useIndex)`, `useIndex` counting from 1; uses are not stored, only
- * counted and emitted as {UseRecorded}. The hot path `recordUse` checks only the grant (grantee, not
- * revoked, not expired, not exhausted); a suspended department's grants are revoked by the council.
+ * counted and emitted as {UseRecorded}. The hot path `recordUse` checks the grant (grantee, not
+ * revoked, not expired, not exhausted) and the grantee's standing, read live from the consortium: a
+ * suspended department records no use and makes no request under any grant it holds (its grants are not
+ * revoked by the suspension, so a reinstatement restores them; the council may still revoke them).
  */
 interface IUsageRights is IConsortiumManaged {
     /// @notice Status of a usage request.
@@ -269,7 +271,9 @@ interface IUsageRights is IConsortiumManaged {
      * @param subjectHash salted hash of the data subject concerned, or zero.
      * @param contextRef reference of the case or process (opaque, may be zero).
      * @return useIndex number of this use, from 1.
-     * @dev Requirements: the grant exists; caller is its grantee; it is not revoked, not expired
+     * @dev Requirements, checked in this order: the grant exists ({UsageRightsUnknownGrant}); caller is its
+     * grantee ({UsageRightsNotGrantee}); the grantee is an active department of the consortium, not
+     * suspended ({ConsortiumManagedNotActiveDepartment}); the grant is not revoked, not expired
      * (`block.timestamp < expiresAt`) and not exhausted. Emits {UseRecorded}.
      */
     function recordUse(uint256 grantId, bytes32 officerHash, bytes32 subjectHash, bytes32 contextRef)
@@ -279,8 +283,8 @@ interface IUsageRights is IConsortiumManaged {
     /**
      * @notice Records `officerHashes.length` uses of `grantId` in one transaction, one {UseRecorded} each.
      * @return firstUseIndex index of the first use recorded; the others follow consecutively.
-     * @dev Requirements: as {recordUse} for each use; the three arrays are non-empty and of equal length;
-     * the grant has enough uses left for all of them.
+     * @dev Requirements: as {recordUse} for each use (the grantee's standing is read once for the batch);
+     * the three arrays are non-empty and of equal length; the grant has enough uses left for all of them.
      */
     function recordUseBatch(
         uint256 grantId,
@@ -296,7 +300,9 @@ interface IUsageRights is IConsortiumManaged {
      * @dev Requirements: the grant exists; caller is the current owner of its resource and an active
      * department; `1 <= useIndex <= usedCount`; the use was not released before (at most once per use);
      * `contentHash` non-zero. Revocation or expiry of the grant does not matter: a recorded use is owed its
-     * release. Emits {UseReleased}.
+     * release. Neither does the grantee's standing: this records a release the owner's node already made
+     * (refused to a suspended grantee off chain), and the record of a fact must not wait on a reinstatement.
+     * Emits {UseReleased}.
      */
     function recordRelease(uint256 grantId, uint32 useIndex, bytes32 contentHash) external;
 
@@ -312,7 +318,8 @@ interface IUsageRights is IConsortiumManaged {
     function request(uint256 requestId) external view returns (Request memory);
     /// @notice The content hash recorded by {recordRelease} for use `useIndex` of `grantId`; zero: not released.
     function releaseOf(uint256 grantId, uint32 useIndex) external view returns (bytes32);
-    /// @notice Whether `grantId` exists, is not revoked, not expired and has uses left.
+    /// @notice Whether `grantId` exists, is not revoked, not expired, has uses left and its grantee is an
+    /// active (not suspended) department: whether its grantee could record a use now.
     function isGrantUsable(uint256 grantId) external view returns (bool);
     /// @notice Number of grants; ids run from 1 to `grantCount()`.
     function grantCount() external view returns (uint256);

@@ -374,8 +374,11 @@ class Replayer:
         for account in c["departmentList"]:
             upheld.setdefault(account, 0)
         r = self.state["rights"]
+        departments = c["departments"]
         for gid, g in r["grants"].items():
-            r["usable"][gid] = not g["revoked"] and now < g["expiresAt"] and g["usedCount"] < g["maxUses"]
+            # a suspended grantee's grants are kept but not usable (UsageRights reads its standing live)
+            active = g["grantee"] in departments and departments[g["grantee"]]["status"] == DEPT_ACTIVE
+            r["usable"][gid] = active and not g["revoked"] and now < g["expiresAt"] and g["usedCount"] < g["maxUses"]
         return self.state
 
 

@@ -1,7 +1,8 @@
 """Hypothesis stateful test of the grant lifecycle (revoked, expired or exhausted grants are never usable).
 
 A brownie state machine drives UsageRights through random sequences of requests, owner and council
-decisions, direct grants, revocations, uses (single and batch) and the passing of time, next to a pure
+decisions, direct grants, revocations, uses (single and batch), suspensions and reinstatements of
+departments by the council, and the passing of time, next to a pure
 Python model of what the contracts must do. Every action's outcome is predicted by the model *before* it
 is sent: success with its events, or the exact custom error (with arguments) it must revert with.
 
@@ -11,6 +12,8 @@ Invariants checked after every step:
   issuer, SENSITIVE/SECRET grants only the council) and the chain has exactly the model's grants;
 * revoked, expired or exhausted grants never accepted a use: every such attempt reverted with the exact
   error the model predicted (checked in the rules) and no use was ever counted past ``maxUses``;
+* a suspended department never recorded a use, made a request or received a grant: each attempt reverted
+  with ``ConsortiumManagedNotActiveDepartment`` naming it (its grants stay; a reinstatement restores them);
 * a use never counted against another grant: each grant's ``usedCount`` equals the model's, every
   ``UseRecorded`` of a transaction names the grant it was recorded for, and no other grant's count moved;
 * council approvals below the requirement never activate a SENSITIVE (or SECRET) grant: pending
@@ -68,6 +71,7 @@ SETTINGS = {
     "database": None,
     "phases": [hypothesis.Phase.explicit, hypothesis.Phase.generate],
 }
+NOT_ACTIVE = "ConsortiumManagedNotActiveDepartment"
 MARGIN = 120  # seconds around a time boundary in which a time-dependent action is skipped
 COVERAGE: Counter = Counter()  # outcomes seen over all examples
 
@@ -99,11 +103,13 @@ class MGrant:
     used: int = 0
     revoked: bool = False
 
-    def failure(self, gid: int, caller: str, n: int, t: int):
+    def failure(self, gid: int, caller: str, n: int, t: int, suspended: set[str]):
         """The error a use of ``n`` by ``caller`` at time ``t`` must revert with, or None if it must
-        succeed (checks in the order IUsageRights specifies)."""
+        succeed (checks in the order IUsageRights specifies). ``suspended``: the suspended departments."""
         if caller != self.grantee:
             return ("UsageRightsNotGrantee", (gid, caller))
+        if self.grantee in suspended:
+            return (NOT_ACTIVE, (self.grantee,))
         if self.revoked:
             return ("UsageRightsGrantRevoked", (gid,))
         if t >= self.expires_at:
@@ -112,8 +118,8 @@ class MGrant:
             return ("UsageRightsGrantExhausted", (gid, self.max_uses))
         return None
 
-    def usable(self, t: int) -> bool:
-        return not self.revoked and t < self.expires_at and self.used < self.max_uses
+    def usable(self, t: int, suspended: set[str]) -> bool:
+        return not self.revoked and t < self.expires_at and self.used < self.max_uses and self.grantee not in suspended
 
 
 @dataclass
@@ -163,6 +169,7 @@ class GrantLifecycle:
         self.requests: dict[int, MRequest] = {}
         self.grants: dict[int, MGrant] = {}
         self.proposals: dict[int, MProposal] = {}
+        self.suspended: set[str] = set()  # departments the council suspended (and did not reinstate)
         self.accepted_uses_on_unusable: list[int] = []  # must stay empty
         type(self).example += 1
         self._cache = (None, None)
@@ -290,6 +297,9 @@ class GrantLifecycle:
         call = lambda: self.s.rights.requestUse(
             rid, 7, h("law"), h("fields"), duration, uses, deadline, {"from": requester}
         )
+        if requester.address in self.suspended:
+            self._expect_revert(call, NOT_ACTIVE, (requester,), tag=f"{NOT_ACTIVE} (request)")
+            return
         if requester.address == owner:
             self._expect_revert(call, "UsageRightsOwnUse", (rid, requester))
             return
@@ -315,8 +325,14 @@ class GrantLifecycle:
             COVERAGE["denied by owner"] += 1
             return
         call = lambda: self.s.rights.approveRequest(qid, h("ok"), {"from": owner})
+        if owner in self.suspended:
+            self._expect_revert(call, NOT_ACTIVE, (owner,), tag=f"{NOT_ACTIVE} (owner approves)")
+            return
         if q.status not in (REQ_PENDING, REQ_ESCALATED):
             self._expect_revert(call, "UsageRightsInvalidRequestStatus", (qid, q.status))
+            return
+        if q.classification <= INTERNAL and q.requester in self.suspended:
+            self._expect_revert(call, NOT_ACTIVE, (q.requester,), tag=f"{NOT_ACTIVE} (grant to requester)")
             return
         t = now()
         tx = call()
@@ -398,11 +414,17 @@ class GrantLifecycle:
             return
         grantee = self.depts[who % len(self.depts)]
         call = lambda: self.s.rights.issueGrant(rid, grantee, 7, h("law"), duration, uses, {"from": owner})
+        if owner in self.suspended:
+            self._expect_revert(call, NOT_ACTIVE, (owner,), tag=f"{NOT_ACTIVE} (owner issues)")
+            return
         if cls > INTERNAL:
             self._expect_revert(call, "UsageRightsCouncilRequired", (rid, cls))
             return
         if grantee.address == owner:
             self._expect_revert(call, "UsageRightsOwnUse", (rid, grantee))
+            return
+        if grantee.address in self.suspended:
+            self._expect_revert(call, NOT_ACTIVE, (grantee,), tag=f"{NOT_ACTIVE} (grant to grantee)")
             return
         t = now()
         tx = call()
@@ -436,6 +458,8 @@ class GrantLifecycle:
                 return ("UsageRightsInvalidRequestStatus", (qid, q.status))
             if q.classification == SECRET and not unanimous_now:
                 return ("UsageRightsCouncilNotUnanimous", (pid,))
+            if q.requester in self.suspended:
+                return (NOT_ACTIVE, (q.requester,))
             return None
         if p.action == "issueGrant":
             rid, grantee = p.args[0], p.args[1]
@@ -443,6 +467,8 @@ class GrantLifecycle:
                 return ("UsageRightsCouncilNotUnanimous", (pid,))
             if grantee == self._owner(rid):
                 return ("UsageRightsOwnUse", (rid, grantee))
+            if grantee in self.suspended:
+                return (NOT_ACTIVE, (grantee,))
             return None
         (gid, _reason) = p.args  # revokeGrant
         if self.grants[gid].revoked:
@@ -585,12 +611,12 @@ class GrantLifecycle:
         t = now()
         if near(t, g.expires_at):
             return
-        failure = g.failure(gid, caller.address, n, t)
+        failure = g.failure(gid, caller.address, n, t, self.suspended)
         used_before = self._used_counts()
         if failure is not None:
-            self._expect_revert(call, *failure)
+            self._expect_revert(call, *failure, tag=f"{NOT_ACTIVE} (use)" if failure[0] == NOT_ACTIVE else None)
         else:
-            if not g.usable(t):
+            if not g.usable(t, self.suspended):
                 self.accepted_uses_on_unusable.append(gid)
             tx = call()
             self._tx_time_check(tx, t)
@@ -622,6 +648,32 @@ class GrantLifecycle:
             return
         count = {0: 1, 1: 1, 2: n, 3: max(g.max_uses - g.used, 1)}[mode]
         self._use(gid, brownie.accounts.at(g.grantee, force=True), count)
+
+    # ---------------------------------------------------------------- membership
+
+    def rule_membership(self, sel="st_sel", who="st_pick", n="st_uses"):
+        """The council (one governor proposes, the next one's approval executes at 2 of 3) suspends an
+        active department, or reinstates a suspended one. Its grants are left as they are."""
+        dept = self.depts[who % len(self.depts)]
+        i = sel % self.governor_count
+        c = self.s.consortium
+        suspend = dept.address not in self.suspended
+        propose = c.proposeSuspendDepartment if suspend else c.proposeReinstateDepartment
+        pid = propose(dept, {"from": self.governors[i]}).return_value
+        tx = c.approve(pid, {"from": self.governors[(i + 1) % self.governor_count]})
+        ev = tx.events["DepartmentSuspended" if suspend else "DepartmentReinstated"][0]
+        assert (ev["account"], ev["proposalId"]) == (dept, pid)
+        if suspend:
+            self.suspended.add(dept.address)
+        else:
+            self.suspended.discard(dept.address)
+        COVERAGE["department suspended" if suspend else "department reinstated"] += 1
+        # the department at once tries one of its grants (if it holds any): refused while suspended,
+        # as the grant's own terms say once reinstated
+        held = {gid: g for gid, g in self.grants.items() if g.grantee == dept.address}
+        gid = self._pick(held, sel // self.governor_count)
+        if gid is not None:
+            self._use(gid, dept, 1)
 
     # ---------------------------------------------------------------- time
 
@@ -657,7 +709,8 @@ class GrantLifecycle:
             assert view[6] <= view[5], f"grant {gid} used beyond maxUses"
             assert view[7] == g.revoked
             if not near(t, g.expires_at):
-                assert usable == g.usable(t), f"isGrantUsable({gid}) is {usable}, model says {g.usable(t)}"
+                expected = g.usable(t, self.suspended)
+                assert usable == expected, f"isGrantUsable({gid}) is {usable}, model says {expected}"
         assert views["unknownUsable"] is False
 
     def invariant_unusable_grants_never_used(self):
@@ -702,3 +755,4 @@ def test_grant_lifecycle(system, lifecycle_resources):
     assert COVERAGE["use recorded"] + COVERAGE["use batch recorded"] > 0, "no use was ever recorded"
     assert COVERAGE["grant issued by owner"] + COVERAGE["grant by owner approval"] > 0, "no grant was ever issued"
     assert COVERAGE["revert UsageRightsNotOwner"] > 0 and COVERAGE["revert UsageRightsNotGrantee"] > 0
+    assert COVERAGE["department suspended"] > 0 and COVERAGE[f"revert {NOT_ACTIVE} (use)"] > 0

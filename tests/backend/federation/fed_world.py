@@ -42,6 +42,7 @@ from backend.federation.endpoint import EndpointPolicy
 from backend.federation.envelope import NodeEncryptionKey
 from backend.federation.onchain import ReleaseRecorder
 from backend.federation.release import ReleaseService
+from backend.ops import deployer
 from backend.services.caller import Caller
 from backend.services.resources import Content
 from backend.services.usage import fields_hash
@@ -204,6 +205,13 @@ class Federation:
         self.client.http.close()
         for n in (self.owner, self.grantee):
             n.ctx.close()
+
+
+def council(fed: Federation, propose: Any) -> None:
+    """A council decision: ``propose(consortium)`` built by one governor, approved by the others."""
+    s = fed.system
+    consortium = deployer.contract_at(s.w3, s.manifest, "Consortium", s.deployments)
+    deployer.run_council(s.w3, consortium, [s.accounts[g] for g in ("gov-1", "gov-2", "gov-3")], propose)
 
 
 def build_federation(tmp: Path, system: System) -> Federation:

@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 import pytest
 from eth_utils import keccak
-from fed_world import APPROVED, OTHER_RESIDENT, Federation
+from fed_world import APPROVED, OTHER_RESIDENT, Federation, council
 from sqlalchemy import func, select
 
 from backend.chain import ContractRevert
@@ -282,6 +282,34 @@ def test_revoked_grant(fed: Federation):
     body = {"error": "ReleaseGrantRevoked", "args": {"reason": "the grant was revoked", "grant_id": grant_id}}
     assert (r.status_code, r.json()) == (409, body), r.text
     assert ledger_rows(fed, grant_id) == []
+
+
+def test_suspended_grantee_gets_nothing_until_reinstated(fed: Federation):
+    """Suspension stops data access: a use recorded before the suspension is not released, nor is
+    one released before it handed out again; no new use can be recorded. Reinstated, it is."""
+    grant_id = fed.grant()
+    grantee = fed.grantee.address
+    released, released_tx = fed.record_use(grant_id, fed.subject())
+    assert post(fed, signed_body(fed, grant_id, released, released_tx, fed.subject())).status_code == 200
+    owed, owed_tx = fed.record_use(grant_id, fed.subject())  # recorded while still active
+    council(fed, lambda c: c.functions.proposeSuspendDepartment(grantee))
+    try:
+        refused = {
+            "error": "ReleaseGranteeNotActive",
+            "args": {"reason": "the grantee is not an active department", "grant_id": grant_id, "grantee": grantee},
+        }
+        for use_index, tx in ((owed, owed_tx), (released, released_tx)):
+            r = post(fed, signed_body(fed, grant_id, use_index, tx, fed.subject()))
+            assert (r.status_code, r.json()) == (403, refused), r.text
+        assert [row.use_index for row in ledger_rows(fed, grant_id)] == [released]
+        with pytest.raises(ContractRevert) as exc:  # the chain refuses it any new use
+            fed.record_use(grant_id, fed.subject())
+        assert (exc.value.name, exc.value.args_dict) == ("ConsortiumManagedNotActiveDepartment", {"account": grantee})
+    finally:
+        council(fed, lambda c: c.functions.proposeReinstateDepartment(grantee))
+    r = post(fed, signed_body(fed, grant_id, owed, owed_tx, fed.subject()))
+    assert (r.status_code, r.json()["replayed"]) == (200, False), r.text
+    assert [row.use_index for row in ledger_rows(fed, grant_id)] == [released, owed]
 
 
 def test_subject_not_in_dataset(fed: Federation):

@@ -11,14 +11,13 @@ import uuid
 from collections.abc import Iterator
 
 import pytest
-from fed_world import APPROVED, Federation
+from fed_world import APPROVED, Federation, council
 from sqlalchemy import select
 from test_release import post, signed_body
 
 from backend.chain.outbox import OutboxTx
 from backend.federation.models import PeerRelease
 from backend.federation.onchain import OP, ReleaseRecorder, release_key
-from backend.ops import deployer
 
 ZERO = b"\0" * 32
 
@@ -52,12 +51,6 @@ def released_events(fed: Federation, grant_id: int) -> list[dict]:
 
 def release_of(fed: Federation, grant_id: int, use_index: int) -> bytes:
     return fed.system.contract("UsageRights").functions.releaseOf(grant_id, use_index).call()
-
-
-def council(fed: Federation, propose) -> None:
-    s = fed.system
-    consortium = deployer.contract_at(s.w3, s.manifest, "Consortium", s.deployments)
-    deployer.run_council(s.w3, consortium, [s.accounts[g] for g in ("gov-1", "gov-2", "gov-3")], propose)
 
 
 @pytest.fixture
