@@ -18,13 +18,13 @@ from fastapi.responses import RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from backend.web import auditor, auth, citizen, citizen_signin, council, department, i18n, public, registry
+from backend.web import auditor, auth, citizen, citizen_signin, council, department, i18n, officers, public, registry
 from backend.web.core import CsrfFailed, NeedSignIn, WrongRole, lang_of, render
 
 log = logging.getLogger(__name__)
 
 router = APIRouter(include_in_schema=False)
-for _module in (auth, department, registry, council, auditor, citizen_signin, citizen, public):
+for _module in (auth, department, registry, council, auditor, officers, citizen_signin, citizen, public):
     router.include_router(_module.router, include_in_schema=False)
 
 STATIC_DIR = Path(__file__).parent / "static"

@@ -426,6 +426,53 @@ LABELS: dict[str, tuple[str, str]] = {
     "use_4": ("工业", "Industrial"),
     "use_5": ("仓储", "Storage"),
     "use_6": ("教育 / 公共服务", "Education / public"),
+    # -- officers (an administrator's page) --------------------------------------------------------
+    "officers_nav": ("经办人账号", "Officers"),
+    "officers_title": ("本节点经办人账号", "Officer accounts of this node"),
+    "officers_note": (
+        "代表本部门（同一链上身份）办理业务的人员；不显示密码与验证器密钥。",
+        "The people acting for this chain identity; passwords and authenticator secrets are never shown.",
+    ),
+    "display_name": ("姓名", "Display name"),
+    "officer_role": ("账号角色", "Account role"),
+    "officer_role_admin": ("管理员", "Administrator"),
+    "officer_role_officer": ("经办人", "Officer"),
+    "created": ("创建时间", "Created"),
+    "removed": ("移除时间", "Removed"),
+    "officer_enrol": ("新增经办人", "Enrol an officer"),
+    "officer_username_help": (
+        "用户名：小写字母、数字及 . _ -，以字母或数字开头，最多 64 个字符。初始密码和验证器设置只显示一次。",
+        "Username: lower-case letters, digits and . _ -, starting with a letter or digit, at most 64 characters. "
+        "The initial password and authenticator set-up are shown once.",
+    ),
+    "officer_enrolled": ("已新增经办人 {username}", "Officer {username} enrolled"),
+    "officer_shown_once": (
+        "请立即将初始密码和验证器设置交给本人。离开或刷新本页后将不再显示，系统也不保存明文。",
+        "Hand the initial password and authenticator set-up to the officer now: they will not be shown again "
+        "once you leave or reload this page, and the system keeps no readable copy.",
+    ),
+    "officer_initial_password": ("初始密码", "Initial password"),
+    "officer_totp_uri": ("验证器设置（otpauth 链接）", "Authenticator set-up (otpauth URI)"),
+    "officer_totp_help": (
+        "在身份验证器应用中添加此链接（或将其生成二维码扫描），登录时输入应用显示的动态验证码。",
+        "Add this URI to an authenticator app (or scan it as a QR code); sign-in asks for the code the app shows.",
+    ),
+    "officer_taken": ("用户名 {username} 已被使用，请换一个。", "The username {username} is taken; choose another."),
+    "officer_bad_username": (
+        "用户名不符合要求：只能使用小写字母、数字及 . _ -，以字母或数字开头，最多 64 个字符。",
+        "That username is not allowed: use lower-case letters, digits and . _ -, starting with a letter or digit, "
+        "at most 64 characters.",
+    ),
+    "officer_confirm": ("确认移除", "Confirm removal"),
+    "officer_remove": ("移除", "Remove"),
+    "officer_confirm_remove": ("请勾选“确认移除”后再移除经办人。", "Tick “Confirm removal” to remove an officer."),
+    "officer_removed": (
+        "已移除经办人 {username}，其 {n} 个登录令牌已立即失效。",
+        "Officer {username} removed; their {n} token(s) stopped working at once.",
+    ),
+    "officer_not_found": ("本节点没有在册的经办人 {username}。", "There is no active officer {username} here."),
+    "officer_not_self": ("管理员不能移除自己的账号。", "An administrator does not remove their own account."),
+    "officer_you": ("（您本人）", "(you)"),
     # -- council rulings ---------------------------------------------------------------------------
     "awaiting_ruling": ("待裁决事件（已升级或已答复）", "Incidents awaiting a ruling (escalated or answered)"),
     "ruling": ("裁决", "Ruling"),

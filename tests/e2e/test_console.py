@@ -594,3 +594,7 @@ def test_officer_signs_in_with_password_and_second_factor(console, browsers, sys
     officer_sign_in(d, console.url, "li.wei", e.password, totp.now())
     acting = wait(d, "#acting").text
     assert "dept-a" in acting and "li.wei" in acting
+    # a plain officer is no administrator: no link to the officers page, and the page refuses them
+    assert not d.find_elements(By.CSS_SELECTOR, 'nav a[href="/console/officers"]')
+    d.get(console.url + "/console/officers")
+    assert wait(d, "#error-message").text == "当前身份无权访问该页面。"
