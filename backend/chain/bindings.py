@@ -357,6 +357,8 @@ class Proposal:
     created_at: int
     expires_at: int
     executed: bool
+    council_epoch: int
+    council_size: int
 
     @classmethod
     def of(cls, v: Any) -> Proposal:
@@ -371,6 +373,8 @@ class Proposal:
             created_at=int(v["createdAt"]),
             expires_at=int(v["expiresAt"]),
             executed=bool(v["executed"]),
+            council_epoch=int(v["councilEpoch"]),
+            council_size=int(v["councilSize"]),
         )
 
 
@@ -710,6 +714,10 @@ class Consortium:
         """auditors()"""
         return [str(x) for x in self._port.view("Consortium", "auditors")]
 
+    def council_epoch(self) -> int:
+        """councilEpoch()"""
+        return int(self._port.view("Consortium", "councilEpoch"))
+
     def default_proposal_lifetime(self) -> int:
         """DEFAULT_PROPOSAL_LIFETIME()"""
         return int(self._port.view("Consortium", "DEFAULT_PROPOSAL_LIFETIME"))
@@ -737,6 +745,10 @@ class Consortium:
     def governor_count(self) -> int:
         """governorCount()"""
         return int(self._port.view("Consortium", "governorCount"))
+
+    def governor_since(self, account: str) -> int:
+        """governorSince(address)"""
+        return int(self._port.view("Consortium", "governorSince", account))
 
     def governors(self) -> list[str]:
         """governors()"""
