@@ -294,9 +294,9 @@ contract Consortium is IConsortium {
             approvals: _approvalCount(proposalId, p),
             createdAt: p.createdAt,
             expiresAt: p.expiresAt,
-            executed: p.executed,
             councilEpoch: p.councilEpoch,
-            councilSize: p.councilSize
+            councilSize: p.councilSize,
+            executed: p.executed
         });
     }
 

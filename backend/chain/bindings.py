@@ -356,9 +356,9 @@ class Proposal:
     approvals: int
     created_at: int
     expires_at: int
-    executed: bool
     council_epoch: int
     council_size: int
+    executed: bool
 
     @classmethod
     def of(cls, v: Any) -> Proposal:
@@ -372,9 +372,9 @@ class Proposal:
             approvals=int(v["approvals"]),
             created_at=int(v["createdAt"]),
             expires_at=int(v["expiresAt"]),
-            executed=bool(v["executed"]),
             council_epoch=int(v["councilEpoch"]),
             council_size=int(v["councilSize"]),
+            executed=bool(v["executed"]),
         )
 
 

@@ -90,9 +90,10 @@ interface IConsortium {
         uint256 approvals;
         uint64 createdAt;
         uint64 expiresAt;
-        bool executed;
         uint32 councilEpoch;
         uint8 councilSize;
+        // Last, as before the council epoch was added: readers of the tuple take `executed` from its end.
+        bool executed;
     }
 
     // ------------------------------------------------------------------ events
