@@ -384,9 +384,7 @@ class Replayer:
         governors = set(c["governors"])
         for pid, proposal in c["proposals"].items():
             proposal["approvals"] = sum(
-                1
-                for a in self._approvers[pid] & governors
-                if self._governor_since[a] <= proposal["councilEpoch"]
+                1 for a in self._approvers[pid] & governors if self._governor_since[a] <= proposal["councilEpoch"]
             )
             c["approvedBy"][pid] = sorted(self._approvers[pid])
         upheld = self.state["accountability"]["upheld"]

@@ -91,9 +91,7 @@ def test_readded_governor_approvals_do_not_revive(system, accounts):
 
     assert c.hasApproved(pid, g2)  # the record stays, but it no longer counts
     assert c.proposal(pid)["approvals"] == 1
-    assert_custom_error(
-        lambda: c.approve(pid, {"from": g2}), "ConsortiumGovernorJoinedAfterProposal", (pid, g2, 3, 1)
-    )
+    assert_custom_error(lambda: c.approve(pid, {"from": g2}), "ConsortiumGovernorJoinedAfterProposal", (pid, g2, 3, 1))
 
     tx = c.approve(pid, {"from": g1})
     assert event_names(tx) == ["ProposalApproved"]
