@@ -232,7 +232,7 @@ interface IConsortium {
      * @notice Proposes adding `account` as a governor.
      * @dev Requirements: caller is a governor; `account` non-zero, not a governor; fewer than
      * {MAX_GOVERNORS} governors. Emits {ProposalCreated}, {ProposalApproved}; on execution
-     * {ProposalExecuted} and {GovernorAdded}.
+     * {ProposalExecuted}, {GovernorAdded} and {CouncilEpochStarted}.
      */
     function proposeAddGovernor(address account) external returns (uint256 proposalId);
 
@@ -240,7 +240,7 @@ interface IConsortium {
      * @notice Proposes removing the governor `account`.
      * @dev Requirements: caller is a governor; `account` is a governor; after removal
      * `threshold <= governorCount` still holds. Emits {ProposalCreated}, {ProposalApproved}; on execution
-     * {ProposalExecuted} and {GovernorRemoved}.
+     * {ProposalExecuted}, {GovernorRemoved} and {CouncilEpochStarted}.
      */
     function proposeRemoveGovernor(address account) external returns (uint256 proposalId);
 
