@@ -18,20 +18,31 @@ contract Consortium is IConsortium {
     uint8 public constant MIN_THRESHOLD = 2;
     uint256 public constant MAX_NAME_LENGTH = 128;
 
+    /// @dev Two packed slots plus the description and data, as before the council epoch was added.
     struct ProposalRecord {
-        ProposalKind kind;
         address proposer;
         uint64 createdAt;
-        uint64 expiresAt;
+        ProposalKind kind;
         bool executed;
+        uint8 councilSize;
+        // Approvals recorded, all by members of the proposal's council: the count while that council is
+        // unchanged (at most MAX_GOVERNORS distinct members, so a uint8 cannot overflow).
+        uint8 recordedApprovals;
         address target;
+        uint64 expiresAt;
+        uint32 councilEpoch;
         bytes32 descriptionHash;
         bytes data;
     }
 
     uint8 private _threshold;
+    /// @dev Bumped on every governor added or removed; shares the threshold's slot.
+    uint32 private _councilEpoch;
     address[] private _governorList;
     mapping(address account => uint256 indexPlusOne) private _governorIndex;
+    /// @dev The council epoch in which the current membership began (0 for founders). A removed and
+    /// re-added governor gets a new one, so approvals from the earlier membership never count again.
+    mapping(address account => uint32 epoch) private _governorSince;
     address[] private _auditorList;
     mapping(address account => uint256 indexPlusOne) private _auditorIndex;
 
@@ -81,6 +92,7 @@ contract Consortium is IConsortium {
         }
         _threshold = initialThreshold;
         emit ThresholdChanged(0, initialThreshold);
+        emit CouncilEpochStarted(0, count);
     }
 
     // ================================================================== proposals
@@ -177,18 +189,28 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function approve(uint256 proposalId) external onlyGovernor {
         ProposalRecord storage p = _openProposal(proposalId);
+        if (_checkCouncil(proposalId, p)) {
+            // Only members of the proposal's council approve it; a membership that began later
+            // (a new governor, or a removed one re-added) does not.
+            uint32 since = _governorSince[msg.sender];
+            if (since > p.councilEpoch) {
+                revert ConsortiumGovernorJoinedAfterProposal(proposalId, msg.sender, since, p.councilEpoch);
+            }
+        }
         if (_approved[proposalId][msg.sender]) revert ConsortiumAlreadyApproved(proposalId, msg.sender);
         _approved[proposalId][msg.sender] = true;
-        uint256 approvals = _approvalCount(proposalId);
+        ++p.recordedApprovals;
+        uint256 approvals = _approvalCount(proposalId, p);
         emit ProposalApproved(proposalId, msg.sender, approvals);
-        if (approvals >= _required(p.kind)) _execute(proposalId, p);
+        if (approvals >= _required(p)) _execute(proposalId, p);
     }
 
     /// @inheritdoc IConsortium
     function executeProposal(uint256 proposalId) external onlyGovernor {
         ProposalRecord storage p = _openProposal(proposalId);
-        uint256 approvals = _approvalCount(proposalId);
-        uint256 required = _required(p.kind);
+        _checkCouncil(proposalId, p);
+        uint256 approvals = _approvalCount(proposalId, p);
+        uint256 required = _required(p);
         if (approvals < required) revert ConsortiumInsufficientApprovals(proposalId, approvals, required);
         _execute(proposalId, p);
     }
@@ -218,6 +240,17 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function governorCount() external view returns (uint256) {
         return _governorList.length;
+    }
+
+    /// @inheritdoc IConsortium
+    function councilEpoch() external view returns (uint32) {
+        return _councilEpoch;
+    }
+
+    /// @inheritdoc IConsortium
+    function governorSince(address account) external view returns (uint32) {
+        if (_governorIndex[account] == 0) revert ConsortiumNotGovernor(account);
+        return _governorSince[account];
     }
 
     /// @inheritdoc IConsortium
@@ -258,9 +291,11 @@ contract Consortium is IConsortium {
             target: p.target,
             data: p.data,
             descriptionHash: p.descriptionHash,
-            approvals: _approvalCount(proposalId),
+            approvals: _approvalCount(proposalId, p),
             createdAt: p.createdAt,
             expiresAt: p.expiresAt,
+            councilEpoch: p.councilEpoch,
+            councilSize: p.councilSize,
             executed: p.executed
         });
     }
@@ -278,7 +313,11 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function executingProposal() external view returns (uint256 proposalId, bool unanimous) {
         proposalId = _executing;
-        if (proposalId != 0) unanimous = _approvalCount(proposalId) == _governorList.length;
+        if (proposalId != 0) {
+            // Unanimous means every member of the proposal's council, and that council still in office.
+            ProposalRecord storage p = _proposals[proposalId];
+            unanimous = p.councilEpoch == _councilEpoch && p.recordedApprovals == p.councilSize;
+        }
     }
 
     // ================================================================== internals: proposals
@@ -302,14 +341,17 @@ contract Consortium is IConsortium {
         p.proposer = msg.sender;
         p.createdAt = uint64(block.timestamp);
         p.expiresAt = expiresAt;
+        p.councilSize = uint8(_governorList.length);
+        p.recordedApprovals = 1;
         p.target = target;
+        p.councilEpoch = _councilEpoch;
         p.descriptionHash = descriptionHash;
         p.data = data;
         emit ProposalCreated(proposalId, kind, msg.sender, target, data, descriptionHash, expiresAt);
 
         _approved[proposalId][msg.sender] = true;
         emit ProposalApproved(proposalId, msg.sender, 1);
-        if (_required(kind) <= 1) _execute(proposalId, p);
+        if (_required(p) <= 1) _execute(proposalId, p);
     }
 
     function _execute(uint256 proposalId, ProposalRecord storage p) private {
@@ -359,12 +401,17 @@ contract Consortium is IConsortium {
                 _departments[account].status = DepartmentStatus.Active;
                 emit DepartmentReinstated(account, proposalId);
             } else if (kind == ProposalKind.AddGovernor) {
+                uint32 epoch = ++_councilEpoch;
                 _governorList.push(account);
                 _governorIndex[account] = _governorList.length;
+                _governorSince[account] = epoch;
                 emit GovernorAdded(account);
+                emit CouncilEpochStarted(epoch, _governorList.length);
             } else if (kind == ProposalKind.RemoveGovernor) {
+                uint32 epoch = ++_councilEpoch;
                 _removeFromSet(_governorList, _governorIndex, account);
                 emit GovernorRemoved(account);
+                emit CouncilEpochStarted(epoch, _governorList.length);
             } else if (kind == ProposalKind.AppointAuditor) {
                 _auditorList.push(account);
                 _auditorIndex[account] = _auditorList.length;
@@ -485,16 +532,38 @@ contract Consortium is IConsortium {
         if (block.timestamp >= p.expiresAt) revert ConsortiumProposalExpired(proposalId, p.expiresAt);
     }
 
-    function _required(ProposalKind kind) private view returns (uint256) {
-        return kind == ProposalKind.UnanimousCouncilCall ? _governorList.length : _threshold;
+    /**
+     * @dev Returns whether the governor set changed since `p` was proposed. A unanimous proposal then
+     * reverts: its council is gone, and counting the remaining members would let a majority make a
+     * proposal "unanimous" by removing a dissenter. It has to be proposed again to the new council.
+     */
+    function _checkCouncil(uint256 proposalId, ProposalRecord storage p) private view returns (bool changed) {
+        uint32 current = _councilEpoch;
+        changed = current != p.councilEpoch;
+        if (changed && p.kind == ProposalKind.UnanimousCouncilCall) {
+            revert ConsortiumCouncilChangedSinceProposal(proposalId, p.councilEpoch, current);
+        }
     }
 
-    /// @dev Approvals of current governors only; bounded by {MAX_GOVERNORS}.
-    function _approvalCount(uint256 proposalId) private view returns (uint256 count) {
+    /// @dev Unanimous: every member of the proposal's council (reached only while it is unchanged).
+    function _required(ProposalRecord storage p) private view returns (uint256) {
+        return p.kind == ProposalKind.UnanimousCouncilCall ? p.councilSize : _threshold;
+    }
+
+    /**
+     * @dev Approvals that count: those of members of the proposal's council who still serve in the same
+     * membership. While the council is unchanged that is every recorded approval; otherwise the current
+     * governors are walked (bounded by {MAX_GOVERNORS}) and a membership that began after the proposal
+     * (a re-added governor's) is skipped, so an approval from an earlier membership never revives.
+     */
+    function _approvalCount(uint256 proposalId, ProposalRecord storage p) private view returns (uint256 count) {
+        uint32 epoch = p.councilEpoch;
+        if (epoch == _councilEpoch) return p.recordedApprovals;
         mapping(address => bool) storage approvedBy = _approved[proposalId];
         uint256 n = _governorList.length;
         for (uint256 i = 0; i < n; ++i) {
-            if (approvedBy[_governorList[i]]) ++count;
+            address governor = _governorList[i];
+            if (approvedBy[governor] && _governorSince[governor] <= epoch) ++count;
         }
     }
 }

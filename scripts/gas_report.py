@@ -44,6 +44,37 @@ def h(label: str) -> str:
     return "0x" + keccak(text=label).hex().removeprefix("0x")
 
 
+def council_gas(consortium, catalog, rid, governors, new_governor, auditor_a, auditor_b) -> dict[str, int]:
+    """Propose, approve and execute on a 2-of-3 council (appended last: the other figures stay put)."""
+    g1, g2, g3 = governors
+    gas: dict[str, int] = {}
+    tx = consortium.proposeAppointAuditor(auditor_a, {"from": g1})
+    gas["council_propose"] = tx.gas_used
+    gas["council_approve_execute"] = consortium.approve(tx.return_value, {"from": g2}).gas_used
+
+    data = catalog.transferOwnership.encode_input(rid, auditor_a)  # reverts if run: measured only while pending
+    tx = consortium.proposeUnanimousCouncilCall(catalog, data, h("unanimous"), {"from": g1})
+    gas["council_propose_unanimous"] = tx.gas_used
+    gas["council_approve_pending"] = consortium.approve(tx.return_value, {"from": g2}).gas_used
+
+    # executeProposal after a threshold decrease: 2 of 3 approvals, threshold 3 -> 2.
+    pid = consortium.proposeChangeThreshold(3, {"from": g1}).return_value
+    consortium.approve(pid, {"from": g2})
+    waiting = consortium.proposeAppointAuditor(auditor_b, {"from": g1}).return_value
+    consortium.approve(waiting, {"from": g2})
+    pid = consortium.proposeChangeThreshold(2, {"from": g1}).return_value
+    consortium.approve(pid, {"from": g2})
+    consortium.approve(pid, {"from": g3})
+    gas["council_execute_proposal"] = consortium.executeProposal(waiting, {"from": g3}).gas_used
+
+    # An approval that executes a proposal made before the governor set changed.
+    older = consortium.proposeRemoveAuditor(auditor_b, {"from": g1}).return_value
+    pid = consortium.proposeAddGovernor(new_governor, {"from": g1}).return_value
+    consortium.approve(pid, {"from": g2})
+    gas["council_approve_after_change"] = consortium.approve(older, {"from": g3}).gas_used
+    return gas
+
+
 def main() -> dict:
     deployer, g1, g2, g3 = accounts[0], accounts[1], accounts[2], accounts[3]
     owner, user = accounts[4], accounts[5]
@@ -106,6 +137,8 @@ def main() -> dict:
     gas["publish_node"] = tx.gas_used
     tx = directory.publishNode(endpoint, h("x25519-rotated"), h("tls-spki"), {"from": owner})
     gas["publish_node_again"] = tx.gas_used
+
+    gas.update(council_gas(consortium, catalog, rid, [g1, g2, g3], accounts[6], accounts[7], accounts[8]))
 
     checks = {}
     for key, (baseline, ratio) in RATIO_TARGETS.items():

@@ -356,6 +356,8 @@ class Proposal:
     approvals: int
     created_at: int
     expires_at: int
+    council_epoch: int
+    council_size: int
     executed: bool
 
     @classmethod
@@ -370,6 +372,8 @@ class Proposal:
             approvals=int(v["approvals"]),
             created_at=int(v["createdAt"]),
             expires_at=int(v["expiresAt"]),
+            council_epoch=int(v["councilEpoch"]),
+            council_size=int(v["councilSize"]),
             executed=bool(v["executed"]),
         )
 
@@ -728,6 +732,10 @@ class Consortium:
         """auditors()"""
         return [str(x) for x in self._port.view("Consortium", "auditors")]
 
+    def council_epoch(self) -> int:
+        """councilEpoch()"""
+        return int(self._port.view("Consortium", "councilEpoch"))
+
     def default_proposal_lifetime(self) -> int:
         """DEFAULT_PROPOSAL_LIFETIME()"""
         return int(self._port.view("Consortium", "DEFAULT_PROPOSAL_LIFETIME"))
@@ -755,6 +763,10 @@ class Consortium:
     def governor_count(self) -> int:
         """governorCount()"""
         return int(self._port.view("Consortium", "governorCount"))
+
+    def governor_since(self, account: str) -> int:
+        """governorSince(address)"""
+        return int(self._port.view("Consortium", "governorSince", account))
 
     def governors(self) -> list[str]:
         """governors()"""

@@ -803,6 +803,15 @@ ERRORS: dict[str, tuple[str, str]] = {
         "提案 #{proposalId} 仅获 {approvals} 票，需 {required} 票。",
         "Proposal #{proposalId} has {approvals} of the {required} approvals it needs.",
     ),
+    "ConsortiumCouncilChangedSinceProposal": (
+        "提案 #{proposalId} 须全体一致，但提出后理事会成员已变动，请向现任理事会重新提出。",
+        "Proposal #{proposalId} needs unanimity, and the council has changed since it was made: "
+        "propose it again to the current council.",
+    ),
+    "ConsortiumGovernorJoinedAfterProposal": (
+        "{governor} 在提案 #{proposalId} 提出后才加入理事会，不能批准该提案。",
+        "{governor} joined the council after proposal #{proposalId} was made and cannot approve it.",
+    ),
     "ConsortiumInvalidLifetime": ("提案有效期无效（{lifetime} 秒）。", "Invalid proposal lifetime ({lifetime} s)."),
     "ConsortiumInvalidTarget": ("提案目标合约无效（{target}）。", "Invalid proposal target ({target})."),
     "ConsortiumInvalidProposalData": ("提案内容无效。", "The proposal's data is invalid."),

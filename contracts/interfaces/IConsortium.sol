@@ -11,22 +11,36 @@ pragma solidity 0.8.37;
  * @dev Lifecycle of a proposal:
  *  - a governor creates it with one of the `propose…` functions; creating counts as the proposer's
  *    approval;
- *  - other governors call {approve}; when the number of approvals of *current* governors reaches
- *    {threshold} (or, for {ProposalKind.UnanimousCouncilCall}, the number of governors) the proposal is
- *    executed inside the approving transaction;
+ *  - other governors call {approve}; when the approvals that count (see "Council epochs") reach
+ *    {threshold} (or, for {ProposalKind.UnanimousCouncilCall}, the size of the proposal's council) the
+ *    proposal is executed inside the approving transaction;
  *  - a proposal expires `lifetime` seconds after creation (default {DEFAULT_PROPOSAL_LIFETIME}); an
  *    expired proposal can no longer be approved or executed;
  *  - if execution fails (for example a council call reverts, or an admission whose account was admitted
  *    meanwhile) the approving transaction reverts and the approval is not recorded.
  *
- * Approvals are counted live over the current governor set, so a removed governor's approval stops
- * counting and an added governor can approve pending proposals. {executeProposal} executes a proposal
- * whose approvals reached the requirement without a new approval (e.g. after a threshold decrease).
+ * Council epochs: every governor added or removed starts a new council epoch ({councilEpoch},
+ * {CouncilEpochStarted}). A proposal belongs to the council of the epoch it was created in and records
+ * that epoch and that council's size ({Proposal}). Only members of that council approve it, and an
+ * approval counts while its giver is still a governor in the same membership:
+ *  - a removed governor's approval stops counting;
+ *  - a governor whose membership began after the proposal (a new governor, or a removed one re-added;
+ *    see {governorSince}) cannot approve it ({ConsortiumGovernorJoinedAfterProposal}), and approvals
+ *    from a re-added governor's earlier membership never count again;
+ *  - an ordinary proposal needs the current {threshold} of those approvals, so after the council
+ *    changed it executes only if enough members of its council still serve, else it expires;
+ *  - a {ProposalKind.UnanimousCouncilCall} needs every member of its council and that council still in
+ *    office: once the governor set changed it can neither be approved nor executed
+ *    ({ConsortiumCouncilChangedSinceProposal}) and has to be proposed again. Removing a dissenter
+ *    therefore never makes a proposal unanimous.
+ * {executeProposal} executes a proposal whose approvals reached the requirement without a new approval
+ * (e.g. after a threshold decrease).
  *
  * Council calls: {ProposalKind.CouncilCall} and {ProposalKind.UnanimousCouncilCall} make this contract
  * call `target` with `data`. The other GovChain contracts accept council actions only from
  * `msg.sender == consortium`. While a council call runs, {executingProposal} tells the callee which
- * proposal is executing and whether every current governor approved it; UsageRights uses this to require
+ * proposal is executing and whether it is unanimous (every member of its council approved and that
+ * council is still in office); UsageRights uses this to require
  * unanimity for SECRET resources.
  */
 interface IConsortium {
@@ -41,7 +55,7 @@ interface IConsortium {
         AppointAuditor, // target = auditor account, data empty
         RemoveAuditor, // target = auditor account, data empty
         CouncilCall, // target = contract, data = calldata; executes at `threshold` approvals
-        UnanimousCouncilCall // as CouncilCall, but executes only once every current governor approved
+        UnanimousCouncilCall // as CouncilCall, but executes only once every member of its council approved
     }
 
     /// @notice Membership status of a department.
@@ -62,7 +76,11 @@ interface IConsortium {
         uint64 admittedAt;
     }
 
-    /// @notice A proposal as returned by {proposal}. `approvals` counts approvals of current governors.
+    /**
+     * @notice A proposal as returned by {proposal}. `approvals` counts the approvals that count: members of
+     * the proposal's council still serving in the same membership. `councilEpoch` and `councilSize` are
+     * the council epoch and the number of governors when the proposal was created.
+     */
     struct Proposal {
         ProposalKind kind;
         address proposer;
@@ -72,6 +90,9 @@ interface IConsortium {
         uint256 approvals;
         uint64 createdAt;
         uint64 expiresAt;
+        uint32 councilEpoch;
+        uint8 councilSize;
+        // Last, as before the council epoch was added: readers of the tuple take `executed` from its end.
         bool executed;
     }
 
@@ -87,7 +108,7 @@ interface IConsortium {
         bytes32 descriptionHash,
         uint64 expiresAt
     );
-    /// @notice `governor` approved `proposalId`; `approvals` is the count of current governors' approvals after it.
+    /// @notice `governor` approved `proposalId`; `approvals` is the count of approvals that count after it.
     event ProposalApproved(uint256 indexed proposalId, address indexed governor, uint256 approvals);
     /// @notice `proposalId` was executed (for council calls: emitted before the call, reverted with it on failure).
     event ProposalExecuted(uint256 indexed proposalId, ProposalKind indexed kind);
@@ -101,6 +122,12 @@ interface IConsortium {
     event GovernorAdded(address indexed account);
     /// @notice `account` stopped being a governor.
     event GovernorRemoved(address indexed account);
+    /**
+     * @notice The governor set changed (after {GovernorAdded} or {GovernorRemoved}) and council epoch
+     * `epoch` began with `governorCount` governors; epoch 0 is the founding council (emitted at deployment).
+     * Pending proposals of earlier epochs follow the rules in the contract description.
+     */
+    event CouncilEpochStarted(uint32 indexed epoch, uint256 governorCount);
     /// @notice The approval threshold changed (emitted with `previousThreshold = 0` at deployment).
     event ThresholdChanged(uint8 previousThreshold, uint8 newThreshold);
     /// @notice `account` was appointed auditor.
@@ -148,8 +175,21 @@ interface IConsortium {
     error ConsortiumProposalAlreadyExecuted(uint256 proposalId);
     /// @notice `governor` already approved `proposalId`.
     error ConsortiumAlreadyApproved(uint256 proposalId, address governor);
-    /// @notice `proposalId` has `approvals` approvals of current governors, `required` are needed.
+    /// @notice `proposalId` has `approvals` approvals that count, `required` are needed.
     error ConsortiumInsufficientApprovals(uint256 proposalId, uint256 approvals, uint256 required);
+    /**
+     * @notice The unanimous proposal `proposalId` was made to the council of epoch `proposalEpoch`, and the
+     * governor set has changed since (now epoch `currentEpoch`): it can no longer be approved or executed
+     * and has to be proposed again.
+     */
+    error ConsortiumCouncilChangedSinceProposal(uint256 proposalId, uint32 proposalEpoch, uint32 currentEpoch);
+    /**
+     * @notice `governor`'s membership began in council epoch `governorSince`, after `proposalId` was made
+     * to the council of epoch `proposalEpoch`: only members of that council approve it.
+     */
+    error ConsortiumGovernorJoinedAfterProposal(
+        uint256 proposalId, address governor, uint32 governorSince, uint32 proposalEpoch
+    );
     /// @notice The proposal lifetime is outside {MIN_PROPOSAL_LIFETIME}..{MAX_PROPOSAL_LIFETIME}.
     error ConsortiumInvalidLifetime(uint64 lifetime);
     /// @notice `target` is not a contract other than the consortium itself.
@@ -192,7 +232,7 @@ interface IConsortium {
      * @notice Proposes adding `account` as a governor.
      * @dev Requirements: caller is a governor; `account` non-zero, not a governor; fewer than
      * {MAX_GOVERNORS} governors. Emits {ProposalCreated}, {ProposalApproved}; on execution
-     * {ProposalExecuted} and {GovernorAdded}.
+     * {ProposalExecuted}, {GovernorAdded} and {CouncilEpochStarted}.
      */
     function proposeAddGovernor(address account) external returns (uint256 proposalId);
 
@@ -200,7 +240,7 @@ interface IConsortium {
      * @notice Proposes removing the governor `account`.
      * @dev Requirements: caller is a governor; `account` is a governor; after removal
      * `threshold <= governorCount` still holds. Emits {ProposalCreated}, {ProposalApproved}; on execution
-     * {ProposalExecuted} and {GovernorRemoved}.
+     * {ProposalExecuted}, {GovernorRemoved} and {CouncilEpochStarted}.
      */
     function proposeRemoveGovernor(address account) external returns (uint256 proposalId);
 
@@ -237,8 +277,10 @@ interface IConsortium {
         returns (uint256 proposalId);
 
     /**
-     * @notice As {proposeCouncilCall}, but the call executes only once every current governor approved.
-     * Needed for council actions on SECRET resources.
+     * @notice As {proposeCouncilCall}, but the call executes only once every governor of the current
+     * council approved it, while that council is unchanged. Needed for council actions on SECRET resources.
+     * @dev If a governor is added or removed before it executes, {approve} and {executeProposal} revert
+     * {ConsortiumCouncilChangedSinceProposal}: propose it again to the new council.
      */
     function proposeUnanimousCouncilCall(address target, bytes calldata data, bytes32 descriptionHash)
         external
@@ -258,15 +300,18 @@ interface IConsortium {
     /**
      * @notice Approves `proposalId`; executes it when the approval requirement is reached.
      * @dev Requirements: caller is a governor that has not approved it yet; the proposal exists, is not
-     * executed and not expired; if it executes, execution must succeed.
+     * executed and not expired; if the governor set changed since the proposal, it is not unanimous
+     * ({ConsortiumCouncilChangedSinceProposal}) and the caller's membership began no later than the
+     * proposal ({ConsortiumGovernorJoinedAfterProposal}); if it executes, execution must succeed.
      * Emits {ProposalApproved} and, on execution, {ProposalExecuted} plus the execution's own events.
      */
     function approve(uint256 proposalId) external;
 
     /**
-     * @notice Executes `proposalId` when it already has enough approvals of current governors (e.g. after
-     * the threshold was lowered or a non-approving governor was removed).
-     * @dev Requirements: caller is a governor; the proposal exists, is not executed, not expired and its
+     * @notice Executes `proposalId` when it already has enough approvals that count (e.g. after the
+     * threshold was lowered).
+     * @dev Requirements: caller is a governor; the proposal exists, is not executed, not expired, is not a
+     * unanimous proposal whose council changed ({ConsortiumCouncilChangedSinceProposal}) and its
      * approvals reach the requirement. Emits {ProposalExecuted} plus the execution's own events.
      */
     function executeProposal(uint256 proposalId) external;
@@ -297,6 +342,11 @@ interface IConsortium {
     function threshold() external view returns (uint8);
     /// @notice Number of governors.
     function governorCount() external view returns (uint256);
+    /// @notice The current council epoch: 0 at deployment, +1 for every governor added or removed.
+    function councilEpoch() external view returns (uint32);
+    /// @notice The council epoch in which `account`'s current membership began (0 for founders);
+    /// reverts {ConsortiumNotGovernor} if `account` is not a governor.
+    function governorSince(address account) external view returns (uint32);
     /// @notice All governors (unordered).
     function governors() external view returns (address[] memory);
     /// @notice All auditors (unordered).
@@ -307,14 +357,15 @@ interface IConsortium {
     function departments() external view returns (address[] memory);
     /// @notice Proposal `proposalId`; reverts {ConsortiumUnknownProposal} if it does not exist.
     function proposal(uint256 proposalId) external view returns (Proposal memory);
-    /// @notice Whether `governor` approved `proposalId` (also true for former governors who approved).
+    /// @notice Whether an approval of `governor` for `proposalId` is recorded (also true for former governors
+    /// and for a re-added governor's approval from an earlier membership, which no longer count).
     function hasApproved(uint256 proposalId, address governor) external view returns (bool);
     /// @notice Number of proposals created; ids run from 1 to `proposalCount()`.
     function proposalCount() external view returns (uint256);
     /**
      * @notice The council call being executed right now, if any.
      * @return proposalId the executing council-call proposal, 0 outside a council call.
-     * @return unanimous whether every current governor approved it.
+     * @return unanimous whether every member of its council approved it and that council is still in office.
      * @dev Callees of council calls (msg.sender == consortium) use this to apply stricter rules.
      */
     function executingProposal() external view returns (uint256 proposalId, bool unanimous);

@@ -132,7 +132,9 @@ def empty_state() -> dict:
             "departmentList": [],  # admission order
             "departments": {},  # account -> {code, name, regionCode, status, admittedAt}
             "proposalCount": 0,
-            "proposals": {},  # id -> {kind, proposer, target, data, descriptionHash, approvals, createdAt, expiresAt, executed}
+            # id -> {kind, proposer, target, data, descriptionHash, approvals, createdAt, expiresAt, executed,
+            #        councilEpoch, councilSize}
+            "proposals": {},
             "approvedBy": {},  # id -> sorted list of every account that approved (hasApproved)
         },
         "catalog": {
@@ -171,6 +173,11 @@ class Replayer:
     def __init__(self):
         self.state = empty_state()
         self._approvers: dict[int, set] = {}
+        # council epochs: the current one, each governor's membership start, members added in this epoch's
+        # transaction (GovernorAdded comes before its CouncilEpochStarted)
+        self._epoch = 0
+        self._governor_since: dict[str, int] = {}
+        self._joining: list[str] = []
 
     # ---------------------------------------------------------------- consortium
 
@@ -178,8 +185,14 @@ class Replayer:
         c, a = self.state["consortium"], e.args
         if e.name == "GovernorAdded":
             c["governors"].append(a["account"])
+            self._joining.append(a["account"])
         elif e.name == "GovernorRemoved":
             _remove_swap_pop(c["governors"], a["account"])
+        elif e.name == "CouncilEpochStarted":
+            self._epoch = a["epoch"]
+            for account in self._joining:
+                self._governor_since[account] = self._epoch
+            self._joining = []
         elif e.name == "ThresholdChanged":
             c["threshold"] = a["newThreshold"]
         elif e.name == "AuditorAppointed":
@@ -211,6 +224,8 @@ class Replayer:
                 "createdAt": e.timestamp,
                 "expiresAt": a["expiresAt"],
                 "executed": False,
+                "councilEpoch": self._epoch,
+                "councilSize": len(c["governors"]),
             }
             self._approvers[pid] = set()
         elif e.name == "ProposalApproved":
@@ -363,12 +378,14 @@ class Replayer:
         }[e.contract](e)
 
     def finish(self, now: int) -> dict:
-        """Derived facts: live approval counts, hasApproved, upheld counts of every department,
-        isGrantUsable at block time `now`."""
+        """Derived facts: approval counts (members of the proposal's council still serving in the same
+        membership), hasApproved, upheld counts of every department, isGrantUsable at block time `now`."""
         c = self.state["consortium"]
         governors = set(c["governors"])
         for pid, proposal in c["proposals"].items():
-            proposal["approvals"] = len(self._approvers[pid] & governors)
+            proposal["approvals"] = sum(
+                1 for a in self._approvers[pid] & governors if self._governor_since[a] <= proposal["councilEpoch"]
+            )
             c["approvedBy"][pid] = sorted(self._approvers[pid])
         upheld = self.state["accountability"]["upheld"]
         for account in c["departmentList"]:

@@ -95,6 +95,9 @@ def run_scenario(system, accounts) -> dict:
     council.run(lambda g: c.proposeRemoveGovernor(g2, {"from": g}))  # swap-and-pop: [g0, g1, gov4]
     council.run(lambda g: c.proposeChangeThreshold(2, {"from": g}))
     assert c.proposal(stale)["approvals"] == 0
+    # g2 returns in a new membership: its approval of `stale` (an earlier membership's) stays uncounted
+    council.run(lambda g: c.proposeAddGovernor(g2, {"from": g}))  # [g0, g1, gov4, g2]
+    assert c.proposal(stale)["approvals"] == 0
 
     # ---- catalog: more resources, versions, anchors, an ownership transfer
     rid_pub, rid_int, rid_sens, rid_secret = (system.resources[k] for k in (PUBLIC, INTERNAL, SENSITIVE, SECRET))
@@ -406,7 +409,7 @@ def test_replay_rebuilds_the_view_state(system, accounts):
 
     # the scenario reached the states it claims to cover
     cs, rs, ac = replayed["consortium"], replayed["rights"], replayed["accountability"]
-    assert cs["threshold"] == 2 and len(cs["governors"]) == 3 and len(cs["departmentList"]) == 5
+    assert cs["threshold"] == 2 and len(cs["governors"]) == 4 and len(cs["departmentList"]) == 5
     assert sorted(d["status"] for d in cs["departments"].values()) == [1, 1, 1, 1, 2]
     assert cs["proposals"][ids["stale"]]["approvals"] == 0 and cs["approvedBy"][ids["stale"]] != []
     assert {q["status"] for q in rs["requests"].values()} == {1, 3, 4}  # pending, approved, denied
