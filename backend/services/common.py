@@ -24,6 +24,7 @@ from backend.chain.bindings import Call, Contracts
 from backend.chain.enums import Classification, IncidentStatus, IncidentType, ProposalKind, RequestStatus, SubjectKind
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
+from backend.core.json_text import json_text_problem
 from backend.indexer.query import EventIndex, IndexBehind
 from backend.services.caller import Caller
 from backend.services.errors import IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
@@ -43,8 +44,17 @@ Actor = Caller  # the use cases' name for the caller (one type: backend.services
 
 # -- hashing -------------------------------------------------------------------------------
 def canonical_json(value: Any) -> bytes:
-    """Stable bytes for a JSON value: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Stable bytes for a JSON value: sorted keys, no whitespace, UTF-8.
+
+    InvalidInput (422) for a value that is not JSON text: a lone surrogate in a string, or
+    NaN/Infinity (stored, such bytes would not be JSON, nor hash the same when read back)."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    except ValueError:  # UnicodeEncodeError is one too; anything else (a circular value) is a bug
+        problem = json_text_problem(value)
+        if problem is None:
+            raise
+        raise InvalidInput(f"not JSON text: {problem}", field=problem.path or "value") from None
 
 
 def text_hash(text: str) -> bytes:
