@@ -261,6 +261,20 @@ class ChainOps:
         self.index.note_write(outcome.block_number)
         return outcome, row is not None
 
+    def first_args(self, account: LocalAccount, contract: str, fn: str, *, op: str, key: str) -> dict[str, Any] | None:
+        """The arguments (by their ABI names) of the ``contract.fn`` call first sent with this
+        key; None when the key is new (or named another function: :meth:`send` refuses that).
+
+        For an argument the service derives when the caller leaves it out (a default from the
+        chain's clock): a replay reuses the first attempt's value, so the calldata of a replay
+        with the same body matches and :meth:`send` still refuses any other body (409)."""
+        with self.sender.sessions() as s:
+            row = outbox.find_by_key(s, account.address, f"{op}:{key}")
+        if row is None or (row.contract_name, row.fn_name) != (contract, fn):
+            return None
+        _fn, args = self.client.contract(contract).decode_function_input(row.data)
+        return dict(args)
+
     def propose(
         self, account: LocalAccount, call: Call, description_hash: bytes, *, unanimous: bool = False, op: str, key: str
     ) -> Proposed:

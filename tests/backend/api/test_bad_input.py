@@ -14,6 +14,7 @@ real app on the session's chain, and answers an exact refusal with nothing writt
 from __future__ import annotations
 
 import math
+import uuid
 
 import pytest
 
@@ -145,6 +146,51 @@ def test_canonical_json_refuses_what_is_not_json_text():
             "args": {"field": field, "reason": f"not JSON text: {problem}"},
         }
     assert canonical_json({"b": 1, "a": "\U0001f600"}) == '{"a":"\U0001f600","b":1}'.encode()
+
+
+# -- one Idempotency-Key, one request ---------------------------------------------------------------
+@pytest.mark.parametrize(
+    "other_terms",
+    [{"purpose_code": 202}, {"max_uses": 11}, {"legal_basis": "Regulation 8"}, {"approval_deadline": _a_day_from_now}],
+    ids=["purpose", "max-uses", "legal-basis", "explicit-deadline"],
+)
+def test_request_key_reused_with_other_terms_is_409_and_the_chain_keeps_the_first(system, other_terms):
+    s = system
+    res = s.register("dept-a")
+    key = "req-" + uuid.uuid4().hex
+    body = _request_body(res["resource_id"])  # approval deadline left to its default (chain time + 3 days)
+    first = s.http.post("/requests", json=body, headers=s.h("dept-b", key=key))
+    assert first.status_code == 201, first.text
+    again = s.http.post("/requests", json=body, headers=s.h("dept-b", key=key))
+    assert again.status_code == 201 and again.json() == first.json()
+    other_terms = {k: v(s) if callable(v) else v for k, v in other_terms.items()}
+    other = s.http.post("/requests", json={**body, **other_terms}, headers=s.h("dept-b", key=key))
+    assert other.status_code == 409, other.text
+    assert other.json() == {
+        "error": "IdempotencyKeyReused",
+        "args": {"reason": "this Idempotency-Key was used for a different request", "key": key},
+    }
+    requested = _requests_by(s, s.addr["dept-b"], res["resource_id"])
+    assert [e["requestId"] for e in requested] == [first.json()["request_id"]]
+    view = s.http.get(f"/requests/{first.json()['request_id']}", headers=s.h("dept-b")).json()
+    assert (view["purpose_code"], view["max_uses"], view["approval_deadline"]) == (
+        101,
+        10,
+        first.json()["approval_deadline"],
+    )
+
+
+def test_request_replay_leaving_out_the_deadline_reuses_the_first_attempts(system):
+    s = system
+    res = s.register("dept-a")
+    key = "req-" + uuid.uuid4().hex
+    body = _request_body(res["resource_id"], approval_deadline=_a_day_from_now(s))
+    first = s.http.post("/requests", json=body, headers=s.h("dept-b", key=key))
+    assert first.status_code == 201, first.text
+    body.pop("approval_deadline")
+    again = s.http.post("/requests", json=body, headers=s.h("dept-b", key=key))
+    assert again.status_code == 201 and again.json() == first.json()
+    assert len(_requests_by(s, s.addr["dept-b"], res["resource_id"])) == 1
 
 
 # -- integers are JSON integers -----------------------------------------------------------------------
