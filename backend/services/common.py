@@ -24,6 +24,7 @@ from backend.chain.bindings import Call, Contracts
 from backend.chain.enums import Classification, IncidentStatus, IncidentType, ProposalKind, RequestStatus, SubjectKind
 from backend.chain.jsonsafe import json_safe
 from backend.core.identity import officer_hash, subject_hash
+from backend.core.json_text import json_text_problem
 from backend.indexer.query import EventIndex, IndexBehind
 from backend.services.caller import Caller
 from backend.services.errors import IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
@@ -43,8 +44,17 @@ Actor = Caller  # the use cases' name for the caller (one type: backend.services
 
 # -- hashing -------------------------------------------------------------------------------
 def canonical_json(value: Any) -> bytes:
-    """Stable bytes for a JSON value: sorted keys, no whitespace, UTF-8."""
-    return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode()
+    """Stable bytes for a JSON value: sorted keys, no whitespace, UTF-8.
+
+    InvalidInput (422) for a value that is not JSON text: a lone surrogate in a string, or
+    NaN/Infinity (stored, such bytes would not be JSON, nor hash the same when read back)."""
+    try:
+        return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False, allow_nan=False).encode()
+    except ValueError:  # UnicodeEncodeError is one too; anything else (a circular value) is a bug
+        problem = json_text_problem(value)
+        if problem is None:
+            raise
+        raise InvalidInput(f"not JSON text: {problem}", field=problem.path or "value") from None
 
 
 def text_hash(text: str) -> bytes:
@@ -250,6 +260,20 @@ class ChainOps:
             raise TxPending(outcome.tx_hash, key)
         self.index.note_write(outcome.block_number)
         return outcome, row is not None
+
+    def first_args(self, account: LocalAccount, contract: str, fn: str, *, op: str, key: str) -> dict[str, Any] | None:
+        """The arguments (by their ABI names) of the ``contract.fn`` call first sent with this
+        key; None when the key is new (or named another function: :meth:`send` refuses that).
+
+        For an argument the service derives when the caller leaves it out (a default from the
+        chain's clock): a replay reuses the first attempt's value, so the calldata of a replay
+        with the same body matches and :meth:`send` still refuses any other body (409)."""
+        with self.sender.sessions() as s:
+            row = outbox.find_by_key(s, account.address, f"{op}:{key}")
+        if row is None or (row.contract_name, row.fn_name) != (contract, fn):
+            return None
+        _fn, args = self.client.contract(contract).decode_function_input(row.data)
+        return dict(args)
 
     def propose(
         self, account: LocalAccount, call: Call, description_hash: bytes, *, unanimous: bool = False, op: str, key: str

@@ -102,11 +102,18 @@ class UsageService:
         actor.require_role("department")
         self.ops.officer(actor)  # the request names its officer (422 without one)
         owner = self.ops.contracts.data_catalog.owner_of(resource_id)  # 404 for an unknown resource
-        strict = approval_deadline is not None
-        if approval_deadline is None:
-            approval_deadline = self.ops.chain_time() + DEFAULT_APPROVAL_WINDOW_S
+        account = self.ops.account(actor)
+        op = "requests.create"
+        if approval_deadline is None:  # the default is fixed by the key's first attempt (else a replay's would differ)
+            first = self.ops.first_args(account, "UsageRights", "requestUse", op=op, key=key)
+            approval_deadline = (
+                int(first["approvalDeadline"])
+                if first is not None
+                else self.ops.chain_time() + DEFAULT_APPROVAL_WINDOW_S
+            )
+        # strict (the default): the same key with other terms is IdempotencyKeyReused (409)
         outcome = self.ops.contracts.usage_rights.request_use(
-            self.ops.account(actor),
+            account,
             resource_id,
             purpose_code,
             legal_basis_hash,
@@ -114,9 +121,8 @@ class UsageService:
             duration_s,
             max_uses,
             approval_deadline,
-            op="requests.create",
+            op=op,
             key=key,
-            strict=strict,
         )
         ev = self.ops.event(outcome, "UseRequested") or {}
         return {

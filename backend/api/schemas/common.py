@@ -6,9 +6,11 @@ from __future__ import annotations
 from typing import Any, Generic, Literal, TypeVar, get_args
 
 from fastapi import APIRouter
-from pydantic import BaseModel, ConfigDict, Field, JsonValue
+from pydantic import BaseModel, ConfigDict, Field, JsonValue, model_validator
+from pydantic_core import PydanticCustomError
 
 from backend.chain import enums
+from backend.core.json_text import json_text_problem
 from backend.services.common import hash_or_text
 
 HEX32 = r"^0x[0-9a-fA-F]{64}$"  # 0x + 32 bytes (a keccak256 hash)
@@ -35,9 +37,24 @@ for _literal, _names in (
 
 
 class Strict(BaseModel):
-    """A request body: unknown fields are refused (422)."""
+    """A request body, refused with 422 when it holds:
 
-    model_config = ConfigDict(extra="forbid")
+    - an unknown field;
+    - a value of another JSON type than the field's (strict mode: ``true`` is not the integer
+      1, nor ``"7"`` the integer 7; ids, counts, codes and times are JSON integers);
+    - a string that is not Unicode text (a lone surrogate) or a number that is not finite
+      (NaN, Infinity, 1e999), anywhere in the body: Python's json reads them, nothing after
+      it can store or hash them."""
+
+    model_config = ConfigDict(extra="forbid", strict=True)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _json_text(cls, data: Any) -> Any:
+        problem = json_text_problem(data)
+        if problem is not None:
+            raise PydanticCustomError("json_text", "not JSON text: {problem}", {"problem": str(problem)})
+        return data
 
     def hashed(self, field: str) -> bytes:
         """The pair ``<field>`` (text, hashed with keccak256) / ``<field>_hash`` (hex) as 32 bytes."""

@@ -253,7 +253,11 @@ class DefinitionsMixin(CaseBase):
             if not actor.same(owner):
                 continue
             mine += 1
-            existing = self._standing_grant(s.lead, r)
+            op = f"services.{service_id}.grants.{i}"
+            # A key already used for this requirement replays its grant through send, which
+            # refuses other terms (409); a new key finds the standing grant the chain has.
+            replay = self.ops.first_args(self.ops.account(actor), "UsageRights", "issueGrant", op=op, key=key)
+            existing = None if replay is not None else self._standing_grant(s.lead, r)
             cls = int(self.ops.contracts.data_catalog.classification_of(rid))
             item = {"requirement_index": i, "resource_id": rid, "classification": CLASSIFICATIONS[cls]}
             if existing is not None:
@@ -276,9 +280,8 @@ class DefinitionsMixin(CaseBase):
                 bytes.fromhex(r.legal_basis_hash[2:]),
                 duration_s,
                 max_uses,
-                op=f"services.{service_id}.grants.{i}",
-                key=key,
-                strict=False,
+                op=op,
+                key=key,  # strict: the same key with another duration or max uses is 409
             )
             ev = self.ops.event(outcome, "GrantIssued") or {}
             items.append(

@@ -6,6 +6,7 @@ staged approvals → registry transfer + new certificate; and the refusals."""
 from __future__ import annotations
 
 import time
+import uuid
 from typing import Any
 
 import pytest
@@ -380,6 +381,36 @@ def test_sensitive_standing_grant_needs_the_council(world: World) -> None:
         headers=w.h("gov-bdb"),
     )
     assert r.status_code == 409
+
+
+def test_standing_grants_key_reused_with_other_terms_is_409(world: World) -> None:
+    w = world
+    res = w.register("dept-psb", {"records": []}, title="address register")
+    svc = w.post(
+        "/services",
+        {
+            "name": "address change",
+            "requirements": [{"resource_id": res, "purpose_code": 42, "legal_basis": "Residence Reg. art. 3"}],
+            "steps": [{"department": w.addr("dept-samr"), "stage": 1}],
+            "step_deadline_s": 86400,
+        },
+        "dept-samr",
+    )
+    sid, key = svc["service_id"], f"standing-{uuid.uuid4().hex}"
+    first = w.post(f"/services/{sid}/standing-grants", {"max_uses": 5}, "dept-psb", key=key)
+    assert [i["status"] for i in first["items"]] == ["issued"]
+    # the same key and terms: the same grant (not a second one, nor "exists")
+    assert w.post(f"/services/{sid}/standing-grants", {"max_uses": 5}, "dept-psb", key=key) == first
+    r = w.http.post(f"/services/{sid}/standing-grants", json={"max_uses": 6}, headers=w.h("dept-psb", key=key))
+    assert r.status_code == 409, r.text
+    assert r.json() == {
+        "error": "IdempotencyKeyReused",
+        "args": {"reason": "this Idempotency-Key was used for a different request", "key": key},
+    }
+    # a new key finds the grant the chain has
+    again = w.post(f"/services/{sid}/standing-grants", {"max_uses": 6}, "dept-psb")
+    assert again["items"][0]["status"] == "exists" and again["items"][0]["grant_id"] == first["items"][0]["grant_id"]
+    assert again["items"][0]["uses_left"] == 5
 
 
 def test_register_service_refusals(world: World, house: dict) -> None:
