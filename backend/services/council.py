@@ -169,23 +169,17 @@ class CouncilService:
             )
         self.ops.officer(actor)
         ruling_hash = text_hash(text)
-        p = self.ops.propose(
-            self.ops.account(actor),
+        return self._propose_decision(
+            actor,
             Accountability.calls.rule(incident_id, upheld, ruling_hash),
-            text_hash(f"ruling on incident {incident_id}: {text}"),
-            op=f"council.incidents.{incident_id}.ruling",
-            key=key,
+            f"ruling on incident {incident_id}: {text}",
+            f"council.incidents.{incident_id}.ruling",
+            key,
+            incident_id=incident_id,
+            upheld=upheld,
+            ruling_hash="0x" + ruling_hash.hex(),
+            responsible=inc.responsible,
         )
-        return {
-            "proposal_id": p.proposal_id,
-            "incident_id": incident_id,
-            "upheld": upheld,
-            "ruling_hash": "0x" + ruling_hash.hex(),
-            "responsible": inc.responsible,
-            "executed": p.executed,
-            "approve_with": p.approve_with,
-            **p.tx,
-        }
 
     def propose_certificate_revocation(
         self, actor: Actor, cert_id: int, reason: str, decision_text: str, *, key: str
@@ -201,19 +195,27 @@ class CouncilService:
             raise Conflict("the certificate is already revoked", cert_id=cert_id, revoked_at=cert.revoked_at)
         self.ops.officer(actor)
         decision_hash = text_hash(text)
-        p = self.ops.propose(
-            self.ops.account(actor),
+        return self._propose_decision(
+            actor,
             Certificates.calls.council_revoke(cert_id, int(RevocationReason[reason.upper()]), decision_hash),
-            text_hash(f"revoke certificate {cert_id}: {text}"),
-            op=f"council.certificates.{cert_id}.revoke",
-            key=key,
+            f"revoke certificate {cert_id}: {text}",
+            f"council.certificates.{cert_id}.revoke",
+            key,
+            cert_id=cert_id,
+            reason=reason,
+            decision_hash="0x" + decision_hash.hex(),
+            issuer=cert.issuer,
         )
+
+    def _propose_decision(
+        self, actor: Actor, call: Any, description: str, op: str, key: str, **fields: Any
+    ) -> dict[str, Any]:
+        """Propose a council call described by ``description`` (hashed on chain); the answer names the
+        proposal, ``fields``, whether it executed already and where the other governors approve."""
+        p = self.ops.propose(self.ops.account(actor), call, text_hash(description), op=op, key=key)
         return {
             "proposal_id": p.proposal_id,
-            "cert_id": cert_id,
-            "reason": reason,
-            "decision_hash": "0x" + decision_hash.hex(),
-            "issuer": cert.issuer,
+            **fields,
             "executed": p.executed,
             "approve_with": p.approve_with,
             **p.tx,

@@ -197,6 +197,7 @@ BODIES: dict[str, Any] = {
     "POST /incidents/{incident_id}/response": {"response": "x"},
     "POST /council/requests/{request_id}/proposals": {"justification": "x"},
     "POST /council/incidents/{incident_id}/ruling": {"upheld": True, "ruling_text": "x"},
+    "POST /council/certificates/{cert_id}/revocation": {"reason": "fraud", "decision": "x"},
     "POST /council/departments": {"address": "0x" + "ab" * 20, "code": "NEW", "name": "x", "region": "110000"},
     "POST /council/auditors": {"address": "0x" + "ab" * 20},
     "POST /releases": {"grant_id": "{grant_id}", "fields": ["name"]},

@@ -89,6 +89,7 @@ ALLOWED: dict[str, set[str]] = {
     "POST /council/proposals/{proposal_id}/approve": {G},
     "POST /council/requests/{request_id}/proposals": {G},
     "POST /council/incidents/{incident_id}/ruling": {G},
+    "POST /council/certificates/{cert_id}/revocation": {G},
     "POST /council/departments": {G},
     "POST /council/auditors": {G},
     # audit
@@ -272,7 +273,7 @@ def test_table_covers_exactly_the_spec(platform):
 
 
 def test_matrix_size():
-    assert len(SPEC_ROUTES) == 88 and len(KINDS) == 6  # 528 cells
+    assert len(SPEC_ROUTES) == 89 and len(KINDS) == 6  # 534 cells
 
 
 @pytest.mark.parametrize("kind", KINDS)
@@ -331,6 +332,7 @@ UNKNOWN: dict[str, tuple[int, str | None]] = {
     "POST /council/proposals/{proposal_id}/approve": (404, "ConsortiumUnknownProposal"),
     "POST /council/requests/{request_id}/proposals": (404, "UsageRightsUnknownRequest"),
     "POST /council/incidents/{incident_id}/ruling": (404, "AccountabilityUnknownIncident"),
+    "POST /council/certificates/{cert_id}/revocation": (404, "CertificatesUnknownCertificate"),
     "GET /audit/resources/{resource_id}/integrity": (404, "DataCatalogUnknownResource"),
     "POST /audit/resources/{resource_id}/integrity": (404, "DataCatalogUnknownResource"),
     "GET /audit/departments/{address}/record": (404, "NotFound"),
