@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IConsortium} from "./interfaces/IConsortium.sol";
+import {IStandingListener} from "./interfaces/IStandingListener.sol";
 
 /**
  * @title Consortium
@@ -17,6 +18,8 @@ contract Consortium is IConsortium {
     /// @dev At least two governors must agree on anything: no single account acts for the council.
     uint8 public constant MIN_THRESHOLD = 2;
     uint256 public constant MAX_NAME_LENGTH = 128;
+    /// @dev Each listener is called on every change of standing: a small bound keeps those calls cheap.
+    uint256 public constant MAX_STANDING_LISTENERS = 8;
 
     /// @dev Two packed slots plus the description and data, as before the council epoch was added.
     struct ProposalRecord {
@@ -62,6 +65,8 @@ contract Consortium is IConsortium {
     mapping(uint256 proposalId => ProposalRecord) private _proposals;
     mapping(uint256 proposalId => mapping(address governor => bool)) private _approved;
     uint256 private _proposalCount;
+
+    address[] private _standingListeners;
 
     /// @dev Id of the council-call proposal whose call is running, 0 otherwise.
     uint256 private _executing;
@@ -117,6 +122,11 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function proposeReinstateDepartment(address account) external onlyGovernor returns (uint256) {
         return _proposeAccount(ProposalKind.ReinstateDepartment, account);
+    }
+
+    /// @inheritdoc IConsortium
+    function proposeAddStandingListener(address listener) external onlyGovernor returns (uint256) {
+        return _proposeAccount(ProposalKind.AddStandingListener, listener);
     }
 
     /// @inheritdoc IConsortium
@@ -220,6 +230,11 @@ contract Consortium is IConsortium {
     /// @inheritdoc IConsortium
     function isGovernor(address account) external view returns (bool) {
         return _governorIndex[account] != 0;
+    }
+
+    /// @inheritdoc IConsortium
+    function standingListeners() external view returns (address[] memory) {
+        return _standingListeners;
     }
 
     /// @inheritdoc IConsortium
@@ -386,6 +401,7 @@ contract Consortium is IConsortium {
             _departmentList.push(account);
             _codeOwner[code] = account;
             emit DepartmentAdmitted(account, code, name, regionCode);
+            _tellStanding(account, true);
         } else if (kind == ProposalKind.ChangeThreshold) {
             uint256 newThreshold = abi.decode(data, (uint256));
             _checkThreshold(newThreshold);
@@ -397,9 +413,13 @@ contract Consortium is IConsortium {
             if (kind == ProposalKind.SuspendDepartment) {
                 _departments[account].status = DepartmentStatus.Suspended;
                 emit DepartmentSuspended(account, proposalId);
+                _tellStanding(account, false);
             } else if (kind == ProposalKind.ReinstateDepartment) {
                 _departments[account].status = DepartmentStatus.Active;
                 emit DepartmentReinstated(account, proposalId);
+                _tellStanding(account, true);
+            } else if (kind == ProposalKind.AddStandingListener) {
+                _addStandingListener(account);
             } else if (kind == ProposalKind.AddGovernor) {
                 uint32 epoch = ++_councilEpoch;
                 _governorList.push(account);
@@ -515,9 +535,44 @@ contract Consortium is IConsortium {
         } else if (kind == ProposalKind.AppointAuditor) {
             if (account == address(0)) revert ConsortiumZeroAddress();
             if (_auditorIndex[account] != 0) revert ConsortiumAlreadyAuditor(account);
+        } else if (kind == ProposalKind.AddStandingListener) {
+            if (account == address(this) || account.code.length == 0) revert ConsortiumInvalidTarget(account);
+            uint256 count = _standingListeners.length;
+            for (uint256 i = 0; i < count; ++i) {
+                if (_standingListeners[i] == account) revert ConsortiumAlreadyStandingListener(account);
+            }
+            if (count >= MAX_STANDING_LISTENERS) {
+                revert ConsortiumTooManyStandingListeners(count + 1, MAX_STANDING_LISTENERS);
+            }
         } else {
             // ProposalKind.RemoveAuditor
             if (_auditorIndex[account] == 0) revert ConsortiumNotAuditor(account);
+        }
+    }
+
+    /// @dev Registers `listener` and tells it every department's current standing (bounded by the number of
+    /// departments; the council decides when to pay for it).
+    function _addStandingListener(address listener) private {
+        _standingListeners.push(listener);
+        emit StandingListenerAdded(listener);
+        uint256 count = _departmentList.length;
+        for (uint256 i = 0; i < count; ++i) {
+            address department = _departmentList[i];
+            // A council-registered listener; a revert makes the registration revert (nothing half-told).
+            // slither-disable-next-line calls-loop
+            IStandingListener(listener).onDepartmentStanding(
+                department, _departments[department].status == DepartmentStatus.Active
+            );
+        }
+    }
+
+    /// @dev Tells every listener `account`'s new standing in the transaction that changes it. A listener's
+    /// revert reverts the change: a listener never holds a stale standing.
+    function _tellStanding(address account, bool active) private {
+        uint256 count = _standingListeners.length;
+        for (uint256 i = 0; i < count; ++i) {
+            // slither-disable-next-line calls-loop
+            IStandingListener(_standingListeners[i]).onDepartmentStanding(account, active);
         }
     }
 

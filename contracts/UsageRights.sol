@@ -3,17 +3,22 @@ pragma solidity 0.8.37;
 
 import {ConsortiumManaged} from "./ConsortiumManaged.sol";
 import {IDataCatalog} from "./interfaces/IDataCatalog.sol";
+import {IStandingListener} from "./interfaces/IStandingListener.sol";
 import {IUsageRights} from "./interfaces/IUsageRights.sol";
 
 /**
  * @title UsageRights
  * @notice Usage requests, grants and recorded uses. See {IUsageRights} for who may do what.
- * @dev A grant is two packed slots; {recordUse} reads both, writes one and emits one event, with one
- * external call: the grantee's standing in the consortium (a batch reads it once for all its uses).
+ * @dev A grant is two packed slots; {recordUse} reads both, writes one and emits one event, and checks the
+ * grantee's standing in the consortium from this contract's own copy (one more slot), which the consortium
+ * keeps current once the council registered this contract as a standing listener ({IStandingListener}:
+ * told in the very transaction that suspends or reinstates). Until then, or for a department the copy
+ * does not know, it asks the consortium (an external call): the copy only saves gas, it never lets a use
+ * through that the consortium would refuse.
  * Uses are not stored: a use is `(grantId, useIndex)` and lives in {UseRecorded}; only
  * its release is, one slot per use (the content hash), so that "released at most once" holds on chain.
  */
-contract UsageRights is IUsageRights, ConsortiumManaged {
+contract UsageRights is IUsageRights, IStandingListener, ConsortiumManaged {
     uint64 public constant MAX_GRANT_DURATION = 5 * 365 days;
     uint64 public constant MAX_APPROVAL_WINDOW = 90 days;
 
@@ -54,11 +59,28 @@ contract UsageRights is IUsageRights, ConsortiumManaged {
     mapping(uint256 grantId => GrantRecord) private _grants;
     mapping(uint256 grantId => mapping(uint32 useIndex => bytes32 contentHash)) private _releases;
 
+    /// @dev The consortium's word on each department's standing (Unknown: not told yet, so ask it).
+    enum Standing {
+        Unknown,
+        Active,
+        Inactive
+    }
+
+    mapping(address department => Standing) private _standing;
+
     /// @param consortium_ the consortium (departments, council).
     /// @param catalog_ the data catalog (ownership, classification).
     constructor(address consortium_, address catalog_) ConsortiumManaged(consortium_) {
         if (catalog_ == address(0)) revert UsageRightsZeroAddress();
         _catalog = IDataCatalog(catalog_);
+    }
+
+    // ================================================================== standing
+
+    /// @inheritdoc IStandingListener
+    function onDepartmentStanding(address department, bool active) external {
+        if (msg.sender != address(_consortium())) revert UsageRightsNotConsortium(msg.sender);
+        _standing[department] = active ? Standing.Active : Standing.Inactive;
     }
 
     // ================================================================== requests
@@ -368,7 +390,9 @@ contract UsageRights is IUsageRights, ConsortiumManaged {
             if (grantee == address(0)) revert UsageRightsUnknownGrant(grantId);
             revert UsageRightsNotGrantee(grantId, msg.sender);
         }
-        _requireActiveDepartment(grantee);
+        Standing standing = _standing[grantee];
+        if (standing == Standing.Inactive) revert ConsortiumManagedNotActiveDepartment(grantee);
+        if (standing == Standing.Unknown) _requireActiveDepartment(grantee); // not told yet: ask the consortium
         if (g.revoked) revert UsageRightsGrantRevoked(grantId);
         uint64 expiresAt = g.expiresAt;
         if (block.timestamp >= expiresAt) revert UsageRightsGrantExpired(grantId, expiresAt);

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from brownie import (
     Accountability,
+    Certificates,
     Consortium,
     DataCatalog,
     GasBaseline,
@@ -75,6 +76,24 @@ def council_gas(consortium, catalog, rid, governors, new_governor, auditor_a, au
     return gas
 
 
+def certificate_gas(consortium, issuer, g1, g2, deployer) -> dict[str, int]:
+    """Issue and revoke an e-certificate, and the council's revocation of one (the approval that executes it)."""
+    certs = Certificates.deploy(consortium, {"from": deployer})
+    t = h("type-licence")
+
+    def council(fn_name: str, *args) -> int:
+        data = getattr(certs, fn_name).encode_input(*args)
+        pid = consortium.proposeCouncilCall(certs, data, h("decision"), {"from": g1}).return_value
+        return consortium.approve(pid, {"from": g2}).gas_used
+
+    council("registerCertificateType", t, issuer, 365 * DAY)
+    certs.issue(t, h("doc-0"), h("holder-0"), 0, 0, h("case-0"), {"from": issuer})  # warm the counter
+    gas = {"certificate_issue": certs.issue(t, h("doc-1"), h("holder-1"), 0, 0, h("case-1"), {"from": issuer}).gas_used}
+    gas["certificate_revoke"] = certs.revoke(2, h("reason"), {"from": issuer}).gas_used
+    gas["certificate_council_revoke_approval"] = council("councilRevoke", 1, 2, h("decision-text"))  # IssuerCompromised
+    return gas
+
+
 def main() -> dict:
     deployer, g1, g2, g3 = accounts[0], accounts[1], accounts[2], accounts[3]
     owner, user = accounts[4], accounts[5]
@@ -95,6 +114,9 @@ def main() -> dict:
             dept, h(f"code{i}"), f"Dept {i}", h("110000"), {"from": g1}
         ).return_value
         consortium.approve(pid, {"from": g2})
+
+    pid = consortium.proposeAddStandingListener(rights, {"from": g1}).return_value  # as deployed
+    consortium.approve(pid, {"from": g2})
 
     # Warm-up registration so counters are non-zero, as on a platform in use.
     catalog.registerResource(INTERNAL, h("schema"), h("content-0"), h("steward"), "0x" + "00" * 32, {"from": owner})
@@ -138,6 +160,7 @@ def main() -> dict:
     tx = directory.publishNode(endpoint, h("x25519-rotated"), h("tls-spki"), {"from": owner})
     gas["publish_node_again"] = tx.gas_used
 
+    gas.update(certificate_gas(consortium, owner, g1, g2, deployer))
     gas.update(council_gas(consortium, catalog, rid, [g1, g2, g3], accounts[6], accounts[7], accounts[8]))
 
     checks = {}

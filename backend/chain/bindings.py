@@ -653,6 +653,10 @@ class ConsortiumCalls:
         """proposeAddGovernor(address), not sent"""
         return Call("Consortium", "proposeAddGovernor", (account,))
 
+    def propose_add_standing_listener(self, listener: str) -> Call:
+        """proposeAddStandingListener(address), not sent"""
+        return Call("Consortium", "proposeAddStandingListener", (listener,))
+
     def propose_admit_department(self, account: str, code: bytes, name: str, region_code: bytes) -> Call:
         """proposeAdmitDepartment(address,bytes32,string,bytes32), not sent"""
         return Call(
@@ -800,6 +804,10 @@ class Consortium:
         """MAX_PROPOSAL_LIFETIME()"""
         return int(self._port.view("Consortium", "MAX_PROPOSAL_LIFETIME"))
 
+    def max_standing_listeners(self) -> int:
+        """MAX_STANDING_LISTENERS()"""
+        return int(self._port.view("Consortium", "MAX_STANDING_LISTENERS"))
+
     def min_proposal_lifetime(self) -> int:
         """MIN_PROPOSAL_LIFETIME()"""
         return int(self._port.view("Consortium", "MIN_PROPOSAL_LIFETIME"))
@@ -848,6 +856,13 @@ class Consortium:
     ) -> TxOutcome:
         """proposeAddGovernor(address)"""
         call = Call("Consortium", "proposeAddGovernor", (account,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def propose_add_standing_listener(
+        self, signer: LocalAccount, listener: str, *, op: str, key: str, strict: bool = True
+    ) -> TxOutcome:
+        """proposeAddStandingListener(address)"""
+        call = Call("Consortium", "proposeAddStandingListener", (listener,))
         return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def propose_admit_department(
@@ -962,6 +977,10 @@ class Consortium:
             ),
         )
         return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def standing_listeners(self) -> list[str]:
+        """standingListeners()"""
+        return [str(x) for x in self._port.view("Consortium", "standingListeners")]
 
     def threshold(self) -> int:
         """threshold()"""
@@ -1207,6 +1226,17 @@ class UsageRightsCalls:
             ),
         )
 
+    def on_department_standing(self, department: str, active: bool) -> Call:
+        """onDepartmentStanding(address,bool), not sent"""
+        return Call(
+            "UsageRights",
+            "onDepartmentStanding",
+            (
+                department,
+                active,
+            ),
+        )
+
     def record_release(self, grant_id: int, use_index: int, content_hash: bytes) -> Call:
         """recordRelease(uint256,uint32,bytes32), not sent"""
         return Call(
@@ -1394,6 +1424,20 @@ class UsageRights:
     def max_grant_duration(self) -> int:
         """MAX_GRANT_DURATION()"""
         return int(self._port.view("UsageRights", "MAX_GRANT_DURATION"))
+
+    def on_department_standing(
+        self, signer: LocalAccount, department: str, active: bool, *, op: str, key: str, strict: bool = True
+    ) -> TxOutcome:
+        """onDepartmentStanding(address,bool)"""
+        call = Call(
+            "UsageRights",
+            "onDepartmentStanding",
+            (
+                department,
+                active,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
 
     def record_release(
         self,

@@ -82,6 +82,7 @@ class ProposalKind(ContractEnum):
     REMOVE_AUDITOR = 7
     COUNCIL_CALL = 8
     UNANIMOUS_COUNCIL_CALL = 9
+    ADD_STANDING_LISTENER = 10
 
 
 class DepartmentStatus(ContractEnum):
@@ -147,4 +148,12 @@ class RequestStatus(ContractEnum):
     ESCALATED = 5
 
 
-__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "RevocationReason", "Role", "ServiceStatus", "StepStatus", "SubjectKind"]
+class Standing(ContractEnum):
+    """contracts/UsageRights.sol: UsageRights.Standing"""
+
+    UNKNOWN = 0
+    ACTIVE = 1
+    INACTIVE = 2
+
+
+__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "RevocationReason", "Role", "ServiceStatus", "Standing", "StepStatus", "SubjectKind"]

@@ -79,4 +79,6 @@ def bootstrap(
 
         deployer.run_council(w3, consortium, governors, appoint)
         log(f"appointed auditor {m.name}")
+    if deployer.register_standing_listener(w3, manifest, settings.deployments_dir, governors):
+        log("registered UsageRights as a standing listener (uses check standing from its own copy)")
     return manifest

@@ -217,6 +217,26 @@ def run_council(w3: Web3, consortium: Any, governors: list[LocalAccount], propos
     return pid
 
 
+def usage_rights_listening(w3: Web3, manifest: dict[str, Any], deployments_dir: Path) -> tuple[Any, str, bool]:
+    """(the Consortium, UsageRights' address, whether the council registered it as a standing listener:
+    then recordUse checks standing from its own copy instead of calling the Consortium)."""
+    consortium = contract_at(w3, manifest, "Consortium", deployments_dir)
+    rights = Web3.to_checksum_address(manifest["contracts"]["UsageRights"]["address"])
+    return consortium, rights, rights in consortium.functions.standingListeners().call()
+
+
+def register_standing_listener(
+    w3: Web3, manifest: dict[str, Any], deployments_dir: Path, governors: list[LocalAccount]
+) -> bool:
+    """The council (these governors' keys: development and tests) registers UsageRights as a standing
+    listener, once; whether it did now."""
+    consortium, rights, listening = usage_rights_listening(w3, manifest, deployments_dir)
+    if listening:
+        return False
+    run_council(w3, consortium, governors, lambda c: c.functions.proposeAddStandingListener(rights))
+    return True
+
+
 def _executed(consortium: Any, pid: int) -> bool:
     # web3 returns the Proposal struct as a tuple; `executed` is its last field.
     return bool(consortium.functions.proposal(pid).call()[-1])

@@ -312,6 +312,10 @@ def admit_members(fed: Federation, w3: Web3, manifest_file: Path, *, log: Log = 
             continue
         admitted += 1
         log(f"admitted {m.key} ({n.config.address}) by the governors' nodes")
+    rights = manifest_contract(w3, manifest_file, "UsageRights").address
+    if rights not in consortium.functions.standingListeners().call():  # recordUse then reads its own copy
+        _council(governors, "/council/standing-listeners", {"address": rights})
+        log("registered UsageRights as a standing listener by the governors' nodes")
     return admitted
 
 

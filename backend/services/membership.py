@@ -74,6 +74,21 @@ class MembershipService:
         )
         return self._proposal(outcome, address=account)
 
+    def propose_add_standing_listener(self, actor: Actor, address: str, *, key: str) -> dict[str, Any]:
+        """Propose registering a contract (this deployment's UsageRights) to be told of every department's
+        standing: its uses then check standing from its own storage (the gas target of recordUse)."""
+        actor.require_role("governor")
+        account = _address(address, "address")
+        if account in self.ops.contracts.consortium.standing_listeners():
+            raise Conflict("already a standing listener", address=account)
+        outcome = self.ops.contracts.consortium.propose_add_standing_listener(
+            self.ops.account(actor),
+            account,
+            op=f"council.standing-listeners.{account}.add",
+            key=key,
+        )
+        return self._proposal(outcome, address=account)
+
     def _proposal(self, outcome: Any, *, address: str) -> dict[str, Any]:
         created = self.ops.event(outcome, "ProposalCreated") or {}
         pid = created.get("proposalId")

@@ -785,6 +785,18 @@ ERRORS: dict[str, tuple[str, str]] = {
     "ConsortiumDepartmentNotActive": ("{account} 当前不是有效状态。", "{account} is not active."),
     "ConsortiumDepartmentNotSuspended": ("{account} 未被暂停。", "{account} is not suspended."),
     "ConsortiumAlreadyAuditor": ("{account} 已是审计员。", "{account} is already an auditor."),
+    "ConsortiumAlreadyStandingListener": (
+        "合约 {listener} 已登记为成员状态接收方。",
+        "Contract {listener} is already registered to be told of members' standing.",
+    ),
+    "ConsortiumTooManyStandingListeners": (
+        "成员状态接收方最多 {max} 个。",
+        "At most {max} contracts can be told of members' standing.",
+    ),
+    "UsageRightsNotConsortium": (
+        "只有联盟合约可以通知部门的成员状态（调用方 {caller}）。",
+        "Only the consortium contract tells a department's standing (caller {caller}).",
+    ),
     "ConsortiumNotAuditor": ("{account} 不是审计员。", "{account} is not an auditor."),
     "ConsortiumUnknownProposal": ("提案 #{proposalId} 不存在。", "Proposal #{proposalId} does not exist."),
     "ConsortiumProposalExpired": (

@@ -55,7 +55,8 @@ interface IConsortium {
         AppointAuditor, // target = auditor account, data empty
         RemoveAuditor, // target = auditor account, data empty
         CouncilCall, // target = contract, data = calldata; executes at `threshold` approvals
-        UnanimousCouncilCall // as CouncilCall, but executes only once every member of its council approved
+        UnanimousCouncilCall, // as CouncilCall, but executes only once every member of its council approved
+        AddStandingListener // target = a contract implementing IStandingListener, data empty
     }
 
     /// @notice Membership status of a department.
@@ -118,6 +119,8 @@ interface IConsortium {
     event DepartmentSuspended(address indexed account, uint256 indexed proposalId);
     /// @notice A suspended department was reinstated by `proposalId`.
     event DepartmentReinstated(address indexed account, uint256 indexed proposalId);
+    /// @notice The council registered `listener`: from now on it is told of every department's standing.
+    event StandingListenerAdded(address indexed listener);
     /// @notice `account` became a governor (also emitted for each initial governor at deployment).
     event GovernorAdded(address indexed account);
     /// @notice `account` stopped being a governor.
@@ -194,6 +197,10 @@ interface IConsortium {
     error ConsortiumInvalidLifetime(uint64 lifetime);
     /// @notice `target` is not a contract other than the consortium itself.
     error ConsortiumInvalidTarget(address target);
+    /// @notice `listener` is already a standing listener.
+    error ConsortiumAlreadyStandingListener(address listener);
+    /// @notice At most `max` standing listeners (each is called on every change of standing).
+    error ConsortiumTooManyStandingListeners(uint256 count, uint256 max);
     /// @notice `data` does not fit the proposal kind (e.g. malformed admission data, calldata without selector).
     error ConsortiumInvalidProposalData(ProposalKind kind);
     /// @notice A council call needs a non-zero description hash.
@@ -257,6 +264,20 @@ interface IConsortium {
      * {ProposalCreated}, {ProposalApproved}; on execution {ProposalExecuted} and {AuditorAppointed}.
      */
     function proposeAppointAuditor(address account) external returns (uint256 proposalId);
+
+    /**
+     * @notice Proposes registering `listener` (an {IStandingListener}, e.g. UsageRights) to be told of every
+     * change of a department's standing in the transaction that makes it.
+     * @dev Requirements: caller is a governor; `listener` is a contract other than this one, not yet registered,
+     * and fewer than the maximum are. Listeners cannot be removed: a listener that stopped being told would
+     * keep a stale copy. On execution the listener is told every department's current standing, so the
+     * number of departments bounds that transaction's gas. Emits {ProposalCreated}, {ProposalApproved}; on
+     * execution {ProposalExecuted} and {StandingListenerAdded}.
+     */
+    function proposeAddStandingListener(address listener) external returns (uint256 proposalId);
+
+    /// @notice The registered standing listeners, in registration order.
+    function standingListeners() external view returns (address[] memory);
 
     /**
      * @notice Proposes removing the auditor `account`.

@@ -132,6 +132,8 @@ interface IUsageRights is IConsortiumManaged {
     error UsageRightsZeroAddress();
     /// @notice `account` does not own `resourceId` (and is not the consortium where that is allowed).
     error UsageRightsNotOwner(uint256 resourceId, address account);
+    /// @notice Only the consortium tells this contract of a department's standing; `caller` is not it.
+    error UsageRightsNotConsortium(address caller);
     /// @notice No resource has id `resourceId`.
     error UsageRightsUnknownResource(uint256 resourceId);
     /// @notice The requester or grantee `account` owns `resourceId` itself.

@@ -135,6 +135,7 @@ def deploy_consortium(
             ),
         )
     deployer.run_council(w3, consortium, govs, lambda c: c.functions.proposeAppointAuditor(addr["auditor"]))
+    deployer.register_standing_listener(w3, manifest, deployments, govs)
     return DeployedConsortium(addr, accounts, manifest, deployments)
 
 

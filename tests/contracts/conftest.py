@@ -39,6 +39,9 @@ def system(accounts, Consortium, DataCatalog, UsageRights, Accountability) -> Sy
         consortium.approve(pid, {"from": governors[1]})
     pid = consortium.proposeAppointAuditor(auditor, {"from": governors[1]}).return_value
     consortium.approve(pid, {"from": governors[2]})
+    # UsageRights keeps its own copy of each department's standing (told by the consortium), as deployed
+    pid = consortium.proposeAddStandingListener(rights, {"from": governors[0]}).return_value
+    consortium.approve(pid, {"from": governors[1]})
 
     resources = {}
     for cls in (PUBLIC, INTERNAL, SENSITIVE, SECRET):

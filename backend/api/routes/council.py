@@ -109,6 +109,18 @@ def propose_admit_department(
 
 
 @router.post(
+    "/standing-listeners",
+    response_model=answers.MembershipProposalAnswer,
+    status_code=201,
+    summary="Propose registering a contract (UsageRights) to be told of every department's standing (governor)",
+)
+def propose_add_standing_listener(
+    body: answers.AppointAuditorBody, membership: MembershipDep, who: GovernorWriter, key: IdemKey
+) -> dict[str, Any]:
+    return membership.propose_add_standing_listener(who, body.address, key=key)
+
+
+@router.post(
     "/auditors",
     response_model=answers.MembershipProposalAnswer,
     status_code=201,

@@ -76,6 +76,8 @@ class AdmitDepartmentBody(Strict):
 
 
 class AppointAuditorBody(Strict):
+    """A chain address (an auditor's node, or a contract to register as a standing listener)."""
+
     address: str = Field(min_length=42, max_length=42)
 
 

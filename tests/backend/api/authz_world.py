@@ -200,6 +200,7 @@ BODIES: dict[str, Any] = {
     "POST /council/certificates/{cert_id}/revocation": {"reason": "fraud", "decision": "x"},
     "POST /council/departments": {"address": "0x" + "ab" * 20, "code": "NEW", "name": "x", "region": "110000"},
     "POST /council/auditors": {"address": "0x" + "ab" * 20},
+    "POST /council/standing-listeners": {"address": "0x" + "ab" * 20},
     "POST /releases": {"grant_id": "{grant_id}", "fields": ["name"]},
     "POST /certificates/types": {
         "type_code": "OTHER_CERT",

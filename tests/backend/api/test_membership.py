@@ -64,3 +64,23 @@ def test_a_department_cannot_propose_admission(system: System) -> None:
     r = system.http.post("/council/departments", json=_admit_body(Account.create().address), headers=system.h("dept-a"))
     assert r.status_code == 403, r.text
     assert r.json()["error"] == "Forbidden"
+
+
+def test_usage_rights_is_told_of_standing_and_registering_it_again_is_409(system: System) -> None:
+    """The deployment registers UsageRights as the Consortium's standing listener (recordUse then
+    checks standing from its own copy); a second registration is refused before any proposal."""
+    consortium, rights = system.contract("Consortium"), system.contract("UsageRights").address
+    assert consortium.functions.standingListeners().call() == [rights]
+    count = consortium.functions.proposalCount().call()
+    r = system.http.post("/council/standing-listeners", json={"address": rights}, headers=system.h("gov-1"))
+    assert (r.status_code, r.json()) == (
+        409,
+        {"error": "Conflict", "args": {"reason": "already a standing listener", "address": rights}},
+    )
+    r = system.http.post("/council/standing-listeners", json={"address": rights}, headers=system.h("dept-a"))
+    assert (r.status_code, r.json()["error"]) == (403, "Forbidden")
+    r = system.http.post(
+        "/council/standing-listeners", json={"address": Account.create().address}, headers=system.h("gov-1")
+    )
+    assert (r.status_code, r.json()["error"]) == (422, "ConsortiumInvalidTarget")  # not a contract
+    assert consortium.functions.proposalCount().call() == count
