@@ -328,13 +328,13 @@ contract Accountability is IAccountability, ConsortiumManaged {
 
     /// @dev The officer kept only in an event: the reporter's citation of it, which must be given.
     function _requiredCitation(Filing memory f, bytes32 cited) private pure returns (bytes32) {
-        if (cited == bytes32(0)) revert AccountabilityOfficerCitationRequired(f.subjectKind, f.subjectId, f.useIndex);
+        if (cited == bytes32(0)) revert AccountabilityEmptyOfficerCitation(f.subjectKind, f.subjectId, f.useIndex);
         return cited;
     }
 
     /// @dev The officer the chain holds; a citation, if any, must match it.
     function _checkedCitation(bytes32 recorded, bytes32 cited) private pure returns (bytes32) {
-        if (cited != bytes32(0) && cited != recorded) revert AccountabilityOfficerCitationMismatch(recorded, cited);
+        if (cited != bytes32(0) && cited != recorded) revert AccountabilityInvalidOfficerCitation(recorded, cited);
         return recorded;
     }
 

@@ -141,9 +141,9 @@ interface IAccountability is IConsortiumManaged {
     error AccountabilityInvalidReporterGrant(uint256 viaGrant, address account);
     /// @notice The officer of this subject is kept only in an event (a use's `UseRecorded`, version 1's
     /// `ResourceRegistered`): the reporter must cite it as `officerHash`.
-    error AccountabilityOfficerCitationRequired(SubjectKind subjectKind, uint256 subjectId, uint32 useIndex);
+    error AccountabilityEmptyOfficerCitation(SubjectKind subjectKind, uint256 subjectId, uint32 useIndex);
     /// @notice The cited officer `cited` differs from the officer `recorded` on chain for this subject.
-    error AccountabilityOfficerCitationMismatch(bytes32 recorded, bytes32 cited);
+    error AccountabilityInvalidOfficerCitation(bytes32 recorded, bytes32 cited);
     /// @notice `account` is not the department responsible for `incidentId`.
     error AccountabilityNotResponsible(uint256 incidentId, address account);
     /// @notice The officer hash is zero.
@@ -214,7 +214,7 @@ interface IAccountability is IConsortiumManaged {
      * valid type/kind combination ({AccountabilityInvalidSubject}); the subject exists
      * ({AccountabilityUnknownSubject}); the caller may file about it ({AccountabilityNotPartyToGrant},
      * {AccountabilityInvalidReporterGrant}, {AccountabilityNoStandingOnResource}); the officer citation
-     * ({AccountabilityOfficerCitationRequired}, {AccountabilityOfficerCitationMismatch}). Emits {IncidentFiled}.
+     * ({AccountabilityEmptyOfficerCitation}, {AccountabilityInvalidOfficerCitation}). Emits {IncidentFiled}.
      */
     function fileIncident(
         uint8 incidentType,

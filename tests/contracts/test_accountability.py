@@ -265,33 +265,55 @@ def _refusal_cases():
     """(name, setup) pairs; setup(system, grant) returns (call kwargs for file(), error, error args)."""
 
     def stranger_on_use(s, gid):
-        return dict(t=UNAUTHORIZED_USE, k=USE, sid=gid, idx=1, sender=s.depts[2], officer=h("officer-0")), (
+        return {
+            "t": UNAUTHORIZED_USE,
+            "k": USE,
+            "sid": gid,
+            "idx": 1,
+            "sender": s.depts[2],
+            "officer": h("officer-0"),
+        }, (
             "AccountabilityNotPartyToGrant",
             (gid, s.depts[2]),
         )
 
     def stranger_on_grant(s, gid):
-        return dict(t=LEAK, k=GRANT, sid=gid, idx=0, sender=s.depts[3]), (
+        return {"t": LEAK, "k": GRANT, "sid": gid, "idx": 0, "sender": s.depts[3]}, (
             "AccountabilityNotPartyToGrant",
             (gid, s.depts[3]),
         )
 
     def grant_named_for_a_use(s, gid):
-        return dict(t=LEAK, k=USE, sid=gid, idx=1, sender=s.depts[0], officer=h("officer-0"), via=gid), (
+        return {
+            "t": LEAK,
+            "k": USE,
+            "sid": gid,
+            "idx": 1,
+            "sender": s.depts[0],
+            "officer": h("officer-0"),
+            "via": gid,
+        }, (
             "AccountabilityInvalidReporterGrant",
             (gid, s.depts[0]),
         )
 
     def no_grant_on_the_resource(s, gid):
         rid = s.resources[INTERNAL]
-        return dict(t=DATA_ERROR, k=RESOURCE_VERSION, sid=rid, idx=1, sender=s.depts[2], officer=h("steward")), (
+        return {
+            "t": DATA_ERROR,
+            "k": RESOURCE_VERSION,
+            "sid": rid,
+            "idx": 1,
+            "sender": s.depts[2],
+            "officer": h("steward"),
+        }, (
             "AccountabilityNoStandingOnResource",
             (rid, 1, s.depts[2]),
         )
 
     def someone_elses_grant(s, gid):
         rid = s.resources[INTERNAL]
-        return dict(t=TAMPER, k=RESOURCE_VERSION, sid=rid, idx=1, sender=s.depts[2], via=gid), (
+        return {"t": TAMPER, "k": RESOURCE_VERSION, "sid": rid, "idx": 1, "sender": s.depts[2], "via": gid}, (
             "AccountabilityInvalidReporterGrant",
             (gid, s.depts[2]),
         )
@@ -299,14 +321,22 @@ def _refusal_cases():
     def grant_on_another_resource(s, gid):
         other = s.catalog.registerResource(INTERNAL, h("schema"), h("c"), h("st"), ZERO32, {"from": s.depts[0]})
         rid = other.return_value
-        return dict(t=DATA_ERROR, k=RESOURCE_VERSION, sid=rid, idx=1, sender=s.depts[1], officer=h("st"), via=gid), (
+        return {
+            "t": DATA_ERROR,
+            "k": RESOURCE_VERSION,
+            "sid": rid,
+            "idx": 1,
+            "sender": s.depts[1],
+            "officer": h("st"),
+            "via": gid,
+        }, (
             "AccountabilityInvalidReporterGrant",
             (gid, s.depts[1]),
         )
 
     def unknown_grant_named(s, gid):
         rid = s.resources[INTERNAL]
-        return dict(t=TAMPER, k=RESOURCE_VERSION, sid=rid, idx=1, sender=s.depts[1], via=99), (
+        return {"t": TAMPER, "k": RESOURCE_VERSION, "sid": rid, "idx": 1, "sender": s.depts[1], "via": 99}, (
             "AccountabilityInvalidReporterGrant",
             (99, s.depts[1]),
         )
@@ -315,63 +345,73 @@ def _refusal_cases():
         rid, old, new = s.resources[INTERNAL], s.depts[0], s.depts[2]
         s.council_call(s.catalog, "transferOwnership", (rid, new))
         s.catalog.publishVersion(rid, h("v2"), h("officer-v2"), {"from": new})
-        return dict(t=DATA_ERROR, k=RESOURCE_VERSION, sid=rid, idx=2, sender=old), (
+        return {"t": DATA_ERROR, "k": RESOURCE_VERSION, "sid": rid, "idx": 2, "sender": old}, (
             "AccountabilityNoStandingOnResource",
             (rid, 2, old),
         )
 
     def use_without_its_officer(s, gid):
-        return dict(t=UNAUTHORIZED_USE, k=USE, sid=gid, idx=2, sender=s.depts[0]), (
-            "AccountabilityOfficerCitationRequired",
+        return {"t": UNAUTHORIZED_USE, "k": USE, "sid": gid, "idx": 2, "sender": s.depts[0]}, (
+            "AccountabilityEmptyOfficerCitation",
             (USE, gid, 2),
         )
 
     def version_one_without_its_steward(s, gid):
         rid = s.resources[INTERNAL]
-        return dict(t=DATA_ERROR, k=RESOURCE_VERSION, sid=rid, idx=1), (
-            "AccountabilityOfficerCitationRequired",
+        return {"t": DATA_ERROR, "k": RESOURCE_VERSION, "sid": rid, "idx": 1}, (
+            "AccountabilityEmptyOfficerCitation",
             (RESOURCE_VERSION, rid, 1),
         )
 
     def another_officer_than_the_publisher(s, gid):
         rid = s.resources[INTERNAL]
         s.catalog.publishVersion(rid, h("v2"), h("officer-v2"), {"from": s.depts[0]})
-        return dict(t=DATA_ERROR, k=RESOURCE_VERSION, sid=rid, idx=2, officer=h("someone-else")), (
-            "AccountabilityOfficerCitationMismatch",
+        return {"t": DATA_ERROR, "k": RESOURCE_VERSION, "sid": rid, "idx": 2, "officer": h("someone-else")}, (
+            "AccountabilityInvalidOfficerCitation",
             (h("officer-v2"), h("someone-else")),
         )
 
     def an_officer_for_a_grant_without_one(s, gid):
-        return dict(t=LEAK, k=GRANT, sid=gid, idx=0, officer=h("someone")), (
-            "AccountabilityOfficerCitationMismatch",
+        return {"t": LEAK, "k": GRANT, "sid": gid, "idx": 0, "officer": h("someone")}, (
+            "AccountabilityInvalidOfficerCitation",
             (ZERO32, h("someone")),
         )
 
-    return [(f.__name__, f) for f in (
-        stranger_on_use,
-        stranger_on_grant,
-        grant_named_for_a_use,
-        no_grant_on_the_resource,
-        someone_elses_grant,
-        grant_on_another_resource,
-        unknown_grant_named,
-        former_owner_on_a_version_it_did_not_publish,
-        use_without_its_officer,
-        version_one_without_its_steward,
-        another_officer_than_the_publisher,
-        an_officer_for_a_grant_without_one,
-    )]
+    return [
+        (f.__name__, f)
+        for f in (
+            stranger_on_use,
+            stranger_on_grant,
+            grant_named_for_a_use,
+            no_grant_on_the_resource,
+            someone_elses_grant,
+            grant_on_another_resource,
+            unknown_grant_named,
+            former_owner_on_a_version_it_did_not_publish,
+            use_without_its_officer,
+            version_one_without_its_steward,
+            another_officer_than_the_publisher,
+            an_officer_for_a_grant_without_one,
+        )
+    ]
 
 
 @pytest.mark.parametrize("case", [f for _, f in _refusal_cases()], ids=[n for n, _ in _refusal_cases()])
 def test_filing_rule_refusals(system, used_grant, case):
     kw, (error, args) = case(system, used_grant)
     a = system.accountability
-    call = dict(t=None, k=None, sid=None, idx=None, sender=system.auditor, officer=ZERO32, via=0)
+    call = {"t": None, "k": None, "sid": None, "idx": None, "sender": system.auditor, "officer": ZERO32, "via": 0}
     call.update(kw)
     assert_custom_error(
         lambda: a.fileIncident(
-            call["t"], call["k"], call["sid"], call["idx"], call["officer"], call["via"], h("e"), DAY,
+            call["t"],
+            call["k"],
+            call["sid"],
+            call["idx"],
+            call["officer"],
+            call["via"],
+            h("e"),
+            DAY,
             {"from": call["sender"]},
         ),
         error,
