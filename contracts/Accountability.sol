@@ -8,7 +8,8 @@ import {IUsageRights} from "./interfaces/IUsageRights.sol";
 
 /**
  * @title Accountability
- * @notice Stewards, grant officers and incidents with rule-based attribution of responsibility.
+ * @notice Stewards, grant officers and incidents with rule-based attribution of responsibility: who may
+ * file what, and who answers for it, from the record of the use or version concerned.
  * See {IAccountability}.
  */
 contract Accountability is IAccountability, ConsortiumManaged {
@@ -34,6 +35,18 @@ contract Accountability is IAccountability, ConsortiumManaged {
         bytes32 evidenceHash;
         bytes32 responseHash;
         bytes32 rulingHash;
+    }
+
+    /// @dev One filing on its way through the rules (keeps fileIncident within the stack).
+    struct Filing {
+        IncidentType incidentType;
+        SubjectKind subjectKind;
+        uint256 subjectId;
+        uint32 useIndex;
+        bool auditor;
+        uint256 viaGrant;
+        address responsible;
+        bytes32 officerHash;
     }
 
     IDataCatalog private immutable _catalog;
@@ -86,50 +99,36 @@ contract Accountability is IAccountability, ConsortiumManaged {
         uint8 subjectKind,
         uint256 subjectId,
         uint32 useIndex,
+        bytes32 officerHash,
+        uint256 viaGrant,
         bytes32 evidenceHash,
         uint64 responseWindow
     ) external returns (uint256 incidentId) {
-        if (!_consortium().isActiveDepartment(msg.sender) && !_consortium().isAuditor(msg.sender)) {
-            revert AccountabilityNotReporter(msg.sender);
-        }
+        bool auditor = _consortium().isAuditor(msg.sender);
+        if (!auditor && !_consortium().isActiveDepartment(msg.sender)) revert AccountabilityNotReporter(msg.sender);
         if (incidentType > uint8(IncidentType.Tamper)) revert AccountabilityInvalidIncidentType(incidentType);
         if (subjectKind > uint8(SubjectKind.Use)) revert AccountabilityInvalidSubjectKind(subjectKind);
         if (evidenceHash == bytes32(0)) revert AccountabilityEmptyEvidence();
         if (responseWindow < MIN_RESPONSE_WINDOW || responseWindow > MAX_RESPONSE_WINDOW) {
             revert AccountabilityInvalidResponseWindow(responseWindow);
         }
-        (address responsible, bytes32 officerHash) =
-            _attribute(IncidentType(incidentType), SubjectKind(subjectKind), subjectId, useIndex);
-
-        incidentId = ++_incidentCount;
-        uint64 deadline = uint64(block.timestamp) + responseWindow;
-        _incidents[incidentId] = IncidentRecord({
-            reporter: msg.sender,
+        Filing memory f = Filing({
             incidentType: IncidentType(incidentType),
             subjectKind: SubjectKind(subjectKind),
-            status: IncidentStatus.Open,
-            useIndex: useIndex,
-            responsible: responsible,
-            responseDeadline: deadline,
             subjectId: subjectId,
-            filedAt: uint64(block.timestamp),
-            responsibleOfficerHash: officerHash,
-            evidenceHash: evidenceHash,
-            responseHash: bytes32(0),
-            rulingHash: bytes32(0)
+            useIndex: useIndex,
+            auditor: auditor,
+            viaGrant: viaGrant,
+            responsible: address(0),
+            officerHash: bytes32(0)
         });
-        emit IncidentFiled(
-            incidentId,
-            responsible,
-            msg.sender,
-            IncidentType(incidentType),
-            SubjectKind(subjectKind),
-            subjectId,
-            useIndex,
-            evidenceHash,
-            officerHash,
-            deadline
-        );
+        bool aboutData = f.incidentType == IncidentType.DataError || f.incidentType == IncidentType.Tamper;
+        if (aboutData != (f.subjectKind == SubjectKind.ResourceVersion)) {
+            revert AccountabilityInvalidSubject(f.incidentType, f.subjectKind);
+        }
+        if (aboutData) _attributeVersion(f, officerHash);
+        else _attributeGrant(f, officerHash);
+        incidentId = _record(f, evidenceHash, responseWindow);
     }
 
     /// @inheritdoc IAccountability
@@ -230,33 +229,113 @@ contract Accountability is IAccountability, ConsortiumManaged {
 
     // ================================================================== internals
 
-    /// @dev Applies the attribution rule of {IAccountability} and checks that the subject exists.
-    function _attribute(IncidentType incidentType, SubjectKind subjectKind, uint256 subjectId, uint32 useIndex)
-        private
-        view
-        returns (address responsible, bytes32 officerHash)
-    {
-        bool aboutData = incidentType == IncidentType.DataError || incidentType == IncidentType.Tamper;
-        if (aboutData != (subjectKind == SubjectKind.ResourceVersion)) {
-            revert AccountabilityInvalidSubject(incidentType, subjectKind);
+    /// @dev Stores and announces the incident attributed in `f`.
+    function _record(Filing memory f, bytes32 evidenceHash, uint64 responseWindow) private returns (uint256 id) {
+        id = ++_incidentCount;
+        uint64 deadline = uint64(block.timestamp) + responseWindow;
+        _incidents[id] = IncidentRecord({
+            reporter: msg.sender,
+            incidentType: f.incidentType,
+            subjectKind: f.subjectKind,
+            status: IncidentStatus.Open,
+            useIndex: f.useIndex,
+            responsible: f.responsible,
+            responseDeadline: deadline,
+            subjectId: f.subjectId,
+            filedAt: uint64(block.timestamp),
+            responsibleOfficerHash: f.officerHash,
+            evidenceHash: evidenceHash,
+            responseHash: bytes32(0),
+            rulingHash: bytes32(0)
+        });
+        emit IncidentFiled(
+            id,
+            f.responsible,
+            msg.sender,
+            f.incidentType,
+            f.subjectKind,
+            f.subjectId,
+            f.useIndex,
+            evidenceHash,
+            f.officerHash,
+            deadline
+        );
+    }
+
+    /// @dev DATA_ERROR / TAMPER about a resource version: the version exists, the caller may file about it,
+    /// and who answers: the version's publisher and its officer (DATA_ERROR) or the current owner and its
+    /// steward (TAMPER: tampering happens in the current owner's custody).
+    function _attributeVersion(Filing memory f, bytes32 citedOfficer) private view {
+        uint256 resourceId = f.subjectId;
+        uint32 version = f.useIndex;
+        if (resourceId == 0 || resourceId > _catalog.resourceCount()) {
+            revert AccountabilityUnknownSubject(f.subjectKind, resourceId, version);
         }
-        if (aboutData) {
-            if (subjectId == 0 || subjectId > _catalog.resourceCount()) {
-                revert AccountabilityUnknownSubject(subjectKind, subjectId, useIndex);
-            }
-            IDataCatalog.Resource memory res = _catalog.resource(subjectId);
-            if (useIndex == 0 || useIndex > res.versionCount) {
-                revert AccountabilityUnknownSubject(subjectKind, subjectId, useIndex);
-            }
-            return (res.owner, _stewards[subjectId]);
+        IDataCatalog.Resource memory res = _catalog.resource(resourceId);
+        if (version == 0 || version > res.versionCount) {
+            revert AccountabilityUnknownSubject(f.subjectKind, resourceId, version);
         }
-        if (subjectId == 0 || subjectId > _usageRights.grantCount()) {
-            revert AccountabilityUnknownSubject(subjectKind, subjectId, useIndex);
+        address owner = res.owner;
+        (address publisher, bytes32 publishingOfficer) = _catalog.versionPublication(resourceId, version);
+
+        if (f.viaGrant != 0) {
+            _requireReporterGrant(f.viaGrant, resourceId);
+        } else if (!f.auditor && msg.sender != owner && msg.sender != publisher) {
+            revert AccountabilityNoStandingOnResource(resourceId, version, msg.sender);
         }
-        IUsageRights.Grant memory g = _usageRights.grant(subjectId);
-        bool validIndex = subjectKind == SubjectKind.Grant ? useIndex == 0 : (useIndex != 0 && useIndex <= g.usedCount);
-        if (!validIndex) revert AccountabilityUnknownSubject(subjectKind, subjectId, useIndex);
-        return (g.grantee, _grantOfficers[subjectId]);
+
+        if (f.incidentType == IncidentType.DataError) {
+            f.responsible = publisher;
+            f.officerHash = publishingOfficer == bytes32(0)
+                ? _requiredCitation(f, citedOfficer) // version 1: the registration event's steward
+                : _checkedCitation(publishingOfficer, citedOfficer);
+        } else {
+            f.responsible = owner;
+            f.officerHash = _checkedCitation(_stewards[resourceId], citedOfficer);
+        }
+    }
+
+    /// @dev UNAUTHORIZED_USE / LEAK about a grant or one of its uses: the subject exists, the caller is a
+    /// party to the grant or an auditor; the grantee answers, with the officer recorded in the use (USE) or
+    /// the grant officer assigned at filing time (GRANT).
+    function _attributeGrant(Filing memory f, bytes32 citedOfficer) private view {
+        uint256 grantId = f.subjectId;
+        if (grantId == 0 || grantId > _usageRights.grantCount()) {
+            revert AccountabilityUnknownSubject(f.subjectKind, grantId, f.useIndex);
+        }
+        IUsageRights.Grant memory g = _usageRights.grant(grantId);
+        bool isUse = f.subjectKind == SubjectKind.Use;
+        bool validIndex = isUse ? (f.useIndex != 0 && f.useIndex <= g.usedCount) : f.useIndex == 0;
+        if (!validIndex) revert AccountabilityUnknownSubject(f.subjectKind, grantId, f.useIndex);
+        if (f.viaGrant != 0) revert AccountabilityInvalidReporterGrant(f.viaGrant, msg.sender);
+        if (!f.auditor && msg.sender != g.grantee && msg.sender != _catalog.ownerOf(g.resourceId)) {
+            revert AccountabilityNotPartyToGrant(grantId, msg.sender);
+        }
+
+        f.responsible = g.grantee;
+        f.officerHash =
+            isUse ? _requiredCitation(f, citedOfficer) : _checkedCitation(_grantOfficers[grantId], citedOfficer);
+    }
+
+    /// @dev `viaGrant` must be a grant (current or past) of the caller on `resourceId`.
+    function _requireReporterGrant(uint256 viaGrant, uint256 resourceId) private view {
+        if (viaGrant > _usageRights.grantCount()) revert AccountabilityInvalidReporterGrant(viaGrant, msg.sender);
+        IUsageRights.Grant memory g = _usageRights.grant(viaGrant);
+        if (g.grantee != msg.sender || g.resourceId != resourceId) {
+            revert AccountabilityInvalidReporterGrant(viaGrant, msg.sender);
+        }
+    }
+
+    /// @dev The officer kept only in an event: the reporter's citation of it, which must be given.
+    function _requiredCitation(Filing memory f, bytes32 cited) private pure returns (bytes32) {
+        if (cited == bytes32(0)) revert AccountabilityEmptyOfficerCitation(f.subjectKind, f.subjectId, f.useIndex);
+        return cited;
+    }
+
+    /// @dev The officer the chain holds; a citation, if any, must match it.
+    function _checkedCitation(bytes32 recorded, bytes32 cited) private pure returns (bytes32) {
+        if (cited != bytes32(0) && cited != recorded) revert AccountabilityInvalidOfficerCitation(recorded, cited);
+        return recorded;
     }
 
     function _requireResource(uint256 resourceId) private view {

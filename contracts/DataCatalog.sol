@@ -9,7 +9,10 @@ import {IDataCatalog} from "./interfaces/IDataCatalog.sol";
  * @notice Shared catalog of data resources: ownership, classification, content-hash versions and
  * anchored Merkle roots. See {IDataCatalog}.
  * @dev Storage per resource is one packed slot (owner, classification, versionCount, anchorCount) plus
- * two slots per version (content hash, publication time) and one slot per anchor (the root).
+ * two slots per version (content hash; publication time packed with the publishing department), a third
+ * for versions from 2 on (the publishing officer), and one slot per anchor (the root). Version 1's officer
+ * (the registration's steward) stays in {ResourceRegistered}: a fourth new slot would put
+ * {registerResource} over its gas target.
  */
 contract DataCatalog is IDataCatalog, ConsortiumManaged {
     struct ResourceRecord {
@@ -20,8 +23,13 @@ contract DataCatalog is IDataCatalog, ConsortiumManaged {
     }
 
     struct VersionRecord {
+        // slot 0
         bytes32 contentHash;
+        // slot 1: who published it, kept after any transfer of ownership (blame follows the record)
         uint64 publishedAt;
+        address publisher;
+        // slot 2: the publishing officer, versions 2, 3, … only (zero for version 1)
+        bytes32 officerHash;
     }
 
     uint256 private _resourceCount;
@@ -56,7 +64,11 @@ contract DataCatalog is IDataCatalog, ConsortiumManaged {
             versionCount: 1,
             anchorCount: 0
         });
-        _versions[resourceId][1] = VersionRecord({contentHash: contentHash, publishedAt: uint64(block.timestamp)});
+        // Field by field: a struct literal would also write the (zero) officer slot.
+        VersionRecord storage v = _versions[resourceId][1];
+        v.contentHash = contentHash;
+        v.publishedAt = uint64(block.timestamp);
+        v.publisher = msg.sender;
         emit ResourceRegistered(
             resourceId, msg.sender, Classification(classification), schemaHash, contentHash, stewardHash, subjectHash
         );
@@ -78,7 +90,12 @@ contract DataCatalog is IDataCatalog, ConsortiumManaged {
 
         version = latest + 1;
         r.versionCount = version;
-        _versions[resourceId][version] = VersionRecord({contentHash: contentHash, publishedAt: uint64(block.timestamp)});
+        _versions[resourceId][version] = VersionRecord({
+            contentHash: contentHash,
+            publishedAt: uint64(block.timestamp),
+            publisher: msg.sender,
+            officerHash: officerHash
+        });
         emit VersionPublished(resourceId, version, msg.sender, contentHash, officerHash);
     }
 
@@ -172,6 +189,18 @@ contract DataCatalog is IDataCatalog, ConsortiumManaged {
         if (version == 0 || version > r.versionCount) revert DataCatalogUnknownVersion(resourceId, version);
         VersionRecord storage v = _versions[resourceId][version];
         return (v.contentHash, v.publishedAt);
+    }
+
+    /// @inheritdoc IDataCatalog
+    function versionPublication(uint256 resourceId, uint32 version)
+        external
+        view
+        returns (address publisher, bytes32 officerHash)
+    {
+        ResourceRecord storage r = _existing(resourceId);
+        if (version == 0 || version > r.versionCount) revert DataCatalogUnknownVersion(resourceId, version);
+        VersionRecord storage v = _versions[resourceId][version];
+        return (v.publisher, v.officerHash);
     }
 
     /// @inheritdoc IDataCatalog

@@ -151,7 +151,10 @@ def main() -> dict:
         {"from": user},
     )
     gas["record_use_batch100_per_use"] = tx.gas_used // n
-    gas["file_incident"] = accountability.fileIncident(0, 0, rid, 1, h("evidence"), 7 * DAY, {"from": user}).gas_used
+    # DATA_ERROR about version 1 by a grantee: it names its grant, cites the registration's steward.
+    gas["file_incident"] = accountability.fileIncident(
+        0, 0, rid, 1, h("steward"), gid, h("evidence"), 7 * DAY, {"from": user}
+    ).gas_used
 
     # A node entry as a department publishes it (an endpoint of 36 bytes: a length slot and two data slots), then a re-publish.
     endpoint = "https://land-registry.example.gov:84"

@@ -1175,6 +1175,11 @@ class DataCatalog:
         v = self._port.view("DataCatalog", "versionHash", resource_id, version)
         return (str(v[0]), int(v[1]))
 
+    def version_publication(self, resource_id: int, version: int) -> tuple[str, str]:
+        """versionPublication(uint256,uint32)"""
+        v = self._port.view("DataCatalog", "versionPublication", resource_id, version)
+        return (str(v[0]), str(v[1]))
+
 
 class UsageRightsCalls:
     """The writes of UsageRights as unsent calls."""
@@ -1605,10 +1610,12 @@ class AccountabilityCalls:
         subject_kind: int,
         subject_id: int,
         use_index: int,
+        officer_hash: bytes,
+        via_grant: int,
         evidence_hash: bytes,
         response_window: int,
     ) -> Call:
-        """fileIncident(uint8,uint8,uint256,uint32,bytes32,uint64), not sent"""
+        """fileIncident(uint8,uint8,uint256,uint32,bytes32,uint256,bytes32,uint64), not sent"""
         return Call(
             "Accountability",
             "fileIncident",
@@ -1617,6 +1624,8 @@ class AccountabilityCalls:
                 subject_kind,
                 subject_id,
                 use_index,
+                officer_hash,
+                via_grant,
                 evidence_hash,
                 response_window,
             ),
@@ -1702,6 +1711,8 @@ class Accountability:
         subject_kind: int,
         subject_id: int,
         use_index: int,
+        officer_hash: bytes,
+        via_grant: int,
         evidence_hash: bytes,
         response_window: int,
         *,
@@ -1709,7 +1720,7 @@ class Accountability:
         key: str,
         strict: bool = True,
     ) -> TxOutcome:
-        """fileIncident(uint8,uint8,uint256,uint32,bytes32,uint64)"""
+        """fileIncident(uint8,uint8,uint256,uint32,bytes32,uint256,bytes32,uint64)"""
         call = Call(
             "Accountability",
             "fileIncident",
@@ -1718,6 +1729,8 @@ class Accountability:
                 subject_kind,
                 subject_id,
                 use_index,
+                officer_hash,
+                via_grant,
                 evidence_hash,
                 response_window,
             ),

@@ -57,6 +57,8 @@ HTTP_STATUS_RULES: tuple[tuple[int, tuple[str, ...]], ...] = (
             "NotServiceLead",
             "NotResourceOwner",
             "NotResponsible",
+            "NotPartyToGrant",
+            "NoStandingOnResource",
         ),
     ),
     (404, ("Unknown", "NotFound")),

@@ -43,7 +43,7 @@ from typing import TYPE_CHECKING, Any
 from backend.core.identity import keccak_content_hash, keyed_text_hash
 from backend.core.tokens import TokenService
 from backend.services.certificates import CertificateService, CitizenChain
-from backend.services.common import Actor, ChainOps, h0x
+from backend.services.common import Actor, ChainOps, h0x, hex32
 from backend.services.errors import Conflict, Forbidden, InvalidInput, SignerUnavailable
 from backend.services.session_limits import SessionLimits
 from backend.store import DocumentStore
@@ -284,6 +284,8 @@ class CitizenService:
             USE,
             grant_id,
             use_index,
+            hex32(use["args"]["officerHash"], "officerHash"),  # blame follows the record: the use's own officer
+            0,
             evidence,
             OBJECTION_WINDOW_S,
             op=op,

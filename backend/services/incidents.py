@@ -1,12 +1,19 @@
 """Incidents: file, respond, list (as filer or as the department held responsible).
 
-Who may file about what (checked here, before the chain write; the contract
-then attributes responsibility by its own rule):
-- about a resource version (DATA_ERROR, TAMPER): a department that holds or held
-  a grant on the resource;
-- about a grant or one of its uses (UNAUTHORIZED_USE, LEAK): the owner of the
-  grant's resource, or the grantee itself (self-report);
-- auditors may file about anything (auditors file incidents).
+Who may file about what is the contract's rule (``Accountability.fileIncident``,
+docs/contracts.md "Who may file what"); the same rule is checked here first so
+that a refused filing answers 403 without spending a transaction:
+- about a grant or one of its uses (UNAUTHORIZED_USE, LEAK): the current owner
+  of the grant's resource, or the grantee itself (self-report);
+- about a resource version (DATA_ERROR, TAMPER): the current owner, the
+  department that published that version, or a department that holds or held a
+  grant on the resource (the contract is told which grant: ``viaGrant``);
+- auditors may file about anything (they also file citizens' objections).
+
+Blame follows the record: the contract names the officer recorded in the use,
+or the one that published the version. Where the chain keeps that officer only
+in an event (a use's ``UseRecorded``, version 1's ``ResourceRegistered``), this
+service cites it from the chain's own event, never from the caller's input.
 """
 
 from __future__ import annotations
@@ -14,16 +21,38 @@ from __future__ import annotations
 from typing import Any
 
 from backend.chain.bindings import Incident
+from backend.chain.enums import IncidentType, SubjectKind
 from backend.services.common import (
     INCIDENT_STATUS,
     INCIDENT_TYPES,
     SUBJECT_KINDS,
+    ZERO32,
     Actor,
     ChainOps,
+    hex32,
 )
 from backend.services.errors import Forbidden, InvalidInput
 
 DEFAULT_RESPONSE_WINDOW_S = 7 * 24 * 3600
+
+
+def cited_officer(ops: ChainOps, incident_type: int, subject_kind: int, subject_id: int, use_index: int) -> bytes:
+    """The officer the subject's record names, where the chain keeps it only in an event: the
+    ``officerHash`` of the use's ``UseRecorded``, the ``stewardHash`` of version 1's
+    ``ResourceRegistered``. Zero elsewhere (the contract reads the officer itself) or when the
+    record is not indexed (the contract then says why: unknown subject or missing citation)."""
+    found = None
+    if subject_kind == SubjectKind.USE:
+        ops.fresh()
+        found = ops.index.first("UsageRights", "UseRecorded", grantId=subject_id, useIndex=use_index)
+        field = "officerHash"
+    elif subject_kind == SubjectKind.RESOURCE_VERSION and incident_type == IncidentType.DATA_ERROR and use_index == 1:
+        ops.fresh()
+        found = ops.index.first("DataCatalog", "ResourceRegistered", resourceId=subject_id)
+        field = "stewardHash"
+    if found is None:
+        return ZERO32
+    return hex32(str(found["args"][field]), field)
 
 
 def _code(value: str | int, names: tuple[str, ...], field: str) -> int:
@@ -54,14 +83,15 @@ class IncidentService:
         itype = _code(incident_type, INCIDENT_TYPES, "incident_type")
         kind = _code(subject_kind, SUBJECT_KINDS, "subject_kind")
         self.ops.officer(actor)
-        if actor.role == "department":
-            self._check_may_file(actor, kind, subject_id)
+        via_grant = self._standing(actor, kind, subject_id, use_index) if actor.role == "department" else 0
         outcome = self.ops.contracts.accountability.file_incident(
             self.ops.account(actor),
             itype,
             kind,
             subject_id,
             use_index,
+            cited_officer(self.ops, itype, kind, subject_id, use_index),
+            via_grant,
             evidence_hash,
             response_window_s,
             op="incidents.file",
@@ -128,20 +158,26 @@ class IncidentService:
         return {"total": len(ids), "offset": offset, "limit": limit, "items": items, "indexed_to_block": seen}
 
     # -- internals -----------------------------------------------------------------------------
-    def _check_may_file(self, actor: Actor, kind: int, subject_id: int) -> None:
-        if kind == 0:  # RESOURCE_VERSION: subject is a resource
-            owner = self.ops.contracts.data_catalog.owner_of(subject_id)  # 404 unknown resource
-            if actor.same(owner):
-                return  # the owner may report a defect in its own data
+    def _standing(self, actor: Actor, kind: int, subject_id: int, use_index: int) -> int:
+        """The contract's filing rule for a department, checked before any transaction; returns
+        the grant to name as ``viaGrant`` (0 when the department files as owner, publisher or party)."""
+        if kind == SubjectKind.RESOURCE_VERSION:
+            catalog = self.ops.contracts.data_catalog
+            if actor.same(catalog.owner_of(subject_id)):  # 404 unknown resource
+                return 0  # the owner may report a defect in its own data
+            publisher, _ = catalog.version_publication(subject_id, use_index)  # 404 unknown version
+            if actor.same(publisher):
+                return 0  # the publisher answers for, and may report, what it published
             self.ops.fresh()
             held = self.ops.history("UsageRights", "GrantIssued", resourceId=subject_id, grantee=actor.address)
             if not held:
                 raise Forbidden("no grant of yours covers this resource", resource_id=subject_id)
-            return
+            return int(held[-1]["args"]["grantId"])
         g = self.ops.contracts.usage_rights.grant(subject_id)  # 404 unknown grant
         owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
         if not (actor.same(owner) or actor.same(g.grantee)):
             raise Forbidden("grant concerns other departments", grant_id=subject_id)
+        return 0
 
     @staticmethod
     def _view(incident_id: int, inc: Incident) -> dict[str, Any]:

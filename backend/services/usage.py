@@ -407,7 +407,7 @@ class UsageService:
                     self.store.grant_access(content_hash, other, actor.address)
             data = self.store.get(content_hash, actor.address)
         except (TamperDetected, DocumentMissing) as exc:
-            self._file_tamper(actor, resource_id, v, content_hash, exc, use["tx_hash"])
+            self._file_tamper(actor, grant_id, resource_id, v, content_hash, exc, use["tx_hash"])
             raise
         meta = self.store.metadata(content_hash)
         return {
@@ -564,6 +564,7 @@ class UsageService:
     def _file_tamper(
         self,
         actor: Actor,
+        grant_id: int,
         resource_id: int,
         version: int,
         content_hash: str,
@@ -589,6 +590,8 @@ class UsageService:
                 RESOURCE_VERSION,
                 resource_id,
                 version,
+                ZERO32,  # TAMPER names the current owner's steward, read by the contract
+                grant_id,  # the grantee's standing to file about the resource: this grant
                 text_hash(evidence.decode()),
                 DEFAULT_INCIDENT_WINDOW_S,  # one TAMPER incident per department and resource version, however often it is fetched
                 op="incidents.tamper",

@@ -721,6 +721,26 @@ ERRORS: dict[str, tuple[str, str]] = {
         "{account} is not the grantee of grant #{grantId}.",
     ),
     "AccountabilityNotReporter": ("{account} 无权就此提交事件。", "{account} may not file this incident."),
+    "AccountabilityNotPartyToGrant": (
+        "{account} 既非审计方，也不是授权 #{grantId} 的数据所有方或被授权方，不能就此提交事件。",
+        "{account} may not file about grant #{grantId}: only an auditor, the data's owner or the grantee may.",
+    ),
+    "AccountabilityNoStandingOnResource": (
+        "{account} 无权就资源 #{resourceId} 第 {version} 版提交事件：请注明本部门在该资源上的授权。",
+        "{account} may not file about version {version} of resource #{resourceId}: name your grant on it.",
+    ),
+    "AccountabilityInvalidReporterGrant": (
+        "授权 #{viaGrant} 不是 {account} 在该资源上的授权。",
+        "Grant #{viaGrant} is not a grant of {account} on this resource.",
+    ),
+    "AccountabilityEmptyOfficerCitation": (
+        "请注明记录中的经办人（{subjectKind} #{subjectId}，第 {useIndex} 项）。",
+        "Cite the officer named by the record ({subjectKind} #{subjectId}, {useIndex}).",
+    ),
+    "AccountabilityInvalidOfficerCitation": (
+        "所注明的经办人与链上记录不符。",
+        "The cited officer is not the one the chain records.",
+    ),
     "AccountabilityNotResponsible": (
         "只有事件 #{incidentId} 的责任部门才能答复。",
         "Only the department responsible for incident #{incidentId} may answer it.",

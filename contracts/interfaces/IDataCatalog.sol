@@ -9,8 +9,10 @@ import {IConsortiumManaged} from "./IConsortiumManaged.sol";
  * record sets so that any silent change to a department database can be detected.
  *
  * @dev Only hashes are recorded, never data. Versions start at 1 (registration is version 1).
- * Data that no view needs (schema, steward and subject hashes, officer hashes, record counts) is only
- * in events; the indexer keeps it.
+ * Each version keeps who published it ({versionPublication}): the publishing department, and from
+ * version 2 on the publishing officer, so that a DATA_ERROR incident names them even after the council
+ * moved the resource to another owner. Data that no view needs (schema, steward and subject hashes,
+ * version 1's steward, record counts) is only in events; the indexer keeps it.
  *
  * Anchor ids are hierarchical: `anchorId = resourceId << 32 | n` where `n = 1, 2, …` counts the
  * anchors of that resource. This keeps {anchorRoot} at one new storage slot.
@@ -172,6 +174,14 @@ interface IDataCatalog is IConsortiumManaged {
         external
         view
         returns (bytes32 contentHash, uint64 publishedAt);
+    /// @notice Who published `version` of `resourceId`: the department that was its owner then (kept after
+    /// a transfer of ownership) and, for versions from 2 on, the officer named by {publishVersion}; zero for
+    /// version 1, whose officer is the `stewardHash` of {ResourceRegistered}. Reverts
+    /// {DataCatalogUnknownResource} / {DataCatalogUnknownVersion}.
+    function versionPublication(uint256 resourceId, uint32 version)
+        external
+        view
+        returns (address publisher, bytes32 officerHash);
     /// @notice The anchor `anchorId`; reverts {DataCatalogUnknownAnchor}.
     function anchor(uint256 anchorId) external view returns (Anchor memory);
     /// @notice Number of registered resources; ids run from 1 to `resourceCount()`.

@@ -42,6 +42,8 @@ EXPLICIT = {
     "ConsortiumDepartmentNotSuspended": 409,  # reinstating an active department: state, not the caller
     "AccountabilityNotResourceOwner": 403,  # only the owner assigns a steward
     "AccountabilityNotResponsible": 403,  # only the responsible department answers
+    "AccountabilityNotPartyToGrant": 403,  # files about a grant only an auditor, its owner or its grantee
+    "AccountabilityNoStandingOnResource": 403,  # files about a version only who has standing on it
     "OneStopServicesNotServiceLead": 403,  # only the lead department manages its service
     "OneStopServicesWrongDepartment": 403,  # a step decided by another department
     "ConsortiumDepartmentNotActive": 409,  # the target department's state

@@ -141,6 +141,7 @@ def empty_state() -> dict:
             "resourceCount": 0,
             "resources": {},  # id -> {owner, classification, versionCount, anchorCount, registeredAt, contentHash}
             "versions": {},  # (id, version) -> (contentHash, publishedAt)
+            "publications": {},  # (id, version) -> (publisher, officerHash); version 1's officer is zero
             "anchors": {},  # anchorId -> {resourceId, index, merkleRoot}
         },
         "rights": {
@@ -251,12 +252,14 @@ class Replayer:
                 "contentHash": a["contentHash"],
             }
             c["versions"][(rid, 1)] = (a["contentHash"], e.timestamp)
+            c["publications"][(rid, 1)] = (a["owner"], "0x" + "00" * 32)
             self.state["accountability"]["stewards"][rid] = "0x" + "00" * 32
         elif e.name == "VersionPublished":
             r = c["resources"][a["resourceId"]]
             r["versionCount"] = a["version"]
             r["contentHash"] = a["contentHash"]
             c["versions"][(a["resourceId"], a["version"])] = (a["contentHash"], e.timestamp)
+            c["publications"][(a["resourceId"], a["version"])] = (a["publisher"], a["officerHash"])
         elif e.name == "ResourceOwnershipTransferred":
             c["resources"][a["resourceId"]]["owner"] = a["newOwner"]
         elif e.name == "RootAnchored":

@@ -166,8 +166,22 @@ def test_version_views_reject_unknown(system):
     assert_custom_error(lambda: cat.versionHash(rid, 0), "DataCatalogUnknownVersion", (rid, 0))
     assert_custom_error(lambda: cat.versionHash(rid, 2), "DataCatalogUnknownVersion", (rid, 2))
     assert_custom_error(lambda: cat.versionHash(99, 1), "DataCatalogUnknownResource", (99,))
+    assert_custom_error(lambda: cat.versionPublication(rid, 0), "DataCatalogUnknownVersion", (rid, 0))
+    assert_custom_error(lambda: cat.versionPublication(rid, 2), "DataCatalogUnknownVersion", (rid, 2))
+    assert_custom_error(lambda: cat.versionPublication(99, 1), "DataCatalogUnknownResource", (99,))
     for view in (cat.ownerOf, cat.classificationOf, cat.ownerAndClassification, cat.resource):
         assert_custom_error(lambda: view(99), "DataCatalogUnknownResource", (99,))
+
+
+def test_version_publication_is_kept_after_a_transfer(system):
+    cat, rid, old, new = system.catalog, system.resources[SECRET], system.depts[0], system.depts[2]
+    cat.publishVersion(rid, h("v2"), h("officer-v2"), {"from": old})
+    system.council_call(cat, "transferOwnership", (rid, new))
+    cat.publishVersion(rid, h("v3"), h("officer-v3"), {"from": new})
+    # version 1's officer is the registration's stewardHash, kept only in ResourceRegistered
+    assert tuple(cat.versionPublication(rid, 1)) == (old, ZERO32)
+    assert tuple(cat.versionPublication(rid, 2)) == (old, h("officer-v2"))
+    assert tuple(cat.versionPublication(rid, 3)) == (new, h("officer-v3"))
 
 
 # --------------------------------------------------------------------------- transferOwnership

@@ -187,14 +187,16 @@ def run_scenario(system, accounts) -> dict:
     acc.assignSteward(rid_pub, h("steward-a-2"), {"from": A})
     acc.assignGrantOfficer(grants[q1], h("officer-b-2"), {"from": B})
     i1 = acc.fileIncident(
-        DATA_ERROR, RESOURCE_VERSION, rid_pub, 2, h("evidence-1"), 3 * DAY, {"from": system.auditor}
+        DATA_ERROR, RESOURCE_VERSION, rid_pub, 2, ZERO32, 0, h("evidence-1"), 3 * DAY, {"from": system.auditor}
     ).return_value
     acc.respond(i1, h("response-1"), {"from": A})
     council.call(acc, "rule", (i1, True, h("ruling-1")))
-    i2 = acc.fileIncident(LEAK, USE, grants[q1], 3, h("evidence-2"), HOUR, {"from": A}).return_value
-    i3 = acc.fileIncident(UNAUTHORIZED_USE, GRANT, grants[q3], 0, h("evidence-3"), 5 * DAY, {"from": C}).return_value
+    i2 = acc.fileIncident(LEAK, USE, grants[q1], 3, h("officer-b"), 0, h("evidence-2"), HOUR, {"from": A}).return_value
+    i3 = acc.fileIncident(
+        UNAUTHORIZED_USE, GRANT, grants[q3], 0, ZERO32, 0, h("evidence-3"), 5 * DAY, {"from": D}
+    ).return_value
     i4 = acc.fileIncident(
-        TAMPER, RESOURCE_VERSION, rid_b_sens, 2, h("evidence-4"), 2 * DAY, {"from": auditor2}
+        TAMPER, RESOURCE_VERSION, rid_b_sens, 2, ZERO32, 0, h("evidence-4"), 2 * DAY, {"from": auditor2}
     ).return_value
     acc.respond(i4, h("response-4"), {"from": B})
     council.call(acc, "rule", (i4, True, h("ruling-4")))
@@ -288,6 +290,8 @@ def state_from_views(system, extra_accounts) -> dict:
         for v in range(1, res["versionCount"] + 1):
             content, published = cat.versionHash(rid, v)
             ct["versions"][(rid, v)] = (_b32(content), published)
+            publisher, officer = cat.versionPublication(rid, v)
+            ct["publications"][(rid, v)] = (str(publisher), _b32(officer))
         for i in range(1, res["anchorCount"] + 1):
             anchor_id = (rid << 32) | i
             a = cat.anchor(anchor_id)

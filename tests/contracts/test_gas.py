@@ -12,13 +12,26 @@ contracts/test/GasBaseline.sol in the same run:
 | approveRequest of an INTERNAL request       | <= 111,000      |
 | (baseline: one event / one new slot)        | 26,384 / 44,469 |
 
+``fileIncident`` is measured without a target (a rare write; its figure shows what the filing rules and
+the attribution from the use's or version's record cost).
+
 Run with ``-s`` to see the figures.
 """
 
 from __future__ import annotations
 
 import pytest
-from contract_helpers import INTERNAL, SECRET, ZERO32, h
+from contract_helpers import (
+    DATA_ERROR,
+    DAY,
+    INTERNAL,
+    RESOURCE_VERSION,
+    SECRET,
+    UNAUTHORIZED_USE,
+    USE,
+    ZERO32,
+    h,
+)
 
 TARGETS = {
     "recordUse (first use)": 44_800,
@@ -97,3 +110,17 @@ def test_approve_request_gas(system, figures):
     tx = system.rights.approveRequest(qid, h("approved"), {"from": system.depts[0]})
     assert "GrantIssued" in tx.events
     check(figures, "approveRequest INTERNAL (grant active)", tx.gas_used)
+
+
+def test_file_incident_gas(system, figures):
+    gid = system.grant()
+    system.rights.recordUse(gid, h("officer"), h("citizen"), h("case"), {"from": system.depts[1]})
+    rid, owner = system.resources[INTERNAL], system.depts[0]
+    use = system.accountability.fileIncident(
+        UNAUTHORIZED_USE, USE, gid, 1, h("officer"), 0, h("evidence"), DAY, {"from": owner}
+    )
+    version = system.accountability.fileIncident(
+        DATA_ERROR, RESOURCE_VERSION, rid, 1, h("steward"), 0, h("evidence"), DAY, {"from": system.auditor}
+    )
+    figures["fileIncident UNAUTHORIZED_USE about a use"] = use.gas_used
+    figures["fileIncident DATA_ERROR about a version"] = version.gas_used

@@ -18,6 +18,7 @@ from backend.services.audit.base import (
     AuditBase,
 )
 from backend.services.common import (
+    ZERO32,
     Actor,
     canonical_json,
     text_hash,
@@ -139,6 +140,8 @@ class IntegrityMixin(AuditBase):
                 RESOURCE_VERSION,
                 resource_id,
                 version,
+                ZERO32,  # TAMPER names the current owner's steward, read by the contract
+                0,  # filed by an auditor or the owner: no grant needed
                 evidence_hash,
                 TAMPER_RESPONSE_WINDOW_S,
                 op=TAMPER_OP,

@@ -231,6 +231,46 @@ def test_incident_file_respond_list(system):
     assert r.status_code == 201 and r.json()["reporter"] == system.addr["auditor"]
 
 
+def _hex(value: bytes) -> str:
+    return "0x" + bytes(value).hex()
+
+
+def test_incidents_name_the_officer_of_the_record(system):
+    """Blame follows the record: the service cites the officer from the chain's own events (the use's
+    UseRecorded, version 1's ResourceRegistered), and a department with no standing is refused before
+    any transaction."""
+    res, appr = system.granted("dept-a", "dept-b")
+    gid = appr["grant_id"]
+    r = system.http.post(f"/grants/{gid}/uses", json={"context_ref": "case-9"}, headers=system.h("dept-b"))
+    assert r.status_code == 201, r.text
+    use = system.events("UsageRights", "UseRecorded", grantId=gid)[-1]
+
+    body = {"incident_type": "UNAUTHORIZED_USE", "subject_kind": "USE", "subject_id": gid, "evidence": "no case"}
+    r = system.http.post("/incidents", json={**body, "use_index": use["useIndex"]}, headers=system.h("dept-a"))
+    assert r.status_code == 201, r.text
+    assert (r.json()["responsible"], r.json()["responsible_officer_hash"]) == (
+        system.addr["dept-b"],
+        _hex(use["officerHash"]),
+    )
+
+    registered = system.events("DataCatalog", "ResourceRegistered", resourceId=res["resource_id"])[0]
+    version = {"incident_type": "DATA_ERROR", "subject_kind": "RESOURCE_VERSION", "use_index": 1, "evidence": "x"}
+    r = system.http.post("/incidents", json={**version, "subject_id": res["resource_id"]}, headers=system.h("dept-b"))
+    assert r.status_code == 201, r.text
+    assert (r.json()["responsible"], r.json()["responsible_officer_hash"]) == (
+        system.addr["dept-a"],
+        _hex(registered["stewardHash"]),
+    )
+
+    outsider = system.addr["dept-c"]
+    nonce = system.w3.eth.get_transaction_count(outsider, "pending")
+    r = system.http.post("/incidents", json={**body, "use_index": use["useIndex"]}, headers=system.h("dept-c"))
+    assert (r.status_code, r.json()["error"]) == (403, "Forbidden"), r.text
+    r = system.http.post("/incidents", json={**version, "subject_id": res["resource_id"]}, headers=system.h("dept-c"))
+    assert (r.status_code, r.json()["error"]) == (403, "Forbidden"), r.text
+    assert system.w3.eth.get_transaction_count(outsider, "pending") == nonce
+
+
 def test_openapi_and_docs_are_served(system):
     spec = system.http.get("/openapi.json").json()
     assert "/grants/{grant_id}/data" in spec["paths"] and "HTTPBearer" in spec["components"]["securitySchemes"]
