@@ -129,6 +129,7 @@ def empty_state() -> dict:
             "threshold": 0,
             "governors": [],  # in the contract's order (swap-and-pop removal)
             "auditors": [],
+            "standingListeners": [],
             "departmentList": [],  # admission order
             "departments": {},  # account -> {code, name, regionCode, status, admittedAt}
             "proposalCount": 0,
@@ -200,6 +201,8 @@ class Replayer:
             c["auditors"].append(a["account"])
         elif e.name == "AuditorRemoved":
             _remove_swap_pop(c["auditors"], a["account"])
+        elif e.name == "StandingListenerAdded":
+            c["standingListeners"].append(a["listener"])
         elif e.name == "DepartmentAdmitted":
             c["departmentList"].append(a["account"])
             c["departments"][a["account"]] = {

@@ -258,6 +258,7 @@ def state_from_views(system, extra_accounts) -> dict:
     cs["threshold"] = c.threshold()
     cs["governors"] = [str(a) for a in c.governors()]
     cs["auditors"] = [str(a) for a in c.auditors()]
+    cs["standingListeners"] = [str(a) for a in c.standingListeners()]
     cs["departmentList"] = [str(a) for a in c.departments()]
     for account in cs["departmentList"]:
         d = c.department(account)
