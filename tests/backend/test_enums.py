@@ -86,7 +86,7 @@ def test_constants_are_derived_from_the_enums():
     assert common.INCIDENT_TYPES == ("DATA_ERROR", "UNAUTHORIZED_USE", "LEAK", "TAMPER")
     assert common.SUBJECT_KINDS == ("RESOURCE_VERSION", "GRANT", "USE")
     assert common.INCIDENT_STATUS == ("None", "Open", "Responded", "Escalated", "Upheld", "Dismissed")
-    assert common.PROPOSAL_KINDS[0] == "AdmitDepartment" and common.PROPOSAL_KINDS[-1] == "UnanimousCouncilCall"
+    assert common.PROPOSAL_KINDS[0] == "AdmitDepartment" and common.PROPOSAL_KINDS[-1] == "AddStandingListener"
     assert len(common.PROPOSAL_KINDS) == len(ProposalKind)
     assert certificates.STATUS == ("unknown", "valid", "revoked", "expired", "not_yet_valid")
     assert registry.ROLES == ("REGISTRAR", "BANK", "COURT", "INSPECTOR")

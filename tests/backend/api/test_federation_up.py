@@ -62,7 +62,10 @@ def test_members_were_admitted_by_two_governors_nodes(fed) -> None:
         assert consortium.functions.isAuditor(n.config.address).call() is True
     approvals = consortium.events.ProposalApproved().get_logs(from_block=0)
     executed = {e["args"]["proposalId"] for e in consortium.events.ProposalExecuted().get_logs(from_block=0)}
-    assert len(executed) == 3  # two admissions and one appointment
+    # two admissions, one appointment, and UsageRights registered as the standing listener
+    assert len(executed) == 4
+    rights = federation.manifest_contract(w3, manifest, "UsageRights").address
+    assert consortium.functions.standingListeners().call() == [rights]
     for pid in executed:
         voters = {e["args"]["governor"] for e in approvals if e["args"]["proposalId"] == pid}
         assert len(voters) == roster.THRESHOLD and voters <= governors
