@@ -16,7 +16,7 @@ import threading
 import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import requests
 from eth_typing import ABI, ChecksumAddress, HexStr
@@ -25,7 +25,9 @@ from hexbytes import HexBytes
 from requests.adapters import HTTPAdapter
 from sqlalchemy.orm import Session, sessionmaker
 from web3 import Web3
+from web3._utils.method_formatters import receipt_formatter
 from web3.contract import Contract
+from web3.datastructures import AttributeDict
 from web3.exceptions import TransactionNotFound
 from web3.middleware import ExtraDataToPOAMiddleware
 from web3.types import RPCEndpoint
@@ -51,6 +53,18 @@ RPC_TIMEOUT_S = 10
 FEE_CACHE_S = 1.0  # base fee changes per block; one lookup per second is plenty
 FEE_STALE_OK_S = 3.0  # up to this age a cached fee is served while a background refresh runs
 UNREAD: Any = object()  # a read of call_many that failed: read it again through call()
+
+
+class BatchRead(NamedTuple):
+    """What :meth:`ChainClient.call_many` read: per view its decoded result or UNREAD; the
+    latest block's timestamp (None: not asked or not read); receipts read (by lower-case hash;
+    None: not mined), those that failed left out."""
+
+    results: list[Any]
+    time: int | None
+    receipts: dict[str, Any]
+
+
 _HOT_PATH_MIDDLEWARE_DROPPED = ("validation", "ens_name_to_address", "gas_price_strategy")
 
 
@@ -204,33 +218,50 @@ class ChainClient:
             return int(self.w3.eth.get_block("latest")["timestamp"])
 
     def call_many(
-        self, calls: Sequence[tuple[str, str, tuple[Any, ...]]], *, with_time: bool = False
-    ) -> tuple[list[Any], int | None]:
-        """Several views (and, with ``with_time``, the latest block's timestamp) in ONE
-        JSON-RPC batch: one round trip instead of one per read, each read as fresh as
-        :meth:`call`. Answers (decoded results, time); a read that failed for any reason
-        (a revert, an error, no batch over this transport) is :data:`UNREAD`, so the
-        caller reads it again through :meth:`call`, which maps its error as usual."""
+        self,
+        calls: Sequence[tuple[str, str, tuple[Any, ...]]],
+        *,
+        with_time: bool = False,
+        receipts: Sequence[str] = (),
+    ) -> BatchRead:
+        """Several views (with ``with_time`` also the latest block's timestamp, and the
+        receipts of ``receipts``) in ONE JSON-RPC batch: one round trip instead of one per
+        read, each read as fresh as :meth:`call` / :meth:`get_receipt`. A read that failed
+        for any reason (a revert, an error, no batch over this transport) is :data:`UNREAD`,
+        so the caller reads it again the usual way, which maps its error as usual."""
         self.ensure_chain()
         payload: list[tuple[str, list[Any]]] = []
         for name, fn, args in calls:
             data = self.contract(name).encode_abi(fn, args=list(args))
             payload.append(("eth_call", [{"to": self.manifest.contract(name).address, "data": data}, "latest"]))
+        payload += [("eth_getTransactionReceipt", [h]) for h in receipts]
         if with_time:
             payload.append(("eth_getBlockByNumber", ["latest", False]))
         try:
             answers = self._raw_batch(payload)
         except Exception:  # e.g. an https RPC: every read goes the usual way
-            return [UNREAD] * len(calls), None
-        results: list[Any] = []
-        for (name, fn, _args), answer in zip(calls, answers):
-            results.append(self._decoded(name, fn, answer))
+            return BatchRead([UNREAD] * len(calls), None, {})
+        results = [self._decoded(name, fn, answer) for (name, fn, _args), answer in zip(calls, answers)]
+        got = answers[len(calls) : len(calls) + len(receipts)]
+        mined = {h.lower(): self._receipt(r) for h, r in zip(receipts, got)}
         when = None
         if with_time:
             block = answers[-1]
             if isinstance(block, dict) and isinstance(block.get("timestamp"), str):
                 when = int(block["timestamp"], 16)
-        return results, when
+        return BatchRead(results, when, {h: r for h, r in mined.items() if r is not UNREAD})
+
+    @staticmethod
+    def _receipt(answer: Any) -> Any:
+        """A raw receipt formatted as web3's get_transaction_receipt gives it (None: not mined)."""
+        if answer is None:
+            return None
+        if not isinstance(answer, dict):
+            return UNREAD
+        try:
+            return AttributeDict.recursive(receipt_formatter(answer))
+        except Exception:
+            return UNREAD
 
     def _decoded(self, name: str, fn: str, answer: Any) -> Any:
         """One eth_call result as web3's ``call`` gives it (one output: the value; several: a
@@ -247,7 +278,7 @@ class ChainClient:
 
     def _raw_batch(self, requests_: list[tuple[str, list[Any]]]) -> list[Any]:
         """A JSON-RPC batch over this thread's plain keep-alive connection: each request's
-        ``result`` in order (None for one that answered an error)."""
+        ``result`` in order (UNREAD for one that answered an error)."""
         first = self._raw_id + 1
         self._raw_id += len(requests_)
         body = [
@@ -261,7 +292,7 @@ class ChainClient:
         out = []
         for i in range(len(requests_)):
             m = by_id.get(first + i)
-            out.append(m.get("result") if m is not None and not m.get("error") else None)
+            out.append(m["result"] if m is not None and not m.get("error") and "result" in m else UNREAD)
         return out
 
     def _raw_call(self, method: str, params: list[Any]) -> Any:

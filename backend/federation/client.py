@@ -169,14 +169,17 @@ class PeerClient:
             if created and self._outbox_row(key) is None:  # refused before signing: no use can follow
                 self._drop_intent(key)
             raise  # else the transaction may still be mined: recover() settles the intent
-        use_index = self._mined_use(outcome.tx_hash, grant_id, subject)
+        # the use's receipt, the clock and the owner's directory entry for the request: one round trip
+        mined = [outcome.tx_hash] if outcome.tx_hash else []
+        reads = self.ops.prefetch(self.directory.views_for(owner), with_time=True, receipts=mined)
+        use_index = self._mined_use(outcome.tx_hash, grant_id, subject, reads)
         if use_index is None:  # a replayed key whose outbox row names a transaction that holds no such use
             raise PeerUseNotConfirmed(
                 "the use's transaction holds no UseRecorded of this grant by this node", grant_id=grant_id
             )
         self._note_use(grant_id, use_index, outcome.tx_hash, owner, subject, fields, key=key)
         try:
-            return self.deliver(grant_id, use_index)
+            return self.deliver(grant_id, use_index, reads)
         except (PeerUnavailable, PeerRefused, PeerEndpointRefused) as exc:
             # The use is spent on chain either way: say which one, so the caller retries it.
             exc.args_dict |= {"grant_id": grant_id, "use_index": use_index, "use_tx": outcome.tx_hash}
@@ -224,13 +227,15 @@ class PeerClient:
             log.info("peer uses recovered: %s", counts)
         return counts
 
-    def deliver(self, grant_id: int, use_index: int) -> Released:
-        """Ask the owner's node for a use this node recorded (first time or a retry)."""
+    def deliver(self, grant_id: int, use_index: int, reads: Prefetched | None = None) -> Released:
+        """Ask the owner's node for a use this node recorded (first time or a retry). ``reads``:
+        the clock and the owner's directory entry read just before (else read here)."""
         use = self.use(grant_id, use_index)
         if use is None:
             raise NotFound("this node recorded no such use", grant_id=grant_id, use_index=use_index)
         fields: list[str] = json.loads(use.fields_json)
-        reads = self.ops.prefetch(self.directory.views_for(use.owner), with_time=True)  # one round trip
+        if reads is None:
+            reads = self.ops.prefetch(self.directory.views_for(use.owner), with_time=True)  # one round trip
         request = ReleaseRequest(
             grant_id=grant_id,
             use_index=use_index,
@@ -487,11 +492,15 @@ class PeerClient:
         with self.sessions.begin() as s:
             s.execute(delete(PeerUseIntent).where(PeerUseIntent.idempotency_key == key))
 
-    def _mined_use(self, tx_hash: str | None, grant_id: int, subject: bytes) -> int | None:
+    def _mined_use(
+        self, tx_hash: str | None, grant_id: int, subject: bytes, reads: Prefetched | None = None
+    ) -> int | None:
         """The use index of the UsageRights ``UseRecorded`` (this grant, by this department, for
-        ``subject``) in the mined, successful receipt of ``tx_hash`` fetched from the chain;
-        None when the chain holds no such use there."""
-        receipt = self.ops.client.get_receipt(tx_hash) if tx_hash else None
+        ``subject``) in the mined, successful receipt of ``tx_hash`` fetched from the chain (in
+        ``reads`` when given); None when the chain holds no such use there."""
+        if not tx_hash:
+            return None
+        receipt = reads.receipt(tx_hash) if reads is not None else self.ops.client.get_receipt(tx_hash)
         if receipt is None or receipt.get("blockNumber") is None or int(receipt["status"]) != 1:
             return None
         for ev in self.ops.client.decode_receipt_events(receipt):

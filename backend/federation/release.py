@@ -29,7 +29,8 @@ error (backend.federation.errors) and nothing leaves:
    dataset, backend.federation.dataset), projected onto the approved fields.
 
 The chain reads of these checks (the clock, the grant, its resource, the grantee's standing,
-the approved request, the service count, ``releaseOf`` and the grantee's directory entry) are
+the use's receipt, the approved request, the service count, ``releaseOf`` and the grantee's
+directory entry) are
 asked in ONE JSON-RPC batch right after check 1 (backend.services.prefetch): each as fresh as
 a read made at its check, the checks and their order unchanged.
 
@@ -199,7 +200,7 @@ class ReleaseService:
             raise ReleaseGranteeNotActive(
                 "the grantee is not an active department", grant_id=request.grant_id, grantee=g.grantee
             )
-        use_block, context_ref = self._use_on_chain(request, signer)
+        use_block, context_ref = self._use_on_chain(request, signer, reads)
         approved, request_id = self._approved_fields(request, fields, use_block, chain)
         self.cases.check(
             request.grant_id,
@@ -235,7 +236,7 @@ class ReleaseService:
         if OSS in self.ops.manifest.contracts:
             views.append((OSS, "serviceCount", ()))
         views += self.directory.views_for(signer)  # the key a release is sealed to
-        return self.ops.prefetch(views, with_time=True)
+        return self.ops.prefetch(views, with_time=True, receipts=[h0x(request.use_tx)])
 
     @staticmethod
     def _remember(memo: dict[int, int], key: int, value: int) -> None:
@@ -278,10 +279,10 @@ class ReleaseService:
         with self.sessions() as s:
             return s.get(PeerReleaseNonce, h0x(nonce)) is not None
 
-    def _use_on_chain(self, request: ReleaseRequest, signer: str) -> tuple[int, str]:
+    def _use_on_chain(self, request: ReleaseRequest, signer: str, reads: Prefetched) -> tuple[int, str]:
         """The block and context ref of the mined UseRecorded this request names; raises ReleaseUseNotRecorded."""
         args = {"grant_id": request.grant_id, "use_index": request.use_index, "use_tx": h0x(request.use_tx)}
-        receipt = self.ops.client.get_receipt(h0x(request.use_tx))
+        receipt = reads.receipt(h0x(request.use_tx))  # read from the chain in the checks' batch
         if receipt is None or receipt.get("blockNumber") is None:
             raise ReleaseUseNotRecorded("the use transaction is not mined", **args)
         if int(receipt["status"]) != 1:

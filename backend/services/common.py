@@ -185,11 +185,18 @@ class ChainOps:
         """Now, by the chain's clock (the latest block's timestamp)."""
         return self.client.chain_time()
 
-    def prefetch(self, views: Sequence[tuple[str, str, tuple[Any, ...]]], *, with_time: bool = False) -> Prefetched:
-        """``views`` (and the chain's clock) read in one JSON-RPC batch; see backend.services.prefetch."""
+    def prefetch(
+        self,
+        views: Sequence[tuple[str, str, tuple[Any, ...]]],
+        *,
+        with_time: bool = False,
+        receipts: Sequence[str] = (),
+    ) -> Prefetched:
+        """``views`` (and the chain's clock, and ``receipts``) read in one JSON-RPC batch; see
+        backend.services.prefetch."""
         from backend.services.prefetch import Prefetched
 
-        return Prefetched(self, views, with_time=with_time)
+        return Prefetched(self, views, with_time=with_time, receipts=receipts)
 
     def _fn_abi(self, contract: str, fn: str) -> dict[str, Any]:
         for entry in self.manifest.contract(contract).abi:

@@ -28,11 +28,24 @@ View = tuple[str, str, tuple[Any, ...]]  # (contract, function, arguments)
 class Prefetched:
     """A chain port whose views answer from one batch, falling back to ``ops``."""
 
-    def __init__(self, ops: ChainOps, views: Sequence[View], *, with_time: bool = False) -> None:
+    def __init__(
+        self, ops: ChainOps, views: Sequence[View], *, with_time: bool = False, receipts: Sequence[str] = ()
+    ) -> None:
         self.ops = ops
-        results, self._time = ops.client.call_many(views, with_time=with_time)
-        self._values: dict[View, Any] = {(c, f, tuple(a)): r for (c, f, a), r in zip(views, results) if r is not UNREAD}
+        read = ops.client.call_many(views, with_time=with_time, receipts=receipts)
+        self._time = read.time
+        self._receipts = read.receipts
+        self._values: dict[View, Any] = {
+            (c, f, tuple(a)): r for (c, f, a), r in zip(views, read.results) if r is not UNREAD
+        }
         self.contracts = Contracts(self)
+
+    def receipt(self, tx_hash: str) -> Any | None:
+        """The transaction's receipt as ``ChainClient.get_receipt`` gives it (None: not mined)."""
+        key = tx_hash.lower()
+        if key in self._receipts:
+            return self._receipts[key]
+        return self.ops.client.get_receipt(tx_hash)
 
     def view(self, contract: str, fn: str, *args: Any) -> Any:
         key = (contract, fn, tuple(args))

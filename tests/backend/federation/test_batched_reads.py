@@ -27,16 +27,16 @@ def test_a_batch_answers_what_direct_reads_answer(fed):
     assert reads.contracts.usage_rights.release_of(gid, 0) == "0x" + "00" * 32
     assert reads.contracts.data_catalog.resource_count() == ops.contracts.data_catalog.resource_count()
     # every view came from the one batch, none was read again
-    results, when = ops.client.call_many(views, with_time=True)
-    assert UNREAD not in results
-    assert isinstance(when, int) and when <= ops.chain_time()
+    read = ops.client.call_many(views, with_time=True)
+    assert UNREAD not in read.results
+    assert isinstance(read.time, int) and read.time <= ops.chain_time()
     assert reads.chain_time() <= ops.chain_time()
 
 
 def test_a_reverting_view_is_unread_and_raises_as_a_direct_read(fed):
     ops = fed.owner.ctx.ops
-    results, when = ops.client.call_many([("UsageRights", "grant", (UNKNOWN_GRANT,))])
-    assert results == [UNREAD] and when is None
+    read = ops.client.call_many([("UsageRights", "grant", (UNKNOWN_GRANT,))])
+    assert read.results == [UNREAD] and read.time is None and read.receipts == {}
     reads = ops.prefetch([("UsageRights", "grant", (UNKNOWN_GRANT,))], with_time=True)
     with pytest.raises(ContractRevert) as direct:
         ops.contracts.usage_rights.grant(UNKNOWN_GRANT)
@@ -74,3 +74,15 @@ def test_the_chain_directory_resolves_through_a_batch_as_directly(fed):
         directory.resolve(who, reads)
     assert batched.value.args_dict == direct.value.args_dict
     assert batched.value.args_dict["department"] == who
+
+
+def test_a_receipt_read_in_a_batch_is_the_receipt_read_directly(fed):
+    gid = fed.grant()
+    _, tx = fed.record_use(gid, fed.subject())
+    ops = fed.grantee.ctx.ops
+    unmined = "0x" + "ab" * 32
+    reads = ops.prefetch([], receipts=[tx.upper().replace("0X", "0x"), unmined])
+    batched, direct = reads.receipt(tx), ops.client.get_receipt(tx)
+    assert batched == direct
+    assert ops.client.decode_receipt_events(batched) == ops.client.decode_receipt_events(direct)
+    assert reads.receipt(unmined) is None
