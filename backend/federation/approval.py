@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, MutableMapping
 
+from backend.chain.bindings import Contracts
 from backend.federation.errors import ReleaseFieldsNotApproved
 from backend.indexer.query import IndexBehind
 from backend.services.common import ChainOps, h0x
@@ -25,13 +26,15 @@ def check_approved_fields(
     *,
     index_to: int | Callable[[], int],
     memo: MutableMapping[int, int] | None = None,
+    contracts: Contracts | None = None,
 ) -> int:
     """The id of the request ``grant_id`` was issued for, when its on-chain ``fieldsHash`` is
     ``given``; raises ReleaseFieldsNotApproved. ``index_to``: a block (or how to read one) the
     GrantIssued event is known to be at or before (the index is waited for up to it only when
     the event is not found). The contract confirms whatever the index names, so a found row
     needs no wait, and ``memo`` may remember it per grant: a GrantIssued never changes, and a
-    stale hint could only make the contract's check refuse, never allow."""
+    stale hint could only make the contract's check refuse, never allow. ``contracts``: the
+    bindings to read the request through (e.g. a batch read just before), else ``ops``'s."""
     request_id = memo.get(grant_id, 0) if memo is not None else 0
     if not request_id:
         request_id = _issuing_request(ops, grant_id, index_to)
@@ -41,7 +44,7 @@ def check_approved_fields(
             memo[grant_id] = request_id
     if request_id == 0:
         raise ReleaseFieldsNotApproved("a direct grant has no approved field list on chain", grant_id=grant_id)
-    req = ops.contracts.usage_rights.request(request_id)
+    req = (contracts or ops.contracts).usage_rights.request(request_id)
     if req.grant_id != grant_id or req.fields_hash.lower() != h0x(given):
         raise ReleaseFieldsNotApproved(
             "the fields are not those approved for the grant", grant_id=grant_id, request_id=request_id

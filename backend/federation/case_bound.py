@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import threading
 
-from backend.chain.bindings import Grant, Request
+from backend.chain.bindings import Contracts, Grant, Request
 from backend.chain.enums import CaseStatus
 from backend.federation.errors import ReleaseNotForCase
 from backend.indexer.query import IndexBehind
@@ -36,14 +36,16 @@ class CaseBinding:
         # grant id -> (services scanned so far, ids of those the grant serves)
         self._served: dict[int, tuple[int, frozenset[int]]] = {}
 
-    def services_served(self, grant_id: int, g: Grant, req: Request) -> frozenset[int]:
+    def services_served(
+        self, grant_id: int, g: Grant, req: Request, contracts: Contracts | None = None
+    ) -> frozenset[int]:
         """Ids of the registered services whose lead is the grantee and that require what the grant gives."""
         if OSS not in self.ops.manifest.contracts:
             return frozenset()
         oss = self.ops.contracts.one_stop_services
         with self._lock:
             scanned, served = self._served.get(grant_id, (0, frozenset()))
-        total = int(oss.service_count())
+        total = int((contracts or self.ops.contracts).one_stop_services.service_count())
         found = set(served)
         for sid in range(scanned + 1, total + 1):
             s = oss.service(sid)
@@ -61,11 +63,20 @@ class CaseBinding:
         return result
 
     def check(
-        self, grant_id: int, g: Grant, req: Request, subject_hash: str, context_ref: str, *, use_block: int
+        self,
+        grant_id: int,
+        g: Grant,
+        req: Request,
+        subject_hash: str,
+        context_ref: str,
+        *,
+        use_block: int,
+        contracts: Contracts | None = None,
     ) -> int | None:
         """None for a grant that serves no service; else the id of the open case the use is for.
-        Raises ReleaseNotForCase otherwise (nothing is released, no ledger row)."""
-        served = self.services_served(grant_id, g, req)
+        Raises ReleaseNotForCase otherwise (nothing is released, no ledger row). ``contracts``:
+        the bindings to read the service count through (e.g. a batch read just before)."""
+        served = self.services_served(grant_id, g, req, contracts)
         if not served:
             return None
         refused = ReleaseNotForCase(

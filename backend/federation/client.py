@@ -59,6 +59,7 @@ from backend.federation.transport import pinned_client, refused_key
 from backend.services.caller import Caller
 from backend.services.common import ChainOps, h0x
 from backend.services.errors import NotFound, ServiceError
+from backend.services.prefetch import Prefetched, View
 from backend.services.usage import fields_hash
 
 log = logging.getLogger(__name__)
@@ -114,6 +115,9 @@ class PeerClient:
         self.started_at = datetime.now(UTC)
         self._resources: dict[int, int] = {}  # grant id -> its resource id (immutable on chain)
         self._issued_by: dict[int, int] = {}  # grant id -> the request it was issued for (immutable)
+        # resource id -> its owner when last read: only says whose directory entry to read ahead
+        # (the owner itself is read afresh every time, in the same batch)
+        self._owners: dict[int, str] = {}
 
     # -- one use, then its release ----------------------------------------------------------------
     def fetch(
@@ -129,13 +133,25 @@ class PeerClient:
         """Record a use of ``grant_id`` (idempotent by ``key``: the same key is the same use)
         and fetch its release from the owner's node."""
         given = fields_hash(fields)  # 422 for an empty list, before any chain write
-        self._check_own_entry()  # before a use is spent: the owner must be able to seal to us
-        resource = self._resource_of(grant_id)  # unknown: UsageRightsUnknownGrant (404)
+        reads = self._read_ahead(grant_id)  # the views below in one round trip
+        self._check_own_entry(reads)  # before a use is spent: the owner must be able to seal to us
+        known = grant_id in self._resources
+        resource = self._resource_of(grant_id, reads)  # unknown: UsageRightsUnknownGrant (404)
+        if not known:  # first use of this grant here: read what depends on its resource
+            reads = self._read_ahead(grant_id)
         # The owner releases only the approved list: a wrong one must not burn a use first.
         # The grant exists now, so the index has its GrantIssued once it reaches the head.
-        check_approved_fields(self.ops, grant_id, given, index_to=self.ops.client.block_number, memo=self._issued_by)
-        owner = self.ops.contracts.data_catalog.owner_of(resource)
-        self._owner_url(owner)  # an endpoint this node will not call: refused before a use is spent
+        check_approved_fields(
+            self.ops,
+            grant_id,
+            given,
+            index_to=self.ops.client.block_number,
+            memo=self._issued_by,
+            contracts=reads.contracts,
+        )
+        owner = reads.contracts.data_catalog.owner_of(resource)
+        self._owners[resource] = owner
+        self._owner_url(owner, reads)  # an endpoint this node will not call: refused before a use is spent
         officer = self.ops.officer(Caller("department", self.department, officer_id))
         subject = subject_hash or ZERO32
         created = self._note_intent(key, grant_id, owner, subject, fields)
@@ -153,14 +169,17 @@ class PeerClient:
             if created and self._outbox_row(key) is None:  # refused before signing: no use can follow
                 self._drop_intent(key)
             raise  # else the transaction may still be mined: recover() settles the intent
-        use_index = self._mined_use(outcome.tx_hash, grant_id, subject)
+        # the use's receipt, the clock and the owner's directory entry for the request: one round trip
+        mined = [outcome.tx_hash] if outcome.tx_hash else []
+        reads = self.ops.prefetch(self.directory.views_for(owner), with_time=True, receipts=mined)
+        use_index = self._mined_use(outcome.tx_hash, grant_id, subject, reads)
         if use_index is None:  # a replayed key whose outbox row names a transaction that holds no such use
             raise PeerUseNotConfirmed(
                 "the use's transaction holds no UseRecorded of this grant by this node", grant_id=grant_id
             )
         self._note_use(grant_id, use_index, outcome.tx_hash, owner, subject, fields, key=key)
         try:
-            return self.deliver(grant_id, use_index)
+            return self.deliver(grant_id, use_index, reads)
         except (PeerUnavailable, PeerRefused, PeerEndpointRefused) as exc:
             # The use is spent on chain either way: say which one, so the caller retries it.
             exc.args_dict |= {"grant_id": grant_id, "use_index": use_index, "use_tx": outcome.tx_hash}
@@ -208,23 +227,27 @@ class PeerClient:
             log.info("peer uses recovered: %s", counts)
         return counts
 
-    def deliver(self, grant_id: int, use_index: int) -> Released:
-        """Ask the owner's node for a use this node recorded (first time or a retry)."""
+    def deliver(self, grant_id: int, use_index: int, reads: Prefetched | None = None) -> Released:
+        """Ask the owner's node for a use this node recorded (first time or a retry). ``reads``:
+        the clock and the owner's directory entry read just before (else read here)."""
         use = self.use(grant_id, use_index)
         if use is None:
             raise NotFound("this node recorded no such use", grant_id=grant_id, use_index=use_index)
         fields: list[str] = json.loads(use.fields_json)
+        if reads is None:
+            reads = self.ops.prefetch(self.directory.views_for(use.owner), with_time=True)  # one round trip
         request = ReleaseRequest(
             grant_id=grant_id,
             use_index=use_index,
             use_tx=bytes.fromhex(use.use_tx[2:]),
             subject_hash=bytes.fromhex(use.subject_hash[2:]),
             fields_hash=fields_hash(fields),
-            expires_at=self.ops.chain_time() + REQUEST_TTL_S,
+            expires_at=reads.chain_time() + REQUEST_TTL_S,
             nonce=ReleaseRequest.fresh_nonce(),
         )
         signature = sign(self.domain, request, self.ops.account_for(self.department))
-        answer = self._post(use.owner, {"request": request.to_json(), "signature": h0x(signature), "fields": fields})
+        body = {"request": request.to_json(), "signature": h0x(signature), "fields": fields}
+        answer = self._post(use.owner, body, reads)
         released = self._verify(request, fields, answer, use.use_tx)
         self._note_release(released)
         return released
@@ -287,14 +310,32 @@ class PeerClient:
             )
 
     # -- internals ------------------------------------------------------------------------------------
-    def _owner_url(self, owner: str) -> str:
+    def _read_ahead(self, grant_id: int) -> Prefetched:
+        """What :meth:`fetch` reads before it spends a use, in one batch: this node's directory
+        entry, then (once the grant's resource is known) the resource's owner, the request the
+        grant was issued for and the entry of the owner it had last time (read now, used only
+        if it is still the owner), or else the grant itself."""
+        views: list[View] = list(self.directory.views_for(self.department))
+        resource = self._resources.get(grant_id)
+        if resource is None:
+            return self.ops.prefetch([*views, ("UsageRights", "grant", (grant_id,))])
+        views.append(("DataCatalog", "ownerOf", (resource,)))
+        request_id = self._issued_by.get(grant_id)
+        if request_id:
+            views.append(("UsageRights", "request", (request_id,)))
+        owner = self._owners.get(resource)
+        if owner is not None:
+            views += self.directory.views_for(owner)
+        return self.ops.prefetch(views)
+
+    def _owner_url(self, owner: str, reads: Prefetched | None = None) -> str:
         """The owner's release URL from the directory, once the endpoint policy allows it."""
-        url = self.directory.resolve(owner).endpoint.rstrip("/") + RELEASE_PATH
+        url = self.directory.resolve(owner, reads).endpoint.rstrip("/") + RELEASE_PATH
         self.endpoints.check(url)
         return url
 
-    def _post(self, owner: str, body: dict[str, Any]) -> dict[str, Any]:
-        node = self.directory.resolve(owner)
+    def _post(self, owner: str, body: dict[str, Any], reads: Prefetched | None = None) -> dict[str, Any]:
+        node = self.directory.resolve(owner, reads)
         url = node.endpoint.rstrip("/") + RELEASE_PATH
         self.endpoints.check(url)
         pin = node.transport_key_hash if node.transport_key_hash != ZERO32 else None
@@ -368,22 +409,25 @@ class PeerClient:
                 chunks.append(chunk)
             return r.status_code, b"".join(chunks)
 
-    def _resource_of(self, grant_id: int) -> int:
+    def _resource_of(self, grant_id: int, reads: Prefetched | None = None) -> int:
         """The resource of a grant: read once from the contract (an unknown grant raises
         UsageRightsUnknownGrant), then remembered, since a grant never changes its resource.
         Its owner is always read afresh: a resource can be transferred."""
         hit = self._resources.get(grant_id)
         if hit is None:
-            hit = self.ops.contracts.usage_rights.grant(grant_id).resource_id
+            hit = (
+                (reads.contracts if reads is not None else self.ops.contracts).usage_rights.grant(grant_id).resource_id
+            )
             if len(self._resources) >= RESOURCE_CACHE_SIZE:
                 self._resources.clear()
+                self._owners.clear()
             self._resources[grant_id] = hit
         return hit
 
-    def _check_own_entry(self) -> None:
+    def _check_own_entry(self, reads: Prefetched | None = None) -> None:
         """The directory must carry THIS node's encryption key, or every owner would seal our
         releases to someone else's (e.g. a key a clerk published): refuse before spending a use."""
-        published = self.directory.resolve(self.department).encryption_key
+        published = self.directory.resolve(self.department, reads).encryption_key
         if published != self.key.public_key:
             raise DirectoryKeyMismatch(
                 "this node's directory entry does not carry this node's encryption key", department=self.department
@@ -448,11 +492,15 @@ class PeerClient:
         with self.sessions.begin() as s:
             s.execute(delete(PeerUseIntent).where(PeerUseIntent.idempotency_key == key))
 
-    def _mined_use(self, tx_hash: str | None, grant_id: int, subject: bytes) -> int | None:
+    def _mined_use(
+        self, tx_hash: str | None, grant_id: int, subject: bytes, reads: Prefetched | None = None
+    ) -> int | None:
         """The use index of the UsageRights ``UseRecorded`` (this grant, by this department, for
-        ``subject``) in the mined, successful receipt of ``tx_hash`` fetched from the chain;
-        None when the chain holds no such use there."""
-        receipt = self.ops.client.get_receipt(tx_hash) if tx_hash else None
+        ``subject``) in the mined, successful receipt of ``tx_hash`` fetched from the chain (in
+        ``reads`` when given); None when the chain holds no such use there."""
+        if not tx_hash:
+            return None
+        receipt = reads.receipt(tx_hash) if reads is not None else self.ops.client.get_receipt(tx_hash)
         if receipt is None or receipt.get("blockNumber") is None or int(receipt["status"]) != 1:
             return None
         for ev in self.ops.client.decode_receipt_events(receipt):

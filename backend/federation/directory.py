@@ -7,11 +7,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Protocol
+from typing import TYPE_CHECKING, Protocol
 
 from eth_utils import is_hex_address, to_checksum_address
 
 from backend.federation.errors import PeerNotInDirectory
+
+if TYPE_CHECKING:
+    from backend.chain.bindings import Contracts
+    from backend.services.prefetch import Prefetched, View
 
 ENCRYPTION_KEY_LEN = 32  # an X25519 public key
 
@@ -28,8 +32,13 @@ class PeerNode:
 
 
 class PeerDirectory(Protocol):
-    def resolve(self, department: str) -> PeerNode:
-        """The active node of ``department`` (an address); raises PeerNotInDirectory."""
+    def resolve(self, department: str, reads: Prefetched | None = None) -> PeerNode:
+        """The active node of ``department`` (an address); raises PeerNotInDirectory.
+        ``reads``: a batch read just before that holds :meth:`views_for` this department."""
+        ...
+
+    def views_for(self, department: str) -> list[View]:
+        """The chain views :meth:`resolve` reads (to be read ahead in one batch with others)."""
         ...
 
 
@@ -48,12 +57,15 @@ class InMemoryPeerDirectory:
         with self._lock:
             self._nodes.pop(_key(department), None)
 
-    def resolve(self, department: str) -> PeerNode:
+    def resolve(self, department: str, reads: Prefetched | None = None) -> PeerNode:
         with self._lock:
             node = self._nodes.get(_key(department))
         if node is None:
             raise PeerNotInDirectory("no active node for this department", department=department)
         return node
+
+    def views_for(self, department: str) -> list[View]:
+        return []  # held in memory: nothing to read
 
 
 def _key(department: str) -> str:
@@ -67,9 +79,15 @@ class ChainPeerDirectory:
     published, returned only while that department is active (``DirectoryService.resolve``
     reads the contract, never the index)."""
 
-    def __init__(self, resolve: Callable[[str], tuple[str, bytes, bytes | None]]) -> None:
-        self._resolve = resolve
+    def __init__(self, resolve: Callable[[str, Contracts | None], tuple[str, bytes, bytes | None]]) -> None:
+        self._resolve = resolve  # (address, bindings to read through or None) -> the entry
 
-    def resolve(self, department: str) -> PeerNode:
-        endpoint, encryption_key, transport_key_hash = self._resolve(_key(department))
+    def resolve(self, department: str, reads: Prefetched | None = None) -> PeerNode:
+        contracts = reads.contracts if reads is not None else None
+        endpoint, encryption_key, transport_key_hash = self._resolve(_key(department), contracts)
         return PeerNode(endpoint, encryption_key, transport_key_hash or b"\0" * 32)
+
+    def views_for(self, department: str) -> list[View]:
+        if not is_hex_address(department):
+            return []  # resolve() refuses it
+        return [("NodeDirectory", "activeNode", (to_checksum_address(department),))]

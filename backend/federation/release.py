@@ -28,6 +28,12 @@ error (backend.federation.errors) and nothing leaves:
 9. the data: the records of the subject in the resource's current version (a
    dataset, backend.federation.dataset), projected onto the approved fields.
 
+The chain reads of these checks (the clock, the grant, its resource, the grantee's standing,
+the use's receipt, the approved request, the service count, ``releaseOf`` and the grantee's
+directory entry) are
+asked in ONE JSON-RPC batch right after check 1 (backend.services.prefetch): each as fresh as
+a read made at its check, the checks and their order unchanged.
+
 Then one DB transaction stores the nonce and, for the first release of this use,
 the ledger row (envelope + receipt); a later valid request for the same use gets
 the stored bytes. After that commit, up to ``NONCE_PRUNE_BATCH`` nonces whose request has
@@ -55,12 +61,12 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from backend.chain.bindings import Resource
+from backend.chain.bindings import Contracts, Resource
 from backend.chain.enums import Classification
 from backend.core.identity import subject_hash
 from backend.federation import dataset as ds
 from backend.federation.approval import check_approved_fields
-from backend.federation.case_bound import CaseBinding
+from backend.federation.case_bound import OSS, CaseBinding
 from backend.federation.directory import PeerDirectory
 from backend.federation.envelope import envelope_hash, seal
 from backend.federation.errors import (
@@ -82,6 +88,7 @@ from backend.federation.messages import BadSignature, ReleaseDomain, ReleaseRece
 from backend.federation.models import PeerRelease, PeerReleaseNonce
 from backend.federation.onchain import ReleaseRecorder
 from backend.services.common import ChainOps, canonical_json, h0x
+from backend.services.prefetch import Prefetched, View
 from backend.services.usage import fields_hash
 from backend.store import DocumentStore
 
@@ -91,6 +98,7 @@ MAX_REQUEST_TTL_S = 600
 # Nonces pruned per accepted request: bounded work on the request path, and more than the one
 # nonce each request adds, so the table shrinks back to the unexpired ones.
 NONCE_PRUNE_BATCH = 100
+MEMO_SIZE = 4096  # grants whose resource id is remembered (cleared when full)
 ZERO32 = b"\x00" * 32
 # Classifications whose grants may be used without a data subject (aggregate release).
 # A use without a subject hands over every record: only public data may leave that way
@@ -118,6 +126,7 @@ class _Checked:
     resource: Resource
     fields: list[str]
     chain_time: int  # the chain's time the expiry was checked against
+    reads: Prefetched  # the views read for the checks (release() asks releaseOf from it too)
 
 
 class ReleaseService:
@@ -143,6 +152,7 @@ class ReleaseService:
         self.chain_guard = chain_guard
         self.cases = CaseBinding(ops)  # a service's standing grant releases only for its cases
         self._issued_by: dict[int, int] = {}  # grant id -> the request it was issued for (immutable)
+        self._resources: dict[int, int] = {}  # grant id -> its resource id (immutable on chain)
 
     def release(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> ReleaseAnswer:
         if self.chain_guard is not None:
@@ -150,7 +160,7 @@ class ReleaseService:
         checked = self.check(request, signature, fields)
         existing = self.ledger_entry(request.grant_id, request.use_index)
         if existing is None and int(
-            self.ops.contracts.usage_rights.release_of(request.grant_id, request.use_index), 16
+            checked.reads.contracts.usage_rights.release_of(request.grant_id, request.use_index), 16
         ):
             # Released and recorded on chain, yet this node's ledger has no row (deleted?):
             # never build a second, different release of one use.
@@ -165,7 +175,9 @@ class ReleaseService:
     def check(self, request: ReleaseRequest, signature: bytes, fields: list[str]) -> _Checked:
         """Checks 1-8, 5b and 7b (see the module doc); raises the first that fails."""
         signer = self._signer(request, signature)
-        now = self.ops.chain_time()
+        reads = self._read_ahead(request, signer)  # one round trip for the reads below
+        chain = reads.contracts
+        now = reads.chain_time()
         if request.expires_at <= now:
             raise ReleaseRequestExpired("the request has expired", expires_at=request.expires_at, chain_time=now)
         if request.expires_at > now + MAX_REQUEST_TTL_S:
@@ -174,34 +186,63 @@ class ReleaseService:
             )
         if self._nonce_seen(request.nonce):
             raise ReleaseNonceReused("this nonce was used before", nonce=h0x(request.nonce))
-        g = self.ops.contracts.usage_rights.grant(request.grant_id)  # unknown: UsageRightsUnknownGrant (404)
+        g = chain.usage_rights.grant(request.grant_id)  # unknown: UsageRightsUnknownGrant (404)
         if g.grantee.lower() != signer.lower():
             raise ReleaseNotGrantee("the signer is not the grantee", grant_id=request.grant_id, signer=signer)
         resource_id = g.resource_id
-        resource = self.ops.contracts.data_catalog.resource(resource_id)
+        self._remember(self._resources, request.grant_id, resource_id)
+        resource = chain.data_catalog.resource(resource_id)
         if resource.owner.lower() != self.department.lower():
             raise ReleaseNotOwnedHere("this node's department does not own the resource", resource_id=resource_id)
         if g.revoked:
             raise ReleaseGrantRevoked("the grant was revoked", grant_id=request.grant_id)
-        if not self.ops.contracts.consortium.is_active_department(g.grantee):
+        if not chain.consortium.is_active_department(g.grantee):
             raise ReleaseGranteeNotActive(
                 "the grantee is not an active department", grant_id=request.grant_id, grantee=g.grantee
             )
-        use_block, context_ref = self._use_on_chain(request, signer)
-        approved, request_id = self._approved_fields(request, fields, use_block)
+        use_block, context_ref = self._use_on_chain(request, signer, reads)
+        approved, request_id = self._approved_fields(request, fields, use_block, chain)
         self.cases.check(
             request.grant_id,
             g,
-            self.ops.contracts.usage_rights.request(request_id),
+            chain.usage_rights.request(request_id),
             h0x(request.subject_hash),
             context_ref,
             use_block=use_block,
+            contracts=chain,
         )
         if request.subject_hash == ZERO32 and resource.classification not in AGGREGATE_ALLOWED:
             raise ReleaseAggregateNotPermitted(
                 "a use without a subject needs a PUBLIC resource", resource_id=resource_id
             )
-        return _Checked(signer, resource_id, resource, approved, now)
+        return _Checked(signer, resource_id, resource, approved, now, reads)
+
+    def _read_ahead(self, request: ReleaseRequest, signer: str) -> Prefetched:
+        """The views :meth:`check` and :meth:`release` ask, and the chain's clock, in one batch.
+        Each is read now, as the check would read it; what it depends on (a grant's resource,
+        the request it was issued for) comes from what the chain said before (never changes)."""
+        gid = request.grant_id
+        views: list[View] = [
+            ("UsageRights", "grant", (gid,)),
+            ("Consortium", "isActiveDepartment", (signer,)),
+            ("UsageRights", "releaseOf", (gid, request.use_index)),
+        ]
+        resource_id = self._resources.get(gid)
+        if resource_id is not None:
+            views.append(("DataCatalog", "resource", (resource_id,)))
+        request_id = self._issued_by.get(gid)
+        if request_id:
+            views.append(("UsageRights", "request", (request_id,)))
+        if OSS in self.ops.manifest.contracts:
+            views.append((OSS, "serviceCount", ()))
+        views += self.directory.views_for(signer)  # the key a release is sealed to
+        return self.ops.prefetch(views, with_time=True, receipts=[h0x(request.use_tx)])
+
+    @staticmethod
+    def _remember(memo: dict[int, int], key: int, value: int) -> None:
+        if len(memo) >= MEMO_SIZE:
+            memo.clear()
+        memo[key] = value
 
     def prune_nonces(self, now: int, limit: int = NONCE_PRUNE_BATCH) -> int:
         """Delete up to ``limit`` nonces whose request expired at or before chain time ``now``:
@@ -238,10 +279,10 @@ class ReleaseService:
         with self.sessions() as s:
             return s.get(PeerReleaseNonce, h0x(nonce)) is not None
 
-    def _use_on_chain(self, request: ReleaseRequest, signer: str) -> tuple[int, str]:
+    def _use_on_chain(self, request: ReleaseRequest, signer: str, reads: Prefetched) -> tuple[int, str]:
         """The block and context ref of the mined UseRecorded this request names; raises ReleaseUseNotRecorded."""
         args = {"grant_id": request.grant_id, "use_index": request.use_index, "use_tx": h0x(request.use_tx)}
-        receipt = self.ops.client.get_receipt(h0x(request.use_tx))
+        receipt = reads.receipt(h0x(request.use_tx))  # read from the chain in the checks' batch
         if receipt is None or receipt.get("blockNumber") is None:
             raise ReleaseUseNotRecorded("the use transaction is not mined", **args)
         if int(receipt["status"]) != 1:
@@ -260,7 +301,9 @@ class ReleaseService:
                 return int(receipt["blockNumber"]), str(a["contextRef"]).lower()
         raise ReleaseUseNotRecorded("the transaction recorded no such use by the signer for this subject", **args)
 
-    def _approved_fields(self, request: ReleaseRequest, fields: list[str], use_block: int) -> tuple[list[str], int]:
+    def _approved_fields(
+        self, request: ReleaseRequest, fields: list[str], use_block: int, chain: Contracts
+    ) -> tuple[list[str], int]:
         """The approved field list (cleaned) and the id of the request the grant was issued for."""
         given = fields_hash(fields)  # InvalidInput (422) for an empty list
         if given != request.fields_hash:
@@ -269,7 +312,9 @@ class ReleaseService:
             )
         # The grant was issued before its use was mined: once the index has the use's block,
         # it has the GrantIssued event.
-        request_id = check_approved_fields(self.ops, request.grant_id, given, index_to=use_block, memo=self._issued_by)
+        request_id = check_approved_fields(
+            self.ops, request.grant_id, given, index_to=use_block, memo=self._issued_by, contracts=chain
+        )
         return sorted({f.strip() for f in fields if f.strip()}), request_id
 
     # -- the data ---------------------------------------------------------------------------------------
@@ -305,14 +350,14 @@ class ReleaseService:
                 "salt": secrets.token_hex(32),
             }
         )
-        recipient = self.directory.resolve(c.signer)
+        recipient = self.directory.resolve(c.signer, c.reads)
         envelope = seal(plaintext, recipient.encryption_key)
         receipt = ReleaseReceipt(
             grant_id=request.grant_id,
             use_index=request.use_index,
             content_hash=hashlib.sha256(plaintext).digest(),
             envelope_hash=envelope_hash(envelope),
-            released_at=self.ops.chain_time(),
+            released_at=c.chain_time,  # the clock of the checks, read in their batch
         )
         signature = sign(self.domain, receipt, self.ops.account_for(self.department))
         return {

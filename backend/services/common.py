@@ -12,9 +12,9 @@ from __future__ import annotations
 import json
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
@@ -28,6 +28,9 @@ from backend.core.json_text import json_text_problem
 from backend.indexer.query import EventIndex, IndexBehind
 from backend.services.caller import Caller
 from backend.services.errors import IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
+
+if TYPE_CHECKING:
+    from backend.services.prefetch import Prefetched
 
 ZERO32 = b"\x00" * 32
 HEX32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
@@ -179,7 +182,10 @@ class ChainOps:
         """A view call, its result made JSON-safe (structs become dicts keyed by field name).
 
         The use cases call views through :attr:`contracts`, which types the result."""
-        value = self.client.call(contract, fn, *args)
+        return self.shape_view(contract, fn, self.client.call(contract, fn, *args))
+
+    def shape_view(self, contract: str, fn: str, value: Any) -> Any:
+        """A decoded view result made JSON-safe by its ABI outputs (see :meth:`view`)."""
         outputs = self._fn_abi(contract, fn).get("outputs") or []
         if len(outputs) == 1:
             return json_safe(value, outputs[0])
@@ -188,6 +194,19 @@ class ChainOps:
     def chain_time(self) -> int:
         """Now, by the chain's clock (the latest block's timestamp)."""
         return self.client.chain_time()
+
+    def prefetch(
+        self,
+        views: Sequence[tuple[str, str, tuple[Any, ...]]],
+        *,
+        with_time: bool = False,
+        receipts: Sequence[str] = (),
+    ) -> Prefetched:
+        """``views`` (and the chain's clock, and ``receipts``) read in one JSON-RPC batch; see
+        backend.services.prefetch."""
+        from backend.services.prefetch import Prefetched
+
+        return Prefetched(self, views, with_time=with_time, receipts=receipts)
 
     def _fn_abi(self, contract: str, fn: str) -> dict[str, Any]:
         for entry in self.manifest.contract(contract).abi:

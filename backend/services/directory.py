@@ -18,7 +18,7 @@ from urllib.parse import urlsplit
 from eth_utils import is_hex_address, to_checksum_address
 
 from backend.chain import ContractRevert
-from backend.chain.bindings import NodeEntry
+from backend.chain.bindings import Contracts, NodeEntry
 from backend.services.common import ZERO32, Actor, ChainOps, h0x
 from backend.services.errors import InvalidInput, ServiceError
 
@@ -143,12 +143,13 @@ class DirectoryService:
             "indexed_to_block": seen,
         }
 
-    def resolve(self, address: str) -> ResolvedNode:
+    def resolve(self, address: str, contracts: Contracts | None = None) -> ResolvedNode:
         """The node of ``address`` if that department is active now; else NodeNotPublished or
-        DepartmentNotActive (both PeerUnresolvable). Reads the contract, never the index."""
+        DepartmentNotActive (both PeerUnresolvable). Reads the contract, never the index
+        (through ``contracts`` when given: e.g. a batch read just before)."""
         address = _address(address)
         try:
-            entry = self.ops.contracts.node_directory.active_node(address)
+            entry = (contracts or self.ops.contracts).node_directory.active_node(address)
         except ContractRevert as exc:
             if exc.name == "NodeDirectoryUnknownNode":
                 raise NodeNotPublished("the department has published no node", department=address) from None

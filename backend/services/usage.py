@@ -50,6 +50,7 @@ log = logging.getLogger(__name__)
 TAMPER, RESOURCE_VERSION = 3, 0
 DEFAULT_APPROVAL_WINDOW_S = 3 * 24 * 3600
 DEFAULT_INCIDENT_WINDOW_S = 7 * 24 * 3600
+USE_KEY_PREFIX = "grants."  # the outbox keys of uses and fetches: f"grants.{grant_id}.use|fetch:{key}"
 
 
 def fields_hash(fields: list[str]) -> bytes:
@@ -479,12 +480,22 @@ class UsageService:
         return self.batcher.submit(account, grant_id, officer, subject or ZERO32, context_ref or ZERO32, full_key)
 
     def _has_legacy_uses(self, signer: str) -> bool:
+        """Whether ``signer`` has single recordUse rows under this service's keys (``grants.…``).
+        The peer protocol's uses (``peer.use:…``, backend/federation/client.py) are single
+        recordUse rows too, but no key of this service can ever name one: they do not count,
+        or one release would send every later use of this node down the slow path."""
         known = self._legacy.get(signer)
         if known is None:
             with self.ops.sender.sessions() as s:
                 known = (
                     s.scalar(
-                        select(OutboxTx.id).where(OutboxTx.signer == signer, OutboxTx.fn_name == "recordUse").limit(1)
+                        select(OutboxTx.id)
+                        .where(
+                            OutboxTx.signer == signer,
+                            OutboxTx.fn_name == "recordUse",
+                            OutboxTx.idempotency_key.startswith(USE_KEY_PREFIX, autoescape=True),
+                        )
+                        .limit(1)
                     )
                     is not None
                 )

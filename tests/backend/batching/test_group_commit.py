@@ -12,10 +12,11 @@ from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from api_world import build_system
+from eth_utils import to_checksum_address
 from postgres_testkit import DATABASES, create_database, drop_database
 from sqlalchemy import func, select
 
-from backend.chain.outbox import OutboxUse
+from backend.chain.outbox import OutboxTx, OutboxUse
 
 
 @pytest.fixture(scope="module", params=DATABASES)
@@ -126,3 +127,34 @@ def test_async_path_on_a_cached_grant_still_checks_the_grantee_and_answers_repla
         time.sleep(0.05)
     time.sleep(0.5)
     assert s.contract("UsageRights").functions.grant(gid).call()[6] == 1
+
+
+def test_only_rows_under_this_services_keys_are_legacy_uses(system):
+    """A single recordUse row of the peer protocol (key ``peer.use:…``) can never answer a key of
+    POST /grants/{id}/uses: it does not send the signer's uses down the legacy (thread) path; a
+    single recordUse row under ``grants.…`` does."""
+    usage = system.ctx.services.usage
+    signer = to_checksum_address("0x" + uuid.uuid4().hex + uuid.uuid4().hex[:8])
+
+    def single_record_use(key: str, nonce: int) -> None:
+        with system.ctx.sender.sessions.begin() as db:
+            db.add(
+                OutboxTx(
+                    signer=signer,
+                    idempotency_key=key,
+                    nonce=nonce,
+                    contract_name="UsageRights",
+                    fn_name="recordUse",
+                    to=signer,
+                    data="0x",
+                    raw_tx="0x",
+                    tx_hash="0x" + uuid.uuid4().hex + uuid.uuid4().hex,
+                    status="mined",
+                )
+            )
+
+    single_record_use(f"peer.use:{uuid.uuid4().hex}", 0)
+    assert usage._has_legacy_uses(signer) is False
+    usage._legacy.pop(signer)
+    single_record_use(f"grants.7.use:{uuid.uuid4().hex}", 1)
+    assert usage._has_legacy_uses(signer) is True
