@@ -178,9 +178,7 @@ def deploy_system(
             else [created_address(deployer.address, nonce + 1) if d == NEXT_CONTRACT else addresses[d] for d in deps]
         )
         factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-        tx = factory.constructor(*args).build_transaction(
-            {"from": deployer.address, "nonce": nonce, **fee_fields(w3)}
-        )
+        tx = factory.constructor(*args).build_transaction({"from": deployer.address, "nonce": nonce, **fee_fields(w3)})
         receipt = send_tx(w3, deployer, tx)
         if receipt["contractAddress"] != created_address(deployer.address, nonce):
             raise DeployError(f"{name} landed at {receipt['contractAddress']}, not where its links expect it")
