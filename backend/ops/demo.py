@@ -682,7 +682,9 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
             "cert_id": prior_cert_id,
             "document_hash": prior_hash,
             "status": fin["prior_certificate"]["status"],
+            "revocation_reason": fin["prior_certificate"]["revocation_reason"],
         },
+        "seller_consent": fin["seller_consent"],
         "counts": {
             "documents_submitted": info.submitted_documents,
             "evidence_required": info.evidence_required,

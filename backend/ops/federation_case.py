@@ -137,6 +137,7 @@ def house_transfer(nodes: Nodes, resources: dict[str, int], governors: list[str]
             "document_hash": fin["certificate"]["document_hash"],
         },
         "prior_certificate": {"cert_id": prior_cert_id, "document_hash": prior_hash},
+        "seller_consent": fin["seller_consent"],
         "counts": {
             "documents_submitted": case["documents_submitted"]["count"],
             "evidence_pulled": case["evidence"]["pulled"],
