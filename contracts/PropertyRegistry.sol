@@ -14,7 +14,8 @@ import {IAssistedSessions} from "./interfaces/IAssistedSessions.sol";
  * {MAX_ACTIVE_MORTGAGES} / {MAX_ACTIVE_SEIZURES} long); they are the only lists iterated on chain, so every
  * write is bounded. The full history lists only grow and are only read by views.
  */
-// Two of the 17 declarations are immutables (the Certificates and AssistedSessions links), not storage.
+// 4 counters + 13 mappings: the 13th (certificate -> title entry) keeps a certificate to one entry; splitting
+// the contract would only add cross-contract calls.
 // solhint-disable-next-line max-states-count
 contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     struct UnitRecord {

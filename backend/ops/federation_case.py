@@ -224,7 +224,8 @@ def _seller_consent(nodes: Nodes, unit_id: int, cert_id: int) -> tuple[int, str]
         token=nodes.officer_token(LEAD),
     )
     sid = int(session["session_id"])
-    return sid, seller_consent_hash(unit_id, str(unit["current_owner_hash"]), None, sid)
+    seller = str(unit["title_chain"][0]["owner_hash"])  # the first registration's owner (also on a re-run)
+    return sid, seller_consent_hash(unit_id, seller, None, sid)
 
 
 # ---------------------------------------------------------------------------- the service
