@@ -550,8 +550,9 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
         returns (uint256)
     {
         if (bound == 0) revert PropertyRegistryNoCurrentCertificate(unitId, entryId);
-        (ICertificates.CertificateStatus status, uint256 certId,,,,,) = _certificates.verify(presented);
+        uint256 certId = _certificates.certificateIdOf(presented);
         if (certId != bound) revert PropertyRegistryNotCurrentCertificate(unitId, certId, bound);
+        ICertificates.CertificateStatus status = _certificates.statusOf(certId);
         if (status != ICertificates.CertificateStatus.Valid) revert PropertyRegistryCertificateNotValid(certId, status);
         return certId;
     }
