@@ -7,10 +7,11 @@ import {IAssistedSessions} from "./interfaces/IAssistedSessions.sol";
 /**
  * @title AssistedSessions
  * @notice The on-chain record of assisted citizen sessions opened by front desks. See {IAssistedSessions}.
- * @dev One storage slot (the counter); the event carries the record.
+ * @dev The counter and each session's subject hash (for {subjectOf}); the event carries the record.
  */
 contract AssistedSessions is IAssistedSessions, ConsortiumManaged {
     uint256 private _count;
+    mapping(uint256 sessionId => bytes32 subjectHash) private _subjects;
 
     /// @param consortium_ the consortium whose active departments may open assisted sessions.
     constructor(address consortium_) ConsortiumManaged(consortium_) {
@@ -28,6 +29,7 @@ contract AssistedSessions is IAssistedSessions, ConsortiumManaged {
         if (subjectHash == bytes32(0)) revert AssistedSessionsZeroSubject();
         if (reasonHash == bytes32(0)) revert AssistedSessionsZeroReason();
         sessionId = ++_count;
+        _subjects[sessionId] = subjectHash;
         emit AssistedSessionOpened(msg.sender, officerHash, subjectHash, reasonHash, sessionId);
     }
 
@@ -36,5 +38,10 @@ contract AssistedSessions is IAssistedSessions, ConsortiumManaged {
     /// @inheritdoc IAssistedSessions
     function sessionCount() external view returns (uint256) {
         return _count;
+    }
+
+    /// @inheritdoc IAssistedSessions
+    function subjectOf(uint256 sessionId) external view returns (bytes32) {
+        return _subjects[sessionId];
     }
 }

@@ -25,6 +25,10 @@ contract Certificates is ICertificates, ConsortiumManaged {
         RevocationReason revocationReason;
     }
 
+    /// @dev The one contract allowed to supersede certificates (the property registry, whose transfers
+    /// retire the seller's certificate); fixed at deployment so no single party can change it.
+    address private immutable _titleRegistry;
+
     uint256 private _certificateCount;
     mapping(bytes32 typeCode => CertificateType) private _types;
     mapping(uint256 certId => CertificateRecord) private _certificates;
@@ -32,7 +36,9 @@ contract Certificates is ICertificates, ConsortiumManaged {
     mapping(bytes32 holderHash => uint256[] certIds) private _byHolder;
 
     /// @param consortium_ the consortium whose council registers types and whose departments issue.
-    constructor(address consortium_) ConsortiumManaged(consortium_) {
+    /// @param titleRegistry_ the property registry that may {supersede} certificates (zero: none).
+    constructor(address consortium_, address titleRegistry_) ConsortiumManaged(consortium_) {
+        _titleRegistry = titleRegistry_;
     }
 
     // ================================================================== writes
@@ -112,7 +118,10 @@ contract Certificates is ICertificates, ConsortiumManaged {
     /// @inheritdoc ICertificates
     function councilRevoke(uint256 certId, RevocationReason reason, bytes32 decisionHash) external onlyCouncil {
         CertificateRecord storage c = _existing(certId);
-        if (reason == RevocationReason.None || reason == RevocationReason.IssuerDecision) {
+        if (
+            reason == RevocationReason.None || reason == RevocationReason.IssuerDecision
+                || reason == RevocationReason.Superseded
+        ) {
             revert CertificatesInvalidRevocationReason(reason);
         }
         if (decisionHash == bytes32(0)) revert CertificatesEmptyReasonHash();
@@ -122,6 +131,17 @@ contract Certificates is ICertificates, ConsortiumManaged {
         c.revokedByCouncil = true;
         c.revocationReason = reason;
         emit CertificateRevokedByCouncil(certId, c.issuer, reason, decisionHash);
+    }
+
+    /// @inheritdoc ICertificates
+    function supersede(uint256 certId, bytes32 caseRef) external {
+        if (msg.sender != _titleRegistry) revert CertificatesNotTitleRegistry(msg.sender);
+        CertificateRecord storage c = _existing(certId);
+        if (c.revokedAt != 0) revert CertificatesAlreadyRevoked(certId, c.revokedAt);
+
+        c.revokedAt = uint64(block.timestamp);
+        c.revocationReason = RevocationReason.Superseded;
+        emit CertificateSuperseded(certId, c.issuer, caseRef);
     }
 
     // ================================================================== views
@@ -192,6 +212,11 @@ contract Certificates is ICertificates, ConsortiumManaged {
     /// @inheritdoc ICertificates
     function certificateCount() external view returns (uint256) {
         return _certificateCount;
+    }
+
+    /// @inheritdoc ICertificates
+    function titleRegistry() external view returns (address) {
+        return _titleRegistry;
     }
 
     // ================================================================== internals

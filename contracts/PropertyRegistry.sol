@@ -3,6 +3,8 @@ pragma solidity 0.8.37;
 
 import {ConsortiumManaged} from "./ConsortiumManaged.sol";
 import {IPropertyRegistry} from "./interfaces/IPropertyRegistry.sol";
+import {ICertificates} from "./interfaces/ICertificates.sol";
+import {IAssistedSessions} from "./interfaces/IAssistedSessions.sol";
 
 /**
  * @title PropertyRegistry
@@ -12,6 +14,9 @@ import {IPropertyRegistry} from "./interfaces/IPropertyRegistry.sol";
  * {MAX_ACTIVE_MORTGAGES} / {MAX_ACTIVE_SEIZURES} long); they are the only lists iterated on chain, so every
  * write is bounded. The full history lists only grow and are only read by views.
  */
+// 4 counters + 13 mappings: the 13th (certificate -> title entry) keeps a certificate to one entry; splitting
+// the contract would only add cross-contract calls.
+// solhint-disable-next-line max-states-count
 contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     struct UnitRecord {
         bytes32 parcelCode;
@@ -35,6 +40,7 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
         uint64 registeredAt;
         uint64 unitId;
         uint64 previousEntryId;
+        uint64 certificateId; // packed with the two ids above: binding costs no new slot
     }
 
     struct MortgageRecord {
@@ -62,6 +68,9 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     /// @inheritdoc IPropertyRegistry
     uint256 public constant MAX_ACTIVE_SEIZURES = 16;
 
+    ICertificates private immutable _certificates;
+    IAssistedSessions private immutable _assistedSessions;
+
     uint256 private _unitCount;
     uint256 private _entryCount;
     uint256 private _mortgageCount;
@@ -80,9 +89,17 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     mapping(uint256 unitId => uint256[]) private _activeMortgages;
     mapping(uint256 unitId => uint256[]) private _activeSeizures;
     mapping(uint256 unitId => UseReport[]) private _useReports;
+    mapping(uint256 certId => uint256 entryId) private _entryOfCertificate;
 
     /// @param consortium_ the consortium whose council designates roles.
-    constructor(address consortium_) ConsortiumManaged(consortium_) {
+    /// @param certificates_ the Certificates contract (deployed naming this registry as its title registry).
+    /// @param assistedSessions_ the AssistedSessions contract (sellers' assisted consent).
+    constructor(address consortium_, address certificates_, address assistedSessions_)
+        ConsortiumManaged(consortium_)
+    {
+        if (certificates_ == address(0) || assistedSessions_ == address(0)) revert PropertyRegistryZeroAddress();
+        _certificates = ICertificates(certificates_);
+        _assistedSessions = IAssistedSessions(assistedSessions_);
     }
 
     // ================================================================== council
@@ -146,45 +163,50 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     }
 
     /// @inheritdoc IPropertyRegistry
+    function bindCertificate(uint256 unitId, uint256 certId) external {
+        _requireRole(Role.Registrar);
+        UnitRecord storage u = _existingUnit(unitId);
+        uint64 entryId = u.currentEntryId;
+        if (entryId == 0) revert PropertyRegistryUnitNotOwned(unitId);
+        TitleRecord storage e = _entries[entryId];
+        uint256 bound = e.certificateId;
+        if (bound != 0 && _certificates.statusOf(bound) == ICertificates.CertificateStatus.Valid) {
+            revert PropertyRegistryCertificateAlreadyBound(unitId, entryId, bound);
+        }
+        uint256 elsewhere = _entryOfCertificate[certId];
+        if (elsewhere != 0) revert PropertyRegistryCertificateBoundElsewhere(certId, elsewhere);
+        ICertificates.Certificate memory c = _certificates.certificate(certId); // reverts if unknown
+        if (c.issuer != msg.sender) revert PropertyRegistryNotCertificateIssuer(certId, c.issuer);
+        if (c.holderHash != e.ownerHash) revert PropertyRegistryCertificateHolderMismatch(unitId, certId, c.holderHash);
+        ICertificates.CertificateStatus status = _certificates.statusOf(certId);
+        if (status != ICertificates.CertificateStatus.Valid) revert PropertyRegistryCertificateNotValid(certId, status);
+
+        e.certificateId = uint64(certId);
+        _entryOfCertificate[certId] = entryId;
+        emit CertificateBound(unitId, entryId, certId, msg.sender);
+    }
+
+    /// @inheritdoc IPropertyRegistry
     function registerTransfer(
         uint256 unitId,
         bytes32 newOwnerHash,
         bytes32 evidenceHash,
         bytes32 priorCertificateHash,
-        bytes32 caseRef
+        bytes32 caseRef,
+        bytes32 sellerConsentHash,
+        uint256 assistedSessionId
     ) external returns (uint256 entryId) {
         _requireRole(Role.Registrar);
-        UnitRecord storage u = _existingUnit(unitId);
-        uint64 previousEntryId = u.currentEntryId;
-        if (previousEntryId == 0) revert PropertyRegistryUnitNotOwned(unitId);
-        if (newOwnerHash == bytes32(0)) revert PropertyRegistryEmptyOwnerHash();
-        if (evidenceHash == bytes32(0)) revert PropertyRegistryEmptyEvidenceHash();
-        if (priorCertificateHash == bytes32(0)) revert PropertyRegistryEmptyCertificateHash();
-        if (caseRef == bytes32(0)) revert PropertyRegistryEmptyCaseRef();
-        if (_entries[previousEntryId].ownerHash == newOwnerHash) {
-            revert PropertyRegistrySameOwner(unitId, newOwnerHash);
-        }
-        _requireNotSeized(unitId);
-        uint256[] storage active = _activeMortgages[unitId];
-        uint256 carried = active.length;
-        for (uint256 i = 0; i < carried; ++i) {
-            if (_mortgages[active[i]].consentedEntryId != previousEntryId) {
-                revert PropertyRegistryMortgageOutstanding(unitId, active[i]);
-            }
-        }
+        uint64 previousEntryId = _currentEntryForTransfer(unitId, newOwnerHash, evidenceHash, priorCertificateHash, caseRef);
+        if (sellerConsentHash == bytes32(0)) revert PropertyRegistryEmptyConsent();
+        TitleRecord storage previous = _entries[previousEntryId];
+        uint256 certId = _currentCertificate(unitId, previousEntryId, previous.certificateId, priorCertificateHash);
+        _requireSellerSession(unitId, previous.ownerHash, assistedSessionId);
 
-        entryId = _appendEntry(u, unitId, newOwnerHash, evidenceHash, priorCertificateHash, caseRef, previousEntryId);
-        emit TitleTransferred(
-            unitId,
-            newOwnerHash,
-            msg.sender,
-            entryId,
-            previousEntryId,
-            evidenceHash,
-            priorCertificateHash,
-            caseRef,
-            carried
-        );
+        entryId = _recordTransfer(unitId, newOwnerHash, evidenceHash, priorCertificateHash, caseRef, previousEntryId);
+        emit SellerConsentRecorded(unitId, entryId, assistedSessionId, sellerConsentHash);
+        // Last, after every effect: the seller's certificate stops verifying VALID in this same transaction.
+        _certificates.supersede(certId, caseRef);
     }
 
     // ================================================================== bank
@@ -366,8 +388,24 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
             priorCertificateHash: e.priorCertificateHash,
             caseRef: e.caseRef,
             registrar: e.registrar,
-            registeredAt: e.registeredAt
+            registeredAt: e.registeredAt,
+            certificateId: e.certificateId
         });
+    }
+
+    /// @inheritdoc IPropertyRegistry
+    function entryOfCertificate(uint256 certId) external view returns (uint256) {
+        return _entryOfCertificate[certId];
+    }
+
+    /// @inheritdoc IPropertyRegistry
+    function certificates() external view returns (address) {
+        return address(_certificates);
+    }
+
+    /// @inheritdoc IPropertyRegistry
+    function assistedSessions() external view returns (address) {
+        return address(_assistedSessions);
     }
 
     /// @inheritdoc IPropertyRegistry
@@ -454,10 +492,88 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
             registrar: msg.sender,
             registeredAt: uint64(block.timestamp),
             unitId: uint64(unitId),
-            previousEntryId: previousEntryId
+            previousEntryId: previousEntryId,
+            certificateId: 0
         });
         _chain[unitId].push(entryId);
         u.currentEntryId = uint64(entryId);
+    }
+
+    /// @dev The unit's current entry, once the transfer's inputs are complete and name a new owner.
+    function _currentEntryForTransfer(
+        uint256 unitId,
+        bytes32 newOwnerHash,
+        bytes32 evidenceHash,
+        bytes32 priorCertificateHash,
+        bytes32 caseRef
+    ) private view returns (uint64 entryId) {
+        entryId = _existingUnit(unitId).currentEntryId;
+        if (entryId == 0) revert PropertyRegistryUnitNotOwned(unitId);
+        if (newOwnerHash == bytes32(0)) revert PropertyRegistryEmptyOwnerHash();
+        if (evidenceHash == bytes32(0)) revert PropertyRegistryEmptyEvidenceHash();
+        if (priorCertificateHash == bytes32(0)) revert PropertyRegistryEmptyCertificateHash();
+        if (caseRef == bytes32(0)) revert PropertyRegistryEmptyCaseRef();
+        if (_entries[entryId].ownerHash == newOwnerHash) revert PropertyRegistrySameOwner(unitId, newOwnerHash);
+    }
+
+    /// @dev The encumbrance checks, then the new entry and its {TitleTransferred}.
+    function _recordTransfer(
+        uint256 unitId,
+        bytes32 newOwnerHash,
+        bytes32 evidenceHash,
+        bytes32 priorCertificateHash,
+        bytes32 caseRef,
+        uint64 previousEntryId
+    ) private returns (uint256 entryId) {
+        _requireNotSeized(unitId);
+        uint256 carried = _requireNoOutstandingMortgage(unitId, previousEntryId);
+        entryId = _appendEntry(
+            _units[unitId], unitId, newOwnerHash, evidenceHash, priorCertificateHash, caseRef, previousEntryId
+        );
+        emit TitleTransferred(
+            unitId,
+            newOwnerHash,
+            msg.sender,
+            entryId,
+            previousEntryId,
+            evidenceHash,
+            priorCertificateHash,
+            caseRef,
+            carried
+        );
+    }
+
+    /// @dev The certificate bound to the current entry, if `presented` is its document and it is VALID.
+    function _currentCertificate(uint256 unitId, uint256 entryId, uint256 bound, bytes32 presented)
+        private
+        view
+        returns (uint256)
+    {
+        if (bound == 0) revert PropertyRegistryNoCurrentCertificate(unitId, entryId);
+        uint256 certId = _certificates.certificateIdOf(presented);
+        if (certId != bound) revert PropertyRegistryNotCurrentCertificate(unitId, certId, bound);
+        ICertificates.CertificateStatus status = _certificates.statusOf(certId);
+        if (status != ICertificates.CertificateStatus.Valid) revert PropertyRegistryCertificateNotValid(certId, status);
+        return certId;
+    }
+
+    /// @dev An assisted consent must come from a recorded session opened for the seller (0: signed in).
+    function _requireSellerSession(uint256 unitId, bytes32 sellerHash, uint256 sessionId) private view {
+        if (sessionId == 0) return;
+        bytes32 subject = _assistedSessions.subjectOf(sessionId);
+        if (subject == bytes32(0)) revert PropertyRegistryUnknownAssistedSession(sessionId);
+        if (subject != sellerHash) revert PropertyRegistryConsentNotBySeller(unitId, sessionId);
+    }
+
+    /// @dev Every active mortgage must be consented for `entryId`; answers how many are carried.
+    function _requireNoOutstandingMortgage(uint256 unitId, uint64 entryId) private view returns (uint256 carried) {
+        uint256[] storage active = _activeMortgages[unitId];
+        carried = active.length;
+        for (uint256 i = 0; i < carried; ++i) {
+            if (_mortgages[active[i]].consentedEntryId != entryId) {
+                revert PropertyRegistryMortgageOutstanding(unitId, active[i]);
+            }
+        }
     }
 
     function _requireNotSeized(uint256 unitId) private view {

@@ -541,6 +541,7 @@ class TitleEntry:
     case_ref: str
     registrar: str
     registered_at: int
+    certificate_id: int
 
     @classmethod
     def of(cls, v: Any) -> TitleEntry:
@@ -555,6 +556,7 @@ class TitleEntry:
             case_ref=str(v["caseRef"]),
             registrar=str(v["registrar"]),
             registered_at=int(v["registeredAt"]),
+            certificate_id=int(v["certificateId"]),
         )
 
 
@@ -1939,6 +1941,10 @@ class AssistedSessions:
         """sessionCount()"""
         return int(self._port.view("AssistedSessions", "sessionCount"))
 
+    def subject_of(self, session_id: int) -> str:
+        """subjectOf(uint256)"""
+        return str(self._port.view("AssistedSessions", "subjectOf", session_id))
+
 
 class OneStopServicesCalls:
     """The writes of OneStopServices as unsent calls."""
@@ -2321,6 +2327,17 @@ class CertificatesCalls:
             ),
         )
 
+    def supersede(self, cert_id: int, case_ref: bytes) -> Call:
+        """supersede(uint256,bytes32), not sent"""
+        return Call(
+            "Certificates",
+            "supersede",
+            (
+                cert_id,
+                case_ref,
+            ),
+        )
+
 
 class Certificates:
     """Certificates: views return typed values, writes go through the idempotent send."""
@@ -2451,6 +2468,24 @@ class Certificates:
         """statusOf(uint256)"""
         return int(self._port.view("Certificates", "statusOf", cert_id))
 
+    def supersede(
+        self, signer: LocalAccount, cert_id: int, case_ref: bytes, *, op: str, key: str, strict: bool = True
+    ) -> TxOutcome:
+        """supersede(uint256,bytes32)"""
+        call = Call(
+            "Certificates",
+            "supersede",
+            (
+                cert_id,
+                case_ref,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def title_registry(self) -> str:
+        """titleRegistry()"""
+        return str(self._port.view("Certificates", "titleRegistry"))
+
     def verify(self, document_hash: bytes) -> tuple[int, int, str, str, int, int, int]:
         """verify(bytes32)"""
         v = self._port.view("Certificates", "verify", document_hash)
@@ -2459,6 +2494,17 @@ class Certificates:
 
 class PropertyRegistryCalls:
     """The writes of PropertyRegistry as unsent calls."""
+
+    def bind_certificate(self, unit_id: int, cert_id: int) -> Call:
+        """bindCertificate(uint256,uint256), not sent"""
+        return Call(
+            "PropertyRegistry",
+            "bindCertificate",
+            (
+                unit_id,
+                cert_id,
+            ),
+        )
 
     def consent_to_transfer(self, mortgage_id: int) -> Call:
         """consentToTransfer(uint256), not sent"""
@@ -2501,9 +2547,16 @@ class PropertyRegistryCalls:
         )
 
     def register_transfer(
-        self, unit_id: int, new_owner_hash: bytes, evidence_hash: bytes, prior_certificate_hash: bytes, case_ref: bytes
+        self,
+        unit_id: int,
+        new_owner_hash: bytes,
+        evidence_hash: bytes,
+        prior_certificate_hash: bytes,
+        case_ref: bytes,
+        seller_consent_hash: bytes,
+        assisted_session_id: int,
     ) -> Call:
-        """registerTransfer(uint256,bytes32,bytes32,bytes32,bytes32), not sent"""
+        """registerTransfer(uint256,bytes32,bytes32,bytes32,bytes32,bytes32,uint256), not sent"""
         return Call(
             "PropertyRegistry",
             "registerTransfer",
@@ -2513,6 +2566,8 @@ class PropertyRegistryCalls:
                 evidence_hash,
                 prior_certificate_hash,
                 case_ref,
+                seller_consent_hash,
+                assisted_session_id,
             ),
         )
 
@@ -2580,6 +2635,28 @@ class PropertyRegistry:
     def __init__(self, port: ChainPort) -> None:
         self._port = port
 
+    def assisted_sessions(self) -> str:
+        """assistedSessions()"""
+        return str(self._port.view("PropertyRegistry", "assistedSessions"))
+
+    def bind_certificate(
+        self, signer: LocalAccount, unit_id: int, cert_id: int, *, op: str, key: str, strict: bool = True
+    ) -> TxOutcome:
+        """bindCertificate(uint256,uint256)"""
+        call = Call(
+            "PropertyRegistry",
+            "bindCertificate",
+            (
+                unit_id,
+                cert_id,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def certificates(self) -> str:
+        """certificates()"""
+        return str(self._port.view("PropertyRegistry", "certificates"))
+
     def consent_to_transfer(
         self, signer: LocalAccount, mortgage_id: int, *, op: str, key: str, strict: bool = True
     ) -> TxOutcome:
@@ -2590,6 +2667,10 @@ class PropertyRegistry:
     def consortium(self) -> str:
         """consortium()"""
         return str(self._port.view("PropertyRegistry", "consortium"))
+
+    def entry_of_certificate(self, cert_id: int) -> int:
+        """entryOfCertificate(uint256)"""
+        return int(self._port.view("PropertyRegistry", "entryOfCertificate", cert_id))
 
     def has_role(self, department: str, role: int) -> bool:
         """hasRole(address,uint8)"""
@@ -2685,12 +2766,14 @@ class PropertyRegistry:
         evidence_hash: bytes,
         prior_certificate_hash: bytes,
         case_ref: bytes,
+        seller_consent_hash: bytes,
+        assisted_session_id: int,
         *,
         op: str,
         key: str,
         strict: bool = True,
     ) -> TxOutcome:
-        """registerTransfer(uint256,bytes32,bytes32,bytes32,bytes32)"""
+        """registerTransfer(uint256,bytes32,bytes32,bytes32,bytes32,bytes32,uint256)"""
         call = Call(
             "PropertyRegistry",
             "registerTransfer",
@@ -2700,6 +2783,8 @@ class PropertyRegistry:
                 evidence_hash,
                 prior_certificate_hash,
                 case_ref,
+                seller_consent_hash,
+                assisted_session_id,
             ),
         )
         return self._port.send(signer, call, op=op, key=key, strict=strict)[0]

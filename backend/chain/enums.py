@@ -67,6 +67,7 @@ class RevocationReason(ContractEnum):
     ISSUED_IN_ERROR = 4
     FRAUD = 5
     COURT_ORDER = 6
+    SUPERSEDED = 7
 
 
 class ProposalKind(ContractEnum):

@@ -137,6 +137,13 @@ def _confirmed(ctx: AppContext, summary: dict[str, Any]) -> bool:
         return False
 
 
+def seller_consent_hash(unit_id: int, seller_hash: str, buyer_hash: str | None, session_id: int | None) -> str:
+    """The hash of the seller's consent record (unit, keyed hashes of both parties, the session): the record
+    stays off chain; the transfer carries its hash."""
+    record = {"consent": "sale", "unit_id": unit_id, "seller": seller_hash, "buyer": buyer_hash, "session": session_id}
+    return h0x(keccak(canonical_json(record)))
+
+
 def _records(ops, rows: list[tuple[dict[str, str], dict[str, Any]]]) -> dict[str, Any]:
     """A dataset whose records are keyed by the citizens' subject hashes (never raw ids)."""
     return {
@@ -551,6 +558,31 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
     _, incident_id, prior_cert_id = _parallel(revoke_notary, incident, seller_certificate)
     log(f"demo: grant {grant_notary_ca} revoked; incident {incident_id} filed; seller's certificate {prior_cert_id}")
 
+    # ---- 5b. the seller's certificate bound to their title; the seller consents at NR's desk ---
+    def bind_seller_certificate() -> None:
+        u = ops.contracts.property_registry.unit(unit_id)
+        if u.current_owner_hash.lower() != h0x(seller) or (
+            ops.contracts.property_registry.title_entry(u.current_entry_id).certificate_id == prior_cert_id
+        ):
+            return  # bound already, or (a re-run) the title has moved on
+        svc.registry.bind_certificate(nr, unit_id, prior_cert_id, key=k("seller-cert-bind"))
+
+    def seller_session() -> int:
+        ops.fresh()
+        opened = ops.history("AssistedSessions", "AssistedSessionOpened", desk=nr.address, subjectHash=h0x(seller))
+        if opened:  # a re-run (a replayed key would be refused once the session's 30 minutes are over)
+            return int(opened[0]["args"]["sessionId"])
+        # an assisted session is opened by a person: NR's demo desk officer, signed in as themself
+        desk = Actor("department", nr.address, nr.officer_id, kind="officer")
+        reason = f"demo: the seller consents to the sale of unit {unit_id}"
+        r = svc.citizens.open_session(desk, SELLER["id_type"], SELLER["id_value"], reason, key=k("seller-session"))
+        return int(r["session_id"])
+
+    _, seller_session_id = _parallel(bind_seller_certificate, seller_session)
+    log(
+        f"demo: seller's certificate bound to unit {unit_id}; the seller consented in assisted session {seller_session_id}"
+    )
+
     # ---- 6. the incident answered; the citizen applies at the PSB desk (and at the CA desk) ---
     def respond() -> None:
         if ops.contracts.accountability.incident(incident_id).status == 1:
@@ -561,6 +593,8 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
     house_form = {
         "unit_id": unit_id,
         "prior_certificate_hash": prior_hash,
+        "seller_consent_hash": seller_consent_hash(unit_id, h0x(seller), h0x(citizen), seller_session_id),
+        "seller_assisted_session_id": seller_session_id,
         "price_cny": 3_200_000,
         "contract_no": "京(2024)东城区二手房买卖合同第0042号",
         "buyer": "王芳",
@@ -652,7 +686,9 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
             "cert_id": prior_cert_id,
             "document_hash": prior_hash,
             "status": fin["prior_certificate"]["status"],
+            "revocation_reason": fin["prior_certificate"]["revocation_reason"],
         },
+        "seller_consent": fin["seller_consent"],
         "counts": {
             "documents_submitted": info.submitted_documents,
             "evidence_required": info.evidence_required,
@@ -672,4 +708,4 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
     return summary
 
 
-__all__ = ["CITIZEN", "DemoSeedError", "deployment_tag", "seed"]
+__all__ = ["CITIZEN", "DemoSeedError", "deployment_tag", "seed", "seller_consent_hash"]

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, cast
 
 from eth_account.signers.local import LocalAccount
+from eth_utils import keccak
 from web3 import Web3
 from web3.logs import DISCARD
 from web3.types import Wei
@@ -35,11 +36,15 @@ CORE = [
     ("NodeDirectory", ["Consortium"]),  # where each department's node is reached (issue 9)
     ("AssistedSessions", ["Consortium"]),  # the record of front-desk citizen sessions (issue 10)
 ]
+NEXT_CONTRACT = "<next>"  # the address of the contract deployed right after this one (same deployer)
 SERVICES = [
     ("OneStopServices", ["Consortium", "DataCatalog", "UsageRights"]),
-    ("Certificates", ["Consortium"]),
-    ("PropertyRegistry", ["Consortium"]),
+    # Certificates and PropertyRegistry name each other: Certificates lets only its title registry
+    # supersede a certificate, fixed at construction, so it gets the registry's address before it exists.
+    ("Certificates", ["Consortium", NEXT_CONTRACT]),
+    ("PropertyRegistry", ["Consortium", "Certificates", "AssistedSessions"]),
 ]
+LINKED = ("Certificates", "PropertyRegistry")
 COMPILER = {"solc": "0.8.37", "evm_version": "shanghai", "optimizer": {"enabled": True, "runs": 200}}
 
 
@@ -103,6 +108,18 @@ def fund(w3: Web3, funder: LocalAccount | str, addresses: Iterable[str], wei: in
             send_tx(w3, funder, {"to": addr, "value": wei, "gas": 21_000})
 
 
+def created_address(sender: str, nonce: int) -> str:
+    """The address a contract created by ``sender`` at ``nonce`` gets (CREATE: keccak(rlp([sender, nonce])))."""
+    nonce_rlp = b"\x80" if nonce == 0 else _rlp_bytes(nonce.to_bytes((nonce.bit_length() + 7) // 8, "big"))
+    body = _rlp_bytes(bytes.fromhex(sender[2:])) + nonce_rlp
+    return Web3.to_checksum_address(keccak(bytes([0xC0 + len(body)]) + body)[12:])
+
+
+def _rlp_bytes(b: bytes) -> bytes:
+    # short strings only (an address, a nonce): a single byte below 0x80 is itself
+    return b if len(b) == 1 and b[0] < 0x80 else bytes([0x80 + len(b)]) + b
+
+
 def _live(w3: Web3, manifest: dict[str, Any]) -> bool:
     try:
         if int(manifest["chain_id"]) != w3.eth.chain_id:
@@ -145,22 +162,26 @@ def deploy_system(
     entries: dict[str, dict[str, Any]] = {}
     (deployments_dir / "abi").mkdir(parents=True, exist_ok=True)
     first_block = None
+    linked = [load_artifact(build_dir, n) is not None for n in LINKED]
+    if any(linked) and not all(linked):
+        raise DeployError(f"{' and '.join(LINKED)} deploy together (they name each other); compile both")
     for name, deps in CORE + SERVICES:
         art = load_artifact(build_dir, name)
         if art is None:
             if (name, deps) in CORE:
                 raise DeployError(f"missing artifact build/contracts/{name}.json; run `brownie compile`")
             continue
-        args: list[Any] = [list(governors), threshold] if deps is None else [addresses[d] for d in deps]
-        factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
-        tx = factory.constructor(*args).build_transaction(
-            {
-                "from": deployer.address,
-                "nonce": w3.eth.get_transaction_count(deployer.address, "pending"),
-                **fee_fields(w3),
-            }
+        nonce = w3.eth.get_transaction_count(deployer.address, "pending")
+        args: list[Any] = (
+            [list(governors), threshold]
+            if deps is None
+            else [created_address(deployer.address, nonce + 1) if d == NEXT_CONTRACT else addresses[d] for d in deps]
         )
+        factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
+        tx = factory.constructor(*args).build_transaction({"from": deployer.address, "nonce": nonce, **fee_fields(w3)})
         receipt = send_tx(w3, deployer, tx)
+        if receipt["contractAddress"] != created_address(deployer.address, nonce):
+            raise DeployError(f"{name} landed at {receipt['contractAddress']}, not where its links expect it")
         addresses[name] = receipt["contractAddress"]
         first_block = first_block if first_block is not None else receipt["blockNumber"]
         abi_rel = f"abi/{name}.json"

@@ -27,7 +27,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, Protocol
 
-from backend.ops.demo import CITIZEN, PURPOSE, SELLER, YEAR
+from backend.ops.demo import CITIZEN, PURPOSE, SELLER, YEAR, seller_consent_hash
 
 Log = Callable[[str], None]
 
@@ -72,7 +72,11 @@ class Nodes(Protocol):
 
     def address(self, key: str) -> str: ...
 
-    def post(self, key: str, path: str, body: Any, step: str | None, **extra: str) -> dict[str, Any]: ...
+    def post(
+        self, key: str, path: str, body: Any, step: str | None, token: str | None = None, **extra: str
+    ) -> dict[str, Any]: ...
+
+    def officer_token(self, key: str) -> str: ...
 
     def get(self, key: str, path: str, params: dict[str, Any] | None = None, token: str | None = None) -> Any: ...
 
@@ -86,13 +90,17 @@ def house_transfer(nodes: Nodes, resources: dict[str, int], governors: list[str]
         prior = pool.submit(_seller_certificate, nodes, governors)
         service = pool.submit(_service, nodes, resources, governors)
         unit_id, (prior_hash, prior_cert_id), (service_id, grants) = unit.result(), prior.result(), service.result()
+    session_id, consent_hash = _seller_consent(nodes, unit_id, prior_cert_id)
     log(
-        f"demo: house transfer: unit {unit_id} of the seller (certificate {prior_cert_id}), service {service_id} "
-        f"active, standing grants {grants} approved by TAX's and CA's nodes"
+        f"demo: house transfer: unit {unit_id} of the seller (certificate {prior_cert_id}, bound to the title), "
+        f"who consented in assisted session {session_id} at NR's desk; service {service_id} active, standing "
+        f"grants {grants} approved by TAX's and CA's nodes"
     )
     form = {
         "unit_id": unit_id,
         "prior_certificate_hash": prior_hash,
+        "seller_consent_hash": consent_hash,
+        "seller_assisted_session_id": session_id,
         "price_cny": 3_200_000,
         "contract_no": "京(2024)东城区二手房买卖合同第0042号",
         "buyer": "王芳",
@@ -129,6 +137,7 @@ def house_transfer(nodes: Nodes, resources: dict[str, int], governors: list[str]
             "document_hash": fin["certificate"]["document_hash"],
         },
         "prior_certificate": {"cert_id": prior_cert_id, "document_hash": prior_hash},
+        "seller_consent": fin["seller_consent"],
         "counts": {
             "documents_submitted": case["documents_submitted"]["count"],
             "evidence_pulled": case["evidence"]["pulled"],
@@ -193,6 +202,30 @@ def _seller_certificate(nodes: Nodes, governors: list[str]) -> tuple[str, int]:
         "seller-cert",
     )
     return str(issued["document_hash"]), int(issued["cert_id"])
+
+
+def _seller_consent(nodes: Nodes, unit_id: int, cert_id: int) -> tuple[int, str]:
+    """The seller's certificate bound to their title entry, then the seller at NR's front desk: an assisted
+    session on the record (opened by NR's officer), in which they consent to the sale.
+    Answers (session id, consent record hash)."""
+    unit = nodes.get(LEAD, f"/registry/units/{unit_id}/history")
+    current = next(e for e in unit["title_chain"] if e["current"])
+    if current["kind"] == "first_registration" and current.get("certificate_id") is None:
+        nodes.post(LEAD, f"/registry/units/{unit_id}/certificate", {"cert_id": cert_id}, "seller-cert-bind")
+    session = nodes.post(
+        LEAD,
+        "/citizens/session",
+        {
+            "id_type": SELLER["id_type"],
+            "id_value": SELLER["id_value"],
+            "reason": f"demo: the seller consents to the sale of unit {unit_id}",
+        },
+        "seller-session",  # a re-run answers the session already recorded
+        token=nodes.officer_token(LEAD),
+    )
+    sid = int(session["session_id"])
+    seller = str(unit["title_chain"][0]["owner_hash"])  # the first registration's owner (also on a re-run)
+    return sid, seller_consent_hash(unit_id, seller, None, sid)
 
 
 # ---------------------------------------------------------------------------- the service

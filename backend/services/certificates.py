@@ -299,8 +299,9 @@ class CertificateService:
         revoked_at = revoked_by = reason = None
         if out["status"] == "revoked":
             r = self.chain.contracts.certificates.revocation(cert_id)
-            revoked_at, revoked_by = r.revoked_at, "council" if r.by_council else "issuer"
             reason = RevocationReason(r.reason).name.lower()
+            superseded = r.reason == RevocationReason.SUPERSEDED
+            revoked_at, revoked_by = r.revoked_at, "council" if r.by_council else "registry" if superseded else "issuer"
         out.update(
             cert_id=int(cert_id),
             issuer=self.chain.party(issuer),

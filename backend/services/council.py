@@ -31,9 +31,12 @@ from backend.services.errors import Conflict, InvalidInput
 SECRET = 3
 RULABLE = (2, 3)  # IncidentStatus Responded, Escalated
 MAX_RULING_CHARS = 4000
-# The reasons the council may give (the issuer's own revocation is ISSUER_DECISION).
+# The reasons the council may give (the issuer's own revocation is ISSUER_DECISION; SUPERSEDED is the
+# registry's, at a transfer).
 COUNCIL_REVOCATION_REASONS = tuple(
-    r.name.lower() for r in RevocationReason if r not in (RevocationReason.NONE, RevocationReason.ISSUER_DECISION)
+    r.name.lower()
+    for r in RevocationReason
+    if r not in (RevocationReason.NONE, RevocationReason.ISSUER_DECISION, RevocationReason.SUPERSEDED)
 )
 
 

@@ -7,9 +7,14 @@ contract enforces the role (``PropertyRegistryMissingRole`` → 403) and the
 rules (seizure / outstanding mortgage block a transfer → 409 with the
 contract's error and arguments).
 
-Before a transfer the backend checks the prior certificate with
-``Certificates.verify``: it must be VALID and held by the unit's current owner
-(the contract records ``priorCertificateHash`` but cannot check it).
+A title moves only with its owner's current certificate, and the contract
+checks it: the registrar binds each property certificate to the unit's title
+entry (``bind_certificate``); a transfer must present the certificate bound to
+the current entry, VALID (``PropertyRegistryNotCurrentCertificate`` /
+``…NoCurrentCertificate`` / ``…CertificateNotValid`` → 409), and supersedes it
+in the same transaction. It also carries the seller's consent: the hash of the
+consent record and, when the seller consented at a front desk, the assisted
+session, which must name the seller (``PropertyRegistryConsentNotBySeller``).
 
 Who may read a unit's history: a department holding REGISTRAR, a bank or court
 with a mortgage or seizure on the unit, auditors, and a citizen whose subject
@@ -22,9 +27,9 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from backend.chain import TxOutcome
-from backend.chain.bindings import Mortgage, PropertyRegistry, Seizure, TitleEntry, Unit
+from backend.chain.bindings import Mortgage, PropertyRegistry, Seizure, TitleEntry
 from backend.chain.enums import Role
-from backend.services.certificates import STATUS, CitizenChain, checksum, code32, code_text
+from backend.services.certificates import CitizenChain, checksum, code32, code_text
 from backend.services.common import Actor, ChainOps, h0x
 from backend.services.errors import Conflict, Forbidden, InvalidInput
 
@@ -34,18 +39,6 @@ if TYPE_CHECKING:  # pragma: no cover
 ROLES = tuple(m.name for m in Role)  # IPropertyRegistry.Role: REGISTRAR, BANK, COURT, INSPECTOR
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
 REG = "PropertyRegistry"
-
-
-class PriorCertificateNotValid(Conflict):
-    """The certificate presented for a transfer does not verify VALID (revoked, expired, unknown…)."""
-
-    name = "PriorCertificateNotValid"
-
-
-class PriorCertificateNotCurrentOwner(Conflict):
-    """The certificate presented for a transfer is valid but held by someone other than the current owner."""
-
-    name = "PriorCertificateNotCurrentOwner"
 
 
 def role_code(value: str) -> int:
@@ -177,6 +170,25 @@ class RegistryService:
             **done,
         }
 
+    def bind_certificate(self, actor: Actor, unit_id: int, cert_id: int, *, key: str) -> dict[str, Any]:
+        """Binds the property certificate ``cert_id`` (issued by this registrar to the current owner) to
+        the unit's current title entry: the certificate its next transfer must present."""
+        ev, done = self._department_write(
+            actor,
+            lambda: self.reg.unit(unit_id),  # 404 PropertyRegistryUnknownUnit
+            lambda signer: self.reg.bind_certificate(
+                signer, unit_id, cert_id, op=f"registry.units.{unit_id}.certificate", key=key
+            ),
+            "CertificateBound",
+        )
+        return {
+            "unit_id": unit_id,
+            "entry_id": ev.get("entryId"),
+            "cert_id": ev.get("certId", cert_id),
+            "registrar": self.chain.party(actor.address),
+            **done,
+        }
+
     def transfer(
         self,
         actor: Actor,
@@ -185,13 +197,15 @@ class RegistryService:
         evidence_hash: bytes,
         prior_certificate_hash: bytes,
         case_ref: bytes,
+        seller_consent_hash: bytes,
+        assisted_session_id: int | None,
         *,
         key: str,
     ) -> dict[str, Any]:
+        """The contract checks the certificate and the consent (and supersedes the certificate)."""
         ev, done = self._department_write(
             actor,
-            # 404 PropertyRegistryUnknownUnit, then the presented certificate
-            lambda: self._check_prior_certificate(unit_id, self.reg.unit(unit_id), prior_certificate_hash),
+            lambda: self.reg.unit(unit_id),  # 404 PropertyRegistryUnknownUnit
             lambda signer: self.reg.register_transfer(
                 signer,
                 unit_id,
@@ -199,6 +213,8 @@ class RegistryService:
                 evidence_hash,
                 prior_certificate_hash,
                 case_ref,
+                seller_consent_hash,
+                assisted_session_id or 0,
                 op=f"registry.units.{unit_id}.transfer",
                 key=key,
             ),
@@ -212,32 +228,12 @@ class RegistryService:
             "evidence_hash": h0x(evidence_hash),
             "prior_certificate_hash": h0x(prior_certificate_hash),
             "case_ref": h0x(case_ref),
+            "seller_consent_hash": h0x(seller_consent_hash),
+            "assisted_session_id": assisted_session_id or None,
             "carried_mortgages": ev.get("carriedMortgages"),
             "registrar": self.chain.party(actor.address),
             **done,
         }
-
-    def _check_prior_certificate(self, unit_id: int, u: Unit, cert_hash: bytes) -> None:
-        """The presented certificate must verify VALID and be held by the current owner."""
-        if u.current_entry_id == 0:
-            return  # the contract answers PropertyRegistryUnitNotOwned
-        status, cert_id, *_ = self.chain.contracts.certificates.verify(cert_hash)
-        status_name = STATUS[int(status)]
-        if status_name != "valid":
-            raise PriorCertificateNotValid(
-                "the prior certificate does not verify as valid",
-                prior_certificate_hash=h0x(cert_hash),
-                status=status_name,
-                unit_id=unit_id,
-            )
-        holder = self.chain.contracts.certificates.certificate(cert_id).holder_hash
-        if holder.lower() != u.current_owner_hash.lower():
-            raise PriorCertificateNotCurrentOwner(
-                "the prior certificate is not held by the unit's current owner",
-                prior_certificate_hash=h0x(cert_hash),
-                cert_id=int(cert_id),
-                unit_id=unit_id,
-            )
 
     # -- bank --------------------------------------------------------------------------------------
     def register_mortgage(
@@ -393,6 +389,7 @@ class RegistryService:
                     "current": e.entry_id == u.current_entry_id,
                     "evidence_hash": e.evidence_hash,
                     "prior_certificate_hash": _nz(e.prior_certificate_hash),
+                    "certificate_id": e.certificate_id or None,
                     "case_ref": e.case_ref,
                     "registrar": self.chain.party(e.registrar),
                     "registered_at": e.registered_at,

@@ -263,6 +263,8 @@ LABELS: dict[str, tuple[str, str]] = {
     "revocation_issued_in_error": ("错误签发", "issued in error"),
     "revocation_fraud": ("以欺诈手段取得", "obtained by fraud"),
     "revocation_court_order": ("法院裁定", "a court order"),
+    "revocation_superseded": ("不动产已转移登记，原证书被新证书取代", "superseded: the title moved to a new owner"),
+    "revoked_by_registry": ("不动产登记簿（转移登记时）", "the property registry (at the transfer)"),
     "expired": ("已过期", "expired"),
     "exhausted": ("次数已用完", "exhausted"),
     "st_Pending": ("待审批", "Pending"),
@@ -404,6 +406,11 @@ LABELS: dict[str, tuple[str, str]] = {
     "new_owner_id": ("受让人证件（证件类型:号码）", "New owner id (id_type:id_value)"),
     "evidence_text": ("登记依据（合同、完税证明等的编号或说明）", "Evidence (contract, tax clearance… reference)"),
     "prior_cert_hash": ("原不动产权证书文档哈希（0x…）", "Prior certificate document hash (0x…)"),
+    "seller_consent_hash": ("出卖人同意记录的哈希（0x…）", "Hash of the seller's consent record (0x…)"),
+    "assisted_session_id": (
+        "出卖人在窗口协助会话中同意时的会话编号（本人登录同意则留空）",
+        "Assisted session the seller consented in (empty if they signed in themselves)",
+    ),
     "submit": ("提交", "Submit"),
     "saved_unit": ("不动产单元 #{id} 已登记，交易 {tx}", "Property unit #{id} registered in {tx}"),
     "saved_ownership": (
@@ -1032,6 +1039,48 @@ ERRORS: dict[str, tuple[str, str]] = {
         "不动产单元 #{unitId} 尚未首次登记。",
         "Unit #{unitId} has no registered owner yet.",
     ),
+    "PropertyRegistryEmptyConsent": ("缺少出卖人的同意记录。", "The seller's consent is missing."),
+    "PropertyRegistryUnknownAssistedSession": (
+        "协助会话 #{sessionId} 不存在。",
+        "Assisted session #{sessionId} does not exist.",
+    ),
+    "PropertyRegistryConsentNotBySeller": (
+        "协助会话 #{sessionId} 不是为单元 #{unitId} 的现权利人开启的：出卖人未同意。",
+        "Assisted session #{sessionId} was not opened for the current owner of unit #{unitId}: no seller consent.",
+    ),
+    "PropertyRegistryNoCurrentCertificate": (
+        "单元 #{unitId} 的现登记记录 #{entryId} 尚未绑定不动产权证书。",
+        "The current title entry #{entryId} of unit #{unitId} has no certificate bound yet.",
+    ),
+    "PropertyRegistryNotCurrentCertificate": (
+        "所附证书（#{presentedCertId}）不是单元 #{unitId} 现权利人的现行证书（#{currentCertId}）。",
+        "The certificate presented (#{presentedCertId}) is not the current certificate (#{currentCertId}) of "
+        "unit #{unitId}.",
+    ),
+    "PropertyRegistryCertificateNotValid": (
+        "证照 #{certId} 不是有效状态（{status}）。",
+        "Certificate #{certId} is not valid (status {status}).",
+    ),
+    "PropertyRegistryCertificateAlreadyBound": (
+        "单元 #{unitId} 的现登记记录 #{entryId} 已绑定有效证书 #{certId}。",
+        "The current title entry #{entryId} of unit #{unitId} already has the valid certificate #{certId}.",
+    ),
+    "PropertyRegistryCertificateBoundElsewhere": (
+        "证照 #{certId} 已绑定登记记录 #{entryId}。",
+        "Certificate #{certId} is already bound to title entry #{entryId}.",
+    ),
+    "PropertyRegistryNotCertificateIssuer": (
+        "证照 #{certId} 由 {issuer} 签发，不是本登记机构。",
+        "Certificate #{certId} was issued by {issuer}, not by this registrar.",
+    ),
+    "PropertyRegistryCertificateHolderMismatch": (
+        "证照 #{certId} 的持证人不是单元 #{unitId} 的现权利人。",
+        "Certificate #{certId} is not held by the current owner of unit #{unitId}.",
+    ),
+    "CertificatesNotTitleRegistry": (
+        "只有不动产登记簿合约能在转移登记时取代证书。",
+        "Only the property registry contract supersedes certificates (at a transfer).",
+    ),
     "PropertyRegistrySameOwner": (
         "不动产单元 #{unitId} 的受让人与现权利人相同。",
         "The transferee of unit #{unitId} is already its owner.",
@@ -1119,14 +1168,6 @@ ERRORS: dict[str, tuple[str, str]] = {
         "The data does not match its on-chain hash: possible tampering. A TAMPER incident was filed.",
     ),
     "DocumentMissing": ("存储中找不到该数据，已自动登记事件。", "The stored data is missing; an incident was filed."),
-    "PriorCertificateNotValid": (
-        "所附原不动产权证书核验未通过（状态：{status}），不能办理单元 #{unit_id} 的转移登记。",
-        "The prior certificate presented does not verify (status: {status}); unit #{unit_id} cannot be transferred.",
-    ),
-    "PriorCertificateNotCurrentOwner": (
-        "所附原不动产权证书（#{cert_id}）不属于单元 #{unit_id} 的现权利人。",
-        "The prior certificate presented (#{cert_id}) is not held by the current owner of unit #{unit_id}.",
-    ),
     "ContractNotDeployed": (
         "本部署尚未启用该业务（{contract} 合约未部署）。",
         "This deployment does not offer this service ({contract} is not deployed).",

@@ -12,9 +12,11 @@ import {IConsortiumManaged} from "./IConsortiumManaged.sol";
  *
  * @dev Only hashes go on chain: the keyed subject hash of the citizen (as in `UsageRights` uses), the
  * keyed officer hash and the keyed hash of the reason text. The desk is `msg.sender` and must be an
- * active department at the time of the call; the time is the block's. Nothing is stored but a counter:
- * the event is the record (the indexer reads it), and `sessionId` numbers sessions 1, 2, … so that a
- * session can be named in an objection or an inquiry.
+ * active department at the time of the call; the time is the block's. The event is the record (the
+ * indexer reads it), and `sessionId` numbers sessions 1, 2, … so that a session can be named in an
+ * objection or an inquiry. Each session's subject hash is also kept ({subjectOf}) so that another
+ * contract can check whom a session named (the property registry: a seller's consent given in an
+ * assisted session).
  */
 interface IAssistedSessions is IConsortiumManaged {
     // ------------------------------------------------------------------ events
@@ -58,4 +60,6 @@ interface IAssistedSessions is IConsortiumManaged {
 
     /// @notice How many assisted sessions have been recorded (the last `sessionId`).
     function sessionCount() external view returns (uint256);
+    /// @notice The subject hash session `sessionId` was opened for; zero if there is no such session.
+    function subjectOf(uint256 sessionId) external view returns (bytes32);
 }

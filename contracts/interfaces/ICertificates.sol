@@ -33,7 +33,8 @@ interface ICertificates is IConsortiumManaged {
      * @notice Why a certificate was revoked. The issuer's own revocation is `IssuerDecision`; the council
      * (which can revoke any certificate, also one whose issuer is compromised or suspended) names one of
      * the others. Codes, not text, so that no personal data reaches the chain; the decision's text is
-     * anchored by its hash.
+     * anchored by its hash. `Superseded`: the title registry ({titleRegistry}) moved the property this
+     * certificate evidenced to a new owner (see {supersede}).
      */
     enum RevocationReason {
         None,
@@ -42,7 +43,8 @@ interface ICertificates is IConsortiumManaged {
         IssuerSuspended,
         IssuedInError,
         Fraud,
-        CourtOrder
+        CourtOrder,
+        Superseded
     }
 
     /// @notice How a certificate was revoked, as returned by {revocation} (all zero while it is not).
@@ -94,6 +96,10 @@ interface ICertificates is IConsortiumManaged {
         uint256 indexed certId, address indexed issuer, RevocationReason reason, bytes32 decisionHash
     );
 
+    /// @notice The title registry superseded `certId` (issued by `issuer`) by registering the transfer of
+    /// case `caseRef`.
+    event CertificateSuperseded(uint256 indexed certId, address indexed issuer, bytes32 caseRef);
+
     // ------------------------------------------------------------------ errors
 
     /// @notice The issuer of a certificate type is the zero address.
@@ -126,8 +132,10 @@ interface ICertificates is IConsortiumManaged {
     error CertificatesNotIssuer(uint256 certId, address account);
     /// @notice `certId` was already revoked at `revokedAt`.
     error CertificatesAlreadyRevoked(uint256 certId, uint64 revokedAt);
-    /// @notice The council must name a reason other than None and IssuerDecision.
+    /// @notice The council must name a reason other than None, IssuerDecision and Superseded.
     error CertificatesInvalidRevocationReason(RevocationReason reason);
+    /// @notice `account` is not the title registry this contract was deployed with.
+    error CertificatesNotTitleRegistry(address account);
 
     // ------------------------------------------------------------------ writes
 
@@ -182,6 +190,15 @@ interface ICertificates is IConsortiumManaged {
      */
     function councilRevoke(uint256 certId, RevocationReason reason, bytes32 decisionHash) external;
 
+    /**
+     * @notice The title registry marks `certId` superseded (revoked, reason `Superseded`) in the same
+     * transaction that moves the title it evidenced to a new owner; {verify} answers REVOKED from then on.
+     * @param caseRef the transfer's case reference (kept in the event only).
+     * @dev Requirements: caller is {titleRegistry}; the certificate exists and is not revoked.
+     * Emits {CertificateSuperseded}.
+     */
+    function supersede(uint256 certId, bytes32 caseRef) external;
+
     // ------------------------------------------------------------------ views
 
     /**
@@ -217,4 +234,6 @@ interface ICertificates is IConsortiumManaged {
     function certificateType(bytes32 typeCode) external view returns (CertificateType memory);
     /// @notice Number of certificates issued; ids run from 1 to `certificateCount()`.
     function certificateCount() external view returns (uint256);
+    /// @notice The title registry that may {supersede} certificates (fixed at deployment; zero: none).
+    function titleRegistry() external view returns (address);
 }

@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {IConsortiumManaged} from "./IConsortiumManaged.sol";
+import {ICertificates} from "./ICertificates.sol";
 /**
  * @title IPropertyRegistry
  * @notice The real-estate registry (不动产登记): property units, an unbroken chain of title from the first
@@ -18,6 +19,15 @@ import {IConsortiumManaged} from "./IConsortiumManaged.sol";
  * Chain of title: {registerFirstOwnership} creates the first {TitleEntry} of a unit (previousEntryId 0);
  * each {registerTransfer} creates an entry whose `previousEntryId` is the unit's current entry and makes
  * it current. Entries are never changed or removed; {titleChain} lists a unit's entries in order.
+ *
+ * Certificates: each title entry is evidenced by at most one property certificate at a time
+ * ({bindCertificate}: issued by the binding registrar in {certificates}, VALID, held by the entry's owner,
+ * bound to no other entry). A transfer needs the seller's CURRENT certificate (the one bound to the unit's
+ * current entry, still VALID) and supersedes it in the same transaction ({ICertificates.supersede}: this
+ * registry is the Certificates contract's title registry), so no path moves a title while the seller's
+ * certificate stays VALID. A transfer also carries the seller's consent: a non-zero hash of the consent
+ * record and, when the seller consented in an assisted session, that session's id, whose subject must be
+ * the current owner ({IAssistedSessions.subjectOf}); 0 means the seller's own signed-in session.
  *
  * Encumbrances:
  *  - A transfer is refused while the unit has an active seizure ({PropertyRegistryUnitSeized}) or an
@@ -84,6 +94,7 @@ interface IPropertyRegistry is IConsortiumManaged {
         bytes32 caseRef;
         address registrar;
         uint64 registeredAt;
+        uint256 certificateId; // the certificate bound to this entry ({bindCertificate}), 0 until bound
     }
 
     /// @notice A mortgage. `titleEntryId` is the current entry when it was registered; `consentedEntryId`
@@ -157,6 +168,16 @@ interface IPropertyRegistry is IConsortiumManaged {
         bytes32 priorCertificateHash,
         bytes32 caseRef,
         uint256 carriedMortgages
+    );
+    /// @notice `registrar` bound certificate `certId` to `unitId`'s current title entry `entryId`.
+    event CertificateBound(
+        uint256 indexed unitId, uint256 indexed entryId, uint256 indexed certId, address registrar
+    );
+    /// @notice The seller consented to the transfer that created title entry `entryId` of `unitId`:
+    /// `consentHash` is the hash of the consent record, `assistedSessionId` the assisted session it was
+    /// given in (0: the seller's own signed-in session).
+    event SellerConsentRecorded(
+        uint256 indexed unitId, uint256 indexed entryId, uint256 indexed assistedSessionId, bytes32 consentHash
     );
     /// @notice `bank` registered `mortgageId` on `unitId` against title entry `titleEntryId`.
     event MortgageRegistered(
@@ -257,6 +278,27 @@ interface IPropertyRegistry is IConsortiumManaged {
     error PropertyRegistrySeizureReleased(uint256 seizureId, uint64 releasedAt);
     /// @notice The inspection hash is zero.
     error PropertyRegistryEmptyInspectionHash();
+    /// @notice The seller's consent hash is zero.
+    error PropertyRegistryEmptyConsent();
+    /// @notice No assisted session has id `sessionId`.
+    error PropertyRegistryUnknownAssistedSession(uint256 sessionId);
+    /// @notice Assisted session `sessionId` was not opened for the current owner of `unitId`.
+    error PropertyRegistryConsentNotBySeller(uint256 unitId, uint256 sessionId);
+    /// @notice The current title entry `entryId` of `unitId` has no certificate bound yet.
+    error PropertyRegistryNoCurrentCertificate(uint256 unitId, uint256 entryId);
+    /// @notice The presented certificate `presentedCertId` (0: unknown document) is not `currentCertId`,
+    /// the one bound to the current title entry of `unitId` (another unit's, or an old one).
+    error PropertyRegistryNotCurrentCertificate(uint256 unitId, uint256 presentedCertId, uint256 currentCertId);
+    /// @notice Certificate `certId` is not VALID (`status`).
+    error PropertyRegistryCertificateNotValid(uint256 certId, ICertificates.CertificateStatus status);
+    /// @notice The current title entry `entryId` of `unitId` already has the VALID certificate `certId`.
+    error PropertyRegistryCertificateAlreadyBound(uint256 unitId, uint256 entryId, uint256 certId);
+    /// @notice Certificate `certId` is already bound to title entry `entryId`.
+    error PropertyRegistryCertificateBoundElsewhere(uint256 certId, uint256 entryId);
+    /// @notice Certificate `certId` was issued by `issuer`, not by the registrar binding it.
+    error PropertyRegistryNotCertificateIssuer(uint256 certId, address issuer);
+    /// @notice Certificate `certId` is held by `holderHash`, not by the current owner of `unitId`.
+    error PropertyRegistryCertificateHolderMismatch(uint256 unitId, uint256 certId, bytes32 holderHash);
 
     // ------------------------------------------------------------------ council
 
@@ -292,21 +334,42 @@ interface IPropertyRegistry is IConsortiumManaged {
         returns (uint256 entryId);
 
     /**
-     * @notice Registers the transfer of `unitId` to `newOwnerHash`, appending to its chain of title.
+     * @notice Binds certificate `certId` to the current title entry of `unitId`: the certificate the owner
+     * must present (and that is superseded) when the unit is transferred.
+     * @dev Requirements: caller holds REGISTRAR and is active; the unit exists and has an owner; the
+     * entry has no bound certificate, or its bound one is no longer VALID (a replacement); `certId` is
+     * bound to no entry; it exists, was issued by the caller, is held by the current owner and is VALID.
+     * Emits {CertificateBound}.
+     */
+    function bindCertificate(uint256 unitId, uint256 certId) external;
+
+    /**
+     * @notice Registers the transfer of `unitId` to `newOwnerHash`, appending to its chain of title, and
+     * supersedes the seller's current certificate in the same transaction.
      * @param evidenceHash hash of the evidence bundle (contract, tax clearance, identity checks…).
-     * @param priorCertificateHash hash of the current owner's property certificate being surrendered.
+     * @param priorCertificateHash document hash of the seller's current property certificate.
+     * @param sellerConsentHash hash of the seller's consent record; non-zero.
+     * @param assistedSessionId the assisted session the seller consented in; 0 = their own signed-in
+     * session.
      * @return entryId the new title entry; its previousEntryId is the unit's previous current entry.
-     * @dev Requirements: caller holds REGISTRAR and is active; the unit exists and has an owner; hashes and
-     * `caseRef` non-zero; `newOwnerHash` differs from the current owner; no active seizure
-     * ({PropertyRegistryUnitSeized} names the first one); no outstanding mortgage
-     * ({PropertyRegistryMortgageOutstanding} names the first one). Emits {TitleTransferred}.
+     * @dev Requirements, in this order: caller holds REGISTRAR and is active; the unit exists and has an
+     * owner; hashes and `caseRef` non-zero; `newOwnerHash` differs from the current owner; consent non-zero
+     * ({PropertyRegistryEmptyConsent}); the current entry has a bound certificate
+     * ({PropertyRegistryNoCurrentCertificate}), the presented one is it ({PropertyRegistryNotCurrentCertificate})
+     * and it is VALID ({PropertyRegistryCertificateNotValid}); an assisted session exists
+     * ({PropertyRegistryUnknownAssistedSession}) and names the current owner
+     * ({PropertyRegistryConsentNotBySeller}); no active seizure ({PropertyRegistryUnitSeized} names the
+     * first one); no outstanding mortgage ({PropertyRegistryMortgageOutstanding} names the first one).
+     * Emits {TitleTransferred} and {SellerConsentRecorded}; Certificates emits {ICertificates.CertificateSuperseded}.
      */
     function registerTransfer(
         uint256 unitId,
         bytes32 newOwnerHash,
         bytes32 evidenceHash,
         bytes32 priorCertificateHash,
-        bytes32 caseRef
+        bytes32 caseRef,
+        bytes32 sellerConsentHash,
+        uint256 assistedSessionId
     ) external returns (uint256 entryId);
 
     // ------------------------------------------------------------------ bank
@@ -379,6 +442,12 @@ interface IPropertyRegistry is IConsortiumManaged {
     function unitIdOf(bytes32 parcelCode, bytes32 buildingCode, bytes32 unitCode) external view returns (uint256);
     /// @notice Title entry `entryId`; reverts {PropertyRegistryUnknownTitleEntry} if it does not exist.
     function titleEntry(uint256 entryId) external view returns (TitleEntry memory);
+    /// @notice The title entry certificate `certId` is bound to, 0 if none.
+    function entryOfCertificate(uint256 certId) external view returns (uint256);
+    /// @notice The Certificates contract whose property certificates evidence title entries.
+    function certificates() external view returns (address);
+    /// @notice The AssistedSessions contract that records sessions in which sellers consent.
+    function assistedSessions() external view returns (address);
     /// @notice Title entry ids of `unitId` from the first registration to the current owner.
     function titleChain(uint256 unitId) external view returns (uint256[] memory);
     /// @notice Mortgage `mortgageId`; reverts {PropertyRegistryUnknownMortgage} if it does not exist.

@@ -20,7 +20,7 @@ from cases_testkit import boot, demo_tokens
 
 from backend.api.main import create_app
 from backend.chain.outbox import OutboxTx
-from backend.ops.demo import CITIZEN, demo_seed_table, seed
+from backend.ops.demo import CITIZEN, SELLER, demo_seed_table, seed
 
 
 @pytest.fixture(scope="module")
@@ -77,10 +77,23 @@ def test_seed_builds_a_finished_house_transfer(seeded) -> None:
         v = http.get(f"/public/certificates/{cert['document_hash']}").json()
         assert v["status"] == "valid" and v["type_code"] == "PROPERTY_CERT"
         assert v["issuer"]["address"] == p.address("dept-nr")
-        assert (
-            http.get(f"/public/certificates/{summary['prior_certificate']['document_hash']}").json()["status"]
-            == "revoked"
+        prior = http.get(f"/public/certificates/{summary['prior_certificate']['document_hash']}").json()
+        # superseded by the transfer itself, which carried the seller's consent given at NR's desk
+        assert (prior["status"], prior["revoked_by"], prior["revocation_reason"]) == (
+            "revoked",
+            "registry",
+            "superseded",
         )
+        consent = summary["seller_consent"]
+        seller = "0x" + ops.subject(SELLER["id_type"], SELLER["id_value"]).hex()
+        assert ops.view("AssistedSessions", "subjectOf", consent["assisted_session_id"]).lower() == seller
+        ops.fresh()
+        recorded = [
+            e["args"] for e in ops.history("PropertyRegistry", "SellerConsentRecorded", unitId=summary["unit_id"])
+        ]
+        assert [(int(e["assistedSessionId"]), str(e["consentHash"]).lower()) for e in recorded] == [
+            (consent["assisted_session_id"], consent["consent_hash"].lower())
+        ]
 
         r = http.post(
             "/citizens/session",

@@ -195,6 +195,16 @@ class System:
         """Propose the council call ``target.fn_name(args)`` and assert its execution is refused."""
         self.council_refuses(self.propose_call(target, fn_name, args), error_name, error_args)
 
+    def deploy_title_contracts(self, Certificates, PropertyRegistry, AssistedSessions):
+        """AssistedSessions, Certificates and the PropertyRegistry they name each other with (as the
+        deployer does: Certificates gets the registry's address before the registry exists)."""
+        sessions = AssistedSessions.deploy(self.consortium, {"from": self.deployer})
+        registry_at = self.deployer.get_deployment_address(self.deployer.nonce + 1)
+        certs = Certificates.deploy(self.consortium, registry_at, {"from": self.deployer})
+        registry = PropertyRegistry.deploy(self.consortium, certs, sessions, {"from": self.deployer})
+        assert registry.address == registry_at and certs.titleRegistry() == registry.address
+        return certs, registry, sessions
+
     def suspend(self, dept) -> None:
         """Suspend department ``dept`` by a council decision (governors 0 and 1)."""
         pid = self.consortium.proposeSuspendDepartment(dept, {"from": self.governors[0]}).return_value

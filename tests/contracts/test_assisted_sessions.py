@@ -60,6 +60,12 @@ def test_ids_count_across_desks(system, sessions):
     print(f"\nGAS openAssistedSession first={first.gas_used} later={tx.gas_used}")
     assert event(tx, "AssistedSessionOpened")["desk"] == system.depts[1]
     assert sessions.sessionCount() == 2
+    # each session's subject is kept, for the property registry's check of a seller's assisted consent
+    assert (sessions.subjectOf(1), sessions.subjectOf(2), sessions.subjectOf(3)) == (
+        SUBJECT,
+        h("other-subject"),
+        ZERO32,
+    )
 
 
 @pytest.mark.parametrize("who", ["outsider", "governor", "auditor"])

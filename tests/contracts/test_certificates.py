@@ -25,7 +25,7 @@ T_PROPERTY = h("type-property-certificate")
 @pytest.fixture(scope="module")
 def certs(system, Certificates):
     """Certificates with two types: business licence issued by B (1 year), property certificate by A (10 years)."""
-    c = Certificates.deploy(system.consortium, {"from": system.deployer})
+    c = Certificates.deploy(system.consortium, ZERO_ADDRESS, {"from": system.deployer})
     system.council_call(c, "registerCertificateType", (T_LICENCE, system.depts[1], YEAR))
     system.council_call(c, "registerCertificateType", (T_PROPERTY, system.depts[0], 10 * YEAR))
     return c
@@ -40,7 +40,7 @@ def issue(certs, issuer, doc="doc-1", holder="holder-1", valid_from=0, valid_unt
 
 def test_constructor_rejects_zero_consortium(Certificates, accounts):
     assert_custom_error(
-        lambda: Certificates.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
+        lambda: Certificates.deploy(ZERO_ADDRESS, ZERO_ADDRESS, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
     )
 
 
@@ -263,6 +263,7 @@ def test_council_revoke_is_a_council_call_only(system, certs):
     [
         pytest.param(R_NONE, "d", "CertificatesInvalidRevocationReason", (R_NONE,), id="reason-none"),
         pytest.param(R_ISSUER, "d", "CertificatesInvalidRevocationReason", (R_ISSUER,), id="reason-issuers-own"),
+        pytest.param(7, "d", "CertificatesInvalidRevocationReason", (7,), id="reason-superseded"),
         pytest.param(R_FRAUD, None, "CertificatesEmptyReasonHash", (), id="decision-hash-non-zero"),
     ],
 )

@@ -29,16 +29,17 @@ REGISTRAR = 0  # IPropertyRegistry.Role.Registrar
 
 
 @pytest.fixture(scope="module")
-def managed(system, OneStopServices, Certificates, PropertyRegistry, NodeDirectory):
+def managed(system, OneStopServices, Certificates, PropertyRegistry, NodeDirectory, AssistedSessions):
     """name -> deployed instance; the system fixture deploys the first three."""
     c, dep = system.consortium, system.deployer
+    certs, registry, _sessions = system.deploy_title_contracts(Certificates, PropertyRegistry, AssistedSessions)
     return {
         "DataCatalog": system.catalog,
         "UsageRights": system.rights,
         "Accountability": system.accountability,
         "OneStopServices": OneStopServices.deploy(c, system.catalog, system.rights, {"from": dep}),
-        "Certificates": Certificates.deploy(c, {"from": dep}),
-        "PropertyRegistry": PropertyRegistry.deploy(c, {"from": dep}),
+        "Certificates": certs,
+        "PropertyRegistry": registry,
         "NodeDirectory": NodeDirectory.deploy(c, {"from": dep}),
     }
 
@@ -50,8 +51,8 @@ def _deploy_args(name, system):
         "UsageRights": (ZERO_ADDRESS, system.catalog),
         "Accountability": (ZERO_ADDRESS, system.catalog, system.rights),
         "OneStopServices": (ZERO_ADDRESS, system.catalog, system.rights),
-        "Certificates": (ZERO_ADDRESS,),
-        "PropertyRegistry": (ZERO_ADDRESS,),
+        "Certificates": (ZERO_ADDRESS, ZERO_ADDRESS),
+        "PropertyRegistry": (ZERO_ADDRESS, system.catalog, system.catalog),
         "NodeDirectory": (ZERO_ADDRESS,),
     }[name]
 

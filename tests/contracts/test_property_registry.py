@@ -2,22 +2,48 @@
 
 from __future__ import annotations
 
+import brownie
 import pytest
-from contract_helpers import ZERO32, ZERO_ADDRESS, assert_custom_error, event, event_names, h, now
+from contract_helpers import DAY, ZERO32, ZERO_ADDRESS, assert_custom_error, event, event_names, h, now
 
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
 RESIDENTIAL, COMMERCIAL, INDUSTRIAL = 7, 5, 6
 MAX_MORTGAGES, MAX_SEIZURES = 8, 16
+T_PROPERTY = h("type-property-certificate")  # issued by A, the registrar
+T_LICENCE = h("type-business-licence")  # issued by B
+CERT_VALID, CERT_REVOKED = 1, 2  # ICertificates.CertificateStatus
+R_ISSUER, R_SUPERSEDED = 1, 7  # ICertificates.RevocationReason
 
 
 @pytest.fixture(scope="module")
-def reg(system, PropertyRegistry):
-    """PropertyRegistry with roles: A registrar, B bank, C court, D inspector."""
-    registry = PropertyRegistry.deploy(system.consortium, {"from": system.deployer})
+def linked(system, Certificates, PropertyRegistry, AssistedSessions):
+    """(certificates, registry, sessions); roles: A registrar, B bank, C court, D inspector."""
+    certs, registry, sessions = system.deploy_title_contracts(Certificates, PropertyRegistry, AssistedSessions)
     a, b, c, d = system.depts
     for dept, role in ((a, REGISTRAR), (b, BANK), (c, COURT), (d, INSPECTOR)):
         system.council_call(registry, "setRole", (dept, role, True))
-    return registry
+    system.council_call(certs, "registerCertificateType", (T_PROPERTY, a, 30 * 365 * DAY))
+    system.council_call(certs, "registerCertificateType", (T_LICENCE, b, 365 * DAY))
+    return certs, registry, sessions
+
+
+@pytest.fixture(scope="module")
+def reg(linked):
+    return linked[1]
+
+
+@pytest.fixture(scope="module")
+def certs(linked):
+    return linked[0]
+
+
+@pytest.fixture(scope="module")
+def sessions(linked):
+    return linked[2]
+
+
+def _certs(reg):
+    return brownie.Certificates.at(reg.certificates())
 
 
 @pytest.fixture
@@ -32,14 +58,53 @@ def new_unit(reg, registrar, n=1, planned=RESIDENTIAL, area=90):
     ).return_value
 
 
+def issue_certificate(reg, registrar, uid, *, bind=True):
+    """The registrar issues a property certificate to the unit's current owner and (by default) binds it."""
+    u = reg.unit(uid)
+    entry = u["currentEntryId"]
+    doc = h(f"certificate-{uid}-{entry}-{_certs(reg).certificateCount()}")
+    cid = (
+        _certs(reg)
+        .issue(T_PROPERTY, doc, u["currentOwnerHash"], 0, 0, h(f"case-{entry}"), {"from": registrar})
+        .return_value
+    )
+    if bind:
+        reg.bindCertificate(uid, cid, {"from": registrar})
+    return cid
+
+
+def document_of(reg, cid):
+    return _certs(reg).certificate(cid)["documentHash"]
+
+
+def current_document(reg, uid):
+    """The document hash of the certificate bound to the unit's current entry (a dummy if none)."""
+    entry = reg.unit(uid)["currentEntryId"]
+    cid = reg.titleEntry(entry)["certificateId"] if entry else 0
+    return document_of(reg, cid) if cid else h("no-certificate")
+
+
 def owned_unit(reg, registrar, n=1, owner="owner-1"):
     uid = new_unit(reg, registrar, n)
     reg.registerFirstOwnership(uid, h(owner), h("evidence-0"), h("case-0"), {"from": registrar})
+    issue_certificate(reg, registrar, uid)
     return uid
 
 
-def transfer(reg, registrar, uid, owner, **kw):
-    return reg.registerTransfer(uid, h(owner), h("evidence"), h("prior-cert"), h("case"), {"from": registrar, **kw})
+def transfer(reg, registrar, uid, owner, *, prior=None, consent="consent", session=0, **kw):
+    """Transfer presenting the unit's current certificate (unless ``prior``), with the seller's consent."""
+    doc = current_document(reg, uid) if prior is None else prior
+    consent_hash = h(consent) if consent else ZERO32
+    return reg.registerTransfer(
+        uid, h(owner), h("evidence"), doc, h("case"), consent_hash, session, {"from": registrar, **kw}
+    )
+
+
+def transfer_and_certify(reg, registrar, uid, owner):
+    """A completed transfer: the new owner's certificate is issued and bound."""
+    tx = transfer(reg, registrar, uid, owner)
+    issue_certificate(reg, registrar, uid)
+    return tx
 
 
 # --------------------------------------------------------------------------- deployment
@@ -47,12 +112,22 @@ def transfer(reg, registrar, uid, owner, **kw):
 
 def test_constructor_rejects_zero_consortium(PropertyRegistry, accounts):
     assert_custom_error(
-        lambda: PropertyRegistry.deploy(ZERO_ADDRESS, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
+        lambda: PropertyRegistry.deploy(ZERO_ADDRESS, accounts[1], accounts[2], {"from": accounts[0]}),
+        "ConsortiumManagedZeroAddress",
     )
 
 
-def test_deployment(system, reg):
+def test_constructor_rejects_zero_links(system, PropertyRegistry, accounts):
+    for certs_at, sessions_at in ((ZERO_ADDRESS, accounts[2]), (accounts[1], ZERO_ADDRESS)):
+        assert_custom_error(
+            lambda c=certs_at, s=sessions_at: PropertyRegistry.deploy(system.consortium, c, s, {"from": accounts[0]}),
+            "PropertyRegistryZeroAddress",
+        )
+
+
+def test_deployment(system, reg, certs, sessions):
     assert reg.consortium() == system.consortium
+    assert (reg.certificates(), reg.assistedSessions(), certs.titleRegistry()) == (certs, sessions, reg)
     assert (reg.unitCount(), reg.titleEntryCount(), reg.mortgageCount(), reg.seizureCount()) == (0, 0, 0, 0)
     assert reg.MAX_ACTIVE_MORTGAGES() == MAX_MORTGAGES and reg.MAX_ACTIVE_SEIZURES() == MAX_SEIZURES
     a, b, c, d = system.depts
@@ -209,6 +284,7 @@ def test_register_first_ownership(reg, actors):
         "caseRef": h("case-0"),
         "registrar": a,
         "registeredAt": now(),
+        "certificateId": 0,
     }
     u = reg.unit(uid)
     assert (u["currentOwnerHash"], u["currentEntryId"], u["titleLength"]) == (h("owner-1"), 1, 1)
@@ -261,9 +337,10 @@ def test_register_transfer_extends_the_chain(reg, actors):
     a = actors["registrar"]
     uid = owned_unit(reg, a)
     other = owned_unit(reg, a, n=2, owner="owner-x")  # entry 2, interleaved
-    tx = reg.registerTransfer(uid, h("owner-2"), h("evidence-1"), h("cert-1"), h("case-1"), {"from": a})
+    prior = current_document(reg, uid)
+    tx = reg.registerTransfer(uid, h("owner-2"), h("evidence-1"), prior, h("case-1"), h("consent"), 0, {"from": a})
     assert tx.return_value == 3
-    assert event_names(tx) == ["TitleTransferred"]
+    assert event_names(tx) == ["TitleTransferred", "SellerConsentRecorded", "CertificateSuperseded"]
     assert event(tx, "TitleTransferred") == {
         "unitId": uid,
         "newOwnerHash": h("owner-2"),
@@ -271,10 +348,11 @@ def test_register_transfer_extends_the_chain(reg, actors):
         "entryId": 3,
         "previousEntryId": 1,
         "evidenceHash": h("evidence-1"),
-        "priorCertificateHash": h("cert-1"),
+        "priorCertificateHash": prior,
         "caseRef": h("case-1"),
         "carriedMortgages": 0,
     }
+    issue_certificate(reg, a, uid)
     transfer(reg, a, uid, "owner-3")
     assert list(reg.titleChain(uid)) == [1, 3, 4] and list(reg.titleChain(other)) == [2]
     e = reg.titleEntry(3)
@@ -282,7 +360,7 @@ def test_register_transfer_extends_the_chain(reg, actors):
         uid,
         h("owner-2"),
         1,
-        h("cert-1"),
+        prior,
     )
     assert reg.titleEntry(4)["previousEntryId"] == 3
     u = reg.unit(uid)
@@ -297,12 +375,15 @@ def test_register_transfer_rejections(reg, actors):
     assert_custom_error(lambda: transfer(reg, a, 99, "x"), "PropertyRegistryUnknownUnit", (99,))
     assert_custom_error(lambda: transfer(reg, a, uid, "x"), "PropertyRegistryUnitNotOwned", (uid,))
     reg.registerFirstOwnership(uid, h("owner-1"), h("e"), h("c"), {"from": a})
+    p, k = h("p"), h("k")
     cases = [
-        ((uid, ZERO32, h("e"), h("p"), h("c")), "PropertyRegistryEmptyOwnerHash", ()),
-        ((uid, h("n"), ZERO32, h("p"), h("c")), "PropertyRegistryEmptyEvidenceHash", ()),
-        ((uid, h("n"), h("e"), ZERO32, h("c")), "PropertyRegistryEmptyCertificateHash", ()),
-        ((uid, h("n"), h("e"), h("p"), ZERO32), "PropertyRegistryEmptyCaseRef", ()),
-        ((uid, h("owner-1"), h("e"), h("p"), h("c")), "PropertyRegistrySameOwner", (uid, h("owner-1"))),
+        ((uid, ZERO32, h("e"), p, h("c"), k, 0), "PropertyRegistryEmptyOwnerHash", ()),
+        ((uid, h("n"), ZERO32, p, h("c"), k, 0), "PropertyRegistryEmptyEvidenceHash", ()),
+        ((uid, h("n"), h("e"), ZERO32, h("c"), k, 0), "PropertyRegistryEmptyCertificateHash", ()),
+        ((uid, h("n"), h("e"), p, ZERO32, k, 0), "PropertyRegistryEmptyCaseRef", ()),
+        ((uid, h("owner-1"), h("e"), p, h("c"), k, 0), "PropertyRegistrySameOwner", (uid, h("owner-1"))),
+        ((uid, h("n"), h("e"), p, h("c"), ZERO32, 0), "PropertyRegistryEmptyConsent", ()),
+        ((uid, h("n"), h("e"), p, h("c"), k, 0), "PropertyRegistryNoCurrentCertificate", (uid, 1)),
     ]
     for args, name, err_args in cases:
         assert_custom_error(lambda: reg.registerTransfer(*args, {"from": a}), name, err_args)
@@ -343,6 +424,7 @@ def test_consented_mortgage_is_carried_and_blocks_the_next_transfer(reg, actors)
     reg.consentToTransfer(m2, {"from": bank})
     tx = transfer(reg, a, uid, "buyer")
     entry = tx.return_value
+    issue_certificate(reg, a, uid)
     assert event(tx, "TitleTransferred")["carriedMortgages"] == 2
     u = reg.unit(uid)
     assert (u["activeMortgageCount"], u["outstandingMortgageCount"]) == (2, 2)
@@ -354,6 +436,182 @@ def test_consented_mortgage_is_carried_and_blocks_the_next_transfer(reg, actors)
     tx = transfer(reg, a, uid, "buyer-2")
     assert event(tx, "TitleTransferred")["previousEntryId"] == entry
     assert event(tx, "TitleTransferred")["carriedMortgages"] == 1
+
+
+# --------------------------------------------------------------------------- certificates and consent
+
+
+def test_bind_certificate(reg, certs, actors):
+    a = actors["registrar"]
+    uid = new_unit(reg, a)
+    reg.registerFirstOwnership(uid, h("owner-1"), h("e"), h("c"), {"from": a})
+    cid = issue_certificate(reg, a, uid, bind=False)
+    assert reg.titleEntry(1)["certificateId"] == 0
+    tx = reg.bindCertificate(uid, cid, {"from": a})
+    assert event_names(tx) == ["CertificateBound"]
+    assert event(tx, "CertificateBound") == {"unitId": uid, "entryId": 1, "certId": cid, "registrar": a}
+    assert reg.titleEntry(1)["certificateId"] == cid and reg.entryOfCertificate(cid) == 1
+
+
+def test_bind_certificate_rejections(system, reg, certs, actors):
+    a, bank = actors["registrar"], actors["bank"]
+    uid = new_unit(reg, a)
+    assert_custom_error(lambda: reg.bindCertificate(uid, 1, {"from": bank}), "PropertyRegistryMissingRole", (bank, 0))
+    assert_custom_error(lambda: reg.bindCertificate(99, 1, {"from": a}), "PropertyRegistryUnknownUnit", (99,))
+    assert_custom_error(lambda: reg.bindCertificate(uid, 1, {"from": a}), "PropertyRegistryUnitNotOwned", (uid,))
+    reg.registerFirstOwnership(uid, h("owner-1"), h("e"), h("c"), {"from": a})
+    assert_custom_error(lambda: reg.bindCertificate(uid, 99, {"from": a}), "CertificatesUnknownCertificate", (99,))
+    licence = certs.issue(T_LICENCE, h("licence"), h("owner-1"), 0, 0, h("c"), {"from": bank}).return_value
+    assert_custom_error(
+        lambda: reg.bindCertificate(uid, licence, {"from": a}), "PropertyRegistryNotCertificateIssuer", (licence, bank)
+    )
+    stranger = certs.issue(T_PROPERTY, h("stranger"), h("owner-9"), 0, 0, h("c"), {"from": a}).return_value
+    assert_custom_error(
+        lambda: reg.bindCertificate(uid, stranger, {"from": a}),
+        "PropertyRegistryCertificateHolderMismatch",
+        (uid, stranger, h("owner-9")),
+    )
+    revoked = issue_certificate(reg, a, uid, bind=False)
+    certs.revoke(revoked, h("lost"), {"from": a})
+    assert_custom_error(
+        lambda: reg.bindCertificate(uid, revoked, {"from": a}),
+        "PropertyRegistryCertificateNotValid",
+        (revoked, CERT_REVOKED),
+    )
+    cid = issue_certificate(reg, a, uid)
+    again = issue_certificate(reg, a, uid, bind=False)
+    assert_custom_error(
+        lambda: reg.bindCertificate(uid, again, {"from": a}), "PropertyRegistryCertificateAlreadyBound", (uid, 1, cid)
+    )
+    # a certificate evidences one title entry only: another unit of the same owner cannot reuse it
+    other = new_unit(reg, a, n=2)
+    reg.registerFirstOwnership(other, h("owner-1"), h("e"), h("c"), {"from": a})
+    assert_custom_error(
+        lambda: reg.bindCertificate(other, cid, {"from": a}), "PropertyRegistryCertificateBoundElsewhere", (cid, 1)
+    )
+
+
+def test_a_revoked_current_certificate_can_be_replaced(reg, certs, actors):
+    a = actors["registrar"]
+    uid = owned_unit(reg, a)
+    old = reg.titleEntry(1)["certificateId"]
+    certs.revoke(old, h("reported lost"), {"from": a})
+    new = issue_certificate(reg, a, uid)
+    assert reg.titleEntry(1)["certificateId"] == new
+    transfer(reg, a, uid, "buyer")
+    assert certs.statusOf(new) == CERT_REVOKED
+
+
+def test_transfer_with_certificate_of_another_unit_reverts(reg, certs, actors):
+    """The seller's certificate for unit A cannot move unit B: B stays with its owner, both stay VALID."""
+    a = actors["registrar"]
+    unit_a = owned_unit(reg, a, n=1, owner="seller")
+    unit_b = owned_unit(reg, a, n=2, owner="someone-else")
+    cert_a, cert_b = reg.titleEntry(1)["certificateId"], reg.titleEntry(2)["certificateId"]
+    assert_custom_error(
+        lambda: transfer(reg, a, unit_b, "buyer", prior=document_of(reg, cert_a)),
+        "PropertyRegistryNotCurrentCertificate",
+        (unit_b, cert_a, cert_b),
+    )
+    # a document that was never issued names certificate 0
+    assert_custom_error(
+        lambda: transfer(reg, a, unit_b, "buyer", prior=h("forged")),
+        "PropertyRegistryNotCurrentCertificate",
+        (unit_b, 0, cert_b),
+    )
+    assert reg.unit(unit_b)["currentOwnerHash"] == h("someone-else")
+    assert reg.unit(unit_a)["currentOwnerHash"] == h("seller")
+    assert (certs.statusOf(cert_a), certs.statusOf(cert_b)) == (CERT_VALID, CERT_VALID)
+
+
+def test_transfer_supersedes_current_certificate(reg, certs, actors):
+    a = actors["registrar"]
+    uid = owned_unit(reg, a, owner="seller")
+    cid = reg.titleEntry(1)["certificateId"]
+    tx = transfer(reg, a, uid, "buyer")
+    assert event(tx, "CertificateSuperseded") == {"certId": cid, "issuer": a, "caseRef": h("case")}
+    assert certs.statusOf(cid) == CERT_REVOKED
+    assert certs.verify(document_of(reg, cid))[0] == CERT_REVOKED
+    r = certs.revocation(cid)
+    assert (r["revokedAt"] > 0, r["byCouncil"], r["reason"]) == (True, False, R_SUPERSEDED)
+    # the buyer's entry has no certificate until the registrar issues and binds one
+    assert reg.titleEntry(2)["certificateId"] == 0 and reg.entryOfCertificate(cid) == 1
+
+
+def test_registrar_direct_transfer_supersedes_certificate(reg, certs, actors):
+    """A registrar's own transfer (no one-stop case) is the same call: it supersedes as well."""
+    a = actors["registrar"]
+    uid = owned_unit(reg, a, owner="seller")
+    cid = reg.titleEntry(1)["certificateId"]
+    tx = reg.registerTransfer(
+        uid, h("buyer"), h("deed"), document_of(reg, cid), h("desk-case"), h("consent"), 0, {"from": a}
+    )
+    assert event_names(tx) == ["TitleTransferred", "SellerConsentRecorded", "CertificateSuperseded"]
+    assert certs.statusOf(cid) == CERT_REVOKED
+
+
+def test_transfer_with_superseded_certificate_reverts(reg, certs, actors):
+    a = actors["registrar"]
+    uid = owned_unit(reg, a, owner="seller")
+    old = reg.titleEntry(1)["certificateId"]
+    transfer(reg, a, uid, "buyer")
+    old_doc = document_of(reg, old)
+    assert_custom_error(
+        lambda: transfer(reg, a, uid, "next", prior=old_doc), "PropertyRegistryNoCurrentCertificate", (uid, 2)
+    )
+    new = issue_certificate(reg, a, uid)
+    assert_custom_error(
+        lambda: transfer(reg, a, uid, "next", prior=old_doc), "PropertyRegistryNotCurrentCertificate", (uid, old, new)
+    )
+
+
+def test_transfer_with_revoked_certificate_reverts(reg, certs, actors):
+    a = actors["registrar"]
+    uid = owned_unit(reg, a)
+    cid = reg.titleEntry(1)["certificateId"]
+    certs.revoke(cid, h("court order"), {"from": a})
+    assert_custom_error(
+        lambda: transfer(reg, a, uid, "buyer"), "PropertyRegistryCertificateNotValid", (cid, CERT_REVOKED)
+    )
+    assert reg.unit(uid)["currentEntryId"] == 1
+
+
+def test_transfer_without_consent_reverts(reg, actors):
+    a = actors["registrar"]
+    uid = owned_unit(reg, a)
+    assert_custom_error(lambda: transfer(reg, a, uid, "buyer", consent=None), "PropertyRegistryEmptyConsent")
+    assert reg.unit(uid)["currentEntryId"] == 1
+
+
+def test_transfer_consent_in_an_assisted_session(reg, sessions, actors, system):
+    a, desk = actors["registrar"], system.depts[2]
+    uid = owned_unit(reg, a, owner="seller")
+    for_seller = sessions.openAssistedSession(h("officer"), h("seller"), h("sell"), {"from": desk}).return_value
+    for_other = sessions.openAssistedSession(h("officer"), h("neighbour"), h("sell"), {"from": desk}).return_value
+    assert sessions.subjectOf(for_seller) == h("seller") and sessions.subjectOf(99) == ZERO32
+    assert_custom_error(
+        lambda: transfer(reg, a, uid, "buyer", session=99), "PropertyRegistryUnknownAssistedSession", (99,)
+    )
+    assert_custom_error(
+        lambda: transfer(reg, a, uid, "buyer", session=for_other),
+        "PropertyRegistryConsentNotBySeller",
+        (uid, for_other),
+    )
+    tx = transfer(reg, a, uid, "buyer", session=for_seller, consent="signed at the desk")
+    assert event(tx, "SellerConsentRecorded") == {
+        "unitId": uid,
+        "entryId": 2,
+        "assistedSessionId": for_seller,
+        "consentHash": h("signed at the desk"),
+    }
+
+
+def test_only_the_title_registry_supersedes(reg, certs, actors):
+    a = actors["registrar"]
+    owned_unit(reg, a)
+    cid = reg.titleEntry(1)["certificateId"]
+    assert_custom_error(lambda: certs.supersede(cid, h("c"), {"from": a}), "CertificatesNotTitleRegistry", (a,))
+    assert certs.statusOf(cid) == CERT_VALID
 
 
 # --------------------------------------------------------------------------- mortgages
@@ -528,6 +786,7 @@ def test_register_seizure_rejections(reg, actors):
     reg.releaseSeizure(1, h("r"), {"from": court})
     assert_custom_error(lambda: transfer(reg, a, uid, "x"), "PropertyRegistryUnitNotOwned", (uid,))
     reg.registerFirstOwnership(uid, h("o"), h("e"), h("c"), {"from": a})
+    issue_certificate(reg, a, uid)
     assert_custom_error(lambda: transfer(reg, a, uid, "x"), "PropertyRegistryUnitSeized", (uid, 2))
 
 
@@ -643,8 +902,11 @@ def test_gas_of_main_operations(reg, actors):
     tx = reg.registerMortgage(uid, h("l"), h("t"), {"from": bank})
     figures["registerMortgage"] = tx.gas_used
     figures["consentToTransfer"] = reg.consentToTransfer(tx.return_value, {"from": bank}).gas_used
+    issue_certificate(reg, a, uid, bind=False)
+    figures["bindCertificate"] = reg.bindCertificate(uid, _certs(reg).certificateCount(), {"from": a}).gas_used
     figures["registerTransfer (1 carried mortgage)"] = transfer(reg, a, uid, "o2").gas_used
     figures["releaseMortgage"] = reg.releaseMortgage(tx.return_value, {"from": bank}).gas_used
+    issue_certificate(reg, a, uid)
     figures["registerTransfer"] = transfer(reg, a, uid, "o3").gas_used
     tx = reg.registerSeizure(uid, h("order"), {"from": court})
     figures["registerSeizure"] = tx.gas_used

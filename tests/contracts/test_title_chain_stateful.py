@@ -1,11 +1,15 @@
 """Stateful property test of the PropertyRegistry chain of title.
 
-Hypothesis drives random sequences of unit registrations, first registrations, transfers, mortgages
-(register / consent / release) and seizures (register / release), including calls that must be refused
-(unknown ids, seized units, outstanding mortgages, same owner, wrong bank). A Python model predicts every
-outcome: a refused call must revert with exactly the predicted custom error and change nothing. After each
-step the contract's views must equal the model: every registered unit has exactly one current owner, its
-chain of title starts at the first registration and each entry's previousEntryId is the prior entry.
+Hypothesis drives random sequences of unit registrations, first registrations, property certificates
+(issue and bind, revoke), transfers, mortgages (register / consent / release) and seizures (register /
+release), including calls that must be refused (unknown ids, seized units, outstanding mortgages, same
+owner, wrong bank, another unit's / an old / a revoked / a forged certificate, missing consent, an
+assisted session of someone else). A Python model predicts every outcome: a refused call must revert with
+exactly the predicted custom error and change nothing. After each step the contract's views must equal the
+model: every registered unit has exactly one current owner, its chain of title starts at the first
+registration and each entry's previousEntryId is the prior entry; every certificate's status is the
+model's, and a VALID certificate is bound only to its unit's current entry (a title never moves while the
+seller's certificate stays valid).
 """
 
 from __future__ import annotations
@@ -18,19 +22,27 @@ from hypothesis import strategies as st
 
 REGISTRAR, BANK, COURT = 0, 1, 2
 MAX_UNITS = 3
+T_PROPERTY = h("type-property-certificate")
+VALID, REVOKED = 1, 2  # ICertificates.CertificateStatus
+PRESENT_CURRENT, PRESENT_OTHER, PRESENT_FORGED = 0, 1, 2  # which certificate a transfer presents
+CONSENT_SIGNED_IN, CONSENT_NONE, CONSENT_SELLER_SESSION, CONSENT_OTHER_SESSION = range(4)
 
 
 @pytest.fixture(scope="module")
-def setup_registry(system, PropertyRegistry):
-    registry = PropertyRegistry.deploy(system.consortium, {"from": system.deployer})
+def setup_registry(system, Certificates, PropertyRegistry, AssistedSessions):
+    certs, registry, sessions = system.deploy_title_contracts(Certificates, PropertyRegistry, AssistedSessions)
     a, b, c, d = system.depts
     for dept, role in ((a, REGISTRAR), (b, BANK), (c, BANK), (d, COURT)):
         system.council_call(registry, "setRole", (dept, role, True))
-    # every example starts from two owned units (ids 1, 2; title entries 1, 2); a third may be registered
+    system.council_call(certs, "registerCertificateType", (T_PROPERTY, a, 30 * 365 * 24 * 3600))
+    # every example starts from two owned units (ids 1, 2; title entries 1, 2) with certificates 1, 2 bound;
+    # a third unit may be registered
     for uid in (1, 2):
         registry.registerUnit(h(f"parcel-{uid}"), h("b"), h("u"), 7, 80, {"from": a})
         registry.registerFirstOwnership(uid, h("owner-0"), h("ev"), h("case"), {"from": a})
-    return registry
+        certs.issue(T_PROPERTY, h(f"doc-{uid}"), h("owner-0"), 0, 0, h("case"), {"from": a})
+        registry.bindCertificate(uid, uid, {"from": a})
+    return registry, certs, sessions
 
 
 class TitleChainMachine:
@@ -38,9 +50,13 @@ class TitleChainMachine:
     st_owner = st.integers(min_value=0, max_value=3)
     st_bank = st.integers(min_value=0, max_value=1)
     st_item = st.integers(min_value=0, max_value=3)  # picks a recent mortgage / seizure id, or an unknown one
+    st_present = st.sampled_from([PRESENT_CURRENT, PRESENT_CURRENT, PRESENT_OTHER, PRESENT_FORGED])
+    st_consent = st.sampled_from(
+        [CONSENT_SIGNED_IN, CONSENT_SIGNED_IN, CONSENT_NONE, CONSENT_SELLER_SESSION, CONSENT_OTHER_SESSION]
+    )
 
-    def __init__(cls, registry, registrar, banks, court):
-        cls.reg = registry
+    def __init__(cls, contracts, registrar, banks, court):
+        cls.reg, cls.certs, cls.sessions = contracts
         cls.registrar = registrar
         cls.banks = banks
         cls.court = court
@@ -57,6 +73,10 @@ class TitleChainMachine:
         self.unit_mortgages = {1: [], 2: []}  # unitId -> all mortgage ids
         self.unit_seizures = {1: [], 2: []}  # unitId -> all seizure ids
         self.touched = set()  # units a step may have changed: checked after the step, all units at teardown
+        # certId -> {"doc", "entry" (bound entry or None), "status"}; entryId -> bound certId
+        self.certificates = {uid: {"doc": h(f"doc-{uid}"), "entry": uid, "status": VALID} for uid in (1, 2)}
+        self.bound = {1: 1, 2: 2}
+        self.session_count = 0
 
     # ------------------------------------------------------------------ helpers
 
@@ -122,11 +142,73 @@ class TitleChainMachine:
             return self._refused(call, "PropertyRegistryAlreadyOwned", (st_unit, self._current(st_unit)))
         self._record_entry(call(), st_unit, owner, 0)
 
-    def rule_transfer(self, st_unit, st_owner):
+    def rule_certify(self, st_unit):
+        """The registrar issues a property certificate to the current owner and binds it to the entry."""
+        self._touch(st_unit)
+        if st_unit not in self.units:
+            return self._refused(
+                lambda: self.reg.bindCertificate(st_unit, 1, {"from": self.registrar}),
+                "PropertyRegistryUnknownUnit",
+                (st_unit,),
+            )
+        current = self._current(st_unit)
+        if not current:
+            return self._refused(
+                lambda: self.reg.bindCertificate(st_unit, 1, {"from": self.registrar}),
+                "PropertyRegistryUnitNotOwned",
+                (st_unit,),
+            )
+        cid = len(self.certificates) + 1
+        doc = h(f"doc-{cid}")
+        self.certs.issue(T_PROPERTY, doc, self._owner(st_unit), 0, 0, h("case"), {"from": self.registrar})
+        self.certificates[cid] = {"doc": doc, "entry": None, "status": VALID}
+        call = lambda: self.reg.bindCertificate(st_unit, cid, {"from": self.registrar})
+        bound = self.bound.get(current)
+        if bound and self.certificates[bound]["status"] == VALID:
+            return self._refused(call, "PropertyRegistryCertificateAlreadyBound", (st_unit, current, bound))
+        call()
+        type(self).outcomes["certify"] += 1
+        self.certificates[cid]["entry"] = current
+        self.bound[current] = cid
+
+    def rule_revoke_certificate(self, st_item):
+        """The issuer revokes a recent certificate (lost, fraud…): a bound one blocks its unit's transfer."""
+        cid = self._pick(len(self.certificates), st_item)
+        if cid not in self.certificates or self.certificates[cid]["status"] != VALID:
+            return
+        self.certs.revoke(cid, h("reason"), {"from": self.registrar})
+        self.certificates[cid]["status"] = REVOKED
+        self._touch((self.entries.get(self.certificates[cid]["entry"]) or (None,))[0])
+
+    def _presented(self, uid, present):
+        """(document hash, certificate id or 0) a transfer of ``uid`` presents."""
+        bound = self.bound.get(self._current(uid)) if uid in self.units else None
+        if present == PRESENT_CURRENT and bound:
+            return self.certificates[bound]["doc"], bound
+        if present == PRESENT_OTHER:  # the newest certificate that is not the current one (another unit's or old)
+            others = [c for c in self.certificates if c != bound]
+            if others:
+                return self.certificates[others[-1]]["doc"], others[-1]
+        return h("forged"), 0
+
+    def _consent(self, uid, consent):
+        """(consent hash, assisted session id) of a transfer of ``uid``; opens the session it names."""
+        if consent == CONSENT_NONE:
+            return "0x" + "00" * 32, 0
+        if consent == CONSENT_SIGNED_IN or uid not in self.units or not self._current(uid):
+            return h("consent"), 0
+        subject = self._owner(uid) if consent == CONSENT_SELLER_SESSION else h("someone-else")
+        self.sessions.openAssistedSession(h("officer"), subject, h("reason"), {"from": self.court})
+        self.session_count += 1
+        return h("consent"), self.session_count
+
+    def rule_transfer(self, st_unit, st_owner, st_present, st_consent):
         self._touch(st_unit)
         owner = h(f"owner-{st_owner}")
+        doc, presented = self._presented(st_unit, st_present)
+        consent, session = self._consent(st_unit, st_consent)
         call = lambda: self.reg.registerTransfer(
-            st_unit, owner, h("ev"), h("cert"), h("case"), {"from": self.registrar}
+            st_unit, owner, h("ev"), doc, h("case"), consent, session, {"from": self.registrar}
         )
         if st_unit not in self.units:
             return self._refused(call, "PropertyRegistryUnknownUnit", (st_unit,))
@@ -135,6 +217,19 @@ class TitleChainMachine:
             return self._refused(call, "PropertyRegistryUnitNotOwned", (st_unit,))
         if self._owner(st_unit) == owner:
             return self._refused(call, "PropertyRegistrySameOwner", (st_unit, owner))
+        if st_consent == CONSENT_NONE:
+            return self._refused(call, "PropertyRegistryEmptyConsent", ())
+        current = self._current(st_unit)
+        bound = self.bound.get(current)
+        if not bound:
+            return self._refused(call, "PropertyRegistryNoCurrentCertificate", (st_unit, current))
+        if presented != bound:
+            return self._refused(call, "PropertyRegistryNotCurrentCertificate", (st_unit, presented, bound))
+        if self.certificates[bound]["status"] != VALID:
+            status = self.certificates[bound]["status"]
+            return self._refused(call, "PropertyRegistryCertificateNotValid", (bound, status))
+        if st_consent == CONSENT_OTHER_SESSION:
+            return self._refused(call, "PropertyRegistryConsentNotBySeller", (st_unit, session))
         if u["seizures"]:
             return self._refused(call, "PropertyRegistryUnitSeized", (st_unit, u["seizures"][0]))
         outstanding = self._outstanding(st_unit)
@@ -144,7 +239,16 @@ class TitleChainMachine:
         tx = call()
         type(self).outcomes["transfer"] += 1
         assert tx.events["TitleTransferred"][0]["carriedMortgages"] == len(u["mortgages"])
+        assert tx.events["CertificateSuperseded"][0]["certId"] == bound
+        self.certificates[bound]["status"] = REVOKED  # superseded in the same transaction
         self._record_entry(tx, st_unit, owner, previous)
+
+    def rule_transfer_as_usual(self, st_unit, st_owner):
+        """The common case (so that sequences reach deep chains): the current certificate, signed-in consent."""
+        self.rule_transfer(st_unit, st_owner, PRESENT_CURRENT, CONSENT_SIGNED_IN)
+
+    def rule_transfer_without_consent(self, st_unit, st_owner):
+        self.rule_transfer(st_unit, st_owner, PRESENT_CURRENT, CONSENT_NONE)
 
     def rule_register_mortgage(self, st_unit, st_bank):
         self._touch(st_unit)
@@ -275,6 +379,15 @@ class TitleChainMachine:
         seizures = reg.seizures(uid)
         assert [s["seizureId"] for s in seizures] == self.unit_seizures[uid]
         assert [s["seizureId"] for s in seizures if s["releasedAt"] == 0] == u["seizures"]
+        # certificates: each entry's bound one as modelled, with the modelled status; a VALID certificate is
+        # bound only to the current entry (every earlier one was superseded when the title moved on)
+        for entry_id in chain:
+            cid = self.bound.get(entry_id, 0)
+            assert reg.titleEntry(entry_id)["certificateId"] == cid
+            if cid:
+                assert self.certs.statusOf(cid) == self.certificates[cid]["status"]
+                assert reg.entryOfCertificate(cid) == entry_id
+                assert entry_id == current or self.certificates[cid]["status"] != VALID
 
 
 def test_title_chain_stateful(setup_registry, system):
@@ -285,10 +398,20 @@ def test_title_chain_stateful(setup_registry, system):
         a,
         [b, c],
         d,
-        settings={"max_examples": 25, "stateful_step_count": 20, "deadline": None, "derandomize": True},
+        settings={"max_examples": 40, "stateful_step_count": 20, "deadline": None, "derandomize": True},
     )
     seen = TitleChainMachine.outcomes
     print("\ntitle-chain outcomes:", dict(seen))
     # the sequences reach the interesting paths, not only refusals of unknown ids
-    for outcome in ("transfer", "consent", "PropertyRegistryUnitSeized", "PropertyRegistryMortgageOutstanding"):
+    for outcome in (
+        "transfer",
+        "certify",
+        "consent",
+        "PropertyRegistryUnitSeized",
+        "PropertyRegistryMortgageOutstanding",
+        "PropertyRegistryNotCurrentCertificate",
+        "PropertyRegistryNoCurrentCertificate",
+        "PropertyRegistryEmptyConsent",
+        "PropertyRegistryConsentNotBySeller",
+    ):
         assert seen[outcome] > 0, outcome

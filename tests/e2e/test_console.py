@@ -458,6 +458,11 @@ def test_14_property_register_for_entitled_parties_only(console, browsers, syste
     shot(d, "registry")
     # 张三's property certificate (the prior certificate a transfer must present)
     cert = _issue_certificate(system, council, ("不动产权证书 · " + parcel).encode(), "PROPERTY", "不动产权证书")
+    # bound to 张三's title entry: the certificate a transfer must present (and supersedes)
+    from backend.services import Actor
+
+    registrar = Actor("department", system.addr["dept-a"], "clerk-a-001")
+    system.ctx.services.registry.bind_certificate(registrar, uid, int(cert["cert_id"]), key=uuid.uuid4().hex)
 
     # the court seizes the unit from its own registry page
     c = browsers["make"]()
@@ -479,6 +484,7 @@ def test_14_property_register_for_entitled_parties_only(console, browsers, syste
     d.find_element(By.ID, "new-owner").send_keys("resident_id:110105198502024321")
     d.find_element(By.ID, "tr-case").send_keys("CASE-TRANSFER-" + uuid.uuid4().hex[:6])
     d.find_element(By.ID, "prior-cert").send_keys(cert["document_hash"])
+    d.find_element(By.ID, "seller-consent").send_keys("0x" + "5c" * 32)  # the hash of 张三's consent record
     d.find_element(By.ID, "tr-evidence").send_keys("存量房买卖合同 No.2024-777")
     d.find_element(By.ID, "transfer-btn").click()
     text = flash(d)

@@ -63,8 +63,25 @@ class Transfer(Strict):
     new_owner_hash: str | None = OptionalHex32
     evidence: str | None = Text
     evidence_hash: str | None = OptionalHex32
-    prior_certificate_hash: str = Field(pattern=HEX32, description="document hash of the current owner's certificate")
+    prior_certificate_hash: str = Field(
+        pattern=HEX32, description="document hash of the certificate bound to the unit's current title entry"
+    )
     case_ref: str = Ref
+    seller_consent_hash: str = Field(
+        pattern=HEX32,
+        description="hash of the seller's consent record (kept off chain; a keyed or content hash, never the text)",
+    )
+    assisted_session_id: int | None = Field(
+        default=None,
+        ge=1,
+        le=2**256 - 1,
+        description="the assisted session the seller consented in (it must name the seller); "
+        "omit when the seller consented in their own signed-in session",
+    )
+
+
+class BindCertificate(Strict):
+    cert_id: int = Field(ge=1, le=2**64 - 1, description="a property certificate this registrar issued to the owner")
 
 
 class RegisterMortgage(Strict):
@@ -137,13 +154,30 @@ def first_ownership(unit_id: Id, body: FirstOwnership, svc: Svc, who: Department
     "/units/{unit_id}/transfers",
     response_model=answers.TransferAnswer,
     status_code=201,
-    summary="Register a transfer (REGISTRAR); the prior certificate must verify VALID for the current owner",
+    summary="Register a transfer (REGISTRAR) with the seller's consent; the certificate bound to the current "
+    "title entry must be presented and is superseded in the same transaction",
 )
 def transfer(unit_id: Id, body: Transfer, svc: Svc, who: DepartmentWriter, key: IdemKey) -> dict[str, Any]:
     owner = subject_of(svc, body.new_owner, body.new_owner_hash, "new_owner")
     evidence = body.hashed("evidence")
     prior = hex32(body.prior_certificate_hash, "prior_certificate_hash")
-    return svc.registry.transfer(who, unit_id, owner, evidence, prior, ref32(body.case_ref, None, "case_ref"), key=key)
+    consent = hex32(body.seller_consent_hash, "seller_consent_hash")
+    case_ref = ref32(body.case_ref, None, "case_ref")
+    return svc.registry.transfer(
+        who, unit_id, owner, evidence, prior, case_ref, consent, body.assisted_session_id, key=key
+    )
+
+
+@router.post(
+    "/units/{unit_id}/certificate",
+    response_model=answers.BindCertificateAnswer,
+    status_code=201,
+    summary="Bind the owner's property certificate to the unit's current title entry (REGISTRAR, its issuer)",
+)
+def bind_certificate(
+    unit_id: Id, body: BindCertificate, registry: RegistryDep, who: DepartmentWriter, key: IdemKey
+) -> dict[str, Any]:
+    return registry.bind_certificate(who, unit_id, body.cert_id, key=key)
 
 
 # -- bank ----------------------------------------------------------------------------------------------

@@ -50,11 +50,11 @@ class CertificateCheck(Answer):
     valid_from: int | None = None
     valid_until: int | None = None
     revoked_at: int | None = None
-    revoked_by: str | None = Field(default=None, description="issuer | council (when revoked)")
+    revoked_by: str | None = Field(default=None, description="issuer | council | registry (when revoked)")
     revocation_reason: str | None = Field(
         default=None,
         description="issuer_decision, or the council's: issuer_compromised, issuer_suspended, issued_in_error, "
-        "fraud, court_order",
+        "fraud, court_order; superseded (the registry moved the title to a new owner)",
     )
 
 

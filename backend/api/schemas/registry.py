@@ -34,6 +34,7 @@ class HistoryTitleChainItem(Answer):
     current: bool | None = None
     evidence_hash: str | None = None
     prior_certificate_hash: str | None = None
+    certificate_id: int | None = None
     case_ref: str | None = None
     registrar: Party | None = None
     registered_at: int | None = None
@@ -156,7 +157,17 @@ class TransferAnswer(TxAnswer):
     evidence_hash: str | None = None
     prior_certificate_hash: str | None = None
     case_ref: str | None = None
+    seller_consent_hash: str | None = None
+    assisted_session_id: int | None = None
     carried_mortgages: int | None = None
+    registrar: Party | None = None
+    officer_hash: str | None = None
+
+
+class BindCertificateAnswer(TxAnswer):
+    unit_id: int | None = None
+    entry_id: int | None = None
+    cert_id: int | None = None
     registrar: Party | None = None
     officer_hash: str | None = None
 

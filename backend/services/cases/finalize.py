@@ -1,4 +1,5 @@
-"""Finalizing a house transfer: title transfer, new certificate, prior one revoked."""
+"""Finalizing a house transfer: the title transfer (which supersedes the seller's certificate on chain,
+with the seller's consent), then the buyer's new certificate, bound to the new title entry."""
 
 from __future__ import annotations
 
@@ -13,9 +14,8 @@ from backend.services.cases.base import (
     CaseBase,
     CaseNotApproved,
 )
-from backend.services.certificates import STATUS as CERT_STATUS
 from backend.services.certificates import code_text
-from backend.services.common import Actor, canonical_json, h0x, text_hash
+from backend.services.common import Actor, canonical_json, h0x
 from backend.services.errors import Conflict, Forbidden, InvalidInput
 
 log = logging.getLogger(__name__)
@@ -39,14 +39,7 @@ class FinalizeMixin(CaseBase):
         if d.get("kind") != "house_transfer":
             raise Conflict("this service has no finalization step", case_id=case_id, kind=d.get("kind"))
         form = self.form(actor, case_id, _checked=(c, s))["form"]["form"]
-        try:
-            unit_id = int(form["unit_id"])
-            prior = bytes.fromhex(str(form["prior_certificate_hash"])[2:])
-            assert len(prior) == 32
-        except (KeyError, TypeError, ValueError, AssertionError):
-            raise InvalidInput(
-                "the application form must name unit_id and prior_certificate_hash (0x…64 hex)", field="form"
-            ) from None
+        unit_id, prior, consent, session = _transfer_fields(form)
         case_ref = self.oss.case_ref(case_id)
         applicant = c.applicant_hash
         links = self.oss.evidence_links(case_id)
@@ -68,6 +61,8 @@ class FinalizeMixin(CaseBase):
                 evidence_hash,
                 prior,
                 bytes.fromhex(case_ref[2:]),
+                consent,
+                session,
                 key=f"case-{case_id}",
             )
             transfer = _only(transfer, "entry_id", "tx_hash", "block_number")
@@ -111,8 +106,11 @@ class FinalizeMixin(CaseBase):
                 key=f"case-{case_id}",
             )
             cert = _only(issued, "cert_id", "document_hash", "tx_hash", "block_number")
-        # 3. the seller's certificate is superseded: revoked when this department issued it
-        prior_out = self._revoke_prior(actor, prior, case_id)
+        # 3. the new certificate is bound to the new entry: the one the buyer will present to sell
+        if int(self.chain.contracts.property_registry.title_entry(entry.entry_id).certificate_id) != cert["cert_id"]:
+            self.registry.bind_certificate(actor, unit_id, int(cert["cert_id"]), key=f"case-{case_id}-bind")
+        # the seller's certificate was superseded by the transfer itself (same transaction)
+        prior_out = self._prior_status(prior)
         return {
             "case_id": case_id,
             "unit_id": unit_id,
@@ -128,8 +126,10 @@ class FinalizeMixin(CaseBase):
                 "type_code": cert_type,
                 "holder_hash": applicant,
                 "status": self.certificates.verify(bytes.fromhex(cert["document_hash"][2:]))["status"],
+                "title_entry_id": entry.entry_id,
                 "verify_with": f"/public/certificates/{cert['document_hash']}",
             },
+            "seller_consent": {"consent_hash": h0x(consent), "assisted_session_id": session},
             "prior_certificate": prior_out,
             "officer_hash": h0x(officer),
         }
@@ -159,21 +159,36 @@ class FinalizeMixin(CaseBase):
                 }
         return None
 
-    def _revoke_prior(self, actor: Actor, prior: bytes, case_id: int) -> dict[str, Any]:
-        cid = int(self.chain.contracts.certificates.certificate_id_of(prior))
-        out: dict[str, Any] = {"document_hash": h0x(prior), "cert_id": cid or None}
-        if cid == 0:
-            return {**out, "status": "unknown"}
-        cert = self.chain.contracts.certificates.certificate(cid)
-        status = CERT_STATUS[int(self.chain.contracts.certificates.status_of(cid))]
-        if status == "valid" and actor.same(cert.issuer):
-            res = self.certificates.revoke(
-                actor, cid, text_hash(f"superseded by the transfer of case {case_id}"), key=f"case-{case_id}-superseded"
-            )
-            return {**out, "status": "revoked", "tx_hash": res["tx_hash"]}
-        return {**out, "status": status}
+    def _prior_status(self, prior: bytes) -> dict[str, Any]:
+        v = self.certificates.verify(prior)
+        return {
+            "document_hash": h0x(prior),
+            "cert_id": v.get("cert_id"),
+            "status": v["status"],
+            "revocation_reason": v.get("revocation_reason"),
+        }
 
     # ================================================================ reads
+
+
+def _transfer_fields(form: dict[str, Any]) -> tuple[int, bytes, bytes, int | None]:
+    """unit id, the seller's certificate (document hash), the seller's consent (hash) and the assisted
+    session it was given in (None: the seller's own signed-in session), from the application form."""
+    try:
+        unit_id = int(form["unit_id"])
+        prior = bytes.fromhex(str(form["prior_certificate_hash"])[2:])
+        consent = bytes.fromhex(str(form["seller_consent_hash"])[2:])
+        raw_session = form.get("seller_assisted_session_id")
+        session = int(raw_session) if raw_session is not None else None
+        if len(prior) != 32 or len(consent) != 32 or (session is not None and session < 1):
+            raise ValueError("malformed")
+    except (KeyError, TypeError, ValueError):
+        raise InvalidInput(
+            "the application form must name unit_id, prior_certificate_hash and seller_consent_hash (0x…64 hex), "
+            "and may name seller_assisted_session_id (the seller's assisted session)",
+            field="form",
+        ) from None
+    return unit_id, prior, consent, session
 
 
 def _only(answer: dict[str, Any], *fields: str) -> dict[str, Any]:

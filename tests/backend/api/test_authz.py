@@ -115,6 +115,7 @@ ALLOWED: dict[str, set[str]] = {
     "POST /registry/units": set(),  # REGISTRAR
     "POST /registry/units/{unit_id}/ownership": set(),
     "POST /registry/units/{unit_id}/transfers": set(),
+    "POST /registry/units/{unit_id}/certificate": set(),  # REGISTRAR
     "POST /registry/units/{unit_id}/mortgages": set(),  # BANK
     "POST /registry/mortgages/{mortgage_id}/consent": set(),
     "POST /registry/mortgages/{mortgage_id}/release": set(),
@@ -167,6 +168,7 @@ REFUSED: dict[tuple[str, str], tuple[int, str]] = {
     ("POST /registry/units", D): (403, "PropertyRegistryMissingRole"),
     ("POST /registry/units/{unit_id}/ownership", D): (403, "PropertyRegistryMissingRole"),
     ("POST /registry/units/{unit_id}/transfers", D): (403, "PropertyRegistryMissingRole"),
+    ("POST /registry/units/{unit_id}/certificate", D): (403, "PropertyRegistryMissingRole"),
     ("POST /registry/units/{unit_id}/mortgages", D): (403, "PropertyRegistryMissingRole"),
     ("POST /registry/mortgages/{mortgage_id}/consent", D): (403, "PropertyRegistryMissingRole"),
     ("POST /registry/mortgages/{mortgage_id}/release", D): (403, "PropertyRegistryMissingRole"),

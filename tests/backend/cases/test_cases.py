@@ -89,6 +89,7 @@ def house(world: World) -> dict[str, Any]:
         {"type_code": "PROPERTY_CERT", "holder": SELLER, "document_hash": "0x" + keccak(prior_doc).hex()},
         "dept-nr",
     )
+    w.post(f"/registry/units/{unit['unit_id']}/certificate", {"cert_id": prior["cert_id"]}, "dept-nr")
     return {
         "service_id": sid,
         "tax_res": tax_res,
@@ -100,10 +101,14 @@ def house(world: World) -> dict[str, Any]:
     }
 
 
+SELLER_CONSENT = "0x" + keccak(b"the seller's signed consent to sell unit 42").hex()
+
+
 def open_case(w: World, house: dict, person: dict = BUYER, desk: str = "dept-psb", key: str | None = None) -> dict:
     form = {
         "unit_id": house["unit_id"],
         "prior_certificate_hash": house["prior_hash"],
+        "seller_consent_hash": SELLER_CONSENT,
         "price_cny": 3_200_000,
         "buyer_name": "王芳",
         "seller_name": "李强",
@@ -227,7 +232,13 @@ def test_house_transfer_end_to_end(world: World, house: dict) -> None:
     assert fin["title_entry"]["owner_hash"] == w.subject(BUYER) and fin["title_entry"]["case_ref"] == case_ref
     cert = fin["certificate"]
     assert cert["status"] == "valid" and cert["holder_hash"] == w.subject(BUYER)
-    assert fin["prior_certificate"]["status"] == "revoked"
+    assert fin["prior_certificate"] == {
+        "document_hash": house["prior_hash"],
+        "cert_id": house["prior_cert_id"],
+        "status": "revoked",
+        "revocation_reason": "superseded",
+    }
+    assert fin["seller_consent"] == {"consent_hash": SELLER_CONSENT, "assisted_session_id": None}
     fin2 = w.post(f"/cases/{cid}/finalize", None, "dept-nr", status=200)
     assert fin2["certificate"]["cert_id"] == cert["cert_id"]
     assert fin2["title_entry"]["entry_id"] == fin["title_entry"]["entry_id"]
@@ -239,6 +250,8 @@ def test_house_transfer_end_to_end(world: World, house: dict) -> None:
     hist = w.http.get(f"/registry/units/{house['unit_id']}/history", headers=w.h("auditor")).json()
     assert [e["owner_hash"] for e in hist["title_chain"]] == [w.subject(SELLER), w.subject(BUYER)]
     assert hist["title_chain"][-1]["case_ref"] == case_ref and hist["title_chain"][-1]["current"] is True
+    # the buyer's new certificate is bound to the new entry: the one they will present to sell
+    assert [e["certificate_id"] for e in hist["title_chain"]] == [house["prior_cert_id"], cert["cert_id"]]
 
     # the case as the departments involved see it
     view = w.http.get(f"/cases/{cid}", headers=w.h("dept-ca"))
@@ -294,6 +307,44 @@ def test_house_transfer_end_to_end(world: World, house: dict) -> None:
     assert all(i["case_id"] != cid for i in mine_now)
     # a department token is not a citizen token
     assert w.http.get("/citizens/me/cases", headers=w.h("dept-nr")).status_code == 403
+
+
+def test_house_transfer_naming_another_unit_with_the_sellers_certificate_is_refused(world: World, house: dict) -> None:
+    """The buyer's form names unit B with the seller's certificate for unit A: the finalize is refused by the
+    contract (B's current certificate is not the one presented); B stays with its owner, B's certificate
+    stays valid, and nothing is issued."""
+    w = world
+    unit_b = w.post(
+        "/registry/units",
+        {"parcel_code": "110101-001-0099", "building_code": "B9", "unit_code": "0901", "planned_use": 1, "area_m2": 70},
+        "dept-nr",
+    )["unit_id"]
+    w.post(
+        f"/registry/units/{unit_b}/ownership",
+        {"owner": OTHER, "evidence": "purchase contract 2010-0099", "case_ref": "first-registration-99"},
+        "dept-nr",
+    )
+    doc_b = "0x" + keccak(b"PROPERTY_CERT other unit 99 (2010)").hex()
+    cert_b = w.post("/certificates", {"type_code": "PROPERTY_CERT", "holder": OTHER, "document_hash": doc_b}, "dept-nr")
+    w.post(f"/registry/units/{unit_b}/certificate", {"cert_id": cert_b["cert_id"]}, "dept-nr")
+    form = {"unit_id": unit_b, "prior_certificate_hash": house["prior_hash"], "seller_consent_hash": SELLER_CONSENT}
+    cid = w.post("/cases", {"service_id": house["service_id"], "applicant": BUYER, "form": form}, "dept-psb")["case_id"]
+    assert w.post(f"/cases/{cid}/evidence/pull", None, "dept-nr", status=200)["complete"] is True
+    w.post(f"/cases/{cid}/steps/0/approve", {"reason": "deed tax paid"}, "dept-tax", status=200)
+    w.post(f"/cases/{cid}/steps/1/approve", {"reason": "status confirmed"}, "dept-ca", status=200)
+    w.post(f"/cases/{cid}/steps/2/approve", {"reason": "registered"}, "dept-nr", status=200)
+    issued_before = w.ctx.services.ops.contracts.certificates.certificate_count()
+
+    r = w.http.post(f"/cases/{cid}/finalize", headers=w.h("dept-nr"))
+    assert r.status_code == 409, r.text
+    assert r.json() == {
+        "error": "PropertyRegistryNotCurrentCertificate",
+        "args": {"unitId": unit_b, "presentedCertId": house["prior_cert_id"], "currentCertId": cert_b["cert_id"]},
+    }
+    hist = w.http.get(f"/registry/units/{unit_b}/history", headers=w.h("auditor")).json()
+    assert hist["current_owner_hash"] == w.subject(OTHER) and len(hist["title_chain"]) == 1
+    assert w.http.get(f"/public/certificates/{doc_b}").json()["status"] == "valid"
+    assert w.ctx.services.ops.contracts.certificates.certificate_count() == issued_before
 
 
 def test_escalation_after_deadline(world: World, house: dict) -> None:

@@ -29,7 +29,8 @@ def _unit(world: World, who: str = "nr"):
     return world.http.post("/registry/units", json=body, headers=world.h(who))
 
 
-def _cert(world: World, person) -> str:
+def _cert(world: World, person) -> tuple[str, int]:
+    """(document hash, certificate id) of a new property certificate NR issues to ``person``."""
     doc = b"property certificate " + os.urandom(16)
     r = world.http.post(
         "/certificates",
@@ -37,17 +38,45 @@ def _cert(world: World, person) -> str:
         headers=world.h("nr"),
     )
     assert r.status_code == 201, r.text
-    return r.json()["document_hash"]
+    return r.json()["document_hash"], r.json()["cert_id"]
 
 
-def _transfer(world: World, unit_id: int, cert: str, to=CITIZEN_B, who: str = "nr"):
+def _bind(world: World, unit_id: int, cert_id: int, who: str = "nr"):
+    return world.http.post(f"/registry/units/{unit_id}/certificate", json={"cert_id": cert_id}, headers=world.h(who))
+
+
+CONSENT = _k("the seller's signed consent record")
+
+
+def _transfer(
+    world: World, unit_id: int, cert: str, to=CITIZEN_B, who: str = "nr", consent: str = CONSENT, session=None
+):
     body = {
         "new_owner": to,
         "evidence": "sale contract + tax clearance",
         "prior_certificate_hash": cert,
         "case_ref": "case-transfer-" + uuid.uuid4().hex[:8],
+        "seller_consent_hash": consent,
     }
+    if session is not None:
+        body["assisted_session_id"] = session
     return world.http.post(f"/registry/units/{unit_id}/transfers", json=body, headers=world.h(who))
+
+
+def _owned_unit(world: World, owner=CITIZEN_A) -> tuple[int, str, int]:
+    """A unit first registered to ``owner`` with its certificate bound: (unit id, document hash, cert id)."""
+    r = _unit(world)
+    assert r.status_code == 201, r.text
+    unit_id = r.json()["unit_id"]
+    r = world.http.post(
+        f"/registry/units/{unit_id}/ownership",
+        json={"owner": owner, "evidence": "construction completion", "case_ref": "case-first-" + uuid.uuid4().hex},
+        headers=world.h("nr"),
+    )
+    assert r.status_code == 201, r.text
+    doc, cert_id = _cert(world, owner)
+    assert _bind(world, unit_id, cert_id).status_code == 201
+    return unit_id, doc, cert_id
 
 
 def test_unit_life_with_refusals_and_history(world: World) -> None:
@@ -62,7 +91,19 @@ def test_unit_life_with_refusals_and_history(world: World) -> None:
     assert r.status_code == 201, r.text
     first = r.json()
     assert first["owner_hash"] == world.subject(CITIZEN_A)
-    cert_a = _cert(world, CITIZEN_A)
+    cert_a, cert_a_id = _cert(world, CITIZEN_A)
+    # issued but not yet bound to the title: the title cannot move
+    r = _transfer(world, unit_id, cert_a)
+    assert r.status_code == 409
+    assert r.json() == {
+        "error": "PropertyRegistryNoCurrentCertificate",
+        "args": {"unitId": unit_id, "entryId": first["entry_id"]},
+    }
+    r = _bind(world, unit_id, cert_a_id)
+    assert r.status_code == 201, r.text
+    bound = r.json()
+    assert (bound["unit_id"], bound["entry_id"], bound["cert_id"]) == (unit_id, first["entry_id"], cert_a_id)
+    assert bound["registrar"]["address"] == world.addr["nr"] and bound["tx_hash"].startswith("0x")
 
     # bank mortgage → transfer refused while it is outstanding
     r = world.http.post(
@@ -94,19 +135,30 @@ def test_unit_life_with_refusals_and_history(world: World) -> None:
     )
     assert r.status_code == 200, r.text
 
-    # a revoked or someone else's certificate is refused before any transaction
-    r = _transfer(world, unit_id, _cert(world, CITIZEN_C))
-    assert r.status_code == 409 and r.json()["error"] == "PriorCertificateNotCurrentOwner"
-    unknown = _k("no such certificate")
-    r = _transfer(world, unit_id, unknown)
+    # someone else's certificate or a document never issued: the contract refuses, nothing moves
+    other, other_id = _cert(world, CITIZEN_C)
+    r = _transfer(world, unit_id, other)
     assert r.status_code == 409
-    assert r.json()["error"] == "PriorCertificateNotValid" and r.json()["args"]["status"] == "unknown"
+    assert r.json() == {
+        "error": "PropertyRegistryNotCurrentCertificate",
+        "args": {"unitId": unit_id, "presentedCertId": other_id, "currentCertId": cert_a_id},
+    }
+    r = _transfer(world, unit_id, _k("no such certificate"))
+    assert r.status_code == 409
+    assert r.json()["args"] == {"unitId": unit_id, "presentedCertId": 0, "currentCertId": cert_a_id}
+    # no consent of the seller
+    r = _transfer(world, unit_id, cert_a, consent="0x" + "00" * 32)
+    assert r.status_code == 422 and r.json() == {"error": "PropertyRegistryEmptyConsent", "args": {}}
 
     before = world.contract("PropertyRegistry").functions.titleEntryCount().call()
     r = _transfer(world, unit_id, cert_a)
     assert r.status_code == 201, r.text
     moved = r.json()
     assert moved["previous_entry_id"] == first["entry_id"] and moved["carried_mortgages"] == 1
+    assert (moved["seller_consent_hash"], moved["assisted_session_id"]) == (CONSENT, None)
+    # the seller's certificate was superseded by the transfer itself
+    v = world.http.get(f"/public/certificates/{cert_a}").json()
+    assert (v["status"], v["revoked_by"], v["revocation_reason"]) == ("revoked", "registry", "superseded")
     assert world.contract("PropertyRegistry").functions.titleEntryCount().call() == before + 1
 
     # inspector: actual use differs from the planned use → flagged
@@ -135,6 +187,7 @@ def test_unit_life_with_refusals_and_history(world: World) -> None:
     assert chain[1]["previous_entry_id"] == chain[0]["entry_id"] and chain[1]["current"] is True
     assert chain[0]["case_ref"] == _k("case-first-1") and chain[0]["evidence_hash"] == _k("construction completion")
     assert chain[1]["prior_certificate_hash"] == cert_a
+    assert chain[0]["certificate_id"] == cert_a_id and chain[1]["certificate_id"] is None
     assert chain[0]["tx_hash"] == first["tx_hash"] and chain[1]["tx_hash"] == moved["tx_hash"]
     assert hist["current_owner_hash"] == world.subject(CITIZEN_B)
     [m] = hist["mortgages"]
@@ -202,3 +255,60 @@ def test_wrong_department_gets_the_contract_error(world: World) -> None:
     assert world.http.post("/registry/roles", json=body, headers=world.h("gov-1")).status_code == 409
     r = world.http.get(f"/registry/roles/{world.addr['nr']}", headers=world.h("auditor"))
     assert r.json()["roles"] == ["REGISTRAR"]
+
+
+def test_direct_transfer_needs_the_current_certificate_and_supersedes_it(world: World) -> None:
+    """A registrar's direct transfer (no one-stop case): another unit's certificate of the same seller is
+    refused; the current one moves the title and is superseded; presented again, it is refused."""
+    unit_a, doc_a, cert_a = _owned_unit(world)
+    unit_b, doc_b, cert_b = _owned_unit(world)
+    r = _transfer(world, unit_b, doc_a)
+    assert r.status_code == 409
+    assert r.json() == {
+        "error": "PropertyRegistryNotCurrentCertificate",
+        "args": {"unitId": unit_b, "presentedCertId": cert_a, "currentCertId": cert_b},
+    }
+    assert world.http.get(f"/public/certificates/{doc_a}").json()["status"] == "valid"
+    r = _transfer(world, unit_b, doc_b)
+    assert r.status_code == 201, r.text
+    assert world.http.get(f"/public/certificates/{doc_b}").json()["status"] == "revoked"
+    assert world.http.get(f"/public/certificates/{doc_a}").json()["status"] == "valid"
+    # the superseded certificate cannot move the unit again (the buyer's entry has none bound yet)
+    r = _transfer(world, unit_b, doc_b, to=CITIZEN_C)
+    assert r.status_code == 409
+    entry = r.json()["args"]["entryId"]
+    assert r.json() == {"error": "PropertyRegistryNoCurrentCertificate", "args": {"unitId": unit_b, "entryId": entry}}
+    doc_new, cert_new = _cert(world, CITIZEN_B)
+    assert _bind(world, unit_b, cert_new).status_code == 201
+    r = _transfer(world, unit_b, doc_b, to=CITIZEN_C)
+    assert r.status_code == 409
+    assert r.json()["args"] == {"unitId": unit_b, "presentedCertId": cert_b, "currentCertId": cert_new}
+    assert unit_a != unit_b and doc_new != doc_b
+
+
+def test_seller_consent_in_an_assisted_session(world: World) -> None:
+    unit_id, doc, _cert_id = _owned_unit(world, CITIZEN_A)
+    opened = {}
+    for who in (CITIZEN_A, CITIZEN_C):
+        r = world.http.post("/citizens/session", json={**who, "reason": "sells a flat"}, headers=world.h("desk"))
+        assert r.status_code == 201, r.text
+        opened[who["id_value"]] = r.json()["session_id"]
+    r = _transfer(world, unit_id, doc, session=10**9)
+    assert r.status_code == 404
+    assert r.json() == {"error": "PropertyRegistryUnknownAssistedSession", "args": {"sessionId": 10**9}}
+    other = opened[CITIZEN_C["id_value"]]
+    r = _transfer(world, unit_id, doc, session=other)
+    assert r.status_code == 409
+    assert r.json() == {"error": "PropertyRegistryConsentNotBySeller", "args": {"unitId": unit_id, "sessionId": other}}
+    seller = opened[CITIZEN_A["id_value"]]
+    r = _transfer(world, unit_id, doc, session=seller)
+    assert r.status_code == 201, r.text
+    assert r.json()["assisted_session_id"] == seller
+    events = (
+        world.contract("PropertyRegistry")
+        .events.SellerConsentRecorded()
+        .get_logs(from_block=0, argument_filters={"unitId": unit_id})
+    )
+    assert [(e["args"]["assistedSessionId"], "0x" + e["args"]["consentHash"].hex()) for e in events] == [
+        (seller, CONSENT)
+    ]
