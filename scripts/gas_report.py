@@ -78,7 +78,7 @@ def council_gas(consortium, catalog, rid, governors, new_governor, auditor_a, au
 
 def certificate_gas(consortium, issuer, g1, g2, deployer) -> dict[str, int]:
     """Issue and revoke an e-certificate, and the council's revocation of one (the approval that executes it)."""
-    certs = Certificates.deploy(consortium, {"from": deployer})
+    certs = Certificates.deploy(consortium, deployer, {"from": deployer})  # title registry: not exercised here
     t = h("type-licence")
 
     def council(fn_name: str, *args) -> int:
