@@ -2,6 +2,7 @@
 pragma solidity 0.8.37;
 
 import {ConsortiumManaged} from "./ConsortiumManaged.sol";
+import {IConsortium} from "./interfaces/IConsortium.sol";
 import {IDataCatalog} from "./interfaces/IDataCatalog.sol";
 import {IStandingListener} from "./interfaces/IStandingListener.sol";
 import {IUsageRights} from "./interfaces/IUsageRights.sol";
@@ -79,7 +80,10 @@ contract UsageRights is IUsageRights, IStandingListener, ConsortiumManaged {
 
     /// @inheritdoc IStandingListener
     function onDepartmentStanding(address department, bool active) external {
-        if (msg.sender != address(_consortium())) revert UsageRightsNotConsortium(msg.sender);
+        IConsortium consortium_ = _consortium();
+        if (msg.sender != address(consortium_)) revert UsageRightsNotConsortium(msg.sender);
+        // A council call also runs as the consortium: the copy only ever follows the consortium's own record.
+        if (consortium_.isActiveDepartment(department) != active) revert UsageRightsStandingMismatch(department, active);
         _standing[department] = active ? Standing.Active : Standing.Inactive;
     }
 

@@ -14,7 +14,7 @@ import re
 import threading
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from eth_account.signers.local import LocalAccount
 from eth_utils import keccak
@@ -28,9 +28,7 @@ from backend.core.json_text import json_text_problem
 from backend.indexer.query import EventIndex, IndexBehind
 from backend.services.caller import Caller
 from backend.services.errors import IdempotencyKeyReused, IndexLagging, InvalidInput, TxPending
-
-if TYPE_CHECKING:
-    from backend.services.prefetch import Prefetched
+from backend.services.prefetch import Prefetched
 
 ZERO32 = b"\x00" * 32
 HEX32_RE = re.compile(r"^0x[0-9a-fA-F]{64}$")
@@ -204,8 +202,6 @@ class ChainOps:
     ) -> Prefetched:
         """``views`` (and the chain's clock, and ``receipts``) read in one JSON-RPC batch; see
         backend.services.prefetch."""
-        from backend.services.prefetch import Prefetched
-
         return Prefetched(self, views, with_time=with_time, receipts=receipts)
 
     def _fn_abi(self, contract: str, fn: str) -> dict[str, Any]:

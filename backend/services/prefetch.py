@@ -10,7 +10,7 @@ their order stay exactly those of the direct reads.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from backend.chain.bindings import Contracts
 from backend.chain.client import UNREAD
@@ -19,17 +19,31 @@ if TYPE_CHECKING:
     from eth_account.signers.local import LocalAccount
 
     from backend.chain.bindings import Call
+    from backend.chain.client import ChainClient
     from backend.chain.sender import TxOutcome
-    from backend.services.common import ChainOps
 
 View = tuple[str, str, tuple[Any, ...]]  # (contract, function, arguments)
+
+
+class ChainOpsPort(Protocol):
+    """What a batch falls back to (services.common.ChainOps): named here so this module needs no
+    import of it (ChainOps.prefetch builds a Prefetched)."""
+
+    client: ChainClient
+
+    def shape_view(self, contract: str, fn: str, value: Any) -> Any: ...
+    def view(self, contract: str, fn: str, *args: Any) -> Any: ...
+    def send(
+        self, account: LocalAccount, call: Call, *, op: str, key: str, strict: bool = ...
+    ) -> tuple[TxOutcome, bool]: ...
+    def chain_time(self) -> int: ...
 
 
 class Prefetched:
     """A chain port whose views answer from one batch, falling back to ``ops``."""
 
     def __init__(
-        self, ops: ChainOps, views: Sequence[View], *, with_time: bool = False, receipts: Sequence[str] = ()
+        self, ops: ChainOpsPort, views: Sequence[View], *, with_time: bool = False, receipts: Sequence[str] = ()
     ) -> None:
         self.ops = ops
         read = ops.client.call_many(views, with_time=with_time, receipts=receipts)

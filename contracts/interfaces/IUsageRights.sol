@@ -134,6 +134,9 @@ interface IUsageRights is IConsortiumManaged {
     error UsageRightsNotOwner(uint256 resourceId, address account);
     /// @notice Only the consortium tells this contract of a department's standing; `caller` is not it.
     error UsageRightsNotConsortium(address caller);
+    /// @notice The standing told (`active`) is not the consortium's: only a real admission, suspension or
+    /// reinstatement updates the copy (a council call cannot write it directly).
+    error UsageRightsStandingMismatch(address department, bool active);
     /// @notice No resource has id `resourceId`.
     error UsageRightsUnknownResource(uint256 resourceId);
     /// @notice The requester or grantee `account` owns `resourceId` itself.

@@ -10,7 +10,16 @@ department asks the Consortium."""
 from __future__ import annotations
 
 import pytest
-from contract_helpers import DEPT_ACTIVE, DEPT_SUSPENDED, INTERNAL, assert_custom_error, event, event_names, h
+from contract_helpers import (
+    DEPT_ACTIVE,
+    DEPT_SUSPENDED,
+    INTERNAL,
+    assert_custom_error,
+    encode_error,
+    event,
+    event_names,
+    h,
+)
 
 NOT_ACTIVE = "ConsortiumManagedNotActiveDepartment"
 
@@ -206,3 +215,19 @@ def test_admission_tells_the_listeners(system, accounts):
     assert event(use(system, gid, dept), "UseRecorded")["useIndex"] == 1
     system.suspend(dept)
     assert_custom_error(lambda: use(system, gid, dept), NOT_ACTIVE, (dept,))
+
+
+def test_council_call_cannot_desync_standing(system, newcomer):
+    """A council call runs as the Consortium, but cannot write UsageRights' copy against the Consortium's
+    record: a suspended department stays refused until a real reinstatement."""
+    gid = system.grant(grantee=newcomer)
+    system.suspend(newcomer)
+    call_data = system.rights.onDepartmentStanding.encode_input(newcomer, True)
+    pid = system.consortium.proposeCouncilCall(system.rights, call_data, h("desync"), {"from": system.governors[0]})
+    inner = encode_error("UsageRightsStandingMismatch", (newcomer, True))
+    assert_custom_error(
+        lambda: system.consortium.approve(pid.return_value, {"from": system.governors[1]}),
+        "ConsortiumCallFailed",
+        (pid.return_value, inner),
+    )
+    assert_custom_error(lambda: use(system, gid, newcomer), NOT_ACTIVE, (newcomer,))
