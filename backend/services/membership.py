@@ -79,6 +79,11 @@ class MembershipService:
         standing: its uses then check standing from its own storage (the gas target of recordUse)."""
         actor.require_role("governor")
         account = _address(address, "address")
+        rights = to_checksum_address(self.ops.manifest.contract("UsageRights").address)
+        if account != rights:  # a listener cannot be removed: register nothing but the one the product uses
+            raise InvalidInput(
+                f"only this deployment's UsageRights ({rights}) is registered as a listener", field="address"
+            )
         if account in self.ops.contracts.consortium.standing_listeners():
             raise Conflict("already a standing listener", address=account)
         outcome = self.ops.contracts.consortium.propose_add_standing_listener(

@@ -79,8 +79,13 @@ def test_usage_rights_is_told_of_standing_and_registering_it_again_is_409(system
     )
     r = system.http.post("/council/standing-listeners", json={"address": rights}, headers=system.h("dept-a"))
     assert (r.status_code, r.json()["error"]) == (403, "Forbidden")
-    r = system.http.post(
-        "/council/standing-listeners", json={"address": Account.create().address}, headers=system.h("gov-1")
-    )
-    assert (r.status_code, r.json()["error"]) == (422, "ConsortiumInvalidTarget")  # not a contract
+    for other in (Account.create().address, system.contract("DataCatalog").address):  # not the product's listener
+        r = system.http.post("/council/standing-listeners", json={"address": other}, headers=system.h("gov-1"))
+        assert (r.status_code, r.json()["args"]) == (
+            422,
+            {
+                "reason": f"only this deployment's UsageRights ({rights}) is registered as a listener",
+                "field": "address",
+            },
+        )
     assert consortium.functions.proposalCount().call() == count
