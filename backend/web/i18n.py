@@ -820,6 +820,10 @@ ERRORS: dict[str, tuple[str, str]] = {
         "成员状态接收方最多 {max} 个。",
         "At most {max} contracts can be told of members' standing.",
     ),
+    "UsageRightsStandingMismatch": (
+        "部门 {department} 的成员状态只随联盟合约的记录变化（准入、暂停、恢复）。",
+        "Department {department}'s standing follows only the consortium's record (admission, suspension, reinstatement).",
+    ),
     "UsageRightsNotConsortium": (
         "只有联盟合约可以通知部门的成员状态（调用方 {caller}）。",
         "Only the consortium contract tells a department's standing (caller {caller}).",
