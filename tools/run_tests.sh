@@ -52,7 +52,7 @@ stage "backend tests" reports/test-backend.log "$PY" -m pytest -p no:pytest-brow
 count reports/test-backend.log "backend tests"
 stage "browser set-up (Debian chromium, chromedriver, CJK font)" reports/test-e2e-setup.log bash tools/setup_e2e.sh
 stage "console tests in headless Chromium" reports/test-e2e.log "$PY" -m pytest -p no:pytest-brownie \
-  tests/e2e/test_console.py tests/e2e/test_console_hardening.py
+  tests/e2e/test_console.py tests/e2e/test_console_hardening.py tests/e2e/test_citizen_oidc.py
 count reports/test-e2e.log "browser tests (headless Chromium)"
 stage "console dictionary and template checks (no browser)" reports/test-i18n.log "$PY" -m pytest -p no:pytest-brownie \
   tests/e2e/test_i18n.py tests/e2e/test_console_macros.py
