@@ -148,6 +148,14 @@ class RequestStatus(ContractEnum):
     ESCALATED = 5
 
 
+class Status(ContractEnum):
+    """contracts/Purposes.sol: Purposes.Status"""
+
+    NONE = 0
+    ACTIVE = 1
+    RETIRED = 2
+
+
 class Standing(ContractEnum):
     """contracts/UsageRights.sol: UsageRights.Standing"""
 
@@ -156,4 +164,4 @@ class Standing(ContractEnum):
     INACTIVE = 2
 
 
-__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "RevocationReason", "Role", "ServiceStatus", "Standing", "StepStatus", "SubjectKind"]
+__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "RevocationReason", "Role", "ServiceStatus", "Standing", "Status", "StepStatus", "SubjectKind"]
