@@ -35,6 +35,7 @@ from backend.services.common import (
     text_hash,
 )
 from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, NotFound, TxPending
+from backend.services.purposes import PurposesService
 from backend.services.resources import ResourceService
 from backend.store import (
     AccessDenied,
@@ -62,9 +63,15 @@ def fields_hash(fields: list[str]) -> bytes:
 
 class UsageService:
     def __init__(
-        self, ops: ChainOps, store: DocumentStore, sessions: sessionmaker[Session], resources: ResourceService
+        self,
+        ops: ChainOps,
+        store: DocumentStore,
+        sessions: sessionmaker[Session],
+        resources: ResourceService,
+        purposes: PurposesService,
     ) -> None:
         self.ops = ops
+        self.purposes = purposes
         self.store = store
         self.sessions = sessions
         self.resources = resources
@@ -102,6 +109,7 @@ class UsageService:
         actor.require_role("department")
         self.ops.officer(actor)  # the request names its officer (422 without one)
         owner = self.ops.contracts.data_catalog.owner_of(resource_id)  # 404 for an unknown resource
+        self.purposes.require_usable(purpose_code, legal_basis_hash)  # 422 naming an unregistered entry
         account = self.ops.account(actor)
         op = "requests.create"
         if approval_deadline is None:  # the default is fixed by the key's first attempt (else a replay's would differ)
@@ -186,7 +194,10 @@ class UsageService:
             raise Forbidden("request concerns other departments", request_id=request_id)
         if actor.role == "citizen":
             raise Forbidden("citizens cannot read requests", request_id=request_id)
-        return self._request_view(request_id, req, owner)
+        return {
+            **self._request_view(request_id, req, owner),
+            **self.purposes.words(req.purpose_code, req.legal_basis_hash),
+        }
 
     def list_requests(self, actor: Actor, direction: str, offset: int, limit: int) -> dict[str, Any]:
         party = "requester" if direction == "outgoing" else None
@@ -199,7 +210,7 @@ class UsageService:
         owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
         if actor.role == "citizen" or (actor.role == "department" and not (actor.same(g.grantee) or actor.same(owner))):
             raise Forbidden("grant concerns other departments", grant_id=grant_id)
-        return self._grant_view(grant_id, g, owner, self.ops.chain_time())
+        return {**self._grant_view(grant_id, g, owner, self.ops.chain_time()), **self.purposes.words(g.purpose_code)}
 
     def list_grants(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
         party = "grantee" if role == "grantee" else None
