@@ -69,11 +69,10 @@ def register_catalogue(
     if new_bases:
         calls.append(registry.functions.registerLegalBases(*(list(col) for col in zip(*new_bases))))
     for call in calls:
-        data = call._encode_transaction_data()
-        deployer.run_council(
-            w3,
-            consortium,
-            governors,
-            lambda c, data=data: c.functions.proposeCouncilCall(registry.address, data, text_hash("registry entry")),
-        )
+        data: str = call._encode_transaction_data()
+
+        def propose(c: Any, data: str = data) -> Any:
+            return c.functions.proposeCouncilCall(registry.address, data, text_hash("registry entries"))
+
+        deployer.run_council(w3, consortium, governors, propose)
     return len(new_purposes) + len(new_bases)

@@ -234,11 +234,12 @@ class CitizenService:
                 issued = self.ops.index.first("UsageRights", "GrantIssued", grantId=gid)
                 legal[gid] = issued["args"].get("legalBasisHash") if issued else None
         items = [self._use_view(r, legal.get(str(r["args"]["grantId"]))) for r in rows]
-        return {**page, "items": [{**i, **self._words(i["purpose_code"], i["legal_basis_hash"])} for i in items]}
-
-    def _words(self, purpose_code: int, legal_basis_hash: str | None) -> dict[str, Any]:
-        """The registry's names of the purpose and citation of the legal basis, next to the code and hash."""
-        return PurposesService(self.ops).words(purpose_code, legal_basis_hash)
+        # the registry's names of the purpose and citation of the legal basis, next to the code and hash
+        words = PurposesService(self.ops).namer() if items else None
+        return {
+            **page,
+            "items": [{**i, **words(i["purpose_code"], i["legal_basis_hash"])} for i in items] if words else [],
+        }
 
     def _use_view(self, r: dict[str, Any], legal_basis_hash: str | None) -> dict[str, Any]:
         a = r["args"]

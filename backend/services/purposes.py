@@ -4,6 +4,7 @@ before it is sent (a clear 422 naming the entry instead of a revert)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from backend.services.common import ChainOps, h0x
@@ -46,16 +47,23 @@ class PurposesService:
 
     def words(self, purpose_code: int | None, legal_basis_hash: str | None = None) -> dict[str, Any]:
         """The names of ``purpose_code`` and the citation of ``legal_basis_hash`` (None when unknown)."""
+        return self.namer()(purpose_code, legal_basis_hash)
+
+    def namer(self) -> Callable[..., dict[str, Any]]:
+        """``words`` for many rows from one read of the registry."""
         cat = self.catalogue()
-        purpose = next((p for p in cat["purposes"] if p["code"] == purpose_code), None)
-        basis = next(
-            (b for b in cat["legal_bases"] if legal_basis_hash and b["text_hash"] == legal_basis_hash.lower()), None
-        )
-        return {
-            "purpose_name_zh": purpose["name_zh"] if purpose else None,
-            "purpose_name_en": purpose["name_en"] if purpose else None,
-            "legal_basis_citation": basis["citation"] if basis else None,
-        }
+        names = {p["code"]: p for p in cat["purposes"]}
+        citations = {b["text_hash"]: b["citation"] for b in cat["legal_bases"]}
+
+        def words(purpose_code: int | None, legal_basis_hash: str | None = None) -> dict[str, Any]:
+            purpose = names.get(purpose_code) if purpose_code is not None else None
+            return {
+                "purpose_name_zh": purpose["name_zh"] if purpose else None,
+                "purpose_name_en": purpose["name_en"] if purpose else None,
+                "legal_basis_citation": citations.get(legal_basis_hash.lower()) if legal_basis_hash else None,
+            }
+
+        return words
 
 
 def _hex(value: Any) -> str:

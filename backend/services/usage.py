@@ -202,7 +202,12 @@ class UsageService:
     def list_requests(self, actor: Actor, direction: str, offset: int, limit: int) -> dict[str, Any]:
         party = "requester" if direction == "outgoing" else None
         read = self.ops.contracts.usage_rights.request
-        return self._page_of_party(actor, "UseRequested", "requestId", party, offset, limit, read, self._request_view)
+        words = functools.cache(self.purposes.namer)  # the registry read once, and only when the page has items
+
+        def shape(rid: int, q: Request, owner: str) -> dict[str, Any]:
+            return {**self._request_view(rid, q, owner), **words()(q.purpose_code, q.legal_basis_hash)}
+
+        return self._page_of_party(actor, "UseRequested", "requestId", party, offset, limit, read, shape)
 
     # -- grants -------------------------------------------------------------------------------
     def get_grant(self, actor: Actor, grant_id: int) -> dict[str, Any]:
@@ -215,9 +220,10 @@ class UsageService:
     def list_grants(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
         party = "grantee" if role == "grantee" else None
         now = functools.cache(self.ops.chain_time)  # asked once, and only when the page has items
+        words = functools.cache(self.purposes.namer)
 
         def shape(gid: int, g: Grant, owner: str) -> dict[str, Any]:
-            return self._grant_view(gid, g, owner, now())
+            return {**self._grant_view(gid, g, owner, now()), **words()(g.purpose_code)}
 
         read = self.ops.contracts.usage_rights.grant
         return self._page_of_party(actor, "GrantIssued", "grantId", party, offset, limit, read, shape)
