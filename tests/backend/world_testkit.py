@@ -47,6 +47,7 @@ TEST_LEGAL_BASES = purposes.legal_basis_entries(
         *purposes.LEGAL_BASES,
         "《不动产登记暂行条例》第十六条 / Real Estate Registration Regulation art. 16",
         "《户口登记条例》第十五条",
+        "《政务数据共享条例》第七条",
         "Company Registration Reg. art. 9",
         "Deed Tax Law art. 6",
         "Regulation 7 (test)",
