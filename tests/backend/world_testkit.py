@@ -50,6 +50,7 @@ TEST_LEGAL_BASES = purposes.legal_basis_entries(
         "《政务数据共享条例》第七条",
         "Company Registration Reg. art. 9",
         "Deed Tax Law art. 6",
+        "Regulation 7",
         "Regulation 7 (test)",
         "Regulation 7 (crash test)",
         "Regulation 7 (one-stop)",
