@@ -13,17 +13,17 @@ import {IPurposes} from "./interfaces/IPurposes.sol";
 contract Purposes is IPurposes, ConsortiumManaged {
     uint256 public constant MAX_TEXT_LENGTH = 256;
 
-    enum Status {
+    enum EntryStatus {
         None,
         Active,
         Retired
     }
 
-    mapping(uint32 code => Status) private _purposeStatus;
+    mapping(uint32 code => EntryStatus) private _purposeStatus;
     mapping(uint32 code => string[2]) private _purposeNames; // [zh, en]
     uint32[] private _codes;
 
-    mapping(bytes32 textHash => Status) private _basisStatus;
+    mapping(bytes32 textHash => EntryStatus) private _basisStatus;
     mapping(bytes32 textHash => string) private _citations;
     bytes32[] private _hashes;
 
@@ -67,8 +67,8 @@ contract Purposes is IPurposes, ConsortiumManaged {
     function _registerPurpose(uint32 code, string calldata nameZh, string calldata nameEn) private {
         if (code == 0) revert PurposesZeroCode();
         if (!_validText(nameZh) || !_validText(nameEn)) revert PurposesInvalidName();
-        if (_purposeStatus[code] != Status.None) revert PurposesPurposeExists(code);
-        _purposeStatus[code] = Status.Active;
+        if (_purposeStatus[code] != EntryStatus.None) revert PurposesPurposeExists(code);
+        _purposeStatus[code] = EntryStatus.Active;
         _purposeNames[code] = [nameZh, nameEn];
         _codes.push(code);
         emit PurposeRegistered(code, nameZh, nameEn);
@@ -77,8 +77,8 @@ contract Purposes is IPurposes, ConsortiumManaged {
     function _registerLegalBasis(bytes32 textHash, string calldata citation) private {
         if (textHash == bytes32(0)) revert PurposesZeroTextHash();
         if (!_validText(citation)) revert PurposesInvalidCitation();
-        if (_basisStatus[textHash] != Status.None) revert PurposesLegalBasisExists(textHash);
-        _basisStatus[textHash] = Status.Active;
+        if (_basisStatus[textHash] != EntryStatus.None) revert PurposesLegalBasisExists(textHash);
+        _basisStatus[textHash] = EntryStatus.Active;
         _citations[textHash] = citation;
         _hashes.push(textHash);
         emit LegalBasisRegistered(textHash, citation);
@@ -86,19 +86,19 @@ contract Purposes is IPurposes, ConsortiumManaged {
 
     /// @inheritdoc IPurposes
     function retirePurpose(uint32 code) external onlyCouncil {
-        Status status = _purposeStatus[code];
-        if (status == Status.None) revert PurposesUnknownPurpose(code);
-        if (status == Status.Retired) revert PurposesPurposeRetired(code);
-        _purposeStatus[code] = Status.Retired;
+        EntryStatus status = _purposeStatus[code];
+        if (status == EntryStatus.None) revert PurposesUnknownPurpose(code);
+        if (status == EntryStatus.Retired) revert PurposesPurposeRetired(code);
+        _purposeStatus[code] = EntryStatus.Retired;
         emit PurposeRetired(code);
     }
 
     /// @inheritdoc IPurposes
     function retireLegalBasis(bytes32 textHash) external onlyCouncil {
-        Status status = _basisStatus[textHash];
-        if (status == Status.None) revert PurposesUnknownLegalBasis(textHash);
-        if (status == Status.Retired) revert PurposesLegalBasisRetired(textHash);
-        _basisStatus[textHash] = Status.Retired;
+        EntryStatus status = _basisStatus[textHash];
+        if (status == EntryStatus.None) revert PurposesUnknownLegalBasis(textHash);
+        if (status == EntryStatus.Retired) revert PurposesLegalBasisRetired(textHash);
+        _basisStatus[textHash] = EntryStatus.Retired;
         emit LegalBasisRetired(textHash);
     }
 
@@ -106,22 +106,22 @@ contract Purposes is IPurposes, ConsortiumManaged {
 
     /// @inheritdoc IPurposes
     function purpose(uint32 code) public view returns (Purpose memory) {
-        Status status = _purposeStatus[code];
-        if (status == Status.None) revert PurposesUnknownPurpose(code);
+        EntryStatus status = _purposeStatus[code];
+        if (status == EntryStatus.None) revert PurposesUnknownPurpose(code);
         string[2] storage names = _purposeNames[code];
-        return Purpose({code: code, nameZh: names[0], nameEn: names[1], retired: status == Status.Retired});
+        return Purpose({code: code, nameZh: names[0], nameEn: names[1], retired: status == EntryStatus.Retired});
     }
 
     /// @inheritdoc IPurposes
     function legalBasis(bytes32 textHash) public view returns (LegalBasis memory) {
-        Status status = _basisStatus[textHash];
-        if (status == Status.None) revert PurposesUnknownLegalBasis(textHash);
-        return LegalBasis({textHash: textHash, citation: _citations[textHash], retired: status == Status.Retired});
+        EntryStatus status = _basisStatus[textHash];
+        if (status == EntryStatus.None) revert PurposesUnknownLegalBasis(textHash);
+        return LegalBasis({textHash: textHash, citation: _citations[textHash], retired: status == EntryStatus.Retired});
     }
 
     /// @inheritdoc IPurposes
     function usable(uint32 code, bytes32 textHash) external view returns (bool purposeUsable, bool legalBasisUsable) {
-        return (_purposeStatus[code] == Status.Active, _basisStatus[textHash] == Status.Active);
+        return (_purposeStatus[code] == EntryStatus.Active, _basisStatus[textHash] == EntryStatus.Active);
     }
 
     /// @inheritdoc IPurposes

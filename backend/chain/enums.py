@@ -148,8 +148,8 @@ class RequestStatus(ContractEnum):
     ESCALATED = 5
 
 
-class Status(ContractEnum):
-    """contracts/Purposes.sol: Purposes.Status"""
+class EntryStatus(ContractEnum):
+    """contracts/Purposes.sol: Purposes.EntryStatus"""
 
     NONE = 0
     ACTIVE = 1
@@ -164,4 +164,4 @@ class Standing(ContractEnum):
     INACTIVE = 2
 
 
-__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "RevocationReason", "Role", "ServiceStatus", "Standing", "Status", "StepStatus", "SubjectKind"]
+__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "EntryStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "RevocationReason", "Role", "ServiceStatus", "Standing", "StepStatus", "SubjectKind"]
