@@ -160,8 +160,8 @@ def setup_scenario(
                     "/requests",
                     json={
                         "resource_id": res["resource_id"],
-                        "purpose_code": 101,
-                        "legal_basis": "Regulation 7 (benchmark)",
+                        "purpose_code": 51,  # registered by the bootstrap (backend/ops/purposes.py)
+                        "legal_basis": "《税收征收管理法》第五条 / Tax Collection Law art. 5",
                         "fields": ["kind", "members", "status"],
                         "duration_s": 7 * 24 * 3600,
                         "max_uses": max_uses,

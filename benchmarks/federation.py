@@ -166,8 +166,8 @@ def setup_grants(
         for _ in range(2):
             ask = {
                 "resource_id": rid,
-                "purpose_code": 101,
-                "legal_basis": "Regulation 7 (benchmark)",
+                "purpose_code": 51,  # registered by the bootstrap (backend/ops/purposes.py)
+                "legal_basis": "《税收征收管理法》第五条 / Tax Collection Law art. 5",
                 "fields": RELEASED_FIELDS,
                 "duration_s": 7 * 24 * 3600,
                 "max_uses": 4_000_000_000,

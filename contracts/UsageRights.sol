@@ -4,6 +4,7 @@ pragma solidity 0.8.37;
 import {ConsortiumManaged} from "./ConsortiumManaged.sol";
 import {IConsortium} from "./interfaces/IConsortium.sol";
 import {IDataCatalog} from "./interfaces/IDataCatalog.sol";
+import {IPurposes} from "./interfaces/IPurposes.sol";
 import {IStandingListener} from "./interfaces/IStandingListener.sol";
 import {IUsageRights} from "./interfaces/IUsageRights.sol";
 
@@ -53,6 +54,7 @@ contract UsageRights is IUsageRights, IStandingListener, ConsortiumManaged {
     }
 
     IDataCatalog private immutable _catalog;
+    IPurposes private immutable _purposes;
 
     uint64 private _requestCount;
     uint64 private _grantCount;
@@ -71,9 +73,11 @@ contract UsageRights is IUsageRights, IStandingListener, ConsortiumManaged {
 
     /// @param consortium_ the consortium (departments, council).
     /// @param catalog_ the data catalog (ownership, classification).
-    constructor(address consortium_, address catalog_) ConsortiumManaged(consortium_) {
-        if (catalog_ == address(0)) revert UsageRightsZeroAddress();
+    /// @param purposes_ the council's registry of purposes and legal bases.
+    constructor(address consortium_, address catalog_, address purposes_) ConsortiumManaged(consortium_) {
+        if (catalog_ == address(0) || purposes_ == address(0)) revert UsageRightsZeroAddress();
         _catalog = IDataCatalog(catalog_);
+        _purposes = IPurposes(purposes_);
     }
 
     // ================================================================== standing
@@ -103,6 +107,7 @@ contract UsageRights is IUsageRights, IStandingListener, ConsortiumManaged {
         (address owner,) = _resourceInfo(resourceId);
         if (owner == msg.sender) revert UsageRightsOwnUse(resourceId, msg.sender);
         _checkTerms(purposeCode, legalBasisHash, duration, maxUses);
+        _requireRegistered(purposeCode, legalBasisHash);
         if (fieldsHash == bytes32(0)) revert UsageRightsEmptyFieldsHash();
         if (approvalDeadline <= block.timestamp || approvalDeadline > block.timestamp + MAX_APPROVAL_WINDOW) {
             revert UsageRightsInvalidDeadline(approvalDeadline);
@@ -224,6 +229,7 @@ contract UsageRights is IUsageRights, IStandingListener, ConsortiumManaged {
         }
         if (grantee == owner) revert UsageRightsOwnUse(resourceId, grantee);
         _checkTerms(purposeCode, legalBasisHash, duration, maxUses);
+        _requireRegistered(purposeCode, legalBasisHash);
         grantId = _issue(resourceId, grantee, purposeCode, legalBasisHash, duration, maxUses, 0);
     }
 
@@ -357,6 +363,11 @@ contract UsageRights is IUsageRights, IStandingListener, ConsortiumManaged {
         return address(_catalog);
     }
 
+    /// @inheritdoc IUsageRights
+    function purposeRegistry() external view returns (address) {
+        return address(_purposes);
+    }
+
     // ================================================================== internals
 
     /// @dev Emits one {UseRecorded} per element, numbered from `firstUseIndex`. Taking the arrays as
@@ -449,6 +460,13 @@ contract UsageRights is IUsageRights, IStandingListener, ConsortiumManaged {
         if (legalBasisHash == bytes32(0)) revert UsageRightsEmptyLegalBasis();
         if (duration == 0 || duration > MAX_GRANT_DURATION) revert UsageRightsInvalidDuration(duration);
         if (maxUses == 0) revert UsageRightsInvalidMaxUses(maxUses);
+    }
+
+    /// @dev New requests and direct grants name only registered, unretired entries (one call, two reads).
+    function _requireRegistered(uint32 purposeCode, bytes32 legalBasisHash) private view {
+        (bool purposeUsable, bool legalBasisUsable) = _purposes.usable(purposeCode, legalBasisHash);
+        if (!purposeUsable) revert UsageRightsUnregisteredPurpose(purposeCode);
+        if (!legalBasisUsable) revert UsageRightsUnregisteredLegalBasis(legalBasisHash);
     }
 
     function _resourceInfo(uint256 resourceId)

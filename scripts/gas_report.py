@@ -19,6 +19,7 @@ from brownie import (
     DataCatalog,
     GasBaseline,
     NodeDirectory,
+    Purposes,
     UsageRights,
     accounts,
     chain,
@@ -106,7 +107,8 @@ def main() -> dict:
 
     consortium = Consortium.deploy([g1, g2, g3], 2, {"from": deployer})
     catalog = DataCatalog.deploy(consortium, {"from": deployer})
-    rights = UsageRights.deploy(consortium, catalog, {"from": deployer})
+    purposes = Purposes.deploy(consortium, {"from": deployer})
+    rights = UsageRights.deploy(consortium, catalog, purposes, {"from": deployer})
     accountability = Accountability.deploy(consortium, catalog, rights, {"from": deployer})
     directory = NodeDirectory.deploy(consortium, {"from": deployer})
     for i, dept in enumerate([owner, user]):
@@ -117,6 +119,12 @@ def main() -> dict:
 
     pid = consortium.proposeAddStandingListener(rights, {"from": g1}).return_value  # as deployed
     consortium.approve(pid, {"from": g2})
+    for data in (
+        purposes.registerPurpose.encode_input(1, "用途", "purpose"),
+        purposes.registerLegalBasis.encode_input(h("law"), "law"),
+    ):
+        pid = consortium.proposeCouncilCall(purposes, data, h("registry"), {"from": g1}).return_value
+        consortium.approve(pid, {"from": g2})
 
     # Warm-up registration so counters are non-zero, as on a platform in use.
     catalog.registerResource(INTERNAL, h("schema"), h("content-0"), h("steward"), "0x" + "00" * 32, {"from": owner})

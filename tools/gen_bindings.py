@@ -32,6 +32,7 @@ TARGET = ROOT / "backend" / "chain" / "bindings.py"
 CONTRACTS = (
     "Consortium",
     "DataCatalog",
+    "Purposes",
     "UsageRights",
     "Accountability",
     "NodeDirectory",

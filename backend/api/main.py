@@ -33,6 +33,7 @@ from backend.api.routes import (
     incidents,
     officers,
     peer,
+    purposes,
     registry,
     releases,
     requests,
@@ -111,6 +112,7 @@ def build_app(lifespan: Any = None) -> FastAPI:
         releases,
         directory,
         officers,
+        purposes,
     ):
         app.include_router(module.router)
     app.include_router(certificates.public_router)  # /public/…: no token

@@ -291,6 +291,24 @@ class Incident:
 
 
 @dataclass(frozen=True)
+class LegalBasis:
+    """struct LegalBasis (fields in Solidity order, snake_case)."""
+
+    text_hash: str
+    citation: str
+    retired: bool
+
+    @classmethod
+    def of(cls, v: Any) -> LegalBasis:
+        """From the decoded, JSON-safe value (a dict keyed by the Solidity field names)."""
+        return cls(
+            text_hash=str(v["textHash"]),
+            citation=str(v["citation"]),
+            retired=bool(v["retired"]),
+        )
+
+
+@dataclass(frozen=True)
 class Mortgage:
     """struct Mortgage (fields in Solidity order, snake_case)."""
 
@@ -375,6 +393,26 @@ class Proposal:
             council_epoch=int(v["councilEpoch"]),
             council_size=int(v["councilSize"]),
             executed=bool(v["executed"]),
+        )
+
+
+@dataclass(frozen=True)
+class Purpose:
+    """struct Purpose (fields in Solidity order, snake_case)."""
+
+    code: int
+    name_zh: str
+    name_en: str
+    retired: bool
+
+    @classmethod
+    def of(cls, v: Any) -> Purpose:
+        """From the decoded, JSON-safe value (a dict keyed by the Solidity field names)."""
+        return cls(
+            code=int(v["code"]),
+            name_zh=str(v["nameZh"]),
+            name_en=str(v["nameEn"]),
+            retired=bool(v["retired"]),
         )
 
 
@@ -1183,6 +1221,195 @@ class DataCatalog:
         return (str(v[0]), str(v[1]))
 
 
+class PurposesCalls:
+    """The writes of Purposes as unsent calls."""
+
+    def register_legal_bases(self, text_hashes: Sequence[bytes], citations: Sequence[str]) -> Call:
+        """registerLegalBases(bytes32[],string[]), not sent"""
+        return Call(
+            "Purposes",
+            "registerLegalBases",
+            (
+                text_hashes,
+                citations,
+            ),
+        )
+
+    def register_legal_basis(self, text_hash: bytes, citation: str) -> Call:
+        """registerLegalBasis(bytes32,string), not sent"""
+        return Call(
+            "Purposes",
+            "registerLegalBasis",
+            (
+                text_hash,
+                citation,
+            ),
+        )
+
+    def register_purpose(self, code: int, name_zh: str, name_en: str) -> Call:
+        """registerPurpose(uint32,string,string), not sent"""
+        return Call(
+            "Purposes",
+            "registerPurpose",
+            (
+                code,
+                name_zh,
+                name_en,
+            ),
+        )
+
+    def register_purposes(self, codes: Sequence[int], names_zh: Sequence[str], names_en: Sequence[str]) -> Call:
+        """registerPurposes(uint32[],string[],string[]), not sent"""
+        return Call(
+            "Purposes",
+            "registerPurposes",
+            (
+                codes,
+                names_zh,
+                names_en,
+            ),
+        )
+
+    def retire_legal_basis(self, text_hash: bytes) -> Call:
+        """retireLegalBasis(bytes32), not sent"""
+        return Call("Purposes", "retireLegalBasis", (text_hash,))
+
+    def retire_purpose(self, code: int) -> Call:
+        """retirePurpose(uint32), not sent"""
+        return Call("Purposes", "retirePurpose", (code,))
+
+
+class Purposes:
+    """Purposes: views return typed values, writes go through the idempotent send."""
+
+    calls = PurposesCalls()
+
+    def __init__(self, port: ChainPort) -> None:
+        self._port = port
+
+    def consortium(self) -> str:
+        """consortium()"""
+        return str(self._port.view("Purposes", "consortium"))
+
+    def legal_bases(self, offset: int, limit: int) -> list[LegalBasis]:
+        """legalBases(uint256,uint256)"""
+        return [LegalBasis.of(x) for x in self._port.view("Purposes", "legalBases", offset, limit)]
+
+    def legal_basis(self, text_hash: bytes) -> LegalBasis:
+        """legalBasis(bytes32)"""
+        return LegalBasis.of(self._port.view("Purposes", "legalBasis", text_hash))
+
+    def legal_basis_count(self) -> int:
+        """legalBasisCount()"""
+        return int(self._port.view("Purposes", "legalBasisCount"))
+
+    def max_text_length(self) -> int:
+        """MAX_TEXT_LENGTH()"""
+        return int(self._port.view("Purposes", "MAX_TEXT_LENGTH"))
+
+    def purpose(self, code: int) -> Purpose:
+        """purpose(uint32)"""
+        return Purpose.of(self._port.view("Purposes", "purpose", code))
+
+    def purpose_count(self) -> int:
+        """purposeCount()"""
+        return int(self._port.view("Purposes", "purposeCount"))
+
+    def purposes(self, offset: int, limit: int) -> list[Purpose]:
+        """purposes(uint256,uint256)"""
+        return [Purpose.of(x) for x in self._port.view("Purposes", "purposes", offset, limit)]
+
+    def register_legal_bases(
+        self,
+        signer: LocalAccount,
+        text_hashes: Sequence[bytes],
+        citations: Sequence[str],
+        *,
+        op: str,
+        key: str,
+        strict: bool = True,
+    ) -> TxOutcome:
+        """registerLegalBases(bytes32[],string[])"""
+        call = Call(
+            "Purposes",
+            "registerLegalBases",
+            (
+                text_hashes,
+                citations,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def register_legal_basis(
+        self, signer: LocalAccount, text_hash: bytes, citation: str, *, op: str, key: str, strict: bool = True
+    ) -> TxOutcome:
+        """registerLegalBasis(bytes32,string)"""
+        call = Call(
+            "Purposes",
+            "registerLegalBasis",
+            (
+                text_hash,
+                citation,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def register_purpose(
+        self, signer: LocalAccount, code: int, name_zh: str, name_en: str, *, op: str, key: str, strict: bool = True
+    ) -> TxOutcome:
+        """registerPurpose(uint32,string,string)"""
+        call = Call(
+            "Purposes",
+            "registerPurpose",
+            (
+                code,
+                name_zh,
+                name_en,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def register_purposes(
+        self,
+        signer: LocalAccount,
+        codes: Sequence[int],
+        names_zh: Sequence[str],
+        names_en: Sequence[str],
+        *,
+        op: str,
+        key: str,
+        strict: bool = True,
+    ) -> TxOutcome:
+        """registerPurposes(uint32[],string[],string[])"""
+        call = Call(
+            "Purposes",
+            "registerPurposes",
+            (
+                codes,
+                names_zh,
+                names_en,
+            ),
+        )
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def retire_legal_basis(
+        self, signer: LocalAccount, text_hash: bytes, *, op: str, key: str, strict: bool = True
+    ) -> TxOutcome:
+        """retireLegalBasis(bytes32)"""
+        call = Call("Purposes", "retireLegalBasis", (text_hash,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def retire_purpose(self, signer: LocalAccount, code: int, *, op: str, key: str, strict: bool = True) -> TxOutcome:
+        """retirePurpose(uint32)"""
+        call = Call("Purposes", "retirePurpose", (code,))
+        return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def usable(self, code: int, text_hash: bytes) -> tuple[bool, bool]:
+        """usable(uint32,bytes32)"""
+        v = self._port.view("Purposes", "usable", code, text_hash)
+        return (bool(v[0]), bool(v[1]))
+
+
 class UsageRightsCalls:
     """The writes of UsageRights as unsent calls."""
 
@@ -1445,6 +1672,10 @@ class UsageRights:
             ),
         )
         return self._port.send(signer, call, op=op, key=key, strict=strict)[0]
+
+    def purpose_registry(self) -> str:
+        """purposeRegistry()"""
+        return str(self._port.view("UsageRights", "purposeRegistry"))
 
     def record_release(
         self,
@@ -2922,6 +3153,7 @@ class Contracts:
     def __init__(self, port: ChainPort) -> None:
         self.consortium = Consortium(port)
         self.data_catalog = DataCatalog(port)
+        self.purposes = Purposes(port)
         self.usage_rights = UsageRights(port)
         self.accountability = Accountability(port)
         self.node_directory = NodeDirectory(port)
@@ -2955,6 +3187,7 @@ __all__ = [
     "EvidenceRequirement",
     "Grant",
     "Incident",
+    "LegalBasis",
     "Mortgage",
     "NodeDirectory",
     "NodeDirectoryCalls",
@@ -2964,6 +3197,9 @@ __all__ = [
     "PropertyRegistry",
     "PropertyRegistryCalls",
     "Proposal",
+    "Purpose",
+    "Purposes",
+    "PurposesCalls",
     "Request",
     "Resource",
     "Revocation",

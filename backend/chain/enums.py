@@ -149,6 +149,14 @@ class RequestStatus(ContractEnum):
     ESCALATED = 5
 
 
+class EntryStatus(ContractEnum):
+    """contracts/Purposes.sol: Purposes.EntryStatus"""
+
+    NONE = 0
+    ACTIVE = 1
+    RETIRED = 2
+
+
 class Standing(ContractEnum):
     """contracts/UsageRights.sol: UsageRights.Standing"""
 
@@ -157,4 +165,4 @@ class Standing(ContractEnum):
     INACTIVE = 2
 
 
-__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "RevocationReason", "Role", "ServiceStatus", "Standing", "StepStatus", "SubjectKind"]
+__all__ = ["CaseStatus", "CertificateStatus", "Classification", "ContractEnum", "DepartmentStatus", "EntryStatus", "IncidentStatus", "IncidentType", "ProposalKind", "RequestStatus", "RevocationReason", "Role", "ServiceStatus", "Standing", "StepStatus", "SubjectKind"]

@@ -23,6 +23,7 @@ AREAS = frozenset(
         "grants",
         "incidents",
         "me",
+        "purposes",
         "registry",
         "releases",
         "requests",

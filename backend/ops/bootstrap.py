@@ -15,7 +15,7 @@ from web3 import Web3
 
 from backend.core.config import Settings
 from backend.core.keystore import KeyNotFound, Keystore
-from backend.ops import deployer, roster
+from backend.ops import deployer, purposes, roster
 
 Log = Callable[[str], None]
 
@@ -81,4 +81,6 @@ def bootstrap(
         log(f"appointed auditor {m.name}")
     if deployer.register_standing_listener(w3, manifest, settings.deployments_dir, governors):
         log("registered UsageRights as a standing listener (uses check standing from its own copy)")
+    if registered := purposes.register_catalogue(w3, manifest, settings.deployments_dir, governors):
+        log(f"registered {registered} purposes and legal bases (requests and grants must name registered ones)")
     return manifest

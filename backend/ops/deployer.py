@@ -31,7 +31,8 @@ from backend.core.config import PROJECT_ROOT
 CORE = [
     ("Consortium", None),
     ("DataCatalog", ["Consortium"]),
-    ("UsageRights", ["Consortium", "DataCatalog"]),
+    ("Purposes", ["Consortium"]),  # the council's purposes and legal bases (issue 11)
+    ("UsageRights", ["Consortium", "DataCatalog", "Purposes"]),
     ("Accountability", ["Consortium", "DataCatalog", "UsageRights"]),
     ("NodeDirectory", ["Consortium"]),  # where each department's node is reached (issue 9)
     ("AssistedSessions", ["Consortium"]),  # the record of front-desk citizen sessions (issue 10)

@@ -35,7 +35,7 @@ from web3 import Web3
 from backend.composition import open_officers, open_tokens
 from backend.core.config import PROJECT_ROOT
 from backend.core.keystore import Keystore
-from backend.ops import deployer, roster
+from backend.ops import deployer, purposes, roster
 from backend.ops.devnet import free_port, wait_answering
 from backend.ops.federation_idp import DevIdp
 from backend.ops.node import (
@@ -316,7 +316,22 @@ def admit_members(fed: Federation, w3: Web3, manifest_file: Path, *, log: Log = 
     if rights not in consortium.functions.standingListeners().call():  # recordUse then reads its own copy
         _council(governors, "/council/standing-listeners", {"address": rights})
         log("registered UsageRights as a standing listener by the governors' nodes")
+    _register_catalogue(governors, manifest_contract(w3, manifest_file, "Purposes"), log)
     return admitted
+
+
+def _register_catalogue(governors: list[Any], registry: Any, log: Log) -> None:
+    """The demo's purposes and legal bases, each proposed through the governors' nodes (requests and grants
+    must name registered entries)."""
+    codes = {p[0] for p in registry.functions.purposes(0, 2**32).call()}
+    hashes = {bytes(b[0]) for b in registry.functions.legalBases(0, 2**32).call()}
+    for code, name_zh, name_en in purposes.PURPOSES:
+        if code not in codes:
+            _council(governors, "/council/purposes", {"code": code, "name_zh": name_zh, "name_en": name_en})
+    for digest, citation in purposes.legal_basis_entries(purposes.LEGAL_BASES):
+        if digest not in hashes:
+            _council(governors, "/council/legal-bases", {"citation": citation, "text": citation})
+    log("registered the demo's purposes and legal bases by the governors' nodes")
 
 
 def wait_for_directory(fed: Federation, w3: Web3, manifest_file: Path, timeout: float = READY_TIMEOUT_S) -> None:

@@ -30,6 +30,7 @@ from backend.services.errors import (
 )
 from backend.services.incidents import IncidentService
 from backend.services.membership import MembershipService
+from backend.services.purposes import PurposesService
 from backend.services.registry import RegistryService
 from backend.services.resources import Content, ResourceService
 from backend.services.usage import UsageService
@@ -50,7 +51,8 @@ class Services:
     ) -> None:
         self.ops = ops
         self.resources = ResourceService(ops, store)
-        self.usage = UsageService(ops, store, sessions, self.resources)
+        self.purposes = PurposesService(ops)
+        self.usage = UsageService(ops, store, sessions, self.resources, self.purposes)
         self.incidents = IncidentService(ops)
         self.council = CouncilService(ops)
         self.membership = MembershipService(ops)
@@ -82,6 +84,7 @@ __all__ = [
     "InvalidInput",
     "MembershipService",
     "NotFound",
+    "PurposesService",
     "RegistryService",
     "ResourceService",
     "ServiceError",

@@ -45,6 +45,7 @@ from backend.core.tokens import TokenService
 from backend.services.certificates import CertificateService, CitizenChain
 from backend.services.common import Actor, ChainOps, h0x, hex32
 from backend.services.errors import Conflict, Forbidden, InvalidInput, SignerUnavailable
+from backend.services.purposes import PurposesService
 from backend.services.session_limits import SessionLimits
 from backend.store import DocumentStore
 
@@ -232,7 +233,13 @@ class CitizenService:
             if gid not in legal:
                 issued = self.ops.index.first("UsageRights", "GrantIssued", grantId=gid)
                 legal[gid] = issued["args"].get("legalBasisHash") if issued else None
-        return {**page, "items": [self._use_view(r, legal.get(str(r["args"]["grantId"]))) for r in rows]}
+        items = [self._use_view(r, legal.get(str(r["args"]["grantId"]))) for r in rows]
+        # the registry's names of the purpose and citation of the legal basis, next to the code and hash
+        words = PurposesService(self.ops).namer() if items else None
+        return {
+            **page,
+            "items": [{**i, **words(i["purpose_code"], i["legal_basis_hash"])} for i in items] if words else [],
+        }
 
     def _use_view(self, r: dict[str, Any], legal_basis_hash: str | None) -> dict[str, Any]:
         a = r["args"]

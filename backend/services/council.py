@@ -15,7 +15,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from backend.chain.bindings import Accountability, Certificates, Proposal, UsageRights
+from backend.chain.bindings import Accountability, Certificates, Proposal, Purposes, UsageRights
 from backend.chain.enums import RevocationReason
 from backend.services.common import (
     CLASSIFICATIONS,
@@ -210,6 +210,42 @@ class CouncilService:
             issuer=cert.issuer,
         )
 
+    def propose_register_purpose(
+        self, actor: Actor, code: int, name_zh: str, name_en: str, *, key: str
+    ) -> dict[str, Any]:
+        """Propose ``Purposes.registerPurpose(code, name_zh, name_en)``."""
+        actor.require_role("governor")
+        if _registered_purpose(self.ops, code):
+            raise Conflict("purpose code already registered", code=code)
+        return self._propose_decision(
+            actor,
+            Purposes.calls.register_purpose(code, name_zh.strip(), name_en.strip()),
+            f"register purpose {code}: {name_zh} / {name_en}",
+            f"council.purposes.{code}.register",
+            key,
+            code=code,
+        )
+
+    def propose_register_legal_basis(
+        self, actor: Actor, citation: str, text: str | None, text_hash_hex: str | None, *, key: str
+    ) -> dict[str, Any]:
+        """Propose ``Purposes.registerLegalBasis(hash, citation)``: the hash of ``text`` or ``text_hash_hex``."""
+        actor.require_role("governor")
+        if (text is None) == (text_hash_hex is None):
+            raise InvalidInput("give either text or text_hash", field="text")
+        digest = text_hash(text) if text is not None else bytes.fromhex(str(text_hash_hex)[2:])
+        if _registered_basis(self.ops, digest):
+            raise Conflict("legal basis already registered", text_hash="0x" + digest.hex())
+        return self._propose_decision(
+            actor,
+            Purposes.calls.register_legal_basis(digest, citation.strip()),
+            f"register legal basis {citation}",
+            f"council.legal-bases.0x{digest.hex()}.register",
+            key,
+            text_hash="0x" + digest.hex(),
+            citation=citation.strip(),
+        )
+
     def _propose_decision(
         self, actor: Actor, call: Any, description: str, op: str, key: str, **fields: Any
     ) -> dict[str, Any]:
@@ -248,3 +284,14 @@ def _decision_text(text: str | None, field: str) -> str:
     if len(out) > MAX_RULING_CHARS:
         raise InvalidInput(f"the {field.replace('_', ' ')} is longer than {MAX_RULING_CHARS} characters", field=field)
     return out
+
+
+def _registered_purpose(ops: ChainOps, code: int) -> bool:
+    return any(p.code == code for p in ops.contracts.purposes.purposes(0, 2**32))
+
+
+def _registered_basis(ops: ChainOps, digest: bytes) -> bool:
+    return any(
+        bytes.fromhex(str(b.text_hash).removeprefix("0x")) == digest
+        for b in ops.contracts.purposes.legal_bases(0, 2**32)
+    )

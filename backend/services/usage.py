@@ -35,6 +35,7 @@ from backend.services.common import (
     text_hash,
 )
 from backend.services.errors import Forbidden, IdempotencyKeyReused, InvalidInput, NotFound, TxPending
+from backend.services.purposes import PurposesService
 from backend.services.resources import ResourceService
 from backend.store import (
     AccessDenied,
@@ -63,9 +64,15 @@ def fields_hash(fields: list[str]) -> bytes:
 
 class UsageService:
     def __init__(
-        self, ops: ChainOps, store: DocumentStore, sessions: sessionmaker[Session], resources: ResourceService
+        self,
+        ops: ChainOps,
+        store: DocumentStore,
+        sessions: sessionmaker[Session],
+        resources: ResourceService,
+        purposes: PurposesService,
     ) -> None:
         self.ops = ops
+        self.purposes = purposes
         self.store = store
         self.sessions = sessions
         self.resources = resources
@@ -103,6 +110,7 @@ class UsageService:
         actor.require_role("department")
         self.ops.officer(actor)  # the request names its officer (422 without one)
         owner = self.ops.contracts.data_catalog.owner_of(resource_id)  # 404 for an unknown resource
+        self.purposes.require_usable(purpose_code, legal_basis_hash)  # 422 naming an unregistered entry
         account = self.ops.account(actor)
         op = "requests.create"
         if approval_deadline is None:  # the default is fixed by the key's first attempt (else a replay's would differ)
@@ -187,12 +195,20 @@ class UsageService:
             raise Forbidden("request concerns other departments", request_id=request_id)
         if actor.role == "citizen":
             raise Forbidden("citizens cannot read requests", request_id=request_id)
-        return self._request_view(request_id, req, owner)
+        return {
+            **self._request_view(request_id, req, owner),
+            **self.purposes.words(req.purpose_code, req.legal_basis_hash),
+        }
 
     def list_requests(self, actor: Actor, direction: str, offset: int, limit: int) -> dict[str, Any]:
         party = "requester" if direction == "outgoing" else None
         read = self.ops.contracts.usage_rights.request
-        return self._page_of_party(actor, "UseRequested", "requestId", party, offset, limit, read, self._request_view)
+        words = functools.cache(self.purposes.namer)  # the registry read once, and only when the page has items
+
+        def shape(rid: int, q: Request, owner: str) -> dict[str, Any]:
+            return {**self._request_view(rid, q, owner), **words()(q.purpose_code, q.legal_basis_hash)}
+
+        return self._page_of_party(actor, "UseRequested", "requestId", party, offset, limit, read, shape)
 
     # -- grants -------------------------------------------------------------------------------
     def get_grant(self, actor: Actor, grant_id: int) -> dict[str, Any]:
@@ -200,14 +216,15 @@ class UsageService:
         owner = self.ops.contracts.data_catalog.owner_of(g.resource_id)
         if actor.role == "citizen" or (actor.role == "department" and not (actor.same(g.grantee) or actor.same(owner))):
             raise Forbidden("grant concerns other departments", grant_id=grant_id)
-        return self._grant_view(grant_id, g, owner, self.ops.chain_time())
+        return {**self._grant_view(grant_id, g, owner, self.ops.chain_time()), **self.purposes.words(g.purpose_code)}
 
     def list_grants(self, actor: Actor, role: str, offset: int, limit: int) -> dict[str, Any]:
         party = "grantee" if role == "grantee" else None
         now = functools.cache(self.ops.chain_time)  # asked once, and only when the page has items
+        words = functools.cache(self.purposes.namer)
 
         def shape(gid: int, g: Grant, owner: str) -> dict[str, Any]:
-            return self._grant_view(gid, g, owner, now())
+            return {**self._grant_view(gid, g, owner, now()), **words()(g.purpose_code)}
 
         read = self.ops.contracts.usage_rights.grant
         return self._page_of_party(actor, "GrantIssued", "grantId", party, offset, limit, read, shape)

@@ -126,7 +126,15 @@ def new_version(
 @router.get("/catalog")
 def catalog(request: Request, user: Dept):
     svc = services_of(request)
-    return lists_page(request, "catalog.html", "catalog", ("resources", "pager", "page", svc.resources.list))
+    registry = svc.purposes.catalogue()  # the request form offers the council's registered entries
+    return lists_page(
+        request,
+        "catalog.html",
+        "catalog",
+        ("resources", "pager", "page", svc.resources.list),
+        purposes=[p for p in registry["purposes"] if not p["retired"]],
+        legal_bases=[b for b in registry["legal_bases"] if not b["retired"]],
+    )
 
 
 @router.post("/requests")

@@ -626,6 +626,32 @@ ERRORS: dict[str, tuple[str, str]] = {
     ),
     "UsageRightsInvalidPurpose": ("请填写有效的用途代码（大于 0）。", "Enter a valid purpose code (greater than 0)."),
     "UsageRightsEmptyLegalBasis": ("请填写法律依据。", "Enter the legal basis."),
+    "UsageRightsUnregisteredPurpose": (
+        "用途代码 {purposeCode} 未经理事会登记或已停用。",
+        "Purpose code {purposeCode} is not registered by the council, or is retired.",
+    ),
+    "UsageRightsUnregisteredLegalBasis": (
+        "该法律依据（{legalBasisHash}）未经理事会登记或已停用。",
+        "This legal basis ({legalBasisHash}) is not registered by the council, or is retired.",
+    ),
+    # Purposes
+    "PurposesZeroCode": ("用途代码必须大于 0。", "The purpose code must be greater than 0."),
+    "PurposesInvalidName": ("用途名称须为 1–256 字节。", "A purpose name must be 1-256 bytes."),
+    "PurposesZeroTextHash": ("缺少法律依据文本的哈希。", "The hash of the legal basis text is missing."),
+    "PurposesInvalidCitation": ("法律依据引注须为 1–256 字节。", "A citation must be 1-256 bytes."),
+    "PurposesInvalidBatch": ("批量登记的各列长度不一致。", "The batch's lists have different lengths."),
+    "PurposesPurposeExists": ("用途代码 {code} 已登记。", "Purpose code {code} is registered already."),
+    "PurposesLegalBasisExists": (
+        "该法律依据（{textHash}）已登记。",
+        "This legal basis ({textHash}) is registered already.",
+    ),
+    "PurposesUnknownPurpose": ("没有用途代码 {code}。", "There is no purpose code {code}."),
+    "PurposesUnknownLegalBasis": ("没有该法律依据（{textHash}）。", "There is no such legal basis ({textHash})."),
+    "PurposesPurposeRetired": ("用途代码 {code} 已停用。", "Purpose code {code} is retired already."),
+    "PurposesLegalBasisRetired": (
+        "该法律依据（{textHash}）已停用。",
+        "This legal basis ({textHash}) is retired already.",
+    ),
     "UsageRightsEmptyFieldsHash": ("请填写所需字段。", "Enter the fields you need."),
     "UsageRightsEmptyReason": ("请填写理由。", "Enter a reason."),
     "UsageRightsEmptyOfficerHash": ("缺少经办人。", "The acting officer is missing."),

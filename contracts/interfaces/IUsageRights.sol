@@ -149,6 +149,10 @@ interface IUsageRights is IConsortiumManaged {
     error UsageRightsInvalidPurpose();
     /// @notice The legal-basis hash is zero.
     error UsageRightsEmptyLegalBasis();
+    /// @notice `purposeCode` is not a registered, unretired purpose of the council's registry ({IPurposes}).
+    error UsageRightsUnregisteredPurpose(uint32 purposeCode);
+    /// @notice `legalBasisHash` is not a registered, unretired legal basis of the council's registry.
+    error UsageRightsUnregisteredLegalBasis(bytes32 legalBasisHash);
     /// @notice The fields hash is zero.
     error UsageRightsEmptyFieldsHash();
     /// @notice The reason hash is zero.
@@ -190,8 +194,11 @@ interface IUsageRights is IConsortiumManaged {
 
     /**
      * @notice Requests the use of `resourceId`.
-     * @param purposeCode non-zero code of the purpose (from the platform's purpose catalogue).
-     * @param legalBasisHash hash of the legal basis document.
+     * @param purposeCode code of a registered, unretired purpose ({IPurposes}; else
+     * {UsageRightsUnregisteredPurpose}).
+     * @param legalBasisHash hash of the text of a registered, unretired legal basis (else
+     * {UsageRightsUnregisteredLegalBasis}). A request made before an entry's retirement may still be
+     * approved: approvals do not read the registry.
      * @param fieldsHash hash of the list of requested fields.
      * @param duration grant duration in seconds, counted from issuance; 1..{MAX_GRANT_DURATION}.
      * @param maxUses maximum number of uses, non-zero.
@@ -332,4 +339,6 @@ interface IUsageRights is IConsortiumManaged {
     function requestCount() external view returns (uint256);
     /// @notice The data catalog.
     function catalog() external view returns (address);
+    /// @notice The council's registry of purposes and legal bases ({IPurposes}) new requests and grants must use.
+    function purposeRegistry() external view returns (address);
 }

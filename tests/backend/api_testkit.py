@@ -15,7 +15,15 @@ import requests
 
 from backend.ops.devnet import Devnet, free_port
 
-CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability", "NodeDirectory", "AssistedSessions")
+CORE = (
+    "Consortium",
+    "DataCatalog",
+    "Purposes",
+    "UsageRights",
+    "Accountability",
+    "NodeDirectory",
+    "AssistedSessions",
+)
 
 
 def Anvil(block_time: float = 0.2) -> Devnet:

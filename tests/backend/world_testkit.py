@@ -20,7 +20,7 @@ from web3 import Web3
 
 from backend.composition import AppContext
 from backend.core.keystore import Keystore
-from backend.ops import deployer
+from backend.ops import deployer, purposes
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -36,6 +36,36 @@ def build_dir_with(tmp: Path, contracts: Iterable[str]) -> Path:
         shutil.copy(src, out / "contracts" / f"{name}.json")
     return out
 
+
+# The purposes and legal bases test worlds register besides the demo's: every code and legal-basis text
+# the backend tests name (requests and grants must name registered, unretired entries).
+TEST_PURPOSES = [
+    (code, f"测试用途{code}", f"test purpose {code}") for code in (1, 7, 8, 9, 33, 101, 102, 103, 202, 301)
+]
+TEST_LEGAL_BASES = purposes.legal_basis_entries(
+    [
+        *purposes.LEGAL_BASES,
+        "《不动产登记暂行条例》第十六条 / Real Estate Registration Regulation art. 16",
+        "《户口登记条例》第十五条",
+        "《政务数据共享条例》第七条",
+        "Company Registration Reg. art. 9",
+        "Deed Tax Law art. 6",
+        "Regulation 7",
+        "Regulation 7 (test)",
+        "Regulation 7 (crash test)",
+        "Regulation 7 (one-stop)",
+        "Regulation 8",
+        "Residence Reg. art. 3",
+        "R7",
+        "authz test",
+        "crash test",
+        "fuzz seed",
+        "read-your-write test",
+        "test basis",
+        "b",
+        "x",
+    ]
+)
 
 DEFAULT_OFFICER = "officer-1"  # an admin officer: the officer every test token is bound to unless named
 
@@ -136,6 +166,7 @@ def deploy_consortium(
         )
     deployer.run_council(w3, consortium, govs, lambda c: c.functions.proposeAppointAuditor(addr["auditor"]))
     deployer.register_standing_listener(w3, manifest, deployments, govs)
+    purposes.register_catalogue(w3, manifest, deployments, govs, [*purposes.PURPOSES, *TEST_PURPOSES], TEST_LEGAL_BASES)
     return DeployedConsortium(addr, accounts, manifest, deployments)
 
 

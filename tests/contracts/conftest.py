@@ -9,7 +9,17 @@ isolation, so tests may change state freely. Helpers live in contract_helpers.py
 from __future__ import annotations
 
 import pytest
-from contract_helpers import INTERNAL, PUBLIC, SECRET, SENSITIVE, ZERO32, System, h
+from contract_helpers import (
+    INTERNAL,
+    PUBLIC,
+    SECRET,
+    SENSITIVE,
+    TEST_LEGAL_BASES,
+    TEST_PURPOSES,
+    ZERO32,
+    System,
+    h,
+)
 
 
 def pytest_configure(config):
@@ -19,7 +29,7 @@ def pytest_configure(config):
 
 
 @pytest.fixture(scope="module")
-def system(accounts, Consortium, DataCatalog, UsageRights, Accountability) -> System:
+def system(accounts, Consortium, DataCatalog, Purposes, UsageRights, Accountability) -> System:
     deployer = accounts[0]
     governors = [accounts[1], accounts[2], accounts[3]]
     depts = [accounts[4], accounts[5], accounts[6], accounts[7]]
@@ -28,7 +38,8 @@ def system(accounts, Consortium, DataCatalog, UsageRights, Accountability) -> Sy
 
     consortium = Consortium.deploy(governors, 2, {"from": deployer})
     catalog = DataCatalog.deploy(consortium, {"from": deployer})
-    rights = UsageRights.deploy(consortium, catalog, {"from": deployer})
+    purposes = Purposes.deploy(consortium, {"from": deployer})
+    rights = UsageRights.deploy(consortium, catalog, purposes, {"from": deployer})
     accountability = Accountability.deploy(consortium, catalog, rights, {"from": deployer})
 
     names = ["Land Registry", "Civil Affairs", "Public Security", "Tax Bureau"]
@@ -42,6 +53,17 @@ def system(accounts, Consortium, DataCatalog, UsageRights, Accountability) -> Sy
     # UsageRights keeps its own copy of each department's standing (told by the consortium), as deployed
     pid = consortium.proposeAddStandingListener(rights, {"from": governors[0]}).return_value
     consortium.approve(pid, {"from": governors[1]})
+
+    # the council's registry: every purpose code and legal basis the tests name
+    def council(fn_name: str, *args) -> None:
+        data = getattr(purposes, fn_name).encode_input(*args)
+        pid = consortium.proposeCouncilCall(purposes, data, h("registry"), {"from": governors[0]}).return_value
+        consortium.approve(pid, {"from": governors[1]})
+
+    for code in TEST_PURPOSES:
+        council("registerPurpose", code, f"用途{code}", f"purpose {code}")
+    for label in TEST_LEGAL_BASES:
+        council("registerLegalBasis", h(label), f"Regulation {label}, art. 1")
 
     resources = {}
     for cls in (PUBLIC, INTERNAL, SENSITIVE, SECRET):
@@ -61,6 +83,7 @@ def system(accounts, Consortium, DataCatalog, UsageRights, Accountability) -> Sy
         outsider=outsider,
         deployer=deployer,
         resources=resources,
+        purposes=purposes,
     )
 
 

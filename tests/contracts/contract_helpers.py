@@ -48,6 +48,10 @@ DATA_ERROR, UNAUTHORIZED_USE, LEAK, TAMPER = range(4)
 RESOURCE_VERSION, GRANT, USE = range(3)
 INC_NONE, INC_OPEN, INC_RESPONDED, INC_ESCALATED, INC_UPHELD, INC_DISMISSED = range(6)
 
+# The purposes and legal bases the conftest system registers (requests and grants must name registered ones).
+TEST_PURPOSES = (1, 2, 3, 5, 7, 8, 9, 11, 31, 32, 99, 101)
+TEST_LEGAL_BASES = ("law", "law-2", "law-3", "law-4", "law-tax", "law-civil", "law-x")
+
 ZERO_ADDRESS = "0x" + "00" * 20
 ZERO32 = "0x" + "00" * 32
 
@@ -150,6 +154,7 @@ class System:
     outsider: Any
     deployer: Any
     resources: dict  # classification -> resourceId, all owned by depts[0]
+    purposes: Any = None  # the council's registry of purposes and legal bases
 
     # ---------------------------------------------------------------- council helpers
 

@@ -19,6 +19,7 @@ MANAGED = [
     "Certificates",
     "PropertyRegistry",
     "NodeDirectory",
+    "Purposes",
 ]
 SHARED_ERRORS = {
     "ConsortiumManagedZeroAddress": [],
@@ -41,6 +42,7 @@ def managed(system, OneStopServices, Certificates, PropertyRegistry, NodeDirecto
         "Certificates": certs,
         "PropertyRegistry": registry,
         "NodeDirectory": NodeDirectory.deploy(c, {"from": dep}),
+        "Purposes": system.purposes,
     }
 
 
@@ -48,12 +50,13 @@ def _deploy_args(name, system):
     """Constructor arguments with a zero consortium and every other address valid."""
     return {
         "DataCatalog": (ZERO_ADDRESS,),
-        "UsageRights": (ZERO_ADDRESS, system.catalog),
+        "UsageRights": (ZERO_ADDRESS, system.catalog, system.purposes),
         "Accountability": (ZERO_ADDRESS, system.catalog, system.rights),
         "OneStopServices": (ZERO_ADDRESS, system.catalog, system.rights),
         "Certificates": (ZERO_ADDRESS, ZERO_ADDRESS),
         "PropertyRegistry": (ZERO_ADDRESS, system.catalog, system.catalog),
         "NodeDirectory": (ZERO_ADDRESS,),
+        "Purposes": (ZERO_ADDRESS,),
     }[name]
 
 
@@ -66,6 +69,7 @@ COUNCIL_ONLY = {
     "Certificates": ("registerCertificateType", lambda s: (h("type"), s.depts[0], 365 * DAY)),
     "PropertyRegistry": ("setRole", lambda s: (s.depts[0], REGISTRAR, True)),
     "NodeDirectory": ("clearNode", lambda s: (s.depts[0],)),
+    "Purposes": ("retirePurpose", lambda s: (7,)),
 }
 
 
@@ -135,7 +139,9 @@ def _department_gated(name, system, managed, account):
     raise AssertionError(name)
 
 
-@pytest.mark.parametrize("name", [n for n in MANAGED if n != "Accountability"])  # Accountability: NotReporter
+@pytest.mark.parametrize(
+    "name", [n for n in MANAGED if n not in ("Accountability", "Purposes")]
+)  # Accountability: NotReporter; Purposes: council only, no department writes
 def test_active_department_check(name, system, managed):
     account = system.outsider
     call, via_council = _department_gated(name, system, managed, account)

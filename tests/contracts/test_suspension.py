@@ -141,7 +141,7 @@ def test_only_the_consortium_tells_usage_rights_of_standing(system, newcomer):
 def test_an_unregistered_usage_rights_asks_the_consortium(system, newcomer, UsageRights):
     """Without the listener registration the copy knows nobody: every use asks the Consortium (fail closed)."""
     c = system.consortium
-    bare = UsageRights.deploy(c, system.catalog, {"from": system.deployer})
+    bare = UsageRights.deploy(c, system.catalog, system.purposes, {"from": system.deployer})
     assert c.standingListeners() == [system.rights]
     tx = bare.issueGrant(system.resources[INTERNAL], newcomer, 7, h("law"), 86_400, 5, {"from": system.depts[0]})
     gid = event(tx, "GrantIssued")["grantId"]
@@ -155,7 +155,7 @@ def test_an_unregistered_usage_rights_asks_the_consortium(system, newcomer, Usag
 def test_a_listener_registered_later_is_told_every_standing(system, newcomer, UsageRights):
     """Registration tells the new listener each department's standing, a suspended one included."""
     c = system.consortium
-    late = UsageRights.deploy(c, system.catalog, {"from": system.deployer})
+    late = UsageRights.deploy(c, system.catalog, system.purposes, {"from": system.deployer})
     tx = late.issueGrant(system.resources[INTERNAL], newcomer, 7, h("law"), 86_400, 5, {"from": system.depts[0]})
     gid = event(tx, "GrantIssued")["grantId"]
     system.suspend(newcomer)
@@ -194,8 +194,8 @@ def test_standing_listener_refusals(system, target, error):
 def test_at_most_eight_standing_listeners(system, UsageRights):
     c = system.consortium
     while len(c.standingListeners()) < 8:
-        _council_listener(system, UsageRights.deploy(c, system.catalog, {"from": system.deployer}))
-    ninth = UsageRights.deploy(c, system.catalog, {"from": system.deployer})
+        _council_listener(system, UsageRights.deploy(c, system.catalog, system.purposes, {"from": system.deployer}))
+    ninth = UsageRights.deploy(c, system.catalog, system.purposes, {"from": system.deployer})
     assert_custom_error(
         lambda: c.proposeAddStandingListener(ninth, {"from": system.governors[0]}),
         "ConsortiumTooManyStandingListeners",

@@ -32,16 +32,22 @@ MAX_WINDOW = 90 * DAY
 
 
 def test_constructor_rejects_zero_addresses(UsageRights, system, accounts):
-    c, cat = system.consortium, system.catalog
+    c, cat, reg = system.consortium, system.catalog, system.purposes
     assert_custom_error(
-        lambda: UsageRights.deploy(ZERO_ADDRESS, cat, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
+        lambda: UsageRights.deploy(ZERO_ADDRESS, cat, reg, {"from": accounts[0]}), "ConsortiumManagedZeroAddress"
     )
-    assert_custom_error(lambda: UsageRights.deploy(c, ZERO_ADDRESS, {"from": accounts[0]}), "UsageRightsZeroAddress")
+    assert_custom_error(
+        lambda: UsageRights.deploy(c, ZERO_ADDRESS, reg, {"from": accounts[0]}), "UsageRightsZeroAddress"
+    )
+    assert_custom_error(
+        lambda: UsageRights.deploy(c, cat, ZERO_ADDRESS, {"from": accounts[0]}), "UsageRightsZeroAddress"
+    )
 
 
 def test_deployment_links(system):
     assert system.rights.consortium() == system.consortium
     assert system.rights.catalog() == system.catalog
+    assert system.rights.purposeRegistry() == system.purposes
     assert system.rights.grantCount() == 0 and system.rights.requestCount() == 0
 
 
@@ -91,6 +97,12 @@ REQUEST_USE_REFUSALS = {
     ),
     "purpose-non-zero": lambda s, t: ({"purpose": 0}, "UsageRightsInvalidPurpose", ()),
     "legal-basis-non-zero": lambda s, t: ({"law": ZERO32}, "UsageRightsEmptyLegalBasis", ()),
+    "purpose-registered": lambda s, t: ({"purpose": 4}, "UsageRightsUnregisteredPurpose", (4,)),
+    "legal-basis-registered": lambda s, t: (
+        {"law": h("no such law")},
+        "UsageRightsUnregisteredLegalBasis",
+        (h("no such law"),),
+    ),
     "fields-non-zero": lambda s, t: ({"fields": ZERO32}, "UsageRightsEmptyFieldsHash", ()),
     "duration-non-zero": lambda s, t: ({"duration": 0}, "UsageRightsInvalidDuration", (0,)),
     "duration-at-most-max": lambda s, t: (
@@ -453,6 +465,8 @@ def test_issue_grant_validation(system):
     assert_custom_error(issue(to=ZERO_ADDRESS), "ConsortiumManagedNotActiveDepartment", (ZERO_ADDRESS,))
     assert_custom_error(issue(purpose=0), "UsageRightsInvalidPurpose")
     assert_custom_error(issue(law=ZERO32), "UsageRightsEmptyLegalBasis")
+    assert_custom_error(issue(purpose=4), "UsageRightsUnregisteredPurpose", (4,))
+    assert_custom_error(issue(law=h("no such law")), "UsageRightsUnregisteredLegalBasis", (h("no such law"),))
     assert_custom_error(issue(duration=0), "UsageRightsInvalidDuration", (0,))
     assert_custom_error(issue(duration=MAX_DURATION + 1), "UsageRightsInvalidDuration", (MAX_DURATION + 1,))
     assert_custom_error(issue(uses=0), "UsageRightsInvalidMaxUses", (0,))

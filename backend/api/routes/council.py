@@ -130,3 +130,27 @@ def propose_appoint_auditor(
     body: answers.AppointAuditorBody, membership: MembershipDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
     return membership.propose_appoint_auditor(who, body.address, key=key)
+
+
+@router.post(
+    "/purposes",
+    response_model=answers.RegistryProposalAnswer,
+    status_code=201,
+    summary="Propose registering a purpose (code, zh/en names) in the council's registry (governor)",
+)
+def propose_register_purpose(
+    body: answers.RegisterPurposeBody, council: CouncilDep, who: GovernorWriter, key: IdemKey
+) -> dict[str, Any]:
+    return council.propose_register_purpose(who, body.code, body.name_zh, body.name_en, key=key)
+
+
+@router.post(
+    "/legal-bases",
+    response_model=answers.RegistryProposalAnswer,
+    status_code=201,
+    summary="Propose registering a legal basis (citation, hash of its text) in the council's registry (governor)",
+)
+def propose_register_legal_basis(
+    body: answers.RegisterLegalBasisBody, council: CouncilDep, who: GovernorWriter, key: IdemKey
+) -> dict[str, Any]:
+    return council.propose_register_legal_basis(who, body.citation, body.text, body.text_hash, key=key)

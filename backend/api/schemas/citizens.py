@@ -30,7 +30,10 @@ class MyUsesItem(Answer):
     department: Party | None = None
     officer_hash: str | None = None
     purpose_code: int | None = None
+    purpose_name_zh: str | None = Field(default=None, description="the purpose's registered Chinese name")
+    purpose_name_en: str | None = Field(default=None, description="the purpose's registered English name")
     legal_basis_hash: str | None = None
+    legal_basis_citation: str | None = Field(default=None, description="the registered citation of the legal basis")
     context_ref: str | None = None
     time: int | None = None
     block_number: int | None = None

@@ -86,3 +86,29 @@ class MembershipProposalAnswer(TxAnswer):
     address: str | None = None
     executed: bool | None = None
     approve_with: str | None = None
+
+
+# -- purposes and legal bases ------------------------------------------------------------------
+class RegisterPurposeBody(Strict):
+    """A purpose the council registers: its code and its names (public text, at most 256 bytes each)."""
+
+    code: int = Field(ge=1, le=2**32 - 1)
+    name_zh: str = Field(min_length=1, max_length=256)
+    name_en: str = Field(min_length=1, max_length=256)
+
+
+class RegisterLegalBasisBody(Strict):
+    """A legal basis the council registers: the citation and either the text (hashed here) or its hash."""
+
+    citation: str = Field(min_length=1, max_length=256)
+    text: str | None = Field(default=None, min_length=1, max_length=100_000)
+    text_hash: str | None = Field(default=None, pattern=r"^0x[0-9a-fA-F]{64}$")
+
+
+class RegistryProposalAnswer(TxAnswer):
+    proposal_id: int | None = None
+    code: int | None = None
+    text_hash: str | None = None
+    citation: str | None = None
+    executed: bool | None = None
+    approve_with: str | None = None

@@ -29,6 +29,8 @@ class GrantView(Answer):
     owner: str | None = None
     grantee: str | None = None
     purpose_code: int | None = None
+    purpose_name_zh: str | None = Field(default=None, description="the purpose's registered Chinese name")
+    purpose_name_en: str | None = Field(default=None, description="the purpose's registered English name")
     issued_at: int | None = None
     expires_at: int | None = None
     max_uses: int | None = None

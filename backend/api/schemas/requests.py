@@ -36,7 +36,10 @@ class RequestTerms(Answer):
     owner: str | None = None
     requester: str | None = None
     purpose_code: int | None = None
+    purpose_name_zh: str | None = Field(default=None, description="the purpose's registered Chinese name")
+    purpose_name_en: str | None = Field(default=None, description="the purpose's registered English name")
     legal_basis_hash: str | None = None
+    legal_basis_citation: str | None = Field(default=None, description="the registered citation of the legal basis")
     fields_hash: str | None = None
     duration_s: int | None = None
     max_uses: int | None = None

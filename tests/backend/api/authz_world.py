@@ -201,6 +201,8 @@ BODIES: dict[str, Any] = {
     "POST /council/departments": {"address": "0x" + "ab" * 20, "code": "NEW", "name": "x", "region": "110000"},
     "POST /council/auditors": {"address": "0x" + "ab" * 20},
     "POST /council/standing-listeners": {"address": "0x" + "ab" * 20},
+    "POST /council/purposes": {"code": 4242, "name_zh": "测试", "name_en": "test"},
+    "POST /council/legal-bases": {"citation": "authz citation", "text": "authz legal text"},
     "POST /releases": {"grant_id": "{grant_id}", "fields": ["name"]},
     "POST /certificates/types": {
         "type_code": "OTHER_CERT",

@@ -91,6 +91,8 @@ ALLOWED: dict[str, set[str]] = {
     "POST /council/incidents/{incident_id}/ruling": {G},
     "POST /council/certificates/{cert_id}/revocation": {G},
     "POST /council/standing-listeners": {G},
+    "POST /council/purposes": {G},
+    "POST /council/legal-bases": {G},
     "POST /council/departments": {G},
     "POST /council/auditors": {G},
     # audit
@@ -112,6 +114,7 @@ ALLOWED: dict[str, set[str]] = {
     # property registry
     "POST /registry/roles": {G},
     "GET /registry/roles/{department}": READERS,
+    "GET /purposes": READERS,  # the council's registry: public text
     "POST /registry/units": set(),  # REGISTRAR
     "POST /registry/units/{unit_id}/ownership": set(),
     "POST /registry/units/{unit_id}/transfers": set(),
@@ -276,7 +279,7 @@ def test_table_covers_exactly_the_spec(platform):
 
 
 def test_matrix_size():
-    assert len(SPEC_ROUTES) == 91 and len(KINDS) == 6  # 546 cells
+    assert len(SPEC_ROUTES) == 94 and len(KINDS) == 6  # 564 cells
 
 
 @pytest.mark.parametrize("kind", KINDS)

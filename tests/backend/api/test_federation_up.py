@@ -17,7 +17,7 @@ from backend.composition import open_tokens
 from backend.core.identity import subject_hash
 from backend.core.keystore import Keystore
 from backend.idp.store import DEMO_CITIZEN_PASSWORD, DEMO_CITIZEN_USERNAME
-from backend.ops import federation, roster
+from backend.ops import federation, purposes, roster
 from backend.ops.demo import CITIZEN
 from backend.ops.federation_idp import client_id_of
 from backend.ops.node import load_config, node_secret, node_settings
@@ -62,8 +62,8 @@ def test_members_were_admitted_by_two_governors_nodes(fed) -> None:
         assert consortium.functions.isAuditor(n.config.address).call() is True
     approvals = consortium.events.ProposalApproved().get_logs(from_block=0)
     executed = {e["args"]["proposalId"] for e in consortium.events.ProposalExecuted().get_logs(from_block=0)}
-    # two admissions, one appointment, and UsageRights registered as the standing listener
-    assert len(executed) == 4
+    # two admissions, one appointment, the standing listener and one proposal per registry entry
+    assert len(executed) == 4 + len(purposes.PURPOSES) + len(purposes.LEGAL_BASES)
     rights = federation.manifest_contract(w3, manifest, "UsageRights").address
     assert consortium.functions.standingListeners().call() == [rights]
     for pid in executed:
@@ -115,6 +115,7 @@ def test_rerunning_admission_changes_nothing(fed) -> None:
 
 # -- the demo story across nodes: register → request → approve → use recorded → release → audit --------
 RESIDENT = "110105199001011234"
+TAX_PURPOSE, TAX_LEGAL_BASIS = 51, "《税收征收管理法》第五条 / Tax Collection Law art. 5"
 DATASET = {
     "format": "govchain.dataset/1",
     "subject": {"id_type": "resident_id", "field": "resident_id"},
@@ -147,8 +148,8 @@ def test_a_use_travels_from_the_owners_node_to_the_grantees_and_the_auditor_sees
     resource_id = _ok(c.post(f"{owner.url}/resources", json=body, headers=_h(owner)), 201)["resource_id"]
     ask = {
         "resource_id": resource_id,
-        "purpose_code": 101,
-        "legal_basis": "Regulation 7 (test)",
+        "purpose_code": TAX_PURPOSE,  # the federation registers the demo's entries
+        "legal_basis": TAX_LEGAL_BASIS,
         "fields": ["name", "status"],
         "duration_s": 3600,
         "max_uses": 2,
@@ -212,8 +213,8 @@ def test_an_exhausted_grant_releases_nothing_more(fed) -> None:
     rid = _ok(c.post(f"{owner.url}/resources", json=body, headers=_h(owner)), 201)["resource_id"]
     ask = {
         "resource_id": rid,
-        "purpose_code": 101,
-        "legal_basis": "R7",
+        "purpose_code": TAX_PURPOSE,
+        "legal_basis": TAX_LEGAL_BASIS,
         "fields": ["name"],
         "duration_s": 3600,
         "max_uses": 1,

@@ -279,3 +279,76 @@ def test_openapi_and_docs_are_served(system):
     assert me["role"] == "department" and me["address"] == system.addr["dept-a"]
     r = system.http.get("/no-such-path", headers=system.h("dept-a"))
     assert r.status_code == 404 and r.json()["error"] == "NotFound"
+
+
+def test_purposes_and_legal_bases_are_listed_and_requests_must_name_them(system):
+    r = system.http.get("/purposes", headers=system.h("dept-b"))
+    assert r.status_code == 200, r.text
+    cat = r.json()
+    assert {"code": 101, "name_zh": "测试用途101", "name_en": "test purpose 101", "retired": False} in cat["purposes"]
+    law = "0x" + keccak(b"Regulation 7 (test)").hex()
+    assert {"text_hash": law, "citation": "Regulation 7 (test)", "retired": False} in cat["legal_bases"]
+    assert system.http.get("/purposes").status_code == 401
+
+    rid = system.register("dept-a")["resource_id"]
+    body = {"resource_id": rid, "purpose_code": 4040, "legal_basis": "Regulation 7 (test)", "fields": ["name"]}
+    body |= {"duration_s": 3600, "max_uses": 1}
+    r = system.http.post("/requests", json=body, headers=system.h("dept-b"))
+    assert (r.status_code, r.json()) == (
+        422,
+        {
+            "error": "InvalidInput",
+            "args": {
+                "field": "purpose_code",
+                "reason": "purpose code 4040 is not a registered, unretired purpose (GET /purposes lists them)",
+            },
+        },
+    )
+    r = system.http.post(
+        "/requests", json={**body, "purpose_code": 101, "legal_basis": "no such law"}, headers=system.h("dept-b")
+    )
+    unknown = "0x" + keccak(b"no such law").hex()
+    assert (r.status_code, r.json()["args"]) == (
+        422,
+        {
+            "field": "legal_basis",
+            "reason": f"legal basis {unknown} is not a registered, unretired legal basis (GET /purposes lists them)",
+        },
+    )
+
+    # the request and its grant read with words next to the code and hash
+    req = system.request(rid, "dept-b")
+    view = system.http.get(f"/requests/{req['request_id']}", headers=system.h("dept-b")).json()
+    assert (view["purpose_name_zh"], view["purpose_name_en"]) == ("测试用途101", "test purpose 101")
+    assert view["legal_basis_hash"] == law and view["legal_basis_citation"] == "Regulation 7 (test)"
+    gid = system.approve(req["request_id"])["grant_id"]
+    grant = system.http.get(f"/grants/{gid}", headers=system.h("dept-b")).json()
+    assert grant["purpose_name_en"] == "test purpose 101"
+
+
+def test_the_council_registers_a_purpose_and_a_legal_basis(system):
+    proposal = system.http.post(
+        "/council/purposes",
+        json={"code": 4041, "name_zh": "新用途", "name_en": "new purpose"},
+        headers=system.h("gov-1"),
+    )
+    assert proposal.status_code == 201, proposal.text
+    p = proposal.json()
+    assert p["code"] == 4041 and p["executed"] is False
+    r = system.http.post(f"/council/proposals/{p['proposal_id']}/approve", headers=system.h("gov-2"))
+    assert r.status_code == 200 and r.json()["executed"] is True, r.text
+    proposal = system.http.post(
+        "/council/legal-bases", json={"citation": "Reg. 9 art. 1", "text": "Article 1 text"}, headers=system.h("gov-1")
+    )
+    assert proposal.status_code == 201, proposal.text
+    assert proposal.json()["text_hash"] == "0x" + keccak(b"Article 1 text").hex()
+    system.http.post(f"/council/proposals/{proposal.json()['proposal_id']}/approve", headers=system.h("gov-2"))
+    cat = system.http.get("/purposes", headers=system.h("dept-a")).json()
+    assert {"code": 4041, "name_zh": "新用途", "name_en": "new purpose", "retired": False} in cat["purposes"]
+    assert {"text_hash": "0x" + keccak(b"Article 1 text").hex(), "citation": "Reg. 9 art. 1", "retired": False} in cat[
+        "legal_bases"
+    ]
+    again = system.http.post(
+        "/council/purposes", json={"code": 4041, "name_zh": "x", "name_en": "x"}, headers=system.h("gov-1")
+    )
+    assert (again.status_code, again.json()["error"]) == (409, "Conflict")

@@ -8,7 +8,7 @@ from web3 import Web3
 
 from backend.indexer.runtime import make_indexer
 
-CORE = ("Consortium", "DataCatalog", "UsageRights", "Accountability")
+CORE = ("Consortium", "DataCatalog", "Purposes", "UsageRights", "Accountability")
 
 
 def sync(system) -> int:

@@ -14,11 +14,11 @@ from typing import Any
 
 from fastapi.testclient import TestClient
 from web3 import Web3
-from world_testkit import WorldTokens, caller_headers
+from world_testkit import TEST_LEGAL_BASES, TEST_PURPOSES, WorldTokens, caller_headers
 
 from backend.composition import AppContext
 from backend.core.config import Settings
-from backend.ops import roster
+from backend.ops import purposes, roster
 from backend.ops.bootstrap import bootstrap
 from backend.ops.deployer import wait_for_node
 from backend.ops.devnet import Devnet, free_port
@@ -63,8 +63,10 @@ def boot(tmp: Path, network: str = "casestest") -> Platform:
         )
         w3 = Web3(Web3.HTTPProvider(net.rpc_url))
         wait_for_node(w3)
-        bootstrap(settings, w3, fresh=True, log=lambda _m: None)
+        manifest = bootstrap(settings, w3, fresh=True, log=lambda _m: None)
         ctx = AppContext.from_settings(settings)
+        governors = [ctx.keystore.load(m.key) for m in roster.GOVERNORS]  # the tests' own codes and texts too
+        purposes.register_catalogue(w3, manifest, settings.deployments_dir, governors, TEST_PURPOSES, TEST_LEGAL_BASES)
         return Platform(net, settings, ctx, w3)
     except BaseException:
         net.stop()

@@ -24,6 +24,7 @@ from backend.ops.devnet import Devnet, free_port
 CONTRACTS = (
     "Consortium",
     "DataCatalog",
+    "Purposes",
     "UsageRights",
     "Accountability",
     "NodeDirectory",

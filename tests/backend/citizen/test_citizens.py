@@ -96,6 +96,9 @@ def test_who_used_my_data_and_objection(world: World) -> None:
     assert first["officer_hash"] == u1["officer_hash"] and first["tx_hash"] == u1["tx_hash"]
     assert first["context_ref"] == "0x" + keccak(b"case-deed-tax-1").hex()
     assert first["legal_basis_hash"] == "0x" + keccak(b"Deed Tax Law art. 6").hex()
+    # words next to the numbers: the council's registered purpose names and legal-basis citation
+    assert (first["purpose_name_zh"], first["purpose_name_en"]) == ("测试用途101", "test purpose 101")
+    assert first["legal_basis_citation"] == "Deed Tax Law art. 6"
     assert first["time"] > 0
     # the same facts as the chain's UseRecorded events for this subject
     events = world.contract("UsageRights").events.UseRecorded().get_logs(from_block=0)

@@ -77,8 +77,8 @@ def _grant(f: federation.Federation, max_uses: int) -> int:
     rid = _ok(c.post(f"{owner.url}/resources", json=body, headers=_h(owner)), 201)["resource_id"]
     ask = {
         "resource_id": rid,
-        "purpose_code": 101,
-        "legal_basis": "Regulation 7 (crash test)",
+        "purpose_code": 51,  # the federation registers the demo's entries (backend/ops/purposes.py)
+        "legal_basis": "《税收征收管理法》第五条 / Tax Collection Law art. 5",
         "fields": FIELDS,
         "duration_s": 3600,
         "max_uses": max_uses,

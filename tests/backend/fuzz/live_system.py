@@ -32,7 +32,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 from backend.core.config import Settings
-from backend.ops import roster
+from backend.ops import purposes, roster
 from backend.ops.bootstrap import bootstrap
 from backend.ops.devnet import Devnet
 
@@ -133,6 +133,15 @@ class LiveSystem:
         from backend.core.keystore import Keystore
 
         ks = Keystore(self.data_dir / "keystore", KEYSTORE_SECRET)
+        # the purpose codes and legal-basis texts the crash and fuzz tests name, besides the demo's
+        purposes.register_catalogue(
+            self.w3,
+            self.manifest,
+            self.settings().deployments_dir,
+            [ks.load(m.key) for m in roster.GOVERNORS],
+            [(code, f"测试用途{code}", f"test purpose {code}") for code in (1, 7, 101)],
+            purposes.legal_basis_entries(["crash test", "Regulation 7 (crash test)", "x", "fuzz seed"]),
+        )
         self.addresses = {m.key: ks.address_of(m.key) for m in roster.ALL}
 
     def issue_tokens(self, keys: list[str]) -> dict[str, str]:
