@@ -165,6 +165,7 @@ def deploy_system(
     linked = [load_artifact(build_dir, n) is not None for n in LINKED]
     if any(linked) and not all(linked):
         raise DeployError(f"{' and '.join(LINKED)} deploy together (they name each other); compile both")
+    promised: tuple[str, str] | None = None  # (name of the contract that named its successor, that address)
     for name, deps in CORE + SERVICES:
         art = load_artifact(build_dir, name)
         if art is None:
@@ -177,11 +178,21 @@ def deploy_system(
             if deps is None
             else [created_address(deployer.address, nonce + 1) if d == NEXT_CONTRACT else addresses[d] for d in deps]
         )
+        if deps is not None and NEXT_CONTRACT in deps:
+            promised = (name, created_address(deployer.address, nonce + 1))
         factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
         tx = factory.constructor(*args).build_transaction({"from": deployer.address, "nonce": nonce, **fee_fields(w3)})
         receipt = send_tx(w3, deployer, tx)
         if receipt["contractAddress"] != created_address(deployer.address, nonce):
             raise DeployError(f"{name} landed at {receipt['contractAddress']}, not where its links expect it")
+        if promised is not None and promised[0] != name:
+            # The contract right after one that named its successor must be at the address it was promised
+            # (another transaction of the deployer in between would put something else there).
+            if receipt["contractAddress"] != promised[1]:
+                raise DeployError(
+                    f"{name} landed at {receipt['contractAddress']}, not at {promised[1]} that {promised[0]} names"
+                )
+            promised = None
         addresses[name] = receipt["contractAddress"]
         first_block = first_block if first_block is not None else receipt["blockNumber"]
         abi_rel = f"abi/{name}.json"
