@@ -22,8 +22,8 @@ from cases_testkit import boot, demo_tokens
 
 from backend.api.main import create_app
 from backend.chain.outbox import OutboxTx
-from backend.services.common import h0x
 from backend.ops.demo import CITIZEN, SELLER, demo_seed_table, seed
+from backend.services.common import h0x
 
 
 @pytest.fixture(scope="module")
