@@ -178,6 +178,15 @@ def deploy_system(
             if deps is None
             else [created_address(deployer.address, nonce + 1) if d == NEXT_CONTRACT else addresses[d] for d in deps]
         )
+        if promised is not None:
+            # The contract right after one that named its successor must land at the address it was promised
+            # (a transaction of the deployer's in between would put it elsewhere): checked before sending.
+            if created_address(deployer.address, nonce) != promised[1]:
+                raise DeployError(
+                    f"{name} would land at {created_address(deployer.address, nonce)}, "
+                    f"not at {promised[1]} that {promised[0]} names"
+                )
+            promised = None
         if deps is not None and NEXT_CONTRACT in deps:
             promised = (name, created_address(deployer.address, nonce + 1))
         factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
@@ -185,14 +194,6 @@ def deploy_system(
         receipt = send_tx(w3, deployer, tx)
         if receipt["contractAddress"] != created_address(deployer.address, nonce):
             raise DeployError(f"{name} landed at {receipt['contractAddress']}, not where its links expect it")
-        if promised is not None and promised[0] != name:
-            # The contract right after one that named its successor must be at the address it was promised
-            # (another transaction of the deployer in between would put something else there).
-            if receipt["contractAddress"] != promised[1]:
-                raise DeployError(
-                    f"{name} landed at {receipt['contractAddress']}, not at {promised[1]} that {promised[0]} names"
-                )
-            promised = None
         addresses[name] = receipt["contractAddress"]
         first_block = first_block if first_block is not None else receipt["blockNumber"]
         abi_rel = f"abi/{name}.json"
