@@ -7,11 +7,13 @@ import {IAssistedSessions} from "./interfaces/IAssistedSessions.sol";
 /**
  * @title AssistedSessions
  * @notice The on-chain record of assisted citizen sessions opened by front desks. See {IAssistedSessions}.
- * @dev The counter and each session's subject hash (for {subjectOf}); the event carries the record.
+ * @dev The counter and, per session, one word binding its desk to its subject (for {bindingOf}): the
+ * property registry needs both (a seller's consent must be taken at another department's desk than the
+ * registrar's), and one hash costs one slot where desk + subject would cost two. The event carries the record.
  */
 contract AssistedSessions is IAssistedSessions, ConsortiumManaged {
     uint256 private _count;
-    mapping(uint256 sessionId => bytes32 subjectHash) private _subjects;
+    mapping(uint256 sessionId => bytes32 binding) private _bindings; // keccak256(abi.encode(desk, subjectHash))
 
     /// @param consortium_ the consortium whose active departments may open assisted sessions.
     constructor(address consortium_) ConsortiumManaged(consortium_) {
@@ -29,7 +31,7 @@ contract AssistedSessions is IAssistedSessions, ConsortiumManaged {
         if (subjectHash == bytes32(0)) revert AssistedSessionsZeroSubject();
         if (reasonHash == bytes32(0)) revert AssistedSessionsZeroReason();
         sessionId = ++_count;
-        _subjects[sessionId] = subjectHash;
+        _bindings[sessionId] = keccak256(abi.encode(msg.sender, subjectHash));
         emit AssistedSessionOpened(msg.sender, officerHash, subjectHash, reasonHash, sessionId);
     }
 
@@ -41,7 +43,7 @@ contract AssistedSessions is IAssistedSessions, ConsortiumManaged {
     }
 
     /// @inheritdoc IAssistedSessions
-    function subjectOf(uint256 sessionId) external view returns (bytes32) {
-        return _subjects[sessionId];
+    function bindingOf(uint256 sessionId) external view returns (bytes32) {
+        return _bindings[sessionId];
     }
 }

@@ -14,8 +14,8 @@ import {IAssistedSessions} from "./interfaces/IAssistedSessions.sol";
  * {MAX_ACTIVE_MORTGAGES} / {MAX_ACTIVE_SEIZURES} long); they are the only lists iterated on chain, so every
  * write is bounded. The full history lists only grow and are only read by views.
  */
-// 4 counters + 13 mappings: the 13th (certificate -> title entry) keeps a certificate to one entry; splitting
-// the contract would only add cross-contract calls.
+// 4 counters + 14 mappings: the 13th (certificate -> title entry) keeps a certificate to one entry, the 14th
+// (consent session -> title entry) a consent to one transfer; splitting would only add cross-contract calls.
 // solhint-disable-next-line max-states-count
 contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     struct UnitRecord {
@@ -90,14 +90,18 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     mapping(uint256 unitId => uint256[]) private _activeSeizures;
     mapping(uint256 unitId => UseReport[]) private _useReports;
     mapping(uint256 certId => uint256 entryId) private _entryOfCertificate;
+    mapping(uint256 sessionId => uint256 entryId) private _entryOfConsentSession;
 
     /// @param consortium_ the consortium whose council designates roles.
-    /// @param certificates_ the Certificates contract (deployed naming this registry as its title registry).
+    /// @param certificates_ the Certificates contract, deployed naming this registry as its title registry:
+    /// checked here, so that no other contract can be the one allowed to supersede its certificates.
     /// @param assistedSessions_ the AssistedSessions contract (sellers' assisted consent).
     constructor(address consortium_, address certificates_, address assistedSessions_)
         ConsortiumManaged(consortium_)
     {
         if (certificates_ == address(0) || assistedSessions_ == address(0)) revert PropertyRegistryZeroAddress();
+        address linked = ICertificates(certificates_).titleRegistry();
+        if (linked != address(this)) revert PropertyRegistryCertificatesNotLinked(certificates_, linked);
         _certificates = ICertificates(certificates_);
         _assistedSessions = IAssistedSessions(assistedSessions_);
     }
@@ -194,17 +198,19 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
         bytes32 priorCertificateHash,
         bytes32 caseRef,
         bytes32 sellerConsentHash,
-        uint256 assistedSessionId
+        uint256 assistedSessionId,
+        address consentDesk
     ) external returns (uint256 entryId) {
         _requireRole(Role.Registrar);
         uint64 previousEntryId = _currentEntryForTransfer(unitId, newOwnerHash, evidenceHash, priorCertificateHash, caseRef);
         if (sellerConsentHash == bytes32(0)) revert PropertyRegistryEmptyConsent();
         TitleRecord storage previous = _entries[previousEntryId];
         uint256 certId = _currentCertificate(unitId, previousEntryId, previous.certificateId, priorCertificateHash);
-        _requireSellerSession(unitId, previous.ownerHash, assistedSessionId);
+        _requireSellerSession(unitId, previous.ownerHash, assistedSessionId, consentDesk);
 
         entryId = _recordTransfer(unitId, newOwnerHash, evidenceHash, priorCertificateHash, caseRef, previousEntryId);
-        emit SellerConsentRecorded(unitId, entryId, assistedSessionId, sellerConsentHash);
+        _entryOfConsentSession[assistedSessionId] = entryId; // one transfer per consent
+        emit SellerConsentRecorded(unitId, entryId, assistedSessionId, sellerConsentHash, consentDesk);
         // Last, after every effect: the seller's certificate stops verifying VALID in this same transaction.
         _certificates.supersede(certId, caseRef);
     }
@@ -399,6 +405,11 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
     }
 
     /// @inheritdoc IPropertyRegistry
+    function entryOfConsentSession(uint256 sessionId) external view returns (uint256) {
+        return _entryOfConsentSession[sessionId];
+    }
+
+    /// @inheritdoc IPropertyRegistry
     function certificates() external view returns (address) {
         return address(_certificates);
     }
@@ -557,12 +568,19 @@ contract PropertyRegistry is IPropertyRegistry, ConsortiumManaged {
         return certId;
     }
 
-    /// @dev An assisted consent must come from a recorded session opened for the seller (0: signed in).
-    function _requireSellerSession(uint256 unitId, bytes32 sellerHash, uint256 sessionId) private view {
-        if (sessionId == 0) return;
-        bytes32 subject = _assistedSessions.subjectOf(sessionId);
-        if (subject == bytes32(0)) revert PropertyRegistryUnknownAssistedSession(sessionId);
-        if (subject != sellerHash) revert PropertyRegistryConsentNotBySeller(unitId, sessionId);
+    /// @dev The consent must come from an unused recorded session opened for the seller at `desk`, a department
+    /// other than the registrar: the registrar alone (its own desk, no session, an old one) cannot consent.
+    function _requireSellerSession(uint256 unitId, bytes32 sellerHash, uint256 sessionId, address desk)
+        private
+        view
+    {
+        if (sessionId == 0) revert PropertyRegistryConsentSessionRequired(unitId);
+        bytes32 binding = _assistedSessions.bindingOf(sessionId);
+        if (binding == bytes32(0)) revert PropertyRegistryUnknownAssistedSession(sessionId);
+        if (binding != keccak256(abi.encode(desk, sellerHash))) revert PropertyRegistryConsentNotBySeller(unitId, sessionId);
+        if (desk == msg.sender) revert PropertyRegistryConsentAtRegistrarDesk(sessionId, desk);
+        uint256 used = _entryOfConsentSession[sessionId];
+        if (used != 0) revert PropertyRegistryConsentSessionUsed(sessionId, used);
     }
 
     /// @dev Every active mortgage must be consented for `entryId`; answers how many are carried.

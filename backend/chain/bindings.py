@@ -2141,6 +2141,10 @@ class AssistedSessions:
     def __init__(self, port: ChainPort) -> None:
         self._port = port
 
+    def binding_of(self, session_id: int) -> str:
+        """bindingOf(uint256)"""
+        return str(self._port.view("AssistedSessions", "bindingOf", session_id))
+
     def consortium(self) -> str:
         """consortium()"""
         return str(self._port.view("AssistedSessions", "consortium"))
@@ -2171,10 +2175,6 @@ class AssistedSessions:
     def session_count(self) -> int:
         """sessionCount()"""
         return int(self._port.view("AssistedSessions", "sessionCount"))
-
-    def subject_of(self, session_id: int) -> str:
-        """subjectOf(uint256)"""
-        return str(self._port.view("AssistedSessions", "subjectOf", session_id))
 
 
 class OneStopServicesCalls:
@@ -2786,8 +2786,9 @@ class PropertyRegistryCalls:
         case_ref: bytes,
         seller_consent_hash: bytes,
         assisted_session_id: int,
+        consent_desk: str,
     ) -> Call:
-        """registerTransfer(uint256,bytes32,bytes32,bytes32,bytes32,bytes32,uint256), not sent"""
+        """registerTransfer(uint256,bytes32,bytes32,bytes32,bytes32,bytes32,uint256,address), not sent"""
         return Call(
             "PropertyRegistry",
             "registerTransfer",
@@ -2799,6 +2800,7 @@ class PropertyRegistryCalls:
                 case_ref,
                 seller_consent_hash,
                 assisted_session_id,
+                consent_desk,
             ),
         )
 
@@ -2903,6 +2905,10 @@ class PropertyRegistry:
         """entryOfCertificate(uint256)"""
         return int(self._port.view("PropertyRegistry", "entryOfCertificate", cert_id))
 
+    def entry_of_consent_session(self, session_id: int) -> int:
+        """entryOfConsentSession(uint256)"""
+        return int(self._port.view("PropertyRegistry", "entryOfConsentSession", session_id))
+
     def has_role(self, department: str, role: int) -> bool:
         """hasRole(address,uint8)"""
         return bool(self._port.view("PropertyRegistry", "hasRole", department, role))
@@ -2999,12 +3005,13 @@ class PropertyRegistry:
         case_ref: bytes,
         seller_consent_hash: bytes,
         assisted_session_id: int,
+        consent_desk: str,
         *,
         op: str,
         key: str,
         strict: bool = True,
     ) -> TxOutcome:
-        """registerTransfer(uint256,bytes32,bytes32,bytes32,bytes32,bytes32,uint256)"""
+        """registerTransfer(uint256,bytes32,bytes32,bytes32,bytes32,bytes32,uint256,address)"""
         call = Call(
             "PropertyRegistry",
             "registerTransfer",
@@ -3016,6 +3023,7 @@ class PropertyRegistry:
                 case_ref,
                 seller_consent_hash,
                 assisted_session_id,
+                consent_desk,
             ),
         )
         return self._port.send(signer, call, op=op, key=key, strict=strict)[0]

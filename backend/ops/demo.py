@@ -558,7 +558,8 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
     _, incident_id, prior_cert_id = _parallel(revoke_notary, incident, seller_certificate)
     log(f"demo: grant {grant_notary_ca} revoked; incident {incident_id} filed; seller's certificate {prior_cert_id}")
 
-    # ---- 5b. the seller's certificate bound to their title; the seller consents at NR's desk ---
+    # ---- 5b. the seller's certificate bound to their title; the seller consents at PSB's desk ---
+    # (not NR's: NR is the registrar, and the registry refuses a consent the registrar vouched for itself)
     def bind_seller_certificate() -> None:
         u = ops.contracts.property_registry.unit(unit_id)
         if u.current_owner_hash.lower() != h0x(seller) or (
@@ -569,11 +570,11 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
 
     def seller_session() -> int:
         ops.fresh()
-        opened = ops.history("AssistedSessions", "AssistedSessionOpened", desk=nr.address, subjectHash=h0x(seller))
+        opened = ops.history("AssistedSessions", "AssistedSessionOpened", desk=psb.address, subjectHash=h0x(seller))
         if opened:  # a re-run (a replayed key would be refused once the session's 30 minutes are over)
             return int(opened[0]["args"]["sessionId"])
-        # an assisted session is opened by a person: NR's demo desk officer, signed in as themself
-        desk = Actor("department", nr.address, nr.officer_id, kind="officer")
+        # an assisted session is opened by a person: PSB's demo desk officer, signed in as themself
+        desk = Actor("department", psb.address, psb.officer_id, kind="officer")
         reason = f"demo: the seller consents to the sale of unit {unit_id}"
         r = svc.citizens.open_session(desk, SELLER["id_type"], SELLER["id_value"], reason, key=k("seller-session"))
         return int(r["session_id"])
@@ -595,6 +596,7 @@ def seed(ctx: AppContext, log: Log = print) -> dict[str, Any]:
         "prior_certificate_hash": prior_hash,
         "seller_consent_hash": seller_consent_hash(unit_id, h0x(seller), h0x(citizen), seller_session_id),
         "seller_assisted_session_id": seller_session_id,
+        "seller_consent_desk": psb.address,
         "price_cny": 3_200_000,
         "contract_no": "京(2024)东城区二手房买卖合同第0042号",
         "buyer": "王芳",

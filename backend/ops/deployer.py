@@ -166,6 +166,7 @@ def deploy_system(
     linked = [load_artifact(build_dir, n) is not None for n in LINKED]
     if any(linked) and not all(linked):
         raise DeployError(f"{' and '.join(LINKED)} deploy together (they name each other); compile both")
+    promised: tuple[str, str] | None = None  # (name of the contract that named its successor, that address)
     for name, deps in CORE + SERVICES:
         art = load_artifact(build_dir, name)
         if art is None:
@@ -178,6 +179,17 @@ def deploy_system(
             if deps is None
             else [created_address(deployer.address, nonce + 1) if d == NEXT_CONTRACT else addresses[d] for d in deps]
         )
+        if promised is not None:
+            # The contract right after one that named its successor must land at the address it was promised
+            # (a transaction of the deployer's in between would put it elsewhere): checked before sending.
+            if created_address(deployer.address, nonce) != promised[1]:
+                raise DeployError(
+                    f"{name} would land at {created_address(deployer.address, nonce)}, "
+                    f"not at {promised[1]} that {promised[0]} names"
+                )
+            promised = None
+        if deps is not None and NEXT_CONTRACT in deps:
+            promised = (name, created_address(deployer.address, nonce + 1))
         factory = w3.eth.contract(abi=art["abi"], bytecode=art["bytecode"])
         tx = factory.constructor(*args).build_transaction({"from": deployer.address, "nonce": nonce, **fee_fields(w3)})
         receipt = send_tx(w3, deployer, tx)

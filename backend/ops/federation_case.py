@@ -32,6 +32,7 @@ from backend.ops.demo import CITIZEN, PURPOSE, SELLER, YEAR, seller_consent_hash
 Log = Callable[[str], None]
 
 LEAD = "dept-nr"
+CONSENT_DESK = "dept-psb"  # the seller consents at PSB's desk: NR is the registrar, who may not vouch for them
 CASE_DESK = LEAD  # the form is held by the node that opens the case: the lead's
 UNIT = {"parcel_code": "110101-001-0042", "building_code": "B3", "unit_code": "1502", "planned_use": 1, "area_m2": 89}
 # (dataset, owner, purpose, legal basis, label, the fields the evidence asks for)
@@ -93,7 +94,7 @@ def house_transfer(nodes: Nodes, resources: dict[str, int], governors: list[str]
     session_id, consent_hash = _seller_consent(nodes, unit_id, prior_cert_id)
     log(
         f"demo: house transfer: unit {unit_id} of the seller (certificate {prior_cert_id}, bound to the title), "
-        f"who consented in assisted session {session_id} at NR's desk; service {service_id} active, standing "
+        f"who consented in assisted session {session_id} at PSB's desk; service {service_id} active, standing "
         f"grants {grants} approved by TAX's and CA's nodes"
     )
     form = {
@@ -101,6 +102,7 @@ def house_transfer(nodes: Nodes, resources: dict[str, int], governors: list[str]
         "prior_certificate_hash": prior_hash,
         "seller_consent_hash": consent_hash,
         "seller_assisted_session_id": session_id,
+        "seller_consent_desk": nodes.address(CONSENT_DESK),
         "price_cny": 3_200_000,
         "contract_no": "京(2024)东城区二手房买卖合同第0042号",
         "buyer": "王芳",
@@ -205,15 +207,16 @@ def _seller_certificate(nodes: Nodes, governors: list[str]) -> tuple[str, int]:
 
 
 def _seller_consent(nodes: Nodes, unit_id: int, cert_id: int) -> tuple[int, str]:
-    """The seller's certificate bound to their title entry, then the seller at NR's front desk: an assisted
-    session on the record (opened by NR's officer), in which they consent to the sale.
+    """The seller's certificate bound to their title entry, then the seller at PSB's front desk: an assisted
+    session on the record (opened by PSB's officer, on PSB's node: not the registrar's), in which they consent
+    to the sale.
     Answers (session id, consent record hash)."""
     unit = nodes.get(LEAD, f"/registry/units/{unit_id}/history")
     current = next(e for e in unit["title_chain"] if e["current"])
     if current["kind"] == "first_registration" and current.get("certificate_id") is None:
         nodes.post(LEAD, f"/registry/units/{unit_id}/certificate", {"cert_id": cert_id}, "seller-cert-bind")
     session = nodes.post(
-        LEAD,
+        CONSENT_DESK,
         "/citizens/session",
         {
             "id_type": SELLER["id_type"],
@@ -221,7 +224,7 @@ def _seller_consent(nodes: Nodes, unit_id: int, cert_id: int) -> tuple[int, str]
             "reason": f"demo: the seller consents to the sale of unit {unit_id}",
         },
         "seller-session",  # a re-run answers the session already recorded
-        token=nodes.officer_token(LEAD),
+        token=nodes.officer_token(CONSENT_DESK),
     )
     sid = int(session["session_id"])
     seller = str(unit["title_chain"][0]["owner_hash"])  # the first registration's owner (also on a re-run)

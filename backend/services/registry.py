@@ -13,8 +13,11 @@ entry (``bind_certificate``); a transfer must present the certificate bound to
 the current entry, VALID (``PropertyRegistryNotCurrentCertificate`` /
 ``…NoCurrentCertificate`` / ``…CertificateNotValid`` → 409), and supersedes it
 in the same transaction. It also carries the seller's consent: the hash of the
-consent record and, when the seller consented at a front desk, the assisted
-session, which must name the seller (``PropertyRegistryConsentNotBySeller``).
+consent record, and the assisted session the seller consented in with the desk
+(department) that opened it. The contract checks the session was opened there for
+the seller (``PropertyRegistryConsentNotBySeller``), that the desk is not the
+registrar itself (``…ConsentAtRegistrarDesk``) and that no transfer used it before
+(``…ConsentSessionUsed``): no department moves a title alone.
 
 Who may read a unit's history: a department holding REGISTRAR, a bank or court
 with a mortgage or seizure on the unit, auditors, and a citizen whose subject
@@ -198,11 +201,15 @@ class RegistryService:
         prior_certificate_hash: bytes,
         case_ref: bytes,
         seller_consent_hash: bytes,
-        assisted_session_id: int | None,
+        assisted_session_id: int,
+        consent_desk: str,
         *,
         key: str,
     ) -> dict[str, Any]:
-        """The contract checks the certificate and the consent (and supersedes the certificate)."""
+        """The contract checks the certificate and the consent (and supersedes the certificate): the seller
+        consented in assisted session ``assisted_session_id``, opened at department ``consent_desk``'s desk,
+        which must not be the registrar's own (no department moves a title alone)."""
+        desk = checksum(consent_desk, "consent_desk")
         ev, done = self._department_write(
             actor,
             lambda: self.reg.unit(unit_id),  # 404 PropertyRegistryUnknownUnit
@@ -214,7 +221,8 @@ class RegistryService:
                 prior_certificate_hash,
                 case_ref,
                 seller_consent_hash,
-                assisted_session_id or 0,
+                assisted_session_id,
+                desk,
                 op=f"registry.units.{unit_id}.transfer",
                 key=key,
             ),
@@ -229,7 +237,8 @@ class RegistryService:
             "prior_certificate_hash": h0x(prior_certificate_hash),
             "case_ref": h0x(case_ref),
             "seller_consent_hash": h0x(seller_consent_hash),
-            "assisted_session_id": assisted_session_id or None,
+            "assisted_session_id": assisted_session_id,
+            "consent_desk": self.chain.party(desk),
             "carried_mortgages": ev.get("carriedMortgages"),
             "registrar": self.chain.party(actor.address),
             **done,

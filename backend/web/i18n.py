@@ -408,8 +408,12 @@ LABELS: dict[str, tuple[str, str]] = {
     "prior_cert_hash": ("原不动产权证书文档哈希（0x…）", "Prior certificate document hash (0x…)"),
     "seller_consent_hash": ("出卖人同意记录的哈希（0x…）", "Hash of the seller's consent record (0x…)"),
     "assisted_session_id": (
-        "出卖人在窗口协助会话中同意时的会话编号（本人登录同意则留空）",
-        "Assisted session the seller consented in (empty if they signed in themselves)",
+        "出卖人在窗口协助会话中同意时的会话编号",
+        "Assisted session the seller consented in",
+    ),
+    "consent_desk": (
+        "开启该会话的窗口部门地址（0x…，不能是登记机构本身）",
+        "Department whose desk opened that session (0x…, never the registrar itself)",
     ),
     "submit": ("提交", "Submit"),
     "saved_unit": ("不动产单元 #{id} 已登记，交易 {tx}", "Property unit #{id} registered in {tx}"),
@@ -1077,6 +1081,22 @@ ERRORS: dict[str, tuple[str, str]] = {
     "PropertyRegistryConsentNotBySeller": (
         "协助会话 #{sessionId} 不是为单元 #{unitId} 的现权利人开启的：出卖人未同意。",
         "Assisted session #{sessionId} was not opened for the current owner of unit #{unitId}: no seller consent.",
+    ),
+    "PropertyRegistryConsentSessionRequired": (
+        "单元 #{unitId} 的转移须附出卖人在其他部门窗口的协助会话。",
+        "A transfer of unit #{unitId} needs the seller's assisted session at another department's desk.",
+    ),
+    "PropertyRegistryConsentAtRegistrarDesk": (
+        "协助会话 #{sessionId} 由登记机构本身（{desk}）开启：登记机构不能替出卖人同意。",
+        "Assisted session #{sessionId} was opened by the registrar itself ({desk}): it cannot consent for the seller.",
+    ),
+    "PropertyRegistryConsentSessionUsed": (
+        "协助会话 #{sessionId} 的同意已用于登记记录 #{entryId}，不能再次使用。",
+        "The consent of assisted session #{sessionId} already carried title entry #{entryId}; it is used once.",
+    ),
+    "PropertyRegistryCertificatesNotLinked": (
+        "证书合约 {certificates} 的产权登记合约是 {titleRegistry}，不是本合约。",
+        "Certificates {certificates} names {titleRegistry} as its title registry, not this registry.",
     ),
     "PropertyRegistryNoCurrentCertificate": (
         "单元 #{unitId} 的现登记记录 #{entryId} 尚未绑定不动产权证书。",

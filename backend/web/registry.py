@@ -209,10 +209,11 @@ def transfer(
     case_ref: Annotated[str, Form()] = "",
     seller_consent_hash: Annotated[str, Form()] = "",
     assisted_session_id: Annotated[str, Form()] = "",
+    consent_desk: Annotated[str, Form()] = "",
 ):
     def do() -> str:
         session = assisted_session_id.strip()
-        if session and not session.isdigit():
+        if not session.isdigit() or int(session) < 1:
             raise InvalidInput("assisted_session_id: a session number", field="assisted_session_id")
         res = form.services.registry.transfer(
             user,
@@ -222,7 +223,8 @@ def transfer(
             hex32(prior_certificate_hash.strip(), "prior_certificate_hash"),
             ref32(case_ref.strip() or None, None, "case_ref"),
             hex32(seller_consent_hash.strip(), "seller_consent_hash"),
-            int(session) if session else None,
+            int(session),
+            consent_desk.strip(),
             key=form.key,
         )
         return i18n.t(form.lang, "saved_transfer", id=unit_id, entry=res["entry_id"])

@@ -14,9 +14,10 @@ import {IConsortiumManaged} from "./IConsortiumManaged.sol";
  * keyed officer hash and the keyed hash of the reason text. The desk is `msg.sender` and must be an
  * active department at the time of the call; the time is the block's. The event is the record (the
  * indexer reads it), and `sessionId` numbers sessions 1, 2, … so that a session can be named in an
- * objection or an inquiry. Each session's subject hash is also kept ({subjectOf}) so that another
- * contract can check whom a session named (the property registry: a seller's consent given in an
- * assisted session).
+ * objection or an inquiry. Each session's desk and subject are also kept, as one word
+ * `keccak256(abi.encode(desk, subjectHash))` ({bindingOf}), so that another contract told the desk can check
+ * which desk opened a session for whom (the property registry: a seller's consent is given in an assisted
+ * session opened at a department other than the registrar). One word, not two: the desk costs no extra slot.
  */
 interface IAssistedSessions is IConsortiumManaged {
     // ------------------------------------------------------------------ events
@@ -60,6 +61,7 @@ interface IAssistedSessions is IConsortiumManaged {
 
     /// @notice How many assisted sessions have been recorded (the last `sessionId`).
     function sessionCount() external view returns (uint256);
-    /// @notice The subject hash session `sessionId` was opened for; zero if there is no such session.
-    function subjectOf(uint256 sessionId) external view returns (bytes32);
+    /// @notice `keccak256(abi.encode(desk, subjectHash))` of session `sessionId`: the desk that opened it
+    /// and the subject it was opened for; zero if there is no such session.
+    function bindingOf(uint256 sessionId) external view returns (bytes32);
 }

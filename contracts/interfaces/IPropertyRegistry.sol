@@ -26,8 +26,11 @@ import {ICertificates} from "./ICertificates.sol";
  * current entry, still VALID) and supersedes it in the same transaction ({ICertificates.supersede}: this
  * registry is the Certificates contract's title registry), so no path moves a title while the seller's
  * certificate stays VALID. A transfer also carries the seller's consent: a non-zero hash of the consent
- * record and, when the seller consented in an assisted session, that session's id, whose subject must be
- * the current owner ({IAssistedSessions.subjectOf}); 0 means the seller's own signed-in session.
+ * record and the assisted session it was given in, which is required and must have been opened for the
+ * current owner at the desk of a department OTHER than the registrar (the transfer names that desk and
+ * {IAssistedSessions.bindingOf} must equal `keccak256(abi.encode(desk, ownerHash))`). Each session carries
+ * one transfer ({entryOfConsentSession}). So no single department moves a title: the registrar issues and
+ * binds certificates, but the seller's presence is vouched for by another department's front desk.
  *
  * Encumbrances:
  *  - A transfer is refused while the unit has an active seizure ({PropertyRegistryUnitSeized}) or an
@@ -175,9 +178,13 @@ interface IPropertyRegistry is IConsortiumManaged {
     );
     /// @notice The seller consented to the transfer that created title entry `entryId` of `unitId`:
     /// `consentHash` is the hash of the consent record, `assistedSessionId` the assisted session it was
-    /// given in (0: the seller's own signed-in session).
+    /// given in, opened at the desk of department `consentDesk`.
     event SellerConsentRecorded(
-        uint256 indexed unitId, uint256 indexed entryId, uint256 indexed assistedSessionId, bytes32 consentHash
+        uint256 indexed unitId,
+        uint256 indexed entryId,
+        uint256 indexed assistedSessionId,
+        bytes32 consentHash,
+        address consentDesk
     );
     /// @notice `bank` registered `mortgageId` on `unitId` against title entry `titleEntryId`.
     event MortgageRegistered(
@@ -282,8 +289,16 @@ interface IPropertyRegistry is IConsortiumManaged {
     error PropertyRegistryEmptyConsent();
     /// @notice No assisted session has id `sessionId`.
     error PropertyRegistryUnknownAssistedSession(uint256 sessionId);
-    /// @notice Assisted session `sessionId` was not opened for the current owner of `unitId`.
+    /// @notice Assisted session `sessionId` was not opened for the current owner of `unitId` at the named desk.
     error PropertyRegistryConsentNotBySeller(uint256 unitId, uint256 sessionId);
+    /// @notice A transfer names no assisted consent session (`assistedSessionId` 0).
+    error PropertyRegistryConsentSessionRequired(uint256 unitId);
+    /// @notice The consent session's desk `desk` is the registrar itself: a registrar cannot vouch for the seller.
+    error PropertyRegistryConsentAtRegistrarDesk(uint256 sessionId, address desk);
+    /// @notice Consent session `sessionId` already carried the transfer that created title entry `entryId`.
+    error PropertyRegistryConsentSessionUsed(uint256 sessionId, uint256 entryId);
+    /// @notice `certificates` names `titleRegistry`, not this registry, as its title registry.
+    error PropertyRegistryCertificatesNotLinked(address certificates, address titleRegistry);
     /// @notice The current title entry `entryId` of `unitId` has no certificate bound yet.
     error PropertyRegistryNoCurrentCertificate(uint256 unitId, uint256 entryId);
     /// @notice The presented certificate `presentedCertId` (0: unknown document) is not `currentCertId`,
@@ -349,16 +364,18 @@ interface IPropertyRegistry is IConsortiumManaged {
      * @param evidenceHash hash of the evidence bundle (contract, tax clearance, identity checks…).
      * @param priorCertificateHash document hash of the seller's current property certificate.
      * @param sellerConsentHash hash of the seller's consent record; non-zero.
-     * @param assistedSessionId the assisted session the seller consented in; 0 = their own signed-in
-     * session.
+     * @param assistedSessionId the assisted session the seller consented in; required, not used before.
+     * @param consentDesk the department whose desk opened that session; not the caller.
      * @return entryId the new title entry; its previousEntryId is the unit's previous current entry.
      * @dev Requirements, in this order: caller holds REGISTRAR and is active; the unit exists and has an
      * owner; hashes and `caseRef` non-zero; `newOwnerHash` differs from the current owner; consent non-zero
      * ({PropertyRegistryEmptyConsent}); the current entry has a bound certificate
      * ({PropertyRegistryNoCurrentCertificate}), the presented one is it ({PropertyRegistryNotCurrentCertificate})
-     * and it is VALID ({PropertyRegistryCertificateNotValid}); an assisted session exists
-     * ({PropertyRegistryUnknownAssistedSession}) and names the current owner
-     * ({PropertyRegistryConsentNotBySeller}); no active seizure ({PropertyRegistryUnitSeized} names the
+     * and it is VALID ({PropertyRegistryCertificateNotValid}); a consent session is named
+     * ({PropertyRegistryConsentSessionRequired}), exists ({PropertyRegistryUnknownAssistedSession}), was
+     * opened at `consentDesk` for the current owner ({PropertyRegistryConsentNotBySeller}), `consentDesk`
+     * is not the caller ({PropertyRegistryConsentAtRegistrarDesk}) and the session carried no transfer yet
+     * ({PropertyRegistryConsentSessionUsed}); no active seizure ({PropertyRegistryUnitSeized} names the
      * first one); no outstanding mortgage ({PropertyRegistryMortgageOutstanding} names the first one).
      * Emits {TitleTransferred} and {SellerConsentRecorded}; Certificates emits {ICertificates.CertificateSuperseded}.
      */
@@ -369,7 +386,8 @@ interface IPropertyRegistry is IConsortiumManaged {
         bytes32 priorCertificateHash,
         bytes32 caseRef,
         bytes32 sellerConsentHash,
-        uint256 assistedSessionId
+        uint256 assistedSessionId,
+        address consentDesk
     ) external returns (uint256 entryId);
 
     // ------------------------------------------------------------------ bank
@@ -444,6 +462,8 @@ interface IPropertyRegistry is IConsortiumManaged {
     function titleEntry(uint256 entryId) external view returns (TitleEntry memory);
     /// @notice The title entry certificate `certId` is bound to, 0 if none.
     function entryOfCertificate(uint256 certId) external view returns (uint256);
+    /// @notice The title entry whose transfer assisted session `sessionId` carried, 0 if none.
+    function entryOfConsentSession(uint256 sessionId) external view returns (uint256);
     /// @notice The Certificates contract whose property certificates evidence title entries.
     function certificates() external view returns (address);
     /// @notice The AssistedSessions contract that records sessions in which sellers consent.

@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 
 import pytest
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 from fastapi.testclient import TestClient
 from sqlalchemy import func, select
 
@@ -21,6 +23,7 @@ from cases_testkit import boot, demo_tokens
 from backend.api.main import create_app
 from backend.chain.outbox import OutboxTx
 from backend.ops.demo import CITIZEN, SELLER, demo_seed_table, seed
+from backend.services.common import h0x
 
 
 @pytest.fixture(scope="module")
@@ -78,7 +81,8 @@ def test_seed_builds_a_finished_house_transfer(seeded) -> None:
         assert v["status"] == "valid" and v["type_code"] == "PROPERTY_CERT"
         assert v["issuer"]["address"] == p.address("dept-nr")
         prior = http.get(f"/public/certificates/{summary['prior_certificate']['document_hash']}").json()
-        # superseded by the transfer itself, which carried the seller's consent given at NR's desk
+        # superseded by the transfer itself, which carried the seller's consent given at PSB's desk (not NR's:
+        # the registrar cannot vouch for the seller)
         assert (prior["status"], prior["revoked_by"], prior["revocation_reason"]) == (
             "revoked",
             "registry",
@@ -86,13 +90,16 @@ def test_seed_builds_a_finished_house_transfer(seeded) -> None:
         )
         consent = summary["seller_consent"]
         seller = "0x" + ops.subject(SELLER["id_type"], SELLER["id_value"]).hex()
-        assert ops.view("AssistedSessions", "subjectOf", consent["assisted_session_id"]).lower() == seller
+        psb = p.address("dept-psb")
+        assert consent["consent_desk"]["address"] == psb
+        binding = keccak(abi_encode(["address", "bytes32"], [psb, bytes.fromhex(seller[2:])]))
+        assert str(ops.view("AssistedSessions", "bindingOf", consent["assisted_session_id"])).lower() == h0x(binding)
         ops.fresh()
         recorded = [
             e["args"] for e in ops.history("PropertyRegistry", "SellerConsentRecorded", unitId=summary["unit_id"])
         ]
-        assert [(int(e["assistedSessionId"]), str(e["consentHash"]).lower()) for e in recorded] == [
-            (consent["assisted_session_id"], consent["consent_hash"].lower())
+        assert [(int(e["assistedSessionId"]), str(e["consentHash"]).lower(), e["consentDesk"]) for e in recorded] == [
+            (consent["assisted_session_id"], consent["consent_hash"].lower(), psb)
         ]
 
         r = http.post(

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import pytest
 from contract_helpers import ZERO32, ZERO_ADDRESS, assert_custom_error, event, event_names, h
+from eth_abi import encode
+from eth_utils import keccak
 
 OFFICER = h("officer-hash-desk-3")
 SUBJECT = h("keyed-subject-hash")
@@ -13,6 +15,11 @@ REASON = h("keyed-reason-hash")
 @pytest.fixture(scope="module")
 def sessions(system, AssistedSessions):
     return AssistedSessions.deploy(system.consortium, {"from": system.deployer})
+
+
+def binding(desk, subject_hash):
+    """keccak256(abi.encode(desk, subjectHash)): what AssistedSessions keeps per session."""
+    return "0x" + keccak(encode(["address", "bytes32"], [str(desk), bytes.fromhex(subject_hash[2:])])).hex()
 
 
 def open_session(sessions, desk, officer=OFFICER, subject=SUBJECT, reason=REASON):
@@ -60,10 +67,11 @@ def test_ids_count_across_desks(system, sessions):
     print(f"\nGAS openAssistedSession first={first.gas_used} later={tx.gas_used}")
     assert event(tx, "AssistedSessionOpened")["desk"] == system.depts[1]
     assert sessions.sessionCount() == 2
-    # each session's subject is kept, for the property registry's check of a seller's assisted consent
-    assert (sessions.subjectOf(1), sessions.subjectOf(2), sessions.subjectOf(3)) == (
-        SUBJECT,
-        h("other-subject"),
+    # each session's desk and subject are kept as one word, for the property registry's check of a
+    # seller's assisted consent (given at another department's desk than the registrar's)
+    assert (sessions.bindingOf(1), sessions.bindingOf(2), sessions.bindingOf(3)) == (
+        binding(system.depts[0], SUBJECT),
+        binding(system.depts[1], h("other-subject")),
         ZERO32,
     )
 

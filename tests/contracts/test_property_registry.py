@@ -5,6 +5,8 @@ from __future__ import annotations
 import brownie
 import pytest
 from contract_helpers import DAY, ZERO32, ZERO_ADDRESS, assert_custom_error, event, event_names, h, now
+from eth_abi import encode
+from eth_utils import keccak
 
 REGISTRAR, BANK, COURT, INSPECTOR = range(4)
 RESIDENTIAL, COMMERCIAL, INDUSTRIAL = 7, 5, 6
@@ -91,12 +93,36 @@ def owned_unit(reg, registrar, n=1, owner="owner-1"):
     return uid
 
 
-def transfer(reg, registrar, uid, owner, *, prior=None, consent="consent", session=0, **kw):
-    """Transfer presenting the unit's current certificate (unless ``prior``), with the seller's consent."""
+def consent_desk():
+    """The front desk sellers consent at: department D (the inspector's), never the registrar A."""
+    return brownie.accounts[7]
+
+
+def binding(desk, subject_hash):
+    """What AssistedSessions keeps per session: keccak256(abi.encode(desk, subjectHash))."""
+    return "0x" + keccak(encode(["address", "bytes32"], [str(desk), bytes.fromhex(subject_hash[2:])])).hex()
+
+
+def consent_session(reg, uid, desk=None, subject=None):
+    """A new assisted session at ``desk`` (default: consent_desk()) for ``subject`` (default: the current owner)."""
+    if subject is None:
+        known = 0 < uid <= reg.unitCount()
+        subject = reg.unit(uid)["currentOwnerHash"] if known else ZERO32
+        subject = h("nobody") if subject == ZERO32 else subject
+    sessions = brownie.AssistedSessions.at(reg.assistedSessions())
+    return sessions.openAssistedSession(h("officer"), subject, h("sell"), {"from": desk or consent_desk()}).return_value
+
+
+def transfer(reg, registrar, uid, owner, *, prior=None, consent="consent", session=None, desk=None, **kw):
+    """Transfer presenting the unit's current certificate (unless ``prior``), with the seller's consent given
+    in ``session`` at ``desk`` (default: a new session for the current owner at consent_desk())."""
     doc = current_document(reg, uid) if prior is None else prior
     consent_hash = h(consent) if consent else ZERO32
+    desk = desk or consent_desk()
+    if session is None:
+        session = consent_session(reg, uid, desk)
     return reg.registerTransfer(
-        uid, h(owner), h("evidence"), doc, h("case"), consent_hash, session, {"from": registrar, **kw}
+        uid, h(owner), h("evidence"), doc, h("case"), consent_hash, session, desk, {"from": registrar, **kw}
     )
 
 
@@ -123,6 +149,17 @@ def test_constructor_rejects_zero_links(system, PropertyRegistry, accounts):
             lambda c=certs_at, s=sessions_at: PropertyRegistry.deploy(system.consortium, c, s, {"from": accounts[0]}),
             "PropertyRegistryZeroAddress",
         )
+
+
+def test_registry_constructor_refuses_unlinked_certificates(system, Certificates, PropertyRegistry, sessions, accounts):
+    """A registry deployed next to a Certificates that names another title registry refuses to deploy."""
+    other = accounts[3]
+    certs = Certificates.deploy(system.consortium, other, {"from": accounts[0]})
+    assert_custom_error(
+        lambda: PropertyRegistry.deploy(system.consortium, certs, sessions, {"from": accounts[0]}),
+        "PropertyRegistryCertificatesNotLinked",
+        (certs, other),
+    )
 
 
 def test_deployment(system, reg, certs, sessions):
@@ -338,7 +375,10 @@ def test_register_transfer_extends_the_chain(reg, actors):
     uid = owned_unit(reg, a)
     other = owned_unit(reg, a, n=2, owner="owner-x")  # entry 2, interleaved
     prior = current_document(reg, uid)
-    tx = reg.registerTransfer(uid, h("owner-2"), h("evidence-1"), prior, h("case-1"), h("consent"), 0, {"from": a})
+    sid = consent_session(reg, uid)
+    tx = reg.registerTransfer(
+        uid, h("owner-2"), h("evidence-1"), prior, h("case-1"), h("consent"), sid, consent_desk(), {"from": a}
+    )
     assert tx.return_value == 3
     assert event_names(tx) == ["TitleTransferred", "SellerConsentRecorded", "CertificateSuperseded"]
     assert event(tx, "TitleTransferred") == {
@@ -375,15 +415,15 @@ def test_register_transfer_rejections(reg, actors):
     assert_custom_error(lambda: transfer(reg, a, 99, "x"), "PropertyRegistryUnknownUnit", (99,))
     assert_custom_error(lambda: transfer(reg, a, uid, "x"), "PropertyRegistryUnitNotOwned", (uid,))
     reg.registerFirstOwnership(uid, h("owner-1"), h("e"), h("c"), {"from": a})
-    p, k = h("p"), h("k")
+    p, k, d = h("p"), h("k"), consent_desk()
     cases = [
-        ((uid, ZERO32, h("e"), p, h("c"), k, 0), "PropertyRegistryEmptyOwnerHash", ()),
-        ((uid, h("n"), ZERO32, p, h("c"), k, 0), "PropertyRegistryEmptyEvidenceHash", ()),
-        ((uid, h("n"), h("e"), ZERO32, h("c"), k, 0), "PropertyRegistryEmptyCertificateHash", ()),
-        ((uid, h("n"), h("e"), p, ZERO32, k, 0), "PropertyRegistryEmptyCaseRef", ()),
-        ((uid, h("owner-1"), h("e"), p, h("c"), k, 0), "PropertyRegistrySameOwner", (uid, h("owner-1"))),
-        ((uid, h("n"), h("e"), p, h("c"), ZERO32, 0), "PropertyRegistryEmptyConsent", ()),
-        ((uid, h("n"), h("e"), p, h("c"), k, 0), "PropertyRegistryNoCurrentCertificate", (uid, 1)),
+        ((uid, ZERO32, h("e"), p, h("c"), k, 0, d), "PropertyRegistryEmptyOwnerHash", ()),
+        ((uid, h("n"), ZERO32, p, h("c"), k, 0, d), "PropertyRegistryEmptyEvidenceHash", ()),
+        ((uid, h("n"), h("e"), ZERO32, h("c"), k, 0, d), "PropertyRegistryEmptyCertificateHash", ()),
+        ((uid, h("n"), h("e"), p, ZERO32, k, 0, d), "PropertyRegistryEmptyCaseRef", ()),
+        ((uid, h("owner-1"), h("e"), p, h("c"), k, 0, d), "PropertyRegistrySameOwner", (uid, h("owner-1"))),
+        ((uid, h("n"), h("e"), p, h("c"), ZERO32, 0, d), "PropertyRegistryEmptyConsent", ()),
+        ((uid, h("n"), h("e"), p, h("c"), k, 0, d), "PropertyRegistryNoCurrentCertificate", (uid, 1)),
     ]
     for args, name, err_args in cases:
         assert_custom_error(lambda: reg.registerTransfer(*args, {"from": a}), name, err_args)
@@ -543,8 +583,9 @@ def test_registrar_direct_transfer_supersedes_certificate(reg, certs, actors):
     a = actors["registrar"]
     uid = owned_unit(reg, a, owner="seller")
     cid = reg.titleEntry(1)["certificateId"]
+    sid, desk = consent_session(reg, uid), consent_desk()
     tx = reg.registerTransfer(
-        uid, h("buyer"), h("deed"), document_of(reg, cid), h("desk-case"), h("consent"), 0, {"from": a}
+        uid, h("buyer"), h("deed"), document_of(reg, cid), h("desk-case"), h("consent"), sid, desk, {"from": a}
     )
     assert event_names(tx) == ["TitleTransferred", "SellerConsentRecorded", "CertificateSuperseded"]
     assert certs.statusOf(cid) == CERT_REVOKED
@@ -586,24 +627,86 @@ def test_transfer_without_consent_reverts(reg, actors):
 def test_transfer_consent_in_an_assisted_session(reg, sessions, actors, system):
     a, desk = actors["registrar"], system.depts[2]
     uid = owned_unit(reg, a, owner="seller")
-    for_seller = sessions.openAssistedSession(h("officer"), h("seller"), h("sell"), {"from": desk}).return_value
-    for_other = sessions.openAssistedSession(h("officer"), h("neighbour"), h("sell"), {"from": desk}).return_value
-    assert sessions.subjectOf(for_seller) == h("seller") and sessions.subjectOf(99) == ZERO32
+    for_seller = consent_session(reg, uid, desk)
+    for_other = consent_session(reg, uid, desk, subject=h("neighbour"))
+    assert sessions.bindingOf(for_seller) == binding(desk, h("seller")) and sessions.bindingOf(99) == ZERO32
     assert_custom_error(
-        lambda: transfer(reg, a, uid, "buyer", session=99), "PropertyRegistryUnknownAssistedSession", (99,)
+        lambda: transfer(reg, a, uid, "buyer", session=99, desk=desk), "PropertyRegistryUnknownAssistedSession", (99,)
     )
     assert_custom_error(
-        lambda: transfer(reg, a, uid, "buyer", session=for_other),
+        lambda: transfer(reg, a, uid, "buyer", session=for_other, desk=desk),
         "PropertyRegistryConsentNotBySeller",
         (uid, for_other),
     )
-    tx = transfer(reg, a, uid, "buyer", session=for_seller, consent="signed at the desk")
+    # the right session, but another desk named: the binding does not match
+    assert_custom_error(
+        lambda: transfer(reg, a, uid, "buyer", session=for_seller, desk=consent_desk()),
+        "PropertyRegistryConsentNotBySeller",
+        (uid, for_seller),
+    )
+    assert reg.entryOfConsentSession(for_seller) == 0
+    tx = transfer(reg, a, uid, "buyer", session=for_seller, desk=desk, consent="signed at the desk")
     assert event(tx, "SellerConsentRecorded") == {
         "unitId": uid,
         "entryId": 2,
         "assistedSessionId": for_seller,
         "consentHash": h("signed at the desk"),
+        "consentDesk": desk,
     }
+    assert reg.entryOfConsentSession(for_seller) == 2
+
+
+def test_transfer_requires_a_consent_session(reg, actors):
+    """No session (the old 'signed in' path) is refused: the registrar alone would vouch for the seller."""
+    a = actors["registrar"]
+    uid = owned_unit(reg, a, owner="seller")
+    assert_custom_error(
+        lambda: transfer(reg, a, uid, "buyer", session=0), "PropertyRegistryConsentSessionRequired", (uid,)
+    )
+    assert reg.unit(uid)["currentEntryId"] == 1
+
+
+def test_transfer_refuses_session_opened_by_registrar(reg, sessions, actors):
+    """The registrar opening the seller's session at its own desk cannot consent for them."""
+    a = actors["registrar"]
+    uid = owned_unit(reg, a, owner="seller")
+    own = consent_session(reg, uid, a)
+    assert sessions.bindingOf(own) == binding(a, h("seller"))
+    assert_custom_error(
+        lambda: transfer(reg, a, uid, "buyer", session=own, desk=a),
+        "PropertyRegistryConsentAtRegistrarDesk",
+        (own, a),
+    )
+    # naming another desk for it does not help: the session is bound to the desk that opened it
+    assert_custom_error(
+        lambda: transfer(reg, a, uid, "buyer", session=own, desk=consent_desk()),
+        "PropertyRegistryConsentNotBySeller",
+        (uid, own),
+    )
+    assert reg.unit(uid)["currentEntryId"] == 1
+    transfer(reg, a, uid, "buyer")  # a session at another department's desk is accepted
+    assert reg.unit(uid)["currentOwnerHash"] == h("buyer")
+
+
+def test_assisted_session_consent_is_single_use(reg, actors):
+    """A seller's consent carries one transfer: not the sale of their other unit, not a later sale."""
+    a = actors["registrar"]
+    first = owned_unit(reg, a, n=1, owner="seller")
+    second = owned_unit(reg, a, n=2, owner="seller")
+    sid = consent_session(reg, first)
+    entry = transfer(reg, a, first, "buyer", session=sid).return_value
+    assert reg.entryOfConsentSession(sid) == entry
+    assert_custom_error(
+        lambda: transfer(reg, a, second, "buyer", session=sid), "PropertyRegistryConsentSessionUsed", (sid, entry)
+    )
+    # the unit comes back to the seller; the old session does not sell it again
+    issue_certificate(reg, a, first)
+    transfer(reg, a, first, "seller")
+    issue_certificate(reg, a, first)
+    assert_custom_error(
+        lambda: transfer(reg, a, first, "buyer-2", session=sid), "PropertyRegistryConsentSessionUsed", (sid, entry)
+    )
+    assert reg.unit(second)["currentOwnerHash"] == h("seller")
 
 
 def test_only_the_title_registry_supersedes(reg, certs, actors):

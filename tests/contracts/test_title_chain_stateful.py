@@ -25,7 +25,9 @@ MAX_UNITS = 3
 T_PROPERTY = h("type-property-certificate")
 VALID, REVOKED = 1, 2  # ICertificates.CertificateStatus
 PRESENT_CURRENT, PRESENT_OTHER, PRESENT_FORGED = 0, 1, 2  # which certificate a transfer presents
-CONSENT_SIGNED_IN, CONSENT_NONE, CONSENT_SELLER_SESSION, CONSENT_OTHER_SESSION = range(4)
+# the consent a transfer carries: no session named, no consent hash, a session for the seller at another
+# department's desk (the court's), one for someone else, one the registrar opened for the seller itself
+CONSENT_NO_SESSION, CONSENT_NONE, CONSENT_SELLER_SESSION, CONSENT_OTHER_SESSION, CONSENT_REGISTRAR_DESK = range(5)
 
 
 @pytest.fixture(scope="module")
@@ -52,7 +54,14 @@ class TitleChainMachine:
     st_item = st.integers(min_value=0, max_value=3)  # picks a recent mortgage / seizure id, or an unknown one
     st_present = st.sampled_from([PRESENT_CURRENT, PRESENT_CURRENT, PRESENT_OTHER, PRESENT_FORGED])
     st_consent = st.sampled_from(
-        [CONSENT_SIGNED_IN, CONSENT_SIGNED_IN, CONSENT_NONE, CONSENT_SELLER_SESSION, CONSENT_OTHER_SESSION]
+        [
+            CONSENT_SELLER_SESSION,
+            CONSENT_SELLER_SESSION,
+            CONSENT_NO_SESSION,
+            CONSENT_NONE,
+            CONSENT_OTHER_SESSION,
+            CONSENT_REGISTRAR_DESK,
+        ]
     )
 
     def __init__(cls, contracts, registrar, banks, court):
@@ -192,23 +201,24 @@ class TitleChainMachine:
         return h("forged"), 0
 
     def _consent(self, uid, consent):
-        """(consent hash, assisted session id) of a transfer of ``uid``; opens the session it names."""
+        """(consent hash, assisted session id, desk) of a transfer of ``uid``; opens the session it names."""
         if consent == CONSENT_NONE:
-            return "0x" + "00" * 32, 0
-        if consent == CONSENT_SIGNED_IN or uid not in self.units or not self._current(uid):
-            return h("consent"), 0
-        subject = self._owner(uid) if consent == CONSENT_SELLER_SESSION else h("someone-else")
-        self.sessions.openAssistedSession(h("officer"), subject, h("reason"), {"from": self.court})
+            return "0x" + "00" * 32, 0, self.court
+        if consent == CONSENT_NO_SESSION or uid not in self.units or not self._current(uid):
+            return h("consent"), 0, self.court
+        subject = h("someone-else") if consent == CONSENT_OTHER_SESSION else self._owner(uid)
+        desk = self.registrar if consent == CONSENT_REGISTRAR_DESK else self.court
+        self.sessions.openAssistedSession(h("officer"), subject, h("reason"), {"from": desk})
         self.session_count += 1
-        return h("consent"), self.session_count
+        return h("consent"), self.session_count, desk
 
     def rule_transfer(self, st_unit, st_owner, st_present, st_consent):
         self._touch(st_unit)
         owner = h(f"owner-{st_owner}")
         doc, presented = self._presented(st_unit, st_present)
-        consent, session = self._consent(st_unit, st_consent)
+        consent, session, desk = self._consent(st_unit, st_consent)
         call = lambda: self.reg.registerTransfer(
-            st_unit, owner, h("ev"), doc, h("case"), consent, session, {"from": self.registrar}
+            st_unit, owner, h("ev"), doc, h("case"), consent, session, desk, {"from": self.registrar}
         )
         if st_unit not in self.units:
             return self._refused(call, "PropertyRegistryUnknownUnit", (st_unit,))
@@ -228,8 +238,12 @@ class TitleChainMachine:
         if self.certificates[bound]["status"] != VALID:
             status = self.certificates[bound]["status"]
             return self._refused(call, "PropertyRegistryCertificateNotValid", (bound, status))
+        if st_consent == CONSENT_NO_SESSION:
+            return self._refused(call, "PropertyRegistryConsentSessionRequired", (st_unit,))
         if st_consent == CONSENT_OTHER_SESSION:
             return self._refused(call, "PropertyRegistryConsentNotBySeller", (st_unit, session))
+        if st_consent == CONSENT_REGISTRAR_DESK:
+            return self._refused(call, "PropertyRegistryConsentAtRegistrarDesk", (session, self.registrar))
         if u["seizures"]:
             return self._refused(call, "PropertyRegistryUnitSeized", (st_unit, u["seizures"][0]))
         outstanding = self._outstanding(st_unit)
@@ -244,11 +258,13 @@ class TitleChainMachine:
         self._record_entry(tx, st_unit, owner, previous)
 
     def rule_transfer_as_usual(self, st_unit, st_owner):
-        """The common case (so that sequences reach deep chains): the current certificate, signed-in consent."""
-        self.rule_transfer(st_unit, st_owner, PRESENT_CURRENT, CONSENT_SIGNED_IN)
+        """The common case (so that sequences reach deep chains): the current certificate, the seller's consent
+        in a session at another department's desk."""
+        self.rule_transfer(st_unit, st_owner, PRESENT_CURRENT, CONSENT_SELLER_SESSION)
 
     def rule_transfer_without_consent(self, st_unit, st_owner):
-        self.rule_transfer(st_unit, st_owner, PRESENT_CURRENT, CONSENT_NONE)
+        """No consent hash, or no consent session (the owner's parity picks: no new rule, same sequences)."""
+        self.rule_transfer(st_unit, st_owner, PRESENT_CURRENT, CONSENT_NONE if st_owner % 2 else CONSENT_NO_SESSION)
 
     def rule_register_mortgage(self, st_unit, st_bank):
         self._touch(st_unit)
@@ -413,5 +429,7 @@ def test_title_chain_stateful(setup_registry, system):
         "PropertyRegistryNoCurrentCertificate",
         "PropertyRegistryEmptyConsent",
         "PropertyRegistryConsentNotBySeller",
+        "PropertyRegistryConsentSessionRequired",
+        "PropertyRegistryConsentAtRegistrarDesk",
     ):
         assert seen[outcome] > 0, outcome

@@ -463,6 +463,11 @@ def test_14_property_register_for_entitled_parties_only(console, browsers, syste
 
     registrar = Actor("department", system.addr["dept-a"], "clerk-a-001")
     system.ctx.services.registry.bind_certificate(registrar, uid, int(cert["cert_id"]), key=uuid.uuid4().hex)
+    # 张三 consents at dept-b's front desk (not the registrar's: the registry refuses a consent it vouched for)
+    desk_b = Actor("department", system.addr["dept-b"], "desk-b-001", kind="officer")
+    consent = system.ctx.services.citizens.open_session(
+        desk_b, CITIZEN_ID[0], CITIZEN_ID[1], "张三 consents to the sale", key=uuid.uuid4().hex
+    )
 
     # the court seizes the unit from its own registry page
     c = browsers["make"]()
@@ -485,6 +490,8 @@ def test_14_property_register_for_entitled_parties_only(console, browsers, syste
     d.find_element(By.ID, "tr-case").send_keys("CASE-TRANSFER-" + uuid.uuid4().hex[:6])
     d.find_element(By.ID, "prior-cert").send_keys(cert["document_hash"])
     d.find_element(By.ID, "seller-consent").send_keys("0x" + "5c" * 32)  # the hash of 张三's consent record
+    d.find_element(By.ID, "assisted-session").send_keys(str(consent["session_id"]))
+    d.find_element(By.ID, "consent-desk").send_keys(system.addr["dept-b"])
     d.find_element(By.ID, "tr-evidence").send_keys("存量房买卖合同 No.2024-777")
     d.find_element(By.ID, "transfer-btn").click()
     text = flash(d)

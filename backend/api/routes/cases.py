@@ -101,7 +101,8 @@ class OpenCase(Strict):
     applicant: DataSubject = Field(description="the identity checked at the desk; reaches the chain as a keyed hash")
     form: JsonValue = Field(
         description="the application form (stored encrypted, hashed on chain); house transfer: "
-        "{unit_id, prior_certificate_hash, …}"
+        "{unit_id, prior_certificate_hash, seller_consent_hash, seller_assisted_session_id, seller_consent_desk "
+        "(the department whose desk opened the seller's session: not the registrar), …}"
     )
 
 

@@ -71,12 +71,16 @@ class Transfer(Strict):
         pattern=HEX32,
         description="hash of the seller's consent record (kept off chain; a keyed or content hash, never the text)",
     )
-    assisted_session_id: int | None = Field(
-        default=None,
+    assisted_session_id: int = Field(
         ge=1,
         le=2**256 - 1,
-        description="the assisted session the seller consented in (it must name the seller); "
-        "omit when the seller consented in their own signed-in session",
+        description="the assisted session the seller consented in: opened for the seller, not used by an "
+        "earlier transfer, at the desk of consent_desk",
+    )
+    consent_desk: str = Field(
+        pattern=r"^0x[0-9a-fA-F]{40}$",
+        description="the department whose front desk opened that session; never the registrar itself "
+        "(the registrar alone cannot vouch for the seller)",
     )
 
 
@@ -164,7 +168,7 @@ def transfer(unit_id: Id, body: Transfer, svc: Svc, who: DepartmentWriter, key: 
     consent = hex32(body.seller_consent_hash, "seller_consent_hash")
     case_ref = ref32(body.case_ref, None, "case_ref")
     return svc.registry.transfer(
-        who, unit_id, owner, evidence, prior, case_ref, consent, body.assisted_session_id, key=key
+        who, unit_id, owner, evidence, prior, case_ref, consent, body.assisted_session_id, body.consent_desk, key=key
     )
 
 

@@ -159,6 +159,7 @@ class TransferAnswer(TxAnswer):
     case_ref: str | None = None
     seller_consent_hash: str | None = None
     assisted_session_id: int | None = None
+    consent_desk: Party | None = None
     carried_mortgages: int | None = None
     registrar: Party | None = None
     officer_hash: str | None = None

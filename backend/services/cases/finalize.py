@@ -6,7 +6,7 @@ from __future__ import annotations
 import logging
 from typing import Any
 
-from eth_utils import keccak, to_checksum_address
+from eth_utils import is_hex_address, keccak, to_checksum_address
 
 from backend.services.cases.base import (
     CASE_STATUS,
@@ -39,7 +39,7 @@ class FinalizeMixin(CaseBase):
         if d.get("kind") != "house_transfer":
             raise Conflict("this service has no finalization step", case_id=case_id, kind=d.get("kind"))
         form = self.form(actor, case_id, _checked=(c, s))["form"]["form"]
-        unit_id, prior, consent, session = _transfer_fields(form)
+        unit_id, prior, consent, session, desk = _transfer_fields(form)
         case_ref = self.oss.case_ref(case_id)
         applicant = c.applicant_hash
         links = self.oss.evidence_links(case_id)
@@ -63,6 +63,7 @@ class FinalizeMixin(CaseBase):
                 bytes.fromhex(case_ref[2:]),
                 consent,
                 session,
+                desk,
                 key=f"case-{case_id}",
             )
             transfer = _only(transfer, "entry_id", "tx_hash", "block_number")
@@ -129,7 +130,11 @@ class FinalizeMixin(CaseBase):
                 "title_entry_id": entry.entry_id,
                 "verify_with": f"/public/certificates/{cert['document_hash']}",
             },
-            "seller_consent": {"consent_hash": h0x(consent), "assisted_session_id": session},
+            "seller_consent": {
+                "consent_hash": h0x(consent),
+                "assisted_session_id": session,
+                "consent_desk": self.chain.party(desk),
+            },
             "prior_certificate": prior_out,
             "officer_hash": h0x(officer),
         }
@@ -171,24 +176,26 @@ class FinalizeMixin(CaseBase):
     # ================================================================ reads
 
 
-def _transfer_fields(form: dict[str, Any]) -> tuple[int, bytes, bytes, int | None]:
-    """unit id, the seller's certificate (document hash), the seller's consent (hash) and the assisted
-    session it was given in (None: the seller's own signed-in session), from the application form."""
+def _transfer_fields(form: dict[str, Any]) -> tuple[int, bytes, bytes, int, str]:
+    """unit id, the seller's certificate (document hash), the seller's consent (hash), the assisted session
+    it was given in and the department whose desk opened that session (not the registrar: the contract
+    refuses a consent the registrar vouched for itself), from the application form."""
     try:
         unit_id = int(form["unit_id"])
         prior = bytes.fromhex(str(form["prior_certificate_hash"])[2:])
         consent = bytes.fromhex(str(form["seller_consent_hash"])[2:])
-        raw_session = form.get("seller_assisted_session_id")
-        session = int(raw_session) if raw_session is not None else None
-        if len(prior) != 32 or len(consent) != 32 or (session is not None and session < 1):
+        session = int(form["seller_assisted_session_id"])
+        desk = str(form["seller_consent_desk"])
+        if len(prior) != 32 or len(consent) != 32 or session < 1 or not is_hex_address(desk):
             raise ValueError("malformed")
     except (KeyError, TypeError, ValueError):
         raise InvalidInput(
             "the application form must name unit_id, prior_certificate_hash and seller_consent_hash (0x…64 hex), "
-            "and may name seller_assisted_session_id (the seller's assisted session)",
+            "seller_assisted_session_id (the seller's assisted session) and seller_consent_desk (the address of "
+            "the department whose desk opened it)",
             field="form",
         ) from None
-    return unit_id, prior, consent, session
+    return unit_id, prior, consent, session, to_checksum_address(desk)
 
 
 def _only(answer: dict[str, Any], *fields: str) -> dict[str, Any]:

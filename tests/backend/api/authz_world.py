@@ -221,6 +221,8 @@ BODIES: dict[str, Any] = {
         "prior_certificate_hash": "{cert_hash}",
         "case_ref": "x",
         "seller_consent_hash": HEX,
+        "assisted_session_id": 1,
+        "consent_desk": "{department}",
     },
     "POST /registry/units/{unit_id}/certificate": {"cert_id": "{cert_id}"},
     "POST /registry/units/{unit_id}/mortgages": {"creditor_ref": "x", "terms": "x"},

@@ -90,7 +90,10 @@ def house(world: World) -> dict[str, Any]:
         "dept-nr",
     )
     w.post(f"/registry/units/{unit['unit_id']}/certificate", {"cert_id": prior["cert_id"]}, "dept-nr")
+    # the seller consents in an assisted session at PSB's desk (NR, the registrar, may not vouch for them)
+    consent = w.post("/citizens/session", {**SELLER, "reason": "consents to the sale of unit 42"}, "dept-psb")
     return {
+        "seller_session": consent["session_id"],
         "service_id": sid,
         "tax_res": tax_res,
         "ca_res": ca_res,
@@ -109,6 +112,8 @@ def open_case(w: World, house: dict, person: dict = BUYER, desk: str = "dept-psb
         "unit_id": house["unit_id"],
         "prior_certificate_hash": house["prior_hash"],
         "seller_consent_hash": SELLER_CONSENT,
+        "seller_assisted_session_id": house["seller_session"],
+        "seller_consent_desk": w.addr("dept-psb"),
         "price_cny": 3_200_000,
         "buyer_name": "王芳",
         "seller_name": "李强",
@@ -238,7 +243,11 @@ def test_house_transfer_end_to_end(world: World, house: dict) -> None:
         "status": "revoked",
         "revocation_reason": "superseded",
     }
-    assert fin["seller_consent"] == {"consent_hash": SELLER_CONSENT, "assisted_session_id": None}
+    assert fin["seller_consent"] == {
+        "consent_hash": SELLER_CONSENT,
+        "assisted_session_id": house["seller_session"],
+        "consent_desk": {"address": w.addr("dept-psb"), "name": fin["seller_consent"]["consent_desk"]["name"]},
+    }
     fin2 = w.post(f"/cases/{cid}/finalize", None, "dept-nr", status=200)
     assert fin2["certificate"]["cert_id"] == cert["cert_id"]
     assert fin2["title_entry"]["entry_id"] == fin["title_entry"]["entry_id"]
@@ -327,7 +336,13 @@ def test_house_transfer_naming_another_unit_with_the_sellers_certificate_is_refu
     doc_b = "0x" + keccak(b"PROPERTY_CERT other unit 99 (2010)").hex()
     cert_b = w.post("/certificates", {"type_code": "PROPERTY_CERT", "holder": OTHER, "document_hash": doc_b}, "dept-nr")
     w.post(f"/registry/units/{unit_b}/certificate", {"cert_id": cert_b["cert_id"]}, "dept-nr")
-    form = {"unit_id": unit_b, "prior_certificate_hash": house["prior_hash"], "seller_consent_hash": SELLER_CONSENT}
+    form = {
+        "unit_id": unit_b,
+        "prior_certificate_hash": house["prior_hash"],
+        "seller_consent_hash": SELLER_CONSENT,
+        "seller_assisted_session_id": house["seller_session"],
+        "seller_consent_desk": w.addr("dept-psb"),
+    }
     cid = w.post("/cases", {"service_id": house["service_id"], "applicant": BUYER, "form": form}, "dept-psb")["case_id"]
     assert w.post(f"/cases/{cid}/evidence/pull", None, "dept-nr", status=200)["complete"] is True
     w.post(f"/cases/{cid}/steps/0/approve", {"reason": "deed tax paid"}, "dept-tax", status=200)

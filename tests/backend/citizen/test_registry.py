@@ -48,18 +48,34 @@ def _bind(world: World, unit_id: int, cert_id: int, who: str = "nr"):
 CONSENT = _k("the seller's signed consent record")
 
 
+def _session(world: World, person, desk: str = "desk") -> int:
+    """A new assisted session for ``person`` opened at ``desk``'s front desk."""
+    r = world.http.post("/citizens/session", json={**person, "reason": "sells a flat"}, headers=world.h(desk))
+    assert r.status_code == 201, r.text
+    return int(r.json()["session_id"])
+
+
 def _transfer(
-    world: World, unit_id: int, cert: str, to=CITIZEN_B, who: str = "nr", consent: str = CONSENT, session=None
+    world: World,
+    unit_id: int,
+    cert: str,
+    to=CITIZEN_B,
+    who: str = "nr",
+    consent: str = CONSENT,
+    session=None,
+    seller=CITIZEN_A,
+    desk: str = "desk",
 ):
+    """A transfer with the seller's consent given in ``session`` (default: a new one for ``seller``) at ``desk``."""
     body = {
         "new_owner": to,
         "evidence": "sale contract + tax clearance",
         "prior_certificate_hash": cert,
         "case_ref": "case-transfer-" + uuid.uuid4().hex[:8],
         "seller_consent_hash": consent,
+        "assisted_session_id": _session(world, seller, desk) if session is None else session,
+        "consent_desk": world.addr[desk],
     }
-    if session is not None:
-        body["assisted_session_id"] = session
     return world.http.post(f"/registry/units/{unit_id}/transfers", json=body, headers=world.h(who))
 
 
@@ -155,7 +171,7 @@ def test_unit_life_with_refusals_and_history(world: World) -> None:
     assert r.status_code == 201, r.text
     moved = r.json()
     assert moved["previous_entry_id"] == first["entry_id"] and moved["carried_mortgages"] == 1
-    assert (moved["seller_consent_hash"], moved["assisted_session_id"]) == (CONSENT, None)
+    assert moved["seller_consent_hash"] == CONSENT and moved["consent_desk"]["address"] == world.addr["desk"]
     # the seller's certificate was superseded by the transfer itself
     v = world.http.get(f"/public/certificates/{cert_a}").json()
     assert (v["status"], v["revoked_by"], v["revocation_reason"]) == ("revoked", "registry", "superseded")
@@ -288,11 +304,7 @@ def test_direct_transfer_needs_the_current_certificate_and_supersedes_it(world: 
 
 def test_seller_consent_in_an_assisted_session(world: World) -> None:
     unit_id, doc, _cert_id = _owned_unit(world, CITIZEN_A)
-    opened = {}
-    for who in (CITIZEN_A, CITIZEN_C):
-        r = world.http.post("/citizens/session", json={**who, "reason": "sells a flat"}, headers=world.h("desk"))
-        assert r.status_code == 201, r.text
-        opened[who["id_value"]] = r.json()["session_id"]
+    opened = {who["id_value"]: _session(world, who) for who in (CITIZEN_A, CITIZEN_C)}
     r = _transfer(world, unit_id, doc, session=10**9)
     assert r.status_code == 404
     assert r.json() == {"error": "PropertyRegistryUnknownAssistedSession", "args": {"sessionId": 10**9}}
@@ -309,6 +321,43 @@ def test_seller_consent_in_an_assisted_session(world: World) -> None:
         .events.SellerConsentRecorded()
         .get_logs(from_block=0, argument_filters={"unitId": unit_id})
     )
-    assert [(e["args"]["assistedSessionId"], "0x" + e["args"]["consentHash"].hex()) for e in events] == [
-        (seller, CONSENT)
-    ]
+    assert [
+        (e["args"]["assistedSessionId"], "0x" + e["args"]["consentHash"].hex(), e["args"]["consentDesk"])
+        for e in events
+    ] == [(seller, CONSENT, world.addr["desk"])]
+    # the session carried this sale: it does not carry another of the seller's units
+    other_unit, other_doc, _ = _owned_unit(world, CITIZEN_A)
+    r = _transfer(world, other_unit, other_doc, session=seller)
+    assert r.status_code == 409
+    entry = events[0]["args"]["entryId"]
+    assert r.json() == {"error": "PropertyRegistryConsentSessionUsed", "args": {"sessionId": seller, "entryId": entry}}
+
+
+def test_registrar_alone_cannot_consent_for_the_seller(world: World) -> None:
+    """NR (the registrar) opening the seller's session at its own desk does not let it move the title."""
+    unit_id, doc, _cert_id = _owned_unit(world, CITIZEN_A)
+    own = _session(world, CITIZEN_A, "nr")
+    r = _transfer(world, unit_id, doc, session=own, desk="nr")
+    assert r.status_code == 409
+    assert r.json() == {
+        "error": "PropertyRegistryConsentAtRegistrarDesk",
+        "args": {"sessionId": own, "desk": world.addr["nr"]},
+    }
+    # naming another desk for it: the session is bound to the desk that opened it
+    body_desk = _transfer(world, unit_id, doc, session=own, desk="desk")
+    assert body_desk.status_code == 409
+    assert body_desk.json() == {
+        "error": "PropertyRegistryConsentNotBySeller",
+        "args": {"unitId": unit_id, "sessionId": own},
+    }
+    # no session at all: the API requires one
+    body = {
+        "new_owner": CITIZEN_B,
+        "evidence": "sale contract",
+        "prior_certificate_hash": doc,
+        "case_ref": "case-x",
+        "seller_consent_hash": CONSENT,
+    }
+    r = world.http.post(f"/registry/units/{unit_id}/transfers", json=body, headers=world.h("nr"))
+    assert r.status_code == 422
+    assert world.http.get(f"/public/certificates/{doc}").json()["status"] == "valid"

@@ -10,6 +10,8 @@ from typing import Any
 
 import httpx
 import pytest
+from eth_abi import encode as abi_encode
+from eth_utils import keccak
 from federation_testkit import quiet, running_federation
 from sqlalchemy import create_engine, select
 
@@ -192,15 +194,18 @@ def test_the_house_transfer_went_through_the_nodes_to_a_verifiable_certificate(w
     assert cert["issuer"]["address"] == _addr(f, "dept-nr")
     prior = _get(f, "dept-psb", f"/public/certificates/{house['prior_certificate']['document_hash']}")
     assert (prior["status"], prior["revoked_by"], prior["revocation_reason"]) == ("revoked", "registry", "superseded")
-    # the seller consented in an assisted session at NR's desk, recorded with the transfer
+    # the seller consented in an assisted session at PSB's desk (not the registrar's), recorded with the transfer
     seller = subject_hash(DEV_SECRET, SELLER["id_type"], SELLER["id_value"])
     sessions = _contract(f, w3, "AssistedSessions")
     session_id = house["seller_consent"]["assisted_session_id"]
-    assert sessions.functions.subjectOf(session_id).call() == seller
+    psb = _addr(f, "dept-psb")
+    assert sessions.functions.bindingOf(session_id).call() == keccak(abi_encode(["address", "bytes32"], [psb, seller]))
     consents = [
         e["args"] for e in _contract(f, w3, "PropertyRegistry").events.SellerConsentRecorded().get_logs(from_block=0)
     ]
-    assert [(c["unitId"], c["assistedSessionId"]) for c in consents] == [(house["unit_id"], session_id)]
+    assert [(c["unitId"], c["assistedSessionId"], c["consentDesk"]) for c in consents] == [
+        (house["unit_id"], session_id, psb)
+    ]
     # the title moved to the applicant under this case
     registry = _contract(f, w3, "PropertyRegistry")
     moved = [e["args"] for e in registry.events.TitleTransferred().get_logs(from_block=0)]
