@@ -15,16 +15,7 @@ from web3 import Web3
 from backend.ops import deployer
 from backend.ops.devnet import DEV_FUNDER_KEY
 
-CONTRACTS = (
-    "Consortium",
-    "DataCatalog",
-    "UsageRights",
-    "Accountability",
-    "NodeDirectory",
-    "AssistedSessions",
-    "Certificates",
-    "PropertyRegistry",
-)
+CONTRACTS = (*(name for name, _ in deployer.CORE), "Certificates", "PropertyRegistry")  # the core, and the linked pair
 
 
 def _build(tmp_path) -> Any:
