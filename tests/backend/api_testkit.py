@@ -13,17 +13,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import requests
 
+from backend.ops import deployer
 from backend.ops.devnet import Devnet, free_port
 
-CORE = (
-    "Consortium",
-    "DataCatalog",
-    "Purposes",
-    "UsageRights",
-    "Accountability",
-    "NodeDirectory",
-    "AssistedSessions",
-)
+CORE = tuple(name for name, _ in deployer.CORE)  # the core contracts, as the deployer deploys them
 
 
 def Anvil(block_time: float = 0.2) -> Devnet:

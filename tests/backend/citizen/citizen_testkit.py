@@ -21,17 +21,7 @@ from backend.composition import AppContext
 from backend.ops import deployer
 from backend.ops.devnet import Devnet, free_port
 
-CONTRACTS = (
-    "Consortium",
-    "DataCatalog",
-    "Purposes",
-    "UsageRights",
-    "Accountability",
-    "NodeDirectory",
-    "AssistedSessions",
-    "Certificates",
-    "PropertyRegistry",
-)
+CONTRACTS = (*(name for name, _ in deployer.CORE), "Certificates", "PropertyRegistry")  # the core and the registry pair
 
 
 def Anvil(block_time: float = 0.2) -> Devnet:
