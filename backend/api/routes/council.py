@@ -115,7 +115,7 @@ def propose_admit_department(
     summary="Propose registering a contract (UsageRights) to be told of every department's standing (governor)",
 )
 def propose_add_standing_listener(
-    body: answers.AppointAuditorBody, membership: MembershipDep, who: GovernorWriter, key: IdemKey
+    body: answers.AddressBody, membership: MembershipDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
     return membership.propose_add_standing_listener(who, body.address, key=key)
 
@@ -127,7 +127,7 @@ def propose_add_standing_listener(
     summary="Propose appointing an auditor's node address (governor); executes at the threshold",
 )
 def propose_appoint_auditor(
-    body: answers.AppointAuditorBody, membership: MembershipDep, who: GovernorWriter, key: IdemKey
+    body: answers.AddressBody, membership: MembershipDep, who: GovernorWriter, key: IdemKey
 ) -> dict[str, Any]:
     return membership.propose_appoint_auditor(who, body.address, key=key)
 

@@ -75,7 +75,7 @@ class AdmitDepartmentBody(Strict):
     region: str = Field(min_length=6, max_length=6, examples=["110000"])
 
 
-class AppointAuditorBody(Strict):
+class AddressBody(Strict):
     """A chain address (an auditor's node, or a contract to register as a standing listener)."""
 
     address: str = Field(min_length=42, max_length=42)
